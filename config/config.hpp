@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace intentd::cfg {
+
+/// One token the engine knows. Prices are decimal strings in a common unit
+/// (for the simulated chain's swap table), never floating point.
+struct token {
+  std::string id;
+  uint32_t decimals = 0;
+  std::string price = "1";
+};
+
+struct server {
+  std::string listen = "127.0.0.1:8080";
+  uint32_t threads = 2;
+  uint64_t body_limit = 64 * 1024;
+  uint32_t header_limit = 8 * 1024;
+  uint32_t read_timeout_ms = 10'000;
+  uint32_t idle_timeout_ms = 60'000;
+  uint32_t max_connections = 10'000;
+  uint32_t request_timeout_ms = 10'000;
+  uint32_t shutdown_grace_ms = 4'000;
+};
+
+struct storage {
+  std::string path = "./data";
+  bool sync = true;
+  uint64_t map_size_mb = 4096;
+};
+
+struct simulated_chain {
+  uint32_t latency_ms = 20;
+  double failure_rate = 0.0;
+  double revert_rate = 0.0;
+  uint64_t seed = 42;
+  /// Starting balance of every token for a new account, in whole tokens.
+  std::string initial_balance = "1000000";
+  uint64_t gas_per_execution = 30'000;
+  /// Cost of one gas unit, in base units of the input token.
+  uint64_t gas_price = 1;
+};
+
+struct chain {
+  std::string kind = "simulated";
+  simulated_chain simulated;
+};
+
+struct retry {
+  uint32_t max_attempts = 5;
+  uint32_t base_delay_ms = 1'000;
+  uint32_t max_delay_ms = 30'000;
+  /// Share of each delay drawn at random, in [0, 1].
+  double jitter = 0.2;
+};
+
+struct solvers {
+  uint32_t count = 3;
+  retry retry;
+  /// Consecutive failures after which a solver is skipped for a while.
+  uint32_t failover_after = 3;
+  uint32_t cooldown_ms = 5'000;
+};
+
+struct validation {
+  /// Largest amount of any token in one intent, in whole tokens.
+  std::string max_amount = "1000000000";
+  uint32_t max_lifetime_s = 7 * 24 * 3600;
+  uint32_t default_lifetime_s = 3600;
+  uint32_t max_id_length = 64;
+};
+
+struct intents {
+  /// Live (non-terminal) intents held at once; past it, 503.
+  uint32_t max_live = 200'000;
+  /// Restarts of one crashed intent actor within the window.
+  uint32_t restart_limit = 3;
+  uint32_t restart_window_ms = 60'000;
+};
+
+struct logging {
+  std::string level = "info"; // trace, debug, info, warn, error, off
+  std::string format = "text"; // text, json
+};
+
+struct config {
+  server server;
+  storage storage;
+  chain chain;
+  solvers solvers;
+  std::vector<token> tokens = {
+    {"usdc.near", 6, "1"},
+    {"usdt.near", 6, "1"},
+    {"wrap.near", 24, "5"},
+  };
+  validation validation;
+  intents intents;
+  logging logging;
+};
+
+} // namespace intentd::cfg

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "runtime/model/intent.hpp"
+
+namespace intentd {
+
+/// How a chain call failed.
+enum class chain_fault : uint8_t {
+  none,
+  // Retryable: nothing happened on chain, the same call may succeed later.
+  network_error,
+  timeout,
+  nonce_too_low,
+  // Not retryable.
+  reverted,
+  slippage,
+  insufficient_funds,
+  unknown_token,
+  already_executed,
+  not_verified,
+  expired,
+};
+
+bool is_retryable(chain_fault fault);
+/// snake_case name ("network_error").
+const char* to_string(chain_fault fault);
+/// A sentence for a person: what happened and what to do next.
+std::string describe(chain_fault fault);
+
+struct verify_result {
+  chain_fault fault = chain_fault::none;
+};
+
+struct execute_result {
+  chain_fault fault = chain_fault::none;
+  std::string tx_hash; // set whenever a transaction was sent (also reverts)
+  uint64_t gas_used = 0;
+  units total_cost = 0;
+  std::optional<units> output_amount; // swap
+};
+
+/// What the chain knows of an intent id.
+enum class chain_intent_state : uint8_t {
+  unknown,   // never seen
+  reserved,  // verified, funds held
+  executed,  // executed successfully
+  reverted,
+  released,  // reservation released (cancelled / expired)
+};
+
+const char* to_string(chain_intent_state state);
+
+struct chain_tx {
+  std::string hash;
+  std::string intent_id;
+  std::string status; // "success" | "reverted"
+  uint64_t block = 0;
+};
+
+/// The Verifier and Solver contracts behind one interface. Calls are
+/// synchronous and fast; latency is simulated by the caller (the chain actor).
+class chain_adapter {
+public:
+  virtual ~chain_adapter() = default;
+  /// Checks balances and reserves the input amount (plus gas) for the intent.
+  virtual verify_result verify(const intent& in) = 0;
+  /// Executes a verified intent; never twice for the same id.
+  virtual execute_result execute(const intent& in,
+                                 const std::string& solver_id) = 0;
+  /// Releases the reservation of a cancelled or expired intent.
+  virtual void release(const std::string& intent_id) = 0;
+  virtual chain_intent_state intent_state(const std::string& intent_id) = 0;
+  virtual std::optional<chain_tx> tx_status(const std::string& hash) = 0;
+};
+
+} // namespace intentd
