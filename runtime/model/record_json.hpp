@@ -1,0 +1,18 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/model/intent.hpp"
+#include "runtime/model/problem.hpp"
+#include "runtime/model/tokens.hpp"
+
+namespace intentd {
+
+/// The record as the HTTP API shows it: amounts as decimal strings of their
+/// token, times as RFC 3339, enums as their names (DESIGN.md "Record").
+nlohmann::json to_json(const intent_record& rec, const token_registry& tokens);
+
+/// The error envelope: {"error":{"code","message","details":[...]}}.
+nlohmann::json to_json(const problem& p);
+
+} // namespace intentd

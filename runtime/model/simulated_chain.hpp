@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <unordered_map>
+
+#include "runtime/model/chain_adapter.hpp"
+#include "runtime/model/tokens.hpp"
+
+namespace intentd {
+
+struct simulated_chain_options {
+  double failure_rate = 0.0; // share of calls failing with a retryable fault
+  double revert_rate = 0.0;  // share of executions that revert
+  uint64_t seed = 42;
+  /// Starting balance of every token for a new account, in whole tokens.
+  units initial_balance_tokens = 1'000'000;
+  uint64_t gas_per_execution = 30'000;
+  uint64_t gas_price = 1; // base units of the input token per gas unit
+};
+
+/// A deterministic in-process ledger: accounts, balances, reservations,
+/// a price table for swaps, blocks, transactions and fault injection.
+/// Not thread-safe: one chain actor owns it.
+class simulated_chain final : public chain_adapter {
+public:
+  simulated_chain(token_registry tokens, simulated_chain_options opts);
+
+  verify_result verify(const intent& in) override;
+  execute_result execute(const intent& in,
+                         const std::string& solver_id) override;
+  void release(const std::string& intent_id) override;
+  chain_intent_state intent_state(const std::string& intent_id) override;
+  std::optional<chain_tx> tx_status(const std::string& hash) override;
+
+  /// Spendable balance (after reservations) of an account, in base units.
+  /// New accounts start with the initial balance.
+  units balance(const std::string& account, const std::string& token);
+  /// How many successful executions the chain has recorded for an id.
+  uint32_t executions_of(const std::string& intent_id) const;
+  /// Swap output before slippage checks: input converted by the price table.
+  std::optional<units> quote(const std::string& from, const std::string& to,
+                             units amount) const;
+  uint64_t block_height() const { return block_; }
+
+private:
+  struct reservation {
+    std::string account;
+    std::string token;
+    units amount = 0;
+  };
+  struct account_state {
+    std::map<std::string, units> balances;
+  };
+  account_state& account(const std::string& name);
+  bool roll(double rate);
+  std::string next_tx_hash(const std::string& intent_id);
+
+  token_registry tokens_;
+  simulated_chain_options opts_;
+  std::mt19937_64 rng_;
+  uint64_t block_ = 0;
+  std::unordered_map<std::string, account_state> accounts_;
+  std::unordered_map<std::string, reservation> reservations_;
+  std::unordered_map<std::string, chain_intent_state> states_;
+  std::unordered_map<std::string, uint32_t> executions_;
+  std::unordered_map<std::string, chain_tx> txs_;
+};
+
+} // namespace intentd
