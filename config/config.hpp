@@ -59,7 +59,7 @@ struct retry {
 
 struct solvers {
   uint32_t count = 3;
-  retry retry;
+  cfg::retry retry;
   /// Consecutive failures after which a solver is skipped for a while.
   uint32_t failover_after = 3;
   uint32_t cooldown_ms = 5'000;
@@ -87,18 +87,18 @@ struct logging {
 };
 
 struct config {
-  server server;
-  storage storage;
-  chain chain;
-  solvers solvers;
+  cfg::server server;
+  cfg::storage storage;
+  cfg::chain chain;
+  cfg::solvers solvers;
   std::vector<token> tokens = {
     {"usdc.near", 6, "1"},
     {"usdt.near", 6, "1"},
     {"wrap.near", 24, "5"},
   };
-  validation validation;
-  intents intents;
-  logging logging;
+  cfg::validation validation;
+  cfg::intents intents;
+  cfg::logging logging;
 };
 
 } // namespace intentd::cfg
