@@ -1,0 +1,116 @@
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "config/load.hpp"
+#include "runtime/engine.hpp"
+#include "runtime/http_server.hpp"
+#include "runtime/logging.hpp"
+
+namespace {
+
+constexpr const char* usage = R"(usage: intentd [--config FILE]
+       intentd --check-config FILE
+       intentd --help | --version
+
+Runs the intentd engine: an HTTP API for intents backed by actors and LMDB.
+
+  --config FILE        start with this YAML configuration (defaults otherwise)
+  --check-config FILE  validate FILE, print the effective configuration, exit
+  --help               show this help
+  --version            show the version
+)";
+
+int fail_usage(const std::string& why) {
+  std::cerr << "intentd: " << why << "\n\n" << usage;
+  return 2;
+}
+
+int run(const intentd::cfg::config& config) {
+  // Block the stop signals in every thread; this one waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  intentd::setup_logging(config.logging);
+  if (!config.storage.sync)
+    spdlog::warn("storage.sync is false: acknowledged intents can be lost "
+                 "if the machine crashes. Never run production like this.");
+  std::unique_ptr<intentd::engine> engine;
+  try {
+    engine = intentd::engine::start(config);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    return 1;
+  }
+  std::unique_ptr<intentd::http_server> server;
+  try {
+    server = std::make_unique<intentd::http_server>(
+      *engine, intentd::http_options::from_config(config.server));
+    server->start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}: {}", config.server.listen,
+                     e.what());
+    engine->stop();
+    return 1;
+  }
+  spdlog::info("intentd {} listening on {} port {} (storage {})",
+               INTENTD_VERSION, config.server.listen, server->port(),
+               config.storage.path);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT"
+                                                           : "SIGTERM");
+  server->stop(std::chrono::milliseconds{config.server.shutdown_grace_ms});
+  engine->stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << "intentd " << INTENTD_VERSION << "\n";
+      return 0;
+    }
+    if (arg == "--config" || arg == "--check-config") {
+      if (i + 1 >= argc)
+        return fail_usage(arg + " needs a file");
+      check_only = arg == "--check-config";
+      config_path = argv[++i];
+      continue;
+    }
+    return fail_usage("unknown argument " + arg);
+  }
+  intentd::cfg::config config;
+  try {
+    if (!config_path.empty())
+      config = intentd::cfg::load_file(config_path);
+  } catch (const intentd::cfg::config_error& e) {
+    std::cerr << "intentd: invalid configuration " << config_path << ": "
+              << e.what() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << "# " << config_path << " is valid\n"
+              << intentd::cfg::to_yaml(config);
+    return 0;
+  }
+  return run(config);
+}
