@@ -1,0 +1,386 @@
+#include "persistence/intent_store.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <new>
+#include <system_error>
+
+#include "persistence/lmdb_env.hpp"
+#include "persistence/record_codec.hpp"
+#include "persistence/store_keys.hpp"
+
+namespace intentd {
+
+namespace {
+
+constexpr uint32_t default_page_size = 50;
+constexpr uint32_t max_page_size = 500;
+constexpr unsigned max_dbs = 16;
+constexpr intent_status live_statuses[] = {
+    intent_status::pending, intent_status::verified, intent_status::executing};
+
+using key_fn = std::string (*)(const intent_record&);
+
+problem storage_problem(const lmdb::error& e, uint64_t map_size) {
+  if (e.code() == MDB_MAP_FULL)
+    return {errc::storage_unavailable,
+            "the storage map is full (map_size " + std::to_string(map_size) +
+                " bytes); raise the map size or free space",
+            {}};
+  return {errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
+}
+
+problem storage_problem(const std::exception& e) {
+  return {errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// The smallest key greater than every key starting with `prefix`; empty
+// when there is none.
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff)
+    prefix.pop_back();
+  if (!prefix.empty())
+    prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+  return prefix;
+}
+
+std::string u64_le(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    out[i] = static_cast<char>(v >> (8 * i));
+  return out;
+}
+
+uint64_t parse_u64_le(std::string_view s) {
+  uint64_t v = 0;
+  for (std::size_t i = 0; i < s.size() && i < 8; ++i)
+    v |= uint64_t{static_cast<uint8_t>(s[i])} << (8 * i);
+  return v;
+}
+
+} // namespace
+
+struct intent_store::impl {
+  lmdb::env env;
+  lmdb::dbi records;
+  lmdb::dbi by_status;
+  lmdb::dbi by_user;
+  lmdb::dbi by_user_all;
+  lmdb::dbi by_time;
+  lmdb::dbi by_tx;
+  lmdb::dbi dead;
+  lmdb::dbi solvers;
+  lmdb::dbi counts;
+  uint64_t map_size = 0;
+
+  lmdb::txn read() const { return lmdb::txn::begin(env.handle(), MDB_RDONLY); }
+
+  // The record behind an index entry, when it still matches that entry.
+  std::optional<intent_record> load(MDB_txn* t, std::string_view id,
+                                    std::string_view index_key,
+                                    key_fn expected) const {
+    std::string_view bytes;
+    if (id.empty() || !records.get(t, id, bytes))
+      return std::nullopt;
+    auto rec = decode_record(bytes);
+    if (!rec || expected(*rec) != index_key)
+      return std::nullopt;
+    return std::move(*rec);
+  }
+
+  void count(MDB_txn* t, intent_status status, int delta) const {
+    std::string key = keys::status_prefix(status);
+    std::string_view old;
+    uint64_t n = counts.get(t, key, old) ? parse_u64_le(old) : 0;
+    n = delta < 0 ? (n > 0 ? n - 1 : 0) : n + 1;
+    counts.put(t, key, u64_le(n));
+  }
+
+  void unindex(MDB_txn* t, const intent_record& rec) const {
+    by_status.del(t, keys::by_status(rec));
+    by_user.del(t, keys::by_user(rec));
+    by_user_all.del(t, keys::by_user_all(rec));
+    by_time.del(t, keys::by_time(rec));
+    dead.del(t, keys::by_time(rec));
+    for (const auto& tx : rec.execution.transactions) {
+      std::string_view owner;
+      if (!tx.hash.empty() && by_tx.get(t, tx.hash, owner) &&
+          owner == rec.request.id)
+        by_tx.del(t, tx.hash);
+    }
+    count(t, rec.status, -1);
+  }
+
+  void index(MDB_txn* t, const intent_record& rec) const {
+    by_status.put(t, keys::by_status(rec), {});
+    by_user.put(t, keys::by_user(rec), {});
+    by_user_all.put(t, keys::by_user_all(rec), {});
+    by_time.put(t, keys::by_time(rec), {});
+    if (rec.dead_letter)
+      dead.put(t, keys::by_time(rec), {});
+    for (const auto& tx : rec.execution.transactions)
+      if (!tx.hash.empty())
+        by_tx.put(t, tx.hash, rec.request.id);
+    count(t, rec.status, +1);
+  }
+
+  void write(MDB_txn* t, const intent_record& rec) const {
+    std::string_view old;
+    if (records.get(t, rec.request.id, old)) {
+      auto prev = decode_record(old);
+      if (prev)
+        unindex(t, *prev);
+    }
+    records.put(t, rec.request.id, encode_record(rec));
+    index(t, rec);
+  }
+};
+
+intent_store::intent_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+intent_store::~intent_store() = default;
+intent_store::intent_store(intent_store&&) noexcept = default;
+intent_store& intent_store::operator=(intent_store&&) noexcept = default;
+
+outcome<intent_store> intent_store::open(const store_options& opts) {
+  if (opts.path.empty())
+    return problem{errc::storage_unavailable, "storage path is empty", {}};
+  std::error_code ec;
+  std::filesystem::create_directories(opts.path, ec);
+  if (ec)
+    return problem{errc::storage_unavailable,
+                   "cannot create storage directory " + opts.path + ": " +
+                       ec.message(),
+                   {}};
+  try {
+    auto p = std::make_unique<impl>();
+    p->map_size = opts.map_size;
+    p->env = lmdb::env::create();
+    p->env.set_map_size(opts.map_size);
+    p->env.set_max_dbs(max_dbs);
+    p->env.open(opts.path, MDB_NOTLS | (opts.sync ? 0u : MDB_NOSYNC));
+    auto t = lmdb::txn::begin(p->env.handle());
+    auto db = [&](const char* name) {
+      return lmdb::dbi::open(t.handle(), name, MDB_CREATE);
+    };
+    p->records = db("records");
+    p->by_status = db("by_status");
+    p->by_user = db("by_user");
+    p->by_user_all = db("by_user_all");
+    p->by_time = db("by_time");
+    p->by_tx = db("by_tx");
+    p->dead = db("dead");
+    p->solvers = db("solvers");
+    p->counts = db("counts");
+    t.commit();
+    return intent_store{std::move(p)};
+  } catch (const lmdb::error& e) {
+    return storage_problem(e, opts.map_size);
+  } catch (const std::exception& e) {
+    return storage_problem(e);
+  }
+}
+
+outcome<done> intent_store::put(const std::vector<intent_record>& records) {
+  for (const auto& rec : records)
+    if (rec.request.id.empty())
+      return problem{errc::bad_request, "a record without an id", {}};
+  try {
+    auto t = lmdb::txn::begin(impl_->env.handle());
+    for (const auto& rec : records)
+      impl_->write(t.handle(), rec);
+    t.commit();
+    return done{};
+  } catch (const lmdb::error& e) {
+    return storage_problem(e, impl_->map_size);
+  } catch (const std::exception& e) {
+    return storage_problem(e);
+  }
+}
+
+outcome<done>
+intent_store::put_solver_stats(const std::vector<solver_stats>& stats) {
+  for (const auto& s : stats)
+    if (s.solver_id.empty())
+      return problem{errc::bad_request, "solver stats without an id", {}};
+  try {
+    auto t = lmdb::txn::begin(impl_->env.handle());
+    for (const auto& s : stats)
+      impl_->solvers.put(t.handle(), s.solver_id, encode_solver_stats(s));
+    t.commit();
+    return done{};
+  } catch (const lmdb::error& e) {
+    return storage_problem(e, impl_->map_size);
+  } catch (const std::exception& e) {
+    return storage_problem(e);
+  }
+}
+
+std::optional<intent_record> intent_store::get(const std::string& id) const {
+  if (id.empty())
+    return std::nullopt;
+  try {
+    auto t = impl_->read();
+    std::string_view bytes;
+    if (!impl_->records.get(t.handle(), id, bytes))
+      return std::nullopt;
+    auto rec = decode_record(bytes);
+    if (!rec)
+      return std::nullopt;
+    return std::move(*rec);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+outcome<record_page> intent_store::list(const list_query& query) const {
+  const lmdb::dbi* db = &impl_->by_time;
+  std::string prefix;
+  key_fn expected = keys::by_time;
+  if (!query.user.empty() && query.status) {
+    db = &impl_->by_user;
+    prefix = keys::user_status_prefix(query.user, *query.status);
+    expected = keys::by_user;
+  } else if (!query.user.empty()) {
+    db = &impl_->by_user_all;
+    prefix = keys::user_prefix(query.user);
+    expected = keys::by_user_all;
+  } else if (query.status) {
+    db = &impl_->by_status;
+    prefix = keys::status_prefix(*query.status);
+    expected = keys::by_status;
+  }
+  std::optional<std::string> start;
+  if (!query.cursor.empty()) {
+    start = keys::from_cursor(query.cursor);
+    if (!start || keys::id_of(*start, prefix.size()).empty() ||
+        !starts_with(*start, prefix))
+      return problem{errc::bad_request,
+                     "cursor does not belong to this listing",
+                     {{"cursor", "must be a next_cursor of the same query"}}};
+  }
+  uint32_t limit = query.limit == 0 ? default_page_size
+                                    : std::min(query.limit, max_page_size);
+  try {
+    auto t = impl_->read();
+    auto c = lmdb::cursor::open(t.handle(), *db);
+    std::string seek = start ? *start : prefix_end(prefix);
+    std::string_view k = seek;
+    std::string_view v;
+    bool found = !seek.empty() && c.get(k, v, MDB_SET_RANGE);
+    found = found ? c.get(k, v, MDB_PREV) : c.get(k, v, MDB_LAST);
+    record_page page;
+    std::string last_key;
+    while (found && starts_with(k, prefix)) {
+      if (page.items.size() == limit) {
+        page.next_cursor = keys::to_cursor(last_key);
+        break;
+      }
+      auto id = keys::id_of(k, prefix.size());
+      if (auto rec = impl_->load(t.handle(), id, k, expected)) {
+        page.items.push_back(std::move(*rec));
+        last_key.assign(k);
+      }
+      found = c.get(k, v, MDB_PREV);
+    }
+    return page;
+  } catch (const lmdb::error& e) {
+    return storage_problem(e, impl_->map_size);
+  } catch (const std::exception& e) {
+    return storage_problem(e);
+  }
+}
+
+std::optional<std::string>
+intent_store::find_by_tx(const std::string& hash) const {
+  if (hash.empty())
+    return std::nullopt;
+  try {
+    auto t = impl_->read();
+    std::string_view id;
+    if (!impl_->by_tx.get(t.handle(), hash, id))
+      return std::nullopt;
+    return std::string(id);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<intent_record> intent_store::dead_letters(uint32_t limit) const {
+  std::vector<intent_record> out;
+  try {
+    auto t = impl_->read();
+    auto c = lmdb::cursor::open(t.handle(), impl_->dead);
+    std::string_view k;
+    std::string_view v;
+    for (bool found = c.get(k, v, MDB_FIRST); found && out.size() < limit;
+         found = c.get(k, v, MDB_NEXT)) {
+      auto rec = impl_->load(t.handle(), keys::id_of(k, 0), k, keys::by_time);
+      if (rec && rec->dead_letter)
+        out.push_back(std::move(*rec));
+    }
+  } catch (const std::exception&) {
+  }
+  return out;
+}
+
+std::vector<solver_stats> intent_store::load_solver_stats() const {
+  std::vector<solver_stats> out;
+  try {
+    auto t = impl_->read();
+    auto c = lmdb::cursor::open(t.handle(), impl_->solvers);
+    std::string_view k;
+    std::string_view v;
+    for (bool found = c.get(k, v, MDB_FIRST); found;
+         found = c.get(k, v, MDB_NEXT)) {
+      solver_stats s;
+      s.solver_id.assign(k);
+      if (decode_solver_stats(v, s))
+        out.push_back(std::move(s));
+    }
+  } catch (const std::exception&) {
+  }
+  return out;
+}
+
+void intent_store::for_each_live(
+    const std::function<void(intent_record&&)>& fn) const {
+  try {
+    auto t = impl_->read();
+    auto c = lmdb::cursor::open(t.handle(), impl_->by_status);
+    for (auto status : live_statuses) {
+      std::string prefix = keys::status_prefix(status);
+      std::string_view k = prefix;
+      std::string_view v;
+      for (bool found = c.get(k, v, MDB_SET_RANGE);
+           found && starts_with(k, prefix); found = c.get(k, v, MDB_NEXT)) {
+        auto id = keys::id_of(k, prefix.size());
+        if (auto rec = impl_->load(t.handle(), id, k, keys::by_status))
+          fn(std::move(*rec));
+      }
+    }
+  } catch (const lmdb::error&) {
+  } catch (const std::bad_alloc&) {
+  }
+}
+
+std::vector<uint64_t> intent_store::count_by_status() const {
+  std::vector<uint64_t> out(intent_status_count, 0);
+  try {
+    auto t = impl_->read();
+    for (int i = 0; i < intent_status_count; ++i) {
+      std::string_view v;
+      auto key = keys::status_prefix(static_cast<intent_status>(i));
+      if (impl_->counts.get(t.handle(), key, v))
+        out[i] = parse_u64_le(v);
+    }
+  } catch (const std::exception&) {
+  }
+  return out;
+}
+
+} // namespace intentd

@@ -1,0 +1,171 @@
+#include "persistence/lmdb_env.hpp"
+
+#include <utility>
+
+namespace intentd::lmdb {
+
+namespace {
+
+MDB_val to_val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+
+std::string_view from_val(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+void check(const char* origin, int rc) {
+  if (rc != MDB_SUCCESS)
+    throw error(origin, rc);
+}
+
+} // namespace
+
+error::error(const char* origin, int rc)
+    : std::runtime_error(std::string(origin) + ": " + mdb_strerror(rc)),
+      code_(rc) {}
+
+env env::create() {
+  MDB_env* handle = nullptr;
+  check("mdb_env_create", mdb_env_create(&handle));
+  return env{handle};
+}
+
+env::env(env&& other) noexcept
+    : handle_(std::exchange(other.handle_, nullptr)) {}
+
+env& env::operator=(env&& other) noexcept {
+  if (this != &other) {
+    if (handle_)
+      mdb_env_close(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+env::~env() {
+  if (handle_)
+    mdb_env_close(handle_);
+}
+
+void env::set_map_size(std::size_t bytes) {
+  check("mdb_env_set_mapsize", mdb_env_set_mapsize(handle_, bytes));
+}
+
+void env::set_max_dbs(unsigned count) {
+  check("mdb_env_set_maxdbs", mdb_env_set_maxdbs(handle_, count));
+}
+
+void env::open(const std::string& dir, unsigned flags, mdb_mode_t mode) {
+  check("mdb_env_open", mdb_env_open(handle_, dir.c_str(), flags, mode));
+}
+
+txn txn::begin(MDB_env* env, unsigned flags) {
+  MDB_txn* handle = nullptr;
+  check("mdb_txn_begin", mdb_txn_begin(env, nullptr, flags, &handle));
+  return txn{handle};
+}
+
+txn::txn(txn&& other) noexcept
+    : handle_(std::exchange(other.handle_, nullptr)) {}
+
+txn& txn::operator=(txn&& other) noexcept {
+  if (this != &other) {
+    abort();
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+txn::~txn() {
+  abort();
+}
+
+void txn::commit() {
+  // mdb_txn_commit frees the handle even when it fails.
+  int rc = mdb_txn_commit(std::exchange(handle_, nullptr));
+  check("mdb_txn_commit", rc);
+}
+
+void txn::abort() noexcept {
+  if (handle_)
+    mdb_txn_abort(std::exchange(handle_, nullptr));
+}
+
+dbi dbi::open(MDB_txn* txn, const char* name, unsigned flags) {
+  MDB_dbi handle = 0;
+  check("mdb_dbi_open", mdb_dbi_open(txn, name, flags, &handle));
+  return dbi{handle};
+}
+
+bool dbi::get(MDB_txn* txn, std::string_view key,
+              std::string_view& value) const {
+  MDB_val k = to_val(key);
+  MDB_val v{0, nullptr};
+  int rc = mdb_get(txn, handle_, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return false;
+  check("mdb_get", rc);
+  value = from_val(v);
+  return true;
+}
+
+void dbi::put(MDB_txn* txn, std::string_view key, std::string_view value,
+              unsigned flags) const {
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  check("mdb_put", mdb_put(txn, handle_, &k, &v, flags));
+}
+
+bool dbi::del(MDB_txn* txn, std::string_view key) const {
+  MDB_val k = to_val(key);
+  int rc = mdb_del(txn, handle_, &k, nullptr);
+  if (rc == MDB_NOTFOUND)
+    return false;
+  check("mdb_del", rc);
+  return true;
+}
+
+std::uint64_t dbi::size(MDB_txn* txn) const {
+  MDB_stat stat{};
+  check("mdb_stat", mdb_stat(txn, handle_, &stat));
+  return stat.ms_entries;
+}
+
+cursor cursor::open(MDB_txn* txn, const dbi& db) {
+  MDB_cursor* handle = nullptr;
+  check("mdb_cursor_open", mdb_cursor_open(txn, db.handle(), &handle));
+  return cursor{handle};
+}
+
+cursor::cursor(cursor&& other) noexcept
+    : handle_(std::exchange(other.handle_, nullptr)) {}
+
+cursor& cursor::operator=(cursor&& other) noexcept {
+  if (this != &other) {
+    if (handle_)
+      mdb_cursor_close(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+cursor::~cursor() {
+  if (handle_)
+    mdb_cursor_close(handle_);
+}
+
+bool cursor::get(std::string_view& key, std::string_view& value,
+                 MDB_cursor_op op) {
+  MDB_val k = to_val(key);
+  MDB_val v{0, nullptr};
+  int rc = mdb_cursor_get(handle_, &k, &v, op);
+  if (rc == MDB_NOTFOUND)
+    return false;
+  check("mdb_cursor_get", rc);
+  key = from_val(k);
+  value = from_val(v);
+  return true;
+}
+
+} // namespace intentd::lmdb

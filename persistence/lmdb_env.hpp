@@ -1,0 +1,114 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <lmdb.h>
+
+namespace intentd::lmdb {
+
+/// An LMDB failure: the return code and the call that produced it. Thrown
+/// only inside persistence, which turns it into a problem.
+class error : public std::runtime_error {
+public:
+  error(const char* origin, int rc);
+
+  int code() const noexcept { return code_; }
+
+private:
+  int code_;
+};
+
+/// An environment: one memory map, closed in the destructor.
+class env {
+public:
+  static env create();
+
+  env() = default;
+  env(env&& other) noexcept;
+  env& operator=(env&& other) noexcept;
+  env(const env&) = delete;
+  env& operator=(const env&) = delete;
+  ~env();
+
+  void set_map_size(std::size_t bytes);
+  void set_max_dbs(unsigned count);
+  void open(const std::string& dir, unsigned flags, mdb_mode_t mode = 0644);
+
+  MDB_env* handle() const noexcept { return handle_; }
+
+private:
+  explicit env(MDB_env* handle) : handle_(handle) {}
+  MDB_env* handle_ = nullptr;
+};
+
+/// A transaction that aborts in its destructor unless committed.
+class txn {
+public:
+  static txn begin(MDB_env* env, unsigned flags = 0);
+
+  txn(txn&& other) noexcept;
+  txn& operator=(txn&& other) noexcept;
+  txn(const txn&) = delete;
+  txn& operator=(const txn&) = delete;
+  ~txn();
+
+  void commit();
+  void abort() noexcept;
+
+  MDB_txn* handle() const noexcept { return handle_; }
+
+private:
+  explicit txn(MDB_txn* handle) : handle_(handle) {}
+  MDB_txn* handle_ = nullptr;
+};
+
+/// A named database handle, valid for the life of its environment.
+class dbi {
+public:
+  static dbi open(MDB_txn* txn, const char* name, unsigned flags = 0);
+
+  dbi() = default;
+
+  /// False when the key is missing; `value` views memory owned by the txn.
+  bool get(MDB_txn* txn, std::string_view key, std::string_view& value) const;
+  void put(MDB_txn* txn, std::string_view key, std::string_view value,
+           unsigned flags = 0) const;
+  /// False when the key was missing.
+  bool del(MDB_txn* txn, std::string_view key) const;
+  std::uint64_t size(MDB_txn* txn) const;
+
+  MDB_dbi handle() const noexcept { return handle_; }
+
+private:
+  explicit dbi(MDB_dbi handle) : handle_(handle) {}
+  MDB_dbi handle_ = 0;
+};
+
+/// A cursor over one database, closed in its destructor. Must not outlive
+/// its transaction.
+class cursor {
+public:
+  static cursor open(MDB_txn* txn, const dbi& db);
+
+  cursor(cursor&& other) noexcept;
+  cursor& operator=(cursor&& other) noexcept;
+  cursor(const cursor&) = delete;
+  cursor& operator=(const cursor&) = delete;
+  ~cursor();
+
+  /// Moves the cursor; false when there is no such entry. For positioning
+  /// ops (MDB_SET_RANGE, ...) `key` is read first.
+  bool get(std::string_view& key, std::string_view& value, MDB_cursor_op op);
+
+  MDB_cursor* handle() const noexcept { return handle_; }
+
+private:
+  explicit cursor(MDB_cursor* handle) : handle_(handle) {}
+  MDB_cursor* handle_ = nullptr;
+};
+
+} // namespace intentd::lmdb

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "persistence/intent_store.hpp"
+#include "runtime/model/intent.hpp"
+#include "runtime/model/problem.hpp"
+
+namespace intentd {
+
+/// First bytes of every stored intent record.
+constexpr char record_magic[2] = {'i', 'r'};
+
+/// Version written by encode_record; decode_record refuses any other.
+constexpr uint8_t record_format_version = 1;
+
+/// Version of the stored solver counters.
+constexpr uint8_t solver_stats_format_version = 1;
+
+/// Binary form of a record: magic, version, then every field little-endian,
+/// amounts as 16 bytes, strings and lists with a varint length in front.
+std::string encode_record(const intent_record& record);
+
+/// Parses encode_record's output; a problem for an unknown version or
+/// truncated, trailing or out-of-range bytes. Never throws.
+outcome<intent_record> decode_record(std::string_view bytes);
+
+/// Binary form of a solver's counters (its id is the key, not stored here).
+std::string encode_solver_stats(const solver_stats& stats);
+
+/// Parses encode_solver_stats's output into `out` (leaving solver_id alone);
+/// false when the bytes are not a known version.
+bool decode_solver_stats(std::string_view bytes, solver_stats& out);
+
+} // namespace intentd

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/model/intent.hpp"
+
+namespace intentd::keys {
+
+/// Eight bytes that sort as `t` does (big-endian, sign bit flipped).
+std::string time_be(time_us t);
+
+/// by_status: status byte + created_at + id.
+std::string status_prefix(intent_status status);
+std::string by_status(const intent_record& rec);
+
+/// by_user: user + '\0' + status byte + created_at + id.
+std::string user_status_prefix(std::string_view user, intent_status status);
+std::string by_user(const intent_record& rec);
+
+/// by_user_all: user + '\0' + created_at + id.
+std::string user_prefix(std::string_view user);
+std::string by_user_all(const intent_record& rec);
+
+/// by_time and dead: created_at + id.
+std::string by_time(const intent_record& rec);
+
+/// The id at the end of an index key with `prefix_size` bytes of prefix;
+/// empty when the key is too short.
+std::string_view id_of(std::string_view key, std::size_t prefix_size);
+
+/// The created_at stored in an index key after `prefix_size` bytes.
+time_us time_of(std::string_view key, std::size_t prefix_size);
+
+/// Lowercase hex of an index key: a listing cursor.
+std::string to_cursor(std::string_view key);
+
+/// The index key in a cursor; nullopt when it is not even-length hex.
+std::optional<std::string> from_cursor(std::string_view cursor);
+
+} // namespace intentd::keys

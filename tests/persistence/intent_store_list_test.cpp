@@ -1,0 +1,199 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "tests/persistence/store_fixture.hpp"
+
+using namespace intentd;
+using intentd::test::fast_options;
+using intentd::test::make_record;
+using intentd::test::temp_dir;
+
+namespace {
+
+intent_store open_store(const store_options& opts) {
+  auto store = intent_store::open(opts);
+  REQUIRE_MESSAGE(store, store.error().message);
+  return std::move(*store);
+}
+
+// Pages through `q` to the end, calling `between` after each page.
+template<class F>
+std::vector<intent_record> drain(const intent_store& store, list_query q,
+                                 F between) {
+  std::vector<intent_record> out;
+  for (int pages = 0; pages < 10000; ++pages) {
+    auto page = store.list(q);
+    REQUIRE_MESSAGE(page, page.error().message);
+    CHECK(page->items.size() <= (q.limit == 0 ? 50 : q.limit));
+    for (auto& rec : page->items)
+      out.push_back(std::move(rec));
+    if (page->next_cursor.empty())
+      break;
+    q.cursor = page->next_cursor;
+    between();
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("user and status paging yields each record once, newest first, "
+          "while records are added between pages") {
+  temp_dir dir;
+  auto store = open_store(fast_options(dir));
+  std::vector<intent_record> recs;
+  std::set<std::string> expected;
+  for (int i = 0; i < 1000; ++i) {
+    // Two records per timestamp to exercise the id tie-break.
+    auto status =
+        i % 3 == 0 ? intent_status::completed : intent_status::pending;
+    auto user = i % 4 == 0 ? "bob" : "alice";
+    auto rec =
+        make_record("id" + std::to_string(i), user, status, 1000000 + i / 2);
+    if (status == intent_status::pending && rec.request.user_account == "alice")
+      expected.insert(rec.request.id);
+    recs.push_back(rec);
+  }
+  REQUIRE(store.put(recs));
+  int added = 0;
+  list_query q;
+  q.user = "alice";
+  q.status = intent_status::pending;
+  q.limit = 37;
+  auto got = drain(store, q, [&] {
+    // Records newer than the cursor stay out of this walk; older ones,
+    // still ahead of it, show up.
+    auto newer = make_record("new" + std::to_string(added), "alice",
+                             intent_status::pending, 5000000 + added);
+    auto older = make_record("old" + std::to_string(added), "alice",
+                             intent_status::pending, 1 + added);
+    expected.insert(older.request.id);
+    REQUIRE(store.put({newer, older}));
+    ++added;
+  });
+  CHECK(added > 10);
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].status == intent_status::pending);
+    CHECK(got[i].request.user_account == "alice");
+    CHECK(seen.insert(got[i].request.id).second);
+    if (i > 0)
+      CHECK(got[i - 1].created_at >= got[i].created_at);
+  }
+  CHECK(seen == expected);
+}
+
+TEST_CASE("paging by user alone, by status alone and over everything") {
+  temp_dir dir;
+  auto store = open_store(fast_options(dir));
+  std::vector<intent_record> recs;
+  std::map<std::string, int> per_user;
+  for (int i = 0; i < 300; ++i) {
+    auto user = "u" + std::to_string(i % 3);
+    auto status = static_cast<intent_status>(i % intent_status_count);
+    recs.push_back(make_record("r" + std::to_string(i), user, status, i));
+    ++per_user[user];
+  }
+  REQUIRE(store.put(recs));
+  auto nothing = [] {};
+  list_query by_user;
+  by_user.user = "u1";
+  by_user.limit = 7;
+  auto got = drain(store, by_user, nothing);
+  CHECK(got.size() == static_cast<std::size_t>(per_user["u1"]));
+  CHECK(got.front().request.id == "r298");
+  list_query by_status;
+  by_status.status = intent_status::expired;
+  by_status.limit = 9;
+  got = drain(store, by_status, nothing);
+  CHECK(got.size() == 43);
+  for (const auto& rec : got)
+    CHECK(rec.status == intent_status::expired);
+  list_query all;
+  all.limit = 11;
+  got = drain(store, all, nothing);
+  REQUIRE(got.size() == 300);
+  for (std::size_t i = 0; i < got.size(); ++i)
+    CHECK(got[i].created_at == static_cast<time_us>(299 - i));
+  list_query none;
+  none.user = "nobody";
+  auto page = store.list(none);
+  REQUIRE(page);
+  CHECK(page->items.empty());
+  CHECK(page->next_cursor.empty());
+}
+
+TEST_CASE("the limit is clamped to 1..500 with 0 meaning 50") {
+  temp_dir dir;
+  auto store = open_store(fast_options(dir));
+  std::vector<intent_record> recs;
+  for (int i = 0; i < 600; ++i)
+    recs.push_back(make_record("r" + std::to_string(i), "alice",
+                               intent_status::pending, i));
+  REQUIRE(store.put(recs));
+  list_query q;
+  q.limit = 0;
+  CHECK(store.list(q)->items.size() == 50);
+  q.limit = 100000;
+  auto page = store.list(q);
+  CHECK(page->items.size() == 500);
+  CHECK_FALSE(page->next_cursor.empty());
+  q.cursor = page->next_cursor;
+  auto rest = store.list(q);
+  CHECK(rest->items.size() == 100);
+  CHECK(rest->next_cursor.empty());
+  q.cursor.clear();
+  q.limit = 1;
+  CHECK(store.list(q)->items.size() == 1);
+}
+
+TEST_CASE("negative and equal timestamps still page in order") {
+  temp_dir dir;
+  auto store = open_store(fast_options(dir));
+  REQUIRE(store.put({make_record("a", "u", intent_status::pending, -50),
+                     make_record("b", "u", intent_status::pending, 0),
+                     make_record("c", "u", intent_status::pending, 0),
+                     make_record("d", "u", intent_status::pending, 70)}));
+  list_query q;
+  q.user = "u";
+  q.limit = 1;
+  auto got = drain(store, q, [] {});
+  REQUIRE(got.size() == 4);
+  CHECK(got[0].request.id == "d");
+  CHECK(got[1].request.id == "c");
+  CHECK(got[2].request.id == "b");
+  CHECK(got[3].request.id == "a");
+}
+
+TEST_CASE("a malformed or foreign cursor is a bad request") {
+  temp_dir dir;
+  auto store = open_store(fast_options(dir));
+  std::vector<intent_record> recs;
+  for (int i = 0; i < 5; ++i)
+    recs.push_back(make_record("r" + std::to_string(i), "alice",
+                               intent_status::pending, i));
+  REQUIRE(store.put(recs));
+  list_query q;
+  q.user = "alice";
+  q.limit = 2;
+  auto first = store.list(q);
+  REQUIRE(first);
+  REQUIRE_FALSE(first->next_cursor.empty());
+  for (std::string bad : {"zz", "abc", "00", "not a cursor", "616c696365"}) {
+    q.cursor = bad;
+    auto r = store.list(q);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::bad_request);
+  }
+  list_query other;
+  other.user = "bob";
+  other.cursor = first->next_cursor;
+  CHECK(store.list(other).error().code == errc::bad_request);
+  other.user.clear();
+  other.status = intent_status::pending;
+  CHECK(store.list(other).error().code == errc::bad_request);
+  q.cursor = first->next_cursor;
+  CHECK(store.list(q));
+}
