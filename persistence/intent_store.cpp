@@ -163,6 +163,7 @@ outcome<intent_store> intent_store::open(const store_options& opts) {
     p->env.set_map_size(opts.map_size);
     p->env.set_max_dbs(max_dbs);
     p->env.open(opts.path, MDB_NOTLS | (opts.sync ? 0u : MDB_NOSYNC));
+    p->env.reader_check();
     auto t = lmdb::txn::begin(p->env.handle());
     auto db = [&](const char* name) {
       return lmdb::dbi::open(t.handle(), name, MDB_CREATE);

@@ -60,6 +60,12 @@ void env::open(const std::string& dir, unsigned flags, mdb_mode_t mode) {
   check("mdb_env_open", mdb_env_open(handle_, dir.c_str(), flags, mode));
 }
 
+int env::reader_check() {
+  int dead = 0;
+  check("mdb_reader_check", mdb_reader_check(handle_, &dead));
+  return dead;
+}
+
 txn txn::begin(MDB_env* env, unsigned flags) {
   MDB_txn* handle = nullptr;
   check("mdb_txn_begin", mdb_txn_begin(env, nullptr, flags, &handle));

@@ -37,6 +37,8 @@ public:
   void set_map_size(std::size_t bytes);
   void set_max_dbs(unsigned count);
   void open(const std::string& dir, unsigned flags, mdb_mode_t mode = 0644);
+  /// Clears reader slots left by dead processes; returns how many.
+  int reader_check();
 
   MDB_env* handle() const noexcept { return handle_; }
 
