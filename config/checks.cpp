@@ -1,0 +1,113 @@
+#include "config/checks.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "config/suggest.hpp"
+
+namespace intentd::cfg {
+
+namespace {
+
+bool all_digits(const std::string& text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool has_nonzero_digit(const std::string& text) {
+  return text.find_first_of("123456789") != std::string::npos;
+}
+
+bool has_space(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isspace(c) != 0 || std::iscntrl(c) != 0;
+  });
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string result;
+  for (const auto& name : names)
+    result += (result.empty() ? "" : ", ") + name;
+  return result;
+}
+
+} // namespace
+
+std::string one_of::operator()(const std::string& value) const {
+  if (std::find(names.begin(), names.end(), value) != names.end())
+    return {};
+  std::string problem = "unknown " + what + " \"" + value + "\"";
+  if (auto near = nearest(value, names); !near.empty())
+    problem += "; did you mean `" + near + "`?";
+  else
+    problem += ";";
+  return problem + " known " + what + "s: " + join(names);
+}
+
+std::string check_non_empty(const std::string& value) {
+  return value.empty() ? "must not be empty" : "";
+}
+
+std::string check_listen(const std::string& value) {
+  const std::string shape = "expected \"host:port\" such as \"127.0.0.1:8080\""
+                            " or \"[::1]:8080\", got \"" +
+                            value + "\"";
+  std::string host;
+  std::string port;
+  if (!value.empty() && value.front() == '[') {
+    const auto close = value.find(']');
+    if (close == std::string::npos || close + 1 >= value.size() ||
+        value[close + 1] != ':')
+      return shape;
+    host = value.substr(1, close - 1);
+    port = value.substr(close + 2);
+  } else {
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos)
+      return shape;
+    host = value.substr(0, colon);
+    port = value.substr(colon + 1);
+    if (host.find(':') != std::string::npos)
+      return "an IPv6 address needs brackets, as in \"[::1]:8080\", got \"" +
+             value + "\"";
+  }
+  if (host.empty())
+    return "the host is empty in \"" + value +
+           "\"; use \"0.0.0.0:PORT\" to listen on every interface";
+  if (has_space(host))
+    return "the host must not contain spaces, got \"" + value + "\"";
+  if (!all_digits(port) || port.size() > 5 || std::stoul(port) > 65535)
+    return "the port must be a number from 0 to 65535, got \"" + value + "\"";
+  return {};
+}
+
+std::string check_positive_integer(const std::string& value) {
+  if (all_digits(value) && has_nonzero_digit(value))
+    return {};
+  return "expected a positive whole number in decimal digits such as "
+         "\"1000000\", got \"" +
+         value + "\"";
+}
+
+std::string check_positive_decimal(const std::string& value) {
+  const auto dot = value.find('.');
+  const std::string whole = value.substr(0, dot);
+  const std::string fraction =
+      dot == std::string::npos ? "1" : value.substr(dot + 1);
+  if (all_digits(whole) && all_digits(fraction) && has_nonzero_digit(value))
+    return {};
+  return "expected a positive decimal number such as \"5\" or \"0.25\", got "
+         "\"" +
+         value + "\"";
+}
+
+std::string check_token_id(const std::string& value) {
+  if (value.empty())
+    return "must not be empty";
+  if (has_space(value))
+    return "must not contain spaces, got \"" + value + "\"";
+  return {};
+}
+
+} // namespace intentd::cfg

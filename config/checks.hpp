@@ -1,0 +1,72 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/scalar.hpp"
+
+namespace intentd::cfg {
+
+/// A check that accepts every value.
+struct no_check {
+  template<class T>
+  std::string operator()(const T&) const {
+    return {};
+  }
+};
+
+/// Accepts values in [lo, hi]; `unit` is appended to the bounds in messages
+/// (" bytes").
+template<class T>
+auto in_range(T lo, T hi, std::string unit = {}) {
+  return [lo, hi, unit](const T& value) -> std::string {
+    if (value >= lo && value <= hi)
+      return {};
+    return "must be between " + to_text(lo) + unit + " and " + to_text(hi) +
+           unit + ", got " + to_text(value);
+  };
+}
+
+/// Accepts values of at least `lo`.
+template<class T>
+auto at_least(T lo) {
+  return [lo](const T& value) -> std::string {
+    if (value >= lo)
+      return {};
+    return "must be at least " + to_text(lo) + ", got " + to_text(value);
+  };
+}
+
+/// Accepts values of at most `hi`.
+template<class T>
+auto at_most(T hi) {
+  return [hi](const T& value) -> std::string {
+    if (value <= hi)
+      return {};
+    return "must be at most " + to_text(hi) + ", got " + to_text(value);
+  };
+}
+
+/// Accepts one of `names`; the message lists them as "known <what>".
+struct one_of {
+  std::vector<std::string> names;
+  std::string what;
+  std::string operator()(const std::string& value) const;
+};
+
+/// Rejects an empty string.
+std::string check_non_empty(const std::string& value);
+
+/// Accepts "host:port" or "[ipv6]:port" with a port in 0..65535.
+std::string check_listen(const std::string& value);
+
+/// Accepts a positive whole number in decimal digits ("1000000").
+std::string check_positive_integer(const std::string& value);
+
+/// Accepts a positive decimal number ("5", "0.25").
+std::string check_positive_decimal(const std::string& value);
+
+/// Accepts a non-empty token id without whitespace.
+std::string check_token_id(const std::string& value);
+
+} // namespace intentd::cfg

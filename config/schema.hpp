@@ -1,0 +1,123 @@
+#pragma once
+
+#include <cstdint>
+
+#include "config/checks.hpp"
+#include "config/config.hpp"
+
+namespace intentd::cfg {
+
+// Each inspect function names a section's keys in order, with their checks.
+// The same functions drive reading (yaml_reader), listing the valid keys
+// (key_lister) and writing (yaml_writer).
+
+constexpr uint64_t kib = 1024;
+constexpr uint64_t mib = 1024 * kib;
+
+template<class Inspector>
+void inspect(Inspector& f, server& x) {
+  f.field("listen", x.listen, check_listen);
+  f.field("threads", x.threads, in_range<uint32_t>(1, 64));
+  f.field("body_limit", x.body_limit,
+          in_range<uint64_t>(kib, 64 * mib, " bytes"));
+  f.field("header_limit", x.header_limit,
+          in_range<uint32_t>(kib, mib, " bytes"));
+  f.field("read_timeout_ms", x.read_timeout_ms, at_least<uint32_t>(1));
+  f.field("idle_timeout_ms", x.idle_timeout_ms, at_least<uint32_t>(1));
+  f.field("max_connections", x.max_connections, at_least<uint32_t>(1));
+  f.field("request_timeout_ms", x.request_timeout_ms, at_least<uint32_t>(1));
+  f.field("shutdown_grace_ms", x.shutdown_grace_ms);
+}
+
+template<class Inspector>
+void inspect(Inspector& f, storage& x) {
+  f.field("path", x.path, check_non_empty);
+  f.field("sync", x.sync);
+  f.field("map_size_mb", x.map_size_mb, in_range<uint64_t>(16, 1048576));
+}
+
+template<class Inspector>
+void inspect(Inspector& f, simulated_chain& x) {
+  f.field("latency_ms", x.latency_ms, at_most<uint32_t>(600'000));
+  f.field("failure_rate", x.failure_rate, in_range(0.0, 1.0));
+  f.field("revert_rate", x.revert_rate, in_range(0.0, 1.0));
+  f.field("seed", x.seed);
+  f.field("initial_balance", x.initial_balance, check_positive_integer);
+  f.field("gas_per_execution", x.gas_per_execution);
+  f.field("gas_price", x.gas_price);
+}
+
+template<class Inspector>
+void inspect(Inspector& f, chain& x) {
+  f.field("kind", x.kind, one_of{{"simulated"}, "chain kind"});
+  f.section("simulated", x.simulated);
+}
+
+template<class Inspector>
+void inspect(Inspector& f, retry& x) {
+  f.field("max_attempts", x.max_attempts, in_range<uint32_t>(1, 100));
+  f.field("base_delay_ms", x.base_delay_ms);
+  f.field("max_delay_ms", x.max_delay_ms);
+  f.field("jitter", x.jitter, in_range(0.0, 1.0));
+  f.require(
+      x.base_delay_ms <= x.max_delay_ms, {"base_delay_ms", "max_delay_ms"},
+      "base_delay_ms (" + to_text(x.base_delay_ms) +
+          ") must not exceed max_delay_ms (" + to_text(x.max_delay_ms) + ")");
+}
+
+template<class Inspector>
+void inspect(Inspector& f, solvers& x) {
+  f.field("count", x.count, in_range<uint32_t>(1, 64));
+  f.section("retry", x.retry);
+  f.field("failover_after", x.failover_after, at_least<uint32_t>(1));
+  f.field("cooldown_ms", x.cooldown_ms);
+}
+
+template<class Inspector>
+void inspect(Inspector& f, token& x) {
+  f.field("id", x.id, check_token_id);
+  f.field("decimals", x.decimals, in_range<uint32_t>(0, 24));
+  f.field("price", x.price, check_positive_decimal);
+}
+
+template<class Inspector>
+void inspect(Inspector& f, validation& x) {
+  f.field("max_amount", x.max_amount, check_positive_integer);
+  f.field("max_lifetime_s", x.max_lifetime_s, at_least<uint32_t>(1));
+  f.field("default_lifetime_s", x.default_lifetime_s, at_least<uint32_t>(1));
+  f.field("max_id_length", x.max_id_length, in_range<uint32_t>(1, 128));
+  f.require(x.default_lifetime_s <= x.max_lifetime_s,
+            {"default_lifetime_s", "max_lifetime_s"},
+            "default_lifetime_s (" + to_text(x.default_lifetime_s) +
+                ") must not exceed max_lifetime_s (" +
+                to_text(x.max_lifetime_s) + ")");
+}
+
+template<class Inspector>
+void inspect(Inspector& f, intents& x) {
+  f.field("max_live", x.max_live, at_least<uint32_t>(1));
+  f.field("restart_limit", x.restart_limit);
+  f.field("restart_window_ms", x.restart_window_ms, at_least<uint32_t>(1));
+}
+
+template<class Inspector>
+void inspect(Inspector& f, logging& x) {
+  f.field("level", x.level,
+          one_of{{"trace", "debug", "info", "warn", "error", "off"},
+                 "logging level"});
+  f.field("format", x.format, one_of{{"text", "json"}, "logging format"});
+}
+
+template<class Inspector>
+void inspect(Inspector& f, config& x) {
+  f.section("server", x.server);
+  f.section("storage", x.storage);
+  f.section("chain", x.chain);
+  f.section("solvers", x.solvers);
+  f.tokens("tokens", x.tokens);
+  f.section("validation", x.validation);
+  f.section("intents", x.intents);
+  f.section("logging", x.logging);
+}
+
+} // namespace intentd::cfg

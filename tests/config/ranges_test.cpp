@@ -1,0 +1,199 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "config/load.hpp"
+
+using namespace intentd::cfg;
+
+namespace {
+
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+bool accepted(const std::string& text) {
+  return error_of(text) == "no error";
+}
+
+bool rejected(const std::string& text, const std::string& path) {
+  const auto e = error_of(text);
+  return e.rfind(path + " (line ", 0) == 0;
+}
+
+} // namespace
+
+TEST_CASE("server.listen") {
+  for (const char* ok : {"127.0.0.1:8080", "0.0.0.0:0", "localhost:65535",
+                         "[::1]:8080", "[::]:1", "example.com:443"}) {
+    CAPTURE(ok);
+    CHECK(accepted(std::string{"server: { listen: \""} + ok + "\" }"));
+  }
+  for (const char* bad :
+       {"", "8080", ":8080", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:80a",
+        "::1:8080", "[::1]8080", "[]:80", "[::1", "my host:80", "h:123456"}) {
+    CAPTURE(bad);
+    CHECK(rejected(std::string{"server: { listen: \""} + bad + "\" }",
+                   "server.listen"));
+  }
+  CHECK(error_of("server: { listen: \"::1:8080\" }").find("brackets") !=
+        std::string::npos);
+}
+
+TEST_CASE("server limits") {
+  CHECK(rejected("server: { threads: 0 }", "server.threads"));
+  CHECK(accepted("server: { threads: 1 }"));
+  CHECK(accepted("server: { threads: 64 }"));
+  CHECK(error_of("server: { threads: 65 }") ==
+        "server.threads (line 1): must be between 1 and 64, got 65");
+  CHECK(rejected("server: { body_limit: 1023 }", "server.body_limit"));
+  CHECK(accepted("server: { body_limit: 1024 }"));
+  CHECK(accepted("server: { body_limit: 67108864 }"));
+  CHECK(rejected("server: { body_limit: 67108865 }", "server.body_limit"));
+  CHECK(rejected("server: { header_limit: 1023 }", "server.header_limit"));
+  CHECK(accepted("server: { header_limit: 1048576 }"));
+  CHECK(rejected("server: { header_limit: 1048577 }", "server.header_limit"));
+  for (const char* key : {"read_timeout_ms", "idle_timeout_ms",
+                          "request_timeout_ms", "max_connections"}) {
+    CAPTURE(key);
+    CHECK(rejected(std::string{"server: { "} + key + ": 0 }",
+                   std::string{"server."} + key));
+    CHECK(accepted(std::string{"server: { "} + key + ": 1 }"));
+  }
+}
+
+TEST_CASE("storage") {
+  CHECK(error_of("storage: { path: \"\" }") ==
+        "storage.path (line 1): must not be empty");
+  CHECK(rejected("storage: { map_size_mb: 15 }", "storage.map_size_mb"));
+  CHECK(accepted("storage: { map_size_mb: 16 }"));
+  CHECK(accepted("storage: { map_size_mb: 1048576 }"));
+  CHECK(rejected("storage: { map_size_mb: 1048577 }", "storage.map_size_mb"));
+}
+
+TEST_CASE("chain") {
+  CHECK(error_of("chain: { kind: near }") ==
+        "chain.kind (line 1): unknown chain kind \"near\"; known chain "
+        "kinds: simulated");
+  CHECK(
+      error_of("chain: { kind: simulatd }").find("did you mean `simulated`") !=
+      std::string::npos);
+  CHECK(accepted("chain: { simulated: { latency_ms: 600000 } }"));
+  CHECK(error_of("chain: { simulated: { latency_ms: 600001 } }") ==
+        "chain.simulated.latency_ms (line 1): must be at most 600000, got "
+        "600001");
+  for (const char* key : {"failure_rate", "revert_rate"}) {
+    CAPTURE(key);
+    const std::string head = std::string{"chain: { simulated: { "} + key;
+    const std::string path = std::string{"chain.simulated."} + key;
+    CHECK(accepted(head + ": 0 } }"));
+    CHECK(accepted(head + ": 1 } }"));
+    CHECK(accepted(head + ": 0.25 } }"));
+    CHECK(rejected(head + ": 1.01 } }", path));
+    CHECK(rejected(head + ": -0.1 } }", path));
+  }
+  CHECK(accepted("chain: { simulated: { initial_balance: 5 } }"));
+  for (const char* bad : {"0", "-5", "1.5", "1e6", "", "12a", "+3"}) {
+    CAPTURE(bad);
+    CHECK(rejected(std::string{"chain: { simulated: { initial_balance: \""} +
+                       bad + "\" } }",
+                   "chain.simulated.initial_balance"));
+  }
+}
+
+TEST_CASE("solvers") {
+  CHECK(rejected("solvers: { count: 0 }", "solvers.count"));
+  CHECK(accepted("solvers: { count: 64 }"));
+  CHECK(rejected("solvers: { count: 65 }", "solvers.count"));
+  CHECK(rejected("solvers: { retry: { max_attempts: 0 } }",
+                 "solvers.retry.max_attempts"));
+  CHECK(accepted("solvers: { retry: { max_attempts: 100 } }"));
+  CHECK(rejected("solvers: { retry: { max_attempts: 101 } }",
+                 "solvers.retry.max_attempts"));
+  CHECK(error_of("solvers:\n  retry:\n    max_delay_ms: 500\n") ==
+        "solvers.retry.max_delay_ms (line 3): base_delay_ms (1000) must "
+        "not exceed max_delay_ms (500)");
+  CHECK(error_of("solvers:\n  retry:\n    max_delay_ms: 500\n"
+                 "    base_delay_ms: 600\n")
+            .rfind("solvers.retry.base_delay_ms (line 4): ", 0) == 0);
+  CHECK(
+      rejected("solvers: { retry: { jitter: 1.5 } }", "solvers.retry.jitter"));
+  CHECK(accepted("solvers: { retry: { jitter: 0 } }"));
+  CHECK(rejected("solvers: { failover_after: 0 }", "solvers.failover_after"));
+}
+
+TEST_CASE("validation, intents and logging") {
+  CHECK(rejected("validation: { max_amount: \"0\" }", "validation.max_amount"));
+  CHECK(rejected("validation: { max_amount: 1.5 }", "validation.max_amount"));
+  CHECK(accepted("validation: { max_amount: 99999999999999999999999 }"));
+  CHECK(error_of("validation: { max_lifetime_s: 100 }") ==
+        "validation.max_lifetime_s (line 1): default_lifetime_s (3600) "
+        "must not exceed max_lifetime_s (100)");
+  CHECK(accepted("validation: { max_lifetime_s: 100, default_lifetime_s: 100 "
+                 "}"));
+  CHECK(
+      rejected("validation: { max_id_length: 0 }", "validation.max_id_length"));
+  CHECK(rejected("validation: { max_id_length: 129 }",
+                 "validation.max_id_length"));
+  CHECK(rejected("intents: { max_live: 0 }", "intents.max_live"));
+  CHECK(accepted("intents: { restart_limit: 0 }"));
+  for (const char* level : {"trace", "debug", "info", "warn", "error", "off"})
+    CHECK(accepted(std::string{"logging: { level: "} + level + " }"));
+  CHECK(error_of("logging: { level: warning }") ==
+        "logging.level (line 1): unknown logging level \"warning\"; did "
+        "you mean `warn`? known logging levels: trace, debug, info, warn, "
+        "error, off");
+  CHECK(accepted("logging: { format: json }"));
+  CHECK(rejected("logging: { format: xml }", "logging.format"));
+}
+
+TEST_CASE("tokens replace the default list") {
+  const config c = parse(R"(tokens:
+  - id: a.near
+    decimals: 0
+  - id: b.near
+    decimals: 18
+    price: 0.25
+)");
+  REQUIRE(c.tokens.size() == 2);
+  CHECK(c.tokens[0].id == "a.near");
+  CHECK(c.tokens[0].decimals == 0);
+  CHECK(c.tokens[0].price == "1");
+  CHECK(c.tokens[1].id == "b.near");
+  CHECK(c.tokens[1].decimals == 18);
+  CHECK(c.tokens[1].price == "0.25");
+}
+
+TEST_CASE("token rules") {
+  CHECK(error_of("tokens:\n  - { id: a, decimals: 1 }\n  - { id: b, decimals: "
+                 "2 }\n  - { id: a, decimals: 3 }\n") ==
+        "tokens[2].id (line 4): duplicate token id \"a\" (first given on "
+        "line 2)");
+  CHECK(error_of("tokens: []") == "tokens (line 1): must list at least one "
+                                  "token");
+  CHECK(rejected("tokens: {}", "tokens"));
+  CHECK(rejected("tokens: usdc", "tokens"));
+  CHECK(rejected("tokens:\n  - usdc\n", "tokens[0]"));
+  CHECK(error_of("tokens:\n  - { decimals: 6 }\n") ==
+        "tokens[0] (line 2): missing required key `id`");
+  CHECK(error_of("tokens:\n  - { id: x }\n") ==
+        "tokens[0] (line 2): missing required key `decimals`");
+  CHECK(error_of("tokens:\n  - { id: \"\", decimals: 6 }\n") ==
+        "tokens[0].id (line 2): must not be empty");
+  CHECK(
+      rejected("tokens:\n  - { id: x, decimals: 25 }\n", "tokens[0].decimals"));
+  CHECK(accepted("tokens:\n  - { id: x, decimals: 24 }\n"));
+  for (const char* bad :
+       {"0", "0.0", "-1", "1e3", ".5", "5.", "1/2", "", "x"}) {
+    CAPTURE(bad);
+    CHECK(rejected(std::string{"tokens:\n  - { id: x, decimals: 6, price: \""} +
+                       bad + "\" }\n",
+                   "tokens[0].price"));
+  }
+  CHECK(accepted("tokens:\n  - { id: x, decimals: 6, price: \"0.000001\" }\n"));
+}
