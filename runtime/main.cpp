@@ -52,11 +52,10 @@ int run(const intentd::cfg::config& config) {
   std::unique_ptr<intentd::http_server> server;
   try {
     server = std::make_unique<intentd::http_server>(
-      *engine, intentd::http_options::from_config(config.server));
+        *engine, intentd::http_options::from_config(config.server));
     server->start();
   } catch (const std::exception& e) {
-    spdlog::critical("cannot listen on {}: {}", config.server.listen,
-                     e.what());
+    spdlog::critical("cannot listen on {}: {}", config.server.listen, e.what());
     engine->stop();
     return 1;
   }
@@ -66,8 +65,8 @@ int run(const intentd::cfg::config& config) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT"
-                                                           : "SIGTERM");
+  spdlog::info("received {}, shutting down",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
   server->stop(std::chrono::milliseconds{config.server.shutdown_grace_ms});
   engine->stop();
   spdlog::info("stopped");

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "runtime/model/chain_adapter.hpp"
+
+namespace intentd {
+
+struct chain_options {
+  /// How long every verify and execute takes to answer (block latency).
+  std::chrono::milliseconds latency{20};
+};
+
+/// Spawns the chain actor: the one owner of a chain adapter.
+///   (verify_atom, intent)            -> verify_result, after the latency
+///   (execute_atom, intent, solver)   -> execute_result, after the latency
+///   (release_atom, id)               -> nothing
+///   (status_atom, id)                -> chain_intent_state
+///   (status_atom, hash, tx_atom)     -> std::optional<chain_tx>
+/// The call takes effect when it arrives; only the answer waits.
+caf::actor spawn_chain(caf::actor_system& sys,
+                       std::unique_ptr<chain_adapter> adapter,
+                       chain_options opts);
+
+} // namespace intentd

@@ -1,0 +1,258 @@
+#include "actors/directory.hpp"
+
+#include <deque>
+#include <limits>
+#include <set>
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/intent.hpp"
+#include "runtime/model/status_message.hpp"
+#include "runtime/model/validation.hpp"
+
+namespace intentd {
+
+intent_record make_pending_record(intent in, std::string digest, time_us now) {
+  intent_record rec;
+  rec.request = std::move(in);
+  rec.status = intent_status::pending;
+  rec.status_message = status_message(rec.status, rec.request.action);
+  rec.created_at = now;
+  rec.updated_at = now;
+  rec.history.push_back(history_entry{intent_status::pending, now});
+  rec.seq = 1;
+  rec.body_digest = std::move(digest);
+  return rec;
+}
+
+namespace {
+
+using std::chrono::milliseconds;
+
+struct live_entry {
+  caf::actor handle;
+  time_us expires_at = 0;
+};
+
+struct directory_state {
+  std::shared_ptr<const intent_store> store;
+  intent_deps deps;
+  directory_options opts;
+  std::unordered_map<std::string, live_entry> live;
+  std::unordered_map<caf::actor_addr, std::string> ids;
+  std::set<std::pair<time_us, std::string>> deadlines;
+  std::unordered_map<std::string, std::deque<time_us>> restarts;
+  time_us next_tick = std::numeric_limits<time_us>::max();
+  static inline const char* name = "directory";
+};
+
+using directory_actor = caf::stateful_actor<directory_state>;
+
+void schedule_tick(directory_actor* self) {
+  auto& st = self->state;
+  if (st.deadlines.empty())
+    return;
+  auto first = st.deadlines.begin()->first;
+  if (first >= st.next_tick)
+    return;
+  st.next_tick = first;
+  auto delay = std::max<time_us>(first - st.deps.now(), 0);
+  self->delayed_send(self, std::chrono::microseconds{delay}, tick_atom::value);
+}
+
+caf::actor activate(directory_actor* self, intent_record rec) {
+  auto& st = self->state;
+  auto id = rec.request.id;
+  auto expires = rec.request.expires_at;
+  auto handle = spawn_intent(self, std::move(rec), st.deps);
+  st.live[id] = live_entry{handle, expires};
+  st.ids[handle.address()] = id;
+  st.deadlines.emplace(expires, id);
+  schedule_tick(self);
+  return handle;
+}
+
+void forget(directory_actor* self, const std::string& id) {
+  auto& st = self->state;
+  auto i = st.live.find(id);
+  if (i == st.live.end())
+    return;
+  st.deadlines.erase({i->second.expires_at, id});
+  st.ids.erase(i->second.handle.address());
+  st.live.erase(i);
+}
+
+/// Expires every live intent whose deadline has passed.
+void on_tick(directory_actor* self) {
+  auto& st = self->state;
+  st.next_tick = std::numeric_limits<time_us>::max();
+  auto now = st.deps.now();
+  while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
+    auto id = st.deadlines.begin()->second;
+    st.deadlines.erase(st.deadlines.begin());
+    if (auto i = st.live.find(id); i != st.live.end())
+      self->send(i->second.handle, deadline_atom::value);
+  }
+  schedule_tick(self);
+}
+
+/// Restarts a crashed intent from storage, within the intensity limit.
+void restart(directory_actor* self, const std::string& id,
+             const caf::error& reason) {
+  auto& st = self->state;
+  auto rec = st.store->get(id);
+  if (!rec || is_terminal(rec->status)) {
+    st.restarts.erase(id);
+    return;
+  }
+  auto now = st.deps.now();
+  auto& log = st.restarts[id];
+  auto window = std::chrono::duration_cast<std::chrono::microseconds>(
+                    st.opts.restart_window)
+                    .count();
+  while (!log.empty() && log.front() < now - window)
+    log.pop_front();
+  if (log.size() >= st.opts.restart_limit) {
+    spdlog::error("intent {} crashed {} times within {} ms; failing it", id,
+                  log.size() + 1, st.opts.restart_window.count());
+    st.restarts.erase(id);
+    rec->status = intent_status::failed;
+    rec->seq += 1;
+    rec->updated_at = now;
+    rec->history.push_back(history_entry{intent_status::failed, now});
+    rec->error =
+        intent_error{"internal", "The engine could not process this intent. "
+                                 "Retry it from the dead letters."};
+    rec->status_message =
+        status_message(rec->status, rec->request.action, &*rec->error);
+    rec->dead_letter = true;
+    self->send(st.deps.writer, write_atom::value, std::move(*rec));
+    return;
+  }
+  log.push_back(now);
+  spdlog::warn("intent {} crashed ({}); restarting from its snapshot", id,
+               caf::to_string(reason));
+  auto handle = activate(self, std::move(*rec));
+  self->send(handle, start_atom::value, intent_start::recovered);
+}
+
+caf::behavior directory_impl(directory_actor* self,
+                             std::shared_ptr<const intent_store> store,
+                             intent_deps deps, directory_options opts) {
+  auto& st = self->state;
+  st.store = std::move(store);
+  st.deps = std::move(deps);
+  st.opts = opts;
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& [id, entry] : self->state.live)
+      self->send_exit(entry.handle, msg.reason);
+    self->quit(msg.reason);
+  });
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& st = self->state;
+    auto i = st.ids.find(msg.source);
+    if (i == st.ids.end())
+      return;
+    auto id = i->second;
+    forget(self, id);
+    if (msg.reason && msg.reason != caf::exit_reason::normal)
+      restart(self, id, msg.reason);
+    else
+      st.restarts.erase(id);
+  });
+  return {
+      [=](submit_atom, intent& in, std::string& digest) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        if (in.id.empty())
+          in.id = generate_intent_id();
+        if (auto i = st.live.find(in.id); i != st.live.end()) {
+          rp.delegate(i->second.handle, resubmit_atom::value,
+                      std::move(digest));
+          return rp;
+        }
+        if (auto old = st.store->get(in.id)) {
+          if (old->body_digest == digest)
+            rp.deliver(submit_outcome{submit_reply{std::move(*old), false}});
+          else
+            rp.deliver(submit_outcome{
+                problem{errc::conflict,
+                        "An intent with this id exists with a different body.",
+                        {}}});
+          return rp;
+        }
+        if (st.live.size() >= st.opts.max_live) {
+          rp.deliver(submit_outcome{
+              problem{errc::overloaded,
+                      "Too many intents in flight; retry in a moment.",
+                      {}}});
+          return rp;
+        }
+        auto rec = make_pending_record(std::move(in), std::move(digest),
+                                       st.deps.now());
+        auto handle = activate(self, std::move(rec));
+        rp.delegate(handle, start_atom::value, intent_start::fresh);
+        return rp;
+      },
+      [=](cancel_atom a, const std::string& id) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        if (auto i = st.live.find(id); i != st.live.end()) {
+          rp.delegate(i->second.handle, a);
+        } else if (auto old = st.store->get(id)) {
+          rp.deliver(record_outcome{problem{
+              errc::not_cancellable,
+              std::string{"The intent is "} + to_string(old->status) +
+                  "; only pending or verified intents can be cancelled.",
+              {}}});
+        } else {
+          rp.deliver(record_outcome{
+              problem{errc::not_found, "No intent with id " + id + ".", {}}});
+        }
+        return rp;
+      },
+      [=](retry_atom, const std::string& id) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        auto old = st.store->get(id);
+        if (!old) {
+          rp.deliver(record_outcome{
+              problem{errc::not_found, "No intent with id " + id + ".", {}}});
+        } else if (st.live.count(id) || !old->dead_letter) {
+          rp.deliver(record_outcome{problem{
+              errc::conflict, "The intent is not in the dead letters.", {}}});
+        } else {
+          auto handle = activate(self, std::move(*old));
+          rp.delegate(handle, start_atom::value, intent_start::retried);
+        }
+        return rp;
+      },
+      [=](recover_atom) {
+        uint64_t count = 0;
+        self->state.store->for_each_live([&](intent_record&& rec) {
+          auto handle = activate(self, std::move(rec));
+          self->send(handle, start_atom::value, intent_start::recovered);
+          ++count;
+        });
+        spdlog::info("recovered {} live intents", count);
+        return count;
+      },
+      [=](live_atom) { return static_cast<uint64_t>(self->state.live.size()); },
+      [=](tick_atom) { on_tick(self); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_directory(caf::actor_system& sys,
+                           std::shared_ptr<const intent_store> store,
+                           intent_deps deps, directory_options opts) {
+  return sys.spawn(directory_impl, std::move(store), std::move(deps), opts);
+}
+
+} // namespace intentd

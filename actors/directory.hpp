@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+
+namespace intentd {
+
+struct directory_options {
+  /// Live intent actors held at once; past it submissions are refused.
+  uint32_t max_live = 200'000;
+  /// Restarts of one crashed intent within the window; past it the intent
+  /// is failed into the dead letters instead.
+  uint32_t restart_limit = 3;
+  std::chrono::milliseconds restart_window{60'000};
+};
+
+/// Spawns the supervisor and directory of intent actors. It spawns one actor
+/// per submitted or recovered intent, routes requests to live ones, answers
+/// for finished ones from storage, expires intents at their deadlines and
+/// restarts crashed ones from their last durable snapshot.
+///   (submit_atom, intent, digest) -> submit_outcome
+///   (cancel_atom, id)             -> record_outcome
+///   (retry_atom, id)              -> record_outcome (a dead letter again)
+///   (recover_atom)                -> uint64_t (intents reactivated)
+///   (live_atom)                   -> uint64_t (live intent actors)
+caf::actor spawn_directory(caf::actor_system& sys,
+                           std::shared_ptr<const intent_store> store,
+                           intent_deps deps, directory_options opts);
+
+/// The record of a new submission: pending, first history entry, seq 1.
+intent_record make_pending_record(intent in, std::string digest, time_us now);
+
+} // namespace intentd

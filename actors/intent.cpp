@@ -1,0 +1,335 @@
+#include "actors/intent.hpp"
+
+#include <random>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "runtime/model/status_message.hpp"
+#include "runtime/model/transition.hpp"
+
+namespace intentd {
+
+namespace {
+
+struct intent_state {
+  intent_record rec;
+  intent_deps deps;
+  bool durable = false;
+  uint32_t verify_attempts = 0;
+  std::vector<caf::response_promise> waiting; // resubmissions before durable
+  std::mt19937_64 rng;
+  static inline const char* name = "intent";
+};
+
+using intent_actor = caf::stateful_actor<intent_state>;
+using then_fn = std::function<void()>;
+
+const intent_error* error_of(const intent_record& rec) {
+  return rec.error ? &*rec.error : nullptr;
+}
+
+/// Applies one event to the record; false when the table forbids it.
+bool apply(intent_actor* self, intent_event ev) {
+  auto& rec = self->state.rec;
+  auto next = next_status(rec.status, ev);
+  if (!next)
+    return false;
+  auto now = self->state.deps.now();
+  spdlog::debug("intent {} {} -> {} on {}", rec.request.id,
+                to_string(rec.status), to_string(*next), to_string(ev));
+  rec.status = *next;
+  rec.seq += 1;
+  rec.updated_at = now;
+  rec.history.push_back(history_entry{*next, now});
+  rec.status_message = status_message(*next, rec.request.action, error_of(rec));
+  return true;
+}
+
+/// Writes the current snapshot; `then` runs once it is durable. A failed
+/// write ends the actor: its supervisor restarts it from storage.
+void persist(intent_actor* self, then_fn then) {
+  auto& st = self->state;
+  self->request(st.deps.writer, st.deps.call_timeout, write_atom::value, st.rec)
+      .then(
+          [=](write_outcome& r) {
+            if (!r) {
+              self->quit(
+                  caf::make_error(caf::sec::runtime_error, r.error().message));
+              return;
+            }
+            then();
+          },
+          [=](caf::error& err) { self->quit(err); });
+}
+
+void finish(intent_actor* self) {
+  auto& rec = self->state.rec;
+  if (rec.status == intent_status::failed)
+    spdlog::warn("intent {} failed: {}", rec.request.id,
+                 rec.error ? rec.error->message : "no reason given");
+  self->quit();
+}
+
+void fail(intent_actor* self, intent_event ev, std::string code,
+          std::string message, bool dead_letter) {
+  auto& rec = self->state.rec;
+  rec.error = intent_error{std::move(code), std::move(message)};
+  rec.dead_letter = dead_letter;
+  if (apply(self, ev))
+    persist(self, [=] { finish(self); });
+}
+
+void release_on_chain(intent_actor* self) {
+  self->send(self->state.deps.chain, release_atom::value,
+             self->state.rec.request.id);
+}
+
+uint32_t backoff(intent_actor* self, uint32_t attempt) {
+  std::uniform_real_distribution<double> u{0.0, 1.0};
+  return backoff_delay_ms(self->state.deps.retry, attempt, u(self->state.rng));
+}
+
+void attempt(intent_actor* self);
+void verify(intent_actor* self);
+
+void on_executed(intent_actor* self, execute_result r,
+                 const std::string& solver) {
+  auto& rec = self->state.rec;
+  if (rec.status != intent_status::executing)
+    return;
+  auto& ex = rec.execution;
+  ex.solver_id = solver;
+  if (!r.tx_hash.empty())
+    ex.transactions.push_back(transaction_info{
+        r.tx_hash, "simulated",
+        r.fault == chain_fault::none ? "success" : "reverted"});
+  ex.gas_used += r.gas_used;
+  ex.total_cost += r.total_cost;
+  if (r.fault == chain_fault::none ||
+      r.fault == chain_fault::already_executed) {
+    if (r.output_amount)
+      ex.output_amount = r.output_amount;
+    apply(self, intent_event::execute_ok);
+    persist(self, [=] { finish(self); });
+    return;
+  }
+  if (!is_retryable(r.fault)) {
+    fail(self, intent_event::execute_failed, to_string(r.fault),
+         describe(r.fault), true);
+    return;
+  }
+  if (!may_retry(self->state.deps.retry, ex.attempts)) {
+    fail(self, intent_event::execute_failed, "retries_exhausted",
+         "The network kept failing after " + std::to_string(ex.attempts) +
+             " attempts (last: " + to_string(r.fault) +
+             "). Nothing was executed; retry it from the dead letters.",
+         true);
+    return;
+  }
+  auto delay = std::chrono::milliseconds{backoff(self, ex.attempts)};
+  persist(self, [=] { self->delayed_send(self, delay, execute_atom::value); });
+}
+
+/// One execution attempt through the solver pool.
+void attempt(intent_actor* self) {
+  auto& st = self->state;
+  if (st.rec.status != intent_status::executing)
+    return;
+  st.rec.execution.attempts += 1;
+  self->request(st.deps.solvers, st.deps.call_timeout, execute_atom::value,
+                st.rec.request)
+      .then(
+          [=](execute_result& r, std::string& solver) {
+            on_executed(self, std::move(r), solver);
+          },
+          [=](caf::error&) {
+            execute_result r;
+            r.fault = chain_fault::timeout;
+            on_executed(self, std::move(r),
+                        self->state.rec.execution.solver_id);
+          });
+}
+
+void dispatch(intent_actor* self) {
+  if (apply(self, intent_event::dispatch))
+    persist(self, [=] { attempt(self); });
+}
+
+void on_verified(intent_actor* self, verify_result r) {
+  auto& st = self->state;
+  if (st.rec.status != intent_status::pending) {
+    // Cancelled or expired while the chain was busy: give funds back.
+    if (r.fault == chain_fault::none && is_terminal(st.rec.status))
+      release_on_chain(self);
+    return;
+  }
+  if (r.fault == chain_fault::none) {
+    if (apply(self, intent_event::verify_ok))
+      persist(self, [=] { dispatch(self); });
+    return;
+  }
+  if (is_retryable(r.fault) && may_retry(st.deps.retry, st.verify_attempts)) {
+    auto delay = std::chrono::milliseconds{backoff(self, st.verify_attempts)};
+    self->delayed_send(self, delay, verify_atom::value);
+    return;
+  }
+  fail(self, intent_event::verify_failed, to_string(r.fault), describe(r.fault),
+       is_retryable(r.fault));
+}
+
+void verify(intent_actor* self) {
+  auto& st = self->state;
+  if (st.rec.status != intent_status::pending)
+    return;
+  st.verify_attempts += 1;
+  self->request(st.deps.chain, st.deps.call_timeout, verify_atom::value,
+                st.rec.request)
+      .then([=](verify_result& r) { on_verified(self, r); },
+            [=](caf::error&) {
+              on_verified(self, verify_result{chain_fault::timeout});
+            });
+}
+
+/// Picks up a recovered intent where its snapshot left it.
+void resume(intent_actor* self) {
+  auto& rec = self->state.rec;
+  switch (rec.status) {
+  case intent_status::pending:
+    verify(self);
+    break;
+  case intent_status::verified:
+    dispatch(self);
+    break;
+  case intent_status::executing:
+    // Ask the chain first: the last attempt may have landed before a crash.
+    self->request(self->state.deps.chain, self->state.deps.call_timeout,
+                  status_atom::value, rec.request.id)
+        .then(
+            [=](chain_intent_state s) {
+              if (s == chain_intent_state::executed) {
+                execute_result r;
+                r.fault = chain_fault::already_executed;
+                on_executed(self, r, self->state.rec.execution.solver_id);
+              } else {
+                attempt(self);
+              }
+            },
+            [=](caf::error&) { attempt(self); });
+    break;
+  default:
+    self->quit();
+  }
+}
+
+void became_durable(intent_actor* self) {
+  auto& st = self->state;
+  st.durable = true;
+  for (auto& rp : st.waiting)
+    rp.deliver(submit_outcome{submit_reply{st.rec, false}});
+  st.waiting.clear();
+}
+
+caf::behavior intent_impl(intent_actor* self, intent_record rec,
+                          intent_deps deps) {
+  auto& st = self->state;
+  st.rec = std::move(rec);
+  st.deps = std::move(deps);
+  st.rng.seed(std::hash<std::string>{}(st.rec.request.id));
+  return {
+      [=](start_atom, intent_start mode) -> caf::response_promise {
+        auto rp = self->make_response_promise();
+        switch (mode) {
+        case intent_start::fresh:
+          persist(self, [=]() mutable {
+            became_durable(self);
+            rp.deliver(submit_outcome{submit_reply{self->state.rec, true}});
+            verify(self);
+          });
+          break;
+        case intent_start::retried: {
+          auto& rec = self->state.rec;
+          rec.error.reset();
+          rec.dead_letter = false;
+          rec.execution.attempts = 0;
+          if (!apply(self, intent_event::retry)) {
+            rp.deliver(record_outcome{problem{
+                errc::conflict, "Only failed intents can be retried.", {}}});
+            self->quit();
+            break;
+          }
+          persist(self, [=]() mutable {
+            became_durable(self);
+            rp.deliver(record_outcome{self->state.rec});
+            verify(self);
+          });
+          break;
+        }
+        case intent_start::recovered:
+          became_durable(self);
+          rp.deliver(caf::unit);
+          resume(self);
+          break;
+        }
+        return rp;
+      },
+      [=](resubmit_atom,
+          const std::string& digest) -> caf::result<submit_outcome> {
+        auto& st = self->state;
+        if (digest != st.rec.body_digest)
+          return submit_outcome{
+              problem{errc::conflict,
+                      "An intent with this id exists with a different body.",
+                      {}}};
+        if (st.durable)
+          return submit_outcome{submit_reply{st.rec, false}};
+        st.waiting.emplace_back(self->make_response_promise());
+        return st.waiting.back();
+      },
+      [=](cancel_atom) -> caf::result<record_outcome> {
+        auto& rec = self->state.rec;
+        auto from = rec.status;
+        if (!apply(self, intent_event::cancel))
+          return record_outcome{problem{
+              errc::not_cancellable,
+              std::string{"The intent is "} + to_string(from) +
+                  "; only pending or verified intents can be cancelled.",
+              {}}};
+        auto rp = self->make_response_promise();
+        persist(self, [=]() mutable {
+          release_on_chain(self);
+          rp.deliver(record_outcome{self->state.rec});
+          finish(self);
+        });
+        return rp;
+      },
+      [=](deadline_atom) {
+        if (self->state.rec.status == intent_status::executing)
+          return;
+        self->state.rec.error = intent_error{
+            "expired", "The deadline passed before a solver could execute it."};
+        if (apply(self, intent_event::deadline))
+          persist(self, [=] {
+            release_on_chain(self);
+            finish(self);
+          });
+        else
+          self->state.rec.error.reset();
+      },
+      [=](verify_atom) { verify(self); },
+      [=](execute_atom) { attempt(self); },
+      [=](get_atom) { return self->state.rec; },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_intent(caf::local_actor* parent, intent_record rec,
+                        const intent_deps& deps) {
+  return parent->spawn<caf::monitored>(intent_impl, std::move(rec), deps);
+}
+
+} // namespace intentd

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include "config/config.hpp"
+#include "persistence/intent_store.hpp"
+#include "runtime/model/chain_adapter.hpp"
+#include "runtime/model/intent.hpp"
+#include "runtime/model/problem.hpp"
+#include "runtime/model/retry.hpp"
+
+namespace intentd {
+
+// Requests between the engine's actors.
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using resubmit_atom = caf::atom_constant<caf::atom("resubmit")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using recover_atom = caf::atom_constant<caf::atom("recover")>;
+using verify_atom = caf::atom_constant<caf::atom("verify")>;
+using execute_atom = caf::atom_constant<caf::atom("execute")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using health_atom = caf::atom_constant<caf::atom("health")>;
+using tx_atom = caf::atom_constant<caf::atom("tx")>;
+using get_atom = caf::get_atom;
+using live_atom = caf::atom_constant<caf::atom("live")>;
+
+/// The answer to a submission: the record, and whether this call created it.
+struct submit_reply {
+  intent_record record;
+  bool created = false;
+};
+
+/// One solver's counters and whether it is currently used.
+struct solver_report {
+  solver_stats stats;
+  bool healthy = true;
+};
+
+using record_outcome = outcome<intent_record>;
+using submit_outcome = outcome<submit_reply>;
+using write_outcome = outcome<done>;
+
+/// Why an intent actor starts.
+enum class intent_start : uint8_t {
+  fresh,     // a new submission: persist pending, then verify
+  recovered, // reactivated from storage after a restart or crash
+  retried,   // a dead letter sent back to pending
+};
+
+/// A wall clock in microseconds; tests inject one driven by the test clock.
+using wall_clock = std::function<time_us()>;
+
+/// What every intent actor needs to reach.
+struct intent_deps {
+  caf::actor writer;
+  caf::actor chain;
+  caf::actor solvers; // the solver pool
+  retry_policy retry;
+  wall_clock now;
+  std::chrono::milliseconds call_timeout{30'000};
+};
+
+} // namespace intentd
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::intent_record>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::record_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::submit_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::write_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::verify_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::execute_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::chain_intent_state)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::chain_tx)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<intentd::chain_tx>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::solver_stats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_stats>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_start)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_report>)

@@ -1,0 +1,126 @@
+#include "actors/solver.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "runtime/model/solver_selection.hpp"
+
+namespace intentd {
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+int64_t steady_ms(caf::local_actor* self) {
+  return duration_cast<milliseconds>(self->clock().now().time_since_epoch())
+      .count();
+}
+
+struct solver_state {
+  std::string id;
+  static inline const char* name = "solver";
+};
+
+/// One solver: runs an execution on the chain and tells the pool how it went.
+caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
+                          std::string id, size_t index, caf::actor pool,
+                          caf::actor chain, milliseconds timeout) {
+  self->state.id = id;
+  return {
+      [=](execute_atom, const intent& in) {
+        auto rp = self->make_response_promise();
+        auto started = self->clock().now();
+        auto finish = [=](execute_result r) mutable {
+          auto took =
+              duration_cast<microseconds>(self->clock().now() - started);
+          bool solver_ok = !is_retryable(r.fault);
+          self->send(pool, health_atom::value, index, solver_ok,
+                     r.fault == chain_fault::none,
+                     static_cast<uint64_t>(took.count()));
+          if (r.fault != chain_fault::none)
+            spdlog::warn("intent {} execution by {} failed: {}", in.id, id,
+                         to_string(r.fault));
+          rp.deliver(std::move(r), id);
+        };
+        self->request(chain, timeout, execute_atom::value, in, id)
+            .then([=](execute_result& r) mutable { finish(std::move(r)); },
+                  [=](caf::error&) mutable {
+                    execute_result r;
+                    r.fault = chain_fault::timeout;
+                    finish(std::move(r));
+                  });
+        return rp;
+      },
+  };
+}
+
+struct pool_state {
+  std::vector<caf::actor> solvers;
+  std::vector<solver_stats> stats;
+  std::unique_ptr<solver_selection> selection;
+  static inline const char* name = "solver_pool";
+};
+
+using pool_actor = caf::stateful_actor<pool_state>;
+
+caf::behavior pool_impl(pool_actor* self, caf::actor chain,
+                        solver_pool_options opts) {
+  auto& st = self->state;
+  auto n = std::max<uint32_t>(opts.solvers, 1);
+  st.selection = std::make_unique<solver_selection>(n, opts.failover_after,
+                                                    opts.cooldown.count());
+  for (uint32_t i = 0; i < n; ++i) {
+    auto id = "solver-" + std::to_string(i + 1);
+    solver_stats s;
+    s.solver_id = id;
+    for (auto& old : opts.initial_stats)
+      if (old.solver_id == id)
+        s = old;
+    st.stats.push_back(s);
+    st.solvers.push_back(self->spawn<caf::linked>(solver_impl, id, size_t{i},
+                                                  caf::actor{self}, chain,
+                                                  opts.call_timeout));
+  }
+  return {
+      [=](execute_atom a, const intent& in) {
+        auto& st = self->state;
+        auto i = st.selection->pick(steady_ms(self));
+        return self->delegate(st.solvers[i], a, in);
+      },
+      [=](health_atom, size_t index, bool solver_ok, bool success,
+          uint64_t took_us) {
+        auto& st = self->state;
+        st.selection->report(index, solver_ok, steady_ms(self));
+        auto& s = st.stats[index];
+        ++s.attempts;
+        if (success)
+          ++s.successes;
+        else
+          ++s.failures;
+        s.total_execution_us += took_us;
+      },
+      [=](stats_atom) {
+        auto& st = self->state;
+        std::vector<solver_report> out;
+        auto now = steady_ms(self);
+        for (size_t i = 0; i < st.stats.size(); ++i)
+          out.push_back(
+              solver_report{st.stats[i], st.selection->healthy(i, now)});
+        return out;
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_solver_pool(caf::actor_system& sys, caf::actor chain,
+                             solver_pool_options opts) {
+  return sys.spawn(pool_impl, std::move(chain), std::move(opts));
+}
+
+} // namespace intentd

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+
+namespace intentd {
+
+struct solver_pool_options {
+  uint32_t solvers = 3;
+  uint32_t failover_after = 3;
+  std::chrono::milliseconds cooldown{5'000};
+  /// How long one execution may take before it counts as a timeout.
+  std::chrono::milliseconds call_timeout{30'000};
+  /// Counters from an earlier run, by solver id.
+  std::vector<solver_stats> initial_stats;
+};
+
+/// Spawns the solver pool and its solvers ("solver-1" ...).
+///   (execute_atom, intent) -> (execute_result, solver_id)
+///       handed to a healthy solver, which runs it on the chain;
+///   (stats_atom)           -> std::vector<solver_report>
+caf::actor spawn_solver_pool(caf::actor_system& sys, caf::actor chain,
+                             solver_pool_options opts);
+
+} // namespace intentd

@@ -1,0 +1,72 @@
+#include "actors/storage_writer.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <spdlog/spdlog.h>
+
+namespace intentd {
+
+namespace {
+
+struct writer_state {
+  commit_fn commit;
+  writer_options opts;
+  std::vector<intent_record> batch;
+  std::vector<caf::response_promise> waiting;
+  bool flush_queued = false;
+  static inline const char* name = "storage_writer";
+};
+
+using writer_actor = caf::stateful_actor<writer_state>;
+
+void flush(writer_actor* self) {
+  auto& st = self->state;
+  st.flush_queued = false;
+  if (st.batch.empty())
+    return;
+  auto batch = std::move(st.batch);
+  auto waiting = std::move(st.waiting);
+  st.batch.clear();
+  st.waiting.clear();
+  auto result = st.commit(batch);
+  if (!result)
+    spdlog::error("storage commit of {} records failed: {}", batch.size(),
+                  result.error().message);
+  for (auto& rp : waiting)
+    rp.deliver(result);
+}
+
+caf::behavior writer_impl(writer_actor* self, commit_fn commit,
+                          writer_options opts) {
+  self->state.commit = std::move(commit);
+  self->state.opts = opts;
+  return {
+      [=](write_atom, intent_record& rec) {
+        auto& st = self->state;
+        st.batch.emplace_back(std::move(rec));
+        st.waiting.emplace_back(self->make_response_promise());
+        if (st.batch.size() >= st.opts.max_batch) {
+          flush(self);
+        } else if (!st.flush_queued) {
+          // The flush request queues behind every write already in the
+          // mailbox, so all of them share one commit.
+          st.flush_queued = true;
+          self->send(self, flush_atom::value);
+        }
+      },
+      [=](flush_atom) { flush(self); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_storage_writer(caf::actor_system& sys, commit_fn commit,
+                                writer_options opts, bool detached) {
+  if (detached)
+    return sys.spawn<caf::detached>(writer_impl, std::move(commit), opts);
+  return sys.spawn(writer_impl, std::move(commit), opts);
+}
+
+} // namespace intentd

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+
+namespace intentd {
+
+/// Commits a batch of records at once: all or nothing.
+using commit_fn =
+    std::function<write_outcome(const std::vector<intent_record>&)>;
+
+struct writer_options {
+  /// Largest number of records in one commit.
+  size_t max_batch = 1024;
+};
+
+/// Spawns the single storage writer. Requests `(write_atom, intent_record)`
+/// are answered with a write_outcome once the batch holding them committed.
+/// Every write that reaches the writer while a commit runs joins the next
+/// batch: one transaction and one sync for many writers (group commit).
+/// `detached` runs it on its own thread, off the cooperative scheduler;
+/// tests drive it on the test coordinator instead.
+caf::actor spawn_storage_writer(caf::actor_system& sys, commit_fn commit,
+                                writer_options opts, bool detached = true);
+
+} // namespace intentd

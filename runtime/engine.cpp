@@ -1,0 +1,237 @@
+#include "runtime/engine.hpp"
+
+#include <atomic>
+#include <stdexcept>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/chain.hpp"
+#include "actors/directory.hpp"
+#include "actors/solver.hpp"
+#include "actors/storage_writer.hpp"
+#include "runtime/engine_setup.hpp"
+#include "runtime/model/simulated_chain.hpp"
+#include "runtime/model/time.hpp"
+
+namespace intentd {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+problem unreachable(const caf::error& err) {
+  return problem{errc::timeout,
+                 "The engine did not answer in time: " + caf::to_string(err),
+                 {}};
+}
+
+problem no_such_intent(const std::string& id) {
+  return problem{errc::not_found, "No intent with id " + id + ".", {}};
+}
+
+class engine_impl final : public engine {
+public:
+  explicit engine_impl(const cfg::config& c)
+      : config_(c), tokens_(make_tokens(c.tokens)) {
+    auto& chain_cfg = c.chain.simulated;
+    timeout_ = milliseconds{c.server.request_timeout_ms};
+    call_timeout_ = milliseconds{2 * chain_cfg.latency_ms + 10'000};
+
+    auto opened = intent_store::open(store_options{
+        c.storage.path, c.storage.sync, c.storage.map_size_mb << 20});
+    if (!opened)
+      throw std::runtime_error("cannot open storage at " + c.storage.path +
+                               ": " + opened.error().message);
+    store_ = std::make_shared<intent_store>(std::move(*opened));
+
+    sys_cfg_.set("scheduler.max-threads", 2);
+    sys_cfg_.set("logger.verbosity", caf::atom("quiet"));
+    sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
+
+    auto store = store_;
+    writer_ = spawn_storage_writer(
+        *sys_,
+        [store](const std::vector<intent_record>& recs) {
+          return store->put(recs);
+        },
+        writer_options{});
+    chain_ = spawn_chain(*sys_,
+                         std::make_unique<simulated_chain>(
+                             tokens_, make_chain_options(chain_cfg)),
+                         chain_options{milliseconds{chain_cfg.latency_ms}});
+    solver_pool_options pool_opts;
+    pool_opts.solvers = c.solvers.count;
+    pool_opts.failover_after = c.solvers.failover_after;
+    pool_opts.cooldown = milliseconds{c.solvers.cooldown_ms};
+    pool_opts.call_timeout = call_timeout_;
+    pool_opts.initial_stats = store_->load_solver_stats();
+    pool_ = spawn_solver_pool(*sys_, chain_, pool_opts);
+
+    intent_deps deps;
+    deps.writer = writer_;
+    deps.chain = chain_;
+    deps.solvers = pool_;
+    auto& r = c.solvers.retry;
+    deps.retry =
+        retry_policy{r.max_attempts, r.base_delay_ms, r.max_delay_ms, r.jitter};
+    deps.now = wall_clock_now;
+    deps.call_timeout = call_timeout_;
+    directory_options dir_opts;
+    dir_opts.max_live = c.intents.max_live;
+    dir_opts.restart_limit = c.intents.restart_limit;
+    dir_opts.restart_window = milliseconds{c.intents.restart_window_ms};
+    directory_ = spawn_directory(*sys_, store_, deps, dir_opts);
+
+    caf::scoped_actor self{*sys_};
+    self->request(directory_, caf::infinite, recover_atom::value)
+        .receive([](uint64_t) {},
+                 [](caf::error& err) {
+                   throw std::runtime_error("recovery failed: " +
+                                            caf::to_string(err));
+                 });
+    ready_ = true;
+  }
+
+  ~engine_impl() override { stop(); }
+
+  const token_registry& tokens() const override { return tokens_; }
+  const cfg::config& config() const override { return config_; }
+
+  void submit(intent in, std::string body_digest,
+              reply<submit_result> done) override {
+    ask<submit_outcome>(
+        directory_,
+        [done](submit_outcome r) {
+          if (!r)
+            return done(r.error());
+          done(submit_result{std::move(r->record), r->created});
+        },
+        done, submit_atom::value, std::move(in), std::move(body_digest));
+  }
+
+  void get(const std::string& id, reply<intent_record> done) override {
+    if (auto rec = store_->get(id))
+      return done(std::move(*rec));
+    done(no_such_intent(id));
+  }
+
+  void list(const list_query& query, reply<record_page> done) override {
+    done(store_->list(query));
+  }
+
+  void find_by_tx(const std::string& hash, reply<intent_record> done) override {
+    auto id = store_->find_by_tx(hash);
+    if (!id)
+      return done(problem{
+          errc::not_found, "No intent with transaction " + hash + ".", {}});
+    get(*id, std::move(done));
+  }
+
+  void cancel(const std::string& id, reply<intent_record> done) override {
+    ask<record_outcome>(
+        directory_, [done](record_outcome r) { done(std::move(r)); }, done,
+        cancel_atom::value, id);
+  }
+
+  void dead_letters(uint32_t limit,
+                    reply<std::vector<intent_record>> done) override {
+    done(store_->dead_letters(limit));
+  }
+
+  void retry_dead_letter(const std::string& id,
+                         reply<intent_record> done) override {
+    ask<record_outcome>(
+        directory_, [done](record_outcome r) { done(std::move(r)); }, done,
+        retry_atom::value, id);
+  }
+
+  void solvers(reply<std::vector<solver_view>> done) override {
+    ask<std::vector<solver_report>>(
+        pool_,
+        [done](std::vector<solver_report> reports) {
+          std::vector<solver_view> out;
+          for (auto& r : reports) {
+            solver_view v;
+            v.solver_id = r.stats.solver_id;
+            v.attempts = r.stats.attempts;
+            v.successes = r.stats.successes;
+            v.failures = r.stats.failures;
+            if (r.stats.attempts > 0) {
+              v.success_rate = double(r.stats.successes) / r.stats.attempts;
+              v.mean_execution_ms = double(r.stats.total_execution_us) /
+                                    1000.0 / r.stats.attempts;
+            }
+            v.healthy = r.healthy;
+            out.push_back(std::move(v));
+          }
+          done(std::move(out));
+        },
+        done, stats_atom::value);
+  }
+
+  bool ready() const override { return ready_; }
+
+  void stop() override {
+    if (stopped_.exchange(true))
+      return;
+    ready_ = false;
+    auto reason = caf::exit_reason::user_shutdown;
+    {
+      caf::scoped_actor self{*sys_};
+      // The directory takes its intent actors down with it.
+      self->send_exit(directory_, reason);
+      self->wait_for(directory_);
+      for (auto& a : {pool_, chain_, writer_})
+        self->send_exit(a, reason);
+      self->wait_for(pool_, chain_, writer_);
+    }
+    directory_ = caf::actor{};
+    pool_ = caf::actor{};
+    chain_ = caf::actor{};
+    writer_ = caf::actor{};
+    sys_->clock().cancel_all();
+    sys_.reset();
+    store_.reset();
+  }
+
+private:
+  /// Sends a request from a short-lived bridge actor and hands the answer
+  /// (or a timeout problem) to `on_value` / `on_error`.
+  template<class Value, class OnValue, class Done, class... Ts>
+  void ask(const caf::actor& dest, OnValue on_value, Done on_error,
+           Ts&&... xs) {
+    auto timeout = timeout_;
+    sys_->spawn([=](caf::event_based_actor* self) mutable {
+      self->request(dest, timeout, std::move(xs)...)
+          .then([=](Value& v) mutable { on_value(std::move(v)); },
+                [=](caf::error& err) mutable { on_error(unreachable(err)); });
+    });
+  }
+
+  cfg::config config_;
+  token_registry tokens_;
+  milliseconds timeout_;
+  milliseconds call_timeout_;
+  std::shared_ptr<intent_store> store_;
+  caf::actor_system_config sys_cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  caf::actor writer_;
+  caf::actor chain_;
+  caf::actor pool_;
+  caf::actor directory_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopped_{false};
+};
+
+} // namespace
+
+std::unique_ptr<engine> engine::start(const cfg::config& config) {
+  return std::make_unique<engine_impl>(config);
+}
+
+} // namespace intentd
