@@ -1,0 +1,428 @@
+#include "runtime/http_routes.hpp"
+
+#include <cctype>
+#include <exception>
+#include <map>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/engine.hpp"
+#include "runtime/model/record_json.hpp"
+#include "runtime/model/time.hpp"
+
+namespace intentd {
+
+namespace {
+
+using json = nlohmann::json;
+using reply_fn = std::function<void(http_reply)>;
+
+constexpr uint32_t default_page = 50;
+constexpr uint32_t max_page = 1000;
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+http_reply json_reply(unsigned status, const json& body) {
+  return http_reply{status, dump(body), {}};
+}
+
+http_reply internal_error() {
+  return problem_reply(
+      problem{errc::internal, "The server failed to encode its answer.", {}});
+}
+
+/// Turns an engine outcome into a reply through `make`, on the engine thread.
+template<class T, class F>
+reply<T> respond(reply_fn done, F make) {
+  return [done = std::move(done), make = std::move(make)](outcome<T> result) {
+    if (!result)
+      return done(problem_reply(result.error()));
+    http_reply rep;
+    try {
+      rep = make(*result);
+    } catch (const std::exception&) {
+      rep = internal_error();
+    }
+    done(std::move(rep));
+  };
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path.front() != '/')
+    return out;
+  path.remove_prefix(1);
+  while (true) {
+    auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos)
+      break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+bool parse_query(std::string_view query,
+                 std::map<std::string, std::string>& out) {
+  bool ok = true;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{}
+                                          : query.substr(amp + 1);
+    if (pair.empty())
+      continue;
+    auto eq = pair.find('=');
+    auto key = url_decode(pair.substr(0, eq), true, ok);
+    auto value = eq == std::string_view::npos
+                     ? std::string{}
+                     : url_decode(pair.substr(eq + 1), true, ok);
+    out[std::move(key)] = std::move(value);
+  }
+  return ok;
+}
+
+std::optional<uint32_t> parse_limit(const std::string& text) {
+  if (text.empty() || text.size() > 6)
+    return std::nullopt;
+  uint32_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (n < 1 || n > max_page)
+    return std::nullopt;
+  return n;
+}
+
+std::string limit_problem() {
+  return "must be an integer from 1 to " + std::to_string(max_page);
+}
+
+bool is_json_media(std::string_view content_type) {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
+    media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t'))
+    media.remove_prefix(1);
+  constexpr std::string_view expected = "application/json";
+  if (media.size() != expected.size())
+    return false;
+  for (size_t i = 0; i < media.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(media[i])) != expected[i])
+      return false;
+  return true;
+}
+
+http_reply not_found_route(const http_request& req, std::string_view path) {
+  return problem_reply(
+      problem{errc::not_found,
+              "No route for " + req.method + " " + std::string{path} + ".",
+              {}});
+}
+
+http_reply no_such_intent(const std::string& id) {
+  return problem_reply(
+      problem{errc::not_found, "No intent with id '" + id + "'.", {}});
+}
+
+} // namespace
+
+unsigned http_status(errc code) {
+  switch (code) {
+  case errc::invalid_intent:
+  case errc::bad_request:
+    return 400;
+  case errc::not_found:
+    return 404;
+  case errc::conflict:
+  case errc::not_cancellable:
+    return 409;
+  case errc::payload_too_large:
+    return 413;
+  case errc::unsupported_media:
+    return 415;
+  case errc::rate_limited:
+    return 429;
+  case errc::overloaded:
+  case errc::storage_unavailable:
+    return 503;
+  case errc::timeout:
+    return 504;
+  case errc::internal:
+    break;
+  }
+  return 500;
+}
+
+http_reply problem_reply(const problem& p) {
+  http_reply rep{http_status(p.code), dump(to_json(p)), {}};
+  if (p.code == errc::overloaded || p.code == errc::storage_unavailable ||
+      p.code == errc::rate_limited)
+    rep.headers.emplace_back("Retry-After", "1");
+  return rep;
+}
+
+http_reply error_reply(unsigned status, std::string_view code,
+                       std::string_view message) {
+  json body = {
+      {"error",
+       {{"code", code}, {"message", message}, {"details", json::array()}}}};
+  return json_reply(status, body);
+}
+
+std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else if (c == '%') {
+      int hi = i + 2 < in.size() ? hex(in[i + 1]) : -1;
+      int lo = hi >= 0 ? hex(in[i + 2]) : -1;
+      if (lo < 0) {
+        ok = false;
+        out.push_back(c);
+        continue;
+      }
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+validation_limits limits_from_config(const cfg::config& config) {
+  validation_limits limits;
+  const auto& v = config.validation;
+  if (auto max = units_from_string(v.max_amount))
+    limits.max_amount_tokens = *max;
+  limits.max_lifetime = static_cast<time_us>(v.max_lifetime_s) * 1'000'000;
+  limits.default_lifetime =
+      static_cast<time_us>(v.default_lifetime_s) * 1'000'000;
+  limits.max_id_length = v.max_id_length;
+  limits.max_body = static_cast<size_t>(config.server.body_limit);
+  return limits;
+}
+
+http_router::http_router(engine& e)
+    : engine_(e), limits_(limits_from_config(e.config())) {}
+
+void http_router::handle(const http_request& req, reply_fn done) {
+  std::string_view target = req.target;
+  auto qmark = target.find('?');
+  auto raw_path = target.substr(0, qmark);
+  auto query = qmark == std::string_view::npos ? std::string_view{}
+                                               : target.substr(qmark + 1);
+  std::vector<std::string> segs;
+  bool ok = true;
+  for (auto seg : split_path(raw_path))
+    segs.push_back(url_decode(seg, false, ok));
+  if (!ok)
+    return done(problem_reply(
+        problem{errc::bad_request, "The path has a malformed %-escape.", {}}));
+  const auto& m = req.method;
+  auto n = segs.size();
+  auto at = [&](size_t i, std::string_view s) { return n > i && segs[i] == s; };
+  std::string allow;
+  if (n == 1 && (at(0, "healthz") || at(0, "readyz"))) {
+    allow = "GET";
+    if (m == "GET" && at(0, "healthz"))
+      return done(json_reply(200, {{"status", "ok"}}));
+    if (m == "GET")
+      return done(engine_.ready() ? json_reply(200, {{"status", "ready"}})
+                                  : json_reply(503, {{"status", "not_ready"}}));
+  } else if (n >= 3 && at(0, "api") && at(1, "v1")) {
+    const auto& res = segs[2];
+    const auto& tokens = engine_.tokens();
+    auto record_reply = [&tokens](unsigned status) {
+      return [&tokens, status](const intent_record& rec) {
+        return json_reply(status, to_json(rec, tokens));
+      };
+    };
+    if (res == "intents" && n == 3) {
+      allow = "GET, POST";
+      if (m == "GET")
+        return list(query, std::move(done));
+      if (m == "POST")
+        return submit(req, std::move(done));
+    } else if (res == "intents" && n == 5 && at(3, "by-tx")) {
+      allow = "GET";
+      if (m == "GET")
+        return engine_.find_by_tx(
+            segs[4],
+            respond<intent_record>(std::move(done), record_reply(200)));
+    } else if (res == "intents" && n == 4) {
+      allow = "GET";
+      if (m == "GET") {
+        if (!valid_intent_id(segs[3], limits_.max_id_length))
+          return done(no_such_intent(segs[3]));
+        return engine_.get(segs[3], respond<intent_record>(std::move(done),
+                                                           record_reply(200)));
+      }
+    } else if (res == "intents" && n == 5 && at(4, "cancel")) {
+      allow = "POST";
+      if (m == "POST") {
+        if (!valid_intent_id(segs[3], limits_.max_id_length))
+          return done(no_such_intent(segs[3]));
+        return engine_.cancel(segs[3], respond<intent_record>(
+                                           std::move(done), record_reply(200)));
+      }
+    } else if (res == "dead-letters" && n == 3) {
+      allow = "GET";
+      if (m == "GET")
+        return dead_letters(query, std::move(done));
+    } else if (res == "dead-letters" && n == 5 && at(4, "retry")) {
+      allow = "POST";
+      if (m == "POST") {
+        if (!valid_intent_id(segs[3], limits_.max_id_length))
+          return done(no_such_intent(segs[3]));
+        return engine_.retry_dead_letter(
+            segs[3],
+            respond<intent_record>(std::move(done), record_reply(200)));
+      }
+    } else if (res == "solvers" && n == 3) {
+      allow = "GET";
+      if (m == "GET")
+        return solvers(std::move(done));
+    }
+  }
+  if (allow.empty())
+    return done(not_found_route(req, raw_path));
+  auto rep = error_reply(405, "method_not_allowed",
+                         "Use " + allow + " on " + std::string{raw_path} + ".");
+  rep.headers.emplace_back("Allow", allow);
+  done(std::move(rep));
+}
+
+void http_router::submit(const http_request& req, reply_fn done) {
+  if (!is_json_media(req.content_type))
+    return done(problem_reply(
+        problem{errc::unsupported_media,
+                "Send the intent as JSON with Content-Type: application/json.",
+                {}}));
+  auto parsed =
+      parse_intent(req.body, engine_.tokens(), limits_, wall_clock_now());
+  if (!parsed)
+    return done(problem_reply(parsed.error()));
+  const auto& tokens = engine_.tokens();
+  engine_.submit(
+      std::move(parsed->value), std::move(parsed->body_digest),
+      respond<submit_result>(std::move(done), [&tokens](
+                                                  const submit_result& r) {
+        auto rep = json_reply(r.created ? 202 : 200, to_json(r.record, tokens));
+        if (r.created)
+          rep.headers.emplace_back("Location",
+                                   "/api/v1/intents/" + r.record.request.id);
+        return rep;
+      }));
+}
+
+void http_router::list(std::string_view query, reply_fn done) {
+  std::map<std::string, std::string> params;
+  if (!parse_query(query, params))
+    return done(problem_reply(
+        problem{errc::bad_request, "The query has a malformed %-escape.", {}}));
+  list_query q;
+  std::vector<field_problem> bad;
+  if (auto it = params.find("user");
+      it != params.end() && !it->second.empty()) {
+    if (valid_account(it->second))
+      q.user = it->second;
+    else
+      bad.push_back({"user", "must be a valid account id"});
+  }
+  if (auto it = params.find("status");
+      it != params.end() && !it->second.empty()) {
+    if (auto s = parse_status(it->second))
+      q.status = *s;
+    else
+      bad.push_back({"status", "must be one of pending, verified, executing, "
+                               "completed, failed, expired, cancelled"});
+  }
+  q.limit = default_page;
+  if (auto it = params.find("limit"); it != params.end()) {
+    if (auto n = parse_limit(it->second))
+      q.limit = *n;
+    else
+      bad.push_back({"limit", limit_problem()});
+  }
+  if (auto it = params.find("cursor"); it != params.end())
+    q.cursor = it->second;
+  if (!bad.empty())
+    return done(problem_reply(problem{errc::bad_request,
+                                      "The query has invalid parameters.",
+                                      std::move(bad)}));
+  const auto& tokens = engine_.tokens();
+  engine_.list(
+      q,
+      respond<record_page>(std::move(done), [&tokens](const record_page& page) {
+        json items = json::array();
+        for (const auto& rec : page.items)
+          items.push_back(to_json(rec, tokens));
+        json next =
+            page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor);
+        return json_reply(200, {{"items", std::move(items)},
+                                {"next_cursor", std::move(next)}});
+      }));
+}
+
+void http_router::dead_letters(std::string_view query, reply_fn done) {
+  std::map<std::string, std::string> params;
+  if (!parse_query(query, params))
+    return done(problem_reply(
+        problem{errc::bad_request, "The query has a malformed %-escape.", {}}));
+  uint32_t limit = default_page;
+  if (auto it = params.find("limit"); it != params.end()) {
+    auto n = parse_limit(it->second);
+    if (!n)
+      return done(problem_reply(problem{errc::bad_request,
+                                        "The query has invalid parameters.",
+                                        {{"limit", limit_problem()}}}));
+    limit = *n;
+  }
+  const auto& tokens = engine_.tokens();
+  engine_.dead_letters(
+      limit,
+      respond<std::vector<intent_record>>(
+          std::move(done), [&tokens](const std::vector<intent_record>& v) {
+            json items = json::array();
+            for (const auto& rec : v)
+              items.push_back(to_json(rec, tokens));
+            return json_reply(200, {{"items", std::move(items)}});
+          }));
+}
+
+void http_router::solvers(reply_fn done) {
+  engine_.solvers(respond<std::vector<solver_view>>(
+      std::move(done), [](const std::vector<solver_view>& v) {
+        json items = json::array();
+        for (const auto& s : v)
+          items.push_back({{"solver_id", s.solver_id},
+                           {"attempts", s.attempts},
+                           {"successes", s.successes},
+                           {"failures", s.failures},
+                           {"success_rate", s.success_rate},
+                           {"mean_execution_ms", s.mean_execution_ms},
+                           {"healthy", s.healthy}});
+        return json_reply(200, {{"solvers", std::move(items)}});
+      }));
+}
+
+} // namespace intentd

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/model/problem.hpp"
+#include "runtime/model/validation.hpp"
+
+namespace intentd::cfg {
+struct config;
+} // namespace intentd::cfg
+
+namespace intentd {
+
+class engine;
+
+/// A request as the router sees it, free of the HTTP library's types.
+struct http_request {
+  std::string method; // "GET", "POST", ...
+  std::string target; // path and query, still URL-encoded
+  std::string content_type;
+  std::string body;
+};
+
+/// A JSON response; the session adds Content-Type, Content-Length, Server
+/// and Connection.
+struct http_reply {
+  unsigned status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// The HTTP status of an error code (DESIGN.md "HTTP API").
+unsigned http_status(errc code);
+
+/// The error envelope as a reply, with Retry-After where the code calls
+/// for it.
+http_reply problem_reply(const problem& p);
+
+/// An error envelope with a code outside errc (e.g. "method_not_allowed").
+http_reply error_reply(unsigned status, std::string_view code,
+                       std::string_view message);
+
+/// Decodes %XX escapes, and '+' as a space when `plus_is_space`; sets `ok`
+/// to false on a malformed escape.
+std::string url_decode(std::string_view in, bool plus_is_space, bool& ok);
+
+/// Validation limits from the engine's config section.
+validation_limits limits_from_config(const cfg::config& config);
+
+/// Routes API requests to the engine. `handle` calls `done` exactly once,
+/// either before it returns or later on an engine thread.
+class http_router {
+public:
+  explicit http_router(engine& e);
+
+  void handle(const http_request& req, std::function<void(http_reply)> done);
+
+private:
+  using reply_fn = std::function<void(http_reply)>;
+  void submit(const http_request& req, reply_fn done);
+  void list(std::string_view query, reply_fn done);
+  void dead_letters(std::string_view query, reply_fn done);
+  void solvers(reply_fn done);
+
+  engine& engine_;
+  validation_limits limits_;
+};
+
+} // namespace intentd

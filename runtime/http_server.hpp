@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace intentd {
+
+class engine;
+
+/// Limits and threading of the HTTP gateway.
+struct http_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  uint32_t threads = 2;
+  uint64_t body_limit = 64 * 1024;
+  uint32_t header_limit = 8 * 1024;
+  /// Time to receive one whole request once it has begun.
+  std::chrono::milliseconds read_timeout{10'000};
+  /// Time a keep-alive connection may wait for its next request.
+  std::chrono::milliseconds idle_timeout{60'000};
+  /// Time the engine has to answer before the client gets 504.
+  std::chrono::milliseconds request_timeout{10'000};
+  uint32_t max_connections = 10'000;
+
+  /// From the `server` config section; throws std::invalid_argument when
+  /// `listen` is not "host:port" (IPv6 hosts in brackets).
+  static http_options from_config(const cfg::server& server);
+};
+
+/// The HTTP/1.1 gateway: an acceptor and one session per connection, run by
+/// `threads` asio threads, answering from the engine. The engine must outlive
+/// the server.
+class http_server {
+public:
+  http_server(engine& e, http_options opts);
+  /// Stops with no grace if still running.
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Binds, listens and starts the threads, then returns. Throws
+  /// std::runtime_error when the address cannot be bound.
+  void start();
+
+  /// The bound port (the actual one when listening on port 0).
+  uint16_t port() const;
+
+  /// Stops accepting, closes idle connections, lets requests in flight finish
+  /// for up to `grace`, then closes every connection and joins the threads.
+  /// Idempotent.
+  void stop(std::chrono::milliseconds grace);
+
+  /// Open connections, for tests and metrics.
+  size_t connections() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace intentd
