@@ -131,7 +131,18 @@ void restart(directory_actor* self, const std::string& id,
     rec->status_message =
         status_message(rec->status, rec->request.action, &*rec->error);
     rec->dead_letter = true;
-    self->send(st.deps.writer, write_atom::value, std::move(*rec));
+    self->request(st.deps.writer, st.deps.call_timeout, write_atom::value,
+                  std::move(*rec))
+        .then(
+            [=](write_outcome& r) {
+              if (!r)
+                spdlog::error("intent {} could not be failed: {}", id,
+                              r.error().message);
+            },
+            [=](caf::error& err) {
+              spdlog::error("intent {} could not be failed: {}", id,
+                            caf::to_string(err));
+            });
     return;
   }
   log.push_back(now);

@@ -21,6 +21,7 @@ struct intent_state {
   bool durable = false;
   uint32_t verify_attempts = 0;
   std::vector<caf::response_promise> waiting; // resubmissions before durable
+  caf::response_promise starter;              // the submission, until durable
   std::mt19937_64 rng;
   static inline const char* name = "intent";
 };
@@ -49,6 +50,24 @@ bool apply(intent_actor* self, intent_event ev) {
   return true;
 }
 
+/// Ends the actor after a failed write. Whoever still waits for the first
+/// durable answer learns why; the supervisor restarts the intent from its
+/// last durable snapshot, if it has one.
+void give_up(intent_actor* self, const problem& why) {
+  auto& st = self->state;
+  if (!st.durable) {
+    auto p = problem{errc::storage_unavailable,
+                     "The intent could not be stored: " + why.message,
+                     {}};
+    if (st.starter.pending())
+      st.starter.deliver(submit_outcome{p});
+    for (auto& rp : st.waiting)
+      rp.deliver(submit_outcome{p});
+    st.waiting.clear();
+  }
+  self->quit(caf::make_error(caf::sec::runtime_error, why.message));
+}
+
 /// Writes the current snapshot; `then` runs once it is durable. A failed
 /// write ends the actor: its supervisor restarts it from storage.
 void persist(intent_actor* self, then_fn then) {
@@ -57,13 +76,14 @@ void persist(intent_actor* self, then_fn then) {
       .then(
           [=](write_outcome& r) {
             if (!r) {
-              self->quit(
-                  caf::make_error(caf::sec::runtime_error, r.error().message));
+              give_up(self, r.error());
               return;
             }
             then();
           },
-          [=](caf::error& err) { self->quit(err); });
+          [=](caf::error& err) {
+            give_up(self, problem{errc::timeout, caf::to_string(err), {}});
+          });
 }
 
 void finish(intent_actor* self) {
@@ -241,9 +261,16 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
   st.rng.seed(std::hash<std::string>{}(st.rec.request.id));
   return {
       [=](start_atom, intent_start mode) -> caf::response_promise {
+        if (mode == intent_start::recovered) {
+          // Sent, not requested: nobody waits for an answer.
+          became_durable(self);
+          resume(self);
+          return {};
+        }
         auto rp = self->make_response_promise();
         switch (mode) {
         case intent_start::fresh:
+          self->state.starter = rp;
           persist(self, [=]() mutable {
             became_durable(self);
             rp.deliver(submit_outcome{submit_reply{self->state.rec, true}});
@@ -269,9 +296,6 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
           break;
         }
         case intent_start::recovered:
-          became_durable(self);
-          rp.deliver(caf::unit);
-          resume(self);
           break;
         }
         return rp;

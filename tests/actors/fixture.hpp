@@ -1,0 +1,222 @@
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors/chain.hpp"
+#include "actors/directory.hpp"
+#include "actors/solver.hpp"
+#include "actors/storage_writer.hpp"
+#include "persistence/store_fixture.hpp"
+#include "runtime/model/time.hpp"
+
+namespace intentd::test {
+
+/// A chain whose answers a test scripts: verify always succeeds unless
+/// `verify_faults` says otherwise; execute pops `execute_faults` and succeeds
+/// once it is empty. Counts everything it is asked.
+struct scripted_chain final : chain_adapter {
+  std::deque<chain_fault> verify_faults;
+  std::deque<chain_fault> execute_faults;
+  std::map<std::string, chain_intent_state> states;
+  std::map<std::string, uint32_t> executions;
+  std::vector<std::string> released;
+  std::vector<std::string> executed_by;
+  uint32_t tx_counter = 0;
+
+  verify_result verify(const intent& in) override {
+    if (!verify_faults.empty()) {
+      auto f = verify_faults.front();
+      verify_faults.pop_front();
+      return {f};
+    }
+    states[in.id] = chain_intent_state::reserved;
+    return {};
+  }
+
+  execute_result execute(const intent& in, const std::string& solver) override {
+    execute_result r;
+    executed_by.push_back(solver);
+    if (executions[in.id] > 0) {
+      r.fault = chain_fault::already_executed;
+      return r;
+    }
+    if (!execute_faults.empty()) {
+      r.fault = execute_faults.front();
+      execute_faults.pop_front();
+      if (r.fault == chain_fault::reverted) {
+        r.tx_hash = "0xrev" + std::to_string(++tx_counter);
+        states[in.id] = chain_intent_state::reverted;
+      }
+      return r;
+    }
+    ++executions[in.id];
+    states[in.id] = chain_intent_state::executed;
+    r.tx_hash = "0xtx" + std::to_string(++tx_counter);
+    r.gas_used = 21'000;
+    r.total_cost = 21'000;
+    return r;
+  }
+
+  void release(const std::string& id) override {
+    released.push_back(id);
+    states[id] = chain_intent_state::released;
+  }
+
+  chain_intent_state intent_state(const std::string& id) override {
+    auto i = states.find(id);
+    return i == states.end() ? chain_intent_state::unknown : i->second;
+  }
+
+  std::optional<chain_tx> tx_status(const std::string&) override {
+    return std::nullopt;
+  }
+};
+
+/// An actor system on CAF's test coordinator with the engine's actors wired
+/// to a scripted chain and a real store in a temp directory. Time moves only
+/// when a test advances it.
+struct engine_fixture {
+  static constexpr time_us epoch = 1'800'000'000'000'000; // 2027-01-15
+
+  temp_dir dir;
+  std::shared_ptr<intent_store> store;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  scripted_chain* chain_impl = nullptr;
+  caf::actor writer, chain, pool, directory;
+  /// Commits that fail on purpose: the n-th commit (1-based) fails when
+  /// listed here.
+  std::set<int> failing_commits;
+  int commits = 0;
+  std::vector<size_t> batch_sizes;
+
+  explicit engine_fixture(
+      std::chrono::milliseconds latency = std::chrono::milliseconds{20},
+      uint32_t max_attempts = 3, uint32_t restart_limit = 3,
+      uint32_t max_live = 1000) {
+    auto opened = intent_store::open(fast_options(dir));
+    REQUIRE(opened);
+    store = std::make_shared<intent_store>(std::move(*opened));
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    sys = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    writer = spawn_storage_writer(
+        *sys,
+        [this](const std::vector<intent_record>& recs) -> write_outcome {
+          ++commits;
+          batch_sizes.push_back(recs.size());
+          if (failing_commits.count(commits))
+            return problem{errc::storage_unavailable, "injected failure", {}};
+          return store->put(recs);
+        },
+        writer_options{}, false);
+    auto adapter = std::make_unique<scripted_chain>();
+    chain_impl = adapter.get();
+    chain = spawn_chain(*sys, std::move(adapter), chain_options{latency});
+    solver_pool_options pool_opts;
+    pool_opts.solvers = 2;
+    pool_opts.failover_after = 2;
+    pool_opts.cooldown = std::chrono::milliseconds{10'000};
+    pool_opts.call_timeout = std::chrono::milliseconds{60'000};
+    pool = spawn_solver_pool(*sys, chain, pool_opts);
+    intent_deps deps;
+    deps.writer = writer;
+    deps.chain = chain;
+    deps.solvers = pool;
+    deps.retry = retry_policy{max_attempts, 1'000, 8'000, 0.0};
+    deps.now = [this] { return now(); };
+    deps.call_timeout = std::chrono::milliseconds{60'000};
+    directory_options dir_opts;
+    dir_opts.max_live = max_live;
+    dir_opts.restart_limit = restart_limit;
+    directory = spawn_directory(*sys, store, deps, dir_opts);
+    run();
+  }
+
+  ~engine_fixture() {
+    for (auto& a : {directory, pool, chain, writer})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    run();
+    sched->clock().cancel_all();
+  }
+
+  /// The injected wall clock: a fixed epoch plus the test clock's progress.
+  time_us now() const {
+    using namespace std::chrono;
+    return epoch +
+           duration_cast<microseconds>(sched->clock().now().time_since_epoch())
+               .count();
+  }
+
+  void run() { sched->run(); }
+
+  /// Moves the test clock forward in 1 ms steps, running everything due.
+  void advance(std::chrono::milliseconds d) {
+    for (auto i = 0; i < d.count(); ++i) {
+      sched->advance_time(std::chrono::milliseconds{1});
+      run();
+    }
+  }
+
+  /// Sends a request from a throwaway actor and returns the answer once the
+  /// system has run dry (nullopt when none came).
+  template<class T, class... Ts>
+  std::optional<T> ask(const caf::actor& dest, Ts... xs) {
+    auto result = std::make_shared<std::optional<T>>();
+    sys->spawn([=](caf::event_based_actor* self) {
+      self->request(dest, caf::infinite, xs...).then([=](T& value) {
+        *result = std::move(value);
+      });
+    });
+    run();
+    return *result;
+  }
+
+  intent make_intent(const std::string& id, time_us lifetime = 3'600'000'000) {
+    intent in;
+    in.id = id;
+    in.user_account = "alice.near";
+    in.action = action_kind::transfer;
+    in.input_token = "usdc.near";
+    in.input_amount = 5'000'000;
+    in.recipient = "bob.near";
+    in.expires_at = now() + lifetime;
+    return in;
+  }
+
+  submit_outcome submit(const intent& in, const std::string& digest = "d1") {
+    auto r = ask<submit_outcome>(directory, submit_atom::value, in, digest);
+    REQUIRE(r);
+    return *r;
+  }
+
+  intent_record stored(const std::string& id) {
+    auto rec = store->get(id);
+    REQUIRE(rec);
+    return *rec;
+  }
+
+  uint64_t live() {
+    auto n = ask<uint64_t>(directory, live_atom::value);
+    REQUIRE(n);
+    return *n;
+  }
+};
+
+inline std::vector<intent_status> statuses(const intent_record& rec) {
+  std::vector<intent_status> out;
+  for (auto& h : rec.history)
+    out.push_back(h.status);
+  return out;
+}
+
+} // namespace intentd::test

@@ -1,0 +1,192 @@
+#include <doctest/doctest.h>
+
+#include "fixture.hpp"
+
+using namespace intentd;
+using namespace intentd::test;
+using namespace std::chrono_literals;
+using S = intent_status;
+
+TEST_CASE("an intent walks pending, verified, executing, completed") {
+  engine_fixture f;
+  auto r = f.submit(f.make_intent("a1"));
+  REQUIRE(r);
+  CHECK(r->created);
+  CHECK(r->record.status == S::pending);
+  // The 202 comes only after the pending record is durable.
+  CHECK(f.stored("a1").status == S::pending);
+  f.advance(200ms);
+  auto rec = f.stored("a1");
+  CHECK(rec.status == S::completed);
+  CHECK(statuses(rec) ==
+        std::vector<S>{S::pending, S::verified, S::executing, S::completed});
+  CHECK(rec.seq == 4);
+  CHECK_FALSE(rec.execution.solver_id.empty());
+  REQUIRE(rec.execution.transactions.size() == 1);
+  CHECK(rec.execution.transactions[0].status == "success");
+  CHECK(rec.execution.attempts == 1);
+  CHECK(f.chain_impl->executions["a1"] == 1);
+  CHECK(f.live() == 0);
+}
+
+TEST_CASE("the same id and body answers the record, another body conflicts") {
+  engine_fixture f;
+  auto in = f.make_intent("same");
+  REQUIRE(f.submit(in, "digest-1"));
+  auto again = f.submit(in, "digest-1");
+  REQUIRE(again);
+  CHECK_FALSE(again->created);
+  auto other = f.submit(in, "digest-2");
+  REQUIRE_FALSE(other);
+  CHECK(other.error().code == errc::conflict);
+  f.advance(200ms);
+  // Once finished the answer comes from storage, still by digest.
+  auto late = f.submit(in, "digest-1");
+  REQUIRE(late);
+  CHECK(late->record.status == S::completed);
+  CHECK_FALSE(f.submit(in, "digest-2"));
+}
+
+TEST_CASE("an empty id gets a generated one") {
+  engine_fixture f;
+  auto r = f.submit(f.make_intent(""));
+  REQUIRE(r);
+  CHECK(r->record.request.id.rfind("int_", 0) == 0);
+}
+
+TEST_CASE("retryable failures back off exponentially and then succeed") {
+  engine_fixture f;
+  f.chain_impl->execute_faults = {chain_fault::network_error,
+                                  chain_fault::nonce_too_low};
+  REQUIRE(f.submit(f.make_intent("r1")));
+  f.advance(100ms);
+  auto rec = f.stored("r1");
+  CHECK(rec.status == S::executing);
+  CHECK(rec.execution.attempts == 1);
+  f.advance(1000ms); // first backoff: 1 s
+  CHECK(f.stored("r1").execution.attempts == 2);
+  f.advance(1000ms); // second backoff is 2 s: not yet
+  CHECK(f.stored("r1").status == S::executing);
+  f.advance(1100ms);
+  rec = f.stored("r1");
+  CHECK(rec.status == S::completed);
+  CHECK(rec.execution.attempts == 3);
+}
+
+TEST_CASE("retries are bounded and exhausted intents become dead letters") {
+  engine_fixture f; // max_attempts 3
+  f.chain_impl->execute_faults = {chain_fault::timeout, chain_fault::timeout,
+                                  chain_fault::timeout, chain_fault::timeout};
+  REQUIRE(f.submit(f.make_intent("x1")));
+  f.advance(10'000ms);
+  auto rec = f.stored("x1");
+  CHECK(rec.status == S::failed);
+  CHECK(rec.execution.attempts == 3);
+  REQUIRE(rec.error);
+  CHECK(rec.error->code == "retries_exhausted");
+  CHECK(rec.dead_letter);
+  CHECK(f.store->dead_letters(10).size() == 1);
+}
+
+TEST_CASE("a revert fails at once with a reverted transaction") {
+  engine_fixture f;
+  f.chain_impl->execute_faults = {chain_fault::reverted};
+  REQUIRE(f.submit(f.make_intent("rv")));
+  f.advance(200ms);
+  auto rec = f.stored("rv");
+  CHECK(rec.status == S::failed);
+  CHECK(rec.execution.attempts == 1);
+  REQUIRE(rec.error);
+  CHECK(rec.error->code == "reverted");
+  REQUIRE(rec.execution.transactions.size() == 1);
+  CHECK(rec.execution.transactions[0].status == "reverted");
+  CHECK(rec.dead_letter);
+  CHECK(rec.status_message.find("failed") != std::string::npos);
+}
+
+TEST_CASE("a dead letter retried runs again to completion") {
+  engine_fixture f;
+  f.chain_impl->execute_faults = {chain_fault::reverted};
+  REQUIRE(f.submit(f.make_intent("dl")));
+  f.advance(200ms);
+  REQUIRE(f.stored("dl").status == S::failed);
+  auto r =
+      f.ask<record_outcome>(f.directory, retry_atom::value, std::string{"dl"});
+  REQUIRE(r);
+  REQUIRE(*r);
+  CHECK((*r)->status == S::pending);
+  f.advance(200ms);
+  auto rec = f.stored("dl");
+  CHECK(rec.status == S::completed);
+  CHECK_FALSE(rec.dead_letter);
+  CHECK_FALSE(rec.error);
+  CHECK(statuses(rec) == std::vector<S>{S::pending, S::verified, S::executing,
+                                        S::failed, S::pending, S::verified,
+                                        S::executing, S::completed});
+  CHECK(f.store->dead_letters(10).empty());
+  // A completed intent is no dead letter.
+  auto again =
+      f.ask<record_outcome>(f.directory, retry_atom::value, std::string{"dl"});
+  REQUIRE(again);
+  CHECK((*again).error().code == errc::conflict);
+}
+
+TEST_CASE("a deadline passing on a slow chain expires the intent") {
+  engine_fixture f{5'000ms};
+  REQUIRE(f.submit(f.make_intent("slow", 1'000'000)));
+  f.advance(900ms);
+  CHECK(f.stored("slow").status == S::pending);
+  f.advance(200ms);
+  auto rec = f.stored("slow");
+  CHECK(rec.status == S::expired);
+  CHECK(f.live() == 0);
+  f.advance(5'000ms);
+  // The verification landing afterwards changes nothing and frees funds.
+  CHECK(f.stored("slow").status == S::expired);
+  CHECK(f.chain_impl->executions["slow"] == 0);
+  CHECK(f.chain_impl->released.size() >= 1);
+}
+
+TEST_CASE("the owner cancels a pending intent; afterwards cancel is refused") {
+  engine_fixture f{5'000ms};
+  REQUIRE(f.submit(f.make_intent("c1")));
+  auto r =
+      f.ask<record_outcome>(f.directory, cancel_atom::value, std::string{"c1"});
+  REQUIRE(r);
+  REQUIRE(*r);
+  CHECK((*r)->status == S::cancelled);
+  CHECK(f.stored("c1").status == S::cancelled);
+  auto again =
+      f.ask<record_outcome>(f.directory, cancel_atom::value, std::string{"c1"});
+  REQUIRE(again);
+  REQUIRE_FALSE(*again);
+  CHECK(again->error().code == errc::not_cancellable);
+  auto missing = f.ask<record_outcome>(f.directory, cancel_atom::value,
+                                       std::string{"nope"});
+  REQUIRE(missing);
+  CHECK(missing->error().code == errc::not_found);
+}
+
+TEST_CASE("an executing intent cannot be cancelled") {
+  engine_fixture f{1'000ms};
+  REQUIRE(f.submit(f.make_intent("c2")));
+  f.advance(1'100ms);
+  REQUIRE(f.stored("c2").status == S::executing);
+  auto r =
+      f.ask<record_outcome>(f.directory, cancel_atom::value, std::string{"c2"});
+  REQUIRE(r);
+  REQUIRE_FALSE(*r);
+  CHECK(r->error().code == errc::not_cancellable);
+  f.advance(1'100ms);
+  CHECK(f.stored("c2").status == S::completed);
+}
+
+TEST_CASE("past the live limit submissions are refused as overloaded") {
+  engine_fixture f{5'000ms, 3, 3, 2};
+  REQUIRE(f.submit(f.make_intent("l1")));
+  REQUIRE(f.submit(f.make_intent("l2")));
+  auto r = f.submit(f.make_intent("l3"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::overloaded);
+  CHECK_FALSE(f.store->get("l3"));
+}

@@ -1,0 +1,89 @@
+#include <doctest/doctest.h>
+
+#include "fixture.hpp"
+
+using namespace intentd;
+using namespace intentd::test;
+
+namespace {
+
+struct writer_fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  std::vector<std::vector<std::string>> batches;
+  bool fail = false;
+  caf::actor writer;
+
+  explicit writer_fixture(size_t max_batch = 1024) {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    sys = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    writer = spawn_storage_writer(
+        *sys,
+        [this](const std::vector<intent_record>& recs) -> write_outcome {
+          std::vector<std::string> ids;
+          for (auto& r : recs)
+            ids.push_back(r.request.id);
+          batches.push_back(ids);
+          if (fail)
+            return problem{errc::storage_unavailable, "disk full", {}};
+          return done{};
+        },
+        writer_options{max_batch}, false);
+  }
+
+  ~writer_fixture() {
+    caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+    sched->run();
+  }
+
+  /// Spawns `n` writers that each send one record; returns their answers.
+  std::shared_ptr<std::vector<write_outcome>> write_many(int n) {
+    auto answers = std::make_shared<std::vector<write_outcome>>();
+    for (int i = 0; i < n; ++i) {
+      intent_record rec;
+      rec.request.id = "w" + std::to_string(i);
+      sys->spawn([=, w = writer](caf::event_based_actor* self) {
+        self->request(w, caf::infinite, write_atom::value, rec)
+            .then([=](write_outcome& r) { answers->push_back(r); });
+      });
+    }
+    sched->run();
+    return answers;
+  }
+};
+
+} // namespace
+
+TEST_CASE("writes arriving together share one commit") {
+  writer_fixture f;
+  auto answers = f.write_many(10);
+  REQUIRE(answers->size() == 10);
+  for (auto& a : *answers)
+    CHECK(a);
+  REQUIRE(f.batches.size() == 1);
+  CHECK(f.batches[0].size() == 10);
+}
+
+TEST_CASE("a batch never exceeds its maximum") {
+  writer_fixture f{4};
+  auto answers = f.write_many(10);
+  CHECK(answers->size() == 10);
+  REQUIRE(f.batches.size() == 3);
+  CHECK(f.batches[0].size() == 4);
+  CHECK(f.batches[1].size() == 4);
+  CHECK(f.batches[2].size() == 2);
+}
+
+TEST_CASE("a failed commit answers every waiting writer with the error") {
+  writer_fixture f;
+  f.fail = true;
+  auto answers = f.write_many(5);
+  REQUIRE(answers->size() == 5);
+  for (auto& a : *answers) {
+    REQUIRE_FALSE(a);
+    CHECK(a.error().code == errc::storage_unavailable);
+  }
+}
