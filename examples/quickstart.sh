@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for intentd, builds it and starts it on the
+# quick-start config.
+#
+#   bash examples/quickstart.sh            # install what is missing, build, run
+#   bash examples/quickstart.sh --no-run   # install and build only (used by .ci/run)
+#
+# Packages come from apt-get (through sudo unless run as root). The build goes
+# to ./build with -j2 and ccache; intentd then serves 127.0.0.1:8080 with its
+# storage in ./data until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake ccache libcaf-dev libboost-dev liblmdb-dev
+          libyaml-cpp-dev libspdlog-dev doctest-dev libssl-dev
+          nlohmann-json3-dev lmdb-utils curl python3)
+JOBS=${JOBS:-2}
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then "$@"
+  elif command -v sudo > /dev/null; then sudo "$@"
+  else echo "run this as root or install sudo: $*" >&2; exit 1
+  fi
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "== installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+echo "== building into build/ (-j$JOBS)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+cmake --build build -j"$JOBS"
+
+if [[ ${1:-} != --no-run ]]; then
+  echo "== starting intentd on examples/intentd.yaml (Ctrl-C stops it)"
+  exec build/intentd --config examples/intentd.yaml
+fi
