@@ -57,6 +57,10 @@ using record_outcome = outcome<intent_record>;
 using submit_outcome = outcome<submit_reply>;
 using write_outcome = outcome<done>;
 
+/// A write other than intent records (solver counters, retention sweeps),
+/// run on the storage writer's thread in order with the record batches.
+using storage_job = std::function<write_outcome()>;
+
 /// Why an intent actor starts.
 enum class intent_start : uint8_t {
   fresh,     // a new submission: persist pending, then verify
@@ -93,4 +97,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<intentd::chain_tx>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::solver_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_stats>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_start)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::storage_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_report>)

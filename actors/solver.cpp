@@ -63,10 +63,33 @@ struct pool_state {
   std::vector<caf::actor> solvers;
   std::vector<solver_stats> stats;
   std::unique_ptr<solver_selection> selection;
+  bool dirty = false;       // counters changed since the last save
+  bool save_queued = false; // a save tick is pending
   static inline const char* name = "solver_pool";
 };
 
 using pool_actor = caf::stateful_actor<pool_state>;
+
+void queue_save(pool_actor* self, const solver_pool_options& opts) {
+  auto& st = self->state;
+  st.dirty = true;
+  if (st.save_queued || !opts.writer || !opts.save)
+    return;
+  st.save_queued = true;
+  self->delayed_send(self, opts.save_interval, tick_atom::value);
+}
+
+void save(pool_actor* self, const solver_pool_options& opts) {
+  auto& st = self->state;
+  st.save_queued = false;
+  if (!st.dirty)
+    return;
+  st.dirty = false;
+  storage_job job = [save = opts.save, stats = st.stats] {
+    return save(stats);
+  };
+  self->send(opts.writer, write_atom::value, std::move(job));
+}
 
 caf::behavior pool_impl(pool_actor* self, caf::actor chain,
                         solver_pool_options opts) {
@@ -103,6 +126,11 @@ caf::behavior pool_impl(pool_actor* self, caf::actor chain,
         else
           ++s.failures;
         s.total_execution_us += took_us;
+        queue_save(self, opts);
+      },
+      [=](tick_atom) { save(self, opts); },
+      [=](const write_outcome&) {
+        // The writer's answer to a save; it logs failures itself.
       },
       [=](stats_atom) {
         auto& st = self->state;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include <caf/fwd.hpp>
@@ -17,6 +18,11 @@ struct solver_pool_options {
   std::chrono::milliseconds call_timeout{30'000};
   /// Counters from an earlier run, by solver id.
   std::vector<solver_stats> initial_stats;
+  /// Where counters are saved, at most once per `save_interval`, through
+  /// the storage writer; no saving when either is unset.
+  caf::actor writer;
+  std::function<write_outcome(const std::vector<solver_stats>&)> save;
+  std::chrono::milliseconds save_interval{2'000};
 };
 
 /// Spawns the solver pool and its solvers ("solver-1" ...).

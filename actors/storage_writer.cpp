@@ -57,6 +57,13 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
         }
       },
       [=](flush_atom) { flush(self); },
+      [=](write_atom, storage_job& job) {
+        flush(self);
+        auto result = job();
+        if (!result)
+          spdlog::error("storage write failed: {}", result.error().message);
+        return result;
+      },
   };
 }
 

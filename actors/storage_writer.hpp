@@ -20,7 +20,8 @@ struct writer_options {
 };
 
 /// Spawns the single storage writer. Requests `(write_atom, intent_record)`
-/// are answered with a write_outcome once the batch holding them committed.
+/// are answered with a write_outcome once the batch holding them committed;
+/// `(write_atom, storage_job)` runs the job after the records before it.
 /// Every write that reaches the writer while a commit runs joins the next
 /// batch: one transaction and one sync for many writers (group commit).
 /// `detached` runs it on its own thread, off the cooperative scheduler;

@@ -70,6 +70,10 @@ public:
     pool_opts.cooldown = milliseconds{c.solvers.cooldown_ms};
     pool_opts.call_timeout = call_timeout_;
     pool_opts.initial_stats = store_->load_solver_stats();
+    pool_opts.writer = writer_;
+    pool_opts.save = [store](const std::vector<solver_stats>& stats) {
+      return store->put_solver_stats(stats);
+    };
     pool_ = spawn_solver_pool(*sys_, chain_, pool_opts);
 
     intent_deps deps;
@@ -181,11 +185,22 @@ public:
       return;
     ready_ = false;
     auto reason = caf::exit_reason::user_shutdown;
+    std::vector<solver_stats> final_stats;
     {
       caf::scoped_actor self{*sys_};
       // The directory takes its intent actors down with it.
       self->send_exit(directory_, reason);
       self->wait_for(directory_);
+      self->request(pool_, timeout_, stats_atom::value)
+          .receive(
+              [&](std::vector<solver_report>& reports) {
+                for (auto& r : reports)
+                  final_stats.push_back(r.stats);
+              },
+              [](caf::error& err) {
+                spdlog::warn("solver counters unavailable: {}",
+                             caf::to_string(err));
+              });
       for (auto& a : {pool_, chain_, writer_})
         self->send_exit(a, reason);
       self->wait_for(pool_, chain_, writer_);
@@ -196,6 +211,10 @@ public:
     writer_ = caf::actor{};
     sys_->clock().cancel_all();
     sys_.reset();
+    // The writer is gone: this thread is the only one writing now.
+    if (!final_stats.empty())
+      if (auto saved = store_->put_solver_stats(final_stats); !saved)
+        spdlog::error("solver counters not saved: {}", saved.error().message);
     store_.reset();
   }
 

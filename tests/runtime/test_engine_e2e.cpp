@@ -214,6 +214,12 @@ TEST_CASE("reverted intents land in the dead letters and run again on retry") {
   }
   // The chain heals; the dead letter is sent back and completes.
   live_daemon d{dir, 5, 0.0};
+  // Solver counters survived the restart.
+  uint64_t failures = 0;
+  auto solvers = d.get("/api/v1/solvers").json();
+  for (auto& s : solvers["solvers"])
+    failures += s["failures"].get<uint64_t>();
+  CHECK(failures == 1);
   auto res = d.post("/api/v1/dead-letters/rv-1/retry", json::object());
   REQUIRE(res.status == 200);
   auto rec = d.wait_for("rv-1", "completed");
