@@ -56,6 +56,7 @@ struct server_core {
   http_router router;
   std::shared_ptr<reply_gate> gate = std::make_shared<reply_gate>();
   std::atomic<bool> stopping{false};
+  std::mutex stop_mu;
   bool started = false;
   bool stopped = false;
   uint16_t bound_port = 0;
@@ -393,6 +394,7 @@ bool server_core::wait_sessions_gone(std::chrono::milliseconds limit) {
 }
 
 void server_core::stop(std::chrono::milliseconds grace) {
+  std::lock_guard<std::mutex> once(stop_mu);
   if (!started || stopped)
     return;
   stopped = true;

@@ -42,8 +42,8 @@ public:
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
-  /// Binds, listens and starts the threads, then returns. Throws
-  /// std::runtime_error when the address cannot be bound.
+  /// Binds, listens and starts the threads, then returns; call it once.
+  /// Throws std::runtime_error when the address cannot be bound.
   void start();
 
   /// The bound port (the actual one when listening on port 0).
@@ -51,7 +51,7 @@ public:
 
   /// Stops accepting, closes idle connections, lets requests in flight finish
   /// for up to `grace`, then closes every connection and joins the threads.
-  /// Idempotent.
+  /// Idempotent and safe to call from any thread but an asio one.
   void stop(std::chrono::milliseconds grace);
 
   /// Open connections, for tests and metrics.

@@ -60,6 +60,30 @@ TEST_CASE("malformed HTTP gets 400 and the connection closes") {
   CHECK(client.wait_closed());
 }
 
+TEST_CASE("Expect: 100-continue gets 100 before the body is sent") {
+  server_fixture f;
+  http_client client{f.port()};
+  auto body = swap_body("e-1");
+  client.write_raw("POST /api/v1/intents HTTP/1.1\r\nHost: x\r\n"
+                   "Content-Type: application/json\r\n"
+                   "Expect: 100-continue\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n");
+  CHECK(client.read().status == 100);
+  client.write_raw(body);
+  CHECK(client.read().status == 202);
+}
+
+TEST_CASE("headers past header_limit get 431") {
+  auto opts = test_options();
+  opts.header_limit = 1024;
+  server_fixture f{opts};
+  http_client client{f.port()};
+  client.write_raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                   std::string(2048, 'a') + "\r\n\r\n");
+  CHECK(client.read().status == 431);
+  CHECK(client.wait_closed());
+}
+
 TEST_CASE("a slow engine answer becomes 504 and its late reply is dropped") {
   auto opts = test_options();
   opts.request_timeout = 200ms;
