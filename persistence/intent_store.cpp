@@ -1,12 +1,10 @@
 #include "persistence/intent_store.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <new>
-#include <system_error>
 
-#include "persistence/lmdb_env.hpp"
 #include "persistence/record_codec.hpp"
+#include "persistence/store_impl.hpp"
 #include "persistence/store_keys.hpp"
 
 namespace intentd {
@@ -15,24 +13,8 @@ namespace {
 
 constexpr uint32_t default_page_size = 50;
 constexpr uint32_t max_page_size = 500;
-constexpr unsigned max_dbs = 16;
 constexpr intent_status live_statuses[] = {
     intent_status::pending, intent_status::verified, intent_status::executing};
-
-using key_fn = std::string (*)(const intent_record&);
-
-problem storage_problem(const lmdb::error& e, uint64_t map_size) {
-  if (e.code() == MDB_MAP_FULL)
-    return {errc::storage_unavailable,
-            "the storage map is full (map_size " + std::to_string(map_size) +
-                " bytes); raise the map size or free space",
-            {}};
-  return {errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
-}
-
-problem storage_problem(const std::exception& e) {
-  return {errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -64,81 +46,78 @@ uint64_t parse_u64_le(std::string_view s) {
 
 } // namespace
 
-struct intent_store::impl {
-  lmdb::env env;
-  lmdb::dbi records;
-  lmdb::dbi by_status;
-  lmdb::dbi by_user;
-  lmdb::dbi by_user_all;
-  lmdb::dbi by_time;
-  lmdb::dbi by_tx;
-  lmdb::dbi dead;
-  lmdb::dbi solvers;
-  lmdb::dbi counts;
-  uint64_t map_size = 0;
+std::optional<intent_record>
+intent_store::impl::load(MDB_txn* t, std::string_view id,
+                         std::string_view index_key, key_fn expected) const {
+  std::string_view bytes;
+  if (id.empty() || !records.get(t, id, bytes))
+    return std::nullopt;
+  auto rec = decode_record(bytes);
+  if (!rec || expected(*rec) != index_key)
+    return std::nullopt;
+  return std::move(*rec);
+}
 
-  lmdb::txn read() const { return lmdb::txn::begin(env.handle(), MDB_RDONLY); }
+void intent_store::impl::count(MDB_txn* t, intent_status status,
+                               int delta) const {
+  std::string key = keys::status_prefix(status);
+  std::string_view old;
+  uint64_t n = counts.get(t, key, old) ? parse_u64_le(old) : 0;
+  n = delta < 0 ? (n > 0 ? n - 1 : 0) : n + 1;
+  counts.put(t, key, u64_le(n));
+}
 
-  // The record behind an index entry, when it still matches that entry.
-  std::optional<intent_record> load(MDB_txn* t, std::string_view id,
-                                    std::string_view index_key,
-                                    key_fn expected) const {
-    std::string_view bytes;
-    if (id.empty() || !records.get(t, id, bytes))
-      return std::nullopt;
-    auto rec = decode_record(bytes);
-    if (!rec || expected(*rec) != index_key)
-      return std::nullopt;
-    return std::move(*rec);
+void intent_store::impl::unindex(MDB_txn* t, const intent_record& rec) const {
+  by_status.del(t, keys::by_status(rec));
+  by_user.del(t, keys::by_user(rec));
+  by_user_all.del(t, keys::by_user_all(rec));
+  by_time.del(t, keys::by_time(rec));
+  dead.del(t, keys::by_time(rec));
+  if (is_terminal(rec.status))
+    by_updated.del(t, keys::by_updated(rec));
+  else
+    by_expiry.del(t, keys::by_expiry(rec));
+  for (const auto& tx : rec.execution.transactions) {
+    std::string_view owner;
+    if (!tx.hash.empty() && by_tx.get(t, tx.hash, owner) &&
+        owner == rec.request.id)
+      by_tx.del(t, tx.hash);
   }
+  count(t, rec.status, -1);
+}
 
-  void count(MDB_txn* t, intent_status status, int delta) const {
-    std::string key = keys::status_prefix(status);
-    std::string_view old;
-    uint64_t n = counts.get(t, key, old) ? parse_u64_le(old) : 0;
-    n = delta < 0 ? (n > 0 ? n - 1 : 0) : n + 1;
-    counts.put(t, key, u64_le(n));
-  }
+void intent_store::impl::index(MDB_txn* t, const intent_record& rec) const {
+  by_status.put(t, keys::by_status(rec), {});
+  by_user.put(t, keys::by_user(rec), {});
+  by_user_all.put(t, keys::by_user_all(rec), {});
+  by_time.put(t, keys::by_time(rec), {});
+  if (rec.dead_letter)
+    dead.put(t, keys::by_time(rec), {});
+  if (!is_terminal(rec.status))
+    by_expiry.put(t, keys::by_expiry(rec), {});
+  else if (!rec.dead_letter)
+    by_updated.put(t, keys::by_updated(rec), {});
+  for (const auto& tx : rec.execution.transactions)
+    if (!tx.hash.empty())
+      by_tx.put(t, tx.hash, rec.request.id);
+  count(t, rec.status, +1);
+}
 
-  void unindex(MDB_txn* t, const intent_record& rec) const {
-    by_status.del(t, keys::by_status(rec));
-    by_user.del(t, keys::by_user(rec));
-    by_user_all.del(t, keys::by_user_all(rec));
-    by_time.del(t, keys::by_time(rec));
-    dead.del(t, keys::by_time(rec));
-    for (const auto& tx : rec.execution.transactions) {
-      std::string_view owner;
-      if (!tx.hash.empty() && by_tx.get(t, tx.hash, owner) &&
-          owner == rec.request.id)
-        by_tx.del(t, tx.hash);
-    }
-    count(t, rec.status, -1);
+void intent_store::impl::write(MDB_txn* t, const intent_record& rec) const {
+  std::string_view old;
+  if (records.get(t, rec.request.id, old)) {
+    auto prev = decode_record(old);
+    if (prev)
+      unindex(t, *prev);
   }
+  records.put(t, rec.request.id, encode_record(rec));
+  index(t, rec);
+}
 
-  void index(MDB_txn* t, const intent_record& rec) const {
-    by_status.put(t, keys::by_status(rec), {});
-    by_user.put(t, keys::by_user(rec), {});
-    by_user_all.put(t, keys::by_user_all(rec), {});
-    by_time.put(t, keys::by_time(rec), {});
-    if (rec.dead_letter)
-      dead.put(t, keys::by_time(rec), {});
-    for (const auto& tx : rec.execution.transactions)
-      if (!tx.hash.empty())
-        by_tx.put(t, tx.hash, rec.request.id);
-    count(t, rec.status, +1);
-  }
-
-  void write(MDB_txn* t, const intent_record& rec) const {
-    std::string_view old;
-    if (records.get(t, rec.request.id, old)) {
-      auto prev = decode_record(old);
-      if (prev)
-        unindex(t, *prev);
-    }
-    records.put(t, rec.request.id, encode_record(rec));
-    index(t, rec);
-  }
-};
+void intent_store::impl::erase(MDB_txn* t, const intent_record& rec) const {
+  unindex(t, rec);
+  records.del(t, rec.request.id);
+}
 
 intent_store::intent_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
@@ -146,79 +125,12 @@ intent_store::~intent_store() = default;
 intent_store::intent_store(intent_store&&) noexcept = default;
 intent_store& intent_store::operator=(intent_store&&) noexcept = default;
 
-outcome<intent_store> intent_store::open(const store_options& opts) {
-  if (opts.path.empty())
-    return problem{errc::storage_unavailable, "storage path is empty", {}};
-  std::error_code ec;
-  std::filesystem::create_directories(opts.path, ec);
-  if (ec)
-    return problem{errc::storage_unavailable,
-                   "cannot create storage directory " + opts.path + ": " +
-                       ec.message(),
-                   {}};
-  try {
-    auto p = std::make_unique<impl>();
-    p->map_size = opts.map_size;
-    p->env = lmdb::env::create();
-    p->env.set_map_size(opts.map_size);
-    p->env.set_max_dbs(max_dbs);
-    p->env.open(opts.path, MDB_NOTLS | (opts.sync ? 0u : MDB_NOSYNC));
-    p->env.reader_check();
-    auto t = lmdb::txn::begin(p->env.handle());
-    auto db = [&](const char* name) {
-      return lmdb::dbi::open(t.handle(), name, MDB_CREATE);
-    };
-    p->records = db("records");
-    p->by_status = db("by_status");
-    p->by_user = db("by_user");
-    p->by_user_all = db("by_user_all");
-    p->by_time = db("by_time");
-    p->by_tx = db("by_tx");
-    p->dead = db("dead");
-    p->solvers = db("solvers");
-    p->counts = db("counts");
-    t.commit();
-    return intent_store{std::move(p)};
-  } catch (const lmdb::error& e) {
-    return storage_problem(e, opts.map_size);
-  } catch (const std::exception& e) {
-    return storage_problem(e);
-  }
+bool intent_store::read_only() const {
+  return impl_->read_only;
 }
 
-outcome<done> intent_store::put(const std::vector<intent_record>& records) {
-  for (const auto& rec : records)
-    if (rec.request.id.empty())
-      return problem{errc::bad_request, "a record without an id", {}};
-  try {
-    auto t = lmdb::txn::begin(impl_->env.handle());
-    for (const auto& rec : records)
-      impl_->write(t.handle(), rec);
-    t.commit();
-    return done{};
-  } catch (const lmdb::error& e) {
-    return storage_problem(e, impl_->map_size);
-  } catch (const std::exception& e) {
-    return storage_problem(e);
-  }
-}
-
-outcome<done>
-intent_store::put_solver_stats(const std::vector<solver_stats>& stats) {
-  for (const auto& s : stats)
-    if (s.solver_id.empty())
-      return problem{errc::bad_request, "solver stats without an id", {}};
-  try {
-    auto t = lmdb::txn::begin(impl_->env.handle());
-    for (const auto& s : stats)
-      impl_->solvers.put(t.handle(), s.solver_id, encode_solver_stats(s));
-    t.commit();
-    return done{};
-  } catch (const lmdb::error& e) {
-    return storage_problem(e, impl_->map_size);
-  } catch (const std::exception& e) {
-    return storage_problem(e);
-  }
+uint64_t intent_store::map_size() const {
+  return impl_->map_size.load();
 }
 
 std::optional<intent_record> intent_store::get(const std::string& id) const {
@@ -290,9 +202,10 @@ outcome<record_page> intent_store::list(const list_query& query) const {
     }
     return page;
   } catch (const lmdb::error& e) {
-    return storage_problem(e, impl_->map_size);
+    return impl_->failure(e.code(), e.what());
   } catch (const std::exception& e) {
-    return storage_problem(e);
+    return problem{
+        errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
   }
 }
 
@@ -382,6 +295,35 @@ std::vector<uint64_t> intent_store::count_by_status() const {
   } catch (const std::exception&) {
   }
   return out;
+}
+
+std::vector<std::pair<time_us, std::string>>
+intent_store::live_by_expiry(std::size_t limit) const {
+  std::vector<std::pair<time_us, std::string>> out;
+  try {
+    auto t = impl_->read();
+    auto c = lmdb::cursor::open(t.handle(), impl_->by_expiry);
+    std::string_view k;
+    std::string_view v;
+    for (bool found = c.get(k, v, MDB_FIRST); found && out.size() < limit;
+         found = c.get(k, v, MDB_NEXT))
+      out.emplace_back(keys::time_of(k, 0), keys::id_of(k, 0));
+  } catch (const std::exception&) {
+  }
+  return out;
+}
+
+std::optional<time_us> intent_store::oldest_terminal_update() const {
+  try {
+    auto t = impl_->read();
+    auto c = lmdb::cursor::open(t.handle(), impl_->by_updated);
+    std::string_view k;
+    std::string_view v;
+    if (c.get(k, v, MDB_FIRST))
+      return keys::time_of(k, 0);
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
 }
 
 } // namespace intentd

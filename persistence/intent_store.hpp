@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/model/intent.hpp"
@@ -12,10 +13,15 @@
 
 namespace intentd {
 
+/// Where and how to open an intent_store.
 struct store_options {
-  std::string path;         // a directory; created when missing
-  bool sync = true;         // fsync on every commit
-  uint64_t map_size = 1ull << 32;
+  std::string path;               // a directory; created when missing
+  bool sync = true;               // fsync on every commit
+  uint64_t map_size = 1ull << 32; // initial memory map, bytes
+  /// The map doubles on demand up to this many bytes.
+  uint64_t max_map_size = 64ull << 30;
+  /// Open without write access: reads are served, writes refused.
+  bool read_only = false;
 };
 
 /// A page of a listing, newest first.
@@ -25,10 +31,10 @@ struct record_page {
 };
 
 struct list_query {
-  std::string user;                   // empty: every user
+  std::string user;                    // empty: every user
   std::optional<intent_status> status; // nullopt: every status
   uint32_t limit = 50;
-  std::string cursor;                 // from a previous page
+  std::string cursor; // from a previous page
 };
 
 /// Per-solver counters that survive restarts.
@@ -40,9 +46,21 @@ struct solver_stats {
   uint64_t total_execution_us = 0;
 };
 
-/// LMDB-backed store of intent records with user/status/tx indexes and the
-/// dead-letter set. Reads may run on any thread at once; writes must come
-/// from one thread at a time (the storage writer).
+/// LMDB-backed store of intent records with user/status/tx/expiry/retention
+/// indexes and the dead-letter set. Reads may run on any thread at once;
+/// writes must come from one thread at a time (the storage writer).
+///
+/// The memory map grows (doubling, up to max_map_size) when a write finds it
+/// full. LMDB allows that only while this process has no transaction open,
+/// so every transaction holds an internal gate shared and the resize holds
+/// it exclusively: a resize waits for running reads to end and holds new
+/// ones back for its duration (microseconds). A write issued from inside a
+/// for_each_live callback cannot grow the map and reports it full.
+///
+/// open() falls back to read-only when the directory or file denies write
+/// access (EACCES, EPERM, EROFS); every write then returns
+/// storage_unavailable. A corrupted data file is a problem value naming the
+/// file, never a crash.
 class intent_store {
 public:
   ~intent_store();
@@ -50,6 +68,12 @@ public:
   intent_store& operator=(intent_store&&) noexcept;
 
   static outcome<intent_store> open(const store_options& opts);
+
+  /// True when opened read-only (asked for, or no write access).
+  bool read_only() const;
+
+  /// The current size of the memory map, in bytes.
+  uint64_t map_size() const;
 
   /// Writes records (insert or replace by id) and updates every index in one
   /// transaction: all or nothing.
@@ -77,6 +101,26 @@ public:
 
   /// Number of records per status, indexed by intent_status.
   std::vector<uint64_t> count_by_status() const;
+
+  /// Live (non-terminal) records by deadline: (expires_at, id), soonest
+  /// first, at most `limit`.
+  std::vector<std::pair<time_us, std::string>>
+  live_by_expiry(std::size_t limit) const;
+
+  /// The oldest updated_at among terminal records that retention will
+  /// purge (not dead letters); nullopt when there is none.
+  std::optional<time_us> oldest_terminal_update() const;
+
+  /// Deletes up to `max_batch` terminal, non-dead-letter records whose
+  /// updated_at is before `cutoff`, oldest first, with all their index
+  /// entries, in one short write transaction. Returns how many it removed:
+  /// fewer than `max_batch` means none older is left.
+  outcome<std::size_t> purge_terminal_before(time_us cutoff,
+                                             std::size_t max_batch);
+
+  /// Deletes a dead-lettered record entirely. False when no record has this
+  /// id or it is not a dead letter.
+  outcome<bool> purge_dead_letter(const std::string& id);
 
 private:
   struct impl;

@@ -52,6 +52,12 @@ void env::set_map_size(std::size_t bytes) {
   check("mdb_env_set_mapsize", mdb_env_set_mapsize(handle_, bytes));
 }
 
+std::size_t env::map_size() const {
+  MDB_envinfo info{};
+  check("mdb_env_info", mdb_env_info(handle_, &info));
+  return info.me_mapsize;
+}
+
 void env::set_max_dbs(unsigned count) {
   check("mdb_env_set_maxdbs", mdb_env_set_maxdbs(handle_, count));
 }
@@ -136,6 +142,10 @@ std::uint64_t dbi::size(MDB_txn* txn) const {
   MDB_stat stat{};
   check("mdb_stat", mdb_stat(txn, handle_, &stat));
   return stat.ms_entries;
+}
+
+void dbi::clear(MDB_txn* txn) const {
+  check("mdb_drop", mdb_drop(txn, handle_, 0));
 }
 
 cursor cursor::open(MDB_txn* txn, const dbi& db) {

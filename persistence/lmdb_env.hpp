@@ -35,6 +35,8 @@ public:
   ~env();
 
   void set_map_size(std::size_t bytes);
+  /// The current size of the memory map, in bytes.
+  std::size_t map_size() const;
   void set_max_dbs(unsigned count);
   void open(const std::string& dir, unsigned flags, mdb_mode_t mode = 0644);
   /// Clears reader slots left by dead processes; returns how many.
@@ -82,6 +84,8 @@ public:
   /// False when the key was missing.
   bool del(MDB_txn* txn, std::string_view key) const;
   std::uint64_t size(MDB_txn* txn) const;
+  /// Deletes every entry, keeping the database.
+  void clear(MDB_txn* txn) const;
 
   MDB_dbi handle() const noexcept { return handle_; }
 

@@ -57,6 +57,14 @@ std::string by_time(const intent_record& rec) {
   return time_be(rec.created_at) + rec.request.id;
 }
 
+std::string by_updated(const intent_record& rec) {
+  return time_be(rec.updated_at) + rec.request.id;
+}
+
+std::string by_expiry(const intent_record& rec) {
+  return time_be(rec.request.expires_at) + rec.request.id;
+}
+
 std::string_view id_of(std::string_view key, std::size_t prefix_size) {
   if (key.size() < prefix_size + time_size)
     return {};

@@ -27,11 +27,17 @@ std::string by_user_all(const intent_record& rec);
 /// by_time and dead: created_at + id.
 std::string by_time(const intent_record& rec);
 
+/// by_updated (terminal, not dead-lettered): updated_at + id.
+std::string by_updated(const intent_record& rec);
+
+/// by_expiry (live records): expires_at + id.
+std::string by_expiry(const intent_record& rec);
+
 /// The id at the end of an index key with `prefix_size` bytes of prefix;
 /// empty when the key is too short.
 std::string_view id_of(std::string_view key, std::size_t prefix_size);
 
-/// The created_at stored in an index key after `prefix_size` bytes.
+/// The time stored in an index key after `prefix_size` bytes.
 time_us time_of(std::string_view key, std::size_t prefix_size);
 
 /// Lowercase hex of an index key: a listing cursor.

@@ -193,6 +193,7 @@ TEST_CASE("a full map is an error value and the store stays readable") {
   temp_dir dir;
   auto opts = fast_options(dir);
   opts.map_size = 256 * 1024;
+  opts.max_map_size = opts.map_size;
   auto store = open_store(opts);
   REQUIRE(
       store.put({make_record("first", "alice", intent_status::pending, 1)}));

@@ -1,0 +1,125 @@
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include "persistence/record_codec.hpp"
+#include "persistence/store_impl.hpp"
+#include "persistence/store_keys.hpp"
+
+namespace intentd {
+
+namespace {
+
+constexpr unsigned max_dbs = 16;
+constexpr char index_version_key[] = "index_version";
+constexpr char index_version[] = "2";
+
+} // namespace
+
+void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
+  env = lmdb::env::create();
+  env.set_map_size(opts.map_size);
+  env.set_max_dbs(max_dbs);
+  unsigned flags = MDB_NOTLS | extra_flags | (opts.sync ? 0u : MDB_NOSYNC);
+  env.open(opts.path, flags);
+  env.reader_check();
+  read_only = (extra_flags & MDB_RDONLY) != 0;
+  auto t = lmdb::txn::begin(env.handle(), read_only ? MDB_RDONLY : 0u);
+  auto db = [&](const char* name) {
+    return lmdb::dbi::open(t.handle(), name, read_only ? 0u : MDB_CREATE);
+  };
+  records = db("records");
+  by_status = db("by_status");
+  by_user = db("by_user");
+  by_user_all = db("by_user_all");
+  by_time = db("by_time");
+  by_tx = db("by_tx");
+  dead = db("dead");
+  solvers = db("solvers");
+  counts = db("counts");
+  by_updated = db("by_updated");
+  by_expiry = db("by_expiry");
+  meta = db("meta");
+  if (!read_only)
+    upgrade_indexes(t.handle());
+  t.commit();
+  map_size = env.map_size();
+}
+
+void intent_store::impl::upgrade_indexes(MDB_txn* t) const {
+  std::string_view version;
+  if (meta.get(t, index_version_key, version) && version == index_version)
+    return;
+  by_updated.clear(t);
+  by_expiry.clear(t);
+  auto c = lmdb::cursor::open(t, records);
+  std::string_view k;
+  std::string_view v;
+  for (bool found = c.get(k, v, MDB_FIRST); found;
+       found = c.get(k, v, MDB_NEXT)) {
+    auto rec = decode_record(v);
+    if (!rec)
+      continue;
+    if (!is_terminal(rec->status))
+      by_expiry.put(t, keys::by_expiry(*rec), {});
+    else if (!rec->dead_letter)
+      by_updated.put(t, keys::by_updated(*rec), {});
+  }
+  meta.put(t, index_version_key, index_version);
+}
+
+outcome<intent_store> intent_store::open(const store_options& opts) {
+  if (opts.path.empty())
+    return problem{errc::storage_unavailable, "storage path is empty", {}};
+  if (!opts.read_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(opts.path, ec);
+    if (ec)
+      return problem{errc::storage_unavailable,
+                     "cannot create storage directory " + opts.path + ": " +
+                         ec.message(),
+                     {}};
+  }
+  auto p = std::make_unique<impl>();
+  p->path = opts.path;
+  p->max_map_size = std::max(opts.max_map_size, opts.map_size);
+  // Without write access the store is still served read-only; without
+  // even a writable lock file, read-only without locking.
+  const unsigned attempts[] = {0u, MDB_RDONLY, MDB_RDONLY | MDB_NOLOCK};
+  int code = 0;
+  std::string what;
+  for (unsigned flags : attempts) {
+    if (opts.read_only && (flags & MDB_RDONLY) == 0)
+      continue;
+    try {
+      p->open(opts, flags);
+      return intent_store{std::move(p)};
+    } catch (const lmdb::error& e) {
+      code = e.code();
+      what = e.what();
+    } catch (const std::exception& e) {
+      return problem{errc::storage_unavailable,
+                     "cannot open storage in " + opts.path + ": " + e.what(),
+                     {}};
+    }
+    if (!is_read_only_error(code))
+      break;
+  }
+  if (code == ENOENT && opts.read_only)
+    return problem{errc::storage_unavailable,
+                   "no store to open read-only in " + opts.path,
+                   {}};
+  if (code == MDB_NOTFOUND)
+    return problem{errc::storage_unavailable,
+                   "cannot open storage in " + opts.path +
+                       " read-only: it lacks databases that a writable "
+                       "intentd creates on its first start",
+                   {}};
+  auto why = storage_problem(code, what, opts.path);
+  if (!is_corruption(code))
+    why.message = "cannot open storage in " + opts.path + ": " + why.message;
+  return why;
+}
+
+} // namespace intentd

@@ -1,0 +1,102 @@
+#include <algorithm>
+
+#include "persistence/record_codec.hpp"
+#include "persistence/store_impl.hpp"
+#include "persistence/store_keys.hpp"
+
+namespace intentd {
+
+bool intent_store::impl::resize(uint64_t bytes) {
+  if (!gate.try_lock_exclusive())
+    return false;
+  int rc = mdb_env_set_mapsize(env.handle(), bytes);
+  gate.unlock_exclusive();
+  if (rc != MDB_SUCCESS)
+    return false;
+  try {
+    map_size = env.map_size();
+  } catch (const lmdb::error&) {
+    return false;
+  }
+  return true;
+}
+
+bool intent_store::impl::grow() {
+  uint64_t current = map_size.load();
+  if (current >= max_map_size)
+    return false;
+  uint64_t next = current > max_map_size / 2 ? max_map_size : current * 2;
+  return resize(next);
+}
+
+problem intent_store::impl::failure(int code, const std::string& what) const {
+  if (code == MDB_MAP_FULL)
+    return map_full_problem(map_size.load(), max_map_size);
+  return storage_problem(code, what, path);
+}
+
+outcome<done> intent_store::put(const std::vector<intent_record>& records) {
+  for (const auto& rec : records)
+    if (rec.request.id.empty())
+      return problem{errc::bad_request, "a record without an id", {}};
+  return impl_->write_txn([&](MDB_txn* t) {
+    for (const auto& rec : records)
+      impl_->write(t, rec);
+    return done{};
+  });
+}
+
+outcome<done>
+intent_store::put_solver_stats(const std::vector<solver_stats>& stats) {
+  for (const auto& s : stats)
+    if (s.solver_id.empty())
+      return problem{errc::bad_request, "solver stats without an id", {}};
+  return impl_->write_txn([&](MDB_txn* t) {
+    for (const auto& s : stats)
+      impl_->solvers.put(t, s.solver_id, encode_solver_stats(s));
+    return done{};
+  });
+}
+
+outcome<std::size_t>
+intent_store::purge_terminal_before(time_us cutoff, std::size_t max_batch) {
+  if (max_batch == 0)
+    return std::size_t{0};
+  return impl_->write_txn([&](MDB_txn* t) {
+    std::vector<std::string> due;
+    {
+      auto c = lmdb::cursor::open(t, impl_->by_updated);
+      std::string_view k;
+      std::string_view v;
+      for (bool found = c.get(k, v, MDB_FIRST);
+           found && due.size() < max_batch && keys::time_of(k, 0) < cutoff;
+           found = c.get(k, v, MDB_NEXT))
+        due.emplace_back(k);
+    }
+    for (const auto& key : due) {
+      auto rec = impl_->load(t, keys::id_of(key, 0), key, keys::by_updated);
+      if (rec)
+        impl_->erase(t, *rec);
+      else
+        impl_->by_updated.del(t, key);
+    }
+    return due.size();
+  });
+}
+
+outcome<bool> intent_store::purge_dead_letter(const std::string& id) {
+  if (id.empty())
+    return false;
+  return impl_->write_txn([&](MDB_txn* t) {
+    std::string_view bytes;
+    if (!impl_->records.get(t, id, bytes))
+      return false;
+    auto rec = decode_record(bytes);
+    if (!rec || !rec->dead_letter)
+      return false;
+    impl_->erase(t, *rec);
+    return true;
+  });
+}
+
+} // namespace intentd

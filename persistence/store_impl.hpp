@@ -1,0 +1,118 @@
+#pragma once
+
+#include <atomic>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "persistence/intent_store.hpp"
+#include "persistence/lmdb_env.hpp"
+#include "persistence/map_gate.hpp"
+#include "persistence/storage_errors.hpp"
+
+namespace intentd {
+
+/// Builds an index key from a record.
+using key_fn = std::string (*)(const intent_record&);
+
+/// A read transaction that holds the map gate while it lives.
+class store_read {
+public:
+  store_read(map_gate& gate, MDB_env* env)
+      : lock_(gate), txn_(lmdb::txn::begin(env, MDB_RDONLY)) {}
+
+  MDB_txn* handle() const noexcept { return txn_.handle(); }
+
+private:
+  shared_gate_lock lock_;
+  lmdb::txn txn_;
+};
+
+/// The store's environment, databases and index maintenance. Every
+/// transaction holds `gate` shared; growing the map holds it exclusively.
+struct intent_store::impl {
+  lmdb::env env;
+  std::string path;
+  bool read_only = false;
+  std::atomic<uint64_t> map_size{0};
+  uint64_t max_map_size = 0;
+  mutable map_gate gate;
+
+  lmdb::dbi records;
+  lmdb::dbi by_status;
+  lmdb::dbi by_user;
+  lmdb::dbi by_user_all;
+  lmdb::dbi by_time;
+  lmdb::dbi by_tx;
+  lmdb::dbi dead;
+  lmdb::dbi solvers;
+  lmdb::dbi counts;
+  lmdb::dbi by_updated;
+  lmdb::dbi by_expiry;
+  lmdb::dbi meta;
+
+  /// Opens the environment (MDB_RDONLY and MDB_NOLOCK may be in `flags`)
+  /// and its databases; throws lmdb::error.
+  void open(const store_options& opts, unsigned flags);
+
+  store_read read() const { return store_read(gate, env.handle()); }
+
+  std::optional<intent_record> load(MDB_txn* t, std::string_view id,
+                                    std::string_view index_key,
+                                    key_fn expected) const;
+  void count(MDB_txn* t, intent_status status, int delta) const;
+  void index(MDB_txn* t, const intent_record& rec) const;
+  void unindex(MDB_txn* t, const intent_record& rec) const;
+  /// Inserts or replaces a record and its index entries.
+  void write(MDB_txn* t, const intent_record& rec) const;
+  /// Deletes a record and every index entry of it.
+  void erase(MDB_txn* t, const intent_record& rec) const;
+  /// Builds by_updated and by_expiry from the records when `meta` says
+  /// they predate them.
+  void upgrade_indexes(MDB_txn* t) const;
+
+  /// Doubles the map (up to max_map_size) once no transaction is open;
+  /// false when it is at the cap or the resize failed.
+  bool grow();
+  /// Sets the map to `bytes` (0: the size another process left in the
+  /// file) once no transaction is open.
+  bool resize(uint64_t bytes);
+
+  problem failure(int code, const std::string& what) const;
+
+  /// Runs `body(MDB_txn*)` in one write transaction and commits it. On a
+  /// full map it grows the map and runs the transaction once more.
+  template<class F>
+  auto write_txn(F&& body) -> outcome<decltype(body(nullptr))> {
+    if (read_only)
+      return read_only_problem(path);
+    for (int attempt = 0;; ++attempt) {
+      int code = 0;
+      std::string what;
+      try {
+        shared_gate_lock lock(gate);
+        auto t = lmdb::txn::begin(env.handle());
+        auto result = body(t.handle());
+        t.commit();
+        return result;
+      } catch (const lmdb::error& e) {
+        code = e.code();
+        what = e.what();
+      } catch (const std::bad_alloc&) {
+        return problem{errc::storage_unavailable, "storage: out of memory", {}};
+      } catch (const std::exception& e) {
+        return problem{
+            errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
+      }
+      if (code == MDB_MAP_FULL && attempt == 0 && grow())
+        continue;
+      if (code == MDB_MAP_RESIZED && attempt == 0 && resize(0))
+        continue;
+      return failure(code, what);
+    }
+  }
+};
+
+} // namespace intentd
