@@ -1,6 +1,7 @@
 #include "runtime/model/simulated_chain.hpp"
 
 #include <limits>
+#include <stdexcept>
 #include <utility>
 
 #include <openssl/evp.h>
@@ -34,8 +35,67 @@ std::optional<units> checked_mul(units a, units b) {
 } // namespace
 
 simulated_chain::simulated_chain(token_registry tokens,
-                                 simulated_chain_options opts)
-    : tokens_(std::move(tokens)), opts_(opts), rng_(opts.seed) {}
+                                 simulated_chain_options opts,
+                                 std::unique_ptr<chain_journal> journal)
+    : tokens_(std::move(tokens)), opts_(opts), rng_(opts.seed),
+      journal_(std::move(journal)) {
+  if (!journal_)
+    return;
+  uint64_t replayed = 0;
+  bool ok = journal_->replay([&](const chain_event& e) {
+    apply(e);
+    ++replayed;
+  });
+  if (!ok)
+    throw std::runtime_error("the simulated chain's journal cannot be "
+                             "replayed after " +
+                             std::to_string(replayed) + " events");
+  // A restarted chain draws new faults rather than repeating the first ones.
+  if (replayed > 0)
+    rng_.seed(opts.seed ^ (replayed * 0x9e3779b97f4a7c15ull));
+}
+
+bool simulated_chain::commit(const chain_event& event) {
+  if (journal_ && !journal_->record(event))
+    return false;
+  apply(event);
+  return true;
+}
+
+void simulated_chain::apply(const chain_event& e) {
+  switch (e.kind) {
+  case chain_event_kind::reserve:
+    account(e.account).balances[e.token] -= e.amount;
+    reservations_[e.intent_id] = reservation{e.account, e.token, e.amount};
+    states_[e.intent_id] = chain_intent_state::reserved;
+    return;
+  case chain_event_kind::release: {
+    auto r = reservations_.find(e.intent_id);
+    if (r == reservations_.end())
+      return;
+    account(r->second.account).balances[r->second.token] += r->second.amount;
+    reservations_.erase(r);
+    states_[e.intent_id] = chain_intent_state::released;
+    return;
+  }
+  case chain_event_kind::execute:
+  case chain_event_kind::revert: {
+    bool executed = e.kind == chain_event_kind::execute;
+    account(e.account).balances[e.token] += e.amount;
+    reservations_.erase(e.intent_id);
+    states_[e.intent_id] =
+        executed ? chain_intent_state::executed : chain_intent_state::reverted;
+    if (executed)
+      ++executions_[e.intent_id];
+    if (!e.tx_hash.empty()) {
+      block_ = e.block;
+      txs_[e.tx_hash] = chain_tx{e.tx_hash, e.intent_id,
+                                 executed ? "success" : "reverted", e.block};
+    }
+    return;
+  }
+  }
+}
 
 simulated_chain::account_state&
 simulated_chain::account(const std::string& name) {
@@ -60,7 +120,7 @@ bool simulated_chain::roll(double rate) {
 }
 
 std::string simulated_chain::next_tx_hash(const std::string& intent_id) {
-  return "0x" + sha256_hex(intent_id + "@" + std::to_string(block_));
+  return "0x" + sha256_hex(intent_id + "@" + std::to_string(block_ + 1));
 }
 
 verify_result simulated_chain::verify(const intent& in) {
@@ -80,12 +140,17 @@ verify_result simulated_chain::verify(const intent& in) {
   if (in.input_amount > max_units - gas_cost)
     return {chain_fault::insufficient_funds};
   units total = in.input_amount + gas_cost;
-  auto& balance = account(in.user_account).balances[in.input_token];
-  if (balance < total)
+  if (account(in.user_account).balances[in.input_token] < total)
     return {chain_fault::insufficient_funds};
-  balance -= total;
-  reservations_[in.id] = reservation{in.user_account, in.input_token, total};
-  states_[in.id] = chain_intent_state::reserved;
+  chain_event e{chain_event_kind::reserve,
+                in.id,
+                in.user_account,
+                in.input_token,
+                total,
+                {},
+                0};
+  if (!commit(e))
+    return {chain_fault::network_error};
   return {chain_fault::none};
 }
 
@@ -116,58 +181,53 @@ execute_result simulated_chain::execute(const intent& in,
     result.fault = retryable[rng_() % 3];
     return result;
   }
-  auto give_back = [&](units amount) {
-    account(held.account).balances[held.token] += amount;
-    reservations_.erase(in.id);
-    states_[in.id] = chain_intent_state::reverted;
-  };
-  auto send_tx = [&](const char* status) {
-    ++block_;
-    chain_tx tx{next_tx_hash(in.id), in.id, status, block_};
-    result.tx_hash = tx.hash;
-    result.gas_used = opts_.gas_per_execution;
-    result.total_cost = gas_cost;
-    txs_[tx.hash] = std::move(tx);
-  };
-  if (roll(opts_.revert_rate)) {
-    send_tx("reverted");
-    give_back(held.amount - gas_cost);
-    result.fault = chain_fault::reverted;
+  // Every outcome below is one journaled event: nothing changes unless it
+  // was recorded.
+  auto finish = [&](chain_event_kind kind, const std::string& account_name,
+                    const std::string& token, units amount, bool sent,
+                    chain_fault fault) {
+    chain_event e{kind, in.id, account_name, token, amount, {}, 0};
+    if (sent) {
+      e.tx_hash = next_tx_hash(in.id);
+      e.block = block_ + 1;
+    }
+    if (!commit(e)) {
+      execute_result refused;
+      refused.fault = chain_fault::network_error;
+      return refused;
+    }
+    result.fault = fault;
+    if (sent) {
+      result.tx_hash = e.tx_hash;
+      result.gas_used = opts_.gas_per_execution;
+      result.total_cost = gas_cost;
+    }
     return result;
-  }
+  };
+  if (roll(opts_.revert_rate))
+    return finish(chain_event_kind::revert, held.account, held.token,
+                  held.amount - gas_cost, true, chain_fault::reverted);
   const std::string& target =
       in.recipient.empty() ? in.user_account : in.recipient;
-  if (in.action == action_kind::swap) {
-    auto out = quote(in.input_token, in.output_token, in.input_amount);
-    if (!out) {
-      give_back(held.amount);
-      result.fault = chain_fault::unknown_token;
-      return result;
-    }
-    if (*out < in.min_output_amount) {
-      give_back(held.amount);
-      result.fault = chain_fault::slippage;
-      return result;
-    }
-    account(target).balances[in.output_token] += *out;
-    result.output_amount = *out;
-  } else {
-    account(target).balances[in.input_token] += in.input_amount;
-  }
-  reservations_.erase(in.id);
-  states_[in.id] = chain_intent_state::executed;
-  ++executions_[in.id];
-  send_tx("success");
-  return result;
+  if (in.action != action_kind::swap)
+    return finish(chain_event_kind::execute, target, in.input_token,
+                  in.input_amount, true, chain_fault::none);
+  auto out = quote(in.input_token, in.output_token, in.input_amount);
+  if (!out)
+    return finish(chain_event_kind::revert, held.account, held.token,
+                  held.amount, false, chain_fault::unknown_token);
+  if (*out < in.min_output_amount)
+    return finish(chain_event_kind::revert, held.account, held.token,
+                  held.amount, false, chain_fault::slippage);
+  result.output_amount = *out;
+  return finish(chain_event_kind::execute, target, in.output_token, *out, true,
+                chain_fault::none);
 }
 
 void simulated_chain::release(const std::string& intent_id) {
-  auto r = reservations_.find(intent_id);
-  if (r == reservations_.end())
+  if (reservations_.count(intent_id) == 0)
     return;
-  account(r->second.account).balances[r->second.token] += r->second.amount;
-  reservations_.erase(r);
-  states_[intent_id] = chain_intent_state::released;
+  commit(chain_event{chain_event_kind::release, intent_id, {}, {}, 0, {}, 0});
 }
 
 chain_intent_state simulated_chain::intent_state(const std::string& intent_id) {
@@ -187,6 +247,10 @@ units simulated_chain::balance(const std::string& account_name,
   const auto& balances = account(account_name).balances;
   auto i = balances.find(token);
   return i == balances.end() ? 0 : i->second;
+}
+
+std::map<std::string, uint32_t> simulated_chain::executions_by_intent() const {
+  return {executions_.begin(), executions_.end()};
 }
 
 uint32_t simulated_chain::executions_of(const std::string& intent_id) const {

@@ -2,11 +2,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <unordered_map>
 
 #include "runtime/model/chain_adapter.hpp"
+#include "runtime/model/chain_journal.hpp"
 #include "runtime/model/tokens.hpp"
 
 namespace intentd {
@@ -24,9 +26,16 @@ struct simulated_chain_options {
 /// A deterministic in-process ledger: accounts, balances, reservations,
 /// a price table for swaps, blocks, transactions and fault injection.
 /// Not thread-safe: one chain actor owns it.
+///
+/// With a journal, every state change is recorded before it is applied and
+/// the constructor replays the journal, so a chain rebuilt on the same
+/// journal after a restart (or a crash) refuses to execute an intent twice.
 class simulated_chain final : public chain_adapter {
 public:
-  simulated_chain(token_registry tokens, simulated_chain_options opts);
+  /// Throws std::runtime_error when the journal cannot be replayed (at
+  /// start-up only).
+  simulated_chain(token_registry tokens, simulated_chain_options opts,
+                  std::unique_ptr<chain_journal> journal = nullptr);
 
   verify_result verify(const intent& in) override;
   execute_result execute(const intent& in,
@@ -44,6 +53,8 @@ public:
   std::optional<units> quote(const std::string& from, const std::string& to,
                              units amount) const;
   uint64_t block_height() const { return block_; }
+  /// Successful executions per intent id (ids never executed are absent).
+  std::map<std::string, uint32_t> executions_by_intent() const;
 
 private:
   struct reservation {
@@ -57,6 +68,9 @@ private:
   account_state& account(const std::string& name);
   bool roll(double rate);
   std::string next_tx_hash(const std::string& intent_id);
+  /// Journals `event`, then applies it; false when the journal refused it.
+  bool commit(const chain_event& event);
+  void apply(const chain_event& event);
 
   token_registry tokens_;
   simulated_chain_options opts_;
@@ -67,6 +81,7 @@ private:
   std::unordered_map<std::string, chain_intent_state> states_;
   std::unordered_map<std::string, uint32_t> executions_;
   std::unordered_map<std::string, chain_tx> txs_;
+  std::unique_ptr<chain_journal> journal_;
 };
 
 } // namespace intentd

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "runtime/model/amount.hpp"
+
+namespace intentd {
+
+/// A state change of the simulated chain.
+enum class chain_event_kind : uint8_t {
+  reserve, // funds held for a verified intent
+  release, // a reservation given back (cancelled, expired)
+  execute, // executed: reservation spent, recipient credited, tx mined
+  revert,  // failed on chain: refund to the payer, tx mined when sent
+};
+
+constexpr uint8_t chain_event_kind_count = 4;
+
+/// What the simulated chain needs to redo one state change.
+struct chain_event {
+  chain_event_kind kind = chain_event_kind::reserve;
+  std::string intent_id;
+  /// reserve: the payer; execute: the credited account; revert: the
+  /// refunded account. Empty for release.
+  std::string account;
+  std::string token;
+  /// reserve: amount held (input plus gas); execute: amount credited;
+  /// revert: amount refunded.
+  units amount = 0;
+  /// execute and revert: the mined transaction; empty when none was sent.
+  std::string tx_hash;
+  /// The block of tx_hash.
+  uint64_t block = 0;
+
+  friend bool operator==(const chain_event& a, const chain_event& b) {
+    return a.kind == b.kind && a.intent_id == b.intent_id &&
+           a.account == b.account && a.token == b.token &&
+           a.amount == b.amount && a.tx_hash == b.tx_hash && a.block == b.block;
+  }
+};
+
+/// Durable, append-only history of a simulated chain, so that it survives
+/// restarts as a real chain does (an executed intent stays executed).
+class chain_journal {
+public:
+  virtual ~chain_journal() = default;
+  /// Makes `event` durable before the chain applies it. False when it could
+  /// not: the chain then changes nothing and reports a retryable fault.
+  virtual bool record(const chain_event& event) = 0;
+  /// Calls `fn` with every recorded event, oldest first. Streams instead of
+  /// returning a vector, so a long history is never held in memory at once.
+  /// False when the history cannot be read in full.
+  virtual bool replay(const std::function<void(const chain_event&)>& fn) = 0;
+};
+
+} // namespace intentd

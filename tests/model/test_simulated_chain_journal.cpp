@@ -1,0 +1,159 @@
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "runtime/model/simulated_chain.hpp"
+
+using namespace intentd;
+
+namespace {
+
+/// A journal kept in memory, shared by the chains built on it.
+class memory_journal final : public chain_journal {
+public:
+  struct log {
+    std::vector<chain_event> events;
+    bool refuse = false;
+    bool unreadable = false;
+  };
+
+  explicit memory_journal(std::shared_ptr<log> log) : log_(std::move(log)) {}
+
+  bool record(const chain_event& event) override {
+    if (log_->refuse)
+      return false;
+    log_->events.push_back(event);
+    return true;
+  }
+
+  bool replay(const std::function<void(const chain_event&)>& fn) override {
+    for (const auto& e : log_->events)
+      fn(e);
+    return !log_->unreadable;
+  }
+
+private:
+  std::shared_ptr<log> log_;
+};
+
+simulated_chain chain_on(const std::shared_ptr<memory_journal::log>& log,
+                         double revert_rate = 0.0) {
+  simulated_chain_options opts;
+  opts.revert_rate = revert_rate;
+  token_registry tokens(
+      {{"usdc.near", 6, pow10(9)}, {"wrap.near", 24, 5 * pow10(9)}});
+  return simulated_chain(tokens, opts, std::make_unique<memory_journal>(log));
+}
+
+intent pay(const std::string& id, const std::string& to) {
+  intent in;
+  in.id = id;
+  in.user_account = "alice.near";
+  in.action = action_kind::transfer;
+  in.input_token = "usdc.near";
+  in.input_amount = 5 * pow10(6);
+  in.recipient = to;
+  return in;
+}
+
+intent swap(const std::string& id) {
+  intent in;
+  in.id = id;
+  in.user_account = "alice.near";
+  in.action = action_kind::swap;
+  in.input_token = "usdc.near";
+  in.input_amount = 10 * pow10(6);
+  in.output_token = "wrap.near";
+  return in;
+}
+
+} // namespace
+
+TEST_CASE("a chain rebuilt on the journal refuses to execute again") {
+  auto log = std::make_shared<memory_journal::log>();
+  std::string hash;
+  units alice = 0;
+  {
+    auto chain = chain_on(log);
+    auto in = swap("s1");
+    REQUIRE(chain.verify(in).fault == chain_fault::none);
+    auto r = chain.execute(in, "solver-1");
+    REQUIRE(r.fault == chain_fault::none);
+    hash = r.tx_hash;
+    alice = chain.balance("alice.near", "usdc.near");
+  }
+  CHECK(log->events.size() == 2);
+  auto again = chain_on(log);
+  CHECK(again.execute(swap("s1"), "solver-2").fault ==
+        chain_fault::already_executed);
+  CHECK(again.verify(swap("s1")).fault == chain_fault::already_executed);
+  CHECK(again.executions_of("s1") == 1);
+  CHECK(again.executions_by_intent() ==
+        std::map<std::string, uint32_t>{{"s1", 1}});
+  CHECK(again.intent_state("s1") == chain_intent_state::executed);
+  CHECK(again.balance("alice.near", "usdc.near") == alice);
+  CHECK(again.balance("alice.near", "wrap.near") > 1'000'000 * pow10(24));
+  CHECK(again.block_height() == 1);
+  auto tx = again.tx_status(hash);
+  REQUIRE(tx);
+  CHECK(tx->intent_id == "s1");
+  CHECK(tx->status == "success");
+  CHECK(log->events.size() == 2);
+}
+
+TEST_CASE("reservations, releases and reverts survive a rebuild") {
+  auto log = std::make_shared<memory_journal::log>();
+  std::string reverted_hash;
+  {
+    auto chain = chain_on(log, 1.0);
+    REQUIRE(chain.verify(pay("held", "bob.near")).fault == chain_fault::none);
+    REQUIRE(chain.verify(pay("freed", "bob.near")).fault == chain_fault::none);
+    chain.release("freed");
+    REQUIRE(chain.verify(pay("bad", "bob.near")).fault == chain_fault::none);
+    auto r = chain.execute(pay("bad", "bob.near"), "solver-1");
+    REQUIRE(r.fault == chain_fault::reverted);
+    reverted_hash = r.tx_hash;
+  }
+  auto chain = chain_on(log);
+  CHECK(chain.intent_state("held") == chain_intent_state::reserved);
+  CHECK(chain.intent_state("freed") == chain_intent_state::released);
+  CHECK(chain.intent_state("bad") == chain_intent_state::reverted);
+  CHECK(chain.tx_status(reverted_hash)->status == "reverted");
+  units gas = 30'000;
+  CHECK(chain.balance("alice.near", "usdc.near") ==
+        1'000'000 * pow10(6) - (5 * pow10(6) + gas) - gas);
+  auto r = chain.execute(pay("held", "bob.near"), "solver-2");
+  CHECK(r.fault == chain_fault::none);
+  CHECK(chain.block_height() == 2);
+  CHECK(chain.balance("bob.near", "usdc.near") ==
+        1'000'000 * pow10(6) + 5 * pow10(6));
+}
+
+TEST_CASE("a journal that cannot record leaves the chain unchanged") {
+  auto log = std::make_shared<memory_journal::log>();
+  auto chain = chain_on(log);
+  log->refuse = true;
+  CHECK(chain.verify(pay("p1", "bob.near")).fault ==
+        chain_fault::network_error);
+  CHECK(chain.intent_state("p1") == chain_intent_state::unknown);
+  CHECK(chain.balance("alice.near", "usdc.near") == 1'000'000 * pow10(6));
+  log->refuse = false;
+  REQUIRE(chain.verify(pay("p1", "bob.near")).fault == chain_fault::none);
+  log->refuse = true;
+  CHECK(chain.execute(pay("p1", "bob.near"), "s").fault ==
+        chain_fault::network_error);
+  CHECK(chain.executions_of("p1") == 0);
+  CHECK(chain.block_height() == 0);
+  log->refuse = false;
+  CHECK(chain.execute(pay("p1", "bob.near"), "s").fault == chain_fault::none);
+  CHECK(chain.executions_of("p1") == 1);
+}
+
+TEST_CASE("a journal that cannot be replayed stops start-up") {
+  auto log = std::make_shared<memory_journal::log>();
+  log->unreadable = true;
+  CHECK_THROWS_AS(chain_on(log), std::runtime_error);
+}
