@@ -1,0 +1,226 @@
+#include "persistence/chain_journal_lmdb.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <new>
+#include <system_error>
+
+#include "persistence/chain_event_codec.hpp"
+#include "persistence/lmdb_env.hpp"
+#include "persistence/storage_errors.hpp"
+
+namespace intentd {
+
+namespace {
+
+std::string seq_key(uint64_t seq) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    out[i] = static_cast<char>(seq >> (8 * (7 - i)));
+  return out;
+}
+
+uint64_t parse_seq(std::string_view key) {
+  uint64_t v = 0;
+  for (char c : key.substr(0, 8))
+    v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+uint32_t parse_count(std::string_view text) {
+  uint32_t n = 0;
+  for (char c : text)
+    if (c >= '0' && c <= '9')
+      n = n * 10 + static_cast<uint32_t>(c - '0');
+  return n;
+}
+
+struct journal_env {
+  lmdb::env env;
+  lmdb::dbi events;
+  lmdb::dbi executions;
+};
+
+// Opens a journal environment; throws lmdb::error.
+void open_env(journal_env& j, const std::string& path, uint64_t map_size,
+              unsigned flags) {
+  j.env = lmdb::env::create();
+  j.env.set_map_size(map_size);
+  j.env.set_max_dbs(4);
+  j.env.open(path, MDB_NOTLS | flags);
+  j.env.reader_check();
+  bool read_only = (flags & MDB_RDONLY) != 0;
+  auto t = lmdb::txn::begin(j.env.handle(), read_only ? MDB_RDONLY : 0u);
+  unsigned create = read_only ? 0u : MDB_CREATE;
+  j.events = lmdb::dbi::open(t.handle(), "events", create);
+  j.executions = lmdb::dbi::open(t.handle(), "executions", create);
+  t.commit();
+}
+
+} // namespace
+
+struct lmdb_chain_journal::impl {
+  journal_env j;
+  std::string path;
+  uint64_t next_seq = 0;
+  uint64_t max_map_size = 0;
+  problem last{errc::internal, "", {}};
+
+  void append(const chain_event& e) {
+    auto t = lmdb::txn::begin(j.env.handle());
+    j.events.put(t.handle(), seq_key(next_seq), encode_chain_event(e),
+                 MDB_APPEND);
+    if (e.kind == chain_event_kind::execute) {
+      std::string_view old;
+      uint32_t n =
+          j.executions.get(t.handle(), e.intent_id, old) ? parse_count(old) : 0;
+      j.executions.put(t.handle(), e.intent_id, std::to_string(n + 1));
+    }
+    t.commit();
+    ++next_seq;
+  }
+
+  bool grow() {
+    uint64_t current = j.env.map_size();
+    if (current >= max_map_size)
+      return false;
+    uint64_t next = current > max_map_size / 2 ? max_map_size : current * 2;
+    return mdb_env_set_mapsize(j.env.handle(), next) == MDB_SUCCESS;
+  }
+};
+
+lmdb_chain_journal::lmdb_chain_journal(std::unique_ptr<impl> p)
+    : impl_(std::move(p)) {}
+
+lmdb_chain_journal::~lmdb_chain_journal() = default;
+
+outcome<std::unique_ptr<lmdb_chain_journal>>
+lmdb_chain_journal::open(const chain_journal_options& opts) {
+  if (opts.path.empty())
+    return problem{
+        errc::storage_unavailable, "chain journal path is empty", {}};
+  std::error_code ec;
+  std::filesystem::create_directories(opts.path, ec);
+  if (ec)
+    return problem{errc::storage_unavailable,
+                   "cannot create chain journal directory " + opts.path + ": " +
+                       ec.message(),
+                   {}};
+  auto p = std::make_unique<impl>();
+  p->path = opts.path;
+  p->max_map_size = std::max(opts.max_map_size, opts.map_size);
+  try {
+    open_env(p->j, opts.path, opts.map_size, opts.sync ? 0u : MDB_NOSYNC);
+    auto t = lmdb::txn::begin(p->j.env.handle(), MDB_RDONLY);
+    auto c = lmdb::cursor::open(t.handle(), p->j.events);
+    std::string_view k;
+    std::string_view v;
+    if (c.get(k, v, MDB_LAST))
+      p->next_seq = parse_seq(k) + 1;
+  } catch (const lmdb::error& e) {
+    auto why = storage_problem(e.code(), e.what(), opts.path);
+    why.message = "cannot open the chain journal: " + why.message;
+    return why;
+  } catch (const std::exception& e) {
+    return problem{errc::storage_unavailable,
+                   "cannot open the chain journal in " + opts.path + ": " +
+                       e.what(),
+                   {}};
+  }
+  return std::unique_ptr<lmdb_chain_journal>(
+      new lmdb_chain_journal(std::move(p)));
+}
+
+bool lmdb_chain_journal::record(const chain_event& event) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      impl_->append(event);
+      return true;
+    } catch (const lmdb::error& e) {
+      if (e.code() == MDB_MAP_FULL && attempt == 0 && impl_->grow())
+        continue;
+      impl_->last = storage_problem(e.code(), e.what(), impl_->path);
+    } catch (const std::exception& e) {
+      impl_->last = problem{errc::storage_unavailable,
+                            std::string("chain journal: ") + e.what(),
+                            {}};
+    }
+    return false;
+  }
+}
+
+bool lmdb_chain_journal::replay(
+    const std::function<void(const chain_event&)>& fn) {
+  try {
+    auto t = lmdb::txn::begin(impl_->j.env.handle(), MDB_RDONLY);
+    auto c = lmdb::cursor::open(t.handle(), impl_->j.events);
+    std::string_view k;
+    std::string_view v;
+    for (bool found = c.get(k, v, MDB_FIRST); found;
+         found = c.get(k, v, MDB_NEXT)) {
+      auto e = decode_chain_event(v);
+      if (!e) {
+        impl_->last = e.error();
+        impl_->last.message += " (event " + std::to_string(parse_seq(k)) +
+                               " in " + impl_->path + ")";
+        return false;
+      }
+      fn(*e);
+    }
+    return true;
+  } catch (const lmdb::error& e) {
+    impl_->last = storage_problem(e.code(), e.what(), impl_->path);
+  } catch (const std::bad_alloc&) {
+    impl_->last = problem{errc::internal, "chain journal: out of memory", {}};
+  }
+  return false;
+}
+
+uint64_t lmdb_chain_journal::size() const {
+  return impl_->next_seq;
+}
+
+const problem& lmdb_chain_journal::last_problem() const {
+  return impl_->last;
+}
+
+outcome<std::map<std::string, uint32_t>>
+read_chain_executions(const std::string& path) {
+  journal_env j;
+  int code = 0;
+  std::string what;
+  for (unsigned flags : {MDB_RDONLY, MDB_RDONLY | MDB_NOLOCK}) {
+    try {
+      open_env(j, path, 0, flags);
+      code = 0;
+      break;
+    } catch (const lmdb::error& e) {
+      code = e.code();
+      what = e.what();
+    }
+    if (!is_read_only_error(code))
+      break;
+  }
+  if (code != 0)
+    return storage_problem(code, what, path);
+  std::map<std::string, uint32_t> out;
+  try {
+    auto t = lmdb::txn::begin(j.env.handle(), MDB_RDONLY);
+    auto c = lmdb::cursor::open(t.handle(), j.events);
+    std::string_view k;
+    std::string_view v;
+    for (bool found = c.get(k, v, MDB_FIRST); found;
+         found = c.get(k, v, MDB_NEXT)) {
+      auto e = decode_chain_event(v);
+      if (!e)
+        return e.error();
+      if (e->kind == chain_event_kind::execute)
+        ++out[e->intent_id];
+    }
+  } catch (const lmdb::error& e) {
+    return storage_problem(e.code(), e.what(), path);
+  }
+  return out;
+}
+
+} // namespace intentd

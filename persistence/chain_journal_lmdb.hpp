@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "runtime/model/chain_journal.hpp"
+#include "runtime/model/problem.hpp"
+
+namespace intentd {
+
+/// Where and how to keep the simulated chain's journal.
+struct chain_journal_options {
+  std::string path; // its own directory, e.g. <storage.path>/chain
+  bool sync = true; // fsync every record: a real chain's finality
+  uint64_t map_size = 256ull << 20;
+  /// The map doubles on demand up to this many bytes.
+  uint64_t max_map_size = 64ull << 30;
+};
+
+/// The simulated chain's journal in its own LMDB environment: database
+/// `events` maps a big-endian sequence number to an encoded chain_event
+/// (append only), database `executions` maps an intent id to its number of
+/// successful executions as decimal text, for `mdb_dump -p -s executions`.
+/// Owned and called by one thread (the chain's owner).
+class lmdb_chain_journal final : public chain_journal {
+public:
+  ~lmdb_chain_journal() override;
+
+  static outcome<std::unique_ptr<lmdb_chain_journal>>
+  open(const chain_journal_options& opts);
+
+  /// Appends and commits one event; false when it could not (the problem
+  /// is in last_problem()).
+  bool record(const chain_event& event) override;
+  bool replay(const std::function<void(const chain_event&)>& fn) override;
+
+  /// How many events the journal holds.
+  uint64_t size() const;
+  /// Why the last record() or replay() failed.
+  const problem& last_problem() const;
+
+private:
+  struct impl;
+  explicit lmdb_chain_journal(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+/// Successful executions per intent id, counted from the execute events of
+/// the journal in `path` (for example one left by a killed daemon). Opens
+/// it read-only; call it only where no journal on `path` is open in this
+/// process.
+outcome<std::map<std::string, uint32_t>>
+read_chain_executions(const std::string& path);
+
+} // namespace intentd
