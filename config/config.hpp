@@ -29,7 +29,16 @@ struct server {
 struct storage {
   std::string path = "./data";
   bool sync = true;
+  /// Initial size of the memory map.
   uint64_t map_size_mb = 4096;
+  /// The map doubles when full, up to this size (below map_size_mb: the
+  /// map never grows).
+  uint64_t max_map_size_mb = 65536;
+  /// Terminal intents (not dead letters) are deleted this long after their
+  /// last update; 0 keeps them forever.
+  uint32_t retention_s = 7 * 24 * 3600;
+  /// Most records one retention sweep deletes in one write transaction.
+  uint32_t purge_batch = 500;
 };
 
 struct simulated_chain {

@@ -34,6 +34,10 @@ void inspect(Inspector& f, storage& x) {
   f.field("path", x.path, check_non_empty);
   f.field("sync", x.sync);
   f.field("map_size_mb", x.map_size_mb, in_range<uint64_t>(16, 1048576));
+  f.field("max_map_size_mb", x.max_map_size_mb,
+          in_range<uint64_t>(16, 16 * 1048576));
+  f.field("retention_s", x.retention_s);
+  f.field("purge_batch", x.purge_batch, in_range<uint32_t>(1, 100'000));
 }
 
 template<class Inspector>

@@ -12,6 +12,9 @@ TEST_CASE("an empty document yields the defaults") {
     CHECK(c.server.threads == 2);
     CHECK(c.storage.path == "./data");
     CHECK(c.storage.sync);
+    CHECK(c.storage.max_map_size_mb == 65536);
+    CHECK(c.storage.retention_s == 604800);
+    CHECK(c.storage.purge_batch == 500);
     CHECK(c.chain.kind == "simulated");
     CHECK(c.chain.simulated.latency_ms == 20);
     CHECK(c.chain.simulated.failure_rate == 0.0);
@@ -68,6 +71,9 @@ storage:
   path: data2
   sync: true
   map_size_mb: 16
+  max_map_size_mb: 32
+  retention_s: 0
+  purge_batch: 7
 chain:
   kind: simulated
   simulated:
@@ -114,6 +120,9 @@ logging:
   CHECK(c.storage.path == "data2");
   CHECK(c.storage.sync);
   CHECK(c.storage.map_size_mb == 16);
+  CHECK(c.storage.max_map_size_mb == 32);
+  CHECK(c.storage.retention_s == 0);
+  CHECK(c.storage.purge_batch == 7);
   CHECK(c.chain.simulated.latency_ms == 0);
   CHECK(c.chain.simulated.failure_rate == 1.0);
   CHECK(c.chain.simulated.revert_rate == 0.5);

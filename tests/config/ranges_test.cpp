@@ -74,6 +74,16 @@ TEST_CASE("storage") {
   CHECK(accepted("storage: { map_size_mb: 16 }"));
   CHECK(accepted("storage: { map_size_mb: 1048576 }"));
   CHECK(rejected("storage: { map_size_mb: 1048577 }", "storage.map_size_mb"));
+  CHECK(
+      rejected("storage: { max_map_size_mb: 15 }", "storage.max_map_size_mb"));
+  CHECK(accepted("storage: { max_map_size_mb: 16777216 }"));
+  CHECK(rejected("storage: { max_map_size_mb: 16777217 }",
+                 "storage.max_map_size_mb"));
+  CHECK(accepted("storage: { retention_s: 0 }"));
+  CHECK(rejected("storage: { retention_s: -1 }", "storage.retention_s"));
+  CHECK(rejected("storage: { purge_batch: 0 }", "storage.purge_batch"));
+  CHECK(accepted("storage: { purge_batch: 100000 }"));
+  CHECK(rejected("storage: { purge_batch: 100001 }", "storage.purge_batch"));
 }
 
 TEST_CASE("chain") {

@@ -27,6 +27,9 @@ void check_same(const config& a, const config& b) {
   CHECK(a.storage.path == b.storage.path);
   CHECK(a.storage.sync == b.storage.sync);
   CHECK(a.storage.map_size_mb == b.storage.map_size_mb);
+  CHECK(a.storage.max_map_size_mb == b.storage.max_map_size_mb);
+  CHECK(a.storage.retention_s == b.storage.retention_s);
+  CHECK(a.storage.purge_batch == b.storage.purge_batch);
   CHECK(a.chain.kind == b.chain.kind);
   const auto& sa = a.chain.simulated;
   const auto& sb = b.chain.simulated;
@@ -113,6 +116,9 @@ TEST_CASE("to_yaml of the defaults parses back to the defaults") {
                           "path",
                           "sync",
                           "map_size_mb",
+                          "max_map_size_mb",
+                          "retention_s",
+                          "purge_batch",
                           "kind",
                           "latency_ms",
                           "failure_rate",
