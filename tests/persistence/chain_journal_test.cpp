@@ -23,7 +23,7 @@ chain_journal_options journal_options(const temp_dir& dir) {
 std::unique_ptr<lmdb_chain_journal>
 open_journal(const chain_journal_options& o) {
   auto j = lmdb_chain_journal::open(o);
-  REQUIRE_MESSAGE(j, j.error().message);
+  REQUIRE_MESSAGE(j, intentd::test::why(j));
   return std::move(*j);
 }
 
@@ -104,7 +104,7 @@ TEST_CASE("a chain reopened on its LMDB journal never executes twice") {
     CHECK(chain.block_height() == 2);
   }
   auto executions = read_chain_executions(opts.path);
-  REQUIRE_MESSAGE(executions, executions.error().message);
+  REQUIRE_MESSAGE(executions, intentd::test::why(executions));
   CHECK(*executions == std::map<std::string, uint32_t>{{"s1", 1}, {"s2", 1}});
 }
 

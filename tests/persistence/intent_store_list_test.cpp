@@ -14,7 +14,7 @@ namespace {
 
 intent_store open_store(const store_options& opts) {
   auto store = intent_store::open(opts);
-  REQUIRE_MESSAGE(store, store.error().message);
+  REQUIRE_MESSAGE(store, intentd::test::why(store));
   return std::move(*store);
 }
 
@@ -25,7 +25,7 @@ std::vector<intent_record> drain(const intent_store& store, list_query q,
   std::vector<intent_record> out;
   for (int pages = 0; pages < 10000; ++pages) {
     auto page = store.list(q);
-    REQUIRE_MESSAGE(page, page.error().message);
+    REQUIRE_MESSAGE(page, intentd::test::why(page));
     CHECK(page->items.size() <= (q.limit == 0 ? 50 : q.limit));
     for (auto& rec : page->items)
       out.push_back(std::move(rec));

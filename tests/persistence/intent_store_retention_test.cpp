@@ -14,7 +14,7 @@ namespace {
 
 intent_store open_store(const store_options& opts) {
   auto store = intent_store::open(opts);
-  REQUIRE_MESSAGE(store, store.error().message);
+  REQUIRE_MESSAGE(store, intentd::test::why(store));
   return std::move(*store);
 }
 

@@ -20,7 +20,7 @@ namespace {
 
 intent_store open_store(const store_options& opts) {
   auto store = intent_store::open(opts);
-  REQUIRE_MESSAGE(store, store.error().message);
+  REQUIRE_MESSAGE(store, intentd::test::why(store));
   return std::move(*store);
 }
 
@@ -55,7 +55,7 @@ TEST_CASE("the map grows on demand beyond its initial size") {
     auto store = open_store(opts);
     for (int b = 0; b < 30; ++b) {
       auto r = store.put(batch(b * 100, 100, 500));
-      REQUIRE_MESSAGE(r, r.error().message);
+      REQUIRE_MESSAGE(r, intentd::test::why(r));
     }
     CHECK(store.map_size() > opts.map_size);
     CHECK(store.map_size() <= opts.max_map_size);
@@ -121,7 +121,9 @@ TEST_CASE("a store opened read-only serves reads and refuses writes") {
   CHECK(store.get("r3"));
   list_query q;
   q.limit = 5;
-  CHECK(store.list(q)->items.size() == 5);
+  auto page = store.list(q);
+  REQUIRE_MESSAGE(page, intentd::test::why(page));
+  CHECK(page->items.size() == 5);
   CHECK(store.count_by_status()[0] == 20);
   auto w = store.put(batch(100, 1, 10));
   REQUIRE_FALSE(w);
@@ -153,7 +155,7 @@ TEST_CASE("a directory without write access opens read-only") {
   for (const char* file : {"data.mdb", "lock.mdb"})
     ::chmod((dir.path() / file).c_str(), 0444);
   auto store = intent_store::open(opts);
-  REQUIRE_MESSAGE(store, store.error().message);
+  REQUIRE_MESSAGE(store, intentd::test::why(store));
   CHECK(store->get("r1"));
   // root ignores permission bits, so the fallback is only observable as
   // another user; the forced read-only test covers the refusal.

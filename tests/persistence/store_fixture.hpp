@@ -35,6 +35,13 @@ private:
   std::filesystem::path path_;
 };
 
+/// The problem's message of a failed outcome, empty for a value: safe in
+/// REQUIRE_MESSAGE, whose message is also built for passing checks (-s).
+template<class T>
+std::string why(const outcome<T>& o) {
+  return o ? std::string() : o.error().message;
+}
+
 /// Options for a store in `dir` without fsync, for fast tests.
 inline store_options fast_options(const temp_dir& dir) {
   store_options opts;
