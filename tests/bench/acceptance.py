@@ -316,7 +316,8 @@ def scenario_complete(binary, work, args, checks):
 def scenario_flaky(binary, work, args, checks):
     # 0.3 of chain calls fail with a retryable error. Ten attempts make a
     # dead letter rare (0.3^10), a short base delay keeps the run short.
-    d = Daemon(binary, work, failure_rate=0.3, max_attempts=10, base_delay_ms=50)
+    d = Daemon(binary, work, failure_rate=0.3, max_attempts=args.max_attempts,
+               base_delay_ms=args.base_delay_ms)
     d.start()
     try:
         n = args.count or 1000
@@ -325,6 +326,9 @@ def scenario_flaky(binary, work, args, checks):
         checks.expect(wait_idle(d, 300), "all intents left the live states in 300 s")
         recs = fetch_all(d, ids)
         ok = sum(check_completed(r, checks) for r in recs)
+        for r in recs:
+            if r["status"] != "completed":
+                log(f"  {r['id']}: {history(r)} error {r.get('error')}")
         attempts = collections.Counter(r["execution"]["attempts"] for r in recs)
         log(f"  {ok}/{n} completed after {time.time() - t0:.1f} s;"
             f" statuses {statuses(recs)}")
@@ -593,6 +597,10 @@ def main():
     p.add_argument("--scenario", default="all", choices=list(SCENARIOS) + ["all"])
     p.add_argument("--binary")
     p.add_argument("--count", type=int, default=0, help="intents per scenario")
+    p.add_argument("--max-attempts", type=int, default=10,
+                   help="flaky: solvers.retry.max_attempts (default 10)")
+    p.add_argument("--base-delay-ms", type=int, default=50,
+                   help="flaky: solvers.retry.base_delay_ms (default 50)")
     p.add_argument("--keep", action="store_true", help="keep the temp directory")
     args = p.parse_args()
     # SIGTERM unwinds like Ctrl-C, so every started intentd is stopped.
