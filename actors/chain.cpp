@@ -7,6 +7,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
 
@@ -14,26 +15,66 @@ namespace intentd {
 
 namespace {
 
+using answer = std::function<void()>;
+
 struct chain_state {
   std::unique_ptr<chain_adapter> adapter;
   chain_options opts;
   uint64_t next_ticket = 0;
-  std::unordered_map<uint64_t, std::function<void()>> in_flight;
+  /// Answers waiting for their latency to pass.
+  std::unordered_map<uint64_t, answer> in_flight;
+  /// Answers waiting only for the next commit.
+  std::vector<answer> ready;
+  bool dirty = false; // effects not yet committed
+  bool commit_queued = false;
   static inline const char* name = "chain";
 };
 
 using chain_actor = caf::stateful_actor<chain_state>;
 
+/// Seals the effects of every call so far; answers wait for it. A failed
+/// commit leaves the chain's state unknowable, so the actor stops.
+bool commit(chain_actor* self) {
+  auto& st = self->state;
+  st.commit_queued = false;
+  if (st.dirty) {
+    st.dirty = false;
+    if (!st.adapter->commit()) {
+      spdlog::critical("the chain could not commit its block; stopping it");
+      self->quit(caf::make_error(caf::sec::runtime_error, "chain commit"));
+      return false;
+    }
+  }
+  auto ready = std::move(st.ready);
+  st.ready.clear();
+  for (auto& a : ready)
+    a();
+  return true;
+}
+
+/// Commits once the calls already in the mailbox are applied, so that one
+/// commit covers them all.
+void changed(chain_actor* self) {
+  auto& st = self->state;
+  st.dirty = true;
+  if (!st.commit_queued) {
+    st.commit_queued = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
 template<class Result>
 void answer_later(chain_actor* self, Result result) {
   auto& st = self->state;
+  changed(self);
   auto rp = self->make_response_promise();
+  answer deliver = [rp, result]() mutable { rp.deliver(result); };
   if (st.opts.latency.count() == 0) {
-    rp.deliver(std::move(result));
+    st.ready.push_back(std::move(deliver));
     return;
   }
   auto ticket = st.next_ticket++;
-  st.in_flight.emplace(ticket, [rp, result]() mutable { rp.deliver(result); });
+  st.in_flight.emplace(ticket, std::move(deliver));
   self->delayed_send(self, st.opts.latency, deliver_atom::value, ticket);
 }
 
@@ -49,20 +90,26 @@ caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
       [=](execute_atom, const intent& in, const std::string& solver) {
         answer_later(self, adapter->execute(in, solver));
       },
-      [=](release_atom, const std::string& id) { adapter->release(id); },
+      [=](release_atom, const std::string& id) {
+        adapter->release(id);
+        changed(self);
+      },
       [=](status_atom, const std::string& id) {
         return adapter->intent_state(id);
       },
       [=](status_atom, const std::string& hash, tx_atom) {
         return adapter->tx_status(hash);
       },
+      [=](flush_atom) { commit(self); },
       [=](deliver_atom, uint64_t ticket) {
-        auto& flight = self->state.in_flight;
-        auto i = flight.find(ticket);
-        if (i == flight.end())
+        auto& st = self->state;
+        auto i = st.in_flight.find(ticket);
+        if (i == st.in_flight.end())
           return;
         auto deliver = std::move(i->second);
-        flight.erase(i);
+        st.in_flight.erase(i);
+        if (st.dirty && !commit(self))
+          return;
         deliver();
       },
   };
@@ -73,7 +120,10 @@ caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
 caf::actor spawn_chain(caf::actor_system& sys,
                        std::unique_ptr<chain_adapter> adapter,
                        chain_options opts) {
-  return sys.spawn(chain_impl, adapter.release(), opts);
+  auto* raw = adapter.release();
+  if (opts.detached)
+    return sys.spawn<caf::detached>(chain_impl, raw, opts);
+  return sys.spawn(chain_impl, raw, opts);
 }
 
 } // namespace intentd

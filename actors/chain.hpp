@@ -12,6 +12,8 @@ namespace intentd {
 struct chain_options {
   /// How long every verify and execute takes to answer (block latency).
   std::chrono::milliseconds latency{20};
+  /// On its own thread: needed when commits sync to disk.
+  bool detached = false;
 };
 
 /// Spawns the chain actor: the one owner of a chain adapter.
@@ -20,7 +22,8 @@ struct chain_options {
 ///   (release_atom, id)               -> nothing
 ///   (status_atom, id)                -> chain_intent_state
 ///   (status_atom, hash, tx_atom)     -> std::optional<chain_tx>
-/// The call takes effect when it arrives; only the answer waits.
+/// The call takes effect when it arrives; its answer waits for the latency
+/// and for the adapter's commit, which covers every call queued with it.
 caf::actor spawn_chain(caf::actor_system& sys,
                        std::unique_ptr<chain_adapter> adapter,
                        chain_options opts);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <new>
+#include <optional>
 #include <system_error>
+#include <vector>
 
 #include "persistence/chain_event_codec.hpp"
 #include "persistence/lmdb_env.hpp"
@@ -66,18 +68,65 @@ struct lmdb_chain_journal::impl {
   uint64_t max_map_size = 0;
   problem last{errc::internal, "", {}};
 
+  /// The open transaction that collects events until flush(), and its
+  /// events, to redo them when a full map forces the transaction to abort.
+  std::optional<lmdb::txn> batch;
+  std::vector<chain_event> batch_events;
+  uint64_t batch_first_seq = 0;
+
+  ~impl() {
+    if (batch) {
+      try {
+        batch->commit();
+      } catch (const lmdb::error&) {
+      }
+    }
+  }
+
   void append(const chain_event& e) {
-    auto t = lmdb::txn::begin(j.env.handle());
-    j.events.put(t.handle(), seq_key(next_seq), encode_chain_event(e),
-                 MDB_APPEND);
+    if (!batch) {
+      batch.emplace(lmdb::txn::begin(j.env.handle()));
+      batch_events.clear();
+      batch_first_seq = next_seq;
+    }
+    put(e);
+    batch_events.push_back(e);
+  }
+
+  /// Drops the failed batch, grows the map and writes its events again;
+  /// false when the map cannot grow. Throws lmdb::error.
+  bool redo_grown() {
+    batch.reset();
+    next_seq = batch_first_seq;
+    if (!grow())
+      return false;
+    batch.emplace(lmdb::txn::begin(j.env.handle()));
+    for (auto& e : batch_events)
+      put(e);
+    return true;
+  }
+
+  void put(const chain_event& e) {
+    auto t = batch->handle();
+    j.events.put(t, seq_key(next_seq), encode_chain_event(e), MDB_APPEND);
     if (e.kind == chain_event_kind::execute) {
       std::string_view old;
-      uint32_t n =
-          j.executions.get(t.handle(), e.intent_id, old) ? parse_count(old) : 0;
-      j.executions.put(t.handle(), e.intent_id, std::to_string(n + 1));
+      uint32_t n = j.executions.get(t, e.intent_id, old) ? parse_count(old) : 0;
+      j.executions.put(t, e.intent_id, std::to_string(n + 1));
     }
-    t.commit();
     ++next_seq;
+  }
+
+  /// Commits the open batch; throws lmdb::error (the batch is gone then).
+  /// Commits the open batch. Throws lmdb::error; the batch's events stay
+  /// in batch_events then, for redo_grown().
+  void commit() {
+    if (!batch)
+      return;
+    auto t = std::move(*batch);
+    batch.reset();
+    t.commit();
+    batch_events.clear();
   }
 
   bool grow() {
@@ -137,8 +186,18 @@ bool lmdb_chain_journal::record(const chain_event& event) {
       impl_->append(event);
       return true;
     } catch (const lmdb::error& e) {
-      if (e.code() == MDB_MAP_FULL && attempt == 0 && impl_->grow())
-        continue;
+      // The map can only grow with no transaction open, and LMDB aborts
+      // the batch: grow, write the batch again and retry the event once.
+      if (e.code() == MDB_MAP_FULL && attempt == 0) {
+        try {
+          if (impl_->redo_grown())
+            continue;
+        } catch (const lmdb::error& again) {
+          impl_->last =
+              storage_problem(again.code(), again.what(), impl_->path);
+          return false;
+        }
+      }
       impl_->last = storage_problem(e.code(), e.what(), impl_->path);
     } catch (const std::exception& e) {
       impl_->last = problem{errc::storage_unavailable,
@@ -149,8 +208,31 @@ bool lmdb_chain_journal::record(const chain_event& event) {
   }
 }
 
+bool lmdb_chain_journal::flush() {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      impl_->commit();
+      return true;
+    } catch (const lmdb::error& e) {
+      impl_->last = storage_problem(e.code(), e.what(), impl_->path);
+      if (e.code() != MDB_MAP_FULL || attempt > 0)
+        return false;
+      // A commit can run out of map too: grow and write the batch again.
+      try {
+        if (!impl_->redo_grown())
+          return false;
+      } catch (const lmdb::error& again) {
+        impl_->last = storage_problem(again.code(), again.what(), impl_->path);
+        return false;
+      }
+    }
+  }
+}
+
 bool lmdb_chain_journal::replay(
     const std::function<void(const chain_event&)>& fn) {
+  if (!flush())
+    return false;
   try {
     auto t = lmdb::txn::begin(impl_->j.env.handle(), MDB_RDONLY);
     auto c = lmdb::cursor::open(t.handle(), impl_->j.events);

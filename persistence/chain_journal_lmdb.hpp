@@ -32,9 +32,11 @@ public:
   static outcome<std::unique_ptr<lmdb_chain_journal>>
   open(const chain_journal_options& opts);
 
-  /// Appends and commits one event; false when it could not (the problem
-  /// is in last_problem()).
+  /// Appends one event to the open batch; false when it could not (the
+  /// problem is in last_problem()).
   bool record(const chain_event& event) override;
+  /// Commits the batch in one transaction (synced unless sync is off).
+  bool flush() override;
   bool replay(const std::function<void(const chain_event&)>& fn) override;
 
   /// How many events the journal holds.

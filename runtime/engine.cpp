@@ -1,6 +1,7 @@
 #include "runtime/engine.hpp"
 
 #include <atomic>
+#include <filesystem>
 #include <stdexcept>
 
 #include <caf/actor_system.hpp>
@@ -14,6 +15,8 @@
 #include "actors/directory.hpp"
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
+#include "actors/sweeper.hpp"
+#include "persistence/chain_journal_lmdb.hpp"
 #include "runtime/engine_setup.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
@@ -34,6 +37,20 @@ problem no_such_intent(const std::string& id) {
   return problem{errc::not_found, "No intent with id " + id + ".", {}};
 }
 
+/// The simulated chain with its journal under `<storage.path>/chain`, so
+/// that it remembers executions across restarts as a real chain does.
+std::unique_ptr<chain_adapter> open_chain(const cfg::config& c) {
+  chain_journal_options opts;
+  opts.path = (std::filesystem::path{c.storage.path} / "chain").string();
+  opts.sync = c.storage.sync;
+  auto journal = lmdb_chain_journal::open(opts);
+  if (!journal)
+    throw std::runtime_error(journal.error().message);
+  return std::make_unique<simulated_chain>(
+      make_tokens(c.tokens), make_chain_options(c.chain.simulated),
+      std::move(*journal));
+}
+
 class engine_impl final : public engine {
 public:
   explicit engine_impl(const cfg::config& c)
@@ -42,8 +59,12 @@ public:
     timeout_ = milliseconds{c.server.request_timeout_ms};
     call_timeout_ = milliseconds{2 * chain_cfg.latency_ms + 10'000};
 
-    auto opened = intent_store::open(store_options{
-        c.storage.path, c.storage.sync, c.storage.map_size_mb << 20});
+    store_options store_opts;
+    store_opts.path = c.storage.path;
+    store_opts.sync = c.storage.sync;
+    store_opts.map_size = c.storage.map_size_mb << 20;
+    store_opts.max_map_size = c.storage.max_map_size_mb << 20;
+    auto opened = intent_store::open(store_opts);
     if (!opened)
       throw std::runtime_error("cannot open storage at " + c.storage.path +
                                ": " + opened.error().message);
@@ -60,10 +81,9 @@ public:
           return store->put(recs);
         },
         writer_options{});
-    chain_ = spawn_chain(*sys_,
-                         std::make_unique<simulated_chain>(
-                             tokens_, make_chain_options(chain_cfg)),
-                         chain_options{milliseconds{chain_cfg.latency_ms}});
+    chain_ =
+        spawn_chain(*sys_, open_chain(c),
+                    chain_options{milliseconds{chain_cfg.latency_ms}, true});
     solver_pool_options pool_opts;
     pool_opts.solvers = c.solvers.count;
     pool_opts.failover_after = c.solvers.failover_after;
@@ -90,6 +110,18 @@ public:
     dir_opts.restart_limit = c.intents.restart_limit;
     dir_opts.restart_window = milliseconds{c.intents.restart_window_ms};
     directory_ = spawn_directory(*sys_, store_, deps, dir_opts);
+
+    if (c.storage.retention_s > 0) {
+      sweeper_options sweep;
+      sweep.retention = std::chrono::seconds{c.storage.retention_s};
+      sweep.batch = c.storage.purge_batch;
+      sweeper_ = spawn_sweeper(
+          *sys_, writer_,
+          [store](time_us cutoff, size_t batch) {
+            return store->purge_terminal_before(cutoff, batch);
+          },
+          wall_clock_now, sweep);
+    }
 
     caf::scoped_actor self{*sys_};
     self->request(directory_, caf::infinite, recover_atom::value)
@@ -201,11 +233,16 @@ public:
                 spdlog::warn("solver counters unavailable: {}",
                              caf::to_string(err));
               });
+      if (sweeper_) {
+        self->send_exit(sweeper_, reason);
+        self->wait_for(sweeper_);
+      }
       for (auto& a : {pool_, chain_, writer_})
         self->send_exit(a, reason);
       self->wait_for(pool_, chain_, writer_);
     }
     directory_ = caf::actor{};
+    sweeper_ = caf::actor{};
     pool_ = caf::actor{};
     chain_ = caf::actor{};
     writer_ = caf::actor{};
@@ -243,6 +280,7 @@ private:
   caf::actor chain_;
   caf::actor pool_;
   caf::actor directory_;
+  caf::actor sweeper_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopped_{false};
 };

@@ -1,5 +1,7 @@
 #include "runtime/http_routes.hpp"
 
+#include "runtime/engine_setup.hpp"
+
 #include <cctype>
 #include <exception>
 #include <map>
@@ -208,21 +210,8 @@ std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
   return out;
 }
 
-validation_limits limits_from_config(const cfg::config& config) {
-  validation_limits limits;
-  const auto& v = config.validation;
-  if (auto max = units_from_string(v.max_amount))
-    limits.max_amount_tokens = *max;
-  limits.max_lifetime = static_cast<time_us>(v.max_lifetime_s) * 1'000'000;
-  limits.default_lifetime =
-      static_cast<time_us>(v.default_lifetime_s) * 1'000'000;
-  limits.max_id_length = v.max_id_length;
-  limits.max_body = static_cast<size_t>(config.server.body_limit);
-  return limits;
-}
-
 http_router::http_router(engine& e)
-    : engine_(e), limits_(limits_from_config(e.config())) {}
+    : engine_(e), limits_(make_limits(e.config())) {}
 
 void http_router::handle(const http_request& req, reply_fn done) {
   std::string_view target = req.target;

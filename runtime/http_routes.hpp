@@ -48,9 +48,6 @@ http_reply error_reply(unsigned status, std::string_view code,
 /// to false on a malformed escape.
 std::string url_decode(std::string_view in, bool plus_is_space, bool& ok);
 
-/// Validation limits from the engine's config section.
-validation_limits limits_from_config(const cfg::config& config);
-
 /// Routes API requests to the engine. `handle` calls `done` exactly once,
 /// either before it returns or later on an engine thread.
 class http_router {

@@ -45,11 +45,11 @@ struct execute_result {
 
 /// What the chain knows of an intent id.
 enum class chain_intent_state : uint8_t {
-  unknown,   // never seen
-  reserved,  // verified, funds held
-  executed,  // executed successfully
+  unknown,  // never seen
+  reserved, // verified, funds held
+  executed, // executed successfully
   reverted,
-  released,  // reservation released (cancelled / expired)
+  released, // reservation released (cancelled / expired)
 };
 
 const char* to_string(chain_intent_state state);
@@ -74,6 +74,9 @@ public:
   /// Releases the reservation of a cancelled or expired intent.
   virtual void release(const std::string& intent_id) = 0;
   virtual chain_intent_state intent_state(const std::string& intent_id) = 0;
+  /// Makes the effects of the calls so far final (a block is sealed). The
+  /// caller answers those calls only afterwards. False when it failed.
+  virtual bool commit() { return true; }
   virtual std::optional<chain_tx> tx_status(const std::string& hash) = 0;
 };
 

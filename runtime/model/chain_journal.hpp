@@ -46,9 +46,13 @@ struct chain_event {
 class chain_journal {
 public:
   virtual ~chain_journal() = default;
-  /// Makes `event` durable before the chain applies it. False when it could
-  /// not: the chain then changes nothing and reports a retryable fault.
+  /// Records `event` before the chain applies it. False when it could not:
+  /// the chain then changes nothing and reports a retryable fault. Events
+  /// may wait in a batch until flush().
   virtual bool record(const chain_event& event) = 0;
+  /// Makes every recorded event durable at once. False when it could not:
+  /// the events since the last flush are lost.
+  virtual bool flush() { return true; }
   /// Calls `fn` with every recorded event, oldest first. Streams instead of
   /// returning a vector, so a long history is never held in memory at once.
   /// False when the history cannot be read in full.

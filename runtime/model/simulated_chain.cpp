@@ -235,6 +235,10 @@ chain_intent_state simulated_chain::intent_state(const std::string& intent_id) {
   return i == states_.end() ? chain_intent_state::unknown : i->second;
 }
 
+bool simulated_chain::commit() {
+  return !journal_ || journal_->flush();
+}
+
 std::optional<chain_tx> simulated_chain::tx_status(const std::string& hash) {
   auto i = txs_.find(hash);
   if (i == txs_.end())

@@ -43,6 +43,8 @@ public:
   void release(const std::string& intent_id) override;
   chain_intent_state intent_state(const std::string& intent_id) override;
   std::optional<chain_tx> tx_status(const std::string& hash) override;
+  /// Flushes the journal, if any.
+  bool commit() override;
 
   /// Spendable balance (after reservations) of an account, in base units.
   /// New accounts start with the initial balance.

@@ -132,8 +132,12 @@ class Daemon:
 
     def stop(self):
         """SIGTERM; returns the exit code (None if it had to be killed)."""
-        if not self.proc or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
+        if not self.proc:
+            return None
+        if self.proc.poll() is not None:
+            log(f"  intentd had already exited with {self.proc.returncode}"
+                f" before SIGTERM; see {self.workdir}/intentd.log")
+            return f"died ({self.proc.returncode})"
         self.proc.send_signal(signal.SIGTERM)
         try:
             return self.proc.wait(timeout=10)
