@@ -144,8 +144,8 @@ void on_executed(intent_actor* self, execute_result r,
   }
   if (!may_retry(self->state.deps.retry, ex.attempts)) {
     fail(self, intent_event::execute_failed, "retries_exhausted",
-         "The network kept failing after " + std::to_string(ex.attempts) +
-             " attempts (last: " + to_string(r.fault) +
+         "Every solver kept failing, " + std::to_string(ex.attempts) +
+             " attempts in all (last: " + to_string(r.fault) +
              "). Nothing was executed; retry it from the dead letters.",
          true);
     return;

@@ -101,8 +101,8 @@ public:
     deps.chain = chain_;
     deps.solvers = pool_;
     auto& r = c.solvers.retry;
-    deps.retry =
-        retry_policy{r.max_attempts, r.base_delay_ms, r.max_delay_ms, r.jitter};
+    deps.retry = retry_policy{r.max_attempts, r.base_delay_ms, r.max_delay_ms,
+                              r.jitter, c.solvers.count};
     deps.now = wall_clock_now;
     deps.call_timeout = call_timeout_;
     directory_options dir_opts;

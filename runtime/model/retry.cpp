@@ -8,7 +8,8 @@ namespace intentd {
 uint32_t backoff_delay_ms(const retry_policy& p, uint32_t attempt,
                           double uniform01) {
   uint64_t cap = p.max_delay_ms;
-  uint32_t shift = attempt > 0 ? attempt - 1 : 0;
+  uint32_t per_solver = std::max<uint32_t>(p.max_attempts, 1);
+  uint32_t shift = attempt > 0 ? (attempt - 1) % per_solver : 0;
   uint64_t delay = p.base_delay_ms;
   if (delay > 0 && shift >= 32)
     delay = cap;
@@ -22,8 +23,12 @@ uint32_t backoff_delay_ms(const retry_policy& p, uint32_t attempt,
   return static_cast<uint32_t>(std::min(result, cap));
 }
 
+uint32_t attempt_budget(const retry_policy& p) {
+  return p.max_attempts * std::max<uint32_t>(p.solvers, 1);
+}
+
 bool may_retry(const retry_policy& p, uint32_t attempts) {
-  return attempts < p.max_attempts;
+  return attempts < attempt_budget(p);
 }
 
 } // namespace intentd

@@ -11,6 +11,7 @@ retry_policy no_jitter() {
   p.base_delay_ms = 1'000;
   p.max_delay_ms = 30'000;
   p.jitter = 0.0;
+  p.max_attempts = 100;
   return p;
 }
 
@@ -81,4 +82,27 @@ TEST_CASE("may_retry allows attempts up to the maximum") {
   CHECK_FALSE(may_retry(p, 4));
   p.max_attempts = 0;
   CHECK_FALSE(may_retry(p, 0));
+}
+
+TEST_CASE("every solver gets its own attempts before a step fails") {
+  retry_policy p;
+  p.max_attempts = 3;
+  p.solvers = 2;
+  CHECK(attempt_budget(p) == 6);
+  CHECK(may_retry(p, 5));
+  CHECK_FALSE(may_retry(p, 6));
+  p.solvers = 0;
+  CHECK(attempt_budget(p) == 3);
+}
+
+TEST_CASE("the backoff starts over with each solver") {
+  auto p = no_jitter();
+  p.max_attempts = 3;
+  p.solvers = 3;
+  CHECK(backoff_delay_ms(p, 1, 0.0) == 1'000);
+  CHECK(backoff_delay_ms(p, 2, 0.0) == 2'000);
+  CHECK(backoff_delay_ms(p, 3, 0.0) == 4'000);
+  CHECK(backoff_delay_ms(p, 4, 0.0) == 1'000);
+  CHECK(backoff_delay_ms(p, 5, 0.0) == 2'000);
+  CHECK(backoff_delay_ms(p, 7, 0.0) == 1'000);
 }
