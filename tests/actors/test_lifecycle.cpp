@@ -190,3 +190,31 @@ TEST_CASE("past the live limit submissions are refused as overloaded") {
   CHECK(r.error().code == errc::overloaded);
   CHECK_FALSE(f.store->get("l3"));
 }
+
+TEST_CASE("a verification that keeps failing ends as a dead letter") {
+  engine_fixture f; // 3 attempts
+  f.chain_impl->verify_faults = {chain_fault::network_error,
+                                 chain_fault::timeout,
+                                 chain_fault::network_error};
+  REQUIRE(f.submit(f.make_intent("vf")));
+  f.advance(10'000ms);
+  auto rec = f.stored("vf");
+  CHECK(rec.status == S::failed);
+  REQUIRE(rec.error);
+  CHECK(rec.error->code == "retries_exhausted");
+  CHECK(rec.error->message.find("retry it from the dead letters") !=
+        std::string::npos);
+  CHECK(rec.dead_letter);
+}
+
+TEST_CASE("a verification refused by the chain fails without a dead letter") {
+  engine_fixture f;
+  f.chain_impl->verify_faults = {chain_fault::insufficient_funds};
+  REQUIRE(f.submit(f.make_intent("poor")));
+  f.advance(200ms);
+  auto rec = f.stored("poor");
+  CHECK(rec.status == S::failed);
+  REQUIRE(rec.error);
+  CHECK(rec.error->code == "insufficient_funds");
+  CHECK_FALSE(rec.dead_letter);
+}
