@@ -1,7 +1,9 @@
 #include "actors/chain.hpp"
 
+#include <deque>
 #include <functional>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -20,9 +22,10 @@ using answer = std::function<void()>;
 struct chain_state {
   std::unique_ptr<chain_adapter> adapter;
   chain_options opts;
-  uint64_t next_ticket = 0;
-  /// Answers waiting for their latency to pass.
-  std::unordered_map<uint64_t, answer> in_flight;
+  /// Answers waiting for their latency to pass, due oldest first: the
+  /// latency is the same for every call, so one timer serves them all.
+  std::deque<std::pair<caf::actor_clock::time_point, answer>> waiting;
+  bool timer_armed = false;
   /// Answers waiting only for the next commit.
   std::vector<answer> ready;
   bool dirty = false; // effects not yet committed
@@ -73,9 +76,31 @@ void answer_later(chain_actor* self, Result result) {
     st.ready.push_back(std::move(deliver));
     return;
   }
-  auto ticket = st.next_ticket++;
-  st.in_flight.emplace(ticket, std::move(deliver));
-  self->delayed_send(self, st.opts.latency, deliver_atom::value, ticket);
+  st.waiting.emplace_back(self->clock().now() + st.opts.latency,
+                          std::move(deliver));
+  if (!st.timer_armed) {
+    st.timer_armed = true;
+    self->delayed_send(self, st.opts.latency, deliver_atom::value);
+  }
+}
+
+/// Answers every call whose latency has passed, then waits for the next.
+void deliver_due(chain_actor* self) {
+  auto& st = self->state;
+  st.timer_armed = false;
+  if (st.dirty && !commit(self))
+    return;
+  auto now = self->clock().now();
+  while (!st.waiting.empty() && st.waiting.front().first <= now) {
+    auto deliver = std::move(st.waiting.front().second);
+    st.waiting.pop_front();
+    deliver();
+  }
+  if (!st.waiting.empty()) {
+    st.timer_armed = true;
+    self->delayed_send(self, st.waiting.front().first - now,
+                       deliver_atom::value);
+  }
 }
 
 caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
@@ -101,17 +126,7 @@ caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
         return adapter->tx_status(hash);
       },
       [=](flush_atom) { commit(self); },
-      [=](deliver_atom, uint64_t ticket) {
-        auto& st = self->state;
-        auto i = st.in_flight.find(ticket);
-        if (i == st.in_flight.end())
-          return;
-        auto deliver = std::move(i->second);
-        st.in_flight.erase(i);
-        if (st.dirty && !commit(self))
-          return;
-        deliver();
-      },
+      [=](deliver_atom) { deliver_due(self); },
   };
 }
 

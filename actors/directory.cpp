@@ -41,7 +41,7 @@ struct live_entry {
 
 struct directory_state {
   std::shared_ptr<const intent_store> store;
-  intent_deps deps;
+  std::shared_ptr<const intent_deps> deps;
   directory_options opts;
   std::unordered_map<std::string, live_entry> live;
   std::unordered_map<caf::actor_addr, std::string> ids;
@@ -61,7 +61,7 @@ void schedule_tick(directory_actor* self) {
   if (first >= st.next_tick)
     return;
   st.next_tick = first;
-  auto delay = std::max<time_us>(first - st.deps.now(), 0);
+  auto delay = std::max<time_us>(first - st.deps->now(), 0);
   self->delayed_send(self, std::chrono::microseconds{delay}, tick_atom::value);
 }
 
@@ -91,7 +91,7 @@ void forget(directory_actor* self, const std::string& id) {
 void on_tick(directory_actor* self) {
   auto& st = self->state;
   st.next_tick = std::numeric_limits<time_us>::max();
-  auto now = st.deps.now();
+  auto now = st.deps->now();
   while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
     auto id = st.deadlines.begin()->second;
     st.deadlines.erase(st.deadlines.begin());
@@ -110,7 +110,7 @@ void restart(directory_actor* self, const std::string& id,
     st.restarts.erase(id);
     return;
   }
-  auto now = st.deps.now();
+  auto now = st.deps->now();
   auto& log = st.restarts[id];
   auto window = std::chrono::duration_cast<std::chrono::microseconds>(
                     st.opts.restart_window)
@@ -131,7 +131,7 @@ void restart(directory_actor* self, const std::string& id,
     rec->status_message =
         status_message(rec->status, rec->request.action, &*rec->error);
     rec->dead_letter = true;
-    self->request(st.deps.writer, st.deps.call_timeout, write_atom::value,
+    self->request(st.deps->writer, st.deps->call_timeout, write_atom::value,
                   std::move(*rec))
         .then(
             [=](write_outcome& r) {
@@ -157,7 +157,7 @@ caf::behavior directory_impl(directory_actor* self,
                              intent_deps deps, directory_options opts) {
   auto& st = self->state;
   st.store = std::move(store);
-  st.deps = std::move(deps);
+  st.deps = std::make_shared<const intent_deps>(std::move(deps));
   st.opts = opts;
   self->set_exit_handler([=](caf::exit_msg& msg) {
     for (auto& [id, entry] : self->state.live)
@@ -205,7 +205,7 @@ caf::behavior directory_impl(directory_actor* self,
           return rp;
         }
         auto rec = make_pending_record(std::move(in), std::move(digest),
-                                       st.deps.now());
+                                       st.deps->now());
         auto handle = activate(self, std::move(rec));
         rp.delegate(handle, start_atom::value, intent_start::fresh);
         return rp;

@@ -197,8 +197,11 @@ void on_verified(intent_actor* self, verify_result r) {
     return;
   }
   if (r.fault == chain_fault::none) {
-    if (apply(self, intent_event::verify_ok))
-      persist(self, [=] { dispatch(self); });
+    // Verified and dispatched in one write: the solver call that follows is
+    // the first effect either transition has.
+    if (apply(self, intent_event::verify_ok) &&
+        apply(self, intent_event::dispatch))
+      persist(self, [=] { attempt(self); });
     return;
   }
   if (is_retryable(r.fault) && may_retry(st.deps->retry, st.verify_attempts)) {
@@ -209,8 +212,8 @@ void on_verified(intent_actor* self, verify_result r) {
   if (is_retryable(r.fault)) {
     fail(self, intent_event::verify_failed, "retries_exhausted",
          "The chain could not be reached to verify it after " +
-             std::to_string(st.verify_attempts) + " attempts (last: " +
-             to_string(r.fault) +
+             std::to_string(st.verify_attempts) +
+             " attempts (last: " + to_string(r.fault) +
              "). Nothing was reserved; retry it from the dead letters.",
          true);
     return;

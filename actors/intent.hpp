@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include <caf/fwd.hpp>
 
 #include "actors/messages.hpp"
@@ -18,6 +20,6 @@ namespace intentd {
 /// failed write ends the actor with an error so its supervisor restarts it
 /// from the last durable snapshot. It quits once terminal.
 caf::actor spawn_intent(caf::local_actor* parent, intent_record rec,
-                        const intent_deps& deps);
+                        std::shared_ptr<const intent_deps> deps);
 
 } // namespace intentd

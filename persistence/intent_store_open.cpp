@@ -21,7 +21,10 @@ void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
   env = lmdb::env::create();
   env.set_map_size(opts.map_size);
   env.set_max_dbs(max_dbs);
-  unsigned flags = MDB_NOTLS | extra_flags | (opts.sync ? 0u : MDB_NOSYNC);
+  // MDB_NORDAHEAD: lookups are random; without it the kernel maps whole
+  // read-ahead windows into the process and inflates its resident memory.
+  unsigned flags =
+      MDB_NOTLS | MDB_NORDAHEAD | extra_flags | (opts.sync ? 0u : MDB_NOSYNC);
   env.open(opts.path, flags);
   env.reader_check();
   read_only = (extra_flags & MDB_RDONLY) != 0;
