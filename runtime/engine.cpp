@@ -22,6 +22,15 @@
 #include "runtime/model/time.hpp"
 
 namespace intentd {
+/// Work for the bridge: the actor that sends requests on behalf of threads
+/// outside the actor system and hands the answers to their callbacks. One
+/// long-lived actor instead of one per request keeps waiting requests cheap.
+using bridge_call = std::function<void(caf::event_based_actor*)>;
+} // namespace intentd
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::bridge_call)
+
+namespace intentd {
 
 namespace {
 
@@ -35,6 +44,12 @@ problem unreachable(const caf::error& err) {
 
 problem no_such_intent(const std::string& id) {
   return problem{errc::not_found, "No intent with id " + id + ".", {}};
+}
+
+caf::behavior bridge_impl(caf::event_based_actor* self) {
+  return {
+      [=](bridge_call& call) { call(self); },
+  };
 }
 
 /// The simulated chain with its journal under `<storage.path>/chain`, so
@@ -71,6 +86,9 @@ public:
     store_ = std::make_shared<intent_store>(std::move(*opened));
 
     sys_cfg_.set("scheduler.max-threads", 2);
+    // One shared job queue: work stealing takes jobs from the tail of a
+    // list it walks, which turns bursts (100,000 exits) quadratic.
+    sys_cfg_.set("scheduler.policy", caf::atom("sharing"));
     sys_cfg_.set("logger.verbosity", caf::atom("quiet"));
     sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
 
@@ -110,6 +128,7 @@ public:
     dir_opts.restart_limit = c.intents.restart_limit;
     dir_opts.restart_window = milliseconds{c.intents.restart_window_ms};
     directory_ = spawn_directory(*sys_, store_, deps, dir_opts);
+    bridge_ = sys_->spawn(bridge_impl);
 
     if (c.storage.retention_s > 0) {
       sweeper_options sweep;
@@ -233,6 +252,8 @@ public:
                 spdlog::warn("solver counters unavailable: {}",
                              caf::to_string(err));
               });
+      self->send_exit(bridge_, reason);
+      self->wait_for(bridge_);
       if (sweeper_) {
         self->send_exit(sweeper_, reason);
         self->wait_for(sweeper_);
@@ -243,6 +264,7 @@ public:
     }
     directory_ = caf::actor{};
     sweeper_ = caf::actor{};
+    bridge_ = caf::actor{};
     pool_ = caf::actor{};
     chain_ = caf::actor{};
     writer_ = caf::actor{};
@@ -262,11 +284,12 @@ private:
   void ask(const caf::actor& dest, OnValue on_value, Done on_error,
            Ts&&... xs) {
     auto timeout = timeout_;
-    sys_->spawn([=](caf::event_based_actor* self) mutable {
+    bridge_call call = [=](caf::event_based_actor* self) mutable {
       self->request(dest, timeout, std::move(xs)...)
           .then([=](Value& v) mutable { on_value(std::move(v)); },
                 [=](caf::error& err) mutable { on_error(unreachable(err)); });
-    });
+    };
+    caf::anon_send(bridge_, std::move(call));
   }
 
   cfg::config config_;
@@ -281,6 +304,7 @@ private:
   caf::actor pool_;
   caf::actor directory_;
   caf::actor sweeper_;
+  caf::actor bridge_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopped_{false};
 };
