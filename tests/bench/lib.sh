@@ -1,9 +1,13 @@
 # Shared helpers for the benchmark scripts: source it, then call
 # intentd_start CONFIG_BODY (YAML without server/storage), which starts intentd
 # on a free 127.0.0.1 port in a temp directory and stops it on exit.
-# Sets INTENTD_PID, INTENTD_URL, INTENTD_HOSTPORT, WORK.
+# Sets INTENTD_PID, INTENTD_URL, INTENTD_HOSTPORT, WORK and READY_S (seconds
+# from launching the binary to the first 200 on /readyz).
+# intentd_start again (after intentd_stop) reuses WORK and its storage, with
+# the new CONFIG_BODY; intentd_kill stops it with SIGKILL instead of SIGTERM.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH=$REPO/tests/bench
 
 find_intentd() {
   local c
@@ -14,14 +18,26 @@ find_intentd() {
   return 1
 }
 
+# The machine load, to print beside every figure.
+bench_load() { echo "load: $(uptime | sed 's/.*load average/load average/'), $(nproc) cores"; }
+
 intentd_stop() {
   if [[ -n ${INTENTD_PID:-} ]] && kill -0 "$INTENTD_PID" 2>/dev/null; then
     kill -TERM "$INTENTD_PID"
-    for _ in $(seq 50); do
+    for _ in $(seq 150); do
       kill -0 "$INTENTD_PID" 2>/dev/null || break
       sleep 0.2
     done
     kill -0 "$INTENTD_PID" 2>/dev/null && kill -KILL "$INTENTD_PID"
+    INTENTD_EXIT=0
+    wait "$INTENTD_PID" 2>/dev/null || INTENTD_EXIT=$?
+  fi
+  INTENTD_PID=
+}
+
+intentd_kill() {
+  if [[ -n ${INTENTD_PID:-} ]]; then
+    kill -KILL "$INTENTD_PID" 2>/dev/null || true
     INTENTD_EXIT=0
     wait "$INTENTD_PID" 2>/dev/null || INTENTD_EXIT=$?
   fi
@@ -33,28 +49,59 @@ bench_cleanup() {
   if [[ -n ${WORK:-} && -z ${KEEP:-} ]]; then rm -rf "$WORK"; fi
 }
 
+# Memory of the running intentd from /proc, in MB: mem VmRSS|RssAnon|RssFile|VmHWM
+mem() { awk -v k="$1" '$1 == k":" {printf "%d", $2 / 1024}' "/proc/$INTENTD_PID/status"; }
+
 intentd_start() {
   local bin port
   bin=$(find_intentd)
   WORK=${WORK:-$(mktemp -d /tmp/intentd-bench.XXXXXX)}
+  mkdir -p "$WORK"
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  INTENTD_HOSTPORT=127.0.0.1:$port
-  INTENTD_URL=http://$INTENTD_HOSTPORT
+  if [[ -z ${INTENTD_HOSTPORT:-} ]]; then
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    INTENTD_HOSTPORT=127.0.0.1:$port
+    INTENTD_URL=http://$INTENTD_HOSTPORT
+  fi
   {
     printf 'server:\n  listen: "%s"\n' "$INTENTD_HOSTPORT"
     printf 'storage:\n  path: "%s/data"\n  sync: %s\n' "$WORK" "${SYNC:-true}"
     printf '%s\n' "$1"
   } > "$WORK/intentd.yaml"
-  "$bin" --config "$WORK/intentd.yaml" > "$WORK/intentd.log" 2>&1 &
+  local t0
+  t0=$(date +%s%N)
+  "$bin" --config "$WORK/intentd.yaml" >> "$WORK/intentd.log" 2>&1 &
   INTENTD_PID=$!
-  for _ in $(seq 100); do
-    if curl -sf "$INTENTD_URL/readyz" > /dev/null; then return 0; fi
-    kill -0 "$INTENTD_PID" 2>/dev/null || break
-    sleep 0.2
-  done
+  # Polls /readyz every 10 ms for up to READY_TIMEOUT_S (default 120 s).
+  if READY_S=$(python3 - "$INTENTD_URL" "$INTENTD_PID" "$t0" "${READY_TIMEOUT_S:-120}" <<'PY'
+import http.client, os, sys, time, urllib.parse
+url, pid, t0, limit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+u = urllib.parse.urlsplit(url)
+while time.time_ns() - t0 < limit * 1e9:
+    try:
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=2)
+        c.request("GET", "/readyz")
+        if c.getresponse().status == 200:
+            print(f"{(time.time_ns() - t0) / 1e9:.3f}")
+            sys.exit(0)
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit(1)
+    time.sleep(0.01)
+sys.exit(1)
+PY
+  ); then
+    return 0
+  fi
   echo "intentd did not start; log:" >&2
-  cat "$WORK/intentd.log" >&2
+  tail -50 "$WORK/intentd.log" >&2
   return 1
 }
+
+# Counts the intents in each status over the list API:
+#   count_status STATUS...   -> "STATUS N" lines and "total N"
+count_status() { python3 "$BENCH/count_status.py" "$INTENTD_URL" "$@"; }

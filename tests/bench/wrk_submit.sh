@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Submission throughput: wrk POSTs unique swap intents to an intentd on
-# 127.0.0.1 with a zero-latency simulated chain.
+# Submission throughput: wrk POSTs unique swap intents for DURATION_S seconds
+# to an intentd on 127.0.0.1 with a zero-latency simulated chain, the whole
+# lifecycle running; then every accepted intent must reach a final state.
 #
-#   tests/bench/wrk_submit.sh [DURATION_S] [CONNECTIONS]
-#   SYNC=false tests/bench/wrk_submit.sh     # storage.sync false
-#   INTENTD_BIN=build/intentd WRK_THREADS=2 ...
+#   tests/bench/wrk_submit.sh [DURATION_S=20] [CONNECTIONS=32]
+#   SYNC=false tests/bench/wrk_submit.sh 30   # storage.sync false
+#   SETTLE_S=120                              # wait for final states (default 120 s)
+#   INTENTD_BIN=build-rel/intentd WRK_THREADS=2 ...
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./lib.sh
@@ -21,33 +23,22 @@ logging:
   level: warn"
 
 echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}"
-echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s, $(nproc) cores"
+echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s; $(bench_load)"
 timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s" \
-  --timeout 10s --latency -s submit.lua "$INTENTD_URL/api/v1/intents"
-rss=$(awk '/VmRSS/ {print $2}' "/proc/$INTENTD_PID/status")
-echo "intentd VmRSS after the run: $((rss / 1024)) MB"
+  --timeout 10s --latency -s submit.lua "$INTENTD_URL/api/v1/intents" | tee "$WORK/wrk.out"
+echo "after the run: $(bench_load)"
+echo "intentd VmRSS after the run: $(mem VmRSS) MB"
 # Every accepted intent should reach a final state shortly after the run.
-# (wrk does not count the up to CONNECTIONS requests in flight when it stops,
-# so the stored total may exceed its 202 count by that much.)
-python3 - "$INTENTD_URL" <<'PY'
-import json, sys, time, urllib.request
-base = sys.argv[1]
-def count(status):
-    n, cursor = 0, ""
-    while True:
-        url = f"{base}/api/v1/intents?status={status}&limit=1000" + (f"&cursor={cursor}" if cursor else "")
-        page = json.load(urllib.request.urlopen(url, timeout=60))
-        n += len(page["items"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            return n
-deadline = time.time() + 60
-while time.time() < deadline:
-    live = sum(count(s) for s in ("pending", "verified", "executing"))
-    if not live:
-        break
-    time.sleep(1)
-final = {s: count(s) for s in ("completed", "failed", "expired", "cancelled")}
-print(f"after the run: {live} still live, final {final}")
-sys.exit(1 if live else 0)
-PY
+# wrk does not count the up to CONNECTIONS requests in flight when it stops,
+# so the stored total may exceed its 202 count by up to that much.
+accepted=$(sed -n 's/.*status codes:.*202: \([0-9]*\).*/\1/p' "$WORK/wrk.out")
+set +e
+count_status --live-wait "${SETTLE_S:-120}" completed failed expired cancelled | tee "$WORK/final.out"
+live_rc=${PIPESTATUS[0]}
+set -e
+stored=$(awk '$1 == "total" {print $2}' "$WORK/final.out")
+echo "wrk counted ${accepted:-0} answers 202; $stored intents stored, all final: $([[ $live_rc == 0 ]] && echo yes || echo NO)"
+if (( live_rc != 0 || stored < ${accepted:-0} || stored > ${accepted:-0} + CONNS )); then
+  echo "FAIL: some accepted intents are missing or not final" >&2
+  exit 1
+fi

@@ -1,0 +1,45 @@
+-- wrk script: GET /api/v1/intents/{id} over ids picked at random from a file
+-- (one id a line), given after `--`:  wrk ... -s read_ids.lua URL -- ids.txt
+-- Counts responses by status and prints them when the run ends.
+
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("tid", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  ids = {}
+  for line in io.lines(args[1]) do
+    ids[#ids + 1] = "/api/v1/intents/" .. line
+  end
+  if #ids == 0 then error("no ids in " .. tostring(args[1])) end
+  math.randomseed(1234 + tid)
+  codes = {}
+end
+
+function request()
+  return wrk.format("GET", ids[math.random(#ids)])
+end
+
+function response(status, headers, body)
+  codes[status] = (codes[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    local c = t:get("codes")
+    for k, v in pairs(c) do total[k] = (total[k] or 0) + v end
+  end
+  local parts = {}
+  for k, v in pairs(total) do table.insert(parts, k .. ": " .. v) end
+  table.sort(parts)
+  io.write("status codes: ", table.concat(parts, ", "), "\n")
+  io.write(string.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
+end
