@@ -125,6 +125,9 @@ caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
       [=](status_atom, const std::string& hash, tx_atom) {
         return adapter->tx_status(hash);
       },
+      [=](status_atom, const std::string& id, execute_atom) {
+        return adapter->execution_of(id);
+      },
       [=](flush_atom) { commit(self); },
       [=](deliver_atom) { deliver_due(self); },
   };

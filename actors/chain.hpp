@@ -22,6 +22,7 @@ struct chain_options {
 ///   (release_atom, id)               -> nothing
 ///   (status_atom, id)                -> chain_intent_state
 ///   (status_atom, hash, tx_atom)     -> std::optional<chain_tx>
+///   (status_atom, id, execute_atom)  -> std::optional<chain_execution>
 /// The call takes effect when it arrives; its answer waits for the latency
 /// and for the adapter's commit, which covers every call queued with it.
 caf::actor spawn_chain(caf::actor_system& sys,

@@ -243,6 +243,48 @@ caf::behavior directory_impl(directory_actor* self,
         }
         return rp;
       },
+      [=](purge_atom, const std::string& id) {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        auto old = st.store->get(id);
+        if (!old) {
+          rp.deliver(record_outcome{
+              problem{errc::not_found, "No intent with id " + id + ".", {}}});
+        } else if (st.live.count(id) || !old->dead_letter ||
+                   !st.opts.purge_dead_letter) {
+          rp.deliver(record_outcome{problem{
+              errc::conflict, "The intent is not in the dead letters.", {}}});
+        } else {
+          auto purged = std::make_shared<bool>(false);
+          storage_job job = [purge = st.opts.purge_dead_letter, id,
+                             purged]() -> write_outcome {
+            auto r = purge(id);
+            if (!r)
+              return r.error();
+            *purged = *r;
+            return done{};
+          };
+          self->request(st.deps->writer, st.deps->call_timeout,
+                        write_atom::value, std::move(job))
+              .then(
+                  [=](write_outcome& r) mutable {
+                    if (!r)
+                      rp.deliver(record_outcome{r.error()});
+                    else if (!*purged)
+                      rp.deliver(record_outcome{
+                          problem{errc::conflict,
+                                  "The intent is not in the dead letters.",
+                                  {}}});
+                    else
+                      rp.deliver(record_outcome{*old});
+                  },
+                  [=](caf::error& err) mutable {
+                    rp.deliver(record_outcome{
+                        problem{errc::timeout, caf::to_string(err), {}}});
+                  });
+        }
+        return rp;
+      },
       [=](recover_atom) {
         uint64_t count = 0;
         self->state.store->for_each_live([&](intent_record&& rec) {

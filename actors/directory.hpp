@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include <caf/fwd.hpp>
@@ -16,6 +17,9 @@ struct directory_options {
   /// is failed into the dead letters instead.
   uint32_t restart_limit = 3;
   std::chrono::milliseconds restart_window{60'000};
+  /// Deletes a dead letter from storage (run as a storage-writer job);
+  /// false when it is no dead letter. Unset: purging is refused.
+  std::function<outcome<bool>(const std::string& id)> purge_dead_letter;
 };
 
 /// Spawns the supervisor and directory of intent actors. It spawns one actor
@@ -25,6 +29,7 @@ struct directory_options {
 ///   (submit_atom, intent, digest) -> submit_outcome
 ///   (cancel_atom, id)             -> record_outcome
 ///   (retry_atom, id)              -> record_outcome (a dead letter again)
+///   (purge_atom, id)              -> record_outcome (the dead letter removed)
 ///   (recover_atom)                -> uint64_t (intents reactivated)
 ///   (live_atom)                   -> uint64_t (live intent actors)
 caf::actor spawn_directory(caf::actor_system& sys,

@@ -248,16 +248,22 @@ void resume(intent_actor* self) {
   case intent_status::executing:
     // Ask the chain first: the last attempt may have landed before a crash.
     self->request(self->state.deps->chain, self->state.deps->call_timeout,
-                  status_atom::value, rec.request.id)
+                  status_atom::value, rec.request.id, execute_atom::value)
         .then(
-            [=](chain_intent_state s) {
-              if (s == chain_intent_state::executed) {
-                execute_result r;
-                r.fault = chain_fault::already_executed;
-                on_executed(self, r, self->state.rec.execution.solver_id);
-              } else {
-                attempt(self);
-              }
+            [=](std::optional<chain_execution>& landed) {
+              if (!landed)
+                return attempt(self);
+              execute_result r;
+              r.tx_hash = landed->tx_hash;
+              r.gas_used = landed->gas_used;
+              r.total_cost = landed->total_cost;
+              if (self->state.rec.request.action == action_kind::swap)
+                r.output_amount = landed->credited;
+              // The attempt that landed was made but not yet counted.
+              auto& attempts = self->state.rec.execution.attempts;
+              attempts = std::max<uint32_t>(attempts, 1);
+              on_executed(self, std::move(r),
+                          self->state.rec.execution.solver_id);
             },
             [=](caf::error&) { attempt(self); });
     break;

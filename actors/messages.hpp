@@ -39,6 +39,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using tx_atom = caf::atom_constant<caf::atom("tx")>;
 using get_atom = caf::get_atom;
+using purge_atom = caf::atom_constant<caf::atom("purge")>;
 using live_atom = caf::atom_constant<caf::atom("live")>;
 
 /// The answer to a submission: the record, and whether this call created it.
@@ -94,6 +95,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::execute_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::chain_intent_state)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::chain_tx)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<intentd::chain_tx>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<intentd::chain_execution>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::solver_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_stats>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_start)

@@ -127,6 +127,9 @@ public:
     dir_opts.max_live = c.intents.max_live;
     dir_opts.restart_limit = c.intents.restart_limit;
     dir_opts.restart_window = milliseconds{c.intents.restart_window_ms};
+    dir_opts.purge_dead_letter = [store](const std::string& id) {
+      return store->purge_dead_letter(id);
+    };
     directory_ = spawn_directory(*sys_, store_, deps, dir_opts);
     bridge_ = sys_->spawn(bridge_impl);
 
@@ -203,6 +206,13 @@ public:
     ask<record_outcome>(
         directory_, [done](record_outcome r) { done(std::move(r)); }, done,
         retry_atom::value, id);
+  }
+
+  void purge_dead_letter(const std::string& id,
+                         reply<intent_record> done) override {
+    ask<record_outcome>(
+        directory_, [done](record_outcome r) { done(std::move(r)); }, done,
+        purge_atom::value, id);
   }
 
   void solvers(reply<std::vector<solver_view>> done) override {

@@ -24,12 +24,12 @@ struct solver_view {
   uint64_t attempts = 0;
   uint64_t successes = 0;
   uint64_t failures = 0;
-  double success_rate = 0;       // successes / attempts, 0 when none
+  double success_rate = 0; // successes / attempts, 0 when none
   double mean_execution_ms = 0;
-  bool healthy = true;           // false while skipped after failures
+  bool healthy = true; // false while skipped after failures
 };
 
-template <class T>
+template<class T>
 using reply = std::function<void(outcome<T>)>;
 
 /// The engine facade: what the gateway, the daemon and embedders use. Every
@@ -56,6 +56,9 @@ public:
   virtual void dead_letters(uint32_t limit,
                             reply<std::vector<intent_record>> done) = 0;
   virtual void retry_dead_letter(const std::string& id,
+                                 reply<intent_record> done) = 0;
+  /// Removes a dead letter for good; answers the removed record.
+  virtual void purge_dead_letter(const std::string& id,
                                  reply<intent_record> done) = 0;
   virtual void solvers(reply<std::vector<solver_view>> done) = 0;
 

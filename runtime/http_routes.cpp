@@ -277,6 +277,15 @@ void http_router::handle(const http_request& req, reply_fn done) {
       allow = "GET";
       if (m == "GET")
         return dead_letters(query, std::move(done));
+    } else if (res == "dead-letters" && n == 4) {
+      allow = "DELETE";
+      if (m == "DELETE") {
+        if (!valid_intent_id(segs[3], limits_.max_id_length))
+          return done(no_such_intent(segs[3]));
+        return engine_.purge_dead_letter(
+            segs[3],
+            respond<intent_record>(std::move(done), record_reply(200)));
+      }
     } else if (res == "dead-letters" && n == 5 && at(4, "retry")) {
       allow = "POST";
       if (m == "POST") {

@@ -61,6 +61,15 @@ struct chain_tx {
   uint64_t block = 0;
 };
 
+/// What the chain recorded of a successful execution.
+struct chain_execution {
+  std::string tx_hash;
+  uint64_t gas_used = 0;
+  units total_cost = 0;
+  /// What the execution credited (the swap output, or the amount moved).
+  units credited = 0;
+};
+
 /// The Verifier and Solver contracts behind one interface. Calls are
 /// synchronous and fast; latency is simulated by the caller (the chain actor).
 class chain_adapter {
@@ -74,6 +83,10 @@ public:
   /// Releases the reservation of a cancelled or expired intent.
   virtual void release(const std::string& intent_id) = 0;
   virtual chain_intent_state intent_state(const std::string& intent_id) = 0;
+  /// The successful execution of an intent, if there was one: how recovery
+  /// completes an intent whose execution landed before a crash.
+  virtual std::optional<chain_execution>
+  execution_of(const std::string& intent_id) = 0;
   /// Makes the effects of the calls so far final (a block is sealed). The
   /// caller answers those calls only afterwards. False when it failed.
   virtual bool commit() { return true; }

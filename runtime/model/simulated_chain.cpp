@@ -85,8 +85,12 @@ void simulated_chain::apply(const chain_event& e) {
     reservations_.erase(e.intent_id);
     states_[e.intent_id] =
         executed ? chain_intent_state::executed : chain_intent_state::reverted;
-    if (executed)
+    if (executed) {
       ++executions_[e.intent_id];
+      executed_[e.intent_id] = chain_execution{
+          e.tx_hash, opts_.gas_per_execution,
+          units{opts_.gas_per_execution} * opts_.gas_price, e.amount};
+    }
     if (!e.tx_hash.empty()) {
       block_ = e.block;
       txs_[e.tx_hash] = chain_tx{e.tx_hash, e.intent_id,
@@ -233,6 +237,14 @@ void simulated_chain::release(const std::string& intent_id) {
 chain_intent_state simulated_chain::intent_state(const std::string& intent_id) {
   auto i = states_.find(intent_id);
   return i == states_.end() ? chain_intent_state::unknown : i->second;
+}
+
+std::optional<chain_execution>
+simulated_chain::execution_of(const std::string& intent_id) {
+  auto i = executed_.find(intent_id);
+  if (i == executed_.end())
+    return std::nullopt;
+  return i->second;
 }
 
 bool simulated_chain::commit() {

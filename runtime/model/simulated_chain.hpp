@@ -42,6 +42,8 @@ public:
                          const std::string& solver_id) override;
   void release(const std::string& intent_id) override;
   chain_intent_state intent_state(const std::string& intent_id) override;
+  std::optional<chain_execution>
+  execution_of(const std::string& intent_id) override;
   std::optional<chain_tx> tx_status(const std::string& hash) override;
   /// Flushes the journal, if any.
   bool commit() override;
@@ -82,6 +84,7 @@ private:
   std::unordered_map<std::string, reservation> reservations_;
   std::unordered_map<std::string, chain_intent_state> states_;
   std::unordered_map<std::string, uint32_t> executions_;
+  std::unordered_map<std::string, chain_execution> executed_;
   std::unordered_map<std::string, chain_tx> txs_;
   std::unique_ptr<chain_journal> journal_;
 };

@@ -74,6 +74,12 @@ struct scripted_chain final : chain_adapter {
     return i == states.end() ? chain_intent_state::unknown : i->second;
   }
 
+  std::optional<chain_execution> execution_of(const std::string& id) override {
+    if (executions[id] == 0)
+      return std::nullopt;
+    return chain_execution{"0xrecovered-" + id, 21'000, 21'000, 0};
+  }
+
   std::optional<chain_tx> tx_status(const std::string&) override {
     return std::nullopt;
   }

@@ -73,6 +73,12 @@ TEST_CASE("recovery resumes each stored state without executing twice") {
   for (auto id : {"p", "v", "e-done", "e-open"})
     CHECK(f.stored(id).status == S::completed);
   CHECK(f.chain_impl->executions["e-done"] == 1);
+  // The execution that landed before the crash is recorded with its tx.
+  auto done = f.stored("e-done");
+  REQUIRE(done.execution.transactions.size() == 1);
+  CHECK(done.execution.transactions[0].hash == "0xrecovered-e-done");
+  CHECK(done.execution.transactions[0].status == "success");
+  CHECK(done.execution.gas_used == 21'000);
   CHECK(f.chain_impl->executions["e-open"] == 1);
   CHECK(f.live() == 0);
 }

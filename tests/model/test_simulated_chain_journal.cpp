@@ -102,6 +102,13 @@ TEST_CASE("a chain rebuilt on the journal refuses to execute again") {
   CHECK(tx->intent_id == "s1");
   CHECK(tx->status == "success");
   CHECK(log->events.size() == 2);
+  // What recovery needs to complete the intent with its transaction.
+  auto landed = again.execution_of("s1");
+  REQUIRE(landed);
+  CHECK(landed->tx_hash == hash);
+  CHECK(landed->credited == 2 * pow10(24)); // 10 usdc at 1 -> 2 wrap at 5
+  CHECK(landed->gas_used > 0);
+  CHECK_FALSE(again.execution_of("never"));
 }
 
 TEST_CASE("reservations, releases and reverts survive a rebuild") {

@@ -94,6 +94,24 @@ public:
     });
   }
 
+  void purge_dead_letter(const std::string& id,
+                         reply<intent_record> done) override {
+    defer([this, id, done = std::move(done)] {
+      outcome<intent_record> r = problem{errc::not_found, "no such intent", {}};
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = records_.find(id);
+        if (it != records_.end() && !it->second.dead_letter)
+          r = problem{errc::conflict, "not a dead letter", {}};
+        else if (it != records_.end()) {
+          r = it->second;
+          records_.erase(it);
+        }
+      }
+      done(std::move(r));
+    });
+  }
+
   void retry_dead_letter(const std::string& id,
                          reply<intent_record> done) override {
     defer([this, id, done = std::move(done)] {

@@ -229,6 +229,20 @@ TEST_CASE("reverted intents land in the dead letters and run again on retry") {
         409);
 }
 
+TEST_CASE("a dead letter is purged for good, other intents are not") {
+  temp_dir dir;
+  live_daemon d{dir, 5, 1.0};
+  REQUIRE(d.post("/api/v1/intents", swap("gone")).status == 202);
+  d.wait_for("gone", "failed");
+  auto res = request(d.port, verb::delete_, "/api/v1/dead-letters/gone");
+  REQUIRE(res.status == 200);
+  CHECK(res.json()["id"] == "gone");
+  CHECK(d.get("/api/v1/intents/gone").status == 404);
+  CHECK(d.get("/api/v1/dead-letters").json()["items"].empty());
+  CHECK(request(d.port, verb::delete_, "/api/v1/dead-letters/gone").status ==
+        404);
+}
+
 TEST_CASE("an in-flight intent survives a restart and completes once") {
   temp_dir dir;
   {
