@@ -20,8 +20,7 @@ intents:
 logging:
   level: warn"
 
-mem() { awk -v k="$1" '$1 == k":" {printf "%d", $2 / 1024}' "/proc/$INTENTD_PID/status"; }
-echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL; chain latency 600000 ms; $(nproc) cores"
+echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL; chain latency 600000 ms; $(bench_load)"
 echo "VmRSS at start: $(mem VmRSS) MB"
 timeout 1200 python3 submit_many.py "$INTENTD_URL" "$COUNT" "$CONNS"
 sleep 2
@@ -42,7 +41,7 @@ PY
 )
 echo "live intents (pending+verified+executing): $live"
 echo "VmRSS with $COUNT intents waiting: $(mem VmRSS) MB (RssAnon $(mem RssAnon) MB, RssFile $(mem RssFile) MB, VmHWM $(mem VmHWM) MB)"
-echo "storage on disk: $(du -sm "$WORK/data" | cut -f1) MB"
+echo "storage on disk: $(du -sm "$WORK/data" | cut -f1) MB; $(bench_load)"
 start=$(date +%s.%N)
 intentd_stop
 echo "SIGTERM to exit with $COUNT live intents: $(python3 -c "print(f'{$(date +%s.%N) - $start:.2f}')") s, exit code $INTENTD_EXIT"

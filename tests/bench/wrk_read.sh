@@ -30,5 +30,5 @@ echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s over $COUNT ids; $(bench_l
 timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s" \
   --timeout 10s --latency -s read_ids.lua "$INTENTD_URL" -- "$WORK/ids.txt" | tee "$WORK/wrk.out"
 echo "after the run: $(bench_load)"
-echo "intentd VmRSS after the run: $(mem VmRSS) MB"
+echo "intentd VmRSS after the run: $(mem VmRSS) MB (RssAnon $(mem RssAnon) MB, RssFile $(mem RssFile) MB)"
 if grep -q 'Non-2xx' "$WORK/wrk.out"; then echo "FAIL: some reads were not 200" >&2; exit 1; fi

@@ -27,7 +27,7 @@ echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s; $(bench_load)"
 timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s" \
   --timeout 10s --latency -s submit.lua "$INTENTD_URL/api/v1/intents" | tee "$WORK/wrk.out"
 echo "after the run: $(bench_load)"
-echo "intentd VmRSS after the run: $(mem VmRSS) MB"
+echo "intentd VmRSS after the run: $(mem VmRSS) MB (RssAnon $(mem RssAnon) MB, RssFile $(mem RssFile) MB)"
 # Every accepted intent should reach a final state shortly after the run.
 # wrk does not count the up to CONNECTIONS requests in flight when it stops,
 # so the stored total may exceed its 202 count by up to that much.
