@@ -66,15 +66,27 @@ void give_up(intent_actor* self, const problem& why) {
   self->quit(caf::make_error(caf::sec::runtime_error, why.message));
 }
 
-/// Writes the current snapshot; `then` runs once it is durable. A failed
-/// write ends the actor: its supervisor restarts it from storage.
-void persist(intent_actor* self, then_fn then) {
+/// Writes the current snapshot; `then` runs once it is durable. While the
+/// storage is unavailable (map or disk full, read-only) a durable intent
+/// keeps its snapshot and writes it again later, with growing pauses;
+/// nothing happens meanwhile. Any other failure ends the actor: its
+/// supervisor restarts it from storage.
+void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
   auto& st = self->state;
   self->request(st.deps->writer, st.deps->call_timeout, write_atom::value,
                 st.rec)
       .then(
           [=](write_outcome& r) {
             if (!r) {
+              if (self->state.durable &&
+                  r.error().code == errc::storage_unavailable) {
+                auto pause = std::chrono::milliseconds{
+                    std::min<uint32_t>(100u << std::min(failures, 6u), 5'000)};
+                then_fn again = [=] { persist(self, then, failures + 1); };
+                self->delayed_send(self, pause, deliver_atom::value,
+                                   std::move(again));
+                return;
+              }
               give_up(self, r.error());
               return;
             }
@@ -371,6 +383,7 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
           self->state.rec.error.reset();
       },
       [=](verify_atom) { verify(self); },
+      [=](deliver_atom, then_fn& later) { later(); },
       [=](execute_atom) { attempt(self); },
       [=](get_atom) { return self->state.rec; },
   };

@@ -16,6 +16,9 @@ struct writer_state {
   std::vector<intent_record> batch;
   std::vector<caf::response_promise> waiting;
   bool flush_queued = false;
+  /// Failed commits are logged at most every few seconds, with a count.
+  caf::actor_clock::time_point last_error_log{};
+  uint64_t unlogged_errors = 0;
   static inline const char* name = "storage_writer";
 };
 
@@ -31,9 +34,18 @@ void flush(writer_actor* self) {
   st.batch.clear();
   st.waiting.clear();
   auto result = st.commit(batch);
-  if (!result)
-    spdlog::error("storage commit of {} records failed: {}", batch.size(),
-                  result.error().message);
+  if (!result) {
+    auto now = self->clock().now();
+    if (now - st.last_error_log >= std::chrono::seconds{5}) {
+      spdlog::error("storage commit of {} records failed: {} ({} more "
+                    "failed commits since the last report)",
+                    batch.size(), result.error().message, st.unlogged_errors);
+      st.last_error_log = now;
+      st.unlogged_errors = 0;
+    } else {
+      ++st.unlogged_errors;
+    }
+  }
   for (auto& rp : waiting)
     rp.deliver(result);
 }

@@ -39,6 +39,8 @@ struct storage {
   uint32_t retention_s = 7 * 24 * 3600;
   /// Most records one retention sweep deletes in one write transaction.
   uint32_t purge_batch = 500;
+  /// Most intent writes one group commit holds.
+  uint32_t max_batch = 1024;
 };
 
 struct simulated_chain {
@@ -91,7 +93,7 @@ struct intents {
 };
 
 struct logging {
-  std::string level = "info"; // trace, debug, info, warn, error, off
+  std::string level = "info";  // trace, debug, info, warn, error, off
   std::string format = "text"; // text, json
 };
 
@@ -101,9 +103,9 @@ struct config {
   cfg::chain chain;
   cfg::solvers solvers;
   std::vector<token> tokens = {
-    {"usdc.near", 6, "1"},
-    {"usdt.near", 6, "1"},
-    {"wrap.near", 24, "5"},
+      {"usdc.near", 6, "1"},
+      {"usdt.near", 6, "1"},
+      {"wrap.near", 24, "5"},
   };
   cfg::validation validation;
   cfg::intents intents;

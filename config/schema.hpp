@@ -38,6 +38,7 @@ void inspect(Inspector& f, storage& x) {
           in_range<uint64_t>(16, 16 * 1048576));
   f.field("retention_s", x.retention_s);
   f.field("purge_batch", x.purge_batch, in_range<uint32_t>(1, 100'000));
+  f.field("max_batch", x.max_batch, in_range<uint32_t>(1, 100'000));
 }
 
 template<class Inspector>

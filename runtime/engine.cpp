@@ -54,16 +54,22 @@ caf::behavior bridge_impl(caf::event_based_actor* self) {
 
 /// The simulated chain with its journal under `<storage.path>/chain`, so
 /// that it remembers executions across restarts as a real chain does.
-std::unique_ptr<chain_adapter> open_chain(const cfg::config& c) {
-  chain_journal_options opts;
-  opts.path = (std::filesystem::path{c.storage.path} / "chain").string();
-  opts.sync = c.storage.sync;
-  auto journal = lmdb_chain_journal::open(opts);
+/// On read-only storage no intent can move, so the chain goes without its
+/// journal rather than refusing to start: reads are still served.
+std::unique_ptr<chain_adapter> open_chain(const cfg::config& c,
+                                          bool read_only) {
+  auto tokens = make_tokens(c.tokens);
+  auto opts = make_chain_options(c.chain.simulated);
+  if (read_only)
+    return std::make_unique<simulated_chain>(tokens, opts);
+  chain_journal_options journal_opts;
+  journal_opts.path =
+      (std::filesystem::path{c.storage.path} / "chain").string();
+  journal_opts.sync = c.storage.sync;
+  auto journal = lmdb_chain_journal::open(journal_opts);
   if (!journal)
     throw std::runtime_error(journal.error().message);
-  return std::make_unique<simulated_chain>(
-      make_tokens(c.tokens), make_chain_options(c.chain.simulated),
-      std::move(*journal));
+  return std::make_unique<simulated_chain>(tokens, opts, std::move(*journal));
 }
 
 class engine_impl final : public engine {
@@ -98,9 +104,9 @@ public:
         [store](const std::vector<intent_record>& recs) {
           return store->put(recs);
         },
-        writer_options{});
+        writer_options{c.storage.max_batch});
     chain_ =
-        spawn_chain(*sys_, open_chain(c),
+        spawn_chain(*sys_, open_chain(c, store_->read_only()),
                     chain_options{milliseconds{chain_cfg.latency_ms}, true});
     solver_pool_options pool_opts;
     pool_opts.solvers = c.solvers.count;
@@ -145,14 +151,21 @@ public:
           wall_clock_now, sweep);
     }
 
-    caf::scoped_actor self{*sys_};
-    self->request(directory_, caf::infinite, recover_atom::value)
-        .receive([](uint64_t) {},
-                 [](caf::error& err) {
-                   throw std::runtime_error("recovery failed: " +
-                                            caf::to_string(err));
-                 });
-    ready_ = true;
+    if (store_->read_only()) {
+      spdlog::error("storage at {} is read-only: serving reads only, no "
+                    "intent is accepted or moves until it is writable",
+                    c.storage.path);
+      return;
+    }
+    // Recovery runs in the background; /readyz answers 503 until it is done.
+    bridge_call recover = [this](caf::event_based_actor* self) {
+      self->request(directory_, caf::infinite, recover_atom::value)
+          .then([this](uint64_t) { ready_ = true; },
+                [](caf::error& err) {
+                  spdlog::critical("recovery failed: {}", caf::to_string(err));
+                });
+    };
+    caf::anon_send(bridge_, std::move(recover));
   }
 
   ~engine_impl() override { stop(); }

@@ -101,6 +101,7 @@ struct engine_fixture {
   /// Commits that fail on purpose: the n-th commit (1-based) fails when
   /// listed here.
   std::set<int> failing_commits;
+  errc failure_code = errc::storage_unavailable;
   int commits = 0;
   std::vector<size_t> batch_sizes;
 
@@ -121,7 +122,7 @@ struct engine_fixture {
           ++commits;
           batch_sizes.push_back(recs.size());
           if (failing_commits.count(commits))
-            return problem{errc::storage_unavailable, "injected failure", {}};
+            return problem{failure_code, "injected failure", {}};
           return store->put(recs);
         },
         writer_options{}, false);

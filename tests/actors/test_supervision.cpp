@@ -24,6 +24,7 @@ TEST_CASE("an intent whose write fails restarts from its last snapshot") {
   engine_fixture f;
   // Commit 1 is pending; commit 2 (verified) fails and crashes the actor.
   f.failing_commits = {2};
+  f.failure_code = errc::internal;
   REQUIRE(f.submit(f.make_intent("cr")));
   f.advance(500ms);
   auto rec = f.stored("cr");
@@ -37,6 +38,7 @@ TEST_CASE("an intent crashing past the restart limit fails into dead letters") {
   engine_fixture f{20ms, 3, 2};
   // Every write after the pending one fails: three crashes in a row.
   f.failing_commits = {2, 3, 4};
+  f.failure_code = errc::internal;
   REQUIRE(f.submit(f.make_intent("boom")));
   f.advance(500ms);
   auto rec = f.stored("boom");
@@ -111,4 +113,23 @@ TEST_CASE("a solver that keeps failing is skipped for another") {
   CHECK(attempts == 5);
   CHECK((*reports)[0].stats.attempts > 0);
   CHECK((*reports)[1].stats.attempts > 0);
+}
+
+TEST_CASE("while storage is unavailable an intent waits and writes again") {
+  engine_fixture f;
+  // The map is full for a while after the pending record was stored.
+  f.failing_commits = {2, 3, 4, 5, 6};
+  REQUIRE(f.submit(f.make_intent("full")));
+  f.advance(50ms);
+  CHECK(f.stored("full").status == S::pending);
+  CHECK(f.live() == 1);
+  // Written again after 100, 200, 400, 800 and 1,600 ms.
+  f.advance(4'000ms);
+  auto rec = f.stored("full");
+  CHECK(rec.status == S::completed);
+  CHECK(statuses(rec) ==
+        std::vector<S>{S::pending, S::verified, S::executing, S::completed});
+  // Written again by the same actor: no restart, one execution.
+  CHECK(f.chain_impl->executions["full"] == 1);
+  CHECK(f.commits >= 7);
 }

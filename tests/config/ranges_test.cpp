@@ -84,6 +84,8 @@ TEST_CASE("storage") {
   CHECK(rejected("storage: { purge_batch: 0 }", "storage.purge_batch"));
   CHECK(accepted("storage: { purge_batch: 100000 }"));
   CHECK(rejected("storage: { purge_batch: 100001 }", "storage.purge_batch"));
+  CHECK(rejected("storage: { max_batch: 0 }", "storage.max_batch"));
+  CHECK(accepted("storage: { max_batch: 64 }"));
 }
 
 TEST_CASE("chain") {

@@ -30,6 +30,7 @@ void check_same(const config& a, const config& b) {
   CHECK(a.storage.max_map_size_mb == b.storage.max_map_size_mb);
   CHECK(a.storage.retention_s == b.storage.retention_s);
   CHECK(a.storage.purge_batch == b.storage.purge_batch);
+  CHECK(a.storage.max_batch == b.storage.max_batch);
   CHECK(a.chain.kind == b.chain.kind);
   const auto& sa = a.chain.simulated;
   const auto& sb = b.chain.simulated;
@@ -119,6 +120,7 @@ TEST_CASE("to_yaml of the defaults parses back to the defaults") {
                           "max_map_size_mb",
                           "retention_s",
                           "purge_batch",
+                          "max_batch",
                           "kind",
                           "latency_ms",
                           "failure_rate",

@@ -46,6 +46,10 @@ struct live_daemon {
         *eng, http_options::from_config(config.server));
     server->start();
     port = server->port();
+    // Recovery runs in the background: /readyz says when it is done.
+    for (int i = 0; i < 500 && get("/readyz").status != 200; ++i)
+      std::this_thread::sleep_for(10ms);
+    REQUIRE(get("/readyz").status == 200);
   }
 
   void stop() {
