@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "persistence/chain_event_codec.hpp"
+#include "persistence/chain_journal_index.hpp"
 #include "persistence/lmdb_env.hpp"
 #include "persistence/storage_errors.hpp"
 
@@ -15,47 +16,32 @@ namespace intentd {
 
 namespace {
 
-std::string seq_key(uint64_t seq) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    out[i] = static_cast<char>(seq >> (8 * (7 - i)));
-  return out;
-}
-
-uint64_t parse_seq(std::string_view key) {
-  uint64_t v = 0;
-  for (char c : key.substr(0, 8))
-    v = (v << 8) | static_cast<uint8_t>(c);
-  return v;
-}
-
-uint32_t parse_count(std::string_view text) {
-  uint32_t n = 0;
-  for (char c : text)
-    if (c >= '0' && c <= '9')
-      n = n * 10 + static_cast<uint32_t>(c - '0');
-  return n;
-}
-
 struct journal_env {
   lmdb::env env;
-  lmdb::dbi events;
-  lmdb::dbi executions;
+  chain_journal_dbs db;
 };
 
-// Opens a journal environment; throws lmdb::error.
+// Opens a journal environment; read-only, it opens `events` alone (older
+// journals have no index). Throws lmdb::error.
 void open_env(journal_env& j, const std::string& path, uint64_t map_size,
               unsigned flags) {
   j.env = lmdb::env::create();
   j.env.set_map_size(map_size);
-  j.env.set_max_dbs(4);
+  j.env.set_max_dbs(8);
   j.env.open(path, MDB_NOTLS | flags);
   j.env.reader_check();
-  bool read_only = (flags & MDB_RDONLY) != 0;
-  auto t = lmdb::txn::begin(j.env.handle(), read_only ? MDB_RDONLY : 0u);
-  unsigned create = read_only ? 0u : MDB_CREATE;
-  j.events = lmdb::dbi::open(t.handle(), "events", create);
-  j.executions = lmdb::dbi::open(t.handle(), "executions", create);
+  if ((flags & MDB_RDONLY) != 0) {
+    auto t = lmdb::txn::begin(j.env.handle(), MDB_RDONLY);
+    j.db.events = lmdb::dbi::open(t.handle(), "events");
+    t.commit();
+    return;
+  }
+  auto t = lmdb::txn::begin(j.env.handle());
+  j.db.events = lmdb::dbi::open(t.handle(), "events", MDB_CREATE);
+  j.db.executions = lmdb::dbi::open(t.handle(), "executions", MDB_CREATE);
+  j.db.finals = lmdb::dbi::open(t.handle(), "finals", MDB_CREATE);
+  j.db.txs = lmdb::dbi::open(t.handle(), "txs", MDB_CREATE);
+  j.db.meta = lmdb::dbi::open(t.handle(), "meta", MDB_CREATE);
   t.commit();
 }
 
@@ -108,13 +94,55 @@ struct lmdb_chain_journal::impl {
 
   void put(const chain_event& e) {
     auto t = batch->handle();
-    j.events.put(t, seq_key(next_seq), encode_chain_event(e), MDB_APPEND);
-    if (e.kind == chain_event_kind::execute) {
-      std::string_view old;
-      uint32_t n = j.executions.get(t, e.intent_id, old) ? parse_count(old) : 0;
-      j.executions.put(t, e.intent_id, std::to_string(n + 1));
-    }
+    j.db.events.put(t, chain_seq_key(next_seq), encode_chain_event(e),
+                    MDB_APPEND);
+    index_chain_event(t, j.db, next_seq, e);
     ++next_seq;
+  }
+
+  /// Calls `fn` with the open batch (which sees its own writes) or else a
+  /// read transaction; lmdb errors become problems.
+  template<class T, class F>
+  outcome<T> read(F fn) {
+    try {
+      if (batch)
+        return fn(batch->handle());
+      auto t = lmdb::txn::begin(j.env.handle(), MDB_RDONLY);
+      return fn(t.handle());
+    } catch (const lmdb::error& e) {
+      last = storage_problem(e.code(), e.what(), path);
+      return last;
+    }
+  }
+
+  /// The event `index` points to under `key`.
+  outcome<std::optional<chain_event>> lookup(const lmdb::dbi& index,
+                                             const std::string& key) {
+    auto r = read<std::optional<chain_event>>(
+        [&](MDB_txn* t) { return indexed_chain_event(t, j.db, index, key); });
+    if (!r)
+      last = r.error();
+    return r;
+  }
+
+  /// Builds the index of a journal written before it had one (or with
+  /// another format), growing the map as needed. Throws lmdb::error.
+  outcome<done> ensure_index() {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        auto t = lmdb::txn::begin(j.env.handle());
+        if (chain_index_current(t.handle(), j.db))
+          return done{};
+        auto built = rebuild_chain_index(t.handle(), j.db);
+        if (!built)
+          return built;
+        t.commit();
+        return done{};
+      } catch (const lmdb::error& e) {
+        if (e.code() != MDB_MAP_FULL || attempt > 16 || !grow())
+          throw;
+      }
+    }
   }
 
   /// Commits the open batch; throws lmdb::error (the batch is gone then).
@@ -160,12 +188,19 @@ lmdb_chain_journal::open(const chain_journal_options& opts) {
   p->max_map_size = std::max(opts.max_map_size, opts.map_size);
   try {
     open_env(p->j, opts.path, opts.map_size, opts.sync ? 0u : MDB_NOSYNC);
+    auto indexed = p->ensure_index();
+    if (!indexed) {
+      auto why = indexed.error();
+      why.message =
+          "cannot index the chain journal in " + opts.path + ": " + why.message;
+      return why;
+    }
     auto t = lmdb::txn::begin(p->j.env.handle(), MDB_RDONLY);
-    auto c = lmdb::cursor::open(t.handle(), p->j.events);
+    auto c = lmdb::cursor::open(t.handle(), p->j.db.events);
     std::string_view k;
     std::string_view v;
     if (c.get(k, v, MDB_LAST))
-      p->next_seq = parse_seq(k) + 1;
+      p->next_seq = parse_chain_seq(k) + 1;
   } catch (const lmdb::error& e) {
     auto why = storage_problem(e.code(), e.what(), opts.path);
     why.message = "cannot open the chain journal: " + why.message;
@@ -235,7 +270,7 @@ bool lmdb_chain_journal::replay(
     return false;
   try {
     auto t = lmdb::txn::begin(impl_->j.env.handle(), MDB_RDONLY);
-    auto c = lmdb::cursor::open(t.handle(), impl_->j.events);
+    auto c = lmdb::cursor::open(t.handle(), impl_->j.db.events);
     std::string_view k;
     std::string_view v;
     for (bool found = c.get(k, v, MDB_FIRST); found;
@@ -243,7 +278,7 @@ bool lmdb_chain_journal::replay(
       auto e = decode_chain_event(v);
       if (!e) {
         impl_->last = e.error();
-        impl_->last.message += " (event " + std::to_string(parse_seq(k)) +
+        impl_->last.message += " (event " + std::to_string(parse_chain_seq(k)) +
                                " in " + impl_->path + ")";
         return false;
       }
@@ -256,6 +291,40 @@ bool lmdb_chain_journal::replay(
     impl_->last = problem{errc::internal, "chain journal: out of memory", {}};
   }
   return false;
+}
+
+chain_history* lmdb_chain_journal::history() {
+  return this;
+}
+
+outcome<uint32_t> lmdb_chain_journal::executions(const std::string& intent_id) {
+  return impl_->read<uint32_t>([&](MDB_txn* t) -> outcome<uint32_t> {
+    return chain_executions(t, impl_->j.db, intent_id);
+  });
+}
+
+outcome<std::optional<chain_event>>
+lmdb_chain_journal::final_event(const std::string& intent_id) {
+  return impl_->lookup(impl_->j.db.finals, intent_id);
+}
+
+outcome<std::optional<chain_event>>
+lmdb_chain_journal::tx_event(const std::string& hash) {
+  return impl_->lookup(impl_->j.db.txs, hash);
+}
+
+bool lmdb_chain_journal::each_execution(
+    const std::function<void(const std::string&, uint32_t)>& fn) {
+  auto r = impl_->read<done>([&](MDB_txn* t) -> outcome<done> {
+    auto c = lmdb::cursor::open(t, impl_->j.db.executions);
+    std::string_view k;
+    std::string_view v;
+    for (bool found = c.get(k, v, MDB_FIRST); found;
+         found = c.get(k, v, MDB_NEXT))
+      fn(std::string(k), chain_executions(t, impl_->j.db, k));
+    return done{};
+  });
+  return static_cast<bool>(r);
 }
 
 uint64_t lmdb_chain_journal::size() const {
@@ -288,7 +357,7 @@ read_chain_executions(const std::string& path) {
   std::map<std::string, uint32_t> out;
   try {
     auto t = lmdb::txn::begin(j.env.handle(), MDB_RDONLY);
-    auto c = lmdb::cursor::open(t.handle(), j.events);
+    auto c = lmdb::cursor::open(t.handle(), j.db.events);
     std::string_view k;
     std::string_view v;
     for (bool found = c.get(k, v, MDB_FIRST); found;

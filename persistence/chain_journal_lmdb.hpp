@@ -24,8 +24,11 @@ struct chain_journal_options {
 /// `events` maps a big-endian sequence number to an encoded chain_event
 /// (append only), database `executions` maps an intent id to its number of
 /// successful executions as decimal text, for `mdb_dump -p -s executions`.
-/// Owned and called by one thread (the chain's owner).
-class lmdb_chain_journal final : public chain_journal {
+/// Databases `finals` (intent id) and `txs` (transaction hash) point to
+/// events, so the chain's history is read here rather than held in memory;
+/// all are written in the batch transaction of the event, and lookups see
+/// the open batch. Owned and called by one thread (the chain's owner).
+class lmdb_chain_journal final : public chain_journal, public chain_history {
 public:
   ~lmdb_chain_journal() override;
 
@@ -38,6 +41,16 @@ public:
   /// Commits the batch in one transaction (synced unless sync is off).
   bool flush() override;
   bool replay(const std::function<void(const chain_event&)>& fn) override;
+  /// This journal: it keeps an index of its events.
+  chain_history* history() override;
+
+  outcome<uint32_t> executions(const std::string& intent_id) override;
+  outcome<std::optional<chain_event>>
+  final_event(const std::string& intent_id) override;
+  outcome<std::optional<chain_event>>
+  tx_event(const std::string& hash) override;
+  bool each_execution(
+      const std::function<void(const std::string&, uint32_t)>& fn) override;
 
   /// How many events the journal holds.
   uint64_t size() const;

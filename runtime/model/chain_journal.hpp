@@ -2,9 +2,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "runtime/model/amount.hpp"
+#include "runtime/model/problem.hpp"
 
 namespace intentd {
 
@@ -41,11 +43,36 @@ struct chain_event {
   }
 };
 
+/// What the simulated chain remembers of intents that are no longer live:
+/// it asks here instead of keeping every intent ever seen in memory.
+/// Answers cover every event recorded so far, flushed or not. A problem
+/// means the history could not be read (not that the intent is unknown).
+class chain_history {
+public:
+  virtual ~chain_history() = default;
+  /// Successful executions of an intent (0 when never executed).
+  virtual outcome<uint32_t> executions(const std::string& intent_id) = 0;
+  /// The intent's last release, execute or revert event: its final state.
+  /// Empty when it has none.
+  virtual outcome<std::optional<chain_event>>
+  final_event(const std::string& intent_id) = 0;
+  /// The execute or revert event that mined transaction `hash`.
+  virtual outcome<std::optional<chain_event>>
+  tx_event(const std::string& hash) = 0;
+  /// Calls `fn` with every executed intent id and its count of executions.
+  /// False when they cannot be read in full.
+  virtual bool each_execution(
+      const std::function<void(const std::string&, uint32_t)>& fn) = 0;
+};
+
 /// Durable, append-only history of a simulated chain, so that it survives
 /// restarts as a real chain does (an executed intent stays executed).
 class chain_journal {
 public:
   virtual ~chain_journal() = default;
+  /// The journal's own index of its events, or nullptr when it has none:
+  /// the chain then keeps its history in memory.
+  virtual chain_history* history() { return nullptr; }
   /// Records `event` before the chain applies it. False when it could not:
   /// the chain then changes nothing and reports a retryable fault. Events
   /// may wait in a batch until flush().

@@ -39,6 +39,11 @@ simulated_chain::simulated_chain(token_registry tokens,
                                  std::unique_ptr<chain_journal> journal)
     : tokens_(std::move(tokens)), opts_(opts), rng_(opts.seed),
       journal_(std::move(journal)) {
+  history_ = journal_ ? journal_->history() : nullptr;
+  if (history_ == nullptr) {
+    memory_history_ = std::make_unique<memory_chain_history>();
+    history_ = memory_history_.get();
+  }
   if (!journal_)
     return;
   uint64_t replayed = 0;
@@ -67,7 +72,6 @@ void simulated_chain::apply(const chain_event& e) {
   case chain_event_kind::reserve:
     account(e.account).balances[e.token] -= e.amount;
     reservations_[e.intent_id] = reservation{e.account, e.token, e.amount};
-    states_[e.intent_id] = chain_intent_state::reserved;
     return;
   case chain_event_kind::release: {
     auto r = reservations_.find(e.intent_id);
@@ -75,30 +79,18 @@ void simulated_chain::apply(const chain_event& e) {
       return;
     account(r->second.account).balances[r->second.token] += r->second.amount;
     reservations_.erase(r);
-    states_[e.intent_id] = chain_intent_state::released;
-    return;
+    break;
   }
   case chain_event_kind::execute:
-  case chain_event_kind::revert: {
-    bool executed = e.kind == chain_event_kind::execute;
+  case chain_event_kind::revert:
     account(e.account).balances[e.token] += e.amount;
     reservations_.erase(e.intent_id);
-    states_[e.intent_id] =
-        executed ? chain_intent_state::executed : chain_intent_state::reverted;
-    if (executed) {
-      ++executions_[e.intent_id];
-      executed_[e.intent_id] = chain_execution{
-          e.tx_hash, opts_.gas_per_execution,
-          units{opts_.gas_per_execution} * opts_.gas_price, e.amount};
-    }
-    if (!e.tx_hash.empty()) {
+    if (!e.tx_hash.empty())
       block_ = e.block;
-      txs_[e.tx_hash] = chain_tx{e.tx_hash, e.intent_id,
-                                 executed ? "success" : "reverted", e.block};
-    }
-    return;
+    break;
   }
-  }
+  if (memory_history_)
+    memory_history_->note(e);
 }
 
 simulated_chain::account_state&
@@ -135,7 +127,10 @@ verify_result simulated_chain::verify(const intent& in) {
     return {chain_fault::unknown_token};
   if (roll(opts_.failure_rate))
     return {chain_fault::network_error};
-  if (executions_of(in.id) > 0)
+  auto executed = history_->executions(in.id);
+  if (!executed)
+    return {chain_fault::network_error};
+  if (*executed > 0)
     return {chain_fault::already_executed};
   if (reservations_.count(in.id) > 0)
     return {chain_fault::none};
@@ -161,8 +156,10 @@ verify_result simulated_chain::verify(const intent& in) {
 execute_result simulated_chain::execute(const intent& in,
                                         const std::string& solver_id) {
   execute_result result;
-  if (executions_of(in.id) > 0) {
-    result.fault = chain_fault::already_executed;
+  auto executed = history_->executions(in.id);
+  if (!executed || *executed > 0) {
+    result.fault =
+        executed ? chain_fault::already_executed : chain_fault::network_error;
     return result;
   }
   auto r = reservations_.find(in.id);
@@ -234,17 +231,36 @@ void simulated_chain::release(const std::string& intent_id) {
   commit(chain_event{chain_event_kind::release, intent_id, {}, {}, 0, {}, 0});
 }
 
+// An unreadable history answers like an unknown intent: execute() still
+// refuses to run twice (it reports a retryable fault instead).
 chain_intent_state simulated_chain::intent_state(const std::string& intent_id) {
-  auto i = states_.find(intent_id);
-  return i == states_.end() ? chain_intent_state::unknown : i->second;
+  if (reservations_.count(intent_id) > 0)
+    return chain_intent_state::reserved;
+  auto e = history_->final_event(intent_id);
+  if (!e || !*e)
+    return chain_intent_state::unknown;
+  switch ((*e)->kind) {
+  case chain_event_kind::execute:
+    return chain_intent_state::executed;
+  case chain_event_kind::revert:
+    return chain_intent_state::reverted;
+  case chain_event_kind::release:
+    return chain_intent_state::released;
+  case chain_event_kind::reserve:
+    break;
+  }
+  return chain_intent_state::unknown;
 }
 
 std::optional<chain_execution>
 simulated_chain::execution_of(const std::string& intent_id) {
-  auto i = executed_.find(intent_id);
-  if (i == executed_.end())
+  auto e = history_->final_event(intent_id);
+  if (!e || !*e || (*e)->kind != chain_event_kind::execute)
     return std::nullopt;
-  return i->second;
+  const chain_event& landed = **e;
+  return chain_execution{landed.tx_hash, opts_.gas_per_execution,
+                         units{opts_.gas_per_execution} * opts_.gas_price,
+                         landed.amount};
 }
 
 bool simulated_chain::commit() {
@@ -252,10 +268,13 @@ bool simulated_chain::commit() {
 }
 
 std::optional<chain_tx> simulated_chain::tx_status(const std::string& hash) {
-  auto i = txs_.find(hash);
-  if (i == txs_.end())
+  auto e = history_->tx_event(hash);
+  if (!e || !*e)
     return std::nullopt;
-  return i->second;
+  const chain_event& mined = **e;
+  bool executed = mined.kind == chain_event_kind::execute;
+  return chain_tx{hash, mined.intent_id, executed ? "success" : "reverted",
+                  mined.block};
 }
 
 units simulated_chain::balance(const std::string& account_name,
@@ -266,12 +285,19 @@ units simulated_chain::balance(const std::string& account_name,
 }
 
 std::map<std::string, uint32_t> simulated_chain::executions_by_intent() const {
-  return {executions_.begin(), executions_.end()};
+  std::map<std::string, uint32_t> out;
+  history_->each_execution(
+      [&](const std::string& id, uint32_t n) { out.emplace(id, n); });
+  return out;
 }
 
 uint32_t simulated_chain::executions_of(const std::string& intent_id) const {
-  auto i = executions_.find(intent_id);
-  return i == executions_.end() ? 0 : i->second;
+  auto n = history_->executions(intent_id);
+  return n ? *n : 0;
+}
+
+std::size_t simulated_chain::history_in_memory() const {
+  return memory_history_ ? memory_history_->size() : 0;
 }
 
 std::optional<units> simulated_chain::quote(const std::string& from,

@@ -9,6 +9,7 @@
 
 #include "runtime/model/chain_adapter.hpp"
 #include "runtime/model/chain_journal.hpp"
+#include "runtime/model/memory_chain_history.hpp"
 #include "runtime/model/tokens.hpp"
 
 namespace intentd {
@@ -30,10 +31,14 @@ struct simulated_chain_options {
 /// With a journal, every state change is recorded before it is applied and
 /// the constructor replays the journal, so a chain rebuilt on the same
 /// journal after a restart (or a crash) refuses to execute an intent twice.
+/// Memory holds only what live intents need (accounts, reservations, the
+/// block height); the history of finished intents (executions, transactions,
+/// final states) is asked of the journal's index, or kept in memory when
+/// there is no journal or it keeps no index.
 class simulated_chain final : public chain_adapter {
 public:
   /// Throws std::runtime_error when the journal cannot be replayed (at
-  /// start-up only).
+  /// start-up only). Replay streams the events and keeps only live state.
   simulated_chain(token_registry tokens, simulated_chain_options opts,
                   std::unique_ptr<chain_journal> journal = nullptr);
 
@@ -51,14 +56,20 @@ public:
   /// Spendable balance (after reservations) of an account, in base units.
   /// New accounts start with the initial balance.
   units balance(const std::string& account, const std::string& token);
-  /// How many successful executions the chain has recorded for an id.
+  /// How many successful executions the chain has recorded for an id (0
+  /// also when the journal cannot be read).
   uint32_t executions_of(const std::string& intent_id) const;
   /// Swap output before slippage checks: input converted by the price table.
   std::optional<units> quote(const std::string& from, const std::string& to,
                              units amount) const;
   uint64_t block_height() const { return block_; }
-  /// Successful executions per intent id (ids never executed are absent).
+  /// Successful executions per intent id (ids never executed are absent),
+  /// read from the journal when it keeps an index.
   std::map<std::string, uint32_t> executions_by_intent() const;
+  /// Entries of finished intents held in memory: 0 with an indexed journal.
+  std::size_t history_in_memory() const;
+  /// Intents holding a reservation.
+  std::size_t live_intents() const { return reservations_.size(); }
 
 private:
   struct reservation {
@@ -82,11 +93,11 @@ private:
   uint64_t block_ = 0;
   std::unordered_map<std::string, account_state> accounts_;
   std::unordered_map<std::string, reservation> reservations_;
-  std::unordered_map<std::string, chain_intent_state> states_;
-  std::unordered_map<std::string, uint32_t> executions_;
-  std::unordered_map<std::string, chain_execution> executed_;
-  std::unordered_map<std::string, chain_tx> txs_;
   std::unique_ptr<chain_journal> journal_;
+  /// Set when the journal keeps no index; fed by apply().
+  std::unique_ptr<memory_chain_history> memory_history_;
+  /// The journal's index or memory_history_; never null.
+  chain_history* history_ = nullptr;
 };
 
 } // namespace intentd

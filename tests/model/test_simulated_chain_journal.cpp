@@ -11,13 +11,34 @@ using namespace intentd;
 
 namespace {
 
-/// A journal kept in memory, shared by the chains built on it.
+/// An index that cannot be read.
+class broken_history final : public chain_history {
+public:
+  outcome<uint32_t> executions(const std::string&) override { return fail(); }
+  outcome<std::optional<chain_event>> final_event(const std::string&) override {
+    return fail();
+  }
+  outcome<std::optional<chain_event>> tx_event(const std::string&) override {
+    return fail();
+  }
+  bool each_execution(
+      const std::function<void(const std::string&, uint32_t)>&) override {
+    return false;
+  }
+
+private:
+  static problem fail() { return {errc::storage_unavailable, "broken", {}}; }
+};
+
+/// A journal kept in memory, shared by the chains built on it. It keeps no
+/// index, unless `index` is set.
 class memory_journal final : public chain_journal {
 public:
   struct log {
     std::vector<chain_event> events;
     bool refuse = false;
     bool unreadable = false;
+    chain_history* index = nullptr;
   };
 
   explicit memory_journal(std::shared_ptr<log> log) : log_(std::move(log)) {}
@@ -34,6 +55,8 @@ public:
       fn(e);
     return !log_->unreadable;
   }
+
+  chain_history* history() override { return log_->index; }
 
 private:
   std::shared_ptr<log> log_;
@@ -109,6 +132,8 @@ TEST_CASE("a chain rebuilt on the journal refuses to execute again") {
   CHECK(landed->credited == 2 * pow10(24)); // 10 usdc at 1 -> 2 wrap at 5
   CHECK(landed->gas_used > 0);
   CHECK_FALSE(again.execution_of("never"));
+  // The journal keeps no index: the chain remembers the intent itself.
+  CHECK(again.history_in_memory() > 0);
 }
 
 TEST_CASE("reservations, releases and reverts survive a rebuild") {
@@ -163,4 +188,20 @@ TEST_CASE("a journal that cannot be replayed stops start-up") {
   auto log = std::make_shared<memory_journal::log>();
   log->unreadable = true;
   CHECK_THROWS_AS(chain_on(log), std::runtime_error);
+}
+
+TEST_CASE("an unreadable history refuses execution with a retryable fault") {
+  auto log = std::make_shared<memory_journal::log>();
+  broken_history broken;
+  log->index = &broken;
+  auto chain = chain_on(log);
+  CHECK(chain.verify(pay("p1", "bob.near")).fault ==
+        chain_fault::network_error);
+  CHECK(chain.execute(pay("p1", "bob.near"), "s").fault ==
+        chain_fault::network_error);
+  CHECK(chain.intent_state("p1") == chain_intent_state::unknown);
+  CHECK_FALSE(chain.execution_of("p1"));
+  CHECK(chain.executions_of("p1") == 0);
+  CHECK(chain.history_in_memory() == 0);
+  CHECK(log->events.empty());
 }

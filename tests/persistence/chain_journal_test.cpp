@@ -168,3 +168,94 @@ TEST_CASE("reading the executions of a missing journal is a problem") {
   temp_dir dir;
   CHECK_FALSE(read_chain_executions((dir.path() / "none").string()));
 }
+
+TEST_CASE("a chain on its LMDB journal keeps no history of finished intents") {
+  temp_dir dir;
+  auto opts = journal_options(dir);
+  std::map<std::string, std::string> hashes;
+  {
+    auto chain = chain_on(open_journal(opts));
+    for (int i = 0; i < 1000; ++i) {
+      auto in = swap("i" + std::to_string(i));
+      REQUIRE(chain.verify(in).fault == chain_fault::none);
+      auto r = chain.execute(in, "solver-1");
+      REQUIRE(r.fault == chain_fault::none);
+      hashes[in.id] = r.tx_hash;
+      // Lookups see the batch before it is flushed.
+      CHECK(chain.execution_of(in.id)->tx_hash == r.tx_hash);
+      if (i % 100 == 99)
+        REQUIRE(chain.commit());
+    }
+    CHECK(chain.history_in_memory() == 0);
+    CHECK(chain.live_intents() == 0);
+    CHECK(chain.intent_state("i7") == chain_intent_state::executed);
+    CHECK(chain.execute(swap("i7"), "s").fault ==
+          chain_fault::already_executed);
+  }
+  auto chain = chain_on(open_journal(opts));
+  CHECK(chain.history_in_memory() == 0);
+  CHECK(chain.live_intents() == 0);
+  CHECK(chain.block_height() == 1000);
+  for (const auto& [id, hash] : hashes) {
+    CHECK(chain.verify(swap(id)).fault == chain_fault::already_executed);
+    CHECK(chain.execute(swap(id), "s").fault == chain_fault::already_executed);
+    auto landed = chain.execution_of(id);
+    REQUIRE(landed);
+    CHECK(landed->tx_hash == hash);
+    CHECK(landed->credited == 2 * pow10(24));
+    auto tx = chain.tx_status(hash);
+    REQUIRE(tx);
+    CHECK(tx->intent_id == id);
+    CHECK(tx->status == "success");
+    CHECK(chain.intent_state(id) == chain_intent_state::executed);
+  }
+  CHECK(chain.executions_by_intent().size() == 1000);
+  CHECK(chain.history_in_memory() == 0);
+  CHECK_FALSE(chain.tx_status("0xnone"));
+  CHECK(chain.intent_state("never") == chain_intent_state::unknown);
+}
+
+TEST_CASE("journal lookups see events of the open batch") {
+  temp_dir dir;
+  auto journal = open_journal(journal_options(dir));
+  chain_event held{
+      chain_event_kind::reserve, "r1", "alice.near", "usdc.near", 5, "", 0};
+  chain_event landed{
+      chain_event_kind::execute, "r1", "bob.near", "usdc.near", 4, "0xh1", 1};
+  REQUIRE(journal->record(held));
+  CHECK(*journal->executions("r1") == 0);
+  CHECK_FALSE(*journal->final_event("r1"));
+  REQUIRE(journal->record(landed));
+  CHECK(*journal->executions("r1") == 1);
+  CHECK(**journal->final_event("r1") == landed);
+  CHECK(**journal->tx_event("0xh1") == landed);
+  REQUIRE(journal->flush());
+  CHECK(**journal->final_event("r1") == landed);
+  CHECK_FALSE(*journal->tx_event("0xh2"));
+}
+
+TEST_CASE("a journal without an index is indexed when it opens") {
+  temp_dir dir;
+  auto opts = journal_options(dir);
+  {
+    auto chain = chain_on(open_journal(opts));
+    REQUIRE(chain.verify(swap("s1")).fault == chain_fault::none);
+    REQUIRE(chain.execute(swap("s1"), "solver-1").fault == chain_fault::none);
+  }
+  {
+    // As a journal written before the index existed.
+    auto env = lmdb::env::create();
+    env.set_max_dbs(8);
+    env.open(opts.path, MDB_NOSYNC);
+    auto t = lmdb::txn::begin(env.handle());
+    for (const char* name : {"finals", "txs", "meta", "executions"})
+      lmdb::dbi::open(t.handle(), name).clear(t.handle());
+    t.commit();
+  }
+  auto chain = chain_on(open_journal(opts));
+  CHECK(chain.execute(swap("s1"), "s").fault == chain_fault::already_executed);
+  CHECK(chain.intent_state("s1") == chain_intent_state::executed);
+  CHECK(chain.execution_of("s1"));
+  CHECK(chain.executions_by_intent() ==
+        std::map<std::string, uint32_t>{{"s1", 1}});
+}
