@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/intent.hpp"
+#include "actors/request_timeout.hpp"
 #include "runtime/model/status_message.hpp"
 #include "runtime/model/validation.hpp"
 
@@ -44,8 +45,10 @@ struct directory_state {
   std::shared_ptr<const intent_deps> deps;
   directory_options opts;
   std::unordered_map<std::string, live_entry> live;
-  std::unordered_map<caf::actor_addr, std::string> ids;
-  std::set<std::pair<time_us, std::string>> deadlines;
+  /// The id of each live actor: the key of its `live` entry, which stays
+  /// put while the entry lives. One copy of the id per intent, not three.
+  std::unordered_map<caf::actor_id, const std::string*> ids;
+  std::set<std::pair<time_us, caf::actor_id>> deadlines;
   std::unordered_map<std::string, std::deque<time_us>> restarts;
   time_us next_tick = std::numeric_limits<time_us>::max();
   static inline const char* name = "directory";
@@ -70,9 +73,10 @@ caf::actor activate(directory_actor* self, intent_record rec) {
   auto id = rec.request.id;
   auto expires = rec.request.expires_at;
   auto handle = spawn_intent(self, std::move(rec), st.deps);
-  st.live[id] = live_entry{handle, expires};
-  st.ids[handle.address()] = id;
-  st.deadlines.emplace(expires, id);
+  auto entry =
+      st.live.insert_or_assign(std::move(id), live_entry{handle, expires});
+  st.ids[handle.id()] = &entry.first->first;
+  st.deadlines.emplace(expires, handle.id());
   schedule_tick(self);
   return handle;
 }
@@ -82,8 +86,9 @@ void forget(directory_actor* self, const std::string& id) {
   auto i = st.live.find(id);
   if (i == st.live.end())
     return;
-  st.deadlines.erase({i->second.expires_at, id});
-  st.ids.erase(i->second.handle.address());
+  auto aid = i->second.handle.id();
+  st.deadlines.erase({i->second.expires_at, aid});
+  st.ids.erase(aid);
   st.live.erase(i);
 }
 
@@ -93,10 +98,10 @@ void on_tick(directory_actor* self) {
   st.next_tick = std::numeric_limits<time_us>::max();
   auto now = st.deps->now();
   while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
-    auto id = st.deadlines.begin()->second;
+    auto aid = st.deadlines.begin()->second;
     st.deadlines.erase(st.deadlines.begin());
-    if (auto i = st.live.find(id); i != st.live.end())
-      self->send(i->second.handle, deadline_atom::value);
+    if (auto i = st.ids.find(aid); i != st.ids.end())
+      self->send(st.live.at(*i->second).handle, deadline_atom::value);
   }
   schedule_tick(self);
 }
@@ -131,18 +136,20 @@ void restart(directory_actor* self, const std::string& id,
     rec->status_message =
         status_message(rec->status, rec->request.action, &*rec->error);
     rec->dead_letter = true;
-    self->request(st.deps->writer, st.deps->call_timeout, write_atom::value,
-                  std::move(*rec))
-        .then(
-            [=](write_outcome& r) {
-              if (!r)
-                spdlog::error("intent {} could not be failed: {}", id,
-                              r.error().message);
-            },
-            [=](caf::error& err) {
-              spdlog::error("intent {} could not be failed: {}", id,
-                            caf::to_string(err));
-            });
+    auto h = self->request(st.deps->writer, st.deps->call_timeout,
+                           write_atom::value, std::move(*rec));
+    h.then(
+        [=, mid = h.id()](write_outcome& r) {
+          drop_timeout(self, mid);
+          if (!r)
+            spdlog::error("intent {} could not be failed: {}", id,
+                          r.error().message);
+        },
+        [=, mid = h.id()](caf::error& err) {
+          drop_timeout(self, mid);
+          spdlog::error("intent {} could not be failed: {}", id,
+                        caf::to_string(err));
+        });
     return;
   }
   log.push_back(now);
@@ -166,10 +173,10 @@ caf::behavior directory_impl(directory_actor* self,
   });
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& st = self->state;
-    auto i = st.ids.find(msg.source);
+    auto i = st.ids.find(msg.source.id());
     if (i == st.ids.end())
       return;
-    auto id = i->second;
+    auto id = *i->second;
     forget(self, id);
     if (msg.reason && msg.reason != caf::exit_reason::normal)
       restart(self, id, msg.reason);
@@ -264,24 +271,26 @@ caf::behavior directory_impl(directory_actor* self,
             *purged = *r;
             return done{};
           };
-          self->request(st.deps->writer, st.deps->call_timeout,
-                        write_atom::value, std::move(job))
-              .then(
-                  [=](write_outcome& r) mutable {
-                    if (!r)
-                      rp.deliver(record_outcome{r.error()});
-                    else if (!*purged)
-                      rp.deliver(record_outcome{
-                          problem{errc::conflict,
-                                  "The intent is not in the dead letters.",
-                                  {}}});
-                    else
-                      rp.deliver(record_outcome{*old});
-                  },
-                  [=](caf::error& err) mutable {
-                    rp.deliver(record_outcome{
-                        problem{errc::timeout, caf::to_string(err), {}}});
-                  });
+          auto h = self->request(st.deps->writer, st.deps->call_timeout,
+                                 write_atom::value, std::move(job));
+          h.then(
+              [=, mid = h.id()](write_outcome& r) mutable {
+                drop_timeout(self, mid);
+                if (!r)
+                  rp.deliver(record_outcome{r.error()});
+                else if (!*purged)
+                  rp.deliver(record_outcome{
+                      problem{errc::conflict,
+                              "The intent is not in the dead letters.",
+                              {}}});
+                else
+                  rp.deliver(record_outcome{*old});
+              },
+              [=, mid = h.id()](caf::error& err) mutable {
+                drop_timeout(self, mid);
+                rp.deliver(record_outcome{
+                    problem{errc::timeout, caf::to_string(err), {}}});
+              });
         }
         return rp;
       },

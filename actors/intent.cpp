@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/request_timeout.hpp"
 #include "runtime/model/status_message.hpp"
 #include "runtime/model/transition.hpp"
 
@@ -31,6 +32,27 @@ const intent_error* error_of(const intent_record& rec) {
   return rec.error ? &*rec.error : nullptr;
 }
 
+std::string derived_message(const intent_record& rec) {
+  return status_message(rec.status, rec.request.action, error_of(rec));
+}
+
+/// The live record holds no status message while it is the one its status,
+/// action and error give (nearly always): it is filled in on the way out,
+/// which saves an allocation per waiting intent. A stored message that says
+/// something else is kept as it is.
+void drop_derived_message(intent_record& rec) {
+  if (rec.status_message == derived_message(rec))
+    std::string{}.swap(rec.status_message);
+}
+
+/// The record as stored and answered: the live one with its status message.
+intent_record snapshot(const intent_record& rec) {
+  intent_record out = rec;
+  if (out.status_message.empty())
+    out.status_message = derived_message(out);
+  return out;
+}
+
 /// Applies one event to the record; false when the table forbids it.
 bool apply(intent_actor* self, intent_event ev) {
   auto& rec = self->state.rec;
@@ -44,7 +66,7 @@ bool apply(intent_actor* self, intent_event ev) {
   rec.seq += 1;
   rec.updated_at = now;
   rec.history.push_back(history_entry{*next, now});
-  rec.status_message = status_message(*next, rec.request.action, error_of(rec));
+  std::string{}.swap(rec.status_message); // derived again: see snapshot()
   return true;
 }
 
@@ -73,28 +95,30 @@ void give_up(intent_actor* self, const problem& why) {
 /// supervisor restarts it from storage.
 void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
   auto& st = self->state;
-  self->request(st.deps->writer, st.deps->call_timeout, write_atom::value,
-                st.rec)
-      .then(
-          [=](write_outcome& r) {
-            if (!r) {
-              if (self->state.durable &&
-                  r.error().code == errc::storage_unavailable) {
-                auto pause = std::chrono::milliseconds{
-                    std::min<uint32_t>(100u << std::min(failures, 6u), 5'000)};
-                then_fn again = [=] { persist(self, then, failures + 1); };
-                self->delayed_send(self, pause, deliver_atom::value,
-                                   std::move(again));
-                return;
-              }
-              give_up(self, r.error());
-              return;
-            }
-            then();
-          },
-          [=](caf::error& err) {
-            give_up(self, problem{errc::timeout, caf::to_string(err), {}});
-          });
+  auto h = self->request(st.deps->writer, st.deps->call_timeout,
+                         write_atom::value, snapshot(st.rec));
+  h.then(
+      [=, mid = h.id()](write_outcome& r) {
+        drop_timeout(self, mid);
+        if (!r) {
+          if (self->state.durable &&
+              r.error().code == errc::storage_unavailable) {
+            auto pause = std::chrono::milliseconds{
+                std::min<uint32_t>(100u << std::min(failures, 6u), 5'000)};
+            then_fn again = [=] { persist(self, then, failures + 1); };
+            self->delayed_send(self, pause, deliver_atom::value,
+                               std::move(again));
+            return;
+          }
+          give_up(self, r.error());
+          return;
+        }
+        then();
+      },
+      [=, mid = h.id()](caf::error& err) {
+        drop_timeout(self, mid);
+        give_up(self, problem{errc::timeout, caf::to_string(err), {}});
+      });
 }
 
 void finish(intent_actor* self) {
@@ -181,18 +205,19 @@ void attempt(intent_actor* self) {
   if (st.rec.status != intent_status::executing)
     return;
   st.rec.execution.attempts += 1;
-  self->request(st.deps->solvers, st.deps->call_timeout, execute_atom::value,
-                st.rec.request)
-      .then(
-          [=](execute_result& r, std::string& solver) {
-            on_executed(self, std::move(r), solver);
-          },
-          [=](caf::error&) {
-            execute_result r;
-            r.fault = chain_fault::timeout;
-            on_executed(self, std::move(r),
-                        self->state.rec.execution.solver_id);
-          });
+  auto h = self->request(st.deps->solvers, st.deps->call_timeout,
+                         execute_atom::value, st.rec.request);
+  h.then(
+      [=, mid = h.id()](execute_result& r, std::string& solver) {
+        drop_timeout(self, mid);
+        on_executed(self, std::move(r), solver);
+      },
+      [=, mid = h.id()](caf::error&) {
+        drop_timeout(self, mid);
+        execute_result r;
+        r.fault = chain_fault::timeout;
+        on_executed(self, std::move(r), self->state.rec.execution.solver_id);
+      });
 }
 
 void dispatch(intent_actor* self) {
@@ -239,12 +264,17 @@ void verify(intent_actor* self) {
   if (st.rec.status != intent_status::pending)
     return;
   st.verify_attempts += 1;
-  self->request(st.deps->chain, st.deps->call_timeout, verify_atom::value,
-                st.rec.request)
-      .then([=](verify_result& r) { on_verified(self, r); },
-            [=](caf::error&) {
-              on_verified(self, verify_result{chain_fault::timeout});
-            });
+  auto h = self->request(st.deps->chain, st.deps->call_timeout,
+                         verify_atom::value, st.rec.request);
+  h.then(
+      [=, mid = h.id()](verify_result& r) {
+        drop_timeout(self, mid);
+        on_verified(self, r);
+      },
+      [=, mid = h.id()](caf::error&) {
+        drop_timeout(self, mid);
+        on_verified(self, verify_result{chain_fault::timeout});
+      });
 }
 
 /// Picks up a recovered intent where its snapshot left it.
@@ -257,28 +287,33 @@ void resume(intent_actor* self) {
   case intent_status::verified:
     dispatch(self);
     break;
-  case intent_status::executing:
+  case intent_status::executing: {
     // Ask the chain first: the last attempt may have landed before a crash.
-    self->request(self->state.deps->chain, self->state.deps->call_timeout,
-                  status_atom::value, rec.request.id, execute_atom::value)
-        .then(
-            [=](std::optional<chain_execution>& landed) {
-              if (!landed)
-                return attempt(self);
-              execute_result r;
-              r.tx_hash = landed->tx_hash;
-              r.gas_used = landed->gas_used;
-              r.total_cost = landed->total_cost;
-              if (self->state.rec.request.action == action_kind::swap)
-                r.output_amount = landed->credited;
-              // The attempt that landed was made but not yet counted.
-              auto& attempts = self->state.rec.execution.attempts;
-              attempts = std::max<uint32_t>(attempts, 1);
-              on_executed(self, std::move(r),
-                          self->state.rec.execution.solver_id);
-            },
-            [=](caf::error&) { attempt(self); });
+    auto h =
+        self->request(self->state.deps->chain, self->state.deps->call_timeout,
+                      status_atom::value, rec.request.id, execute_atom::value);
+    h.then(
+        [=, mid = h.id()](std::optional<chain_execution>& landed) {
+          drop_timeout(self, mid);
+          if (!landed)
+            return attempt(self);
+          execute_result r;
+          r.tx_hash = landed->tx_hash;
+          r.gas_used = landed->gas_used;
+          r.total_cost = landed->total_cost;
+          if (self->state.rec.request.action == action_kind::swap)
+            r.output_amount = landed->credited;
+          // The attempt that landed was made but not yet counted.
+          auto& attempts = self->state.rec.execution.attempts;
+          attempts = std::max<uint32_t>(attempts, 1);
+          on_executed(self, std::move(r), self->state.rec.execution.solver_id);
+        },
+        [=, mid = h.id()](caf::error&) {
+          drop_timeout(self, mid);
+          attempt(self);
+        });
     break;
+  }
   default:
     self->quit();
   }
@@ -288,7 +323,7 @@ void became_durable(intent_actor* self) {
   auto& st = self->state;
   st.durable = true;
   for (auto& rp : st.waiting)
-    rp.deliver(submit_outcome{submit_reply{st.rec, false}});
+    rp.deliver(submit_outcome{submit_reply{snapshot(st.rec), false}});
   st.waiting.clear();
 }
 
@@ -296,6 +331,7 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
                           std::shared_ptr<const intent_deps> deps) {
   auto& st = self->state;
   st.rec = std::move(rec);
+  drop_derived_message(st.rec);
   st.deps = std::move(deps);
   st.rng = std::hash<std::string>{}(st.rec.request.id);
   return {
@@ -312,7 +348,8 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
           self->state.starter = rp;
           persist(self, [=]() mutable {
             became_durable(self);
-            rp.deliver(submit_outcome{submit_reply{self->state.rec, true}});
+            rp.deliver(
+                submit_outcome{submit_reply{snapshot(self->state.rec), true}});
             verify(self);
           });
           break;
@@ -329,7 +366,7 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
           }
           persist(self, [=]() mutable {
             became_durable(self);
-            rp.deliver(record_outcome{self->state.rec});
+            rp.deliver(record_outcome{snapshot(self->state.rec)});
             verify(self);
           });
           break;
@@ -348,7 +385,7 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
                       "An intent with this id exists with a different body.",
                       {}}};
         if (st.durable)
-          return submit_outcome{submit_reply{st.rec, false}};
+          return submit_outcome{submit_reply{snapshot(st.rec), false}};
         st.waiting.emplace_back(self->make_response_promise());
         return st.waiting.back();
       },
@@ -364,7 +401,7 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
         auto rp = self->make_response_promise();
         persist(self, [=]() mutable {
           release_on_chain(self);
-          rp.deliver(record_outcome{self->state.rec});
+          rp.deliver(record_outcome{snapshot(self->state.rec)});
           finish(self);
         });
         return rp;
@@ -385,7 +422,7 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
       [=](verify_atom) { verify(self); },
       [=](deliver_atom, then_fn& later) { later(); },
       [=](execute_atom) { attempt(self); },
-      [=](get_atom) { return self->state.rec; },
+      [=](get_atom) { return snapshot(self->state.rec); },
   };
 }
 

@@ -13,6 +13,7 @@
 
 #include "actors/chain.hpp"
 #include "actors/directory.hpp"
+#include "actors/request_timeout.hpp"
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/sweeper.hpp"
@@ -308,9 +309,16 @@ private:
            Ts&&... xs) {
     auto timeout = timeout_;
     bridge_call call = [=](caf::event_based_actor* self) mutable {
-      self->request(dest, timeout, std::move(xs)...)
-          .then([=](Value& v) mutable { on_value(std::move(v)); },
-                [=](caf::error& err) mutable { on_error(unreachable(err)); });
+      auto h = self->request(dest, timeout, std::move(xs)...);
+      h.then(
+          [=, mid = h.id()](Value& v) mutable {
+            drop_timeout(self, mid);
+            on_value(std::move(v));
+          },
+          [=, mid = h.id()](caf::error& err) mutable {
+            drop_timeout(self, mid);
+            on_error(unreachable(err));
+          });
     };
     caf::anon_send(bridge_, std::move(call));
   }
