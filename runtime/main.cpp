@@ -102,8 +102,7 @@ int main(int argc, char** argv) {
     if (!config_path.empty())
       config = intentd::cfg::load_file(config_path);
   } catch (const intentd::cfg::config_error& e) {
-    std::cerr << "intentd: invalid configuration: "
-              << e.what() << "\n";
+    std::cerr << "intentd: invalid configuration: " << e.what() << "\n";
     return 2;
   }
   if (check_only) {

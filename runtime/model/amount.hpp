@@ -15,16 +15,16 @@ using units = unsigned __int128;
 enum class amount_problem {
   none,
   empty,
-  not_decimal,     // sign, exponent, hex, spaces, NaN, ...
-  not_positive,    // zero
-  too_precise,     // more fractional digits than the token has
-  too_large,       // above the limit or beyond 128 bits
+  not_decimal,  // sign, exponent, hex, spaces, NaN, ...
+  not_positive, // zero
+  too_precise,  // more fractional digits than the token has
+  too_large,    // above the limit or beyond 128 bits
 };
 
 /// Parses a plain decimal string ("12", "0.05") into base units of a token
 /// with `decimals` fractional digits. `max` bounds the result (in units).
-amount_problem parse_amount(std::string_view text, uint8_t decimals,
-                            units max, units& out);
+amount_problem parse_amount(std::string_view text, uint8_t decimals, units max,
+                            units& out);
 
 /// Formats base units as the shortest decimal string ("0.05", "12").
 std::string format_amount(units value, uint8_t decimals);

@@ -45,10 +45,10 @@ struct intent {
   action_kind action = action_kind::swap;
   std::string input_token;
   units input_amount = 0;
-  std::string output_token;    // swap only
-  units min_output_amount = 0; // swap only
+  std::string output_token;      // swap only
+  units min_output_amount = 0;   // swap only
   uint32_t max_slippage_bps = 0; // percent * 100, 0..5000
-  std::string recipient;       // transfer, stake (the pool)
+  std::string recipient;         // transfer, stake (the pool)
   time_us expires_at = 0;
   uint64_t nonce = 0;
   std::string signature;

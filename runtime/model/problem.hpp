@@ -43,7 +43,7 @@ struct problem {
 };
 
 /// Either a value or a problem.
-template <class T>
+template<class T>
 class outcome {
 public:
   outcome(T value) : data_(std::move(value)) {}

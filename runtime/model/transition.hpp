@@ -9,14 +9,14 @@ namespace intentd {
 
 /// What can happen to an intent.
 enum class intent_event : uint8_t {
-  verify_ok,        // pending -> verified
-  verify_failed,    // pending -> failed
-  dispatch,         // verified -> executing
-  execute_ok,       // executing -> completed
-  execute_failed,   // executing -> failed (not retryable or retries spent)
-  deadline,         // pending | verified -> expired
-  cancel,           // pending | verified -> cancelled
-  retry,            // failed -> pending (dead-letter retry)
+  verify_ok,      // pending -> verified
+  verify_failed,  // pending -> failed
+  dispatch,       // verified -> executing
+  execute_ok,     // executing -> completed
+  execute_failed, // executing -> failed (not retryable or retries spent)
+  deadline,       // pending | verified -> expired
+  cancel,         // pending | verified -> cancelled
+  retry,          // failed -> pending (dead-letter retry)
 };
 
 constexpr int intent_event_count = 8;
