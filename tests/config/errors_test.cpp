@@ -3,21 +3,10 @@
 #include <string>
 
 #include "config/load.hpp"
+#include "parse_error.hpp"
 
 using namespace intentd::cfg;
-
-namespace {
-
-std::string error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-} // namespace
+using intentd::cfg::test::error_of;
 
 TEST_CASE("an unknown top-level key names itself, its line and the sections") {
   const auto e = error_of("server:\n  threads: 2\nstorge:\n  path: x\n");

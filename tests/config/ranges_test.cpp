@@ -3,19 +3,12 @@
 #include <string>
 
 #include "config/load.hpp"
+#include "parse_error.hpp"
 
 using namespace intentd::cfg;
+using intentd::cfg::test::error_of;
 
 namespace {
-
-std::string error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 bool accepted(const std::string& text) {
   return error_of(text) == "no error";
