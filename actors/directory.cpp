@@ -136,14 +136,20 @@ void restart(directory_actor* self, const std::string& id,
     rec->status_message =
         status_message(rec->status, rec->request.action, &*rec->error);
     rec->dead_letter = true;
+    auto stored = std::make_shared<intent_record>(std::move(*rec));
     auto h = self->request(st.deps->writer, st.deps->call_timeout,
-                           write_atom::value, std::move(*rec));
+                           write_atom::value, *stored);
     h.then(
         [=, mid = h.id()](write_outcome& r) {
           drop_timeout(self, mid);
-          if (!r)
+          if (!r) {
             spdlog::error("intent {} could not be failed: {}", id,
                           r.error().message);
+            return;
+          }
+          auto& hook = self->state.deps->on_transition;
+          if (hook)
+            hook(*stored, stored->seq - 1);
         },
         [=, mid = h.id()](caf::error& err) {
           drop_timeout(self, mid);

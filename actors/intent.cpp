@@ -21,7 +21,8 @@ struct intent_state {
   uint32_t verify_attempts = 0;
   std::vector<caf::response_promise> waiting; // resubmissions before durable
   caf::response_promise starter;              // the submission, until durable
-  uint64_t rng = 0; // splitmix64 state, for backoff jitter
+  uint64_t rng = 0;       // splitmix64 state, for backoff jitter
+  uint64_t published = 0; // the last seq handed to on_transition
   static inline const char* name = "intent";
 };
 
@@ -88,6 +89,17 @@ void give_up(intent_actor* self, const problem& why) {
   self->quit(caf::make_error(caf::sec::runtime_error, why.message));
 }
 
+/// Hands a durable snapshot to the transition hook once per new seq.
+void publish(intent_actor* self, const intent_record& stored) {
+  auto& st = self->state;
+  if (stored.seq <= st.published)
+    return;
+  auto previous = st.published;
+  st.published = stored.seq;
+  if (st.deps->on_transition)
+    st.deps->on_transition(stored, previous);
+}
+
 /// Writes the current snapshot; `then` runs once it is durable. While the
 /// storage is unavailable (map or disk full, read-only) a durable intent
 /// keeps its snapshot and writes it again later, with growing pauses;
@@ -95,8 +107,9 @@ void give_up(intent_actor* self, const problem& why) {
 /// supervisor restarts it from storage.
 void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
   auto& st = self->state;
+  auto stored = std::make_shared<intent_record>(snapshot(st.rec));
   auto h = self->request(st.deps->writer, st.deps->call_timeout,
-                         write_atom::value, snapshot(st.rec));
+                         write_atom::value, *stored);
   h.then(
       [=, mid = h.id()](write_outcome& r) {
         drop_timeout(self, mid);
@@ -113,6 +126,7 @@ void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
           give_up(self, r.error());
           return;
         }
+        publish(self, *stored);
         then();
       },
       [=, mid = h.id()](caf::error& err) {
@@ -336,6 +350,8 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
   st.rng = std::hash<std::string>{}(st.rec.request.id);
   return {
       [=](start_atom, intent_start mode) -> caf::response_promise {
+        if (mode != intent_start::fresh) // its stored state is known already
+          self->state.published = self->state.rec.seq;
         if (mode == intent_start::recovered) {
           // Sent, not requested: nobody waits for an answer.
           became_durable(self);

@@ -72,6 +72,13 @@ enum class intent_start : uint8_t {
 /// A wall clock in microseconds; tests inject one driven by the test clock.
 using wall_clock = std::function<time_us()>;
 
+/// Called once per durable write that moved an intent forward, with the
+/// snapshot as stored and the sequence number published before it (the
+/// transitions in between are the tail of its history). Runs on the
+/// writing actor's thread: it must not block.
+using transition_hook =
+    std::function<void(const intent_record& stored, uint64_t previous_seq)>;
+
 /// What every intent actor needs to reach.
 struct intent_deps {
   caf::actor writer;
@@ -80,6 +87,7 @@ struct intent_deps {
   retry_policy retry;
   wall_clock now;
   std::chrono::milliseconds call_timeout{30'000};
+  transition_hook on_transition; // may be empty
 };
 
 } // namespace intentd

@@ -104,6 +104,14 @@ struct engine_fixture {
   errc failure_code = errc::storage_unavailable;
   int commits = 0;
   std::vector<size_t> batch_sizes;
+  /// What the transition hook saw: (id, seq, previous seq, status).
+  struct published_write {
+    std::string id;
+    uint64_t seq;
+    uint64_t previous;
+    intent_status status;
+  };
+  std::vector<published_write> published;
 
   explicit engine_fixture(
       std::chrono::milliseconds latency = std::chrono::milliseconds{20},
@@ -142,6 +150,9 @@ struct engine_fixture {
     deps.retry = retry_policy{max_attempts, 1'000, 8'000, 0.0};
     deps.now = [this] { return now(); };
     deps.call_timeout = std::chrono::milliseconds{60'000};
+    deps.on_transition = [this](const intent_record& rec, uint64_t previous) {
+      published.push_back({rec.request.id, rec.seq, previous, rec.status});
+    };
     directory_options dir_opts;
     dir_opts.max_live = max_live;
     dir_opts.restart_limit = restart_limit;

@@ -29,6 +29,28 @@ TEST_CASE("an intent walks pending, verified, executing, completed") {
   CHECK(f.live() == 0);
 }
 
+TEST_CASE("every durable transition reaches the hook once, in order") {
+  engine_fixture f;
+  f.chain_impl->execute_faults = {chain_fault::reverted};
+  REQUIRE(f.submit(f.make_intent("h1")));
+  f.advance(200ms);
+  REQUIRE(f.stored("h1").status == S::failed);
+  REQUIRE(
+      f.ask<record_outcome>(f.directory, retry_atom::value, std::string{"h1"}));
+  f.advance(200ms);
+  REQUIRE(f.stored("h1").status == S::completed);
+  // verified and executing are stored in one write: one call covers both.
+  std::vector<std::tuple<uint64_t, uint64_t, S>> seen;
+  for (auto& p : f.published) {
+    CHECK(p.id == "h1");
+    seen.emplace_back(p.seq, p.previous, p.status);
+  }
+  using T = std::tuple<uint64_t, uint64_t, S>;
+  CHECK(seen == std::vector<T>{T{1, 0, S::pending}, T{3, 1, S::executing},
+                               T{4, 3, S::failed}, T{5, 4, S::pending},
+                               T{7, 5, S::executing}, T{8, 7, S::completed}});
+}
+
 TEST_CASE("the same id and body answers the record, another body conflicts") {
   engine_fixture f;
   auto in = f.make_intent("same");
