@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/request_timeout.hpp"
+#include "persistence/record_codec.hpp"
 #include "runtime/model/status_message.hpp"
 #include "runtime/model/transition.hpp"
 
@@ -15,7 +16,10 @@ namespace intentd {
 namespace {
 
 struct intent_state {
-  intent_record rec;
+  /// The record while the actor works on it; null while it waits, when the
+  /// record is kept encoded in `packed` (a third of the memory).
+  std::unique_ptr<intent_record> live;
+  std::string packed;
   std::shared_ptr<const intent_deps> deps; // shared by every intent
   bool durable = false;
   uint32_t verify_attempts = 0;
@@ -28,6 +32,31 @@ struct intent_state {
 
 using intent_actor = caf::stateful_actor<intent_state>;
 using then_fn = std::function<void()>;
+
+/// The live record, decoded first if the actor was waiting.
+intent_record& rec_of(intent_actor* self) {
+  auto& st = self->state;
+  if (!st.live) {
+    auto decoded = decode_record(st.packed);
+    if (!decoded) // its own encoding: only memory corruption gets here
+      throw std::logic_error("intent record does not decode: " +
+                             decoded.error().message);
+    st.live = std::make_unique<intent_record>(std::move(*decoded));
+    std::string{}.swap(st.packed);
+  }
+  return *st.live;
+}
+
+/// Encodes the record while the actor waits for the chain or a timer.
+/// References from rec_of() die here.
+void hibernate(intent_actor* self) {
+  auto& st = self->state;
+  if (!st.live)
+    return;
+  st.packed = encode_record(*st.live);
+  st.packed.shrink_to_fit();
+  st.live.reset();
+}
 
 const intent_error* error_of(const intent_record& rec) {
   return rec.error ? &*rec.error : nullptr;
@@ -56,7 +85,7 @@ intent_record snapshot(const intent_record& rec) {
 
 /// Applies one event to the record; false when the table forbids it.
 bool apply(intent_actor* self, intent_event ev) {
-  auto& rec = self->state.rec;
+  auto& rec = rec_of(self);
   auto next = next_status(rec.status, ev);
   if (!next)
     return false;
@@ -107,7 +136,7 @@ void publish(intent_actor* self, const intent_record& stored) {
 /// supervisor restarts it from storage.
 void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
   auto& st = self->state;
-  auto stored = std::make_shared<intent_record>(snapshot(st.rec));
+  auto stored = std::make_shared<intent_record>(snapshot(rec_of(self)));
   auto h = self->request(st.deps->writer, st.deps->call_timeout,
                          write_atom::value, *stored);
   h.then(
@@ -136,7 +165,7 @@ void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
 }
 
 void finish(intent_actor* self) {
-  auto& rec = self->state.rec;
+  auto& rec = rec_of(self);
   if (rec.status == intent_status::failed)
     spdlog::warn("intent {} failed: {}", rec.request.id,
                  rec.error ? rec.error->message : "no reason given");
@@ -145,7 +174,7 @@ void finish(intent_actor* self) {
 
 void fail(intent_actor* self, intent_event ev, std::string code,
           std::string message, bool dead_letter) {
-  auto& rec = self->state.rec;
+  auto& rec = rec_of(self);
   rec.error = intent_error{std::move(code), std::move(message)};
   rec.dead_letter = dead_letter;
   if (apply(self, ev))
@@ -154,7 +183,7 @@ void fail(intent_actor* self, intent_event ev, std::string code,
 
 void release_on_chain(intent_actor* self) {
   self->send(self->state.deps->chain, release_atom::value,
-             self->state.rec.request.id);
+             rec_of(self).request.id);
 }
 
 /// A uniform draw in [0, 1) from splitmix64: eight bytes of state per
@@ -177,7 +206,7 @@ void verify(intent_actor* self);
 
 void on_executed(intent_actor* self, execute_result r,
                  const std::string& solver) {
-  auto& rec = self->state.rec;
+  auto& rec = rec_of(self);
   if (rec.status != intent_status::executing)
     return;
   auto& ex = rec.execution;
@@ -210,17 +239,20 @@ void on_executed(intent_actor* self, execute_result r,
     return;
   }
   auto delay = std::chrono::milliseconds{backoff(self, ex.attempts)};
-  persist(self, [=] { self->delayed_send(self, delay, execute_atom::value); });
+  persist(self, [=] {
+    self->delayed_send(self, delay, execute_atom::value);
+    hibernate(self);
+  });
 }
 
 /// One execution attempt through the solver pool.
 void attempt(intent_actor* self) {
   auto& st = self->state;
-  if (st.rec.status != intent_status::executing)
+  if (rec_of(self).status != intent_status::executing)
     return;
-  st.rec.execution.attempts += 1;
+  rec_of(self).execution.attempts += 1;
   auto h = self->request(st.deps->solvers, st.deps->call_timeout,
-                         execute_atom::value, st.rec.request);
+                         execute_atom::value, rec_of(self).request);
   h.then(
       [=, mid = h.id()](execute_result& r, std::string& solver) {
         drop_timeout(self, mid);
@@ -230,8 +262,9 @@ void attempt(intent_actor* self) {
         drop_timeout(self, mid);
         execute_result r;
         r.fault = chain_fault::timeout;
-        on_executed(self, std::move(r), self->state.rec.execution.solver_id);
+        on_executed(self, std::move(r), rec_of(self).execution.solver_id);
       });
+  hibernate(self);
 }
 
 void dispatch(intent_actor* self) {
@@ -241,9 +274,9 @@ void dispatch(intent_actor* self) {
 
 void on_verified(intent_actor* self, verify_result r) {
   auto& st = self->state;
-  if (st.rec.status != intent_status::pending) {
+  if (rec_of(self).status != intent_status::pending) {
     // Cancelled or expired while the chain was busy: give funds back.
-    if (r.fault == chain_fault::none && is_terminal(st.rec.status))
+    if (r.fault == chain_fault::none && is_terminal(rec_of(self).status))
       release_on_chain(self);
     return;
   }
@@ -258,6 +291,7 @@ void on_verified(intent_actor* self, verify_result r) {
   if (is_retryable(r.fault) && may_retry(st.deps->retry, st.verify_attempts)) {
     auto delay = std::chrono::milliseconds{backoff(self, st.verify_attempts)};
     self->delayed_send(self, delay, verify_atom::value);
+    hibernate(self);
     return;
   }
   if (is_retryable(r.fault)) {
@@ -275,11 +309,11 @@ void on_verified(intent_actor* self, verify_result r) {
 
 void verify(intent_actor* self) {
   auto& st = self->state;
-  if (st.rec.status != intent_status::pending)
+  if (rec_of(self).status != intent_status::pending)
     return;
   st.verify_attempts += 1;
   auto h = self->request(st.deps->chain, st.deps->call_timeout,
-                         verify_atom::value, st.rec.request);
+                         verify_atom::value, rec_of(self).request);
   h.then(
       [=, mid = h.id()](verify_result& r) {
         drop_timeout(self, mid);
@@ -289,11 +323,12 @@ void verify(intent_actor* self) {
         drop_timeout(self, mid);
         on_verified(self, verify_result{chain_fault::timeout});
       });
+  hibernate(self);
 }
 
 /// Picks up a recovered intent where its snapshot left it.
 void resume(intent_actor* self) {
-  auto& rec = self->state.rec;
+  auto& rec = rec_of(self);
   switch (rec.status) {
   case intent_status::pending:
     verify(self);
@@ -315,17 +350,18 @@ void resume(intent_actor* self) {
           r.tx_hash = landed->tx_hash;
           r.gas_used = landed->gas_used;
           r.total_cost = landed->total_cost;
-          if (self->state.rec.request.action == action_kind::swap)
+          if (rec_of(self).request.action == action_kind::swap)
             r.output_amount = landed->credited;
           // The attempt that landed was made but not yet counted.
-          auto& attempts = self->state.rec.execution.attempts;
+          auto& attempts = rec_of(self).execution.attempts;
           attempts = std::max<uint32_t>(attempts, 1);
-          on_executed(self, std::move(r), self->state.rec.execution.solver_id);
+          on_executed(self, std::move(r), rec_of(self).execution.solver_id);
         },
         [=, mid = h.id()](caf::error&) {
           drop_timeout(self, mid);
           attempt(self);
         });
+    hibernate(self);
     break;
   }
   default:
@@ -337,21 +373,21 @@ void became_durable(intent_actor* self) {
   auto& st = self->state;
   st.durable = true;
   for (auto& rp : st.waiting)
-    rp.deliver(submit_outcome{submit_reply{snapshot(st.rec), false}});
+    rp.deliver(submit_outcome{submit_reply{snapshot(rec_of(self)), false}});
   st.waiting.clear();
 }
 
 caf::behavior intent_impl(intent_actor* self, intent_record rec,
                           std::shared_ptr<const intent_deps> deps) {
   auto& st = self->state;
-  st.rec = std::move(rec);
-  drop_derived_message(st.rec);
+  st.live = std::make_unique<intent_record>(std::move(rec));
+  drop_derived_message(*st.live);
   st.deps = std::move(deps);
-  st.rng = std::hash<std::string>{}(st.rec.request.id);
+  st.rng = std::hash<std::string>{}(rec_of(self).request.id);
   return {
       [=](start_atom, intent_start mode) -> caf::response_promise {
         if (mode != intent_start::fresh) // its stored state is known already
-          self->state.published = self->state.rec.seq;
+          self->state.published = rec_of(self).seq;
         if (mode == intent_start::recovered) {
           // Sent, not requested: nobody waits for an answer.
           became_durable(self);
@@ -365,12 +401,12 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
           persist(self, [=]() mutable {
             became_durable(self);
             rp.deliver(
-                submit_outcome{submit_reply{snapshot(self->state.rec), true}});
+                submit_outcome{submit_reply{snapshot(rec_of(self)), true}});
             verify(self);
           });
           break;
         case intent_start::retried: {
-          auto& rec = self->state.rec;
+          auto& rec = rec_of(self);
           rec.error.reset();
           rec.dead_letter = false;
           rec.execution.attempts = 0;
@@ -382,7 +418,7 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
           }
           persist(self, [=]() mutable {
             became_durable(self);
-            rp.deliver(record_outcome{snapshot(self->state.rec)});
+            rp.deliver(record_outcome{snapshot(rec_of(self))});
             verify(self);
           });
           break;
@@ -395,18 +431,18 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
       [=](resubmit_atom,
           const std::string& digest) -> caf::result<submit_outcome> {
         auto& st = self->state;
-        if (digest != st.rec.body_digest)
+        if (digest != rec_of(self).body_digest)
           return submit_outcome{
               problem{errc::conflict,
                       "An intent with this id exists with a different body.",
                       {}}};
         if (st.durable)
-          return submit_outcome{submit_reply{snapshot(st.rec), false}};
+          return submit_outcome{submit_reply{snapshot(rec_of(self)), false}};
         st.waiting.emplace_back(self->make_response_promise());
         return st.waiting.back();
       },
       [=](cancel_atom) -> caf::result<record_outcome> {
-        auto& rec = self->state.rec;
+        auto& rec = rec_of(self);
         auto from = rec.status;
         if (!apply(self, intent_event::cancel))
           return record_outcome{problem{
@@ -417,15 +453,15 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
         auto rp = self->make_response_promise();
         persist(self, [=]() mutable {
           release_on_chain(self);
-          rp.deliver(record_outcome{snapshot(self->state.rec)});
+          rp.deliver(record_outcome{snapshot(rec_of(self))});
           finish(self);
         });
         return rp;
       },
       [=](deadline_atom) {
-        if (self->state.rec.status == intent_status::executing)
+        if (rec_of(self).status == intent_status::executing)
           return;
-        self->state.rec.error = intent_error{
+        rec_of(self).error = intent_error{
             "expired", "The deadline passed before a solver could execute it."};
         if (apply(self, intent_event::deadline))
           persist(self, [=] {
@@ -433,12 +469,12 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
             finish(self);
           });
         else
-          self->state.rec.error.reset();
+          rec_of(self).error.reset();
       },
       [=](verify_atom) { verify(self); },
       [=](deliver_atom, then_fn& later) { later(); },
       [=](execute_atom) { attempt(self); },
-      [=](get_atom) { return snapshot(self->state.rec); },
+      [=](get_atom) { return snapshot(rec_of(self)); },
   };
 }
 

@@ -9,6 +9,12 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$REPO/tests/bench
 
+# INTENTD_BIN may be relative to where the script was started from (the
+# scripts cd into tests/bench before sourcing this file).
+if [[ -n ${INTENTD_BIN:-} && $INTENTD_BIN != /* && -n ${OLDPWD:-} ]]; then
+  INTENTD_BIN="$OLDPWD/$INTENTD_BIN"
+fi
+
 find_intentd() {
   local c
   for c in "${INTENTD_BIN:-}" "$REPO/build-main/intentd" "$REPO/build/intentd"; do
