@@ -14,6 +14,7 @@
 #include "actors/intent.hpp"
 #include "actors/request_timeout.hpp"
 #include "runtime/model/status_message.hpp"
+#include "runtime/model/transition.hpp"
 #include "runtime/model/validation.hpp"
 
 namespace intentd {
@@ -126,10 +127,13 @@ void restart(directory_actor* self, const std::string& id,
     spdlog::error("intent {} crashed {} times within {} ms; failing it", id,
                   log.size() + 1, st.opts.restart_window.count());
     st.restarts.erase(id);
-    rec->status = intent_status::failed;
+    auto next = next_status(rec->status, intent_event::abandon);
+    if (!next)
+      return;
+    rec->status = *next;
     rec->seq += 1;
     rec->updated_at = now;
-    rec->history.push_back(history_entry{intent_status::failed, now});
+    rec->history.push_back(history_entry{*next, now});
     rec->error =
         intent_error{"internal", "The engine could not process this intent. "
                                  "Retry it from the dead letters."};

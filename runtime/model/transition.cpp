@@ -20,6 +20,8 @@ const char* to_string(intent_event ev) {
     return "cancel";
   case intent_event::retry:
     return "retry";
+  case intent_event::abandon:
+    return "abandon";
   }
   return "unknown";
 }
@@ -27,6 +29,8 @@ const char* to_string(intent_event ev) {
 std::optional<intent_status> next_status(intent_status from, intent_event ev) {
   using s = intent_status;
   using e = intent_event;
+  if (ev == e::abandon)
+    return is_terminal(from) ? std::nullopt : std::optional{s::failed};
   switch (from) {
   case s::pending:
     switch (ev) {

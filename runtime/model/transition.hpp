@@ -17,9 +17,11 @@ enum class intent_event : uint8_t {
   deadline,       // pending | verified -> expired
   cancel,         // pending | verified -> cancelled
   retry,          // failed -> pending (dead-letter retry)
+  abandon,        // pending | verified | executing -> failed (the
+                  // supervisor gives up after repeated crashes)
 };
 
-constexpr int intent_event_count = 8;
+constexpr int intent_event_count = 9;
 
 const char* to_string(intent_event ev);
 

@@ -19,16 +19,16 @@ constexpr auto K = intent_status::cancelled;
 constexpr std::optional<intent_status> no = std::nullopt;
 
 // Rows: statuses in declaration order. Columns: verify_ok, verify_failed,
-// dispatch, execute_ok, execute_failed, deadline, cancel, retry.
+// dispatch, execute_ok, execute_failed, deadline, cancel, retry, abandon.
 const std::optional<intent_status>
     expected[intent_status_count][intent_event_count] = {
-        /* pending   */ {V, F, no, no, no, E, K, no},
-        /* verified  */ {no, no, X, no, no, E, K, no},
-        /* executing */ {no, no, no, C, F, no, no, no},
-        /* completed */ {no, no, no, no, no, no, no, no},
-        /* failed    */ {no, no, no, no, no, no, no, P},
-        /* expired   */ {no, no, no, no, no, no, no, no},
-        /* cancelled */ {no, no, no, no, no, no, no, no},
+        /* pending   */ {V, F, no, no, no, E, K, no, F},
+        /* verified  */ {no, no, X, no, no, E, K, no, F},
+        /* executing */ {no, no, no, C, F, no, no, no, F},
+        /* completed */ {no, no, no, no, no, no, no, no, no},
+        /* failed    */ {no, no, no, no, no, no, no, P, no},
+        /* expired   */ {no, no, no, no, no, no, no, no, no},
+        /* cancelled */ {no, no, no, no, no, no, no, no, no},
 };
 
 const char* const status_names[intent_status_count] = {
@@ -52,7 +52,7 @@ TEST_CASE("next_status matches the table for every status and event") {
         ++legal;
     }
   }
-  CHECK(legal == 10);
+  CHECK(legal == 13);
 }
 
 TEST_CASE("terminal statuses other than failed accept no event") {
@@ -71,4 +71,5 @@ TEST_CASE("events have snake_case names") {
   CHECK(std::string(to_string(intent_event::deadline)) == "deadline");
   CHECK(std::string(to_string(intent_event::cancel)) == "cancel");
   CHECK(std::string(to_string(intent_event::retry)) == "retry");
+  CHECK(std::string(to_string(intent_event::abandon)) == "abandon");
 }
