@@ -8,15 +8,10 @@
 using namespace intentd;
 using intentd::test::fast_options;
 using intentd::test::make_record;
+using intentd::test::open_store;
 using intentd::test::temp_dir;
 
 namespace {
-
-intent_store open_store(const store_options& opts) {
-  auto store = intent_store::open(opts);
-  REQUIRE_MESSAGE(store, intentd::test::why(store));
-  return std::move(*store);
-}
 
 // Pages through `q` to the end, calling `between` after each page.
 template<class F>

@@ -9,15 +9,10 @@
 using namespace intentd;
 using intentd::test::fast_options;
 using intentd::test::make_record;
+using intentd::test::open_store;
 using intentd::test::temp_dir;
 
 namespace {
-
-intent_store open_store(const store_options& opts) {
-  auto store = intent_store::open(opts);
-  REQUIRE_MESSAGE(store, intentd::test::why(store));
-  return std::move(*store);
-}
 
 std::vector<std::string> ids_of(const std::vector<intent_record>& recs) {
   std::vector<std::string> out;

@@ -14,15 +14,10 @@
 using namespace intentd;
 using intentd::test::fast_options;
 using intentd::test::make_record;
+using intentd::test::open_store;
 using intentd::test::temp_dir;
 
 namespace {
-
-intent_store open_store(const store_options& opts) {
-  auto store = intent_store::open(opts);
-  REQUIRE_MESSAGE(store, intentd::test::why(store));
-  return std::move(*store);
-}
 
 std::vector<intent_record> batch(int from, int n, std::size_t message_size) {
   std::vector<intent_record> out;

@@ -6,6 +6,7 @@
 #include <string>
 #include <system_error>
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include "persistence/intent_store.hpp"
@@ -40,6 +41,13 @@ private:
 template<class T>
 std::string why(const outcome<T>& o) {
   return o ? std::string() : o.error().message;
+}
+
+/// Opens a store, failing the test with the reason when it cannot.
+inline intent_store open_store(const store_options& opts) {
+  auto store = intent_store::open(opts);
+  REQUIRE_MESSAGE(store, why(store));
+  return std::move(*store);
 }
 
 /// Options for a store in `dir` without fsync, for fast tests.
