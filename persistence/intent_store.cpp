@@ -12,7 +12,7 @@ namespace intentd {
 namespace {
 
 constexpr uint32_t default_page_size = 50;
-constexpr uint32_t max_page_size = 500;
+constexpr uint32_t max_page_size = 1000; // the API's largest `limit`
 constexpr intent_status live_statuses[] = {
     intent_status::pending, intent_status::verified, intent_status::executing};
 

@@ -120,11 +120,11 @@ TEST_CASE("paging by user alone, by status alone and over everything") {
   CHECK(page->next_cursor.empty());
 }
 
-TEST_CASE("the limit is clamped to 1..500 with 0 meaning 50") {
+TEST_CASE("the limit is clamped to 1..1000 with 0 meaning 50") {
   temp_dir dir;
   auto store = open_store(fast_options(dir));
   std::vector<intent_record> recs;
-  for (int i = 0; i < 600; ++i)
+  for (int i = 0; i < 1100; ++i)
     recs.push_back(make_record("r" + std::to_string(i), "alice",
                                intent_status::pending, i));
   REQUIRE(store.put(recs));
@@ -133,7 +133,7 @@ TEST_CASE("the limit is clamped to 1..500 with 0 meaning 50") {
   CHECK(store.list(q)->items.size() == 50);
   q.limit = 100000;
   auto page = store.list(q);
-  CHECK(page->items.size() == 500);
+  CHECK(page->items.size() == 1000);
   CHECK_FALSE(page->next_cursor.empty());
   q.cursor = page->next_cursor;
   auto rest = store.list(q);
