@@ -77,6 +77,7 @@ caf::actor activate(directory_actor* self, intent_record rec) {
       st.live.insert_or_assign(std::move(id), live_entry{handle, expires});
   st.ids[handle.id()] = &entry.first->first;
   st.deadlines.emplace(expires, handle.id());
+  st.opts.live_actors.set(static_cast<double>(st.live.size()));
   schedule_tick(self);
   return handle;
 }
@@ -90,6 +91,7 @@ void forget(directory_actor* self, const std::string& id) {
   st.deadlines.erase({i->second.expires_at, aid});
   st.ids.erase(aid);
   st.live.erase(i);
+  st.opts.live_actors.set(static_cast<double>(st.live.size()));
 }
 
 /// Expires every live intent whose deadline has passed.

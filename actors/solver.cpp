@@ -29,7 +29,8 @@ struct solver_state {
 /// One solver: runs an execution on the chain and tells the pool how it went.
 caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
                           std::string id, size_t index, caf::actor pool,
-                          caf::actor chain, milliseconds timeout) {
+                          caf::actor chain, milliseconds timeout,
+                          solver_pool_options::execution_hook on_execution) {
   self->state.id = id;
   return {
       [=](execute_atom, const intent& in) {
@@ -38,6 +39,8 @@ caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
         auto finish = [=](execute_result r) mutable {
           auto took =
               duration_cast<microseconds>(self->clock().now() - started);
+          if (on_execution)
+            on_execution(id, in.action, took);
           bool solver_ok = !is_retryable(r.fault);
           self->send(pool, health_atom::value, index, solver_ok,
                      r.fault == chain_fault::none,
@@ -105,9 +108,11 @@ caf::behavior pool_impl(pool_actor* self, caf::actor chain,
       if (old.solver_id == id)
         s = old;
     st.stats.push_back(s);
-    st.solvers.push_back(self->spawn<caf::linked>(solver_impl, id, size_t{i},
-                                                  caf::actor{self}, chain,
-                                                  opts.call_timeout));
+    if (opts.on_stats)
+      opts.on_stats(s);
+    st.solvers.push_back(self->spawn<caf::linked>(
+        solver_impl, id, size_t{i}, caf::actor{self}, chain, opts.call_timeout,
+        opts.on_execution));
   }
   return {
       [=](execute_atom a, const intent& in) {
@@ -126,6 +131,8 @@ caf::behavior pool_impl(pool_actor* self, caf::actor chain,
         else
           ++s.failures;
         s.total_execution_us += took_us;
+        if (opts.on_stats)
+          opts.on_stats(s);
         queue_save(self, opts);
       },
       [=](tick_atom) { save(self, opts); },
