@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/intent_log.hpp"
 #include "runtime/model/solver_selection.hpp"
 
 namespace intentd {
@@ -46,8 +47,10 @@ caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
                      r.fault == chain_fault::none,
                      static_cast<uint64_t>(took.count()));
           if (r.fault != chain_fault::none)
-            spdlog::warn("intent {} execution by {} failed: {}", in.id, id,
-                         to_string(r.fault));
+            log_intent(spdlog::level::warn,
+                       log_fields(in, to_string(intent_status::executing), id),
+                       "intent {} execution by {} failed: {}", in.id, id,
+                       to_string(r.fault));
           rp.deliver(std::move(r), id);
         };
         self->request(chain, timeout, execute_atom::value, in, id)
@@ -110,9 +113,9 @@ caf::behavior pool_impl(pool_actor* self, caf::actor chain,
     st.stats.push_back(s);
     if (opts.on_stats)
       opts.on_stats(s);
-    st.solvers.push_back(self->spawn<caf::linked>(
-        solver_impl, id, size_t{i}, caf::actor{self}, chain, opts.call_timeout,
-        opts.on_execution));
+    st.solvers.push_back(
+        self->spawn<caf::linked>(solver_impl, id, size_t{i}, caf::actor{self},
+                                 chain, opts.call_timeout, opts.on_execution));
   }
   return {
       [=](execute_atom a, const intent& in) {

@@ -186,8 +186,8 @@ public:
               reply<submit_result> done) override {
     ask<submit_outcome>(
         directory_,
-        [done, m = metrics_, type = std::string{to_string(in.action)}](
-            submit_outcome r) {
+        [done, m = metrics_,
+         type = std::string{to_string(in.action)}](submit_outcome r) {
           outcome<submit_result> out =
               r ? outcome<submit_result>{submit_result{std::move(r->record),
                                                        r->created}}
@@ -195,8 +195,8 @@ public:
           m->submitted(type, submit_status(out));
           done(std::move(out));
         },
-        [done, m = metrics_, type = std::string{to_string(in.action)}](
-            outcome<submit_result> r) {
+        [done, m = metrics_,
+         type = std::string{to_string(in.action)}](outcome<submit_result> r) {
           m->submitted(type, submit_status(r));
           done(std::move(r));
         },
@@ -290,24 +290,24 @@ public:
     // The chain answers a status query within its latency when reachable.
     auto chain = chain_;
     auto timeout = std::min(timeout_, milliseconds{2'000});
-    bridge_call call = [=, checks = std::move(checks)](
-                           caf::event_based_actor* self) mutable {
-      auto h = self->request(chain, timeout, status_atom::value,
-                             std::string{"readyz-probe"});
-      h.then(
-          [=, mid = h.id()](const chain_intent_state&) mutable {
-            drop_timeout(self, mid);
-            checks.push_back({"chain", true, "the chain answers"});
-            done(std::move(checks));
-          },
-          [=, mid = h.id()](caf::error& err) mutable {
-            drop_timeout(self, mid);
-            checks.push_back({"chain", false,
-                              "the chain did not answer: " +
-                                  caf::to_string(err)});
-            done(std::move(checks));
-          });
-    };
+    bridge_call call =
+        [=, checks = std::move(checks)](caf::event_based_actor* self) mutable {
+          auto h = self->request(chain, timeout, status_atom::value,
+                                 std::string{"readyz-probe"});
+          h.then(
+              [=, mid = h.id()](const chain_intent_state&) mutable {
+                drop_timeout(self, mid);
+                checks.push_back({"chain", true, "the chain answers"});
+                done(std::move(checks));
+              },
+              [=, mid = h.id()](caf::error& err) mutable {
+                drop_timeout(self, mid);
+                checks.push_back(
+                    {"chain", false,
+                     "the chain did not answer: " + caf::to_string(err)});
+                done(std::move(checks));
+              });
+        };
     caf::anon_send(bridge_, std::move(call));
   }
 
@@ -381,8 +381,7 @@ private:
 
   cfg::config config_;
   token_registry tokens_;
-  std::shared_ptr<engine_metrics> metrics_ =
-      std::make_shared<engine_metrics>();
+  std::shared_ptr<engine_metrics> metrics_ = std::make_shared<engine_metrics>();
   std::shared_ptr<commit_health> commit_health_ =
       std::make_shared<commit_health>();
   milliseconds timeout_;

@@ -56,8 +56,9 @@ health_check storage_check(const intent_store* store, const commit_health& h,
     return {"storage", false, "storage is closed"};
   if (store->read_only())
     return {"storage", false,
-            "storage at " + path + " is read-only: reads are served, no "
-                                   "intent is accepted"};
+            "storage at " + path +
+                " is read-only: reads are served, no "
+                "intent is accepted"};
   if (!h.last_ok)
     return {"storage", false,
             std::to_string(h.failures.load()) +

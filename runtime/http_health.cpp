@@ -49,9 +49,8 @@ void http_router::readiness(reply_fn done) {
 }
 
 void http_router::expose_metrics(reply_fn done) {
-  done(http_reply{200,
-                  metrics_->expose(),
-                  {{"Content-Type", metrics::content_type}}});
+  done(http_reply{
+      200, metrics_->expose(), {{"Content-Type", metrics::content_type}}});
 }
 
 } // namespace intentd

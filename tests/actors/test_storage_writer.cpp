@@ -94,8 +94,8 @@ TEST_CASE("every commit is reported with its size and result") {
   f.fail = true;
   f.write_many(1);
   using commit = std::pair<size_t, bool>;
-  CHECK(f.commits ==
-        std::vector<commit>{commit{4, true}, commit{2, true}, commit{1, false}});
+  CHECK(f.commits == std::vector<commit>{commit{4, true}, commit{2, true},
+                                         commit{1, false}});
 }
 
 TEST_CASE("a failed commit answers every waiting writer with the error") {
