@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
 
 #include "runtime/metrics/engine_metrics.hpp"
 
@@ -33,25 +34,28 @@ intent_record terminal_swap() {
 TEST_CASE("every family is exposed before anything happens") {
   engine_metrics m;
   auto text = m.expose();
-  for (auto name :
-       {"intents_submitted_total", "intents_processed_total",
-        "intent_resolution_time_seconds", "intent_processing_time_seconds",
-        "intents_by_status", "intent_gas_used", "solver_success_rate",
-        "solver_execution_time_seconds", "solver_execution_duration_seconds",
-        "http_requests_total", "http_request_duration_seconds",
-        "storage_commit_duration_seconds", "storage_commit_batch_size",
-        "dead_letters", "live_intent_actors", "http_rate_limited_total",
-        "cache_requests_total", "websocket_connections",
-        "websocket_slow_consumers_dropped_total"})
-    CHECK_MESSAGE(has(text, std::string{"# TYPE "} + name + " " +
-                                (text.find(std::string{"# TYPE "} + name +
-                                           " histogram") != std::string::npos
-                                     ? "histogram"
-                                 : text.find(std::string{"# TYPE "} + name +
-                                             " gauge") != std::string::npos
-                                     ? "gauge"
-                                     : "counter")),
-                  name);
+  std::pair<const char*, const char*> families[] = {
+      {"intents_submitted_total", "counter"},
+      {"intents_processed_total", "counter"},
+      {"intent_resolution_time_seconds", "histogram"},
+      {"intent_processing_time_seconds", "histogram"},
+      {"intents_by_status", "gauge"},
+      {"intent_gas_used", "histogram"},
+      {"solver_success_rate", "gauge"},
+      {"solver_execution_time_seconds", "gauge"},
+      {"solver_execution_duration_seconds", "histogram"},
+      {"http_requests_total", "counter"},
+      {"http_request_duration_seconds", "histogram"},
+      {"storage_commit_duration_seconds", "histogram"},
+      {"storage_commit_batch_size", "histogram"},
+      {"dead_letters", "gauge"},
+      {"live_intent_actors", "gauge"},
+      {"http_rate_limited_total", "counter"},
+      {"cache_requests_total", "counter"},
+      {"websocket_connections", "gauge"},
+      {"websocket_slow_consumers_dropped_total", "counter"}};
+  for (auto [name, type] : families)
+    CHECK_MESSAGE(has(text, std::string{"# TYPE "} + name + " " + type), name);
   CHECK(has(text, "intents_by_status{status=\"pending\"} 0"));
   CHECK(has(text, "intents_processed_total{action_type=\"swap\",status="
                   "\"completed\"} 0"));
