@@ -11,6 +11,8 @@
 #include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/intent_log.hpp"
+
 #include "actors/intent.hpp"
 #include "actors/request_timeout.hpp"
 #include "runtime/model/status_message.hpp"
@@ -78,6 +80,7 @@ caf::actor activate(directory_actor* self, intent_record rec) {
       st.live.insert_or_assign(std::move(id), live_entry{handle, expires});
   st.ids[handle.id()] = &entry.first->first;
   st.deadlines.emplace(expires, handle.id());
+  st.opts.live_actors.set(static_cast<double>(st.live.size()));
   schedule_tick(self);
   return handle;
 }
@@ -91,6 +94,7 @@ void forget(directory_actor* self, const std::string& id) {
   st.deadlines.erase({i->second.expires_at, aid});
   st.ids.erase(aid);
   st.live.erase(i);
+  st.opts.live_actors.set(static_cast<double>(st.live.size()));
 }
 
 /// Expires every live intent whose deadline has passed.
@@ -124,8 +128,9 @@ void restart(directory_actor* self, const std::string& id,
   while (!log.empty() && log.front() < now - window)
     log.pop_front();
   if (log.size() >= st.opts.restart_limit) {
-    spdlog::error("intent {} crashed {} times within {} ms; failing it", id,
-                  log.size() + 1, st.opts.restart_window.count());
+    log_intent(spdlog::level::err, log_fields(*rec),
+               "intent {} crashed {} times within {} ms; failing it", id,
+               log.size() + 1, st.opts.restart_window.count());
     st.restarts.erase(id);
     auto next = next_status(rec->status, intent_event::abandon);
     if (!next)
@@ -147,8 +152,9 @@ void restart(directory_actor* self, const std::string& id,
         [=, mid = h.id()](write_outcome& r) {
           drop_timeout(self, mid);
           if (!r) {
-            spdlog::error("intent {} could not be failed: {}", id,
-                          r.error().message);
+            log_intent(spdlog::level::err, log_fields(*stored),
+                       "intent {} could not be failed: {}", id,
+                       r.error().message);
             return;
           }
           auto& hook = self->state.deps->on_transition;
@@ -157,14 +163,16 @@ void restart(directory_actor* self, const std::string& id,
         },
         [=, mid = h.id()](caf::error& err) {
           drop_timeout(self, mid);
-          spdlog::error("intent {} could not be failed: {}", id,
-                        caf::to_string(err));
+          log_intent(spdlog::level::err, log_fields(*stored),
+                     "intent {} could not be failed: {}", id,
+                     caf::to_string(err));
         });
     return;
   }
   log.push_back(now);
-  spdlog::warn("intent {} crashed ({}); restarting from its snapshot", id,
-               caf::to_string(reason));
+  log_intent(spdlog::level::warn, log_fields(*rec),
+             "intent {} crashed ({}); restarting from its snapshot", id,
+             caf::to_string(reason));
   auto handle = activate(self, std::move(*rec));
   self->send(handle, start_atom::value, intent_start::recovered);
 }

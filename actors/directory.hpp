@@ -7,6 +7,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/messages.hpp"
+#include "runtime/metrics/registry.hpp"
 
 namespace intentd {
 
@@ -20,6 +21,8 @@ struct directory_options {
   /// Deletes a dead letter from storage (run as a storage-writer job);
   /// false when it is no dead letter. Unset: purging is refused.
   std::function<outcome<bool>(const std::string& id)> purge_dead_letter;
+  /// Set to the number of live intent actors whenever it changes.
+  metrics::gauge live_actors;
 };
 
 /// Spawns the supervisor and directory of intent actors. It spawns one actor

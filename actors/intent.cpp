@@ -6,6 +6,8 @@
 #include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/intent_log.hpp"
+
 #include "actors/request_timeout.hpp"
 #include "persistence/record_codec.hpp"
 #include "runtime/model/status_message.hpp"
@@ -90,8 +92,11 @@ bool apply(intent_actor* self, intent_event ev) {
   if (!next)
     return false;
   auto now = self->state.deps->now();
-  spdlog::debug("intent {} {} -> {} on {}", rec.request.id,
-                to_string(rec.status), to_string(*next), to_string(ev));
+  auto fields = log_fields(rec);
+  fields.status = to_string(*next);
+  log_intent(spdlog::level::debug, fields, "intent {} {} -> {} on {}",
+             rec.request.id, to_string(rec.status), to_string(*next),
+             to_string(ev));
   rec.status = *next;
   rec.seq += 1;
   rec.updated_at = now;
@@ -167,8 +172,9 @@ void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
 void finish(intent_actor* self) {
   auto& rec = rec_of(self);
   if (rec.status == intent_status::failed)
-    spdlog::warn("intent {} failed: {}", rec.request.id,
-                 rec.error ? rec.error->message : "no reason given");
+    log_intent(spdlog::level::warn, log_fields(rec), "intent {} failed: {}",
+               rec.request.id,
+               rec.error ? rec.error->message : "no reason given");
   self->quit();
 }
 

@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/intent_log.hpp"
 #include "runtime/model/solver_selection.hpp"
 
 namespace intentd {
@@ -29,7 +30,8 @@ struct solver_state {
 /// One solver: runs an execution on the chain and tells the pool how it went.
 caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
                           std::string id, size_t index, caf::actor pool,
-                          caf::actor chain, milliseconds timeout) {
+                          caf::actor chain, milliseconds timeout,
+                          solver_pool_options::execution_hook on_execution) {
   self->state.id = id;
   return {
       [=](execute_atom, const intent& in) {
@@ -38,13 +40,17 @@ caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
         auto finish = [=](execute_result r) mutable {
           auto took =
               duration_cast<microseconds>(self->clock().now() - started);
+          if (on_execution)
+            on_execution(id, in.action, took);
           bool solver_ok = !is_retryable(r.fault);
           self->send(pool, health_atom::value, index, solver_ok,
                      r.fault == chain_fault::none,
                      static_cast<uint64_t>(took.count()));
           if (r.fault != chain_fault::none)
-            spdlog::warn("intent {} execution by {} failed: {}", in.id, id,
-                         to_string(r.fault));
+            log_intent(spdlog::level::warn,
+                       log_fields(in, to_string(intent_status::executing), id),
+                       "intent {} execution by {} failed: {}", in.id, id,
+                       to_string(r.fault));
           rp.deliver(std::move(r), id);
         };
         self->request(chain, timeout, execute_atom::value, in, id)
@@ -105,9 +111,11 @@ caf::behavior pool_impl(pool_actor* self, caf::actor chain,
       if (old.solver_id == id)
         s = old;
     st.stats.push_back(s);
-    st.solvers.push_back(self->spawn<caf::linked>(solver_impl, id, size_t{i},
-                                                  caf::actor{self}, chain,
-                                                  opts.call_timeout));
+    if (opts.on_stats)
+      opts.on_stats(s);
+    st.solvers.push_back(
+        self->spawn<caf::linked>(solver_impl, id, size_t{i}, caf::actor{self},
+                                 chain, opts.call_timeout, opts.on_execution));
   }
   return {
       [=](execute_atom a, const intent& in) {
@@ -126,6 +134,8 @@ caf::behavior pool_impl(pool_actor* self, caf::actor chain,
         else
           ++s.failures;
         s.total_execution_us += took_us;
+        if (opts.on_stats)
+          opts.on_stats(s);
         queue_save(self, opts);
       },
       [=](tick_atom) { save(self, opts); },

@@ -23,6 +23,13 @@ struct solver_pool_options {
   caf::actor writer;
   std::function<write_outcome(const std::vector<solver_stats>&)> save;
   std::chrono::milliseconds save_interval{2'000};
+  /// Called by each solver after every execution attempt (metrics).
+  using execution_hook =
+      std::function<void(const std::string& solver_id, action_kind action,
+                         std::chrono::microseconds took)>;
+  execution_hook on_execution;
+  /// Called with a solver's counters at start and after every attempt.
+  std::function<void(const solver_stats&)> on_stats;
 };
 
 /// Spawns the solver pool and its solvers ("solver-1" ...).

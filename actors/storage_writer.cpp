@@ -33,7 +33,11 @@ void flush(writer_actor* self) {
   auto waiting = std::move(st.waiting);
   st.batch.clear();
   st.waiting.clear();
+  auto started = std::chrono::steady_clock::now();
   auto result = st.commit(batch);
+  if (st.opts.on_commit)
+    st.opts.on_commit(std::chrono::steady_clock::now() - started, batch.size(),
+                      static_cast<bool>(result));
   if (!result) {
     auto now = self->clock().now();
     if (now - st.last_error_log >= std::chrono::seconds{5}) {

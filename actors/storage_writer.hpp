@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <vector>
@@ -17,6 +18,9 @@ using commit_fn =
 struct writer_options {
   /// Largest number of records in one commit.
   size_t max_batch = 1024;
+  /// Called after every record commit with its duration, its number of
+  /// records and whether it succeeded (metrics); may be empty.
+  std::function<void(std::chrono::nanoseconds, size_t, bool)> on_commit;
 };
 
 /// Spawns the single storage writer. Requests `(write_atom, intent_record)`

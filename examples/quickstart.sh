@@ -5,6 +5,10 @@
 #   bash examples/quickstart.sh            # install what is missing, build, run
 #   bash examples/quickstart.sh --no-run   # install and build only (used by .ci/run)
 #
+# It also installs the prometheus package for promtool (the /metrics and alert
+# rule checks in ctest) without starting its service; INTENTD_SKIP_PROMETHEUS=1
+# skips that.
+#
 # Packages come from apt-get (through sudo unless run as root). The build goes
 # to ./build with -j2 and ccache; intentd then serves 127.0.0.1:8080 with its
 # storage in ./data until Ctrl-C.
@@ -31,6 +35,29 @@ if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# promtool (package prometheus) checks /metrics and the alert rules in ctest
+# (metrics_promtool). The package's postinst would start a Prometheus server
+# on port 9090: forbid service starts while it installs (policy-rc.d), then
+# make sure the service is stopped and disabled.
+if [[ ${INTENTD_SKIP_PROMETHEUS:-} != 1 ]] && ! command -v promtool > /dev/null; then
+  echo "== installing prometheus (for promtool; its service is kept stopped)"
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [[ ! -e $policy ]]; then
+    as_root sh -c "printf '#!/bin/sh\\nexit 101\\n' > $policy && chmod 755 $policy"
+    made_policy=1
+  fi
+  if ((${#missing[@]} == 0)); then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus \
+    || echo "prometheus not installed: metrics_promtool will be skipped" >&2
+  if ((made_policy)); then as_root rm -f "$policy"; fi
+  if command -v systemctl > /dev/null && [[ -d /run/systemd/system ]]; then
+    as_root systemctl disable --now prometheus > /dev/null 2>&1 || true
+  fi
 fi
 
 echo "== building into build/ (-j$JOBS)"

@@ -242,6 +242,15 @@ std::vector<intent_record> intent_store::dead_letters(uint32_t limit) const {
   return out;
 }
 
+uint64_t intent_store::dead_letter_count() const {
+  try {
+    auto t = impl_->read();
+    return impl_->dead.size(t.handle());
+  } catch (const std::exception&) {
+  }
+  return 0;
+}
+
 std::vector<solver_stats> intent_store::load_solver_stats() const {
   std::vector<solver_stats> out;
   try {

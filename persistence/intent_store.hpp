@@ -94,6 +94,9 @@ public:
   /// Records flagged dead_letter, oldest first, at most `limit`.
   std::vector<intent_record> dead_letters(uint32_t limit) const;
 
+  /// Number of dead letters (an LMDB page count, no scan).
+  uint64_t dead_letter_count() const;
+
   std::vector<solver_stats> load_solver_stats() const;
 
   /// Calls `fn` for every non-terminal record (crash recovery).

@@ -18,6 +18,7 @@
 #include "actors/storage_writer.hpp"
 #include "actors/sweeper.hpp"
 #include "persistence/chain_journal_lmdb.hpp"
+#include "runtime/engine_observe.hpp"
 #include "runtime/engine_setup.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
@@ -91,6 +92,7 @@ public:
       throw std::runtime_error("cannot open storage at " + c.storage.path +
                                ": " + opened.error().message);
     store_ = std::make_shared<intent_store>(std::move(*opened));
+    observe_store(*metrics_, store_);
 
     sys_cfg_.set("scheduler.max-threads", 2);
     // One shared job queue: work stealing takes jobs from the tail of a
@@ -100,12 +102,15 @@ public:
     sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
 
     auto store = store_;
+    writer_options writer_opts;
+    writer_opts.max_batch = c.storage.max_batch;
+    observe_commits(writer_opts, metrics_, commit_health_);
     writer_ = spawn_storage_writer(
         *sys_,
         [store](const std::vector<intent_record>& recs) {
           return store->put(recs);
         },
-        writer_options{c.storage.max_batch});
+        std::move(writer_opts));
     chain_ =
         spawn_chain(*sys_, open_chain(c, store_->read_only()),
                     chain_options{milliseconds{chain_cfg.latency_ms}, true});
@@ -119,6 +124,7 @@ public:
     pool_opts.save = [store](const std::vector<solver_stats>& stats) {
       return store->put_solver_stats(stats);
     };
+    observe_solvers(pool_opts, metrics_);
     pool_ = spawn_solver_pool(*sys_, chain_, pool_opts);
 
     intent_deps deps;
@@ -130,6 +136,7 @@ public:
                               r.jitter, c.solvers.count};
     deps.now = wall_clock_now;
     deps.call_timeout = call_timeout_;
+    deps.on_transition = observe_transitions(metrics_, deps.on_transition);
     directory_options dir_opts;
     dir_opts.max_live = c.intents.max_live;
     dir_opts.restart_limit = c.intents.restart_limit;
@@ -137,6 +144,7 @@ public:
     dir_opts.purge_dead_letter = [store](const std::string& id) {
       return store->purge_dead_letter(id);
     };
+    observe_directory(dir_opts, *metrics_);
     directory_ = spawn_directory(*sys_, store_, deps, dir_opts);
     bridge_ = sys_->spawn(bridge_impl);
 
@@ -178,12 +186,21 @@ public:
               reply<submit_result> done) override {
     ask<submit_outcome>(
         directory_,
-        [done](submit_outcome r) {
-          if (!r)
-            return done(r.error());
-          done(submit_result{std::move(r->record), r->created});
+        [done, m = metrics_,
+         type = std::string{to_string(in.action)}](submit_outcome r) {
+          outcome<submit_result> out =
+              r ? outcome<submit_result>{submit_result{std::move(r->record),
+                                                       r->created}}
+                : outcome<submit_result>{r.error()};
+          m->submitted(type, submit_status(out));
+          done(std::move(out));
         },
-        done, submit_atom::value, std::move(in), std::move(body_digest));
+        [done, m = metrics_,
+         type = std::string{to_string(in.action)}](outcome<submit_result> r) {
+          m->submitted(type, submit_status(r));
+          done(std::move(r));
+        },
+        submit_atom::value, std::move(in), std::move(body_digest));
   }
 
   void get(const std::string& id, reply<intent_record> done) override {
@@ -255,6 +272,45 @@ public:
 
   bool ready() const override { return ready_; }
 
+  std::shared_ptr<engine_metrics> metrics() const override { return metrics_; }
+
+  void readiness(std::function<void(std::vector<health_check>)> done) override {
+    std::vector<health_check> checks;
+    checks.push_back(
+        storage_check(store_.get(), *commit_health_, config_.storage.path));
+    if (ready_)
+      checks.push_back({"recovery", true, "recovery finished"});
+    else
+      checks.push_back({"recovery", false,
+                        store_ && store_->read_only()
+                            ? "no recovery on read-only storage"
+                            : "recovering live intents"});
+    if (stopped_ || !bridge_)
+      return done(std::move(checks));
+    // The chain answers a status query within its latency when reachable.
+    auto chain = chain_;
+    auto timeout = std::min(timeout_, milliseconds{2'000});
+    bridge_call call =
+        [=, checks = std::move(checks)](caf::event_based_actor* self) mutable {
+          auto h = self->request(chain, timeout, status_atom::value,
+                                 std::string{"readyz-probe"});
+          h.then(
+              [=, mid = h.id()](const chain_intent_state&) mutable {
+                drop_timeout(self, mid);
+                checks.push_back({"chain", true, "the chain answers"});
+                done(std::move(checks));
+              },
+              [=, mid = h.id()](caf::error& err) mutable {
+                drop_timeout(self, mid);
+                checks.push_back(
+                    {"chain", false,
+                     "the chain did not answer: " + caf::to_string(err)});
+                done(std::move(checks));
+              });
+        };
+    caf::anon_send(bridge_, std::move(call));
+  }
+
   void stop() override {
     if (stopped_.exchange(true))
       return;
@@ -325,6 +381,9 @@ private:
 
   cfg::config config_;
   token_registry tokens_;
+  std::shared_ptr<engine_metrics> metrics_ = std::make_shared<engine_metrics>();
+  std::shared_ptr<commit_health> commit_health_ =
+      std::make_shared<commit_health>();
   milliseconds timeout_;
   milliseconds call_timeout_;
   std::shared_ptr<intent_store> store_;

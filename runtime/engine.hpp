@@ -13,6 +13,15 @@
 
 namespace intentd {
 
+class engine_metrics;
+
+/// One readiness check of /readyz.
+struct health_check {
+  std::string name; // "storage", "recovery", "chain"
+  bool ok = false;
+  std::string detail; // a sentence for an operator
+};
+
 struct submit_result {
   intent_record record;
   bool created = false; // false: an idempotent resubmission
@@ -64,6 +73,16 @@ public:
 
   /// True once storage is open and recovery has finished.
   virtual bool ready() const = 0;
+
+  /// Every readiness check with its detail; /readyz is 200 only when all
+  /// pass. The default reports ready() alone.
+  virtual void readiness(std::function<void(std::vector<health_check>)> done) {
+    done({health_check{"engine", ready(),
+                       ready() ? "ready" : "starting or stopping"}});
+  }
+
+  /// The engine's metrics; null when it keeps none.
+  virtual std::shared_ptr<engine_metrics> metrics() const { return nullptr; }
 
   /// Stops every actor and closes storage; idempotent.
   virtual void stop() = 0;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/engine.hpp"
+#include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/record_json.hpp"
 #include "runtime/model/time.hpp"
 
@@ -211,9 +212,12 @@ std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
 }
 
 http_router::http_router(engine& e)
-    : engine_(e), limits_(make_limits(e.config())) {}
+    : engine_(e), limits_(make_limits(e.config())), metrics_(e.metrics()) {
+  if (!metrics_)
+    metrics_ = std::make_shared<engine_metrics>();
+}
 
-void http_router::handle(const http_request& req, reply_fn done) {
+void http_router::route(const http_request& req, reply_fn done) {
   std::string_view target = req.target;
   auto qmark = target.find('?');
   auto raw_path = target.substr(0, qmark);
@@ -230,13 +234,14 @@ void http_router::handle(const http_request& req, reply_fn done) {
   auto n = segs.size();
   auto at = [&](size_t i, std::string_view s) { return n > i && segs[i] == s; };
   std::string allow;
-  if (n == 1 && (at(0, "healthz") || at(0, "readyz"))) {
+  if (n == 1 && (at(0, "healthz") || at(0, "readyz") || at(0, "metrics"))) {
     allow = "GET";
     if (m == "GET" && at(0, "healthz"))
-      return done(json_reply(200, {{"status", "ok"}}));
+      return liveness(std::move(done));
+    if (m == "GET" && at(0, "readyz"))
+      return readiness(std::move(done));
     if (m == "GET")
-      return done(engine_.ready() ? json_reply(200, {{"status", "ready"}})
-                                  : json_reply(503, {{"status", "not_ready"}}));
+      return expose_metrics(std::move(done));
   } else if (n >= 3 && at(0, "api") && at(1, "v1")) {
     const auto& res = segs[2];
     const auto& tokens = engine_.tokens();
@@ -310,15 +315,19 @@ void http_router::handle(const http_request& req, reply_fn done) {
 }
 
 void http_router::submit(const http_request& req, reply_fn done) {
-  if (!is_json_media(req.content_type))
+  if (!is_json_media(req.content_type)) {
+    metrics_->submitted("unknown", to_string(errc::unsupported_media));
     return done(problem_reply(
         problem{errc::unsupported_media,
                 "Send the intent as JSON with Content-Type: application/json.",
                 {}}));
+  }
   auto parsed =
       parse_intent(req.body, engine_.tokens(), limits_, wall_clock_now());
-  if (!parsed)
+  if (!parsed) {
+    metrics_->submitted("unknown", to_string(parsed.error().code));
     return done(problem_reply(parsed.error()));
+  }
   const auto& tokens = engine_.tokens();
   engine_.submit(
       std::move(parsed->value), std::move(parsed->body_digest),

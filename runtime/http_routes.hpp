@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +17,7 @@ struct config;
 namespace intentd {
 
 class engine;
+class engine_metrics;
 
 /// A request as the router sees it, free of the HTTP library's types.
 struct http_request {
@@ -54,10 +56,20 @@ class http_router {
 public:
   explicit http_router(engine& e);
 
+  /// Routes, answers, and counts the request in http_requests_total and
+  /// http_request_duration_seconds by route template.
   void handle(const http_request& req, std::function<void(http_reply)> done);
+
+  /// The metrics this router serves on /metrics: the engine's, or its own
+  /// when the engine keeps none.
+  engine_metrics& metrics() { return *metrics_; }
 
 private:
   using reply_fn = std::function<void(http_reply)>;
+  void route(const http_request& req, reply_fn done);
+  void liveness(reply_fn done);
+  void readiness(reply_fn done);
+  void expose_metrics(reply_fn done);
   void submit(const http_request& req, reply_fn done);
   void list(std::string_view query, reply_fn done);
   void dead_letters(std::string_view query, reply_fn done);
@@ -65,6 +77,7 @@ private:
 
   engine& engine_;
   validation_limits limits_;
+  std::shared_ptr<engine_metrics> metrics_;
 };
 
 } // namespace intentd

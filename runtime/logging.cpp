@@ -7,6 +7,7 @@
 #include <spdlog/formatter.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/intent_log.hpp"
 #include "runtime/model/time.hpp"
 
 namespace intentd {
@@ -24,6 +25,14 @@ public:
         {"level", spdlog::level::to_string_view(msg.level).data()},
         {"msg", std::string(msg.payload.data(), msg.payload.size())},
     };
+    if (auto* f = current_intent_log_fields()) {
+      line["intent_id"] = std::string{f->id};
+      line["user"] = std::string{f->user};
+      line["status"] = std::string{f->status};
+      line["solver"] = f->solver.empty()
+                           ? nlohmann::json(nullptr)
+                           : nlohmann::json(std::string{f->solver});
+    }
     auto text =
         line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     dest.append(text.data(), text.data() + text.size());
@@ -36,6 +45,10 @@ public:
 };
 
 } // namespace
+
+std::unique_ptr<spdlog::formatter> make_json_formatter() {
+  return std::make_unique<json_formatter>();
+}
 
 void setup_logging(const cfg::logging& opts) {
   spdlog::set_level(spdlog::level::from_str(opts.level));

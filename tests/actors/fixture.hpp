@@ -14,6 +14,7 @@
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
 #include "persistence/store_fixture.hpp"
+#include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/time.hpp"
 
 namespace intentd::test {
@@ -112,6 +113,8 @@ struct engine_fixture {
     intent_status status;
   };
   std::vector<published_write> published;
+  /// Fed by the solver and directory hooks, as the engine wires them.
+  engine_metrics metrics;
 
   explicit engine_fixture(
       std::chrono::milliseconds latency = std::chrono::milliseconds{20},
@@ -142,6 +145,14 @@ struct engine_fixture {
     pool_opts.failover_after = 2;
     pool_opts.cooldown = std::chrono::milliseconds{10'000};
     pool_opts.call_timeout = std::chrono::milliseconds{60'000};
+    pool_opts.on_execution = [this](const std::string& id, action_kind a,
+                                    std::chrono::microseconds took) {
+      metrics.execution(id, a, std::chrono::duration<double>(took).count());
+    };
+    pool_opts.on_stats = [this](const solver_stats& s) {
+      metrics.solver_totals(s.solver_id, s.attempts, s.successes,
+                            s.total_execution_us);
+    };
     pool = spawn_solver_pool(*sys, chain, pool_opts);
     intent_deps deps;
     deps.writer = writer;
@@ -156,6 +167,7 @@ struct engine_fixture {
     directory_options dir_opts;
     dir_opts.max_live = max_live;
     dir_opts.restart_limit = restart_limit;
+    dir_opts.live_actors = metrics.live_intents();
     directory = spawn_directory(*sys, store, deps, dir_opts);
     run();
   }

@@ -29,6 +29,27 @@ TEST_CASE("an intent walks pending, verified, executing, completed") {
   CHECK(f.live() == 0);
 }
 
+TEST_CASE("solver and directory hooks feed the metrics") {
+  engine_fixture f;
+  auto text = f.metrics.expose();
+  CHECK(text.find("solver_success_rate{solver_id=\"solver-1\"} 0\n") !=
+        std::string::npos);
+  f.chain_impl->execute_faults = {chain_fault::network_error};
+  REQUIRE(f.submit(f.make_intent("m1")));
+  CHECK(f.metrics.live_intents().value() == 1);
+  f.advance(5s);
+  REQUIRE(f.stored("m1").status == S::completed);
+  CHECK(f.metrics.live_intents().value() == 0);
+  text = f.metrics.expose();
+  // One failed attempt and one success, by the two solvers or one.
+  int attempts = 0;
+  std::string key = "solver_execution_duration_seconds_count{";
+  for (auto at = text.find(key); at != std::string::npos;
+       at = text.find(key, at + 1))
+    attempts += std::stoi(text.substr(text.find(' ', at) + 1));
+  CHECK(attempts == 2);
+}
+
 TEST_CASE("every durable transition reaches the hook once, in order") {
   engine_fixture f;
   f.chain_impl->execute_faults = {chain_fault::reverted};

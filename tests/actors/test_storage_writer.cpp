@@ -13,6 +13,7 @@ struct writer_fixture {
   caf::scheduler::test_coordinator* sched = nullptr;
   std::vector<std::vector<std::string>> batches;
   bool fail = false;
+  std::vector<std::pair<size_t, bool>> commits; // seen by on_commit
   caf::actor writer;
 
   explicit writer_fixture(size_t max_batch = 1024) {
@@ -31,7 +32,17 @@ struct writer_fixture {
             return problem{errc::storage_unavailable, "disk full", {}};
           return done{};
         },
-        writer_options{max_batch}, false);
+        options(max_batch), false);
+  }
+
+  writer_options options(size_t max_batch) {
+    writer_options opts;
+    opts.max_batch = max_batch;
+    opts.on_commit = [this](std::chrono::nanoseconds took, size_t n, bool ok) {
+      CHECK(took.count() >= 0);
+      commits.emplace_back(n, ok);
+    };
+    return opts;
   }
 
   ~writer_fixture() {
@@ -75,6 +86,16 @@ TEST_CASE("a batch never exceeds its maximum") {
   CHECK(f.batches[0].size() == 4);
   CHECK(f.batches[1].size() == 4);
   CHECK(f.batches[2].size() == 2);
+}
+
+TEST_CASE("every commit is reported with its size and result") {
+  writer_fixture f{4};
+  f.write_many(6);
+  f.fail = true;
+  f.write_many(1);
+  using commit = std::pair<size_t, bool>;
+  CHECK(f.commits == std::vector<commit>{commit{4, true}, commit{2, true},
+                                         commit{1, false}});
 }
 
 TEST_CASE("a failed commit answers every waiting writer with the error") {

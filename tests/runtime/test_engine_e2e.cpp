@@ -275,3 +275,65 @@ TEST_CASE("a deadline shorter than the chain's latency expires the intent") {
   CHECK(rec["status_message"].get<std::string>().find("expired") !=
         std::string::npos);
 }
+
+namespace {
+
+bool has_line(const std::string& text, const std::string& line) {
+  return text.find(line + "\n") != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("metrics follow intents to the end and status counts survive a "
+          "restart") {
+  temp_dir dir;
+  live_daemon d{dir};
+  auto first = swap("m-1");
+  REQUIRE(d.post("/api/v1/intents", first).status == 202);
+  REQUIRE(d.post("/api/v1/intents", transfer("m-2")).status == 202);
+  REQUIRE(d.post("/api/v1/intents", stake("m-3")).status == 202);
+  CHECK(d.post("/api/v1/intents", first).status == 200);
+  for (auto id : {"m-1", "m-2", "m-3"})
+    d.wait_for(id, "completed");
+
+  auto m = d.get("/metrics");
+  REQUIRE(m.status == 200);
+  auto& text = m.body;
+  CHECK(has_line(text, "intents_submitted_total{type=\"swap\",status="
+                       "\"accepted\"} 1"));
+  CHECK(has_line(text, "intents_submitted_total{type=\"swap\",status="
+                       "\"duplicate\"} 1"));
+  for (auto a : {"swap", "transfer", "stake"}) {
+    CHECK(has_line(text, std::string{"intents_processed_total{action_type=\""} +
+                             a + "\",status=\"completed\"} 1"));
+    CHECK(has_line(text, std::string{"intent_resolution_time_seconds_count{"
+                                     "type=\""} +
+                             a + "\"} 1"));
+    CHECK(has_line(text, std::string{"intent_processing_time_seconds_count{"
+                                     "action=\""} +
+                             a + "\"} 1"));
+    CHECK(has_line(text, std::string{"intent_gas_used_count{action=\""} + a +
+                             "\"} 1"));
+  }
+  CHECK(has_line(text, "intents_by_status{status=\"completed\"} 3"));
+  CHECK(has_line(text, "intents_by_status{status=\"pending\"} 0"));
+  CHECK(has_line(text, "dead_letters 0"));
+  CHECK(text.find("solver_execution_duration_seconds_count{solver_id=") !=
+        std::string::npos);
+  CHECK(text.find("solver_success_rate{solver_id=\"solver-1\"}") !=
+        std::string::npos);
+  CHECK(text.find("http_requests_total{method=\"GET\",route=\"/api/v1/"
+                  "intents/{id}\",code=\"200\"}") != std::string::npos);
+  CHECK(text.find("storage_commit_batch_size_count 0\n") == std::string::npos);
+  CHECK(text.find("m-1") == std::string::npos);
+
+  auto ready = d.get("/readyz").json();
+  CHECK(ready["status"] == "ready");
+  for (auto check : {"storage", "recovery", "chain"})
+    CHECK(ready["checks"][check]["ok"] == true);
+
+  d.stop();
+  d.start();
+  CHECK(has_line(d.get("/metrics").body,
+                 "intents_by_status{status=\"completed\"} 3"));
+}

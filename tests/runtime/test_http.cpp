@@ -106,7 +106,7 @@ TEST_CASE("unknown routes are 404 JSON; wrong methods are 405 with Allow") {
   CHECK(missing.json()["error"]["code"] == "not_found");
   CHECK(request(f.port(), verb::get, "/api/v1/intents/none").status == 404);
   CHECK(request(f.port(), verb::get, "/api/v1/intents/b%20d").status == 404);
-  CHECK(request(f.port(), verb::get, "/metrics").status == 404);
+  CHECK(request(f.port(), verb::get, "/metric").status == 404);
 
   auto wrong = request(f.port(), verb::delete_, "/api/v1/intents");
   CHECK(wrong.status == 405);
@@ -219,4 +219,21 @@ TEST_CASE("dead letters, solvers, healthz and readyz") {
   auto not_ready = request(f.port(), verb::get, "/readyz");
   CHECK(not_ready.status == 503);
   CHECK(not_ready.json()["status"] == "not_ready");
+  CHECK(not_ready.json()["checks"]["engine"]["ok"] == false);
+}
+
+TEST_CASE("GET /metrics counts requests by route template, never raw ids") {
+  server_fixture f;
+  CHECK(request(f.port(), verb::get, "/api/v1/intents/secret-id").status ==
+        404);
+  CHECK(request(f.port(), verb::post, "/api/v1/intents", "{}").status == 400);
+  auto m = request(f.port(), verb::get, "/metrics");
+  CHECK(m.status == 200);
+  CHECK(m.header("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
+  CHECK(m.body.find("http_requests_total{method=\"GET\",route=\"/api/v1/"
+                    "intents/{id}\",code=\"404\"} 1\n") != std::string::npos);
+  CHECK(m.body.find("intents_submitted_total{type=\"unknown\",status="
+                    "\"invalid_intent\"} 1\n") != std::string::npos);
+  CHECK(m.body.find("secret-id") == std::string::npos);
+  CHECK(request(f.port(), verb::post, "/metrics").status == 405);
 }

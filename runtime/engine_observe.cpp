@@ -1,0 +1,75 @@
+#include "runtime/engine_observe.hpp"
+
+namespace intentd {
+
+void observe_commits(writer_options& opts, std::shared_ptr<engine_metrics> m,
+                     std::shared_ptr<commit_health> health) {
+  opts.on_commit = [m, health](std::chrono::nanoseconds took, size_t records,
+                               bool ok) {
+    m->commit(std::chrono::duration<double>(took).count(), records);
+    health->last_ok = ok;
+    if (ok)
+      health->failures = 0;
+    else
+      ++health->failures;
+  };
+}
+
+void observe_solvers(solver_pool_options& opts,
+                     std::shared_ptr<engine_metrics> m) {
+  opts.on_execution = [m](const std::string& id, action_kind action,
+                          std::chrono::microseconds took) {
+    m->execution(id, action, std::chrono::duration<double>(took).count());
+  };
+  opts.on_stats = [m](const solver_stats& s) {
+    m->solver_totals(s.solver_id, s.attempts, s.successes,
+                     s.total_execution_us);
+  };
+}
+
+void observe_directory(directory_options& opts, const engine_metrics& m) {
+  opts.live_actors = m.live_intents();
+}
+
+transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,
+                                    transition_hook next) {
+  return [m, next = std::move(next)](const intent_record& stored,
+                                     uint64_t previous_seq) {
+    if (next)
+      next(stored, previous_seq);
+    m->transition(stored, previous_seq);
+  };
+}
+
+void observe_store(engine_metrics& m, std::weak_ptr<const intent_store> store) {
+  m.registry().on_collect([&m, store] {
+    if (auto s = store.lock()) {
+      m.set_by_status(s->count_by_status());
+      m.set_dead_letters(s->dead_letter_count());
+    }
+  });
+}
+
+health_check storage_check(const intent_store* store, const commit_health& h,
+                           const std::string& path) {
+  if (!store)
+    return {"storage", false, "storage is closed"};
+  if (store->read_only())
+    return {"storage", false,
+            "storage at " + path +
+                " is read-only: reads are served, no "
+                "intent is accepted"};
+  if (!h.last_ok)
+    return {"storage", false,
+            std::to_string(h.failures.load()) +
+                " storage commits failed in a row; writes are retried"};
+  return {"storage", true, "storage at " + path + " is open for writes"};
+}
+
+std::string submit_status(const outcome<submit_result>& r) {
+  if (!r)
+    return to_string(r.error().code);
+  return r->created ? "accepted" : "duplicate";
+}
+
+} // namespace intentd

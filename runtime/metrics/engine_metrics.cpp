@@ -1,0 +1,194 @@
+#include "runtime/metrics/engine_metrics.hpp"
+
+#include <algorithm>
+
+namespace intentd {
+
+namespace {
+
+using metrics::exponential_buckets;
+
+constexpr action_kind all_actions[] = {action_kind::swap, action_kind::transfer,
+                                       action_kind::stake};
+
+/// 5 ms .. about 10 min: intents wait for blocks, retries and deadlines.
+std::vector<double> resolution_buckets() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,   2.5,
+          5,     10,   30,    60,   120, 300,  600, 1800};
+}
+
+/// 0.5 ms .. 10 s: one chain call or one HTTP request.
+std::vector<double> latency_buckets() {
+  return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+          0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+}
+
+time_us entered(const intent_record& rec, intent_status status) {
+  for (auto it = rec.history.rbegin(); it != rec.history.rend(); ++it)
+    if (it->status == status)
+      return it->at;
+  return -1;
+}
+
+double seconds_between(time_us from, time_us to) {
+  return std::max<time_us>(to - from, 0) / 1e6;
+}
+
+} // namespace
+
+engine_metrics::engine_metrics() {
+  auto& r = registry_;
+  submitted_ = r.add_counter(
+      "intents_submitted_total",
+      "Intent submissions by action type and outcome (accepted, duplicate, "
+      "or the error code that refused them).",
+      {"type", "status"});
+  processed_ = r.add_counter(
+      "intents_processed_total",
+      "Intents that reached a terminal status, by action type and status.",
+      {"action_type", "status"});
+  resolution_ = r.add_histogram(
+      "intent_resolution_time_seconds",
+      "Seconds from an intent's creation to its terminal status.", {"type"},
+      resolution_buckets());
+  processing_ = r.add_histogram(
+      "intent_processing_time_seconds",
+      "Seconds from entering executing (a solver holds it) to the terminal "
+      "status; intents that never executed are not observed.",
+      {"action"}, resolution_buckets());
+  by_status_ =
+      r.add_gauge("intents_by_status",
+                  "Stored intents per status (durable counts).", {"status"});
+  gas_ = r.add_histogram("intent_gas_used",
+                         "Gas used by executed intents (completed or failed "
+                         "on chain), by action.",
+                         {"action"}, exponential_buckets(10'000, 2, 14));
+  solver_rate_ = r.add_gauge(
+      "solver_success_rate",
+      "Successful executions / attempts per solver since it was first used "
+      "(0 before any attempt).",
+      {"solver_id"});
+  solver_mean_ = r.add_gauge(
+      "solver_execution_time_seconds",
+      "Mean seconds per execution attempt per solver, over its lifetime.",
+      {"solver_id"});
+  solver_duration_ = r.add_histogram(
+      "solver_execution_duration_seconds",
+      "Seconds per execution attempt, by solver and action type.",
+      {"solver_id", "action_type"}, latency_buckets());
+  http_requests_ = r.add_counter(
+      "http_requests_total",
+      "HTTP requests answered, by method, route template and status code.",
+      {"method", "route", "code"});
+  http_latency_ = r.add_histogram(
+      "http_request_duration_seconds",
+      "Seconds from a routed request to its answer, by method and route.",
+      {"method", "route"}, latency_buckets());
+  commit_latency_ = r.add_histogram(
+      "storage_commit_duration_seconds",
+      "Seconds per storage commit (one LMDB write transaction and sync).", {},
+      latency_buckets());
+  commit_batch_ = r.add_histogram("storage_commit_batch_size",
+                                  "Intent records per storage commit.", {},
+                                  exponential_buckets(1, 2, 12));
+  dead_letters_ =
+      r.add_gauge("dead_letters", "Intents in the dead-letter queue.").get();
+  live_intents_ =
+      r.add_gauge("live_intent_actors", "Intent actors currently alive.").get();
+  rate_limited_ =
+      r.add_counter("http_rate_limited_total",
+                    "Requests refused with 429, by rate-limit rule.", {"rule"});
+  cache_ = r.add_counter("cache_requests_total",
+                         "Cache lookups by level and result (hit, miss).",
+                         {"level", "result"});
+  ws_connections_ =
+      r.add_gauge("websocket_connections", "Open WebSocket connections.").get();
+  ws_dropped_ =
+      r.add_counter("websocket_slow_consumers_dropped_total",
+                    "WebSocket clients closed because they read too slowly.")
+          .get();
+
+  for (int s = 0; s < intent_status_count; ++s)
+    by_status_handles_[s] =
+        by_status_.with({to_string(static_cast<intent_status>(s))});
+  for (auto a : all_actions) {
+    auto i = static_cast<int>(a);
+    resolution_handles_[i] = resolution_.with({to_string(a)});
+    processing_handles_[i] = processing_.with({to_string(a)});
+    gas_handles_[i] = gas_.with({to_string(a)});
+    for (int s = 0; s < intent_status_count; ++s)
+      if (is_terminal(static_cast<intent_status>(s)))
+        processed_handles_[i][s] = processed_.with(
+            {to_string(a), to_string(static_cast<intent_status>(s))});
+    submitted_.with({to_string(a), "accepted"});
+  }
+  commit_latency_handle_ = commit_latency_.get();
+  commit_batch_handle_ = commit_batch_.get();
+}
+
+void engine_metrics::submitted(std::string_view type, std::string_view status) {
+  submitted_.with({std::string{type}, std::string{status}}).inc();
+}
+
+void engine_metrics::transition(const intent_record& stored, uint64_t) {
+  if (!is_terminal(stored.status))
+    return;
+  auto a = static_cast<int>(stored.request.action);
+  auto s = static_cast<int>(stored.status);
+  processed_handles_[a][s].inc();
+  auto end = stored.updated_at;
+  resolution_handles_[a].observe(seconds_between(stored.created_at, end));
+  if (auto started = entered(stored, intent_status::executing); started >= 0)
+    processing_handles_[a].observe(seconds_between(started, end));
+  if (stored.execution.gas_used > 0)
+    gas_handles_[a].observe(static_cast<double>(stored.execution.gas_used));
+}
+
+void engine_metrics::execution(const std::string& solver_id, action_kind action,
+                               double seconds) {
+  solver_duration_.with({solver_id, to_string(action)}).observe(seconds);
+}
+
+void engine_metrics::solver_totals(const std::string& solver_id,
+                                   uint64_t attempts, uint64_t successes,
+                                   uint64_t total_execution_us) {
+  double rate = attempts ? double(successes) / double(attempts) : 0.0;
+  double mean =
+      attempts ? double(total_execution_us) / 1e6 / double(attempts) : 0.0;
+  solver_rate_.with({solver_id}).set(rate);
+  solver_mean_.with({solver_id}).set(mean);
+}
+
+void engine_metrics::http_request(std::string_view method,
+                                  std::string_view route, unsigned code,
+                                  double seconds) {
+  std::string m{method};
+  std::string r{route};
+  http_requests_.with({m, r, std::to_string(code)}).inc();
+  http_latency_.with({m, r}).observe(seconds);
+}
+
+void engine_metrics::commit(double seconds, size_t records) {
+  commit_latency_handle_.observe(seconds);
+  commit_batch_handle_.observe(static_cast<double>(records));
+}
+
+void engine_metrics::set_by_status(const std::vector<uint64_t>& counts) {
+  for (size_t s = 0; s < counts.size() && s < by_status_handles_.size(); ++s)
+    by_status_handles_[s].set(static_cast<double>(counts[s]));
+}
+
+void engine_metrics::set_dead_letters(uint64_t n) {
+  dead_letters_.set(static_cast<double>(n));
+}
+
+metrics::counter engine_metrics::rate_limited(std::string_view rule) const {
+  return rate_limited_.with({std::string{rule}});
+}
+
+metrics::counter engine_metrics::cache_request(std::string_view level,
+                                               bool hit) const {
+  return cache_.with({std::string{level}, hit ? "hit" : "miss"});
+}
+
+} // namespace intentd
