@@ -19,6 +19,7 @@
 #include "actors/sweeper.hpp"
 #include "persistence/chain_journal_lmdb.hpp"
 #include "runtime/engine_setup.hpp"
+#include "runtime/security.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
 
@@ -57,8 +58,8 @@ caf::behavior bridge_impl(caf::event_based_actor* self) {
 /// that it remembers executions across restarts as a real chain does.
 /// On read-only storage no intent can move, so the chain goes without its
 /// journal rather than refusing to start: reads are still served.
-std::unique_ptr<chain_adapter> open_chain(const cfg::config& c,
-                                          bool read_only) {
+std::unique_ptr<simulated_chain> open_chain(const cfg::config& c,
+                                           bool read_only) {
   auto tokens = make_tokens(c.tokens);
   auto opts = make_chain_options(c.chain.simulated);
   if (read_only)
@@ -91,6 +92,9 @@ public:
       throw std::runtime_error("cannot open storage at " + c.storage.path +
                                ": " + opened.error().message);
     store_ = std::make_shared<intent_store>(std::move(*opened));
+    // Before the actor system: a bad seeded key throws with nothing to stop.
+    auto chain = open_chain(c, store_->read_only());
+    gate_ = std::make_unique<signature_gate>(c.security, chain->keys());
 
     sys_cfg_.set("scheduler.max-threads", 2);
     // One shared job queue: work stealing takes jobs from the tail of a
@@ -106,9 +110,8 @@ public:
           return store->put(recs);
         },
         writer_options{c.storage.max_batch});
-    chain_ =
-        spawn_chain(*sys_, open_chain(c, store_->read_only()),
-                    chain_options{milliseconds{chain_cfg.latency_ms}, true});
+    chain_ = spawn_chain(*sys_, std::move(chain),
+                         chain_options{milliseconds{chain_cfg.latency_ms}, true});
     solver_pool_options pool_opts;
     pool_opts.solvers = c.solvers.count;
     pool_opts.failover_after = c.solvers.failover_after;
@@ -176,6 +179,8 @@ public:
 
   void submit(intent in, std::string body_digest,
               reply<submit_result> done) override {
+    if (auto refused = gate_->check_submit(in))
+      return done(std::move(*refused));
     ask<submit_outcome>(
         directory_,
         [done](submit_outcome r) {
@@ -205,9 +210,27 @@ public:
   }
 
   void cancel(const std::string& id, reply<intent_record> done) override {
+    cancel(id, std::nullopt, std::move(done));
+  }
+
+  void cancel(const std::string& id, std::optional<cancel_auth> auth,
+              reply<intent_record> done) override {
+    if (gate_->checks_cancel(auth)) {
+      auto rec = store_->get(id);
+      if (!rec)
+        return done(no_such_intent(id));
+      if (auto refused = gate_->check_cancel(rec->request, auth))
+        return done(std::move(*refused));
+    }
     ask<record_outcome>(
         directory_, [done](record_outcome r) { done(std::move(r)); }, done,
         cancel_atom::value, id);
+  }
+
+  void register_key(const std::string& account,
+                    const std::string& public_key_hex,
+                    reply<bool> done) override {
+    done(gate_->register_key(account, public_key_hex));
   }
 
   void dead_letters(uint32_t limit,
@@ -328,6 +351,7 @@ private:
   milliseconds timeout_;
   milliseconds call_timeout_;
   std::shared_ptr<intent_store> store_;
+  std::unique_ptr<signature_gate> gate_;
   caf::actor_system_config sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   caf::actor writer_;
