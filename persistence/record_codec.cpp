@@ -150,8 +150,11 @@ outcome<intent_record> decode_record(std::string_view bytes) try {
   rec.seq = r.u64();
   rec.body_digest = r.str();
   rec.dead_letter = r.flag();
-  if (r.ok() && r.remaining() != 0)
+  if (r.ok() && r.remaining() != 0) {
     rec.request.public_key = r.str();
+    if (rec.request.public_key.empty())
+      r.fail("trailing bytes"); // never written empty
+  }
   if (r.ok() && r.remaining() != 0)
     r.fail("trailing bytes");
   if (!r.ok())

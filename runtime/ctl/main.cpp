@@ -99,7 +99,9 @@ std::string hex_of(const std::array<unsigned char, 32>& bytes) {
 
 cfg::config load_config(const options& o) {
   auto path = o.get("config", nullptr);
-  return path.empty() ? cfg::config{} : cfg::load_file(path);
+  if (path.empty())
+    return cfg::config{};
+  return cfg::load_file(path);
 }
 
 /// Prints the daemon's answer; exit status 0 for 2xx, 1 otherwise.
@@ -109,7 +111,8 @@ int print_answer(const ctl::http_answer& a) {
 }
 
 json signed_intent(const options& o) {
-  json body = json::parse(read_input(o, 1));
+  std::string text = read_input(o, 1);
+  json body = json::parse(text);
   auto keys = seed_keys(o);
   auto config = load_config(o);
   return ctl::sign_json(std::move(body), keys, config);
