@@ -127,12 +127,12 @@ void yaml_reader::list(const char* name, std::vector<T>& value) {
     if (!item.IsMap())
       fail(item_path, line, "expected a map, got " + describe(item));
     T t;
+    read_section(item, item_path, line, t);
     key_lister names;
     inspect(names, t);
     for (const auto& key : names.keys())
       if (!item[key])
         fail(item_path, line, "missing required key `" + key + "`");
-    read_section(item, item_path, line, t);
     result.push_back(std::move(t));
   }
   value = std::move(result);
