@@ -35,6 +35,7 @@ options:
   --url URL       daemon (default http://127.0.0.1:8080, or INTENTCTL_URL)
   --api-key KEY   admin API key for register (or INTENTCTL_API_KEY)
   --config FILE   the daemon's config: tokens and limits to sign with
+  --nonce N       the nonce to sign (default: microseconds since the epoch)
   --unsigned      submit without signing
 )";
 
@@ -113,6 +114,8 @@ int print_answer(const ctl::http_answer& a) {
 json signed_intent(const options& o) {
   std::string text = read_input(o, 1);
   json body = json::parse(text);
+  if (auto nonce = o.get("nonce", nullptr); !nonce.empty())
+    body["nonce"] = std::stoull(nonce);
   auto keys = seed_keys(o);
   auto config = load_config(o);
   return ctl::sign_json(std::move(body), keys, config);
