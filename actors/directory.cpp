@@ -111,8 +111,9 @@ std::optional<problem> claim_nonce(directory_actor* self, const intent& in) {
   if (st.nonces.count(key) != 0 ||
       st.store->nonce_owner(in.user_account, in.nonce))
     return problem{errc::nonce_reused,
-                   "Nonce " + std::to_string(in.nonce) + " was used before by " +
-                       in.user_account + "; sign the intent with a new nonce.",
+                   "Nonce " + std::to_string(in.nonce) +
+                       " was used before by " + in.user_account +
+                       "; sign the intent with a new nonce.",
                    {{"nonce", "was used before by this account"}}};
   st.nonces.insert(key);
   st.nonce_of.emplace(in.id, std::move(key));

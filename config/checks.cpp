@@ -111,13 +111,13 @@ std::string check_token_id(const std::string& value) {
 }
 
 std::string check_hex_key(const std::string& value) {
-  bool hex = value.size() == 64 &&
-             std::all_of(value.begin(), value.end(), [](char c) {
-               return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-             });
+  bool hex =
+      value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+      });
   return hex ? std::string{}
-             : "must be 64 hex digits (an ed25519 public key), got \"" +
-                   value + "\"";
+             : "must be 64 hex digits (an ed25519 public key), got \"" + value +
+                   "\"";
 }
 
 std::string check_api_keys(const std::vector<std::string>& value) {

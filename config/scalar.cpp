@@ -113,8 +113,7 @@ std::string read_scalar(const YAML::Node& node, std::string& out) {
   return {};
 }
 
-std::string read_scalar(const YAML::Node& node,
-                        std::vector<std::string>& out) {
+std::string read_scalar(const YAML::Node& node, std::vector<std::string>& out) {
   if (node.IsNull()) {
     out.clear();
     return {};

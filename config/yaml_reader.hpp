@@ -116,8 +116,8 @@ void yaml_reader::list(const char* name, std::vector<T>& value) {
     return;
   const std::string path = child(name);
   if (!found->value.IsSequence())
-    fail(path, found->line, "expected a list of maps, got " +
-                                describe(found->value));
+    fail(path, found->line,
+         "expected a list of maps, got " + describe(found->value));
   std::vector<T> result;
   for (std::size_t i = 0; i < found->value.size(); ++i) {
     const YAML::Node item = found->value[i];

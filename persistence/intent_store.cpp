@@ -212,8 +212,8 @@ outcome<record_page> intent_store::list(const list_query& query) const {
   }
 }
 
-std::optional<std::string>
-intent_store::nonce_owner(const std::string& user, uint64_t nonce) const {
+std::optional<std::string> intent_store::nonce_owner(const std::string& user,
+                                                     uint64_t nonce) const {
   try {
     auto t = impl_->read();
     std::string_view id;

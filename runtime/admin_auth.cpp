@@ -22,7 +22,8 @@ std::string presented_key(const http_request& req) {
 }
 
 bool same_key(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size() &&
+         CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 } // namespace
@@ -32,19 +33,19 @@ std::optional<http_reply> check_admin(const http_request& req,
   if (keys.empty()) {
     if (req.loopback)
       return std::nullopt;
-    return problem_reply(problem{
-        errc::forbidden,
-        "Admin endpoints answer only loopback clients while "
-        "security.admin_api_keys is empty.",
-        {}});
+    return problem_reply(
+        problem{errc::forbidden,
+                "Admin endpoints answer only loopback clients while "
+                "security.admin_api_keys is empty.",
+                {}});
   }
   auto key = presented_key(req);
   if (key.empty()) {
-    auto rep = problem_reply(problem{
-        errc::unauthorized,
-        "This is an admin endpoint: send an API key as "
-        "'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
-        {}});
+    auto rep = problem_reply(
+        problem{errc::unauthorized,
+                "This is an admin endpoint: send an API key as "
+                "'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
+                {}});
     rep.headers.emplace_back("WWW-Authenticate", "Bearer");
     return rep;
   }

@@ -19,9 +19,9 @@
 #include "actors/sweeper.hpp"
 #include "persistence/chain_journal_lmdb.hpp"
 #include "runtime/engine_setup.hpp"
-#include "runtime/security.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
+#include "runtime/security.hpp"
 
 namespace intentd {
 /// Work for the bridge: the actor that sends requests on behalf of threads
@@ -59,7 +59,7 @@ caf::behavior bridge_impl(caf::event_based_actor* self) {
 /// On read-only storage no intent can move, so the chain goes without its
 /// journal rather than refusing to start: reads are still served.
 std::unique_ptr<simulated_chain> open_chain(const cfg::config& c,
-                                           bool read_only) {
+                                            bool read_only) {
   auto tokens = make_tokens(c.tokens);
   auto opts = make_chain_options(c.chain.simulated);
   if (read_only)
@@ -110,8 +110,9 @@ public:
           return store->put(recs);
         },
         writer_options{c.storage.max_batch});
-    chain_ = spawn_chain(*sys_, std::move(chain),
-                         chain_options{milliseconds{chain_cfg.latency_ms}, true});
+    chain_ =
+        spawn_chain(*sys_, std::move(chain),
+                    chain_options{milliseconds{chain_cfg.latency_ms}, true});
     solver_pool_options pool_opts;
     pool_opts.solvers = c.solvers.count;
     pool_opts.failover_after = c.solvers.failover_after;

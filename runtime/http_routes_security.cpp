@@ -86,17 +86,15 @@ void http_router::register_key(const http_request& req,
   if (!fields)
     return done(std::move(*error));
   auto key = (*fields)["public_key"];
-  engine_.register_key(account, key,
-                       [done = std::move(done), account,
-                        key](outcome<bool> added) {
-                         if (!added)
-                           return done(problem_reply(added.error()));
-                         json body = {{"account", account},
-                                      {"public_key", key},
-                                      {"registered", *added}};
-                         done(http_reply{*added ? 201u : 200u, body.dump(),
-                                         {}});
-                       });
+  engine_.register_key(
+      account, key,
+      [done = std::move(done), account, key](outcome<bool> added) {
+        if (!added)
+          return done(problem_reply(added.error()));
+        json body = {
+            {"account", account}, {"public_key", key}, {"registered", *added}};
+        done(http_reply{*added ? 201u : 200u, body.dump(), {}});
+      });
 }
 
 } // namespace intentd

@@ -20,8 +20,7 @@ class signature_gate {
 public:
   /// Registers the seeded keys of `cfg`; throws std::runtime_error on a key
   /// claimed by two accounts or an invalid account id.
-  signature_gate(const cfg::security& cfg,
-                 std::shared_ptr<account_keys> keys);
+  signature_gate(const cfg::security& cfg, std::shared_ptr<account_keys> keys);
 
   std::optional<problem> check_submit(const intent& in) const;
 

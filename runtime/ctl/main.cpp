@@ -145,8 +145,8 @@ int run(const options& o) {
     return 0;
   }
   if (cmd == "submit") {
-    auto body = o.unsigned_submit ? json::parse(read_input(o, 1))
-                                  : signed_intent(o);
+    auto body =
+        o.unsigned_submit ? json::parse(read_input(o, 1)) : signed_intent(o);
     return print_answer(
         ctl::http_call(url, "POST", "/api/v1/intents", body.dump()));
   }
@@ -171,9 +171,9 @@ int run(const options& o) {
   if (cmd == "register") {
     auto key = o.args.size() > 2 ? o.args[2] : hex_of(seed_keys(o).public_key);
     json body = {{"public_key", key}};
-    return print_answer(ctl::http_call(
-        url, "POST", "/api/v1/accounts/" + arg + "/keys", body.dump(),
-        o.get("api-key", "INTENTCTL_API_KEY")));
+    return print_answer(
+        ctl::http_call(url, "POST", "/api/v1/accounts/" + arg + "/keys",
+                       body.dump(), o.get("api-key", "INTENTCTL_API_KEY")));
   }
   throw std::runtime_error("unknown command " + cmd);
 }

@@ -30,9 +30,9 @@ nlohmann::json sign_json(nlohmann::json body, const ed25519_keys& keys,
   }
   if (!body.contains("nonce"))
     body["nonce"] = static_cast<uint64_t>(now);
-  body["public_key"] = to_hex(std::string_view{
-      reinterpret_cast<const char*>(keys.public_key.data()),
-      keys.public_key.size()});
+  body["public_key"] = to_hex(
+      std::string_view{reinterpret_cast<const char*>(keys.public_key.data()),
+                       keys.public_key.size()});
   // Signs what the daemon will read from this very body.
   auto parsed = parse_intent(body.dump(), make_tokens(config.tokens),
                              make_limits(config), now);

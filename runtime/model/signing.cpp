@@ -182,7 +182,8 @@ bool verify_signature(std::string_view public_key, std::string_view message,
           1)
     return false;
   return EVP_DigestVerify(
-             ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+             ctx.get(),
+             reinterpret_cast<const unsigned char*>(signature.data()),
              signature.size(),
              reinterpret_cast<const unsigned char*>(message.data()),
              message.size()) == 1;

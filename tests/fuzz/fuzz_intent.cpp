@@ -28,7 +28,7 @@ struct fixture {
   fixture() {
     std::string raw(reinterpret_cast<const char*>(alice.public_key.data()),
                     alice.public_key.size());
-    (void) keys.add("alice.near", raw);
+    (void)keys.add("alice.near", raw);
   }
 };
 
@@ -51,8 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   intent in = parsed->value;
   // The signature as sent: any outcome but a crash is fine.
-  (void) check_intent_signature(in, f.keys);
-  (void) cancel_message(in.id, in.nonce, in.public_key);
+  (void)check_intent_signature(in, f.keys);
+  (void)cancel_message(in.id, in.nonce, in.public_key);
   // Signed by alice's key for alice's account it must verify.
   in.user_account = "alice.near";
   sign_intent(in, f.alice);

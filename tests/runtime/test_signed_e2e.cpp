@@ -25,14 +25,14 @@ ed25519_keys keys_of(const char* seed_hex) {
   return *keys_from_seed(*from_hex(seed_hex));
 }
 
-const ed25519_keys alice = keys_of(
-    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
-const ed25519_keys bob = keys_of(
-    "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
+const ed25519_keys alice =
+    keys_of("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+const ed25519_keys bob =
+    keys_of("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
 
 std::string hex_key(const ed25519_keys& k) {
-  return to_hex(
-      {reinterpret_cast<const char*>(k.public_key.data()), k.public_key.size()});
+  return to_hex({reinterpret_cast<const char*>(k.public_key.data()),
+                 k.public_key.size()});
 }
 
 /// The real engine and gateway on loopback port 0, signatures required.
