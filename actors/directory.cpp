@@ -15,6 +15,7 @@
 
 #include "actors/intent.hpp"
 #include "actors/request_timeout.hpp"
+#include "persistence/store_keys.hpp"
 #include "runtime/model/status_message.hpp"
 #include "runtime/model/transition.hpp"
 #include "runtime/model/validation.hpp"
@@ -53,6 +54,10 @@ struct directory_state {
   std::unordered_map<caf::actor_id, const std::string*> ids;
   std::set<std::pair<time_us, caf::actor_id>> deadlines;
   std::unordered_map<std::string, std::deque<time_us>> restarts;
+  /// Nonce keys of live signed intents, which may not be durable yet (the
+  /// store's nonce index covers the rest), and the nonce key of each id.
+  std::set<std::string> nonces;
+  std::unordered_map<std::string, std::string> nonce_of;
   time_us next_tick = std::numeric_limits<time_us>::max();
   static inline const char* name = "directory";
 };
@@ -95,6 +100,29 @@ void forget(directory_actor* self, const std::string& id) {
   st.ids.erase(aid);
   st.live.erase(i);
   st.opts.live_actors.set(static_cast<double>(st.live.size()));
+  if (auto n = st.nonce_of.find(id); n != st.nonce_of.end()) {
+    st.nonces.erase(n->second);
+    st.nonce_of.erase(n);
+  }
+}
+
+/// Claims the nonce of a signed submission for its account: nonce_reused
+/// when a live or stored intent of the account holds it already.
+std::optional<problem> claim_nonce(directory_actor* self, const intent& in) {
+  auto& st = self->state;
+  if (in.signature.empty())
+    return std::nullopt;
+  auto key = keys::by_nonce(in.user_account, in.nonce);
+  if (st.nonces.count(key) != 0 ||
+      st.store->nonce_owner(in.user_account, in.nonce))
+    return problem{errc::nonce_reused,
+                   "Nonce " + std::to_string(in.nonce) +
+                       " was used before by " + in.user_account +
+                       "; sign the intent with a new nonce.",
+                   {{"nonce", "was used before by this account"}}};
+  st.nonces.insert(key);
+  st.nonce_of.emplace(in.id, std::move(key));
+  return std::nullopt;
 }
 
 /// Expires every live intent whose deadline has passed.
@@ -227,6 +255,10 @@ caf::behavior directory_impl(directory_actor* self,
               problem{errc::overloaded,
                       "Too many intents in flight; retry in a moment.",
                       {}}});
+          return rp;
+        }
+        if (auto taken = claim_nonce(self, in)) {
+          rp.deliver(submit_outcome{std::move(*taken)});
           return rp;
         }
         auto rec = make_pending_record(std::move(in), std::move(digest),

@@ -110,4 +110,26 @@ std::string check_token_id(const std::string& value) {
   return {};
 }
 
+std::string check_hex_key(const std::string& value) {
+  bool hex =
+      value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+      });
+  return hex ? std::string{}
+             : "must be 64 hex digits (an ed25519 public key), got \"" + value +
+                   "\"";
+}
+
+std::string check_api_keys(const std::vector<std::string>& value) {
+  for (const auto& key : value) {
+    if (key.size() < 16)
+      return "each key must be at least 16 characters long";
+    for (char c : key)
+      if (std::isspace(static_cast<unsigned char>(c)) != 0 ||
+          std::iscntrl(static_cast<unsigned char>(c)) != 0)
+        return "a key must not contain whitespace";
+  }
+  return {};
+}
+
 } // namespace intentd::cfg

@@ -69,4 +69,10 @@ std::string check_positive_decimal(const std::string& value);
 /// Accepts a non-empty token id without whitespace.
 std::string check_token_id(const std::string& value);
 
+/// Accepts 64 hex digits (an ed25519 public key).
+std::string check_hex_key(const std::string& value);
+
+/// Accepts API keys of at least 16 characters without whitespace.
+std::string check_api_keys(const std::vector<std::string>& value);
+
 } // namespace intentd::cfg

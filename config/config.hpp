@@ -97,6 +97,23 @@ struct logging {
   std::string format = "text"; // text, json
 };
 
+/// A public key registered to an account at start-up.
+struct account_key {
+  std::string account;
+  std::string public_key; // 64 hex digits, ed25519
+};
+
+struct security {
+  /// Every submission and cancellation must carry the owner's ed25519
+  /// signature. False only for trying intentd out (a warning says so).
+  bool require_signatures = false;
+  /// Keys for the admin endpoints (Authorization: Bearer / X-API-Key).
+  /// None: admin endpoints answer only loopback clients.
+  std::vector<std::string> admin_api_keys;
+  /// Public keys registered to accounts on the simulated chain at start.
+  std::vector<account_key> keys;
+};
+
 struct config {
   cfg::server server;
   cfg::storage storage;
@@ -110,6 +127,7 @@ struct config {
   cfg::validation validation;
   cfg::intents intents;
   cfg::logging logging;
+  cfg::security security;
 };
 
 } // namespace intentd::cfg

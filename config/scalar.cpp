@@ -113,6 +113,23 @@ std::string read_scalar(const YAML::Node& node, std::string& out) {
   return {};
 }
 
+std::string read_scalar(const YAML::Node& node, std::vector<std::string>& out) {
+  if (node.IsNull()) {
+    out.clear();
+    return {};
+  }
+  if (!node.IsSequence())
+    return expected("a list of strings", node);
+  std::vector<std::string> items;
+  for (const auto& item : node) {
+    if (!item.IsScalar())
+      return expected("a list of strings", node);
+    items.push_back(item.Scalar());
+  }
+  out = std::move(items);
+  return {};
+}
+
 std::string format_double(double value) {
   char buffer[64];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);

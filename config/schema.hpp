@@ -114,6 +114,19 @@ void inspect(Inspector& f, logging& x) {
 }
 
 template<class Inspector>
+void inspect(Inspector& f, account_key& x) {
+  f.field("account", x.account, check_non_empty);
+  f.field("public_key", x.public_key, check_hex_key);
+}
+
+template<class Inspector>
+void inspect(Inspector& f, security& x) {
+  f.field("require_signatures", x.require_signatures);
+  f.field("admin_api_keys", x.admin_api_keys, check_api_keys);
+  f.list("keys", x.keys);
+}
+
+template<class Inspector>
 void inspect(Inspector& f, config& x) {
   f.section("server", x.server);
   f.section("storage", x.storage);
@@ -123,6 +136,7 @@ void inspect(Inspector& f, config& x) {
   f.section("validation", x.validation);
   f.section("intents", x.intents);
   f.section("logging", x.logging);
+  f.section("security", x.security);
 }
 
 } // namespace intentd::cfg

@@ -35,6 +35,11 @@ public:
     keys_.emplace_back(name);
   }
 
+  template<class T>
+  void list(const char* name, std::vector<T>&) {
+    keys_.emplace_back(name);
+  }
+
   void require(bool, std::initializer_list<const char*>, const std::string&) {}
 
   const std::vector<std::string>& keys() const { return keys_; }
@@ -65,6 +70,10 @@ public:
   void section(const char* name, T& value);
 
   void tokens(const char* name, std::vector<token>& value);
+
+  /// A list of maps, each read with T's inspect function.
+  template<class T>
+  void list(const char* name, std::vector<T>& value);
 
   /// Fails unless `ok`, blaming the first of `keys` present in the map.
   void require(bool ok, std::initializer_list<const char*> keys,
@@ -98,6 +107,35 @@ void read_section(const YAML::Node& node, const std::string& path, int line,
   inspect(names, probe);
   yaml_reader reader(node, path, names.keys());
   inspect(reader, out);
+}
+
+template<class T>
+void yaml_reader::list(const char* name, std::vector<T>& value) {
+  const entry* found = find(name);
+  if (found == nullptr || found->value.IsNull())
+    return;
+  const std::string path = child(name);
+  if (!found->value.IsSequence())
+    fail(path, found->line,
+         "expected a list of maps, got " + describe(found->value));
+  std::vector<T> result;
+  for (std::size_t i = 0; i < found->value.size(); ++i) {
+    const YAML::Node item = found->value[i];
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    const auto mark = item.Mark();
+    const int line = mark.is_null() ? found->line : mark.line + 1;
+    if (!item.IsMap())
+      fail(item_path, line, "expected a map, got " + describe(item));
+    T t;
+    read_section(item, item_path, line, t);
+    key_lister names;
+    inspect(names, t);
+    for (const auto& key : names.keys())
+      if (!item[key])
+        fail(item_path, line, "missing required key `" + key + "`");
+    result.push_back(std::move(t));
+  }
+  value = std::move(result);
 }
 
 template<class T>

@@ -31,6 +31,13 @@ void yaml_writer::write(double value) {
   out_ << format_double(value);
 }
 
+void yaml_writer::write(const std::vector<std::string>& value) {
+  out_ << YAML::Flow << YAML::BeginSeq;
+  for (const auto& item : value)
+    out_ << YAML::DoubleQuoted << item;
+  out_ << YAML::EndSeq;
+}
+
 void yaml_writer::write(const std::string& value) {
   out_ << YAML::DoubleQuoted << value;
 }

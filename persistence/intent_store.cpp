@@ -112,6 +112,9 @@ void intent_store::impl::write(MDB_txn* t, const intent_record& rec) const {
   }
   records.put(t, rec.request.id, encode_record(rec));
   index(t, rec);
+  if (!rec.request.signature.empty())
+    nonces.put(t, keys::by_nonce(rec.request.user_account, rec.request.nonce),
+               rec.request.id);
 }
 
 void intent_store::impl::erase(MDB_txn* t, const intent_record& rec) const {
@@ -206,6 +209,19 @@ outcome<record_page> intent_store::list(const list_query& query) const {
   } catch (const std::exception& e) {
     return problem{
         errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
+  }
+}
+
+std::optional<std::string> intent_store::nonce_owner(const std::string& user,
+                                                     uint64_t nonce) const {
+  try {
+    auto t = impl_->read();
+    std::string_view id;
+    if (!impl_->nonces.get(t.handle(), keys::by_nonce(user, nonce), id))
+      return std::nullopt;
+    return std::string(id);
+  } catch (const std::exception&) {
+    return std::nullopt;
   }
 }
 

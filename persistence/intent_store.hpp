@@ -88,6 +88,11 @@ public:
   /// cursor stays valid while records are added.
   outcome<record_page> list(const list_query& query) const;
 
+  /// The id of the signed intent that used `nonce` for `user`, also after
+  /// the intent itself was purged.
+  std::optional<std::string> nonce_owner(const std::string& user,
+                                         uint64_t nonce) const;
+
   /// The intent id that produced a transaction hash.
   std::optional<std::string> find_by_tx(const std::string& hash) const;
 

@@ -44,6 +44,7 @@ void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
   by_updated = db("by_updated");
   by_expiry = db("by_expiry");
   meta = db("meta");
+  nonces = db("nonces");
   if (!read_only)
     upgrade_indexes(t.handle());
   t.commit();

@@ -112,6 +112,9 @@ std::string encode_record(const intent_record& rec) {
   w.u64(rec.seq);
   w.str(rec.body_digest);
   w.u8(rec.dead_letter ? 1 : 0);
+  // Appended after the first format: absent in older records.
+  if (!rec.request.public_key.empty())
+    w.str(rec.request.public_key);
   return w.take();
 }
 
@@ -147,6 +150,11 @@ outcome<intent_record> decode_record(std::string_view bytes) try {
   rec.seq = r.u64();
   rec.body_digest = r.str();
   rec.dead_letter = r.flag();
+  if (r.ok() && r.remaining() != 0) {
+    rec.request.public_key = r.str();
+    if (rec.request.public_key.empty())
+      r.fail("trailing bytes"); // never written empty
+  }
   if (r.ok() && r.remaining() != 0)
     r.fail("trailing bytes");
   if (!r.ok())

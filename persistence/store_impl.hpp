@@ -52,6 +52,9 @@ struct intent_store::impl {
   lmdb::dbi by_updated;
   lmdb::dbi by_expiry;
   lmdb::dbi meta;
+  /// Nonces of signed intents: user + '\0' + nonce (8 bytes BE) -> id.
+  /// Kept when the record is purged, so that a nonce is never reused.
+  lmdb::dbi nonces;
 
   /// Opens the environment (MDB_RDONLY and MDB_NOLOCK may be in `flags`)
   /// and its databases; throws lmdb::error.

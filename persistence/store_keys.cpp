@@ -53,6 +53,13 @@ std::string by_user_all(const intent_record& rec) {
   return user_prefix(rec.request.user_account) + by_time(rec);
 }
 
+std::string by_nonce(std::string_view user, uint64_t nonce) {
+  std::string out = user_prefix(user);
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((nonce >> shift) & 0xff));
+  return out;
+}
+
 std::string by_time(const intent_record& rec) {
   return time_be(rec.created_at) + rec.request.id;
 }

@@ -33,6 +33,9 @@ std::string by_updated(const intent_record& rec);
 /// by_expiry (live records): expires_at + id.
 std::string by_expiry(const intent_record& rec);
 
+/// nonces: user + '\0' + nonce as 8 bytes big-endian.
+std::string by_nonce(std::string_view user, uint64_t nonce);
+
 /// The id at the end of an index key with `prefix_size` bytes of prefix;
 /// empty when the key is too short.
 std::string_view id_of(std::string_view key, std::size_t prefix_size);

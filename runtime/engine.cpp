@@ -22,6 +22,7 @@
 #include "runtime/engine_setup.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
+#include "runtime/security.hpp"
 
 namespace intentd {
 /// Work for the bridge: the actor that sends requests on behalf of threads
@@ -58,8 +59,8 @@ caf::behavior bridge_impl(caf::event_based_actor* self) {
 /// that it remembers executions across restarts as a real chain does.
 /// On read-only storage no intent can move, so the chain goes without its
 /// journal rather than refusing to start: reads are still served.
-std::unique_ptr<chain_adapter> open_chain(const cfg::config& c,
-                                          bool read_only) {
+std::unique_ptr<simulated_chain> open_chain(const cfg::config& c,
+                                            bool read_only) {
   auto tokens = make_tokens(c.tokens);
   auto opts = make_chain_options(c.chain.simulated);
   if (read_only)
@@ -93,6 +94,9 @@ public:
                                ": " + opened.error().message);
     store_ = std::make_shared<intent_store>(std::move(*opened));
     observe_store(*metrics_, store_);
+    // Before the actor system: a bad seeded key throws with nothing to stop.
+    auto chain = open_chain(c, store_->read_only());
+    gate_ = std::make_unique<signature_gate>(c.security, chain->keys());
 
     sys_cfg_.set("scheduler.max-threads", 2);
     // One shared job queue: work stealing takes jobs from the tail of a
@@ -112,7 +116,7 @@ public:
         },
         std::move(writer_opts));
     chain_ =
-        spawn_chain(*sys_, open_chain(c, store_->read_only()),
+        spawn_chain(*sys_, std::move(chain),
                     chain_options{milliseconds{chain_cfg.latency_ms}, true});
     solver_pool_options pool_opts;
     pool_opts.solvers = c.solvers.count;
@@ -184,6 +188,11 @@ public:
 
   void submit(intent in, std::string body_digest,
               reply<submit_result> done) override {
+    if (auto refused = gate_->check_submit(in)) {
+      outcome<submit_result> out{std::move(*refused)};
+      metrics_->submitted(to_string(in.action), submit_status(out));
+      return done(std::move(out));
+    }
     ask<submit_outcome>(
         directory_,
         [done, m = metrics_,
@@ -222,9 +231,27 @@ public:
   }
 
   void cancel(const std::string& id, reply<intent_record> done) override {
+    cancel(id, std::nullopt, std::move(done));
+  }
+
+  void cancel(const std::string& id, std::optional<cancel_auth> auth,
+              reply<intent_record> done) override {
+    if (gate_->checks_cancel(auth)) {
+      auto rec = store_->get(id);
+      if (!rec)
+        return done(no_such_intent(id));
+      if (auto refused = gate_->check_cancel(rec->request, auth))
+        return done(std::move(*refused));
+    }
     ask<record_outcome>(
         directory_, [done](record_outcome r) { done(std::move(r)); }, done,
         cancel_atom::value, id);
+  }
+
+  void register_key(const std::string& account,
+                    const std::string& public_key_hex,
+                    reply<bool> done) override {
+    done(gate_->register_key(account, public_key_hex));
   }
 
   void dead_letters(uint32_t limit,
@@ -387,6 +414,7 @@ private:
   milliseconds timeout_;
   milliseconds call_timeout_;
   std::shared_ptr<intent_store> store_;
+  std::unique_ptr<signature_gate> gate_;
   caf::actor_system_config sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   caf::actor writer_;

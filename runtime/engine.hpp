@@ -9,6 +9,7 @@
 #include "persistence/intent_store.hpp"
 #include "runtime/model/intent.hpp"
 #include "runtime/model/problem.hpp"
+#include "runtime/model/signature_check.hpp"
 #include "runtime/model/tokens.hpp"
 
 namespace intentd {
@@ -62,6 +63,19 @@ public:
   virtual void find_by_tx(const std::string& hash,
                           reply<intent_record> done) = 0;
   virtual void cancel(const std::string& id, reply<intent_record> done) = 0;
+  /// A cancellation with the owner's signature (`auth`), required when
+  /// security.require_signatures is set.
+  virtual void cancel(const std::string& id, std::optional<cancel_auth> auth,
+                      reply<intent_record> done) {
+    cancel(id, std::move(done));
+  }
+  /// Registers an ed25519 public key (hex) to an account on the ledger;
+  /// true when it is new.
+  virtual void register_key(const std::string& account,
+                            const std::string& public_key_hex,
+                            reply<bool> done) {
+    done(problem{errc::not_found, "This engine keeps no account keys.", {}});
+  }
   virtual void dead_letters(uint32_t limit,
                             reply<std::vector<intent_record>> done) = 0;
   virtual void retry_dead_letter(const std::string& id,

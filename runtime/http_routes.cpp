@@ -156,6 +156,18 @@ unsigned http_status(errc code) {
     return 503;
   case errc::timeout:
     return 504;
+  case errc::malformed_signature:
+    return 400;
+  case errc::signature_required:
+  case errc::signature_mismatch:
+  case errc::unauthorized:
+    return 401;
+  case errc::unknown_account_key:
+  case errc::foreign_key:
+  case errc::forbidden:
+    return 403;
+  case errc::nonce_reused:
+    return 409;
   case errc::internal:
     break;
   }
@@ -275,8 +287,7 @@ void http_router::route(const http_request& req, reply_fn done) {
       if (m == "POST") {
         if (!valid_intent_id(segs[3], limits_.max_id_length))
           return done(no_such_intent(segs[3]));
-        return engine_.cancel(segs[3], respond<intent_record>(
-                                           std::move(done), record_reply(200)));
+        return cancel(req, segs[3], std::move(done));
       }
     } else if (res == "dead-letters" && n == 3) {
       allow = "GET";
@@ -285,6 +296,8 @@ void http_router::route(const http_request& req, reply_fn done) {
     } else if (res == "dead-letters" && n == 4) {
       allow = "DELETE";
       if (m == "DELETE") {
+        if (auto denied = deny_admin(req))
+          return done(std::move(*denied));
         if (!valid_intent_id(segs[3], limits_.max_id_length))
           return done(no_such_intent(segs[3]));
         return engine_.purge_dead_letter(
@@ -294,12 +307,18 @@ void http_router::route(const http_request& req, reply_fn done) {
     } else if (res == "dead-letters" && n == 5 && at(4, "retry")) {
       allow = "POST";
       if (m == "POST") {
+        if (auto denied = deny_admin(req))
+          return done(std::move(*denied));
         if (!valid_intent_id(segs[3], limits_.max_id_length))
           return done(no_such_intent(segs[3]));
         return engine_.retry_dead_letter(
             segs[3],
             respond<intent_record>(std::move(done), record_reply(200)));
       }
+    } else if (res == "accounts" && n == 5 && at(4, "keys")) {
+      allow = "POST";
+      if (m == "POST")
+        return register_key(req, segs[3], std::move(done));
     } else if (res == "solvers" && n == 3) {
       allow = "GET";
       if (m == "GET")

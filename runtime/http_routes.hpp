@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,9 @@ struct http_request {
   std::string target; // path and query, still URL-encoded
   std::string content_type;
   std::string body;
+  std::string authorization; // the Authorization header
+  std::string api_key;       // the X-API-Key header
+  bool loopback = false;     // the client connected from 127.0.0.0/8 or ::1
 };
 
 /// A JSON response; the session adds Content-Type, Content-Length, Server
@@ -74,6 +78,12 @@ private:
   void list(std::string_view query, reply_fn done);
   void dead_letters(std::string_view query, reply_fn done);
   void solvers(reply_fn done);
+  // Signed cancellation and key registration (http_routes_security.cpp).
+  void cancel(const http_request& req, const std::string& id, reply_fn done);
+  void register_key(const http_request& req, const std::string& account,
+                    reply_fn done);
+  /// The reply refusing an admin call, or nullopt when it may go on.
+  std::optional<http_reply> deny_admin(const http_request& req) const;
 
   engine& engine_;
   validation_limits limits_;

@@ -199,9 +199,19 @@ private:
     first_ = false;
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
-    http_request r{std::string{req.method_string()}, std::string{req.target()},
-                   std::string{req[http::field::content_type]},
-                   std::move(req.body())};
+    http_request r;
+    r.method = std::string{req.method_string()};
+    r.target = std::string{req.target()};
+    r.content_type = std::string{req[http::field::content_type]};
+    r.body = std::move(req.body());
+    r.authorization = std::string{req[http::field::authorization]};
+    r.api_key = std::string{req["X-API-Key"]};
+    beast::error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    auto address = peer.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+      address = address.to_v6().to_v4();
+    r.loopback = !peer_ec && address.is_loopback();
     state_ = state::waiting;
     auto generation = ++generation_;
     request_timer_.expires_after(opts().request_timeout);

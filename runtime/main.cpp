@@ -10,6 +10,7 @@
 #include "runtime/engine.hpp"
 #include "runtime/http_server.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/security.hpp"
 
 namespace {
 
@@ -42,6 +43,7 @@ int run(const intentd::cfg::config& config) {
   if (!config.storage.sync)
     spdlog::warn("storage.sync is false: acknowledged intents can be lost "
                  "if the machine crashes. Never run production like this.");
+  intentd::log_security_warnings(config.security);
   std::unique_ptr<intentd::engine> engine;
   try {
     engine = intentd::engine::start(config);

@@ -51,7 +51,8 @@ struct intent {
   std::string recipient;         // transfer, stake (the pool)
   time_us expires_at = 0;
   uint64_t nonce = 0;
-  std::string signature;
+  std::string signature;  // hex ed25519 signature (runtime/model/signing)
+  std::string public_key; // hex ed25519 key the signature claims
 };
 
 struct history_entry {

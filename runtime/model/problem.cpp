@@ -28,6 +28,22 @@ const char* to_string(errc code) {
     return "timeout";
   case errc::internal:
     return "internal";
+  case errc::signature_required:
+    return "signature_required";
+  case errc::malformed_signature:
+    return "malformed_signature";
+  case errc::unknown_account_key:
+    return "unknown_account_key";
+  case errc::foreign_key:
+    return "foreign_key";
+  case errc::signature_mismatch:
+    return "signature_mismatch";
+  case errc::nonce_reused:
+    return "nonce_reused";
+  case errc::unauthorized:
+    return "unauthorized";
+  case errc::forbidden:
+    return "forbidden";
   }
   return "internal";
 }

@@ -21,6 +21,14 @@ enum class errc {
   storage_unavailable, // 503
   timeout,             // 504
   internal,            // 500
+  signature_required,  // 401: signatures are required and there is none
+  malformed_signature, // 400: not hex of an ed25519 key / signature
+  unknown_account_key, // 403: the account holds no public key
+  foreign_key,         // 403: the key is not registered to the account
+  signature_mismatch,  // 401: does not verify over the canonical message
+  nonce_reused,        // 409: the account used this nonce before
+  unauthorized,        // 401: an admin call without an API key
+  forbidden,           // 403: an admin call with a wrong API key
 };
 
 /// Stable snake_case name of a code, as used in the error envelope.

@@ -59,6 +59,8 @@ json to_json(const intent_record& rec, const token_registry& tokens) {
   out["nonce"] = in.nonce;
   if (!in.signature.empty())
     out["signature"] = in.signature;
+  if (!in.public_key.empty())
+    out["public_key"] = in.public_key;
   out["status"] = to_string(rec.status);
   out["status_message"] =
       rec.status_message.empty()

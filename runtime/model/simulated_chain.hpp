@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "runtime/model/account_keys.hpp"
 #include "runtime/model/chain_adapter.hpp"
 #include "runtime/model/chain_journal.hpp"
 #include "runtime/model/memory_chain_history.hpp"
@@ -68,6 +69,9 @@ public:
   std::map<std::string, uint32_t> executions_by_intent() const;
   /// Entries of finished intents held in memory: 0 with an indexed journal.
   std::size_t history_in_memory() const;
+  /// The public keys registered to accounts on this ledger. Shared: the
+  /// gateway checks signatures against it outside the chain actor.
+  const std::shared_ptr<account_keys>& keys() const { return keys_; }
   /// Intents holding a reservation.
   std::size_t live_intents() const { return reservations_.size(); }
 
@@ -94,6 +98,7 @@ private:
   std::unordered_map<std::string, account_state> accounts_;
   std::unordered_map<std::string, reservation> reservations_;
   std::unique_ptr<chain_journal> journal_;
+  std::shared_ptr<account_keys> keys_ = std::make_shared<account_keys>();
   /// Set when the journal keeps no index; fed by apply().
   std::unique_ptr<memory_chain_history> memory_history_;
   /// The journal's index or memory_history_; never null.

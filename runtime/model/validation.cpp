@@ -21,7 +21,7 @@ constexpr size_t max_depth = 8;
 constexpr size_t max_signature_length = 256;
 constexpr uint32_t max_slippage_percent = 50;
 
-constexpr std::array<const char*, 12> known_fields = {
+constexpr std::array<const char*, 13> known_fields = {
     "id",
     "user_account",
     "action",
@@ -34,6 +34,7 @@ constexpr std::array<const char*, 12> known_fields = {
     "expires_at",
     "nonce",
     "signature",
+    "public_key",
 };
 
 std::string hex(const unsigned char* data, size_t size) {
@@ -289,6 +290,14 @@ intent read_intent(field_reader& in, const validation_limits& limits) {
                                  " characters");
     else
       out.signature = *signature;
+  }
+  if (auto key = in.string("public_key", false)) {
+    if (key->size() > max_signature_length)
+      in.report("public_key", "must be at most " +
+                                  std::to_string(max_signature_length) +
+                                  " characters");
+    else
+      out.public_key = *key;
   }
   in.unknown_fields();
   return out;

@@ -203,3 +203,19 @@ TEST_CASE("solver stats codec round-trips and refuses other versions") {
   CHECK_FALSE(decode_solver_stats(bytes, back));
   CHECK_FALSE(decode_solver_stats(bytes.substr(1), back));
 }
+
+TEST_CASE("record codec keeps the public key, appended after older fields") {
+  auto rec = full_record();
+  auto without = encode_record(rec);
+  rec.request.public_key = std::string(64, 'a');
+  auto with = encode_record(rec);
+  CHECK(with.substr(0, without.size()) == without);
+  auto back = decode_record(with);
+  REQUIRE(back);
+  CHECK(back->request.public_key == rec.request.public_key);
+  // A record written before the field existed reads with no key.
+  auto old = decode_record(without);
+  REQUIRE(old);
+  CHECK(old->request.public_key.empty());
+  CHECK_FALSE(decode_record(with + '\0'));
+}

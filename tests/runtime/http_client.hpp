@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -47,11 +48,14 @@ public:
   }
 
   /// Sends one request on this connection and reads its response.
-  http_response send(verb method, std::string target, std::string body = {},
-                     std::string content_type = "application/json",
-                     bool keep_alive = true) {
+  http_response
+  send(verb method, std::string target, std::string body = {},
+       std::string content_type = "application/json", bool keep_alive = true,
+       const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1");
+    for (const auto& [name, value] : headers)
+      req.set(name, value);
     if (!body.empty() || method == verb::post)
       req.set(http::field::content_type, content_type);
     req.body() = std::move(body);

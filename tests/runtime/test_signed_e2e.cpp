@@ -1,0 +1,241 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "http_client.hpp"
+#include "persistence/store_fixture.hpp"
+#include "runtime/engine.hpp"
+#include "runtime/engine_setup.hpp"
+#include "runtime/http_server.hpp"
+#include "runtime/model/signing.hpp"
+#include "runtime/model/time.hpp"
+
+using namespace intentd;
+using namespace intentd::test;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+constexpr const char* admin_key = "admin-key-0123456789";
+
+ed25519_keys keys_of(const char* seed_hex) {
+  return *keys_from_seed(*from_hex(seed_hex));
+}
+
+const ed25519_keys alice =
+    keys_of("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+const ed25519_keys bob =
+    keys_of("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
+
+std::string hex_key(const ed25519_keys& k) {
+  return to_hex({reinterpret_cast<const char*>(k.public_key.data()),
+                 k.public_key.size()});
+}
+
+/// The real engine and gateway on loopback port 0, signatures required.
+struct signed_daemon {
+  cfg::config config;
+  std::unique_ptr<engine> eng;
+  std::unique_ptr<http_server> server;
+  uint16_t port = 0;
+
+  explicit signed_daemon(const temp_dir& dir, uint32_t latency_ms = 5) {
+    config.server.listen = "127.0.0.1:0";
+    config.storage.path = dir.path().string();
+    config.storage.sync = false;
+    config.storage.map_size_mb = 64;
+    config.chain.simulated.latency_ms = latency_ms;
+    config.logging.level = "off";
+    config.security.require_signatures = true;
+    config.security.admin_api_keys = {admin_key};
+    config.security.keys = {{"alice.near", hex_key(alice)},
+                            {"bob.near", hex_key(bob)}};
+    start();
+  }
+
+  void start() {
+    eng = engine::start(config);
+    server = std::make_unique<http_server>(
+        *eng, http_options::from_config(config.server));
+    server->start();
+    port = server->port();
+    for (int i = 0; i < 500 && send(verb::get, "/readyz").status != 200; ++i)
+      std::this_thread::sleep_for(10ms);
+    REQUIRE(send(verb::get, "/readyz").status == 200);
+  }
+
+  void stop() {
+    server->stop(1s);
+    server.reset();
+    eng->stop();
+    eng.reset();
+  }
+
+  ~signed_daemon() {
+    if (eng)
+      stop();
+  }
+
+  http_response send(verb method, const std::string& target,
+                     const std::string& body = {},
+                     const header_list& headers = {}) {
+    http_client client{port};
+    return client.send(method, target, body, "application/json", false,
+                       headers);
+  }
+
+  http_response submit(const json& body) {
+    return send(verb::post, "/api/v1/intents", body.dump());
+  }
+
+  /// `body` with public_key and signature of `keys`, as intentctl signs.
+  json sign(json body, const ed25519_keys& keys) const {
+    body["public_key"] = hex_key(keys);
+    auto parsed = parse_intent(body.dump(), make_tokens(config.tokens),
+                               make_limits(config), wall_clock_now());
+    REQUIRE(parsed);
+    sign_intent(parsed->value, keys);
+    body["signature"] = parsed->value.signature;
+    return body;
+  }
+};
+
+json transfer(const std::string& id, uint64_t nonce) {
+  return {{"id", id},
+          {"user_account", "alice.near"},
+          {"action", "transfer"},
+          {"input_token", "usdc.near"},
+          {"input_amount", "12.5"},
+          {"recipient", "carol.near"},
+          {"expires_at", format_rfc3339(wall_clock_now() + 3600'000'000ll)},
+          {"nonce", nonce}};
+}
+
+std::string code_of(const http_response& r) {
+  return r.json()["error"].value("code", "");
+}
+
+} // namespace
+
+TEST_CASE("signed submissions on the real engine: each refusal has its code") {
+  temp_dir dir;
+  signed_daemon d{dir};
+
+  auto unsigned_body = transfer("t-unsigned", 1);
+  auto r = d.submit(unsigned_body);
+  CHECK(r.status == 401);
+  CHECK(code_of(r) == "signature_required");
+
+  auto forged = d.sign(transfer("t-forged", 1), alice);
+  forged["signature"] = std::string(128, 'f');
+  r = d.submit(forged);
+  CHECK(r.status == 400);
+  CHECK(code_of(r) == "malformed_signature");
+
+  r = d.submit(d.sign(transfer("t-bob", 1), bob));
+  CHECK(r.status == 403);
+  CHECK(code_of(r) == "foreign_key");
+
+  auto altered = d.sign(transfer("t-altered", 1), alice);
+  altered["input_amount"] = "1250";
+  r = d.submit(altered);
+  CHECK(r.status == 401);
+  CHECK(code_of(r) == "signature_mismatch");
+
+  auto genuine = d.sign(transfer("t-1", 1), alice);
+  r = d.submit(genuine);
+  CHECK(r.status == 202);
+  CHECK(r.json()["public_key"] == hex_key(alice));
+  // The same body again is an idempotent resubmission, not a replay.
+  r = d.submit(genuine);
+  CHECK(r.status == 200);
+
+  r = d.submit(d.sign(transfer("t-replay", 1), alice));
+  CHECK(r.status == 409);
+  CHECK(code_of(r) == "nonce_reused");
+
+  // Nonces are per account: bob may use 1 too.
+  auto bobs = transfer("t-bob-1", 1);
+  bobs["user_account"] = "bob.near";
+  CHECK(d.submit(d.sign(bobs, bob)).status == 202);
+
+  // Used nonces survive a restart on the same storage.
+  d.stop();
+  d.start();
+  r = d.submit(d.sign(transfer("t-after-restart", 1), alice));
+  CHECK(r.status == 409);
+  CHECK(code_of(r) == "nonce_reused");
+  CHECK(d.submit(d.sign(transfer("t-2", 2), alice)).status == 202);
+}
+
+TEST_CASE("cancelling needs the owner's signature") {
+  temp_dir dir;
+  signed_daemon d{dir, 60'000}; // blocks of a minute: it stays pending
+  REQUIRE(d.submit(d.sign(transfer("c-1", 7), alice)).status == 202);
+  const std::string path = "/api/v1/intents/c-1/cancel";
+
+  auto r = d.send(verb::post, path);
+  CHECK(r.status == 401);
+  CHECK(code_of(r) == "signature_required");
+
+  auto by = [&](const ed25519_keys& k, uint64_t nonce) {
+    auto msg = *cancel_message("c-1", nonce, hex_key(k));
+    return json{{"public_key", hex_key(k)}, {"signature", sign_message(k, msg)}}
+        .dump();
+  };
+  r = d.send(verb::post, path, by(bob, 7));
+  CHECK(r.status == 403);
+  CHECK(code_of(r) == "foreign_key");
+  r = d.send(verb::post, path, by(alice, 8));
+  CHECK(r.status == 401);
+  CHECK(code_of(r) == "signature_mismatch");
+  r = d.send(verb::post, path, by(alice, 7));
+  CHECK(r.status == 200);
+  CHECK(r.json()["status"] == "cancelled");
+}
+
+TEST_CASE("admin endpoints need an API key") {
+  temp_dir dir;
+  signed_daemon d{dir};
+  const std::string retry = "/api/v1/dead-letters/nothing/retry";
+
+  auto r = d.send(verb::post, retry);
+  CHECK(r.status == 401);
+  CHECK(code_of(r) == "unauthorized");
+  CHECK(r.header("WWW-Authenticate") == "Bearer");
+  r = d.send(verb::post, retry, {}, {{"X-API-Key", "wrong-key-0123456789"}});
+  CHECK(r.status == 403);
+  CHECK(code_of(r) == "forbidden");
+  r = d.send(verb::delete_, "/api/v1/dead-letters/nothing", {},
+             {{"Authorization", "Bearer nope"}});
+  CHECK(r.status == 403);
+  // With the key the call goes through (and finds nothing).
+  r = d.send(verb::post, retry, {}, {{"X-API-Key", admin_key}});
+  CHECK(r.status == 404);
+  r = d.send(verb::delete_, "/api/v1/dead-letters/nothing", {},
+             {{"Authorization", std::string{"Bearer "} + admin_key}});
+  CHECK(r.status == 404);
+
+  // Registering a key: admin only; then carol can sign.
+  auto carol = *generate_keys();
+  json key_body = {{"public_key", hex_key(carol)}};
+  const std::string keys_path = "/api/v1/accounts/carol.near/keys";
+  CHECK(d.send(verb::post, keys_path, key_body.dump()).status == 401);
+  header_list admin = {{"Authorization", std::string{"Bearer "} + admin_key}};
+  auto carols = transfer("k-1", 1);
+  carols["user_account"] = "carol.near";
+  r = d.submit(d.sign(carols, carol));
+  CHECK(r.status == 403);
+  CHECK(code_of(r) == "unknown_account_key");
+  r = d.send(verb::post, keys_path, key_body.dump(), admin);
+  CHECK(r.status == 201);
+  CHECK(d.send(verb::post, keys_path, key_body.dump(), admin).status == 200);
+  // Another account cannot take the key.
+  r = d.send(verb::post, "/api/v1/accounts/dave.near/keys", key_body.dump(),
+             admin);
+  CHECK(r.status == 409);
+  CHECK(d.submit(d.sign(carols, carol)).status == 202);
+}
