@@ -79,11 +79,13 @@ private:
           res.set(http::field::server, "intentd");
         }));
     ws_.read_message_max(opts.max_message_bytes);
-    if (opts.send_buffer_bytes > 0) {
-      beast::error_code ec;
-      beast::get_lowest_layer(ws_).socket().set_option(
+    // Notices are small and should leave at once.
+    beast::error_code ec;
+    auto& sock = beast::get_lowest_layer(ws_).socket();
+    sock.set_option(tcp::no_delay(true), ec);
+    if (opts.send_buffer_bytes > 0)
+      sock.set_option(
           net::socket_base::send_buffer_size(opts.send_buffer_bytes), ec);
-    }
     ws_.async_accept(req_, beast::bind_front_handler(&ws_session::on_accept,
                                                      shared_from_this()));
   }

@@ -254,8 +254,8 @@ TEST_CASE("unsubscribing stops updates; the hook idles without subscribers") {
   CHECK(f.active->load() == 0);
   f.advance("a", {S::verified, S::executing});
   f.run();
-  CHECK(sink.seen() == strings{"subscribed a", "a:pending@1",
-                               "unsubscribed a", "error not_subscribed"});
+  CHECK(sink.seen() == strings{"subscribed a", "a:pending@1", "unsubscribed a",
+                               "error not_subscribed"});
 }
 
 TEST_CASE("subscriptions per subscriber are capped") {
@@ -268,8 +268,9 @@ TEST_CASE("subscriptions per subscriber are capped") {
   f.sub(1, "bob.near", subscription_target::user);
   f.sub(1, "c");
   f.run();
-  CHECK(sink.seen() == strings{"subscribed bob.near", "error too_many_"
-                                                      "subscriptions",
+  CHECK(sink.seen() == strings{"subscribed bob.near",
+                               "error too_many_"
+                               "subscriptions",
                                "subscribed a", "a:pending@1"});
   // Detaching frees everything.
   caf::anon_send(f.notifier, detach_atom::value, uint64_t{1});
