@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "http_client.hpp"
@@ -252,4 +253,46 @@ TEST_CASE("GET /api/v1/ws without an upgrade is 426") {
   auto res = request(d.port, verb::get, "/api/v1/ws");
   CHECK(res.status == 426);
   CHECK(res.json()["error"]["code"] == "upgrade_required");
+}
+
+TEST_CASE("an embedder subscribes through the engine facade") {
+  temp_dir dir;
+  ws_daemon d{dir, 5};
+  d.submit("e1", "emb.near");
+  std::mutex mu;
+  std::vector<std::string> got;
+  auto record = [&](const notice& n) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (n.kind == notice_kind::update)
+      got.push_back(std::string{to_string(n.update->status)} + "@" +
+                    std::to_string(n.update->seq));
+    else
+      got.push_back(n.kind == notice_kind::subscribed ? "subscribed"
+                                                      : "error " + n.code);
+    return true;
+  };
+  auto handle = d.eng->subscribe_to(subscription_target::intent, "e1", record);
+  REQUIRE(handle);
+  auto final_seen = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return !got.empty() && got.back() == "completed@4";
+  };
+  REQUIRE(d.eventually(final_seen));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(got.front() == "subscribed");
+    for (size_t i = 2; i < got.size(); ++i) // increasing seqs, no repeats
+      CHECK(got[i - 1].back() < got[i].back());
+  }
+  auto unknown = d.eng->subscribe_to(subscription_target::intent, "nope",
+                                     [&](const notice& n) {
+                                       std::lock_guard<std::mutex> l(mu);
+                                       got.push_back("x " + n.code);
+                                       return true;
+                                     });
+  REQUIRE(unknown);
+  CHECK(d.eventually([&] {
+    std::lock_guard<std::mutex> l(mu);
+    return got.back() == "x unknown_intent";
+  }));
 }
