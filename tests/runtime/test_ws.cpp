@@ -257,10 +257,11 @@ TEST_CASE("GET /api/v1/ws without an upgrade is 426") {
 
 TEST_CASE("an embedder subscribes through the engine facade") {
   temp_dir dir;
-  ws_daemon d{dir, 5};
-  d.submit("e1", "emb.near");
+  // Declared before the engine: a handler may run until it stops.
   std::mutex mu;
   std::vector<std::string> got;
+  ws_daemon d{dir, 5};
+  d.submit("e1", "emb.near");
   auto record = [&](const notice& n) {
     std::lock_guard<std::mutex> lock(mu);
     if (n.kind == notice_kind::update)
