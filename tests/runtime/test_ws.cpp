@@ -191,7 +191,7 @@ TEST_CASE("subscriptions per connection are capped") {
 TEST_CASE("a slow consumer is closed with 1013, the others keep receiving") {
   temp_dir dir;
   cfg::notifier n;
-  n.max_queued_messages = 32;
+  n.max_queued_messages = 128;
   n.send_buffer_bytes = 4096;
   ws_daemon d{dir, 0, n};
   ws_client slow{d.port, 4096};
@@ -201,7 +201,7 @@ TEST_CASE("a slow consumer is closed with 1013, the others keep receiving") {
   REQUIRE(fast.read());
   REQUIRE(d.eventually([&] { return d.server->ws_connections() == 2; }));
   // The slow client reads nothing from now on; the fast one keeps up.
-  const int count = 150;
+  const int count = 200;
   size_t updates = 0;
   int completed = 0;
   std::thread reader([&] {
@@ -296,4 +296,25 @@ TEST_CASE("an embedder subscribes through the engine facade") {
     std::lock_guard<std::mutex> l(mu);
     return got.back() == "x unknown_intent";
   }));
+}
+
+TEST_CASE("pings keep a reading client; a silent one is closed") {
+  temp_dir dir;
+  cfg::notifier n;
+  n.ping_interval_ms = 100;
+  ws_daemon d{dir, 5, n};
+  ws_client silent{d.port}; // never reads, so never answers a ping
+  ws_client live{d.port};
+  std::thread reader([&] {
+    while (live.read())
+      ;
+  });
+  REQUIRE(d.eventually([&] { return d.server->ws_connections() == 2; }));
+  // The silent one goes after two intervals; the live one stays for many.
+  CHECK(d.eventually([&] { return d.server->ws_connections() == 1; }, 5s));
+  std::this_thread::sleep_for(600ms);
+  CHECK(d.server->ws_connections() == 1);
+  d.server->stop(2s);
+  reader.join();
+  CHECK(live.close_code() == 1001);
 }
