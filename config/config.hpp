@@ -92,6 +92,21 @@ struct intents {
   uint32_t restart_window_ms = 60'000;
 };
 
+struct notifier {
+  /// Subscriptions (intents and users) one WebSocket connection may hold.
+  uint32_t max_subscriptions_per_connection = 100;
+  /// Messages waiting to be written to one connection; past it the
+  /// connection is closed with 1013 (a slow consumer).
+  uint32_t max_queued_messages = 256;
+  /// A ping goes out after this long without a frame from the client; the
+  /// connection closes after twice this long.
+  uint32_t ping_interval_ms = 30'000;
+  /// Largest frame a client may send.
+  uint32_t max_message_bytes = 4096;
+  /// SO_SNDBUF of each WebSocket connection; 0 keeps the system's.
+  uint32_t send_buffer_bytes = 0;
+};
+
 struct logging {
   std::string level = "info";  // trace, debug, info, warn, error, off
   std::string format = "text"; // text, json
@@ -126,6 +141,7 @@ struct config {
   };
   cfg::validation validation;
   cfg::intents intents;
+  cfg::notifier notifier;
   cfg::logging logging;
   cfg::security security;
 };

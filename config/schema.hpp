@@ -106,6 +106,20 @@ void inspect(Inspector& f, intents& x) {
 }
 
 template<class Inspector>
+void inspect(Inspector& f, notifier& x) {
+  f.field("max_subscriptions_per_connection",
+          x.max_subscriptions_per_connection, in_range<uint32_t>(1, 100'000));
+  f.field("max_queued_messages", x.max_queued_messages,
+          in_range<uint32_t>(1, 1'000'000));
+  f.field("ping_interval_ms", x.ping_interval_ms,
+          in_range<uint32_t>(100, 3'600'000));
+  f.field("max_message_bytes", x.max_message_bytes,
+          in_range<uint32_t>(256, 1'048'576, " bytes"));
+  f.field("send_buffer_bytes", x.send_buffer_bytes,
+          at_most<uint32_t>(64 * 1'048'576));
+}
+
+template<class Inspector>
 void inspect(Inspector& f, logging& x) {
   f.field("level", x.level,
           one_of{{"trace", "debug", "info", "warn", "error", "off"},
@@ -135,6 +149,7 @@ void inspect(Inspector& f, config& x) {
   f.tokens("tokens", x.tokens);
   f.section("validation", x.validation);
   f.section("intents", x.intents);
+  f.section("notifier", x.notifier);
   f.section("logging", x.logging);
   f.section("security", x.security);
 }

@@ -13,6 +13,8 @@
 
 #include "actors/chain.hpp"
 #include "actors/directory.hpp"
+#include "actors/notifier.hpp"
+#include "actors/record_reader.hpp"
 #include "actors/request_timeout.hpp"
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
@@ -22,6 +24,7 @@
 #include "runtime/engine_setup.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
+#include "runtime/notifier_link.hpp"
 #include "runtime/security.hpp"
 
 namespace intentd {
@@ -131,7 +134,25 @@ public:
     observe_solvers(pool_opts, metrics_);
     pool_ = spawn_solver_pool(*sys_, chain_, pool_opts);
 
+    // Subscriptions read an intent's current state on the reader's own
+    // thread, never on the scheduler the notifier runs on.
+    reader_ = spawn_record_reader(*sys_, [store](const std::string& id) {
+      if (auto rec = store->get(id))
+        return record_outcome{std::move(*rec)};
+      return record_outcome{no_such_intent(id)};
+    });
+    notifier_options note_opts;
+    note_opts.max_subscriptions = c.notifier.max_subscriptions_per_connection;
+    note_opts.read_timeout = timeout_;
+    note_opts.tokens = tokens_;
+    note_opts.active = std::make_shared<std::atomic<uint64_t>>(0);
+    notifier_ = spawn_notifier(*sys_, reader_, note_opts);
+    link_ = std::make_shared<notifier_link>(notifier_);
+
     intent_deps deps;
+    deps.on_transition = make_notifier_hook(
+        notifier_, std::make_shared<const token_registry>(tokens_),
+        note_opts.active);
     deps.writer = writer_;
     deps.chain = chain_;
     deps.solvers = pool_;
@@ -297,6 +318,10 @@ public:
         done, stats_atom::value);
   }
 
+  std::unique_ptr<subscriber> subscribe(notice_handler on_notice) override {
+    return link_->attach(std::move(on_notice));
+  }
+
   bool ready() const override { return ready_; }
 
   std::shared_ptr<engine_metrics> metrics() const override { return metrics_; }
@@ -361,6 +386,10 @@ public:
               });
       self->send_exit(bridge_, reason);
       self->wait_for(bridge_);
+      link_->cut();
+      for (auto& a : {notifier_, reader_})
+        self->send_exit(a, reason);
+      self->wait_for(notifier_, reader_);
       if (sweeper_) {
         self->send_exit(sweeper_, reason);
         self->wait_for(sweeper_);
@@ -372,6 +401,8 @@ public:
     directory_ = caf::actor{};
     sweeper_ = caf::actor{};
     bridge_ = caf::actor{};
+    notifier_ = caf::actor{};
+    reader_ = caf::actor{};
     pool_ = caf::actor{};
     chain_ = caf::actor{};
     writer_ = caf::actor{};
@@ -423,6 +454,9 @@ private:
   caf::actor directory_;
   caf::actor sweeper_;
   caf::actor bridge_;
+  caf::actor reader_;
+  caf::actor notifier_;
+  std::shared_ptr<notifier_link> link_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopped_{false};
 };

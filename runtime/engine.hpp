@@ -7,7 +7,9 @@
 
 #include "config/config.hpp"
 #include "persistence/intent_store.hpp"
+#include "runtime/model/client_op.hpp"
 #include "runtime/model/intent.hpp"
+#include "runtime/model/notice.hpp"
 #include "runtime/model/problem.hpp"
 #include "runtime/model/signature_check.hpp"
 #include "runtime/model/tokens.hpp"
@@ -41,6 +43,26 @@ struct solver_view {
 
 template<class T>
 using reply = std::function<void(outcome<T>)>;
+
+/// Receives a subscriber's notices on an engine thread, in order; it must
+/// not block (post to your own executor). Return false when you cannot keep
+/// up: the engine then drops the subscriber and sends it nothing more.
+using notice_handler = std::function<bool(const notice& n)>;
+
+/// One subscriber (a WebSocket connection, an embedder's listener) and its
+/// subscriptions. Each subscription is answered with a `subscribed` notice
+/// (an intent's is followed by its current state) or an error notice; an
+/// intent's updates arrive once per seq, in order, however many
+/// subscriptions cover it. Destroying the handle unsubscribes everything;
+/// a notice already being handed over may still arrive meanwhile.
+class subscriber {
+public:
+  virtual ~subscriber() = default;
+  virtual void subscribe(subscription_target target,
+                         const std::string& key) = 0;
+  virtual void unsubscribe(subscription_target target,
+                           const std::string& key) = 0;
+};
 
 /// The engine facade: what the gateway, the daemon and embedders use. Every
 /// call is asynchronous and thread-safe; the callback runs on an engine
@@ -84,6 +106,23 @@ public:
   virtual void purge_dead_letter(const std::string& id,
                                  reply<intent_record> done) = 0;
   virtual void solvers(reply<std::vector<solver_view>> done) = 0;
+
+  /// A new subscriber with no subscription yet; nullptr when this engine
+  /// has no notifier.
+  virtual std::unique_ptr<subscriber> subscribe(notice_handler on_notice) {
+    return nullptr;
+  }
+
+  /// A subscriber to one intent (its current state, then every
+  /// transition) or to every intent of one account.
+  std::unique_ptr<subscriber> subscribe_to(subscription_target target,
+                                           const std::string& key,
+                                           notice_handler on_notice) {
+    auto sub = subscribe(std::move(on_notice));
+    if (sub)
+      sub->subscribe(target, key);
+    return sub;
+  }
 
   /// True once storage is open and recovery has finished.
   virtual bool ready() const = 0;

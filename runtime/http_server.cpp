@@ -16,9 +16,11 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "runtime/engine.hpp"
 #include "runtime/http_routes.hpp"
+#include "runtime/ws_session.hpp"
 
 namespace intentd {
 
@@ -32,6 +34,7 @@ namespace {
 constexpr std::chrono::milliseconds max_drain_time{1'000};
 constexpr size_t max_drain_bytes = 1 << 20;
 constexpr std::chrono::milliseconds force_close_wait{1'000};
+const std::string ws_path = "/api/v1/ws";
 
 // Engine replies cross into asio only while the io_context lives.
 struct reply_gate {
@@ -42,7 +45,9 @@ struct reply_gate {
 class session;
 
 struct server_core {
-  server_core(engine& e, http_options o) : opts(std::move(o)), router(e) {}
+  server_core(engine& e, http_options o)
+      : opts(std::move(o)), router(e),
+        ws(std::make_shared<ws_hub>(e, ws_options::from_config(e.config()))) {}
 
   void start();
   void stop(std::chrono::milliseconds grace);
@@ -54,6 +59,7 @@ struct server_core {
 
   http_options opts;
   http_router router;
+  std::shared_ptr<ws_hub> ws; // WebSocket connections, after the upgrade
   std::shared_ptr<reply_gate> gate = std::make_shared<reply_gate>();
   std::atomic<bool> stopping{false};
   std::mutex stop_mu;
@@ -198,6 +204,15 @@ private:
       return;
     first_ = false;
     auto& req = parser_->get();
+    if (req.target() == ws_path || req.target().rfind(ws_path + "?", 0) == 0) {
+      if (!beast::websocket::is_upgrade(req))
+        return send(error_reply(426, "upgrade_required",
+                                "GET /api/v1/ws takes a WebSocket upgrade."),
+                    false);
+      stream_.expires_never();
+      server_.ws->start(stream_.release_socket(), parser_->release());
+      return;
+    }
     keep_alive_ = req.keep_alive();
     http_request r;
     r.method = std::string{req.method_string()};
@@ -380,7 +395,7 @@ void server_core::on_accept(beast::error_code ec, tcp::socket socket) {
 
 size_t server_core::connections() {
   std::lock_guard<std::mutex> lock(sessions_mu);
-  return sessions.size();
+  return sessions.size() + ws->open();
 }
 
 void server_core::shutdown_sessions(bool force) {
@@ -415,9 +430,15 @@ void server_core::stop(std::chrono::milliseconds grace) {
     accept_backoff.cancel();
   });
   shutdown_sessions(false);
-  if (!wait_sessions_gone(grace)) {
+  ws->shutdown(false);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  if (!wait_sessions_gone(grace) ||
+      !ws->wait_gone(std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()))) {
     shutdown_sessions(true);
+    ws->shutdown(true);
     wait_sessions_gone(force_close_wait);
+    ws->wait_gone(force_close_wait);
   }
   ioc.stop();
   for (auto& t : threads)
@@ -489,6 +510,14 @@ void http_server::stop(std::chrono::milliseconds grace) {
 
 size_t http_server::connections() const {
   return impl_->connections();
+}
+
+size_t http_server::ws_connections() const {
+  return impl_->ws->open();
+}
+
+uint64_t http_server::ws_dropped_slow() const {
+  return impl_->ws->dropped_slow();
 }
 
 } // namespace intentd

@@ -54,8 +54,15 @@ public:
   /// Idempotent and safe to call from any thread but an asio one.
   void stop(std::chrono::milliseconds grace);
 
-  /// Open connections, for tests and metrics.
+  /// Open connections (HTTP and WebSocket), for tests and metrics.
   size_t connections() const;
+
+  /// Open WebSocket connections (`GET /api/v1/ws`), for metrics.
+  size_t ws_connections() const;
+
+  /// WebSocket connections closed with 1013 because they read too slowly
+  /// (their queue of notices was full), since start.
+  uint64_t ws_dropped_slow() const;
 
 private:
   struct impl;

@@ -33,13 +33,18 @@ std::string status_message(intent_status status, action_kind action,
   case intent_status::failed:
     if (error != nullptr && !error->message.empty())
       return "Your " + what + " failed: " + error->message;
-    return "Your " + what + " failed.";
+    return "Your " + what +
+           " failed for a reason the engine did not record. Check its "
+           "history, then retry it from the dead letters or submit it "
+           "again.";
   case intent_status::expired:
     return "Your " + what +
            " expired before it could be executed. Submit it again with a "
            "later deadline.";
   case intent_status::cancelled:
-    return "Your " + what + " was cancelled.";
+    return "Your " + what +
+           " was cancelled. Nothing was executed and any reserved funds "
+           "were released.";
   }
   return "Your request is being processed...";
 }

@@ -5,6 +5,7 @@
 # from launching the binary to the first 200 on /readyz).
 # intentd_start again (after intentd_stop) reuses WORK and its storage, with
 # the new CONFIG_BODY; intentd_kill stops it with SIGKILL instead of SIGTERM.
+# SERVER_YAML adds keys to the server section (it is written here).
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$REPO/tests/bench
@@ -72,6 +73,8 @@ intentd_start() {
   fi
   {
     printf 'server:\n  listen: "%s"\n' "$INTENTD_HOSTPORT"
+    # More server keys, indented by two spaces: SERVER_YAML="  max_connections: 20000"
+    [[ -n ${SERVER_YAML:-} ]] && printf '%s\n' "$SERVER_YAML"
     printf 'storage:\n  path: "%s/data"\n  sync: %s\n' "$WORK" "${SYNC:-true}"
     printf '%s\n' "$1"
   } > "$WORK/intentd.yaml"

@@ -104,6 +104,12 @@ intents:
   max_live: 1
   restart_limit: 0
   restart_window_ms: 1
+notifier:
+  max_subscriptions_per_connection: 3
+  max_queued_messages: 4
+  ping_interval_ms: 500
+  max_message_bytes: 1024
+  send_buffer_bytes: 8192
 logging:
   level: trace
   format: json
@@ -148,6 +154,11 @@ logging:
   CHECK(c.intents.max_live == 1);
   CHECK(c.intents.restart_limit == 0);
   CHECK(c.intents.restart_window_ms == 1);
+  CHECK(c.notifier.max_subscriptions_per_connection == 3);
+  CHECK(c.notifier.max_queued_messages == 4);
+  CHECK(c.notifier.ping_interval_ms == 500);
+  CHECK(c.notifier.max_message_bytes == 1024);
+  CHECK(c.notifier.send_buffer_bytes == 8192);
   CHECK(c.logging.level == "trace");
   CHECK(c.logging.format == "json");
 }

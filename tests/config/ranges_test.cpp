@@ -157,6 +157,24 @@ TEST_CASE("validation, intents and logging") {
   CHECK(rejected("logging: { format: xml }", "logging.format"));
 }
 
+TEST_CASE("notifier") {
+  CHECK(accepted("notifier: { max_subscriptions_per_connection: 1, "
+                 "max_queued_messages: 1, ping_interval_ms: 100, "
+                 "max_message_bytes: 256, send_buffer_bytes: 0 }"));
+  CHECK(rejected("notifier: { max_subscriptions_per_connection: 0 }",
+                 "notifier.max_subscriptions_per_connection"));
+  CHECK(rejected("notifier: { max_queued_messages: 0 }",
+                 "notifier.max_queued_messages"));
+  CHECK(rejected("notifier: { ping_interval_ms: 99 }",
+                 "notifier.ping_interval_ms"));
+  CHECK(rejected("notifier: { max_message_bytes: 100 }",
+                 "notifier.max_message_bytes"));
+  CHECK(error_of("notifier: { max_queued: 5 }")
+            .rfind("notifier.max_queued (line 1): unknown key; did you mean "
+                   "`max_queued_messages`?",
+                   0) == 0);
+}
+
 TEST_CASE("tokens replace the default list") {
   const config c = parse(R"(tokens:
   - id: a.near

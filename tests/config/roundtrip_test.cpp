@@ -61,6 +61,12 @@ void check_same(const config& a, const config& b) {
   CHECK(a.intents.max_live == b.intents.max_live);
   CHECK(a.intents.restart_limit == b.intents.restart_limit);
   CHECK(a.intents.restart_window_ms == b.intents.restart_window_ms);
+  CHECK(a.notifier.max_subscriptions_per_connection ==
+        b.notifier.max_subscriptions_per_connection);
+  CHECK(a.notifier.max_queued_messages == b.notifier.max_queued_messages);
+  CHECK(a.notifier.ping_interval_ms == b.notifier.ping_interval_ms);
+  CHECK(a.notifier.max_message_bytes == b.notifier.max_message_bytes);
+  CHECK(a.notifier.send_buffer_bytes == b.notifier.send_buffer_bytes);
   CHECK(a.logging.level == b.logging.level);
   CHECK(a.logging.format == b.logging.format);
 }
@@ -166,6 +172,8 @@ TEST_CASE("to_yaml round-trips a config with unusual values") {
   c.solvers.retry.jitter = 1e-7;
   c.tokens = {{"true", 0, "0.5"}, {"a b", 24, "12345678901234567890.1"}};
   c.validation.max_amount = "123456789012345678901234567890";
+  c.notifier.max_queued_messages = 1'000'000;
+  c.notifier.send_buffer_bytes = 4096;
   c.logging.level = "off";
   c.logging.format = "json";
   config back;

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/model/client_op.hpp"
+#include "runtime/model/notice.hpp"
+#include "runtime/model/tokens.hpp"
+
+namespace intentd {
+
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using detach_atom = caf::atom_constant<caf::atom("detach")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscr")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+
+/// Receives a subscriber's notices, on the notifier's thread: it must not
+/// block. Returning false says the subscriber cannot keep up (its queue is
+/// full): the notifier drops it with all its subscriptions.
+using notice_sink = std::function<bool(const notice&)>;
+
+/// Figures of a notifier, for tests and metrics.
+struct notifier_stats {
+  uint64_t subscribers = 0;
+  uint64_t subscriptions = 0;
+  uint64_t dropped_slow = 0; // subscribers whose sink refused a notice
+  uint64_t delivered = 0;    // notices accepted by sinks
+};
+
+struct notifier_options {
+  /// Subscriptions (intents and users) one subscriber may hold.
+  uint32_t max_subscriptions = 100;
+  /// Time the record reader has to answer a subscription's current state.
+  std::chrono::milliseconds read_timeout{10'000};
+  token_registry tokens;
+  /// Live subscriptions, kept by the notifier: the transition hook skips
+  /// all work while it is zero. May be null.
+  std::shared_ptr<std::atomic<uint64_t>> active;
+};
+
+/// Spawns the notifier: the fan-out of intent transitions to subscribers.
+///
+/// - `(attach_atom, id, notice_sink)` / `(detach_atom, id)`: a subscriber
+///   (one WebSocket connection, one embedder's handle) comes and goes.
+/// - `(subscribe_atom | unsubscribe_atom, id, subscription_target, key)`:
+///   an intent subscription is acknowledged with `subscribed`, then its
+///   current state read through `reader` (`(get_atom, id)` ->
+///   record_outcome) is sent, then every later transition; an unknown id is
+///   an error notice and no subscription. A user subscription sends every
+///   transition of that account's intents from then on.
+/// - `(publish_atom, std::vector<intent_update>)`: transitions in order.
+/// - `(stats_atom)` -> notifier_stats.
+///
+/// Each subscriber gets every seq of an intent at most once and in
+/// increasing order, whichever subscriptions cover it and however the
+/// current state and a transition race.
+caf::actor spawn_notifier(caf::actor_system& sys, caf::actor reader,
+                          notifier_options opts);
+
+/// A transition hook (intent_deps::on_transition) that hands every
+/// transition a write covers to `notifier`, one update per seq. Does nothing
+/// while `active` is zero.
+transition_hook
+make_notifier_hook(caf::actor notifier,
+                   std::shared_ptr<const token_registry> tokens,
+                   std::shared_ptr<std::atomic<uint64_t>> active);
+
+} // namespace intentd
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::notice_sink)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::subscription_target)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::intent_update>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::notifier_stats)
