@@ -113,6 +113,23 @@ std::string read_scalar(const YAML::Node& node, std::string& out) {
   return {};
 }
 
+std::string read_scalar(const YAML::Node& node, std::vector<std::string>& out) {
+  if (node.IsNull()) {
+    out.clear();
+    return {};
+  }
+  if (!node.IsSequence())
+    return expected("a list of strings", node);
+  std::vector<std::string> result;
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsScalar())
+      return "item " + std::to_string(i) + ": " + expected("a string", node[i]);
+    result.push_back(node[i].Scalar());
+  }
+  out = std::move(result);
+  return {};
+}
+
 std::string format_double(double value) {
   char buffer[64];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);

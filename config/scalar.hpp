@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -14,6 +15,8 @@ std::string read_scalar(const YAML::Node& node, uint32_t& out);
 std::string read_scalar(const YAML::Node& node, uint64_t& out);
 std::string read_scalar(const YAML::Node& node, double& out);
 std::string read_scalar(const YAML::Node& node, std::string& out);
+/// A list of strings ("[a, b]"); an empty list is fine.
+std::string read_scalar(const YAML::Node& node, std::vector<std::string>& out);
 
 /// Names what a node holds for an error message: "nothing", "a map",
 /// "a sequence" or the quoted scalar text.

@@ -18,6 +18,9 @@ namespace intentd::cfg {
 [[noreturn]] void fail(const std::string& path, int line,
                        const std::string& problem);
 
+/// The 1-based line of `node`, or `fallback` when unknown.
+int line_of(const YAML::Node& node, int fallback);
+
 /// Collects the key names a section's inspect function declares.
 class key_lister {
 public:
@@ -32,6 +35,11 @@ public:
   }
 
   void tokens(const char* name, std::vector<token>&) {
+    keys_.emplace_back(name);
+  }
+
+  template<class T>
+  void list(const char* name, std::vector<T>&) {
     keys_.emplace_back(name);
   }
 
@@ -65,6 +73,10 @@ public:
   void section(const char* name, T& value);
 
   void tokens(const char* name, std::vector<token>& value);
+
+  /// A list of maps, each read as a section; an empty list is fine.
+  template<class T>
+  void list(const char* name, std::vector<T>& value);
 
   /// Fails unless `ok`, blaming the first of `keys` present in the map.
   void require(bool ok, std::initializer_list<const char*> keys,
@@ -104,6 +116,33 @@ template<class T>
 void yaml_reader::section(const char* name, T& value) {
   if (const entry* found = find(name))
     read_section(found->value, child(name), found->line, value);
+}
+
+template<class T>
+void yaml_reader::list(const char* name, std::vector<T>& value) {
+  const entry* found = find(name);
+  if (found == nullptr)
+    return;
+  const std::string path = child(name);
+  if (found->value.IsNull()) {
+    value.clear();
+    return;
+  }
+  if (!found->value.IsSequence())
+    fail(path, found->line,
+         "expected a list of maps, got " + describe(found->value));
+  std::vector<T> result;
+  for (size_t i = 0; i < found->value.size(); ++i) {
+    const YAML::Node item = found->value[i];
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    const int line = line_of(item, found->line);
+    if (!item.IsMap())
+      fail(item_path, line, "expected a map, got " + describe(item));
+    T x;
+    read_section(item, item_path, line, x);
+    result.push_back(std::move(x));
+  }
+  value = std::move(result);
 }
 
 } // namespace intentd::cfg

@@ -36,3 +36,14 @@ void yaml_writer::write(const std::string& value) {
 }
 
 } // namespace intentd::cfg
+
+namespace intentd::cfg {
+
+void yaml_writer::write(const std::vector<std::string>& value) {
+  out_ << YAML::Flow << YAML::BeginSeq;
+  for (const auto& v : value)
+    out_ << YAML::DoubleQuoted << v;
+  out_ << YAML::EndSeq;
+}
+
+} // namespace intentd::cfg

@@ -31,6 +31,17 @@ public:
 
   void tokens(const char* name, std::vector<token>& value);
 
+  template<class T>
+  void list(const char* name, std::vector<T>& value) {
+    out_ << YAML::Key << name << YAML::Value << YAML::BeginSeq;
+    for (auto& x : value) {
+      out_ << YAML::BeginMap;
+      inspect(*this, x);
+      out_ << YAML::EndMap;
+    }
+    out_ << YAML::EndSeq;
+  }
+
   void require(bool, std::initializer_list<const char*>, const std::string&) {}
 
 private:
@@ -39,6 +50,7 @@ private:
   void write(uint64_t value);
   void write(double value);
   void write(const std::string& value);
+  void write(const std::vector<std::string>& value);
 
   YAML::Emitter& out_;
 };
