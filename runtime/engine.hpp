@@ -13,6 +13,9 @@
 
 namespace intentd {
 
+class rate_limiter;
+class status_cache;
+
 struct submit_result {
   intent_record record;
   bool created = false; // false: an idempotent resubmission
@@ -61,6 +64,12 @@ public:
   virtual void purge_dead_letter(const std::string& id,
                                  reply<intent_record> done) = 0;
   virtual void solvers(reply<std::vector<solver_view>> done) = 0;
+
+  /// The rate limits the gateway applies (null: the gateway builds its own
+  /// from config()). Also where their counters are read.
+  virtual std::shared_ptr<rate_limiter> rate_limits() { return nullptr; }
+  /// The status cache behind get() and its counters; null when none.
+  virtual std::shared_ptr<status_cache> cache() { return nullptr; }
 
   /// True once storage is open and recovery has finished.
   virtual bool ready() const = 0;

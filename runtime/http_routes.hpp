@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/http_limits.hpp"
 #include "runtime/model/problem.hpp"
 #include "runtime/model/validation.hpp"
 
@@ -23,6 +24,9 @@ struct http_request {
   std::string target; // path and query, still URL-encoded
   std::string content_type;
   std::string body;
+  std::string peer;          // the client's IP address as connected
+  std::string forwarded_for; // X-Forwarded-For, believed from trusted proxies
+  std::string api_key;       // the header named by rate_limits.api_key_header
 };
 
 /// A JSON response; the session adds Content-Type, Content-Length, Server
@@ -56,15 +60,25 @@ public:
 
   void handle(const http_request& req, std::function<void(http_reply)> done);
 
+  /// The header whose value the session copies into http_request::api_key.
+  const std::string& api_key_header() const {
+    return limits_gate_.api_key_header();
+  }
+  /// The rate limits applied, and their counters.
+  rate_limiter& rate_limits() { return limits_gate_.limiter(); }
+
 private:
   using reply_fn = std::function<void(http_reply)>;
   void submit(const http_request& req, reply_fn done);
-  void list(std::string_view query, reply_fn done);
+  void get(const http_request& req, const std::string& id,
+           std::string_view query, reply_fn done);
+  void list(const http_request& req, std::string_view query, reply_fn done);
   void dead_letters(std::string_view query, reply_fn done);
   void solvers(reply_fn done);
 
   engine& engine_;
   validation_limits limits_;
+  http_limits limits_gate_;
 };
 
 } // namespace intentd

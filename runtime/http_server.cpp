@@ -74,7 +74,12 @@ class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket&& socket, server_core& server, bool reject)
       : stream_(std::move(socket)), request_timer_(stream_.get_executor()),
-        server_(server), reject_(reject) {}
+        server_(server), reject_(reject) {
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      peer_ = remote.address().to_string();
+  }
 
   ~session() {
     {
@@ -199,9 +204,13 @@ private:
     first_ = false;
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
-    http_request r{std::string{req.method_string()}, std::string{req.target()},
+    http_request r{std::string{req.method_string()},
+                   std::string{req.target()},
                    std::string{req[http::field::content_type]},
-                   std::move(req.body())};
+                   std::move(req.body()),
+                   peer_,
+                   std::string{req["X-Forwarded-For"]},
+                   std::string{req[server_.router.api_key_header()]}};
     state_ = state::waiting;
     auto generation = ++generation_;
     request_timer_.expires_after(opts().request_timeout);
@@ -307,6 +316,7 @@ private:
   state state_ = state::idle;
   uint64_t generation_ = 0;
   size_t drained_ = 0;
+  std::string peer_;
 };
 
 void server_core::start() {
@@ -479,6 +489,10 @@ void http_server::stop(std::chrono::milliseconds grace) {
 
 size_t http_server::connections() const {
   return impl_->connections();
+}
+
+rate_limiter& http_server::rate_limits() {
+  return impl_->router.rate_limits();
 }
 
 } // namespace intentd

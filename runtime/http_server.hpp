@@ -9,6 +9,8 @@
 
 namespace intentd {
 
+class rate_limiter;
+
 class engine;
 
 /// Limits and threading of the HTTP gateway.
@@ -56,6 +58,9 @@ public:
 
   /// Open connections, for tests and metrics.
   size_t connections() const;
+
+  /// The rate limits applied to requests, with their counters.
+  rate_limiter& rate_limits();
 
 private:
   struct impl;

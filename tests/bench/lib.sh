@@ -67,6 +67,8 @@ intentd_start() {
   {
     printf 'server:\n  listen: "%s"\n' "$INTENTD_HOSTPORT"
     printf 'storage:\n  path: "%s/data"\n  sync: %s\n' "$WORK" "${SYNC:-true}"
+    # Every request comes from 127.0.0.1: no rate limits in benchmarks.
+    printf 'rate_limits:\n  enabled: false\n'
     printf '%s\n' "$1"
   } > "$WORK/intentd.yaml"
   local t0
