@@ -155,3 +155,16 @@ TEST_CASE("a slowloris client is cut off at the read timeout, others served") {
   CHECK(took >= 150ms);
   CHECK(took < 1500ms);
 }
+
+TEST_CASE("a keep-alive connection left idle is closed at the idle timeout") {
+  auto o = test_options();
+  o.idle_timeout = 300ms;
+  server_fixture f{o};
+  http_client client{f.port()};
+  REQUIRE(client.send(verb::get, "/healthz").status == 200);
+  auto begun = steady::now();
+  CHECK(client.wait_closed());
+  auto waited = steady::now() - begun;
+  CHECK(waited >= 250ms);
+  CHECK(waited < 3s);
+}
