@@ -1,5 +1,7 @@
 #include "config/checks.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -43,6 +45,24 @@ std::string one_of::operator()(const std::string& value) const {
   else
     problem += ";";
   return problem + " known " + what + "s: " + join(names);
+}
+
+std::string each_of::operator()(const std::vector<std::string>& values) const {
+  for (const auto& v : values)
+    if (auto problem = one_of{names, what}(v); !problem.empty())
+      return problem;
+  return {};
+}
+
+std::string check_addresses(const std::vector<std::string>& values) {
+  for (const auto& v : values) {
+    unsigned char buf[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, v.c_str(), buf) != 1 &&
+        inet_pton(AF_INET6, v.c_str(), buf) != 1)
+      return "expected IP addresses such as \"127.0.0.1\" or \"::1\", got \"" +
+             v + "\"";
+  }
+  return {};
 }
 
 std::string check_non_empty(const std::string& value) {

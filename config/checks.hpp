@@ -54,6 +54,16 @@ struct one_of {
   std::string operator()(const std::string& value) const;
 };
 
+/// Accepts lists whose every item is one of `names`.
+struct each_of {
+  std::vector<std::string> names;
+  std::string what;
+  std::string operator()(const std::vector<std::string>& values) const;
+};
+
+/// Accepts lists of IPv4 or IPv6 addresses ("127.0.0.1", "::1").
+std::string check_addresses(const std::vector<std::string>& values);
+
 /// Rejects an empty string.
 std::string check_non_empty(const std::string& value);
 

@@ -24,6 +24,9 @@ struct server {
   uint32_t max_connections = 10'000;
   uint32_t request_timeout_ms = 10'000;
   uint32_t shutdown_grace_ms = 4'000;
+  /// Engine requests (submit, cancel, ...) waiting for an answer at once;
+  /// past it, 503 with Retry-After.
+  uint32_t max_in_flight = 50'000;
 };
 
 struct storage {
@@ -107,6 +110,46 @@ struct notifier {
   uint32_t send_buffer_bytes = 0;
 };
 
+/// One rate-limit rule: `limit` requests per `window_s` seconds per key.
+struct rate_rule {
+  std::string name;
+  std::string key = "ip";                       // ip, user_account, global
+  std::vector<std::string> routes = {"submit"}; // submit, read, websocket
+  uint32_t limit = 20;
+  uint32_t window_s = 900;
+  std::string algorithm = "sliding_window"; // or token_bucket
+};
+
+struct rate_limits {
+  bool enabled = true;
+  /// Peers whose X-Forwarded-For header is believed.
+  std::vector<std::string> trusted_proxies;
+  /// Client addresses and API keys no rule applies to.
+  std::vector<std::string> allow_ips;
+  std::vector<std::string> allow_api_keys;
+  std::string api_key_header = "X-API-Key";
+  /// Keys each rule tracks at most; the least recently seen go first.
+  uint32_t max_keys = 100'000;
+  std::vector<rate_rule> rules = {
+      {"submit_per_ip", "ip", {"submit"}, 20, 900, "sliding_window"},
+      {"user_requests",
+       "user_account",
+       {"submit", "read"},
+       100,
+       60,
+       "sliding_window"},
+  };
+};
+
+/// The status cache in front of storage for GET /api/v1/intents/{id}.
+struct cache {
+  bool enabled = true;
+  uint32_t ttl_ms = 30'000;
+  uint32_t capacity = 10'000;
+  /// Ask the chain about ids this node does not hold.
+  bool chain_fallback = true;
+};
+
 struct logging {
   std::string level = "info";  // trace, debug, info, warn, error, off
   std::string format = "text"; // text, json
@@ -142,6 +185,8 @@ struct config {
   cfg::validation validation;
   cfg::intents intents;
   cfg::notifier notifier;
+  cfg::rate_limits rate_limits;
+  cfg::cache cache;
   cfg::logging logging;
   cfg::security security;
 };

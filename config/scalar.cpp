@@ -120,13 +120,13 @@ std::string read_scalar(const YAML::Node& node, std::vector<std::string>& out) {
   }
   if (!node.IsSequence())
     return expected("a list of strings", node);
-  std::vector<std::string> items;
-  for (const auto& item : node) {
-    if (!item.IsScalar())
-      return expected("a list of strings", node);
-    items.push_back(item.Scalar());
+  std::vector<std::string> result;
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsScalar())
+      return "item " + std::to_string(i) + ": " + expected("a string", node[i]);
+    result.push_back(node[i].Scalar());
   }
-  out = std::move(items);
+  out = std::move(result);
   return {};
 }
 

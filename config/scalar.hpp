@@ -15,7 +15,7 @@ std::string read_scalar(const YAML::Node& node, uint32_t& out);
 std::string read_scalar(const YAML::Node& node, uint64_t& out);
 std::string read_scalar(const YAML::Node& node, double& out);
 std::string read_scalar(const YAML::Node& node, std::string& out);
-/// A sequence of strings.
+/// A list of strings ("[a, b]"); an empty list is fine.
 std::string read_scalar(const YAML::Node& node, std::vector<std::string>& out);
 
 /// Names what a node holds for an error message: "nothing", "a map",

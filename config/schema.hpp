@@ -27,6 +27,7 @@ void inspect(Inspector& f, server& x) {
   f.field("max_connections", x.max_connections, at_least<uint32_t>(1));
   f.field("request_timeout_ms", x.request_timeout_ms, at_least<uint32_t>(1));
   f.field("shutdown_grace_ms", x.shutdown_grace_ms);
+  f.field("max_in_flight", x.max_in_flight, at_least<uint32_t>(1));
 }
 
 template<class Inspector>
@@ -120,6 +121,38 @@ void inspect(Inspector& f, notifier& x) {
 }
 
 template<class Inspector>
+void inspect(Inspector& f, rate_rule& x) {
+  f.field("name", x.name, check_non_empty);
+  f.field("key", x.key,
+          one_of{{"ip", "user_account", "global"}, "rate-limit key"});
+  f.field("routes", x.routes,
+          each_of{{"submit", "read", "websocket"}, "route"});
+  f.field("limit", x.limit, in_range<uint32_t>(1, 1'000'000));
+  f.field("window_s", x.window_s, in_range<uint32_t>(1, 86'400));
+  f.field("algorithm", x.algorithm,
+          one_of{{"sliding_window", "token_bucket"}, "algorithm"});
+}
+
+template<class Inspector>
+void inspect(Inspector& f, rate_limits& x) {
+  f.field("enabled", x.enabled);
+  f.field("trusted_proxies", x.trusted_proxies, check_addresses);
+  f.field("allow_ips", x.allow_ips, check_addresses);
+  f.field("allow_api_keys", x.allow_api_keys);
+  f.field("api_key_header", x.api_key_header, check_non_empty);
+  f.field("max_keys", x.max_keys, in_range<uint32_t>(1, 10'000'000));
+  f.list("rules", x.rules);
+}
+
+template<class Inspector>
+void inspect(Inspector& f, cache& x) {
+  f.field("enabled", x.enabled);
+  f.field("ttl_ms", x.ttl_ms, at_least<uint32_t>(1));
+  f.field("capacity", x.capacity, in_range<uint32_t>(1, 10'000'000));
+  f.field("chain_fallback", x.chain_fallback);
+}
+
+template<class Inspector>
 void inspect(Inspector& f, logging& x) {
   f.field("level", x.level,
           one_of{{"trace", "debug", "info", "warn", "error", "off"},
@@ -150,6 +183,8 @@ void inspect(Inspector& f, config& x) {
   f.section("validation", x.validation);
   f.section("intents", x.intents);
   f.section("notifier", x.notifier);
+  f.section("rate_limits", x.rate_limits);
+  f.section("cache", x.cache);
   f.section("logging", x.logging);
   f.section("security", x.security);
 }

@@ -9,12 +9,12 @@
 
 namespace intentd::cfg {
 
-namespace {
-
 int line_of(const YAML::Node& node, int fallback) {
   const auto mark = node.Mark();
   return mark.is_null() || mark.line < 0 ? fallback : mark.line + 1;
 }
+
+namespace {
 
 std::string join(const std::vector<std::string>& names) {
   std::string result;

@@ -18,6 +18,9 @@ namespace intentd::cfg {
 [[noreturn]] void fail(const std::string& path, int line,
                        const std::string& problem);
 
+/// The 1-based line of `node`, or `fallback` when unknown.
+int line_of(const YAML::Node& node, int fallback);
+
 /// Collects the key names a section's inspect function declares.
 class key_lister {
 public:
@@ -71,7 +74,7 @@ public:
 
   void tokens(const char* name, std::vector<token>& value);
 
-  /// A list of maps, each read with T's inspect function.
+  /// A list of maps, each read as a section; an empty list is fine.
   template<class T>
   void list(const char* name, std::vector<T>& value);
 

@@ -34,9 +34,9 @@ public:
   template<class T>
   void list(const char* name, std::vector<T>& value) {
     out_ << YAML::Key << name << YAML::Value << YAML::BeginSeq;
-    for (auto& item : value) {
+    for (auto& x : value) {
       out_ << YAML::BeginMap;
-      inspect(*this, item);
+      inspect(*this, x);
       out_ << YAML::EndMap;
     }
     out_ << YAML::EndSeq;

@@ -11,10 +11,12 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/cache.hpp"
 #include "actors/chain.hpp"
 #include "actors/directory.hpp"
 #include "actors/notifier.hpp"
 #include "actors/record_reader.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/request_timeout.hpp"
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
@@ -45,6 +47,14 @@ using std::chrono::milliseconds;
 problem unreachable(const caf::error& err) {
   return problem{errc::timeout,
                  "The engine did not answer in time: " + caf::to_string(err),
+                 {}};
+}
+
+constexpr milliseconds edge_sweep_interval{10'000};
+
+problem overloaded() {
+  return problem{errc::overloaded,
+                 "The engine has too many requests in flight; retry shortly.",
                  {}};
 }
 
@@ -161,6 +171,22 @@ public:
                               r.jitter, c.solvers.count};
     deps.now = wall_clock_now;
     deps.call_timeout = call_timeout_;
+    cache_ = std::make_shared<status_cache>(make_cache_settings(c.cache));
+    // The cache first: whoever a notice reaches reads what it announces.
+    deps.on_transition = [cache = cache_, next = deps.on_transition](
+                             const intent_record& stored, uint64_t previous) {
+      cache->update(stored, wall_clock_now());
+      if (next)
+        next(stored, previous);
+    };
+    limiter_ =
+        std::make_shared<rate_limiter>(make_rate_limit_settings(c.rate_limits));
+    limiter_actor_ = spawn_rate_limiter(*sys_, limiter_, edge_sweep_interval,
+                                        wall_clock_now);
+    cache_actor_ = spawn_cache(*sys_, cache_, chain_, edge_sweep_interval,
+                               call_timeout_, wall_clock_now);
+    max_in_flight_ = c.server.max_in_flight;
+    observe_edge(*metrics_, limiter_, cache_);
     deps.on_transition = observe_transitions(metrics_, deps.on_transition);
     directory_options dir_opts;
     dir_opts.max_live = c.intents.max_live;
@@ -233,10 +259,31 @@ public:
         submit_atom::value, std::move(in), std::move(body_digest));
   }
 
+  // Memory, then storage on this thread (LMDB reads take no lock and do
+  // not wait on the writer), then the chain through the cache actor.
   void get(const std::string& id, reply<intent_record> done) override {
-    if (auto rec = store_->get(id))
+    const auto& opts = cache_->settings();
+    if (!opts.enabled) {
+      if (auto rec = store_->get(id))
+        return done(std::move(*rec));
+      return done(no_such_intent(id));
+    }
+    auto now = wall_clock_now();
+    if (auto hit = cache_->find(id, now))
+      return done(intent_record{*hit});
+    auto ticket = cache_->ticket(id);
+    if (auto rec = store_->get(id)) {
+      cache_->count(cache_level::storage, true);
+      cache_->fill(id, std::make_shared<const intent_record>(*rec), ticket,
+                   now);
       return done(std::move(*rec));
-    done(no_such_intent(id));
+    }
+    cache_->count(cache_level::storage, false);
+    if (!opts.chain_fallback)
+      return done(no_such_intent(id));
+    ask<record_outcome>(
+        cache_actor_, [done](record_outcome r) { done(std::move(r)); }, done,
+        get_atom::value, id);
   }
 
   void list(const list_query& query, reply<record_page> done) override {
@@ -290,8 +337,13 @@ public:
   void purge_dead_letter(const std::string& id,
                          reply<intent_record> done) override {
     ask<record_outcome>(
-        directory_, [done](record_outcome r) { done(std::move(r)); }, done,
-        purge_atom::value, id);
+        directory_,
+        [done, cache = cache_, id](record_outcome r) {
+          if (r)
+            cache->erase(id);
+          done(std::move(r));
+        },
+        done, purge_atom::value, id);
   }
 
   void solvers(reply<std::vector<solver_view>> done) override {
@@ -321,6 +373,9 @@ public:
   std::unique_ptr<subscriber> subscribe(notice_handler on_notice) override {
     return link_->attach(std::move(on_notice));
   }
+
+  std::shared_ptr<rate_limiter> rate_limits() override { return limiter_; }
+  std::shared_ptr<status_cache> cache() override { return cache_; }
 
   bool ready() const override { return ready_; }
 
@@ -390,6 +445,9 @@ public:
       for (auto& a : {notifier_, reader_})
         self->send_exit(a, reason);
       self->wait_for(notifier_, reader_);
+      for (auto& a : {limiter_actor_, cache_actor_})
+        self->send_exit(a, reason);
+      self->wait_for(limiter_actor_, cache_actor_);
       if (sweeper_) {
         self->send_exit(sweeper_, reason);
         self->wait_for(sweeper_);
@@ -403,6 +461,8 @@ public:
     bridge_ = caf::actor{};
     notifier_ = caf::actor{};
     reader_ = caf::actor{};
+    limiter_actor_ = caf::actor{};
+    cache_actor_ = caf::actor{};
     pool_ = caf::actor{};
     chain_ = caf::actor{};
     writer_ = caf::actor{};
@@ -416,21 +476,29 @@ public:
   }
 
 private:
-  /// Sends a request from a short-lived bridge actor and hands the answer
-  /// (or a timeout problem) to `on_value` / `on_error`.
+  /// Sends a request from the bridge actor and hands the answer (or a
+  /// timeout problem) to `on_value` / `on_error`. Past server.max_in_flight
+  /// requests waiting, answers overloaded at once instead of queueing.
   template<class Value, class OnValue, class Done, class... Ts>
   void ask(const caf::actor& dest, OnValue on_value, Done on_error,
            Ts&&... xs) {
+    if (in_flight_.fetch_add(1) >= max_in_flight_) {
+      --in_flight_;
+      return on_error(overloaded());
+    }
     auto timeout = timeout_;
+    auto* in_flight = &in_flight_;
     bridge_call call = [=](caf::event_based_actor* self) mutable {
       auto h = self->request(dest, timeout, std::move(xs)...);
       h.then(
           [=, mid = h.id()](Value& v) mutable {
             drop_timeout(self, mid);
+            --*in_flight;
             on_value(std::move(v));
           },
           [=, mid = h.id()](caf::error& err) mutable {
             drop_timeout(self, mid);
+            --*in_flight;
             on_error(unreachable(err));
           });
     };
@@ -457,6 +525,12 @@ private:
   caf::actor reader_;
   caf::actor notifier_;
   std::shared_ptr<notifier_link> link_;
+  std::shared_ptr<status_cache> cache_;
+  std::shared_ptr<rate_limiter> limiter_;
+  caf::actor cache_actor_;
+  caf::actor limiter_actor_;
+  uint32_t max_in_flight_ = 0;
+  std::atomic<uint32_t> in_flight_{0};
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopped_{false};
 };

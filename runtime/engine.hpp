@@ -25,6 +25,9 @@ struct health_check {
   std::string detail; // a sentence for an operator
 };
 
+class rate_limiter;
+class status_cache;
+
 struct submit_result {
   intent_record record;
   bool created = false; // false: an idempotent resubmission
@@ -123,6 +126,12 @@ public:
       sub->subscribe(target, key);
     return sub;
   }
+
+  /// The rate limits the gateway applies (null: the gateway builds its own
+  /// from config()). Also where their counters are read.
+  virtual std::shared_ptr<rate_limiter> rate_limits() { return nullptr; }
+  /// The status cache behind get() and its counters; null when none.
+  virtual std::shared_ptr<status_cache> cache() { return nullptr; }
 
   /// True once storage is open and recovery has finished.
   virtual bool ready() const = 0;

@@ -50,6 +50,30 @@ void observe_store(engine_metrics& m, std::weak_ptr<const intent_store> store) {
   });
 }
 
+namespace {
+
+/// Moves a counter up to `total`, a count kept elsewhere that only grows.
+void catch_up(metrics::counter c, uint64_t total) {
+  auto behind = static_cast<double>(total) - c.value();
+  if (behind > 0)
+    c.inc(behind);
+}
+
+} // namespace
+
+void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
+                  std::weak_ptr<const status_cache> cache) {
+  m.registry().on_collect([&m, limiter, cache] {
+    if (auto l = limiter.lock())
+      for (const auto& [rule, n] : l->limited_counts())
+        catch_up(m.rate_limited(rule), n);
+    if (auto c = cache.lock())
+      for (const auto& row : c->counts())
+        catch_up(m.cache_request(row.level, std::string_view{row.result} == "hit"),
+                 row.value);
+  });
+}
+
 health_check storage_check(const intent_store* store, const commit_health& h,
                            const std::string& path) {
   if (!store)

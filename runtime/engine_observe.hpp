@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "actors/cache.hpp"
 #include "actors/directory.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/messages.hpp"
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
@@ -35,6 +37,11 @@ transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,
 /// Refreshes intents_by_status and dead_letters from storage at every
 /// scrape, while the store lives.
 void observe_store(engine_metrics& m, std::weak_ptr<const intent_store> store);
+
+/// Copies the rate limiter's and the status cache's own counters into
+/// http_rate_limited_total and cache_requests_total at each scrape.
+void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
+                  std::weak_ptr<const status_cache> cache);
 
 /// The "storage" readiness check.
 health_check storage_check(const intent_store* store, const commit_health& h,

@@ -223,8 +223,20 @@ std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
   return out;
 }
 
+namespace {
+
+std::shared_ptr<rate_limiter> limiter_of(engine& e) {
+  if (auto shared = e.rate_limits())
+    return shared;
+  return std::make_shared<rate_limiter>(
+      make_rate_limit_settings(e.config().rate_limits));
+}
+
+} // namespace
+
 http_router::http_router(engine& e)
-    : engine_(e), limits_(make_limits(e.config())), metrics_(e.metrics()) {
+    : engine_(e), limits_(make_limits(e.config())), metrics_(e.metrics()),
+      limits_gate_(limiter_of(e)) {
   if (!metrics_)
     metrics_ = std::make_shared<engine_metrics>();
 }
@@ -265,7 +277,7 @@ void http_router::route(const http_request& req, reply_fn done) {
     if (res == "intents" && n == 3) {
       allow = "GET, POST";
       if (m == "GET")
-        return list(query, std::move(done));
+        return list(req, query, std::move(done));
       if (m == "POST")
         return submit(req, std::move(done));
     } else if (res == "intents" && n == 5 && at(3, "by-tx")) {
@@ -279,8 +291,7 @@ void http_router::route(const http_request& req, reply_fn done) {
       if (m == "GET") {
         if (!valid_intent_id(segs[3], limits_.max_id_length))
           return done(no_such_intent(segs[3]));
-        return engine_.get(segs[3], respond<intent_record>(std::move(done),
-                                                           record_reply(200)));
+        return get(req, segs[3], query, std::move(done));
       }
     } else if (res == "intents" && n == 5 && at(4, "cancel")) {
       allow = "POST";
@@ -343,6 +354,13 @@ void http_router::submit(const http_request& req, reply_fn done) {
   }
   auto parsed =
       parse_intent(req.body, engine_.tokens(), limits_, wall_clock_now());
+  // The user's rules need the parsed body; an invalid one counts for its
+  // address only.
+  auto decision = limits_gate_.check(
+      req, route_submit, parsed ? parsed->value.user_account : std::string{});
+  if (!decision.allowed)
+    return done(http_limits::too_many(decision));
+  done = http_limits::with_headers(std::move(done), decision);
   if (!parsed) {
     metrics_->submitted("unknown", to_string(parsed.error().code));
     return done(problem_reply(parsed.error()));
@@ -360,7 +378,44 @@ void http_router::submit(const http_request& req, reply_fn done) {
       }));
 }
 
-void http_router::list(std::string_view query, reply_fn done) {
+void http_router::get(const http_request& req, const std::string& id,
+                      std::string_view query, reply_fn done) {
+  std::map<std::string, std::string> params;
+  parse_query(query, params);
+  auto user = params["user"];
+  auto decision = limits_gate_.check(req, route_read, user);
+  if (!decision.allowed)
+    return done(http_limits::too_many(decision));
+  const auto& tokens = engine_.tokens();
+  auto by_owner = user.empty() && limits_gate_.limits_users(route_read);
+  if (!by_owner)
+    return engine_.get(id,
+                       respond<intent_record>(
+                           http_limits::with_headers(std::move(done), decision),
+                           [&tokens](const intent_record& rec) {
+                             return json_reply(200, to_json(rec, tokens));
+                           }));
+  // Without ?user=, the read counts against the intent's owner.
+  engine_.get(id, [gate = limits_gate_, req, decision, done = std::move(done),
+                   &tokens](outcome<intent_record> r) mutable {
+    auto d = decision;
+    if (r) {
+      auto owner = gate.check(req, route_read, r->request.user_account,
+                              key_bit(rate_key::user));
+      if (!owner.allowed)
+        return done(http_limits::too_many(owner));
+      if (owner.applied && (!d.applied || owner.remaining < d.remaining))
+        d = owner;
+    }
+    respond<intent_record>(http_limits::with_headers(done, d),
+                           [&tokens](const intent_record& rec) {
+                             return json_reply(200, to_json(rec, tokens));
+                           })(std::move(r));
+  });
+}
+
+void http_router::list(const http_request& req, std::string_view query,
+                       reply_fn done) {
   std::map<std::string, std::string> params;
   if (!parse_query(query, params))
     return done(problem_reply(
@@ -391,6 +446,10 @@ void http_router::list(std::string_view query, reply_fn done) {
   }
   if (auto it = params.find("cursor"); it != params.end())
     q.cursor = it->second;
+  auto decision = limits_gate_.check(req, route_read, q.user);
+  if (!decision.allowed)
+    return done(http_limits::too_many(decision));
+  done = http_limits::with_headers(std::move(done), decision);
   if (!bad.empty())
     return done(problem_reply(problem{errc::bad_request,
                                       "The query has invalid parameters.",

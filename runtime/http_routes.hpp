@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/http_limits.hpp"
 #include "runtime/model/problem.hpp"
 #include "runtime/model/validation.hpp"
 
@@ -26,8 +27,10 @@ struct http_request {
   std::string target; // path and query, still URL-encoded
   std::string content_type;
   std::string body;
+  std::string peer;          // the client's IP address as connected
+  std::string forwarded_for; // X-Forwarded-For, believed from trusted proxies
+  std::string api_key;       // the header named by rate_limits.api_key_header
   std::string authorization; // the Authorization header
-  std::string api_key;       // the X-API-Key header
   bool loopback = false;     // the client connected from 127.0.0.0/8 or ::1
 };
 
@@ -67,6 +70,12 @@ public:
   /// The metrics this router serves on /metrics: the engine's, or its own
   /// when the engine keeps none.
   engine_metrics& metrics() { return *metrics_; }
+  /// The header whose value the session copies into http_request::api_key.
+  const std::string& api_key_header() const {
+    return limits_gate_.api_key_header();
+  }
+  /// The rate limits applied, and their counters.
+  rate_limiter& rate_limits() { return limits_gate_.limiter(); }
 
 private:
   using reply_fn = std::function<void(http_reply)>;
@@ -75,7 +84,9 @@ private:
   void readiness(reply_fn done);
   void expose_metrics(reply_fn done);
   void submit(const http_request& req, reply_fn done);
-  void list(std::string_view query, reply_fn done);
+  void get(const http_request& req, const std::string& id,
+           std::string_view query, reply_fn done);
+  void list(const http_request& req, std::string_view query, reply_fn done);
   void dead_letters(std::string_view query, reply_fn done);
   void solvers(reply_fn done);
   // Signed cancellation and key registration (http_routes_security.cpp).
@@ -88,6 +99,7 @@ private:
   engine& engine_;
   validation_limits limits_;
   std::shared_ptr<engine_metrics> metrics_;
+  http_limits limits_gate_;
 };
 
 } // namespace intentd

@@ -80,7 +80,12 @@ class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket&& socket, server_core& server, bool reject)
       : stream_(std::move(socket)), request_timer_(stream_.get_executor()),
-        server_(server), reject_(reject) {}
+        server_(server), reject_(reject) {
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      peer_ = remote.address().to_string();
+  }
 
   ~session() {
     {
@@ -219,8 +224,10 @@ private:
     r.target = std::string{req.target()};
     r.content_type = std::string{req[http::field::content_type]};
     r.body = std::move(req.body());
+    r.peer = peer_;
+    r.forwarded_for = std::string{req["X-Forwarded-For"]};
+    r.api_key = std::string{req[server_.router.api_key_header()]};
     r.authorization = std::string{req[http::field::authorization]};
-    r.api_key = std::string{req["X-API-Key"]};
     beast::error_code peer_ec;
     auto peer = stream_.socket().remote_endpoint(peer_ec);
     auto address = peer.address();
@@ -332,6 +339,7 @@ private:
   state state_ = state::idle;
   uint64_t generation_ = 0;
   size_t drained_ = 0;
+  std::string peer_;
 };
 
 void server_core::start() {
@@ -518,6 +526,10 @@ size_t http_server::ws_connections() const {
 
 uint64_t http_server::ws_dropped_slow() const {
   return impl_->ws->dropped_slow();
+}
+
+rate_limiter& http_server::rate_limits() {
+  return impl_->router.rate_limits();
 }
 
 } // namespace intentd

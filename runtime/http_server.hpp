@@ -9,6 +9,8 @@
 
 namespace intentd {
 
+class rate_limiter;
+
 class engine;
 
 /// Limits and threading of the HTTP gateway.
@@ -63,6 +65,9 @@ public:
   /// WebSocket connections closed with 1013 because they read too slowly
   /// (their queue of notices was full), since start.
   uint64_t ws_dropped_slow() const;
+
+  /// The rate limits applied to requests, with their counters.
+  rate_limiter& rate_limits();
 
 private:
   struct impl;

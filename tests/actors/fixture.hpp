@@ -115,6 +115,8 @@ struct engine_fixture {
   std::vector<published_write> published;
   /// Fed by the solver and directory hooks, as the engine wires them.
   engine_metrics metrics;
+  /// Runs after each transition the hook sees (e.g. a read right after it).
+  std::function<void(const intent_record&)> after_transition;
 
   explicit engine_fixture(
       std::chrono::milliseconds latency = std::chrono::milliseconds{20},
@@ -163,6 +165,8 @@ struct engine_fixture {
     deps.call_timeout = std::chrono::milliseconds{60'000};
     deps.on_transition = [this](const intent_record& rec, uint64_t previous) {
       published.push_back({rec.request.id, rec.seq, previous, rec.status});
+      if (after_transition)
+        after_transition(rec);
     };
     directory_options dir_opts;
     dir_opts.max_live = max_live;

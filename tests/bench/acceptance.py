@@ -90,6 +90,8 @@ solvers:
     base_delay_ms: {base_delay_ms}
 intents:
   max_live: {max_live}
+rate_limits:
+  enabled: false
 logging:
   level: {level}
 """

@@ -9,8 +9,8 @@
 #   tests/bench/ws_subscribers.sh [CLIENTS=10000] [ROUNDS=1] [RATE=1000]
 #
 # The client is build/ws_bench (built here if missing; WS_BENCH_BIN picks
-# another). EXTRA_CONFIG is appended to the config intentd runs on, e.g.
-# EXTRA_CONFIG=$'rate_limits:\n  enabled: false' once that section exists.
+# another). EXTRA_CONFIG is appended to the config intentd runs on (rate limits are
+# off there already: see lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./lib.sh

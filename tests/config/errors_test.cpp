@@ -13,7 +13,8 @@ TEST_CASE("an unknown top-level key names itself, its line and the sections") {
   CHECK(e.rfind("storge (line 3): unknown key; did you mean `storage`?", 0) ==
         0);
   CHECK(e.find("valid keys: server, storage, chain, solvers, tokens, "
-               "validation, intents, notifier, logging") != std::string::npos);
+               "validation, intents, notifier, rate_limits, cache, logging") !=
+        std::string::npos);
 }
 
 TEST_CASE("an unknown nested key gives its full path and a suggestion") {

@@ -162,6 +162,8 @@ solvers:
     max_attempts: 10
     base_delay_ms: 20
     max_delay_ms: 200
+rate_limits:
+  enabled: false
 logging:
   level: info
 """

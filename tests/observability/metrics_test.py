@@ -90,6 +90,10 @@ chain:
 logging:
   level: debug
   format: json
+rate_limits:
+  rules:
+    - {{name: submit_per_ip, key: ip, routes: [submit], limit: 10,
+       window_s: 900, algorithm: sliding_window}}
 """)
     log_path = os.path.join(workdir, "intentd.log")
     log = open(log_path, "wb")
@@ -129,6 +133,10 @@ def drive(port):
                 pending.discard(iid)
         time.sleep(0.05)
     check(not pending, f"every intent completed (left: {sorted(pending)})")
+    # 7 submissions so far against a limit of 10 per address: 3 more pass.
+    codes = [request(port, "POST", "/api/v1/intents", {"action": "fly"})[0]
+             for _ in range(5)]
+    check(codes == [400, 400, 400, 429, 429], f"past the limit 429 ({codes})")
 
 
 def check_metrics(port, promtool_bin):
@@ -153,6 +161,10 @@ def check_metrics(port, promtool_bin):
     check(samples.get('intents_by_status{status="completed"}') == 6,
           "intents_by_status counts 6 completed")
     check("mt-" not in text, "no intent id appears in any label")
+    limited = samples.get('http_rate_limited_total{rule="submit_per_ip"}')
+    check(limited == 2, f"2 rate-limited submissions counted ({limited})")
+    hits = samples.get('cache_requests_total{level="memory",result="hit"}', 0)
+    check(hits > 0, f"status reads hit the in-process cache ({hits})")
 
 
 def check_logs(log_path):

@@ -32,8 +32,9 @@ inline http_options test_options() {
 
 /// A started http_server on 127.0.0.1, port 0, over a fake engine.
 struct server_fixture {
-  explicit server_fixture(http_options o = test_options())
-      : eng(test_config()), server(eng, o) {
+  explicit server_fixture(http_options o = test_options(),
+                          cfg::config c = test_config())
+      : eng(std::move(c)), server(eng, o) {
     server.start();
   }
   ~server_fixture() {
@@ -41,6 +42,8 @@ struct server_fixture {
     eng.stop();
   }
   uint16_t port() const { return server.port(); }
+  /// The rate limits the gateway applies (the fake engine shares none).
+  rate_limiter& server_limits() { return server.rate_limits(); }
 
   fake_engine eng;
   http_server server;

@@ -1,0 +1,210 @@
+#include "actors/cache.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/request_timeout.hpp"
+
+namespace intentd {
+
+namespace {
+
+size_t index_of(cache_level level, bool hit) {
+  return static_cast<size_t>(level) * 2 + (hit ? 0 : 1);
+}
+
+std::optional<intent_status> status_on_chain(chain_intent_state s) {
+  switch (s) {
+  case chain_intent_state::reserved:
+    return intent_status::verified;
+  case chain_intent_state::executed:
+    return intent_status::completed;
+  case chain_intent_state::reverted:
+    return intent_status::failed;
+  case chain_intent_state::released:
+    return intent_status::cancelled;
+  case chain_intent_state::unknown:
+    break;
+  }
+  return std::nullopt;
+}
+
+struct cache_state {
+  static constexpr const char* name = "cache";
+};
+
+using cache_actor = caf::stateful_actor<cache_state>;
+
+caf::behavior cache_impl(cache_actor* self, std::shared_ptr<status_cache> cache,
+                         caf::actor chain, std::chrono::milliseconds interval,
+                         std::chrono::milliseconds call_timeout,
+                         std::function<time_us()> now) {
+  self->delayed_send(self, interval, tick_atom::value);
+  return {
+      [=](tick_atom) {
+        cache->sweep(now());
+        self->delayed_send(self, interval, tick_atom::value);
+      },
+      [=](get_atom, const std::string& id) -> caf::result<record_outcome> {
+        auto rp = self->make_response_promise<record_outcome>();
+        auto ticket = cache->ticket(id);
+        auto h = self->request(chain, call_timeout, status_atom::value, id);
+        h.then(
+            [=, mid = h.id()](chain_intent_state s) mutable {
+              drop_timeout(self, mid);
+              auto status = status_on_chain(s);
+              cache->count(cache_level::chain, status.has_value());
+              if (!status) {
+                rp.deliver(record_outcome{problem{
+                    errc::not_found, "No intent with id " + id + ".", {}}});
+                return;
+              }
+              auto rec = std::make_shared<const intent_record>(
+                  chain_only_record(id, *status));
+              cache->fill(id, rec, ticket, now());
+              rp.deliver(record_outcome{*rec});
+            },
+            [=, mid = h.id()](caf::error& err) mutable {
+              drop_timeout(self, mid);
+              rp.deliver(record_outcome{problem{
+                  errc::timeout,
+                  "The chain did not answer in time: " + caf::to_string(err),
+                  {}}});
+            });
+        return rp;
+      },
+  };
+}
+
+} // namespace
+
+cache_settings make_cache_settings(const cfg::cache& c) {
+  cache_settings s;
+  s.enabled = c.enabled;
+  s.ttl = static_cast<time_us>(c.ttl_ms) * 1000;
+  s.capacity = c.capacity;
+  s.chain_fallback = c.chain_fallback;
+  return s;
+}
+
+intent_record chain_only_record(const std::string& id, intent_status status) {
+  intent_record rec;
+  rec.request.id = id;
+  rec.status = status;
+  rec.status_message = "This node holds no record of the intent; the chain "
+                       "reports it as " +
+                       std::string{to_string(status)} + ".";
+  return rec;
+}
+
+status_cache::status_cache(cache_settings s) : settings_(s) {
+  auto per_shard = std::max<size_t>(1, settings_.capacity / shard_count);
+  for (size_t i = 0; i < shard_count; ++i)
+    shards_.push_back(std::make_unique<shard>(per_shard));
+  for (auto& c : counts_)
+    c = 0;
+}
+
+status_cache::shard& status_cache::shard_of(const std::string& id) const {
+  return *shards_[std::hash<std::string>{}(id) % shard_count];
+}
+
+status_cache::record_ptr status_cache::find(const std::string& id,
+                                            time_us now) {
+  record_ptr out;
+  {
+    auto& s = shard_of(id);
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (auto* e = s.table.find(id)) {
+      if (e->expires > now)
+        out = e->rec;
+      else
+        s.table.erase(id);
+    }
+  }
+  count(cache_level::memory, out != nullptr);
+  return out;
+}
+
+uint64_t status_cache::ticket(const std::string& id) const {
+  auto& s = shard_of(id);
+  std::lock_guard<std::mutex> lock(s.mu);
+  return s.generation;
+}
+
+void status_cache::fill(const std::string& id, record_ptr rec, uint64_t ticket,
+                        time_us now) {
+  auto& s = shard_of(id);
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.generation != ticket)
+    return;
+  if (auto* e = s.table.find(id); e && e->rec && e->rec->seq > rec->seq)
+    return;
+  s.table.put(id, entry{std::move(rec), now + settings_.ttl});
+}
+
+void status_cache::update(const intent_record& stored, time_us now) {
+  auto& s = shard_of(stored.request.id);
+  std::lock_guard<std::mutex> lock(s.mu);
+  ++s.generation;
+  auto* e = s.table.find(stored.request.id);
+  if (e == nullptr || (e->rec && e->rec->seq > stored.seq))
+    return;
+  e->rec = std::make_shared<const intent_record>(stored);
+  e->expires = now + settings_.ttl;
+}
+
+void status_cache::erase(const std::string& id) {
+  auto& s = shard_of(id);
+  std::lock_guard<std::mutex> lock(s.mu);
+  ++s.generation;
+  s.table.erase(id);
+}
+
+size_t status_cache::sweep(time_us now) {
+  // Not strictly oldest-expiring first (reads reorder), but every expired
+  // record left behind is refused by `find` and goes with the LRU bound.
+  size_t n = 0;
+  for (auto& s : shards_) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    n += s->table.drop_oldest_while(
+        [now](const entry& e) { return e.expires <= now; });
+  }
+  return n;
+}
+
+void status_cache::count(cache_level level, bool hit) {
+  counts_[index_of(level, hit)].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<cache_count> status_cache::counts() const {
+  std::vector<cache_count> out;
+  const char* names[] = {"memory", "storage", "chain"};
+  for (size_t i = 0; i < 3; ++i)
+    for (bool hit : {true, false})
+      out.push_back({names[i], hit ? "hit" : "miss",
+                     counts_[i * 2 + (hit ? 0 : 1)].load()});
+  return out;
+}
+
+size_t status_cache::size() const {
+  size_t n = 0;
+  for (auto& s : shards_) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    n += s->table.size();
+  }
+  return n;
+}
+
+caf::actor spawn_cache(caf::actor_system& sys,
+                       std::shared_ptr<status_cache> cache, caf::actor chain,
+                       std::chrono::milliseconds interval,
+                       std::chrono::milliseconds call_timeout,
+                       std::function<time_us()> now) {
+  return sys.spawn(cache_impl, std::move(cache), std::move(chain), interval,
+                   call_timeout, std::move(now));
+}
+
+} // namespace intentd

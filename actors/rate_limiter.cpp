@@ -1,0 +1,136 @@
+#include "actors/rate_limiter.hpp"
+
+#include <algorithm>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::rate_limited_counts)
+
+namespace intentd {
+
+namespace {
+
+rate_rule make_rule(const cfg::rate_rule& c) {
+  rate_rule r;
+  r.name = c.name;
+  r.key = c.key == "user_account" ? rate_key::user
+          : c.key == "global"     ? rate_key::global
+                                  : rate_key::ip;
+  r.routes = 0;
+  for (const auto& route : c.routes)
+    r.routes |= route == "read"        ? route_read
+                : route == "websocket" ? route_websocket
+                                       : route_submit;
+  r.limit = c.limit;
+  r.window = static_cast<time_us>(c.window_s) * 1'000'000;
+  r.algorithm = c.algorithm == "token_bucket" ? rate_algorithm::token_bucket
+                                              : rate_algorithm::sliding_window;
+  return r;
+}
+
+bool contains(const std::vector<std::string>& xs, const std::string& x) {
+  return std::find(xs.begin(), xs.end(), x) != xs.end();
+}
+
+struct limiter_state {
+  static constexpr const char* name = "rate_limiter";
+};
+
+caf::behavior limiter_impl(caf::stateful_actor<limiter_state>* self,
+                           std::shared_ptr<rate_limiter> limiter,
+                           std::chrono::milliseconds interval,
+                           std::function<time_us()> now) {
+  self->delayed_send(self, interval, tick_atom::value);
+  return {
+      [=](tick_atom) {
+        limiter->sweep(now());
+        self->delayed_send(self, interval, tick_atom::value);
+      },
+      [=](get_atom) { return limiter->limited_counts(); },
+  };
+}
+
+} // namespace
+
+rate_limit_settings make_rate_limit_settings(const cfg::rate_limits& c) {
+  rate_limit_settings s;
+  s.enabled = c.enabled;
+  for (const auto& r : c.rules)
+    s.rules.push_back(make_rule(r));
+  s.max_keys = c.max_keys;
+  s.trusted_proxies = c.trusted_proxies;
+  s.allow_ips = c.allow_ips;
+  s.allow_api_keys = c.allow_api_keys;
+  s.api_key_header = c.api_key_header;
+  return s;
+}
+
+rate_limiter::rate_limiter(rate_limit_settings s)
+    : settings_(std::move(s)), state_(settings_.rules, settings_.max_keys),
+      limited_(new std::atomic<uint64_t>[settings_.rules.size() + 1]) {
+  for (size_t i = 0; i <= settings_.rules.size(); ++i)
+    limited_[i] = 0;
+}
+
+std::string rate_limiter::client(const std::string& peer,
+                                 const std::string& forwarded_for) const {
+  return client_address(peer, forwarded_for, settings_.trusted_proxies);
+}
+
+bool rate_limiter::exempt(const std::string& client,
+                          const std::string& api_key) const {
+  return contains(settings_.allow_ips, client) ||
+         (!api_key.empty() && contains(settings_.allow_api_keys, api_key));
+}
+
+rate_decision rate_limiter::check(rate_route route, const rate_subject& who,
+                                  time_us now, uint8_t keys) {
+  rate_decision d;
+  if (!settings_.enabled)
+    return d;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    d = state_.check(route, who, now, keys);
+  }
+  if (!d.allowed && d.rule >= 0)
+    count_limited(static_cast<size_t>(d.rule));
+  return d;
+}
+
+size_t rate_limiter::sweep(time_us now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_.sweep(now);
+}
+
+rate_limited_counts rate_limiter::limited_counts() const {
+  rate_limited_counts out;
+  for (size_t i = 0; i < settings_.rules.size(); ++i)
+    out.emplace_back(settings_.rules[i].name, limited_[i].load());
+  return out;
+}
+
+void rate_limiter::count_limited(size_t index) {
+  if (index < settings_.rules.size())
+    ++limited_[index];
+}
+
+size_t rate_limiter::keys() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  for (const auto& r : state_.rules())
+    n += r.keys();
+  return n;
+}
+
+caf::actor spawn_rate_limiter(caf::actor_system& sys,
+                              std::shared_ptr<rate_limiter> limiter,
+                              std::chrono::milliseconds interval,
+                              std::function<time_us()> now) {
+  return sys.spawn(limiter_impl, std::move(limiter), interval, std::move(now));
+}
+
+} // namespace intentd

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/rate_limiter.hpp"
+
+namespace intentd {
+
+struct http_request;
+struct http_reply;
+
+/// The router's rate-limit step: who sent a request, what the limits say,
+/// and the headers that tell the client.
+class http_limits {
+public:
+  explicit http_limits(std::shared_ptr<rate_limiter> limiter);
+
+  /// The header carrying an API key, for the session to copy.
+  const std::string& api_key_header() const;
+
+  /// Counts `req` against the rules of `route` whose key is in `keys`;
+  /// `user` is empty when unknown. Exempt clients and disabled limits give
+  /// a decision that does not apply.
+  rate_decision check(const http_request& req, rate_route route,
+                      const std::string& user, uint8_t keys = all_keys);
+  /// True when a rule keyed by user account covers `route`.
+  bool limits_users(rate_route route) const;
+
+  /// 429 with Retry-After and the RateLimit headers.
+  static http_reply too_many(const rate_decision& d);
+  /// Adds RateLimit-Limit, -Remaining and -Reset when `d` applies.
+  static void add_headers(http_reply& rep, const rate_decision& d);
+  /// `done`, adding the headers of `d` to the reply.
+  static std::function<void(http_reply)>
+  with_headers(std::function<void(http_reply)> done, const rate_decision& d);
+
+  rate_limiter& limiter() { return *limiter_; }
+
+private:
+  std::shared_ptr<rate_limiter> limiter_;
+};
+
+} // namespace intentd

@@ -1,0 +1,126 @@
+#include <doctest/doctest.h>
+
+#include "actors/cache.hpp"
+#include "fixture.hpp"
+
+using namespace intentd;
+using namespace intentd::test;
+using namespace std::chrono_literals;
+using S = intent_status;
+
+namespace {
+
+constexpr time_us sec = 1'000'000;
+
+intent_record rec_at(const std::string& id, uint64_t seq, S status) {
+  intent_record r;
+  r.request.id = id;
+  r.seq = seq;
+  r.status = status;
+  return r;
+}
+
+std::shared_ptr<const intent_record> ptr(intent_record r) {
+  return std::make_shared<const intent_record>(std::move(r));
+}
+
+/// A read as the engine does it: memory, then storage (filling memory).
+std::optional<intent_record> read_through(status_cache& c, intent_store& store,
+                                          const std::string& id, time_us now) {
+  if (auto hit = c.find(id, now))
+    return *hit;
+  auto ticket = c.ticket(id);
+  auto rec = store.get(id);
+  c.count(cache_level::storage, rec.has_value());
+  if (rec)
+    c.fill(id, ptr(*rec), ticket, now);
+  return rec;
+}
+
+uint64_t count_of(const status_cache& c, const char* level,
+                  const char* result) {
+  for (auto& row : c.counts())
+    if (std::string{row.level} == level && std::string{row.result} == result)
+      return row.value;
+  return 0;
+}
+
+} // namespace
+
+TEST_CASE("cached records expire after the TTL; capacity bounds the cache") {
+  status_cache c{cache_settings{true, 30 * sec, 32, true}};
+  c.fill("a", ptr(rec_at("a", 1, S::pending)), c.ticket("a"), 0);
+  REQUIRE(c.find("a", 29 * sec));
+  CHECK(c.find("a", 30 * sec) == nullptr);
+  CHECK(count_of(c, "memory", "hit") == 1);
+  CHECK(count_of(c, "memory", "miss") == 1);
+  for (int i = 0; i < 1000; ++i) {
+    auto id = "id-" + std::to_string(i);
+    c.fill(id, ptr(rec_at(id, 1, S::pending)), c.ticket(id), 0);
+  }
+  CHECK(c.size() <= 32);
+  CHECK(c.sweep(31 * sec) > 0);
+  CHECK(c.size() == 0);
+}
+
+TEST_CASE("a transition replaces a cached record; an older one never wins") {
+  status_cache c{cache_settings{}};
+  c.fill("a", ptr(rec_at("a", 1, S::pending)), c.ticket("a"), 0);
+  c.update(rec_at("a", 3, S::executing), sec);
+  REQUIRE(c.find("a", sec));
+  CHECK(c.find("a", sec)->seq == 3);
+  // A reader that read storage before the transition landed does not fill.
+  auto ticket = c.ticket("b");
+  c.update(rec_at("b", 2, S::verified), sec); // "b" not cached: nothing kept
+  c.fill("b", ptr(rec_at("b", 1, S::pending)), ticket, sec);
+  CHECK(c.find("b", sec) == nullptr);
+  // Nor does an older record replace a newer one.
+  c.fill("a", ptr(rec_at("a", 2, S::verified)), c.ticket("a"), sec);
+  CHECK(c.find("a", sec)->seq == 3);
+  c.erase("a");
+  CHECK(c.find("a", sec) == nullptr);
+}
+
+TEST_CASE("a read right after each transition returns that transition") {
+  engine_fixture f;
+  status_cache c{cache_settings{}};
+  int checked = 0;
+  f.after_transition = [&](const intent_record& stored) {
+    c.update(stored, f.now());
+    auto rec = read_through(c, *f.store, stored.request.id, f.now());
+    REQUIRE(rec);
+    CHECK(rec->seq == stored.seq);
+    CHECK(rec->status == stored.status);
+    ++checked;
+  };
+  REQUIRE(f.submit(f.make_intent("c1")));
+  f.advance(200ms);
+  REQUIRE(f.stored("c1").status == S::completed);
+  CHECK(checked == 3); // pending, verified+executing, completed
+  // After the first read every later one was answered from memory.
+  CHECK(count_of(c, "storage", "hit") == 1);
+  CHECK(count_of(c, "memory", "hit") == 2);
+}
+
+TEST_CASE("the cache actor answers from the chain for ids it does not hold") {
+  engine_fixture f;
+  REQUIRE(f.submit(f.make_intent("x1")));
+  f.advance(200ms);
+  auto cache = std::make_shared<status_cache>(cache_settings{});
+  auto actor =
+      spawn_cache(*f.sys, cache, f.chain, 10s, 1s, [&f] { return f.now(); });
+  auto known = f.ask<record_outcome>(actor, get_atom::value, std::string{"x1"});
+  REQUIRE(known);
+  REQUIRE(*known);
+  CHECK((*known)->status == S::completed);
+  CHECK((*known)->request.id == "x1");
+  auto unknown =
+      f.ask<record_outcome>(actor, get_atom::value, std::string{"never"});
+  REQUIRE(unknown);
+  REQUIRE_FALSE(*unknown);
+  CHECK(unknown->error().code == errc::not_found);
+  CHECK(count_of(*cache, "chain", "hit") == 1);
+  CHECK(count_of(*cache, "chain", "miss") == 1);
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  f.run();
+}
