@@ -69,8 +69,9 @@ void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
         catch_up(m.rate_limited(rule), n);
     if (auto c = cache.lock())
       for (const auto& row : c->counts())
-        catch_up(m.cache_request(row.level, std::string_view{row.result} == "hit"),
-                 row.value);
+        catch_up(
+            m.cache_request(row.level, std::string_view{row.result} == "hit"),
+            row.value);
   });
 }
 

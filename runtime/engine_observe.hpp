@@ -7,8 +7,8 @@
 
 #include "actors/cache.hpp"
 #include "actors/directory.hpp"
-#include "actors/rate_limiter.hpp"
 #include "actors/messages.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
 #include "runtime/engine.hpp"

@@ -344,6 +344,14 @@ void http_router::route(const http_request& req, reply_fn done) {
   done(std::move(rep));
 }
 
+std::optional<http_reply>
+http_router::admit_websocket(const http_request& req) {
+  auto decision = limits_gate_.check(req, route_websocket, std::string{});
+  if (decision.allowed)
+    return std::nullopt;
+  return http_limits::too_many(decision);
+}
+
 void http_router::submit(const http_request& req, reply_fn done) {
   if (!is_json_media(req.content_type)) {
     metrics_->submitted("unknown", to_string(errc::unsupported_media));

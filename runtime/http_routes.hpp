@@ -76,6 +76,9 @@ public:
   }
   /// The rate limits applied, and their counters.
   rate_limiter& rate_limits() { return limits_gate_.limiter(); }
+  /// A WebSocket upgrade counts against the rules covering `websocket`:
+  /// the 429 to send instead, or nullopt when it may go on.
+  std::optional<http_reply> admit_websocket(const http_request& req);
 
 private:
   using reply_fn = std::function<void(http_reply)>;

@@ -214,6 +214,12 @@ private:
         return send(error_reply(426, "upgrade_required",
                                 "GET /api/v1/ws takes a WebSocket upgrade."),
                     false);
+      http_request who;
+      who.peer = peer_;
+      who.forwarded_for = std::string{req["X-Forwarded-For"]};
+      who.api_key = std::string{req[server_.router.api_key_header()]};
+      if (auto refused = server_.router.admit_websocket(who))
+        return send(std::move(*refused), false);
       stream_.expires_never();
       server_.ws->start(stream_.release_socket(), parser_->release());
       return;

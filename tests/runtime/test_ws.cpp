@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <functional>
 
 #include <mutex>
 #include <thread>
@@ -25,14 +26,18 @@ struct ws_daemon {
   uint16_t port = 0;
 
   ws_daemon(const temp_dir& dir, uint32_t latency_ms,
-            cfg::notifier notifier = {}) {
+            cfg::notifier notifier = {},
+            std::function<void(cfg::config&)> tweak = {}) {
     config.server.listen = "127.0.0.1:0";
     config.storage.path = dir.path().string();
     config.storage.sync = false;
     config.storage.map_size_mb = 64;
     config.chain.simulated.latency_ms = latency_ms;
     config.notifier = notifier;
-    config.rate_limits.enabled = false; // hundreds of submissions from one address
+    config.rate_limits.enabled =
+        false; // hundreds of submissions from one address
+    if (tweak)
+      tweak(config);
     config.logging.level = "off";
     eng = engine::start(config);
     server = std::make_unique<http_server>(
@@ -259,6 +264,23 @@ TEST_CASE("GET /api/v1/ws without an upgrade is 426") {
   auto res = request(d.port, verb::get, "/api/v1/ws");
   CHECK(res.status == 426);
   CHECK(res.json()["error"]["code"] == "upgrade_required");
+}
+
+TEST_CASE("WebSocket upgrades past a websocket rule's limit get 429") {
+  temp_dir dir;
+  ws_daemon d{
+      dir, 5, {}, [](cfg::config& c) {
+        c.rate_limits.enabled = true;
+        c.rate_limits.rules = {
+            {"ws_per_ip", "ip", {"websocket"}, 2, 60, "sliding_window"}};
+      }};
+  ws_client first{d.port};
+  ws_client second{d.port};
+  CHECK_THROWS_AS(ws_client{d.port}, std::runtime_error);
+  CHECK(d.server->ws_connections() == 2);
+  auto exposed = d.eng->metrics()->expose();
+  CHECK(exposed.find("\nhttp_rate_limited_total{rule=\"ws_per_ip\"} 1\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("an embedder subscribes through the engine facade") {
