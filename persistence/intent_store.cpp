@@ -267,6 +267,19 @@ uint64_t intent_store::dead_letter_count() const {
   return 0;
 }
 
+std::vector<std::pair<std::string, std::string>>
+intent_store::load_account_keys() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto t = impl_->read();
+  auto c = lmdb::cursor::open(t.handle(), impl_->account_keys);
+  std::string_view k;
+  std::string_view v;
+  for (bool found = c.get(k, v, MDB_FIRST); found;
+       found = c.get(k, v, MDB_NEXT))
+    out.emplace_back(std::string{v}, std::string{k});
+  return out;
+}
+
 std::vector<solver_stats> intent_store::load_solver_stats() const {
   std::vector<solver_stats> out;
   try {

@@ -88,6 +88,12 @@ public:
   /// cursor stays valid while records are added.
   outcome<record_page> list(const list_query& query) const;
 
+  /// Keeps a public key (raw bytes) registered to `account`.
+  outcome<done> put_account_key(const std::string& account,
+                                const std::string& raw_key);
+  /// Every kept key as (account, raw key).
+  std::vector<std::pair<std::string, std::string>> load_account_keys() const;
+
   /// The id of the signed intent that used `nonce` for `user`, also after
   /// the intent itself was purged.
   std::optional<std::string> nonce_owner(const std::string& user,

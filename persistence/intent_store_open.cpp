@@ -45,6 +45,7 @@ void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
   by_expiry = db("by_expiry");
   meta = db("meta");
   nonces = db("nonces");
+  account_keys = db("account_keys");
   if (!read_only)
     upgrade_indexes(t.handle());
   t.commit();

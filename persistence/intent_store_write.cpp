@@ -58,6 +58,14 @@ intent_store::put_solver_stats(const std::vector<solver_stats>& stats) {
   });
 }
 
+outcome<done> intent_store::put_account_key(const std::string& account,
+                                            const std::string& raw_key) {
+  return impl_->write_txn([&](MDB_txn* t) {
+    impl_->account_keys.put(t, raw_key, account);
+    return done{};
+  });
+}
+
 outcome<std::size_t>
 intent_store::purge_terminal_before(time_us cutoff, std::size_t max_batch) {
   if (max_batch == 0)

@@ -55,6 +55,8 @@ struct intent_store::impl {
   /// Nonces of signed intents: user + '\0' + nonce (8 bytes BE) -> id.
   /// Kept when the record is purged, so that a nonce is never reused.
   lmdb::dbi nonces;
+  /// Public keys registered over the admin API: raw key -> account.
+  lmdb::dbi account_keys;
 
   /// Opens the environment (MDB_RDONLY and MDB_NOLOCK may be in `flags`)
   /// and its databases; throws lmdb::error.

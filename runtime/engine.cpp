@@ -15,8 +15,8 @@
 #include "actors/chain.hpp"
 #include "actors/directory.hpp"
 #include "actors/notifier.hpp"
-#include "actors/record_reader.hpp"
 #include "actors/rate_limiter.hpp"
+#include "actors/record_reader.hpp"
 #include "actors/request_timeout.hpp"
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
@@ -24,6 +24,7 @@
 #include "persistence/chain_journal_lmdb.hpp"
 #include "runtime/engine_observe.hpp"
 #include "runtime/engine_setup.hpp"
+#include "runtime/model/signing.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
 #include "runtime/notifier_link.hpp"
@@ -110,6 +111,11 @@ public:
     // Before the actor system: a bad seeded key throws with nothing to stop.
     auto chain = open_chain(c, store_->read_only());
     gate_ = std::make_unique<signature_gate>(c.security, chain->keys());
+    // Keys registered over the admin API since the store was made.
+    for (const auto& [account, key] : store_->load_account_keys())
+      if (auto added = chain->keys()->add(account, key); !added)
+        spdlog::warn("a registered key of {} is not restored: {}", account,
+                     added.error().message);
 
     sys_cfg_.set("scheduler.max-threads", 2);
     // One shared job queue: work stealing takes jobs from the tail of a
@@ -319,7 +325,22 @@ public:
   void register_key(const std::string& account,
                     const std::string& public_key_hex,
                     reply<bool> done) override {
-    done(gate_->register_key(account, public_key_hex));
+    auto added = gate_->register_key(account, public_key_hex);
+    if (!added || !*added)
+      return done(std::move(added));
+    // New: kept in storage before the answer, so it survives a restart.
+    storage_job job = [store = store_, account,
+                       raw = from_hex(public_key_hex).value_or("")] {
+      return store->put_account_key(account, raw);
+    };
+    ask<write_outcome>(
+        writer_,
+        [done](write_outcome r) {
+          if (!r)
+            return done(r.error());
+          done(true);
+        },
+        done, write_atom::value, std::move(job));
   }
 
   void dead_letters(uint32_t limit,

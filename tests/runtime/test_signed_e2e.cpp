@@ -238,4 +238,14 @@ TEST_CASE("admin endpoints need an API key") {
              admin);
   CHECK(r.status == 409);
   CHECK(d.submit(d.sign(carols, carol)).status == 202);
+
+  // A registered key survives a restart on the same storage.
+  d.stop();
+  d.start();
+  auto again = transfer("k-2", 2);
+  again["user_account"] = "carol.near";
+  CHECK(d.submit(d.sign(again, carol)).status == 202);
+  r = d.send(verb::post, "/api/v1/accounts/dave.near/keys", key_body.dump(),
+             admin);
+  CHECK(r.status == 409);
 }
