@@ -12,6 +12,7 @@
 #include "runtime/engine.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/record_json.hpp"
+#include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
 
 namespace intentd {
@@ -191,15 +192,6 @@ http_reply error_reply(unsigned status, std::string_view code,
 }
 
 std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
@@ -207,8 +199,8 @@ std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
     if (c == '+' && plus_is_space) {
       out.push_back(' ');
     } else if (c == '%') {
-      int hi = i + 2 < in.size() ? hex(in[i + 1]) : -1;
-      int lo = hi >= 0 ? hex(in[i + 2]) : -1;
+      int hi = i + 2 < in.size() ? hex_digit(in[i + 1]) : -1;
+      int lo = hi >= 0 ? hex_digit(in[i + 2]) : -1;
       if (lo < 0) {
         ok = false;
         out.push_back(c);

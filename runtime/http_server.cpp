@@ -20,6 +20,7 @@
 
 #include "runtime/engine.hpp"
 #include "runtime/http_routes.hpp"
+#include "runtime/session_set.hpp"
 #include "runtime/ws_session.hpp"
 
 namespace intentd {
@@ -53,8 +54,6 @@ struct server_core {
   void stop(std::chrono::milliseconds grace);
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
-  void shutdown_sessions(bool force);
-  bool wait_sessions_gone(std::chrono::milliseconds limit);
   size_t connections();
 
   http_options opts;
@@ -66,9 +65,7 @@ struct server_core {
   bool started = false;
   bool stopped = false;
   uint16_t bound_port = 0;
-  std::mutex sessions_mu;
-  std::condition_variable sessions_cv;
-  std::unordered_map<session*, std::weak_ptr<session>> sessions;
+  session_set<session> sessions;
   std::vector<std::thread> threads;
   // Declared last: destroyed first, while the members above still live.
   net::io_context ioc;
@@ -83,17 +80,16 @@ public:
         server_(server), reject_(reject) {
     beast::error_code ec;
     auto remote = stream_.socket().remote_endpoint(ec);
-    if (!ec)
+    if (!ec) {
       peer_ = remote.address().to_string();
+      auto address = remote.address();
+      if (address.is_v6() && address.to_v6().is_v4_mapped())
+        address = address.to_v6().to_v4();
+      loopback_ = address.is_loopback();
+    }
   }
 
-  ~session() {
-    {
-      std::lock_guard<std::mutex> lock(server_.sessions_mu);
-      server_.sessions.erase(this);
-    }
-    server_.sessions_cv.notify_all();
-  }
+  ~session() { server_.sessions.remove(this); }
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -183,6 +179,20 @@ private:
         beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
 
+  /// The request as the router sees it, without its body.
+  http_request describe(const http::request<http::string_body>& req) const {
+    http_request r;
+    r.method = std::string{req.method_string()};
+    r.target = std::string{req.target()};
+    r.content_type = std::string{req[http::field::content_type]};
+    r.peer = peer_;
+    r.forwarded_for = std::string{req["X-Forwarded-For"]};
+    r.api_key = std::string{req[server_.router.api_key_header()]};
+    r.authorization = std::string{req[http::field::authorization]};
+    r.loopback = loopback_;
+    return r;
+  }
+
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::body_limit)
       return send(problem_reply(problem{errc::payload_too_large,
@@ -214,32 +224,15 @@ private:
         return send(error_reply(426, "upgrade_required",
                                 "GET /api/v1/ws takes a WebSocket upgrade."),
                     false);
-      http_request who;
-      who.peer = peer_;
-      who.forwarded_for = std::string{req["X-Forwarded-For"]};
-      who.api_key = std::string{req[server_.router.api_key_header()]};
-      if (auto refused = server_.router.admit_websocket(who))
+      if (auto refused = server_.router.admit_websocket(describe(req)))
         return send(std::move(*refused), false);
       stream_.expires_never();
       server_.ws->start(stream_.release_socket(), parser_->release());
       return;
     }
     keep_alive_ = req.keep_alive();
-    http_request r;
-    r.method = std::string{req.method_string()};
-    r.target = std::string{req.target()};
-    r.content_type = std::string{req[http::field::content_type]};
+    http_request r = describe(req);
     r.body = std::move(req.body());
-    r.peer = peer_;
-    r.forwarded_for = std::string{req["X-Forwarded-For"]};
-    r.api_key = std::string{req[server_.router.api_key_header()]};
-    r.authorization = std::string{req[http::field::authorization]};
-    beast::error_code peer_ec;
-    auto peer = stream_.socket().remote_endpoint(peer_ec);
-    auto address = peer.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped())
-      address = address.to_v6().to_v4();
-    r.loopback = !peer_ec && address.is_loopback();
     state_ = state::waiting;
     auto generation = ++generation_;
     request_timer_.expires_after(opts().request_timeout);
@@ -346,6 +339,7 @@ private:
   uint64_t generation_ = 0;
   size_t drained_ = 0;
   std::string peer_;
+  bool loopback_ = false; // the peer is 127.0.0.0/8 or ::1
 };
 
 void server_core::start() {
@@ -399,37 +393,13 @@ void server_core::on_accept(beast::error_code ec, tcp::socket socket) {
   }
   auto reject = connections() >= opts.max_connections;
   auto s = std::make_shared<session>(std::move(socket), *this, reject);
-  {
-    std::lock_guard<std::mutex> lock(sessions_mu);
-    sessions.emplace(s.get(), s);
-  }
+  sessions.add(s);
   s->run();
   do_accept();
 }
 
 size_t server_core::connections() {
-  std::lock_guard<std::mutex> lock(sessions_mu);
   return sessions.size() + ws->open();
-}
-
-void server_core::shutdown_sessions(bool force) {
-  std::vector<std::shared_ptr<session>> live;
-  {
-    std::lock_guard<std::mutex> lock(sessions_mu);
-    for (auto& [ptr, weak] : sessions)
-      if (auto s = weak.lock())
-        live.push_back(std::move(s));
-  }
-  for (auto& s : live) {
-    auto* raw = s.get();
-    net::post(raw->executor(),
-              [s = std::move(s), force] { s->shutdown(force); });
-  }
-}
-
-bool server_core::wait_sessions_gone(std::chrono::milliseconds limit) {
-  std::unique_lock<std::mutex> lock(sessions_mu);
-  return sessions_cv.wait_for(lock, limit, [this] { return sessions.empty(); });
 }
 
 void server_core::stop(std::chrono::milliseconds grace) {
@@ -443,15 +413,15 @@ void server_core::stop(std::chrono::milliseconds grace) {
     acceptor.close(ec);
     accept_backoff.cancel();
   });
-  shutdown_sessions(false);
+  sessions.shutdown_all(false);
   ws->shutdown(false);
   auto deadline = std::chrono::steady_clock::now() + grace;
-  if (!wait_sessions_gone(grace) ||
+  if (!sessions.wait_empty(grace) ||
       !ws->wait_gone(std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now()))) {
-    shutdown_sessions(true);
+    sessions.shutdown_all(true);
     ws->shutdown(true);
-    wait_sessions_gone(force_close_wait);
+    sessions.wait_empty(force_close_wait);
     ws->wait_gone(force_close_wait);
   }
   ioc.stop();

@@ -273,53 +273,27 @@ void ws_hub::count_slow() {
     metrics_->websocket_slow_consumers_dropped().inc();
 }
 
-void ws_hub::count_open() {
-  open_ = sessions_.size();
-  if (metrics_)
-    metrics_->websocket_connections().set(static_cast<double>(open_));
-}
-
 void ws_hub::start(tcp::socket socket, http::request<http::string_body> req) {
   auto s = std::make_shared<ws_session>(std::move(socket), std::move(req),
                                         shared_from_this());
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_)
-      return; // the session closes its socket as it goes
-    sessions_.emplace(s.get(), s);
-    count_open();
-  }
+  if (!sessions_.add(s))
+    return; // stopping: the session closes its socket as it goes
+  if (metrics_)
+    metrics_->websocket_connections().add(1);
   s->run();
 }
 
 void ws_hub::remove(ws_session* s) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    sessions_.erase(s);
-    count_open();
-  }
-  cv_.notify_all();
+  if (sessions_.remove(s) && metrics_)
+    metrics_->websocket_connections().add(-1);
 }
 
 void ws_hub::shutdown(bool force) {
-  std::vector<std::shared_ptr<ws_session>> live;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    for (auto& [ptr, weak] : sessions_)
-      if (auto s = weak.lock())
-        live.push_back(std::move(s));
-  }
-  for (auto& s : live) {
-    auto* raw = s.get();
-    net::post(raw->executor(),
-              [s = std::move(s), force] { s->shutdown(force); });
-  }
+  sessions_.shutdown_all(force, true);
 }
 
 bool ws_hub::wait_gone(std::chrono::milliseconds limit) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, limit, [this] { return sessions_.empty(); });
+  return sessions_.wait_empty(limit);
 }
 
 } // namespace intentd

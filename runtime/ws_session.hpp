@@ -13,6 +13,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "config/config.hpp"
+#include "runtime/session_set.hpp"
 
 namespace intentd {
 
@@ -49,7 +50,7 @@ public:
              boost::beast::http::request<boost::beast::http::string_body> req);
 
   /// Open WebSocket connections.
-  size_t open() const { return open_.load(); }
+  size_t open() const { return sessions_.size(); }
   /// Connections closed with 1013 because their queue was full.
   uint64_t dropped_slow() const { return dropped_slow_.load(); }
 
@@ -67,16 +68,10 @@ public:
   void remove(ws_session* s);
 
 private:
-  void count_open(); // with mu_ held
-
   engine& engine_;
   std::shared_ptr<engine_metrics> metrics_; // null for engines without
   ws_options opts_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::unordered_map<ws_session*, std::weak_ptr<ws_session>> sessions_;
-  bool stopping_ = false;
-  std::atomic<size_t> open_{0};
+  session_set<ws_session> sessions_;
   std::atomic<uint64_t> dropped_slow_{0};
 };
 

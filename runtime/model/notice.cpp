@@ -1,6 +1,6 @@
 #include "runtime/model/notice.hpp"
 
-#include "runtime/model/amount.hpp"
+#include "runtime/model/record_json.hpp"
 #include "runtime/model/status_message.hpp"
 #include "runtime/model/time.hpp"
 
@@ -9,13 +9,6 @@ namespace intentd {
 namespace {
 
 using nlohmann::json;
-
-std::string amount_text(units value, const std::string& token,
-                        const token_registry& tokens) {
-  if (const token_spec* spec = tokens.find(token))
-    return format_amount(value, spec->decimals);
-  return to_string(value);
-}
 
 json base_details(const intent_record& rec) {
   return {{"action", to_string(rec.request.action)},
@@ -27,13 +20,9 @@ json snapshot_details(const intent_record& rec, const token_registry& tokens) {
   auto out = base_details(rec);
   const auto& ex = rec.execution;
   if (!ex.solver_id.empty() || !ex.transactions.empty()) {
-    json txs = json::array();
-    for (const auto& tx : ex.transactions)
-      txs.push_back(
-          {{"hash", tx.hash}, {"chain", tx.chain}, {"status", tx.status}});
     json e = {{"solver_id", ex.solver_id},
               {"attempts", ex.attempts},
-              {"transactions", std::move(txs)}};
+              {"transactions", transactions_json(ex)}};
     if (ex.output_amount)
       e["output_amount"] =
           amount_text(*ex.output_amount, rec.request.output_token, tokens);

@@ -5,8 +5,6 @@
 
 namespace intentd {
 
-namespace {
-
 using nlohmann::json;
 
 std::string amount_text(units value, const std::string& token,
@@ -16,16 +14,22 @@ std::string amount_text(units value, const std::string& token,
   return to_string(value);
 }
 
-json execution_json(const intent_record& rec, const token_registry& tokens) {
-  const auto& ex = rec.execution;
+json transactions_json(const execution_info& ex) {
   json txs = json::array();
   for (const auto& tx : ex.transactions)
     txs.push_back(
         {{"hash", tx.hash}, {"chain", tx.chain}, {"status", tx.status}});
+  return txs;
+}
+
+namespace {
+
+json execution_json(const intent_record& rec, const token_registry& tokens) {
+  const auto& ex = rec.execution;
   json out = {
       {"solver_id", ex.solver_id.empty() ? json(nullptr) : json(ex.solver_id)},
       {"attempts", ex.attempts},
-      {"transactions", std::move(txs)},
+      {"transactions", transactions_json(ex)},
       {"gas_used", ex.gas_used},
       {"total_cost",
        amount_text(ex.total_cost, rec.request.input_token, tokens)},

@@ -8,6 +8,14 @@
 
 namespace intentd {
 
+/// An amount in base units as a decimal string of its token (base units
+/// when the token is unknown).
+std::string amount_text(units value, const std::string& token,
+                        const token_registry& tokens);
+
+/// [{hash, chain, status}] of an execution's transactions.
+nlohmann::json transactions_json(const execution_info& ex);
+
 /// The record as the HTTP API shows it: amounts as decimal strings of their
 /// token, times as RFC 3339, enums as their names (DESIGN.md "Record").
 nlohmann::json to_json(const intent_record& rec, const token_registry& tokens);

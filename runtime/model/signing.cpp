@@ -52,23 +52,24 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 std::optional<std::string> from_hex(std::string_view text) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
   if (text.size() % 2 != 0)
     return std::nullopt;
   std::string out;
   out.reserve(text.size() / 2);
   for (size_t i = 0; i < text.size(); i += 2) {
-    int hi = nibble(text[i]);
-    int lo = nibble(text[i + 1]);
+    int hi = hex_digit(text[i]);
+    int lo = hex_digit(text[i + 1]);
     if (hi < 0 || lo < 0)
       return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));

@@ -19,6 +19,9 @@ struct ed25519_keys {
 /// Lowercase hex of raw bytes.
 std::string to_hex(std::string_view bytes);
 
+/// The value of one hex digit (either case), -1 for any other character.
+int hex_digit(char c);
+
 /// Raw bytes of a hex string (either case); nullopt when malformed.
 std::optional<std::string> from_hex(std::string_view text);
 
