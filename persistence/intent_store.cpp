@@ -103,12 +103,71 @@ void intent_store::impl::index(MDB_txn* t, const intent_record& rec) const {
   count(t, rec.status, +1);
 }
 
+namespace {
+
+// Moves one index entry from key `from` to key `to` (empty: no entry),
+// touching the database only when the key changed.
+void move_entry(const lmdb::dbi& db, MDB_txn* t, const std::string& from,
+                const std::string& to) {
+  if (from == to)
+    return;
+  if (!from.empty())
+    db.del(t, from);
+  if (!to.empty())
+    db.put(t, to, {});
+}
+
+std::string key_if(bool present, key_fn key, const intent_record& rec) {
+  return present ? key(rec) : std::string{};
+}
+
+bool has_tx(const intent_record& rec, const std::string& hash) {
+  const auto& txs = rec.execution.transactions;
+  return std::any_of(txs.begin(), txs.end(),
+                     [&](const auto& tx) { return tx.hash == hash; });
+}
+
+} // namespace
+
+void intent_store::impl::reindex(MDB_txn* t, const intent_record& prev,
+                                 const intent_record& rec) const {
+  move_entry(by_status, t, keys::by_status(prev), keys::by_status(rec));
+  move_entry(by_user, t, keys::by_user(prev), keys::by_user(rec));
+  move_entry(by_user_all, t, keys::by_user_all(prev), keys::by_user_all(rec));
+  move_entry(by_time, t, keys::by_time(prev), keys::by_time(rec));
+  move_entry(dead, t, key_if(prev.dead_letter, keys::by_time, prev),
+             key_if(rec.dead_letter, keys::by_time, rec));
+  move_entry(by_expiry, t,
+             key_if(!is_terminal(prev.status), keys::by_expiry, prev),
+             key_if(!is_terminal(rec.status), keys::by_expiry, rec));
+  move_entry(by_updated, t,
+             key_if(is_terminal(prev.status), keys::by_updated, prev),
+             key_if(is_terminal(rec.status) && !rec.dead_letter,
+                    keys::by_updated, rec));
+  const bool same_id = prev.request.id == rec.request.id;
+  for (const auto& tx : prev.execution.transactions) {
+    std::string_view owner;
+    if (!tx.hash.empty() && !(same_id && has_tx(rec, tx.hash)) &&
+        by_tx.get(t, tx.hash, owner) && owner == prev.request.id)
+      by_tx.del(t, tx.hash);
+  }
+  for (const auto& tx : rec.execution.transactions)
+    if (!tx.hash.empty() && !(same_id && has_tx(prev, tx.hash)))
+      by_tx.put(t, tx.hash, rec.request.id);
+  if (prev.status != rec.status) {
+    count(t, prev.status, -1);
+    count(t, rec.status, +1);
+  }
+}
+
 void intent_store::impl::write(MDB_txn* t, const intent_record& rec) const {
   std::string_view old;
   if (records.get(t, rec.request.id, old)) {
-    auto prev = decode_record(old);
-    if (prev)
-      unindex(t, *prev);
+    if (auto prev = decode_record(old)) {
+      records.put(t, rec.request.id, encode_record(rec));
+      reindex(t, *prev, rec);
+      return;
+    }
   }
   records.put(t, rec.request.id, encode_record(rec));
   index(t, rec);

@@ -116,3 +116,18 @@ PY
 # Counts the intents in each status over the list API:
 #   count_status STATUS...   -> "STATUS N" lines and "total N"
 count_status() { python3 "$BENCH/count_status.py" "$INTENTD_URL" "$@"; }
+
+# CPU seconds (user + system) intentd has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$INTENTD_PID/stat"; }
+
+# Storage writer figures from /metrics: commits, records, and the writer's
+# busy time per 1,000 records.
+storage_figures() {
+  curl -s "$INTENTD_URL/metrics" | awk '
+    /^storage_commit_duration_seconds_sum/ {busy = $2}
+    /^storage_commit_duration_seconds_count/ {commits = $2}
+    /^storage_commit_batch_size_sum/ {records = $2}
+    END {if (commits > 0 && records > 0)
+      printf "storage: %d commits of %.1f records on average, writer busy %.1f s (%.1f ms per 1,000 records)\n",
+        commits, records / commits, busy, busy * 1e6 / records}'
+}

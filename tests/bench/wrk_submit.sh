@@ -24,9 +24,12 @@ logging:
 
 echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}"
 echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s; $(bench_load)"
+cpu_before=$(cpu_s)
 timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s" \
   --timeout 10s --latency -s submit.lua "$INTENTD_URL/api/v1/intents" | tee "$WORK/wrk.out"
 echo "after the run: $(bench_load)"
+cpu_after=$(cpu_s)
+storage_figures
 echo "intentd VmRSS after the run: $(mem VmRSS) MB (RssAnon $(mem RssAnon) MB, RssFile $(mem RssFile) MB)"
 # Every accepted intent should reach a final state shortly after the run.
 # wrk does not count the up to CONNECTIONS requests in flight when it stops,
@@ -38,6 +41,8 @@ live_rc=${PIPESTATUS[0]}
 set -e
 stored=$(awk '$1 == "total" {print $2}' "$WORK/final.out")
 echo "wrk counted ${accepted:-0} answers 202; $stored intents stored, all final: $([[ $live_rc == 0 ]] && echo yes || echo NO)"
+awk -v a="$cpu_before" -v b="$cpu_after" -v n="${accepted:-0}" 'BEGIN {if (n > 0)
+  printf "intentd CPU during the run: %.1f s, %.0f us per accepted intent\n", b - a, (b - a) * 1e6 / n}'
 if (( live_rc != 0 || stored < ${accepted:-0} || stored > ${accepted:-0} + CONNS )); then
   echo "FAIL: some accepted intents are missing or not final" >&2
   exit 1

@@ -129,3 +129,14 @@ TEST_CASE("generated intent ids are fresh and well formed") {
   }
   CHECK(seen.size() == 100);
 }
+
+TEST_CASE("generated intent ids sort by their creation time") {
+  const time_us t0 = 1'795'000'000'000'000; // microseconds
+  std::string earlier = generate_intent_id(t0);
+  std::string later = generate_intent_id(t0 + 1000);
+  std::string much_later = generate_intent_id(t0 + 3'600'000'000);
+  CHECK(earlier < later);
+  CHECK(later < much_later);
+  CHECK(earlier.substr(0, 16) == generate_intent_id(t0 + 999).substr(0, 16));
+  CHECK(earlier != generate_intent_id(t0));
+}
