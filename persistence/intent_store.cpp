@@ -11,24 +11,8 @@ namespace intentd {
 
 namespace {
 
-constexpr uint32_t default_page_size = 50;
-constexpr uint32_t max_page_size = 1000; // the API's largest `limit`
 constexpr intent_status live_statuses[] = {
     intent_status::pending, intent_status::verified, intent_status::executing};
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-// The smallest key greater than every key starting with `prefix`; empty
-// when there is none.
-std::string prefix_end(std::string prefix) {
-  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff)
-    prefix.pop_back();
-  if (!prefix.empty())
-    prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
-  return prefix;
-}
 
 std::string u64_le(uint64_t v) {
   std::string out(8, '\0');
@@ -70,7 +54,6 @@ void intent_store::impl::count(MDB_txn* t, intent_status status,
 void intent_store::impl::unindex(MDB_txn* t, const intent_record& rec) const {
   by_status.del(t, keys::by_status(rec));
   by_user.del(t, keys::by_user(rec));
-  by_user_all.del(t, keys::by_user_all(rec));
   by_time.del(t, keys::by_time(rec));
   dead.del(t, keys::by_time(rec));
   if (is_terminal(rec.status))
@@ -89,7 +72,6 @@ void intent_store::impl::unindex(MDB_txn* t, const intent_record& rec) const {
 void intent_store::impl::index(MDB_txn* t, const intent_record& rec) const {
   by_status.put(t, keys::by_status(rec), {});
   by_user.put(t, keys::by_user(rec), {});
-  by_user_all.put(t, keys::by_user_all(rec), {});
   by_time.put(t, keys::by_time(rec), {});
   if (rec.dead_letter)
     dead.put(t, keys::by_time(rec), {});
@@ -133,7 +115,6 @@ void intent_store::impl::reindex(MDB_txn* t, const intent_record& prev,
                                  const intent_record& rec) const {
   move_entry(by_status, t, keys::by_status(prev), keys::by_status(rec));
   move_entry(by_user, t, keys::by_user(prev), keys::by_user(rec));
-  move_entry(by_user_all, t, keys::by_user_all(prev), keys::by_user_all(rec));
   move_entry(by_time, t, keys::by_time(prev), keys::by_time(rec));
   move_entry(dead, t, key_if(prev.dead_letter, keys::by_time, prev),
              key_if(rec.dead_letter, keys::by_time, rec));
@@ -209,65 +190,6 @@ std::optional<intent_record> intent_store::get(const std::string& id) const {
     return std::move(*rec);
   } catch (const std::exception&) {
     return std::nullopt;
-  }
-}
-
-outcome<record_page> intent_store::list(const list_query& query) const {
-  const lmdb::dbi* db = &impl_->by_time;
-  std::string prefix;
-  key_fn expected = keys::by_time;
-  if (!query.user.empty() && query.status) {
-    db = &impl_->by_user;
-    prefix = keys::user_status_prefix(query.user, *query.status);
-    expected = keys::by_user;
-  } else if (!query.user.empty()) {
-    db = &impl_->by_user_all;
-    prefix = keys::user_prefix(query.user);
-    expected = keys::by_user_all;
-  } else if (query.status) {
-    db = &impl_->by_status;
-    prefix = keys::status_prefix(*query.status);
-    expected = keys::by_status;
-  }
-  std::optional<std::string> start;
-  if (!query.cursor.empty()) {
-    start = keys::from_cursor(query.cursor);
-    if (!start || keys::id_of(*start, prefix.size()).empty() ||
-        !starts_with(*start, prefix))
-      return problem{errc::bad_request,
-                     "cursor does not belong to this listing",
-                     {{"cursor", "must be a next_cursor of the same query"}}};
-  }
-  uint32_t limit = query.limit == 0 ? default_page_size
-                                    : std::min(query.limit, max_page_size);
-  try {
-    auto t = impl_->read();
-    auto c = lmdb::cursor::open(t.handle(), *db);
-    std::string seek = start ? *start : prefix_end(prefix);
-    std::string_view k = seek;
-    std::string_view v;
-    bool found = !seek.empty() && c.get(k, v, MDB_SET_RANGE);
-    found = found ? c.get(k, v, MDB_PREV) : c.get(k, v, MDB_LAST);
-    record_page page;
-    std::string last_key;
-    while (found && starts_with(k, prefix)) {
-      if (page.items.size() == limit) {
-        page.next_cursor = keys::to_cursor(last_key);
-        break;
-      }
-      auto id = keys::id_of(k, prefix.size());
-      if (auto rec = impl_->load(t.handle(), id, k, expected)) {
-        page.items.push_back(std::move(*rec));
-        last_key.assign(k);
-      }
-      found = c.get(k, v, MDB_PREV);
-    }
-    return page;
-  } catch (const lmdb::error& e) {
-    return impl_->failure(e.code(), e.what());
-  } catch (const std::exception& e) {
-    return problem{
-        errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
   }
 }
 
@@ -368,7 +290,8 @@ void intent_store::for_each_live(
       std::string_view k = prefix;
       std::string_view v;
       for (bool found = c.get(k, v, MDB_SET_RANGE);
-           found && starts_with(k, prefix); found = c.get(k, v, MDB_NEXT)) {
+           found && keys::starts_with(k, prefix);
+           found = c.get(k, v, MDB_NEXT)) {
         auto id = keys::id_of(k, prefix.size());
         if (auto rec = impl_->load(t.handle(), id, k, keys::by_status))
           fn(std::move(*rec));

@@ -13,7 +13,9 @@ namespace {
 
 constexpr unsigned max_dbs = 16;
 constexpr char index_version_key[] = "index_version";
-constexpr char index_version[] = "2";
+// 2: by_updated and by_expiry; 3: no by_user_all (a listing by user alone
+// merges the user's ranges in by_user).
+constexpr char index_version[] = "3";
 
 } // namespace
 
@@ -54,8 +56,14 @@ void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
 
 void intent_store::impl::upgrade_indexes(MDB_txn* t) const {
   std::string_view version;
-  if (meta.get(t, index_version_key, version) && version == index_version)
+  bool known = meta.get(t, index_version_key, version);
+  if (known && version == index_version)
     return;
+  by_user_all.clear(t);
+  if (known && version == "2") {
+    meta.put(t, index_version_key, index_version);
+    return;
+  }
   by_updated.clear(t);
   by_expiry.clear(t);
   auto c = lmdb::cursor::open(t, records);

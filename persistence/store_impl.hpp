@@ -43,6 +43,7 @@ struct intent_store::impl {
   lmdb::dbi records;
   lmdb::dbi by_status;
   lmdb::dbi by_user;
+  /// Left by stores before index version 3; emptied when they open.
   lmdb::dbi by_user_all;
   lmdb::dbi by_time;
   lmdb::dbi by_tx;

@@ -49,10 +49,6 @@ std::string user_prefix(std::string_view user) {
   return out;
 }
 
-std::string by_user_all(const intent_record& rec) {
-  return user_prefix(rec.request.user_account) + by_time(rec);
-}
-
 std::string by_nonce(std::string_view user, uint64_t nonce) {
   std::string out = user_prefix(user);
   for (int shift = 56; shift >= 0; shift -= 8)
@@ -70,6 +66,18 @@ std::string by_updated(const intent_record& rec) {
 
 std::string by_expiry(const intent_record& rec) {
   return time_be(rec.request.expires_at) + rec.request.id;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff)
+    prefix.pop_back();
+  if (!prefix.empty())
+    prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+  return prefix;
 }
 
 std::string_view id_of(std::string_view key, std::size_t prefix_size) {

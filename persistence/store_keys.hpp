@@ -20,9 +20,9 @@ std::string by_status(const intent_record& rec);
 std::string user_status_prefix(std::string_view user, intent_status status);
 std::string by_user(const intent_record& rec);
 
-/// by_user_all: user + '\0' + created_at + id.
+/// user + '\0': the prefix of a user's by_user keys, and of the cursors of
+/// a listing by user alone, which hold user + '\0' + created_at + id.
 std::string user_prefix(std::string_view user);
-std::string by_user_all(const intent_record& rec);
 
 /// by_time and dead: created_at + id.
 std::string by_time(const intent_record& rec);
@@ -35,6 +35,12 @@ std::string by_expiry(const intent_record& rec);
 
 /// nonces: user + '\0' + nonce as 8 bytes big-endian.
 std::string by_nonce(std::string_view user, uint64_t nonce);
+
+bool starts_with(std::string_view s, std::string_view prefix);
+
+/// The smallest key greater than every key starting with `prefix`; empty
+/// when there is none.
+std::string prefix_end(std::string prefix);
 
 /// The id at the end of an index key with `prefix_size` bytes of prefix;
 /// empty when the key is too short.

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "persistence/lmdb_env.hpp"
 #include "tests/persistence/store_fixture.hpp"
 
 using namespace intentd;
@@ -191,4 +192,78 @@ TEST_CASE("a malformed or foreign cursor is a bad request") {
   CHECK(store.list(other).error().code == errc::bad_request);
   q.cursor = first->next_cursor;
   CHECK(store.list(q));
+}
+
+TEST_CASE("a listing by user alone merges the statuses newest first, and "
+          "its cursors survive the records moving between statuses") {
+  temp_dir dir;
+  auto store = open_store(fast_options(dir));
+  std::vector<intent_record> recs;
+  for (int i = 0; i < 40; ++i)
+    recs.push_back(make_record("m" + std::to_string(100 + i), "mia",
+                               static_cast<intent_status>(i % 4), 1000 + i));
+  recs.push_back(make_record("other", "mia2", intent_status::pending, 5000));
+  REQUIRE(store.put(recs));
+  list_query q;
+  q.user = "mia";
+  q.limit = 6;
+  auto first = store.list(q);
+  REQUIRE(first);
+  REQUIRE(first->items.size() == 6);
+  CHECK(first->items[0].request.id == "m139");
+  CHECK(first->items[5].request.id == "m134");
+  // Every record moves on to completed before the next page is read.
+  for (auto& rec : recs)
+    rec.status = intent_status::completed;
+  REQUIRE(store.put(recs));
+  q.cursor = first->next_cursor;
+  std::vector<std::string> rest;
+  for (;;) {
+    auto page = store.list(q);
+    REQUIRE(page);
+    for (const auto& rec : page->items)
+      rest.push_back(rec.request.id);
+    if (page->next_cursor.empty())
+      break;
+    q.cursor = page->next_cursor;
+  }
+  REQUIRE(rest.size() == 34);
+  for (std::size_t i = 0; i < rest.size(); ++i)
+    CHECK(rest[i] == "m" + std::to_string(133 - i));
+}
+
+TEST_CASE("a store with a by-user-alone index from index version 2 drops "
+          "it on open and still lists by user") {
+  temp_dir dir;
+  auto opts = fast_options(dir);
+  {
+    auto store = open_store(opts);
+    REQUIRE(store.put({make_record("a", "ann", intent_status::pending, 1),
+                       make_record("b", "ann", intent_status::completed, 2)}));
+  }
+  {
+    auto env = lmdb::env::create();
+    env.set_max_dbs(16);
+    env.open(opts.path, MDB_NOSYNC);
+    auto t = lmdb::txn::begin(env.handle());
+    auto old_index = lmdb::dbi::open(t.handle(), "by_user_all");
+    old_index.put(t.handle(), std::string("ann\0", 4) + "stale-entry", {});
+    lmdb::dbi::open(t.handle(), "meta").put(t.handle(), "index_version", "2");
+    t.commit();
+  }
+  {
+    auto store = open_store(opts);
+    list_query q;
+    q.user = "ann";
+    auto page = store.list(q);
+    REQUIRE(page);
+    REQUIRE(page->items.size() == 2);
+    CHECK(page->items[0].request.id == "b");
+    CHECK(page->items[1].request.id == "a");
+  }
+  auto env = lmdb::env::create();
+  env.set_max_dbs(16);
+  env.open(opts.path, MDB_RDONLY);
+  auto t = lmdb::txn::begin(env.handle(), MDB_RDONLY);
+  CHECK(lmdb::dbi::open(t.handle(), "by_user_all").size(t.handle()) == 0);
 }

@@ -1,0 +1,130 @@
+#include <algorithm>
+#include <vector>
+
+#include "persistence/record_codec.hpp"
+#include "persistence/store_impl.hpp"
+#include "persistence/store_keys.hpp"
+
+namespace intentd {
+
+namespace {
+
+constexpr uint32_t default_page_size = 50;
+constexpr uint32_t max_page_size = 1000; // the API's largest `limit`
+
+/// Walks the keys starting with `prefix` newest first, from just below
+/// `prefix + tail` (or from the last key of the range when `tail` is
+/// absent).
+class range_walk {
+public:
+  range_walk(MDB_txn* t, const lmdb::dbi& db, std::string prefix,
+             const std::optional<std::string>& tail)
+      : prefix_(std::move(prefix)), cursor_(lmdb::cursor::open(t, db)) {
+    std::string seek = tail ? prefix_ + *tail : keys::prefix_end(prefix_);
+    std::string_view v;
+    key_ = seek;
+    found_ = !seek.empty() && cursor_.get(key_, v, MDB_SET_RANGE);
+    found_ = found_ ? cursor_.get(key_, v, MDB_PREV)
+                    : cursor_.get(key_, v, MDB_LAST);
+    found_ = found_ && keys::starts_with(key_, prefix_);
+  }
+
+  bool done() const { return !found_; }
+  std::string_view key() const { return key_; }
+  /// The key after the prefix: created_at + id.
+  std::string_view tail() const { return key_.substr(prefix_.size()); }
+  std::string_view id() const { return keys::id_of(key_, prefix_.size()); }
+
+  void next() {
+    std::string_view v;
+    found_ = cursor_.get(key_, v, MDB_PREV) && keys::starts_with(key_, prefix_);
+  }
+
+private:
+  std::string prefix_;
+  lmdb::cursor cursor_;
+  std::string_view key_;
+  bool found_ = false;
+};
+
+uint32_t page_size(const list_query& query) {
+  return query.limit == 0 ? default_page_size
+                          : std::min(query.limit, max_page_size);
+}
+
+} // namespace
+
+outcome<record_page> intent_store::list(const list_query& query) const {
+  const lmdb::dbi* db = &impl_->by_time;
+  std::string prefix;
+  key_fn expected = keys::by_time;
+  const bool user_alone = !query.user.empty() && !query.status;
+  if (!query.user.empty()) {
+    db = &impl_->by_user;
+    prefix = keys::user_prefix(query.user);
+    if (query.status)
+      prefix = keys::user_status_prefix(query.user, *query.status);
+    expected = keys::by_user;
+  } else if (query.status) {
+    db = &impl_->by_status;
+    prefix = keys::status_prefix(*query.status);
+    expected = keys::by_status;
+  }
+  // A cursor is the key of the last record of the page before; for a
+  // listing by user alone, user + '\0' + created_at + id.
+  std::optional<std::string> tail;
+  if (!query.cursor.empty()) {
+    auto start = keys::from_cursor(query.cursor);
+    if (!start || keys::id_of(*start, prefix.size()).empty() ||
+        !keys::starts_with(*start, prefix))
+      return problem{errc::bad_request,
+                     "cursor does not belong to this listing",
+                     {{"cursor", "must be a next_cursor of the same query"}}};
+    tail = start->substr(prefix.size());
+  }
+  const uint32_t limit = page_size(query);
+  try {
+    auto t = impl_->read();
+    // A listing by user alone merges the user's range of every status in
+    // by_user, newest first; any other listing walks one range.
+    std::vector<range_walk> walks;
+    walks.reserve(intent_status_count);
+    if (user_alone) {
+      for (int s = 0; s < intent_status_count; ++s)
+        walks.emplace_back(
+            t.handle(), *db,
+            keys::user_status_prefix(query.user, static_cast<intent_status>(s)),
+            tail);
+    } else {
+      walks.emplace_back(t.handle(), *db, prefix, tail);
+    }
+    record_page page;
+    std::string last_tail;
+    for (;;) {
+      auto newest = walks.end();
+      for (auto i = walks.begin(); i != walks.end(); ++i)
+        if (!i->done() && (newest == walks.end() || i->tail() > newest->tail()))
+          newest = i;
+      if (newest == walks.end())
+        break;
+      if (page.items.size() == limit) {
+        page.next_cursor = keys::to_cursor(prefix + last_tail);
+        break;
+      }
+      if (auto rec =
+              impl_->load(t.handle(), newest->id(), newest->key(), expected)) {
+        page.items.push_back(std::move(*rec));
+        last_tail.assign(newest->tail());
+      }
+      newest->next();
+    }
+    return page;
+  } catch (const lmdb::error& e) {
+    return impl_->failure(e.code(), e.what());
+  } catch (const std::exception& e) {
+    return problem{
+        errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
+  }
+}
+
+} // namespace intentd

@@ -1,0 +1,197 @@
+// The intent store alone under the write pattern of the running engine:
+// every commit holds K new pending records, the K intents of the commit
+// before moved to executing (with a transaction hash) and the K before those
+// moved to completed, as the storage writer batches them.
+//
+//   store_bench [--batches N=2000] [--per-commit K=30] [--users U=2000]
+//               [--sync true|false] [--dir DIR]
+//
+// Prints records and intents per second, and what each commit cost: write
+// system calls, bytes written and CPU time.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "persistence/intent_store.hpp"
+#include "runtime/model/time.hpp"
+#include "runtime/model/validation.hpp"
+
+using namespace intentd;
+
+namespace {
+
+struct io_counters {
+  uint64_t syscw = 0;
+  uint64_t write_bytes = 0;
+};
+
+io_counters read_io() {
+  io_counters out;
+  std::ifstream in("/proc/self/io");
+  std::string key;
+  uint64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "syscw:")
+      out.syscw = value;
+    else if (key == "write_bytes:")
+      out.write_bytes = value;
+  }
+  return out;
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+std::string random_hex(std::mt19937_64& rng, int digits) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < digits; ++i)
+    out.push_back(hex[rng() & 15]);
+  return out;
+}
+
+intent_record make_pending(time_us now, int user) {
+  intent_record rec;
+  rec.request.id = generate_intent_id(now);
+  rec.request.user_account = "bench-" + std::to_string(user) + ".near";
+  rec.request.action = action_kind::swap;
+  rec.request.input_token = "usdc.near";
+  rec.request.output_token = "wrap.near";
+  rec.request.input_amount = 10'000'000;
+  rec.request.min_output_amount = 1;
+  rec.request.expires_at = now + 300'000'000;
+  rec.status = intent_status::pending;
+  rec.status_message = "Waiting for a solver to verify the intent.";
+  rec.created_at = now;
+  rec.updated_at = now;
+  rec.history.push_back({intent_status::pending, now});
+  rec.seq = 1;
+  rec.body_digest = std::string(64, 'd');
+  return rec;
+}
+
+void advance(intent_record& rec, intent_status to, time_us now,
+             std::mt19937_64& rng) {
+  if (to == intent_status::executing) {
+    rec.history.push_back({intent_status::verified, now});
+    rec.execution.solver_id = "solver-1";
+    rec.execution.transactions.push_back(
+        {"0x" + random_hex(rng, 64), "execute", "pending"});
+  } else {
+    rec.execution.transactions.back().status = "success";
+  }
+  rec.history.push_back({to, now});
+  rec.status = to;
+  rec.status_message = to_string(to);
+  rec.updated_at = now;
+  ++rec.seq;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int batches = 2000;
+  int per_commit = 30;
+  int users = 2000;
+  bool sync = true;
+  std::string dir;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string key = argv[i];
+    std::string value = argv[i + 1];
+    if (key == "--batches")
+      batches = std::stoi(value);
+    else if (key == "--per-commit")
+      per_commit = std::stoi(value);
+    else if (key == "--users")
+      users = std::stoi(value);
+    else if (key == "--sync")
+      sync = value == "true";
+    else if (key == "--dir")
+      dir = value;
+    else {
+      std::fprintf(stderr, "unknown option %s\n", key.c_str());
+      return 2;
+    }
+  }
+  bool own_dir = dir.empty();
+  if (own_dir)
+    dir = (std::filesystem::temp_directory_path() /
+           ("intentd-store-bench-" + std::to_string(::getpid())))
+              .string();
+  store_options opts;
+  opts.path = dir;
+  opts.sync = sync;
+  auto store = intent_store::open(opts);
+  if (!store) {
+    std::fprintf(stderr, "%s\n", store.error().message.c_str());
+    return 1;
+  }
+  std::mt19937_64 rng(7);
+  std::vector<intent_record> fresh;
+  std::vector<intent_record> executing;
+  auto io0 = read_io();
+  double cpu0 = cpu_seconds();
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t records = 0;
+  uint64_t completed = 0;
+  for (int b = 0; b < batches + 2; ++b) {
+    time_us now = wall_clock_now();
+    std::vector<intent_record> batch;
+    for (auto& rec : executing) {
+      advance(rec, intent_status::completed, now, rng);
+      batch.push_back(std::move(rec));
+    }
+    completed += executing.size();
+    executing.clear();
+    for (auto& rec : fresh) {
+      advance(rec, intent_status::executing, now, rng);
+      executing.push_back(rec);
+      batch.push_back(std::move(rec));
+    }
+    fresh.clear();
+    if (b < batches)
+      for (int i = 0; i < per_commit; ++i) {
+        fresh.push_back(make_pending(now, static_cast<int>(rng() % users)));
+        batch.push_back(fresh.back());
+      }
+    if (auto put = store->put(batch); !put) {
+      std::fprintf(stderr, "commit failed: %s\n", put.error().message.c_str());
+      return 1;
+    }
+    records += batch.size();
+  }
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  auto io1 = read_io();
+  double cpu = cpu_seconds() - cpu0;
+  int commits = batches + 2;
+  std::printf("store_bench: %d commits, %llu records, %llu intents completed "
+              "in %.2f s (sync %s, %d per commit, %d users)\n",
+              commits, static_cast<unsigned long long>(records),
+              static_cast<unsigned long long>(completed), elapsed,
+              sync ? "true" : "false", per_commit, users);
+  std::printf("  %.0f records/s, %.0f intents/s, %.2f ms per commit\n",
+              records / elapsed, completed / elapsed, 1e3 * elapsed / commits);
+  std::printf("  per commit: %.1f write calls, %.1f KiB written, %.2f ms CPU\n",
+              double(io1.syscw - io0.syscw) / commits,
+              double(io1.write_bytes - io0.write_bytes) / 1024 / commits,
+              1e3 * cpu / commits);
+  if (own_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  return 0;
+}
