@@ -205,6 +205,7 @@ public:
     dir_opts.max_live = c.intents.max_live;
     dir_opts.restart_limit = c.intents.restart_limit;
     dir_opts.restart_window = milliseconds{c.intents.restart_window_ms};
+    dir_opts.reader = reader_;
     dir_opts.purge_dead_letter = [store](const std::string& id) {
       return store->purge_dead_letter(id);
     };
