@@ -59,6 +59,10 @@ struct directory_state {
   std::set<std::string> nonces;
   std::unordered_map<std::string, std::string> nonce_of;
   time_us next_tick = std::numeric_limits<time_us>::max();
+  /// Ids with a dead-letter retry or purge under way (its record being read
+  /// or purged): another one for the same id is refused at once, as for a
+  /// live intent, so that none acts on a record read before the first.
+  std::set<std::string> dead_letter_ops;
   static inline const char* name = "directory";
 };
 
@@ -205,6 +209,102 @@ void restart(directory_actor* self, const std::string& id,
   self->send(handle, start_atom::value, intent_start::recovered);
 }
 
+problem no_such_intent(const std::string& id) {
+  return problem{errc::not_found, "No intent with id " + id + ".", {}};
+}
+
+problem no_dead_letter() {
+  return problem{errc::conflict, "The intent is not in the dead letters.", {}};
+}
+
+/// Starts a retry or purge of dead letter `id`: reads its record through the
+/// reader, then calls `next` with the record, nullopt when there is none.
+/// A read that fails or times out, or another retry or purge of `id` under
+/// way, answers `rp` instead.
+template<class Next>
+void read_dead_letter(directory_actor* self, const std::string& id,
+                      caf::response_promise rp, Next next) {
+  auto& st = self->state;
+  if (!st.dead_letter_ops.insert(id).second) {
+    rp.deliver(record_outcome{no_dead_letter()});
+    return;
+  }
+  auto h =
+      self->request(st.opts.reader, st.deps->call_timeout, get_atom::value, id);
+  h.then(
+      [=, mid = h.id()](record_outcome& r) mutable {
+        drop_timeout(self, mid);
+        if (r)
+          return next(std::optional<intent_record>{std::move(*r)});
+        if (r.error().code == errc::not_found)
+          return next(std::optional<intent_record>{});
+        self->state.dead_letter_ops.erase(id);
+        rp.deliver(record_outcome{r.error()});
+      },
+      [=, mid = h.id()](caf::error& err) mutable {
+        drop_timeout(self, mid);
+        self->state.dead_letter_ops.erase(id);
+        rp.deliver(
+            record_outcome{problem{errc::timeout, caf::to_string(err), {}}});
+      });
+}
+
+void retry_dead_letter(directory_actor* self, const std::string& id,
+                       std::optional<intent_record> old,
+                       caf::response_promise rp) {
+  auto& st = self->state;
+  st.dead_letter_ops.erase(id);
+  if (!old) {
+    rp.deliver(record_outcome{no_such_intent(id)});
+  } else if (st.live.count(id) || !old->dead_letter) {
+    rp.deliver(record_outcome{no_dead_letter()});
+  } else {
+    auto handle = activate(self, std::move(*old));
+    rp.delegate(handle, start_atom::value, intent_start::retried);
+  }
+}
+
+void purge_dead_letter(directory_actor* self, const std::string& id,
+                       std::optional<intent_record> old,
+                       caf::response_promise rp) {
+  auto& st = self->state;
+  if (!old || st.live.count(id) || !old->dead_letter ||
+      !st.opts.purge_dead_letter) {
+    st.dead_letter_ops.erase(id);
+    rp.deliver(record_outcome{old ? no_dead_letter() : no_such_intent(id)});
+    return;
+  }
+  auto purged = std::make_shared<bool>(false);
+  storage_job job = [purge = st.opts.purge_dead_letter, id,
+                     purged]() -> write_outcome {
+    auto r = purge(id);
+    if (!r)
+      return r.error();
+    *purged = *r;
+    return done{};
+  };
+  auto stored = std::make_shared<const intent_record>(std::move(*old));
+  auto h = self->request(st.deps->writer, st.deps->call_timeout,
+                         write_atom::value, std::move(job));
+  h.then(
+      [=, mid = h.id()](write_outcome& r) mutable {
+        drop_timeout(self, mid);
+        self->state.dead_letter_ops.erase(id);
+        if (!r)
+          rp.deliver(record_outcome{r.error()});
+        else if (!*purged)
+          rp.deliver(record_outcome{no_dead_letter()});
+        else
+          rp.deliver(record_outcome{*stored});
+      },
+      [=, mid = h.id()](caf::error& err) mutable {
+        drop_timeout(self, mid);
+        self->state.dead_letter_ops.erase(id);
+        rp.deliver(
+            record_outcome{problem{errc::timeout, caf::to_string(err), {}}});
+      });
+}
+
 caf::behavior directory_impl(directory_actor* self,
                              std::shared_ptr<const intent_store> store,
                              intent_deps deps, directory_options opts) {
@@ -279,69 +379,22 @@ caf::behavior directory_impl(directory_actor* self,
                   "; only pending or verified intents can be cancelled.",
               {}}});
         } else {
-          rp.deliver(record_outcome{
-              problem{errc::not_found, "No intent with id " + id + ".", {}}});
+          rp.deliver(record_outcome{no_such_intent(id)});
         }
         return rp;
       },
       [=](retry_atom, const std::string& id) {
-        auto& st = self->state;
         auto rp = self->make_response_promise();
-        auto old = st.store->get(id);
-        if (!old) {
-          rp.deliver(record_outcome{
-              problem{errc::not_found, "No intent with id " + id + ".", {}}});
-        } else if (st.live.count(id) || !old->dead_letter) {
-          rp.deliver(record_outcome{problem{
-              errc::conflict, "The intent is not in the dead letters.", {}}});
-        } else {
-          auto handle = activate(self, std::move(*old));
-          rp.delegate(handle, start_atom::value, intent_start::retried);
-        }
+        read_dead_letter(self, id, rp, [=](std::optional<intent_record> old) {
+          retry_dead_letter(self, id, std::move(old), rp);
+        });
         return rp;
       },
       [=](purge_atom, const std::string& id) {
-        auto& st = self->state;
         auto rp = self->make_response_promise();
-        auto old = st.store->get(id);
-        if (!old) {
-          rp.deliver(record_outcome{
-              problem{errc::not_found, "No intent with id " + id + ".", {}}});
-        } else if (st.live.count(id) || !old->dead_letter ||
-                   !st.opts.purge_dead_letter) {
-          rp.deliver(record_outcome{problem{
-              errc::conflict, "The intent is not in the dead letters.", {}}});
-        } else {
-          auto purged = std::make_shared<bool>(false);
-          storage_job job = [purge = st.opts.purge_dead_letter, id,
-                             purged]() -> write_outcome {
-            auto r = purge(id);
-            if (!r)
-              return r.error();
-            *purged = *r;
-            return done{};
-          };
-          auto h = self->request(st.deps->writer, st.deps->call_timeout,
-                                 write_atom::value, std::move(job));
-          h.then(
-              [=, mid = h.id()](write_outcome& r) mutable {
-                drop_timeout(self, mid);
-                if (!r)
-                  rp.deliver(record_outcome{r.error()});
-                else if (!*purged)
-                  rp.deliver(record_outcome{
-                      problem{errc::conflict,
-                              "The intent is not in the dead letters.",
-                              {}}});
-                else
-                  rp.deliver(record_outcome{*old});
-              },
-              [=, mid = h.id()](caf::error& err) mutable {
-                drop_timeout(self, mid);
-                rp.deliver(record_outcome{
-                    problem{errc::timeout, caf::to_string(err), {}}});
-              });
-        }
+        read_dead_letter(self, id, rp, [=](std::optional<intent_record> old) {
+          purge_dead_letter(self, id, std::move(old), rp);
+        });
         return rp;
       },
       [=](recover_atom) {

@@ -21,6 +21,10 @@ struct directory_options {
   /// Deletes a dead letter from storage (run as a storage-writer job);
   /// false when it is no dead letter. Unset: purging is refused.
   std::function<outcome<bool>(const std::string& id)> purge_dead_letter;
+  /// Required: reads stored records off the cooperative scheduler for
+  /// dead-letter retries and purges, `(get_atom, id)` -> record_outcome (a
+  /// record_reader).
+  caf::actor reader;
   /// Set to the number of live intent actors whenever it changes.
   metrics::gauge live_actors;
 };

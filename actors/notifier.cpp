@@ -1,6 +1,7 @@
 #include "actors/notifier.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -9,6 +10,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/record_reader.hpp"
 #include "actors/request_timeout.hpp"
 
 namespace intentd {
@@ -17,9 +19,11 @@ namespace {
 
 using update_ptr = std::shared_ptr<const intent_update>;
 
-/// Transitions held back while an intent subscription waits for its
-/// current state; an intent makes only a few.
+/// Transitions held back while a subscription waits for its current
+/// state: an intent makes only a few; an account's intents may make many,
+/// but more than a connection's queue holds would drop it anyway.
 constexpr size_t max_buffered = 64;
+constexpr size_t max_buffered_user = 256;
 
 struct pending_read {
   uint64_t generation = 0;
@@ -32,8 +36,14 @@ struct subscriber {
   std::unordered_set<std::string> users;
   /// The last seq sent per intent: the dedupe across subscriptions.
   std::unordered_map<std::string, uint64_t> last_seq;
+  /// Subscriptions waiting for their current state, by intent and user.
   std::unordered_map<std::string, pending_read> pending;
+  std::unordered_map<std::string, pending_read> pending_users;
 };
+
+auto& pending_of(subscriber& sub, subscription_target t) {
+  return t == subscription_target::user ? sub.pending_users : sub.pending;
+}
 
 using index = std::unordered_map<std::string, std::unordered_set<uint64_t>>;
 
@@ -122,24 +132,53 @@ void remove(notifier_state& st, subscriber& sub, uint64_t id,
   unindex(index_of(st, t), key, id);
   --st.subscriptions;
   set_active(st);
-  if (t == subscription_target::intent) {
-    sub.pending.erase(key);
+  pending_of(sub, t).erase(key);
+  if (t == subscription_target::intent)
     sub.last_seq.erase(key);
+}
+
+/// Sends a current state with the transitions held back while it was read,
+/// in seq order and each seq once. Transitions seen through a user
+/// subscription only are forgotten once final.
+void flush(notifier_state& st, uint64_t id, subscriber& sub,
+           std::vector<update_ptr> updates) {
+  std::stable_sort(
+      updates.begin(), updates.end(),
+      [](const update_ptr& a, const update_ptr& b) { return a->seq < b->seq; });
+  for (auto& u : updates) {
+    if (!push_update(st, id, sub, make_update_notice(u)))
+      return;
+    if (is_terminal(u->status) && sub.intents.count(u->intent_id) == 0)
+      sub.last_seq.erase(u->intent_id);
   }
+}
+
+/// Ends the wait of subscription (t, key) for its current state: the
+/// transitions it held back, or nullopt when it is gone or was made anew.
+std::optional<std::vector<update_ptr>>
+take_pending(notifier_state& st, uint64_t id, subscription_target t,
+             const std::string& key, uint64_t generation) {
+  auto s = st.subs.find(id);
+  if (s == st.subs.end())
+    return std::nullopt;
+  auto& pending = pending_of(s->second, t);
+  auto p = pending.find(key);
+  if (p == pending.end() || p->second.generation != generation)
+    return std::nullopt; // unsubscribed meanwhile
+  auto updates = std::move(p->second.buffered);
+  pending.erase(p);
+  return updates;
 }
 
 void on_current_state(notifier_actor* self, uint64_t id, const std::string& key,
                       uint64_t generation, record_outcome r) {
   auto& st = self->state;
-  auto s = st.subs.find(id);
-  if (s == st.subs.end())
+  auto held =
+      take_pending(st, id, subscription_target::intent, key, generation);
+  if (!held)
     return;
-  auto& sub = s->second;
-  auto p = sub.pending.find(key);
-  if (p == sub.pending.end() || p->second.generation != generation)
-    return; // unsubscribed meanwhile
-  auto updates = std::move(p->second.buffered);
-  sub.pending.erase(p);
+  auto& sub = st.subs.at(id);
+  auto updates = std::move(*held);
   if (!r && updates.empty()) {
     remove(st, sub, id, subscription_target::intent, key);
     auto unknown = r.error().code == errc::not_found;
@@ -156,12 +195,55 @@ void on_current_state(notifier_actor* self, uint64_t id, const std::string& key,
   if (r)
     updates.push_back(std::make_shared<const intent_update>(
         current_update(*r, st.opts.tokens)));
-  std::stable_sort(
-      updates.begin(), updates.end(),
-      [](const update_ptr& a, const update_ptr& b) { return a->seq < b->seq; });
-  for (auto& u : updates)
-    if (!push_update(st, id, sub, make_update_notice(u)))
-      return;
+  flush(st, id, sub, std::move(updates));
+}
+
+/// A user subscription's current state: its account's live intents. It was
+/// acknowledged already; a failed read says so and the subscription stays.
+void on_current_state(notifier_actor* self, uint64_t id, const std::string& key,
+                      uint64_t generation, records_outcome r) {
+  auto& st = self->state;
+  auto held = take_pending(st, id, subscription_target::user, key, generation);
+  if (!held)
+    return;
+  auto& sub = st.subs.at(id);
+  std::vector<update_ptr> updates;
+  if (r) {
+    for (auto& rec : *r)
+      updates.push_back(std::make_shared<const intent_update>(
+          current_update(rec, st.opts.tokens)));
+  } else if (!push(st, id, sub,
+                   make_error_notice("unavailable",
+                                     "The current state of this account's "
+                                     "intents could not be read: " +
+                                         r.error().message,
+                                     "user", key))) {
+    return;
+  }
+  updates.insert(updates.end(), held->begin(), held->end());
+  flush(st, id, sub, std::move(updates));
+}
+
+/// Asks the reader for the current state of subscription (t, key), with
+/// `xs` as the request; transitions covered by it wait until it answers.
+template<class Outcome, class... Ts>
+void read_current(notifier_actor* self, uint64_t id, subscription_target t,
+                  const std::string& key, Ts... xs) {
+  auto& st = self->state;
+  auto generation = ++st.generation;
+  pending_of(st.subs.at(id), t)[key].generation = generation;
+  auto h = self->request(st.reader, st.opts.read_timeout, xs...);
+  h.then(
+      [=, mid = h.id()](Outcome& r) {
+        drop_timeout(self, mid);
+        on_current_state(self, id, key, generation, std::move(r));
+      },
+      [=, mid = h.id()](caf::error& err) {
+        drop_timeout(self, mid);
+        on_current_state(
+            self, id, key, generation,
+            Outcome{problem{errc::timeout, caf::to_string(err), {}}});
+      });
 }
 
 void subscribe(notifier_actor* self, uint64_t id, subscription_target t,
@@ -174,7 +256,8 @@ void subscribe(notifier_actor* self, uint64_t id, subscription_target t,
   auto target = to_string(t);
   auto& keys = t == subscription_target::user ? sub.users : sub.intents;
   if (keys.count(key) > 0) {
-    if (sub.pending.count(key) == 0) // else acknowledged once read
+    // An intent waiting for its state is acknowledged once it is read.
+    if (t == subscription_target::user || sub.pending.count(key) == 0)
       push(st, id, sub, make_subscribed_notice(target, key));
     return;
   }
@@ -188,23 +271,14 @@ void subscribe(notifier_actor* self, uint64_t id, subscription_target t,
     return;
   }
   add(st, sub, id, t, key);
-  if (t == subscription_target::user) {
-    push(st, id, sub, make_subscribed_notice(target, key));
+  if (t == subscription_target::intent) {
+    read_current<record_outcome>(self, id, t, key, get_atom::value, key);
     return;
   }
-  auto generation = ++st.generation;
-  sub.pending[key].generation = generation;
-  auto h = self->request(st.reader, st.opts.read_timeout, get_atom::value, key);
-  h.then(
-      [=, mid = h.id()](record_outcome& r) {
-        drop_timeout(self, mid);
-        on_current_state(self, id, key, generation, std::move(r));
-      },
-      [=, mid = h.id()](caf::error& err) {
-        drop_timeout(self, mid);
-        on_current_state(self, id, key, generation,
-                         problem{errc::timeout, caf::to_string(err), {}});
-      });
+  if (!push(st, id, sub, make_subscribed_notice(target, key)))
+    return;
+  read_current<records_outcome>(self, id, t, key, live_atom::value, key,
+                                st.opts.max_current_per_user);
 }
 
 void unsubscribe(notifier_actor* self, uint64_t id, subscription_target t,
@@ -228,6 +302,21 @@ void unsubscribe(notifier_actor* self, uint64_t id, subscription_target t,
   push(st, id, sub, make_subscribed_notice(target, key, false));
 }
 
+/// Buffers `u` when the subscription to `key` waits for its current state;
+/// true when a subscription to `key` exists and does not wait.
+bool hold(std::unordered_map<std::string, pending_read>& pending,
+          const std::unordered_set<std::string>& keys, const std::string& key,
+          const update_ptr& u, size_t limit) {
+  auto p = pending.find(key);
+  if (p == pending.end())
+    return keys.count(key) > 0;
+  auto& buf = p->second.buffered;
+  if (buf.size() >= limit)
+    buf.erase(buf.begin());
+  buf.push_back(u);
+  return false;
+}
+
 void publish(notifier_actor* self, std::vector<intent_update>& updates) {
   auto& st = self->state;
   std::vector<uint64_t> ids;
@@ -249,14 +338,13 @@ void publish(notifier_actor* self, std::vector<intent_update>& updates) {
       if (s == st.subs.end())
         continue;
       auto& sub = s->second;
-      if (auto p = sub.pending.find(u.intent_id); p != sub.pending.end()) {
-        auto& buf = p->second.buffered;
-        if (buf.size() >= max_buffered)
-          buf.erase(buf.begin());
-        buf.push_back(n.update);
-        continue;
-      }
-      if (!push_update(st, id, sub, n))
+      // Held back by a subscription waiting for its current state, sent
+      // now through one that is not.
+      auto direct =
+          hold(sub.pending, sub.intents, u.intent_id, n.update, max_buffered);
+      direct |= hold(sub.pending_users, sub.users, u.user_account, n.update,
+                     max_buffered_user);
+      if (!direct || !push_update(st, id, sub, n))
         continue;
       // Seen through a user subscription only: forget it once final.
       if (is_terminal(u.status) && sub.intents.count(u.intent_id) == 0)

@@ -39,6 +39,10 @@ struct notifier_stats {
 struct notifier_options {
   /// Subscriptions (intents and users) one subscriber may hold.
   uint32_t max_subscriptions = 100;
+  /// Live intents whose current state a user subscription sends first:
+  /// the most recently created ones. Keep it well below what a
+  /// subscriber's queue holds.
+  uint32_t max_current_per_user = 100;
   /// Time the record reader has to answer a subscription's current state.
   std::chrono::milliseconds read_timeout{10'000};
   token_registry tokens;
@@ -55,8 +59,12 @@ struct notifier_options {
 ///   an intent subscription is acknowledged with `subscribed`, then its
 ///   current state read through `reader` (`(get_atom, id)` ->
 ///   record_outcome) is sent, then every later transition; an unknown id is
-///   an error notice and no subscription. A user subscription sends every
-///   transition of that account's intents from then on.
+///   an error notice and no subscription. A user subscription is
+///   acknowledged at once, then sends the current state of that account's
+///   live intents (at most `max_current_per_user`, read through `reader`
+///   with `(live_atom, user, limit)` -> records_outcome), then every later
+///   transition of its intents; a failed read is an `unavailable` error
+///   notice and the subscription stays.
 /// - `(publish_atom, std::vector<intent_update>)`: transitions in order.
 /// - `(stats_atom)` -> notifier_stats.
 ///

@@ -1,5 +1,7 @@
 #include "actors/record_reader.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
@@ -7,11 +9,22 @@ namespace intentd {
 
 namespace {
 
-caf::behavior reader_impl(caf::event_based_actor*, read_fn read) {
+caf::behavior reader_impl(caf::event_based_actor*, read_fn read,
+                          live_list_fn list) {
   return {
       [=](get_atom, const std::string& id) -> record_outcome {
         try {
           return read(id);
+        } catch (const std::exception& e) {
+          return problem{errc::storage_unavailable, e.what(), {}};
+        }
+      },
+      [=](live_atom, const std::string& user,
+          uint32_t limit) -> records_outcome {
+        if (!list)
+          return std::vector<intent_record>{};
+        try {
+          return list(user, limit);
         } catch (const std::exception& e) {
           return problem{errc::storage_unavailable, e.what(), {}};
         }
@@ -21,11 +34,48 @@ caf::behavior reader_impl(caf::event_based_actor*, read_fn read) {
 
 } // namespace
 
+live_list_fn list_live_of(std::shared_ptr<const intent_store> store) {
+  return [store](const std::string& user, uint32_t limit) -> records_outcome {
+    std::vector<intent_record> out;
+    if (limit == 0)
+      return out;
+    for (auto s : {intent_status::pending, intent_status::verified,
+                   intent_status::executing}) {
+      list_query q;
+      q.user = user;
+      q.status = s;
+      q.limit = limit;
+      auto page = store->list(q);
+      if (!page)
+        return page.error();
+      for (auto& rec : page->items)
+        out.push_back(std::move(rec));
+    }
+    // The newest `limit` of the three listings, oldest of them first.
+    auto newer = [](const intent_record& a, const intent_record& b) {
+      if (a.created_at != b.created_at)
+        return a.created_at > b.created_at;
+      return a.request.id > b.request.id;
+    };
+    std::sort(out.begin(), out.end(), newer);
+    if (out.size() > limit)
+      out.resize(limit);
+    std::reverse(out.begin(), out.end());
+    return out;
+  };
+}
+
+caf::actor spawn_record_reader(caf::actor_system& sys, read_fn read,
+                               live_list_fn list, bool detached) {
+  if (detached)
+    return sys.spawn<caf::detached>(reader_impl, std::move(read),
+                                    std::move(list));
+  return sys.spawn(reader_impl, std::move(read), std::move(list));
+}
+
 caf::actor spawn_record_reader(caf::actor_system& sys, read_fn read,
                                bool detached) {
-  if (detached)
-    return sys.spawn<caf::detached>(reader_impl, std::move(read));
-  return sys.spawn(reader_impl, std::move(read));
+  return spawn_record_reader(sys, std::move(read), live_list_fn{}, detached);
 }
 
 } // namespace intentd

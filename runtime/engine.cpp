@@ -1,5 +1,6 @@
 #include "runtime/engine.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <stdexcept>
@@ -152,13 +153,19 @@ public:
 
     // Subscriptions read an intent's current state on the reader's own
     // thread, never on the scheduler the notifier runs on.
-    reader_ = spawn_record_reader(*sys_, [store](const std::string& id) {
-      if (auto rec = store->get(id))
-        return record_outcome{std::move(*rec)};
-      return record_outcome{no_such_intent(id)};
-    });
+    reader_ = spawn_record_reader(
+        *sys_,
+        [store](const std::string& id) {
+          if (auto rec = store->get(id))
+            return record_outcome{std::move(*rec)};
+          return record_outcome{no_such_intent(id)};
+        },
+        list_live_of(store));
     notifier_options note_opts;
     note_opts.max_subscriptions = c.notifier.max_subscriptions_per_connection;
+    // The current states of a user subscription fit in half its queue.
+    note_opts.max_current_per_user =
+        std::clamp<uint32_t>(c.notifier.max_queued_messages / 2, 1, 100);
     note_opts.read_timeout = timeout_;
     note_opts.tokens = tokens_;
     note_opts.active = std::make_shared<std::atomic<uint64_t>>(0);
@@ -198,6 +205,7 @@ public:
     dir_opts.max_live = c.intents.max_live;
     dir_opts.restart_limit = c.intents.restart_limit;
     dir_opts.restart_window = milliseconds{c.intents.restart_window_ms};
+    dir_opts.reader = reader_;
     dir_opts.purge_dead_letter = [store](const std::string& id) {
       return store->purge_dead_letter(id);
     };

@@ -117,7 +117,8 @@ public:
   }
 
   /// A subscriber to one intent (its current state, then every
-  /// transition) or to every intent of one account.
+  /// transition) or to every intent of one account (the current state of
+  /// its live intents, then every transition).
   std::unique_ptr<subscriber> subscribe_to(subscription_target target,
                                            const std::string& key,
                                            notice_handler on_notice) {

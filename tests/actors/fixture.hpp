@@ -11,6 +11,7 @@
 
 #include "actors/chain.hpp"
 #include "actors/directory.hpp"
+#include "actors/record_reader.hpp"
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
 #include "persistence/store_fixture.hpp"
@@ -98,7 +99,11 @@ struct engine_fixture {
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
   scripted_chain* chain_impl = nullptr;
-  caf::actor writer, chain, pool, directory;
+  caf::actor writer, chain, pool, reader, directory;
+  /// Records read through the reader; set `read_failure` to make every
+  /// read fail with it.
+  int reads = 0;
+  std::optional<errc> read_failure;
   /// Commits that fail on purpose: the n-th commit (1-based) fails when
   /// listed here.
   std::set<int> failing_commits;
@@ -168,7 +173,22 @@ struct engine_fixture {
       if (after_transition)
         after_transition(rec);
     };
+    reader = spawn_record_reader(
+        *sys,
+        [this](const std::string& id) -> record_outcome {
+          ++reads;
+          if (read_failure)
+            return problem{*read_failure, "injected read failure", {}};
+          if (auto rec = store->get(id))
+            return std::move(*rec);
+          return problem{errc::not_found, "No intent with id " + id + ".", {}};
+        },
+        false);
     directory_options dir_opts;
+    dir_opts.reader = reader;
+    dir_opts.purge_dead_letter = [this](const std::string& id) {
+      return store->purge_dead_letter(id);
+    };
     dir_opts.max_live = max_live;
     dir_opts.restart_limit = restart_limit;
     dir_opts.live_actors = metrics.live_intents();
@@ -177,7 +197,7 @@ struct engine_fixture {
   }
 
   ~engine_fixture() {
-    for (auto& a : {directory, pool, chain, writer})
+    for (auto& a : {directory, reader, pool, chain, writer})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     run();
     sched->clock().cancel_all();

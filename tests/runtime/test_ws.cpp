@@ -2,6 +2,7 @@
 #include <functional>
 
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "http_client.hpp"
@@ -154,6 +155,41 @@ TEST_CASE("subscribing to a live intent sends its state, then the rest") {
   auto from = std::find(all.begin(), all.end(), got.front());
   REQUIRE(from != all.end());
   CHECK(got == strings(from, all.end()));
+}
+
+TEST_CASE("subscribe-user sends the account's live intents first, then the "
+          "rest") {
+  temp_dir dir;
+  ws_daemon d{dir, 1000}; // a second per chain call: both stay pending
+  d.submit("gone", "wsu.near");
+  auto cancelled =
+      request(d.port, verb::post, "/api/v1/intents/gone/cancel", "{}");
+  REQUIRE(cancelled.status == 200);
+  d.submit("u1", "wsu.near");
+  d.submit("u2", "wsu.near");
+  d.submit("x1", "other.near");
+  ws_client c{d.port};
+  c.send(sub_user("wsu.near"));
+  std::vector<json> seen;
+  int completed = 0;
+  while (completed < 2) {
+    auto m = c.read();
+    REQUIRE(m);
+    seen.push_back(*m);
+    completed += (*m)["status"] == "completed";
+  }
+  CHECK(seen.front()["event"] == "subscribed");
+  // Their current state before any transition, then each transition once.
+  REQUIRE(seen.size() >= 3);
+  CHECK(seen[1]["status"] == "pending");
+  CHECK(seen[2]["status"] == "pending");
+  CHECK(std::set<std::string>{seen[1]["intent_id"], seen[2]["intent_id"]} ==
+        std::set<std::string>{"u1", "u2"});
+  strings all{"pending@1", "verified@2", "executing@3", "completed@4"};
+  CHECK(statuses_of(seen, "u1") == all);
+  CHECK(statuses_of(seen, "u2") == all);
+  CHECK(statuses_of(seen, "gone").empty());
+  CHECK(statuses_of(seen, "x1").empty());
 }
 
 TEST_CASE("bad messages get an error event and the connection stays usable") {
