@@ -142,11 +142,13 @@ void publish(intent_actor* self, const intent_record& stored) {
 void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
   auto& st = self->state;
   auto stored = std::make_shared<intent_record>(snapshot(rec_of(self)));
-  auto h = self->request(st.deps->writer, st.deps->call_timeout,
-                         write_atom::value, *stored);
+  // No timeout: the writer answers every write, with an error when the
+  // storage fails, and CAF answers with an error if the writer is gone. A
+  // timeout would cost two trips through the actor clock's thread per write.
+  auto h =
+      self->request(st.deps->writer, caf::infinite, write_atom::value, *stored);
   h.then(
-      [=, mid = h.id()](write_outcome& r) {
-        drop_timeout(self, mid);
+      [=](write_outcome& r) {
         if (!r) {
           if (self->state.durable &&
               r.error().code == errc::storage_unavailable) {
@@ -163,9 +165,9 @@ void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
         publish(self, *stored);
         then();
       },
-      [=, mid = h.id()](caf::error& err) {
-        drop_timeout(self, mid);
-        give_up(self, problem{errc::timeout, caf::to_string(err), {}});
+      [=](caf::error& err) {
+        give_up(self,
+                problem{errc::storage_unavailable, caf::to_string(err), {}});
       });
 }
 
