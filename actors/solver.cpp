@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/intent_log.hpp"
+#include "actors/request_timeout.hpp"
 #include "runtime/model/solver_selection.hpp"
 
 namespace intentd {
@@ -53,13 +54,18 @@ caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
                        to_string(r.fault));
           rp.deliver(std::move(r), id);
         };
-        self->request(chain, timeout, execute_atom::value, in, id)
-            .then([=](execute_result& r) mutable { finish(std::move(r)); },
-                  [=](caf::error&) mutable {
-                    execute_result r;
-                    r.fault = chain_fault::timeout;
-                    finish(std::move(r));
-                  });
+        auto h = self->request(chain, timeout, execute_atom::value, in, id);
+        h.then(
+            [=, mid = h.id()](execute_result& r) mutable {
+              drop_timeout(self, mid);
+              finish(std::move(r));
+            },
+            [=, mid = h.id()](caf::error&) mutable {
+              drop_timeout(self, mid);
+              execute_result r;
+              r.fault = chain_fault::timeout;
+              finish(std::move(r));
+            });
         return rp;
       },
   };
