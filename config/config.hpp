@@ -56,6 +56,10 @@ struct simulated_chain {
   uint64_t gas_per_execution = 30'000;
   /// Cost of one gas unit, in base units of the input token.
   uint64_t gas_price = 1;
+  /// Sync the chain's journal to disk per block when storage.sync is on.
+  /// Off, the journal still survives a crash of intentd, not of the machine:
+  /// it stands in for a remote chain, whose durability is not intentd's.
+  bool journal_sync = true;
 };
 
 struct chain {

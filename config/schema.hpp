@@ -51,6 +51,7 @@ void inspect(Inspector& f, simulated_chain& x) {
   f.field("initial_balance", x.initial_balance, check_positive_integer);
   f.field("gas_per_execution", x.gas_per_execution);
   f.field("gas_price", x.gas_price);
+  f.field("journal_sync", x.journal_sync);
 }
 
 template<class Inspector>

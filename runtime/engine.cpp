@@ -83,7 +83,7 @@ std::unique_ptr<simulated_chain> open_chain(const cfg::config& c,
   chain_journal_options journal_opts;
   journal_opts.path =
       (std::filesystem::path{c.storage.path} / "chain").string();
-  journal_opts.sync = c.storage.sync;
+  journal_opts.sync = c.storage.sync && c.chain.simulated.journal_sync;
   auto journal = lmdb_chain_journal::open(journal_opts);
   if (!journal)
     throw std::runtime_error(journal.error().message);

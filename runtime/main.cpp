@@ -43,6 +43,10 @@ int run(const intentd::cfg::config& config) {
   if (!config.storage.sync)
     spdlog::warn("storage.sync is false: acknowledged intents can be lost "
                  "if the machine crashes. Never run production like this.");
+  else if (!config.chain.simulated.journal_sync)
+    spdlog::warn("chain.simulated.journal_sync is false: the simulated "
+                 "chain's journal is not synced to disk; after a machine "
+                 "crash it may have forgotten executions.");
   intentd::log_security_warnings(config.security);
   std::unique_ptr<intentd::engine> engine;
   try {

@@ -5,6 +5,7 @@
 #
 #   tests/bench/wrk_submit.sh [DURATION_S=20] [CONNECTIONS=32]
 #   SYNC=false tests/bench/wrk_submit.sh 30   # storage.sync false
+#   CHAIN_SYNC=false ...                      # chain.simulated.journal_sync false
 #   SETTLE_S=120                              # wait for final states (default 120 s)
 #   INTENTD_BIN=build-rel/intentd WRK_THREADS=2 ...
 set -euo pipefail
@@ -19,10 +20,11 @@ intentd_start "chain:
   kind: simulated
   simulated:
     latency_ms: 0
+    journal_sync: ${CHAIN_SYNC:-true}
 logging:
   level: warn"
 
-echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}"
+echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}, chain journal_sync ${CHAIN_SYNC:-true}"
 echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s; $(bench_load)"
 cpu_before=$(cpu_s)
 timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s" \

@@ -19,6 +19,7 @@ TEST_CASE("an empty document yields the defaults") {
     CHECK(c.chain.simulated.latency_ms == 20);
     CHECK(c.chain.simulated.failure_rate == 0.0);
     CHECK(c.chain.simulated.revert_rate == 0.0);
+    CHECK(c.chain.simulated.journal_sync);
     CHECK(c.solvers.retry.max_attempts == 5);
     CHECK(c.solvers.retry.base_delay_ms == 1000);
     REQUIRE(c.tokens.size() == 3);
@@ -84,6 +85,7 @@ chain:
     initial_balance: "25"
     gas_per_execution: 21000
     gas_price: 3
+    journal_sync: false
 solvers:
   count: 64
   retry:
@@ -136,6 +138,7 @@ logging:
   CHECK(c.chain.simulated.initial_balance == "25");
   CHECK(c.chain.simulated.gas_per_execution == 21000);
   CHECK(c.chain.simulated.gas_price == 3);
+  CHECK_FALSE(c.chain.simulated.journal_sync);
   CHECK(c.solvers.count == 64);
   CHECK(c.solvers.retry.max_attempts == 100);
   CHECK(c.solvers.retry.base_delay_ms == 10);
