@@ -51,41 +51,30 @@ void intent_store::impl::count(MDB_txn* t, intent_status status,
   counts.put(t, key, u64_le(n));
 }
 
-void intent_store::impl::unindex(MDB_txn* t, const intent_record& rec) const {
-  by_status.del(t, keys::by_status(rec));
-  by_user.del(t, keys::by_user(rec));
-  by_time.del(t, keys::by_time(rec));
-  dead.del(t, keys::by_time(rec));
-  if (is_terminal(rec.status))
-    by_updated.del(t, keys::by_updated(rec));
-  else
-    by_expiry.del(t, keys::by_expiry(rec));
-  for (const auto& tx : rec.execution.transactions) {
-    std::string_view owner;
-    if (!tx.hash.empty() && by_tx.get(t, tx.hash, owner) &&
-        owner == rec.request.id)
-      by_tx.del(t, tx.hash);
-  }
-  count(t, rec.status, -1);
-}
-
-void intent_store::impl::index(MDB_txn* t, const intent_record& rec) const {
-  by_status.put(t, keys::by_status(rec), {});
-  by_user.put(t, keys::by_user(rec), {});
-  by_time.put(t, keys::by_time(rec), {});
-  if (rec.dead_letter)
-    dead.put(t, keys::by_time(rec), {});
-  if (!is_terminal(rec.status))
-    by_expiry.put(t, keys::by_expiry(rec), {});
-  else if (!rec.dead_letter)
-    by_updated.put(t, keys::by_updated(rec), {});
-  for (const auto& tx : rec.execution.transactions)
-    if (!tx.hash.empty())
-      by_tx.put(t, tx.hash, rec.request.id);
-  count(t, rec.status, +1);
-}
-
 namespace {
+
+/// The index entries of one record; an empty key is an entry it does not
+/// have.
+struct index_keys {
+  std::string status, user, time, dead, expiry, updated;
+};
+
+index_keys index_keys_of(const intent_record* rec) {
+  if (!rec)
+    return {};
+  const bool terminal = is_terminal(rec->status);
+  index_keys k;
+  k.status = keys::by_status(*rec);
+  k.user = keys::by_user(*rec);
+  k.time = keys::by_time(*rec);
+  if (rec->dead_letter)
+    k.dead = k.time;
+  if (!terminal)
+    k.expiry = keys::by_expiry(*rec);
+  else if (!rec->dead_letter)
+    k.updated = keys::by_updated(*rec);
+  return k;
+}
 
 // Moves one index entry from key `from` to key `to` (empty: no entry),
 // touching the database only when the key changed.
@@ -99,46 +88,45 @@ void move_entry(const lmdb::dbi& db, MDB_txn* t, const std::string& from,
     db.put(t, to, {});
 }
 
-std::string key_if(bool present, key_fn key, const intent_record& rec) {
-  return present ? key(rec) : std::string{};
-}
-
-bool has_tx(const intent_record& rec, const std::string& hash) {
-  const auto& txs = rec.execution.transactions;
+bool has_tx(const intent_record* rec, const std::string& hash) {
+  if (!rec)
+    return false;
+  const auto& txs = rec->execution.transactions;
   return std::any_of(txs.begin(), txs.end(),
                      [&](const auto& tx) { return tx.hash == hash; });
 }
 
 } // namespace
 
-void intent_store::impl::reindex(MDB_txn* t, const intent_record& prev,
-                                 const intent_record& rec) const {
-  move_entry(by_status, t, keys::by_status(prev), keys::by_status(rec));
-  move_entry(by_user, t, keys::by_user(prev), keys::by_user(rec));
-  move_entry(by_time, t, keys::by_time(prev), keys::by_time(rec));
-  move_entry(dead, t, key_if(prev.dead_letter, keys::by_time, prev),
-             key_if(rec.dead_letter, keys::by_time, rec));
-  move_entry(by_expiry, t,
-             key_if(!is_terminal(prev.status), keys::by_expiry, prev),
-             key_if(!is_terminal(rec.status), keys::by_expiry, rec));
-  move_entry(by_updated, t,
-             key_if(is_terminal(prev.status), keys::by_updated, prev),
-             key_if(is_terminal(rec.status) && !rec.dead_letter,
-                    keys::by_updated, rec));
-  const bool same_id = prev.request.id == rec.request.id;
-  for (const auto& tx : prev.execution.transactions) {
-    std::string_view owner;
-    if (!tx.hash.empty() && !(same_id && has_tx(rec, tx.hash)) &&
-        by_tx.get(t, tx.hash, owner) && owner == prev.request.id)
-      by_tx.del(t, tx.hash);
-  }
-  for (const auto& tx : rec.execution.transactions)
-    if (!tx.hash.empty() && !(same_id && has_tx(prev, tx.hash)))
-      by_tx.put(t, tx.hash, rec.request.id);
-  if (prev.status != rec.status) {
-    count(t, prev.status, -1);
-    count(t, rec.status, +1);
-  }
+void intent_store::impl::reindex(MDB_txn* t, const intent_record* prev,
+                                 const intent_record* next) const {
+  auto from = index_keys_of(prev);
+  auto to = index_keys_of(next);
+  move_entry(by_status, t, from.status, to.status);
+  move_entry(by_user, t, from.user, to.user);
+  move_entry(by_time, t, from.time, to.time);
+  move_entry(dead, t, from.dead, to.dead);
+  move_entry(by_expiry, t, from.expiry, to.expiry);
+  move_entry(by_updated, t, from.updated, to.updated);
+  // A hash both versions hold stays; one only `prev` holds leaves if it
+  // still points to this intent.
+  if (prev)
+    for (const auto& tx : prev->execution.transactions) {
+      std::string_view owner;
+      if (!tx.hash.empty() && !has_tx(next, tx.hash) &&
+          by_tx.get(t, tx.hash, owner) && owner == prev->request.id)
+        by_tx.del(t, tx.hash);
+    }
+  if (next)
+    for (const auto& tx : next->execution.transactions)
+      if (!tx.hash.empty() && !has_tx(prev, tx.hash))
+        by_tx.put(t, tx.hash, next->request.id);
+  if (prev && next && prev->status == next->status)
+    return;
+  if (prev)
+    count(t, prev->status, -1);
+  if (next)
+    count(t, next->status, +1);
 }
 
 void intent_store::impl::write(MDB_txn* t, const intent_record& rec) const {
@@ -146,19 +134,19 @@ void intent_store::impl::write(MDB_txn* t, const intent_record& rec) const {
   if (records.get(t, rec.request.id, old)) {
     if (auto prev = decode_record(old)) {
       records.put(t, rec.request.id, encode_record(rec));
-      reindex(t, *prev, rec);
+      reindex(t, &*prev, &rec);
       return;
     }
   }
   records.put(t, rec.request.id, encode_record(rec));
-  index(t, rec);
+  reindex(t, nullptr, &rec);
   if (!rec.request.signature.empty())
     nonces.put(t, keys::by_nonce(rec.request.user_account, rec.request.nonce),
                rec.request.id);
 }
 
 void intent_store::impl::erase(MDB_txn* t, const intent_record& rec) const {
-  unindex(t, rec);
+  reindex(t, &rec, nullptr);
   records.del(t, rec.request.id);
 }
 

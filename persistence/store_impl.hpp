@@ -69,11 +69,10 @@ struct intent_store::impl {
                                     std::string_view index_key,
                                     key_fn expected) const;
   void count(MDB_txn* t, intent_status status, int delta) const;
-  void index(MDB_txn* t, const intent_record& rec) const;
-  void unindex(MDB_txn* t, const intent_record& rec) const;
-  /// Moves the index entries of `prev` that `rec` changes, and only those.
-  void reindex(MDB_txn* t, const intent_record& prev,
-               const intent_record& rec) const;
+  /// Moves the index entries of `prev` (null: none) to those of `next`
+  /// (null: none), touching only the entries whose key changes.
+  void reindex(MDB_txn* t, const intent_record* prev,
+               const intent_record* next) const;
   /// Inserts or replaces a record and its index entries.
   void write(MDB_txn* t, const intent_record& rec) const;
   /// Deletes a record and every index entry of it.
