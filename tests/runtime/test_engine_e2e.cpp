@@ -4,9 +4,7 @@
 #include <thread>
 
 #include "http_client.hpp"
-#include "persistence/store_fixture.hpp"
-#include "runtime/engine.hpp"
-#include "runtime/http_server.hpp"
+#include "loopback_daemon.hpp"
 #include "runtime/model/time.hpp"
 
 using namespace intentd;
@@ -18,52 +16,18 @@ namespace {
 
 /// intentd as a user runs it: the real engine and gateway on loopback port 0
 /// with storage in a temp directory.
-struct live_daemon {
-  cfg::config config;
-  std::unique_ptr<engine> eng;
-  std::unique_ptr<http_server> server;
-  uint16_t port = 0;
-
+struct live_daemon : loopback_daemon {
   explicit live_daemon(const temp_dir& dir, uint32_t latency_ms = 5,
                        double revert_rate = 0.0, double failure_rate = 0.0) {
-    config.server.listen = "127.0.0.1:0";
-    config.storage.path = dir.path().string();
-    config.storage.sync = false;
-    config.storage.map_size_mb = 64;
-    config.chain.simulated.latency_ms = latency_ms;
+    config = loopback_config(dir, latency_ms);
     config.chain.simulated.revert_rate = revert_rate;
     config.chain.simulated.failure_rate = failure_rate;
     config.solvers.retry.base_delay_ms = 10;
     config.solvers.retry.max_delay_ms = 50;
     config.solvers.retry.max_attempts = 10;
-    config.logging.level = "off";
     // Every request comes from 127.0.0.1.
     config.rate_limits.enabled = false;
     start();
-  }
-
-  void start() {
-    eng = engine::start(config);
-    server = std::make_unique<http_server>(
-        *eng, http_options::from_config(config.server));
-    server->start();
-    port = server->port();
-    // Recovery runs in the background: /readyz says when it is done.
-    for (int i = 0; i < 500 && get("/readyz").status != 200; ++i)
-      std::this_thread::sleep_for(10ms);
-    REQUIRE(get("/readyz").status == 200);
-  }
-
-  void stop() {
-    server->stop(1s);
-    server.reset();
-    eng->stop();
-    eng.reset();
-  }
-
-  ~live_daemon() {
-    if (eng)
-      stop();
   }
 
   http_response post(const std::string& target, const json& body) {

@@ -3,10 +3,8 @@
 #include <thread>
 
 #include "http_client.hpp"
-#include "persistence/store_fixture.hpp"
-#include "runtime/engine.hpp"
+#include "loopback_daemon.hpp"
 #include "runtime/engine_setup.hpp"
-#include "runtime/http_server.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
 
@@ -36,47 +34,14 @@ std::string hex_key(const ed25519_keys& k) {
 }
 
 /// The real engine and gateway on loopback port 0, signatures required.
-struct signed_daemon {
-  cfg::config config;
-  std::unique_ptr<engine> eng;
-  std::unique_ptr<http_server> server;
-  uint16_t port = 0;
-
+struct signed_daemon : loopback_daemon {
   explicit signed_daemon(const temp_dir& dir, uint32_t latency_ms = 5) {
-    config.server.listen = "127.0.0.1:0";
-    config.storage.path = dir.path().string();
-    config.storage.sync = false;
-    config.storage.map_size_mb = 64;
-    config.chain.simulated.latency_ms = latency_ms;
-    config.logging.level = "off";
+    config = loopback_config(dir, latency_ms);
     config.security.require_signatures = true;
     config.security.admin_api_keys = {admin_key};
     config.security.keys = {{"alice.near", hex_key(alice)},
                             {"bob.near", hex_key(bob)}};
     start();
-  }
-
-  void start() {
-    eng = engine::start(config);
-    server = std::make_unique<http_server>(
-        *eng, http_options::from_config(config.server));
-    server->start();
-    port = server->port();
-    for (int i = 0; i < 500 && send(verb::get, "/readyz").status != 200; ++i)
-      std::this_thread::sleep_for(10ms);
-    REQUIRE(send(verb::get, "/readyz").status == 200);
-  }
-
-  void stop() {
-    server->stop(1s);
-    server.reset();
-    eng->stop();
-    eng.reset();
-  }
-
-  ~signed_daemon() {
-    if (eng)
-      stop();
   }
 
   http_response send(verb method, const std::string& target,

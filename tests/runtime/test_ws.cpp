@@ -6,9 +6,7 @@
 #include <thread>
 
 #include "http_client.hpp"
-#include "persistence/store_fixture.hpp"
-#include "runtime/engine.hpp"
-#include "runtime/http_server.hpp"
+#include "loopback_daemon.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "ws_client.hpp"
 
@@ -20,41 +18,17 @@ using json = nlohmann::json;
 namespace {
 
 /// The real engine and gateway on loopback port 0, storage in a temp dir.
-struct ws_daemon {
-  cfg::config config;
-  std::unique_ptr<engine> eng;
-  std::unique_ptr<http_server> server;
-  uint16_t port = 0;
-
+struct ws_daemon : loopback_daemon {
   ws_daemon(const temp_dir& dir, uint32_t latency_ms,
             cfg::notifier notifier = {},
             std::function<void(cfg::config&)> tweak = {}) {
-    config.server.listen = "127.0.0.1:0";
-    config.storage.path = dir.path().string();
-    config.storage.sync = false;
-    config.storage.map_size_mb = 64;
-    config.chain.simulated.latency_ms = latency_ms;
+    config = loopback_config(dir, latency_ms);
     config.notifier = notifier;
     config.rate_limits.enabled =
         false; // hundreds of submissions from one address
     if (tweak)
       tweak(config);
-    config.logging.level = "off";
-    eng = engine::start(config);
-    server = std::make_unique<http_server>(
-        *eng, http_options::from_config(config.server));
-    server->start();
-    port = server->port();
-    for (int i = 0; i < 500 && !eng->ready(); ++i)
-      std::this_thread::sleep_for(10ms);
-    REQUIRE(eng->ready());
-  }
-
-  ~ws_daemon() {
-    if (server)
-      server->stop(1s);
-    server.reset();
-    eng->stop();
+    start();
   }
 
   void submit(const std::string& id, const std::string& user) {
