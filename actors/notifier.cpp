@@ -45,6 +45,10 @@ auto& pending_of(subscriber& sub, subscription_target t) {
   return t == subscription_target::user ? sub.pending_users : sub.pending;
 }
 
+auto& keys_of(subscriber& sub, subscription_target t) {
+  return t == subscription_target::user ? sub.users : sub.intents;
+}
+
 using index = std::unordered_map<std::string, std::unordered_set<uint64_t>>;
 
 struct notifier_state {
@@ -117,7 +121,7 @@ bool push_update(notifier_state& st, uint64_t id, subscriber& sub,
 
 void add(notifier_state& st, subscriber& sub, uint64_t id,
          subscription_target t, const std::string& key) {
-  auto& keys = t == subscription_target::user ? sub.users : sub.intents;
+  auto& keys = keys_of(sub, t);
   keys.insert(key);
   index_of(st, t)[key].insert(id);
   ++st.subscriptions;
@@ -126,7 +130,7 @@ void add(notifier_state& st, subscriber& sub, uint64_t id,
 
 void remove(notifier_state& st, subscriber& sub, uint64_t id,
             subscription_target t, const std::string& key) {
-  auto& keys = t == subscription_target::user ? sub.users : sub.intents;
+  auto& keys = keys_of(sub, t);
   if (keys.erase(key) == 0)
     return;
   unindex(index_of(st, t), key, id);
@@ -254,7 +258,7 @@ void subscribe(notifier_actor* self, uint64_t id, subscription_target t,
     return;
   auto& sub = s->second;
   auto target = to_string(t);
-  auto& keys = t == subscription_target::user ? sub.users : sub.intents;
+  auto& keys = keys_of(sub, t);
   if (keys.count(key) > 0) {
     // An intent waiting for its state is acknowledged once it is read.
     if (t == subscription_target::user || sub.pending.count(key) == 0)
@@ -289,7 +293,7 @@ void unsubscribe(notifier_actor* self, uint64_t id, subscription_target t,
     return;
   auto& sub = s->second;
   auto target = to_string(t);
-  auto& keys = t == subscription_target::user ? sub.users : sub.intents;
+  auto& keys = keys_of(sub, t);
   if (keys.count(key) == 0) {
     push(st, id, sub,
          make_error_notice("not_subscribed",
