@@ -113,19 +113,32 @@ status_cache::shard& status_cache::shard_of(const std::string& id) const {
 
 status_cache::record_ptr status_cache::find(const std::string& id,
                                             time_us now) {
-  record_ptr out;
+  return find_with_body(id, now).rec;
+}
+
+status_cache::hit status_cache::find_with_body(const std::string& id,
+                                               time_us now) {
+  hit out;
   {
     auto& s = shard_of(id);
     std::lock_guard<std::mutex> lock(s.mu);
     if (auto* e = s.table.find(id)) {
       if (e->expires > now)
-        out = e->rec;
+        out = hit{e->rec, e->body};
       else
         s.table.erase(id);
     }
   }
-  count(cache_level::memory, out != nullptr);
+  count(cache_level::memory, out.rec != nullptr);
   return out;
+}
+
+void status_cache::keep_body(const std::string& id, const record_ptr& rec,
+                             body_ptr body) {
+  auto& s = shard_of(id);
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (auto* e = s.table.find(id); e && e->rec == rec)
+    e->body = std::move(body);
 }
 
 uint64_t status_cache::ticket(const std::string& id) const {
@@ -142,7 +155,7 @@ void status_cache::fill(const std::string& id, record_ptr rec, uint64_t ticket,
     return;
   if (auto* e = s.table.find(id); e && e->rec && e->rec->seq > rec->seq)
     return;
-  s.table.put(id, entry{std::move(rec), now + settings_.ttl});
+  s.table.put(id, entry{std::move(rec), now + settings_.ttl, nullptr});
 }
 
 void status_cache::update(const intent_record& stored, time_us now) {
@@ -153,6 +166,7 @@ void status_cache::update(const intent_record& stored, time_us now) {
   if (e == nullptr || (e->rec && e->rec->seq > stored.seq))
     return;
   e->rec = std::make_shared<const intent_record>(stored);
+  e->body = nullptr;
   e->expires = now + settings_.ttl;
 }
 

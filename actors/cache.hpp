@@ -49,6 +49,14 @@ struct cache_count {
 class status_cache {
 public:
   using record_ptr = std::shared_ptr<const intent_record>;
+  /// The record as readers see it (its JSON), kept beside the record.
+  using body_ptr = std::shared_ptr<const std::string>;
+
+  /// A cached record and, when a reader kept one, its rendering.
+  struct hit {
+    record_ptr rec;
+    body_ptr body;
+  };
 
   explicit status_cache(cache_settings s);
 
@@ -56,6 +64,11 @@ public:
 
   /// The cached record, unless absent or expired; counts a memory hit/miss.
   record_ptr find(const std::string& id, time_us now);
+  /// `find`, with the rendering kept for this very record, if any.
+  hit find_with_body(const std::string& id, time_us now);
+  /// Keeps `body` beside `rec` while `rec` is the cached record of `id`; a
+  /// transition drops it with the record it rendered.
+  void keep_body(const std::string& id, const record_ptr& rec, body_ptr body);
   /// Taken before reading a lower level, handed to `fill`.
   uint64_t ticket(const std::string& id) const;
   /// Caches what a lower level answered, unless a transition landed since
@@ -77,6 +90,7 @@ private:
   struct entry {
     record_ptr rec;
     time_us expires;
+    body_ptr body;
   };
   struct shard {
     explicit shard(size_t capacity) : table(capacity) {}

@@ -25,6 +25,7 @@
 #include "persistence/chain_journal_lmdb.hpp"
 #include "runtime/engine_observe.hpp"
 #include "runtime/engine_setup.hpp"
+#include "runtime/model/record_json.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
@@ -273,31 +274,27 @@ public:
         submit_atom::value, std::move(in), std::move(body_digest));
   }
 
-  // Memory, then storage on this thread (LMDB reads take no lock and do
-  // not wait on the writer), then the chain through the cache actor.
   void get(const std::string& id, reply<intent_record> done) override {
-    const auto& opts = cache_->settings();
-    if (!opts.enabled) {
-      if (auto rec = store_->get(id))
-        return done(std::move(*rec));
-      return done(no_such_intent(id));
-    }
-    auto now = wall_clock_now();
-    if (auto hit = cache_->find(id, now))
-      return done(intent_record{*hit});
-    auto ticket = cache_->ticket(id);
-    if (auto rec = store_->get(id)) {
-      cache_->count(cache_level::storage, true);
-      cache_->fill(id, std::make_shared<const intent_record>(*rec), ticket,
-                   now);
-      return done(std::move(*rec));
-    }
-    cache_->count(cache_level::storage, false);
-    if (!opts.chain_fallback)
-      return done(no_such_intent(id));
-    ask<record_outcome>(
-        cache_actor_, [done](record_outcome r) { done(std::move(r)); }, done,
-        get_atom::value, id);
+    lookup(id, [done = std::move(done)](outcome<status_cache::hit> h) {
+      if (!h)
+        return done(h.error());
+      done(intent_record{*h->rec});
+    });
+  }
+
+  void get_rendered(const std::string& id,
+                    reply<rendered_record> done) override {
+    lookup(id,
+           [this, id, done = std::move(done)](outcome<status_cache::hit> h) {
+             if (!h)
+               return done(h.error());
+             if (!h->body) {
+               h->body = std::make_shared<const std::string>(
+                   render_record(*h->rec, tokens_));
+               cache_->keep_body(id, h->rec, h->body);
+             }
+             done(rendered_record{std::move(h->rec), std::move(h->body)});
+           });
   }
 
   void list(const list_query& query, reply<record_page> done) override {
@@ -505,6 +502,41 @@ public:
   }
 
 private:
+  // Memory, then storage on this thread (LMDB reads take no lock and do
+  // not wait on the writer), then the chain through the cache actor. The
+  // hit carries a rendering only when the cache kept one.
+  void lookup(const std::string& id, reply<status_cache::hit> done) {
+    using hit = status_cache::hit;
+    const auto& opts = cache_->settings();
+    if (!opts.enabled) {
+      if (auto rec = store_->get(id))
+        return done(
+            hit{std::make_shared<const intent_record>(std::move(*rec)), {}});
+      return done(no_such_intent(id));
+    }
+    auto now = wall_clock_now();
+    if (auto found = cache_->find_with_body(id, now); found.rec)
+      return done(std::move(found));
+    auto ticket = cache_->ticket(id);
+    if (auto rec = store_->get(id)) {
+      cache_->count(cache_level::storage, true);
+      auto ptr = std::make_shared<const intent_record>(std::move(*rec));
+      cache_->fill(id, ptr, ticket, now);
+      return done(hit{std::move(ptr), {}});
+    }
+    cache_->count(cache_level::storage, false);
+    if (!opts.chain_fallback)
+      return done(no_such_intent(id));
+    ask<record_outcome>(
+        cache_actor_,
+        [done](record_outcome r) {
+          if (!r)
+            return done(r.error());
+          done(hit{std::make_shared<const intent_record>(std::move(*r)), {}});
+        },
+        done, get_atom::value, id);
+  }
+
   /// Sends a request from the bridge actor and hands the answer (or a
   /// timeout problem) to `on_value` / `on_error`. Past server.max_in_flight
   /// requests waiting, answers overloaded at once instead of queueing.
@@ -565,6 +597,17 @@ private:
 };
 
 } // namespace
+
+void engine::get_rendered(const std::string& id, reply<rendered_record> done) {
+  get(id, [this, done = std::move(done)](outcome<intent_record> r) {
+    if (!r)
+      return done(r.error());
+    auto json =
+        std::make_shared<const std::string>(render_record(*r, tokens()));
+    done(rendered_record{std::make_shared<const intent_record>(std::move(*r)),
+                         std::move(json)});
+  });
+}
 
 std::unique_ptr<engine> engine::start(const cfg::config& config) {
   return std::make_unique<engine_impl>(config);

@@ -47,6 +47,12 @@ struct solver_view {
 template<class T>
 using reply = std::function<void(outcome<T>)>;
 
+/// A record with its JSON as the HTTP API shows it (`render_record`).
+struct rendered_record {
+  std::shared_ptr<const intent_record> record;
+  std::shared_ptr<const std::string> json;
+};
+
 /// Receives a subscriber's notices on an engine thread, in order; it must
 /// not block (post to your own executor). Return false when you cannot keep
 /// up: the engine then drops the subscriber and sends it nothing more.
@@ -84,6 +90,9 @@ public:
   virtual void submit(intent in, std::string body_digest,
                       reply<submit_result> done) = 0;
   virtual void get(const std::string& id, reply<intent_record> done) = 0;
+  /// `get`, rendered; an engine may keep the rendering beside its cached
+  /// record. The default renders every time.
+  virtual void get_rendered(const std::string& id, reply<rendered_record> done);
   virtual void list(const list_query& query, reply<record_page> done) = 0;
   virtual void find_by_tx(const std::string& hash,
                           reply<intent_record> done) = 0;

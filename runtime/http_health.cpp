@@ -5,16 +5,9 @@
 #include "runtime/engine.hpp"
 #include "runtime/http_routes.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
+#include "runtime/model/record_json.hpp"
 
 namespace intentd {
-
-namespace {
-
-std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-} // namespace
 
 void http_router::handle(const http_request& req, reply_fn done) {
   auto started = std::chrono::steady_clock::now();
@@ -31,7 +24,7 @@ void http_router::handle(const http_request& req, reply_fn done) {
 }
 
 void http_router::liveness(reply_fn done) {
-  done(http_reply{200, dump({{"status", "ok"}}), {}});
+  done(http_reply{200, dump_json({{"status", "ok"}}), {}});
 }
 
 void http_router::readiness(reply_fn done) {
@@ -44,7 +37,7 @@ void http_router::readiness(reply_fn done) {
     }
     nlohmann::json body = {{"status", ok ? "ready" : "not_ready"},
                            {"checks", std::move(detail)}};
-    done(http_reply{ok ? 200u : 503u, dump(body), {}});
+    done(http_reply{ok ? 200u : 503u, dump_json(body), {}});
   });
 }
 

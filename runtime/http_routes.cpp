@@ -25,12 +25,8 @@ using reply_fn = std::function<void(http_reply)>;
 constexpr uint32_t default_page = 50;
 constexpr uint32_t max_page = 1000;
 
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 http_reply json_reply(unsigned status, const json& body) {
-  return http_reply{status, dump(body), {}};
+  return http_reply{status, dump_json(body), {}};
 }
 
 http_reply internal_error() {
@@ -176,7 +172,7 @@ unsigned http_status(errc code) {
 }
 
 http_reply problem_reply(const problem& p) {
-  http_reply rep{http_status(p.code), dump(to_json(p)), {}};
+  http_reply rep{http_status(p.code), dump_json(to_json(p)), {}};
   if (p.code == errc::overloaded || p.code == errc::storage_unavailable ||
       p.code == errc::rate_limited)
     rep.headers.emplace_back("Retry-After", "1");
@@ -386,31 +382,31 @@ void http_router::get(const http_request& req, const std::string& id,
   auto decision = limits_gate_.check(req, route_read, user);
   if (!decision.allowed)
     return done(http_limits::too_many(decision));
-  const auto& tokens = engine_.tokens();
   auto by_owner = user.empty() && limits_gate_.limits_users(route_read);
   if (!by_owner)
-    return engine_.get(id,
-                       respond<intent_record>(
-                           http_limits::with_headers(std::move(done), decision),
-                           [&tokens](const intent_record& rec) {
-                             return json_reply(200, to_json(rec, tokens));
-                           }));
+    return engine_.get_rendered(
+        id, respond<rendered_record>(
+                http_limits::with_headers(std::move(done), decision),
+                [](const rendered_record& r) {
+                  return http_reply{200, *r.json, {}};
+                }));
   // Without ?user=, the read counts against the intent's owner.
-  engine_.get(id, [gate = limits_gate_, req, decision, done = std::move(done),
-                   &tokens](outcome<intent_record> r) mutable {
+  engine_.get_rendered(id, [gate = limits_gate_, req, decision,
+                            done = std::move(done)](
+                               outcome<rendered_record> r) mutable {
     auto d = decision;
     if (r) {
-      auto owner = gate.check(req, route_read, r->request.user_account,
+      auto owner = gate.check(req, route_read, r->record->request.user_account,
                               key_bit(rate_key::user));
       if (!owner.allowed)
         return done(http_limits::too_many(owner));
       if (owner.applied && (!d.applied || owner.remaining < d.remaining))
         d = owner;
     }
-    respond<intent_record>(http_limits::with_headers(done, d),
-                           [&tokens](const intent_record& rec) {
-                             return json_reply(200, to_json(rec, tokens));
-                           })(std::move(r));
+    respond<rendered_record>(http_limits::with_headers(done, d),
+                             [](const rendered_record& r) {
+                               return http_reply{200, *r.json, {}};
+                             })(std::move(r));
   });
 }
 

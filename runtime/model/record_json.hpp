@@ -20,6 +20,13 @@ nlohmann::json transactions_json(const execution_info& ex);
 /// token, times as RFC 3339, enums as their names (DESIGN.md "Record").
 nlohmann::json to_json(const intent_record& rec, const token_registry& tokens);
 
+/// `to_json(rec, tokens)` as the text of a response body.
+std::string render_record(const intent_record& rec,
+                          const token_registry& tokens);
+
+/// JSON text, compact, with invalid UTF-8 replaced rather than thrown on.
+std::string dump_json(const nlohmann::json& j);
+
 /// The error envelope: {"error":{"code","message","details":[...]}}.
 nlohmann::json to_json(const problem& p);
 

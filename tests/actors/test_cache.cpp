@@ -81,6 +81,28 @@ TEST_CASE("a transition replaces a cached record; an older one never wins") {
   CHECK(c.find("a", sec) == nullptr);
 }
 
+TEST_CASE("a kept rendering goes with the record it rendered") {
+  status_cache c{cache_settings{}};
+  auto first = ptr(rec_at("a", 1, S::pending));
+  c.fill("a", first, c.ticket("a"), 0);
+  CHECK(c.find_with_body("a", sec).body == nullptr);
+  c.keep_body("a", first, std::make_shared<const std::string>("seq 1"));
+  auto hit = c.find_with_body("a", sec);
+  REQUIRE(hit.body);
+  CHECK(*hit.body == "seq 1");
+  CHECK(hit.rec == first);
+  // A transition drops it; a rendering of the old record is not kept.
+  c.update(rec_at("a", 2, S::verified), sec);
+  c.keep_body("a", first, std::make_shared<const std::string>("seq 1"));
+  hit = c.find_with_body("a", sec);
+  REQUIRE(hit.rec);
+  CHECK(hit.rec->seq == 2);
+  CHECK(hit.body == nullptr);
+  // Nor is one for an id that is not cached.
+  c.keep_body("b", first, std::make_shared<const std::string>("b"));
+  CHECK(c.find_with_body("b", sec).rec == nullptr);
+}
+
 TEST_CASE("a read right after each transition returns that transition") {
   engine_fixture f;
   status_cache c{cache_settings{}};
