@@ -235,32 +235,47 @@ private:
     r.body = std::move(req.body());
     state_ = state::waiting;
     auto generation = ++generation_;
+    std::weak_ptr<session> weak = weak_from_this();
+    auto gate = server_.gate;
+    auto done = [weak, gate, generation, raw = this](http_reply rep) {
+      // Answered while the router still runs on this session's thread:
+      // kept for on_read to send, without a trip through the executor.
+      if (answering == raw) {
+        raw->inline_reply_ = std::move(rep);
+        return;
+      }
+      std::lock_guard<std::mutex> lock(gate->mu);
+      if (!gate->open)
+        return;
+      if (auto self = weak.lock()) {
+        auto* s = self.get();
+        net::post(s->executor(), [self = std::move(self), generation,
+                                  rep = std::move(rep)]() mutable {
+          self->on_reply(generation, std::move(rep));
+        });
+      }
+    };
+    answering = this;
+    try {
+      server_.router.handle(r, std::move(done));
+    } catch (const std::exception&) {
+      inline_reply_ =
+          problem_reply(problem{errc::internal, "The request failed.", {}});
+    }
+    answering = nullptr;
+    if (inline_reply_) {
+      auto rep = std::move(*inline_reply_);
+      inline_reply_.reset();
+      return send(std::move(rep), keep_alive_);
+    }
+    // Posted replies run on this session's executor, so not before the
+    // timer is armed.
     request_timer_.expires_after(opts().request_timeout);
     request_timer_.async_wait(
         [self = shared_from_this(), generation](beast::error_code ec) {
           if (!ec)
             self->on_request_timeout(generation);
         });
-    std::weak_ptr<session> weak = weak_from_this();
-    auto gate = server_.gate;
-    auto done = [weak, gate, generation](http_reply rep) {
-      std::lock_guard<std::mutex> lock(gate->mu);
-      if (!gate->open)
-        return;
-      if (auto self = weak.lock()) {
-        auto* raw = self.get();
-        net::post(raw->executor(), [self = std::move(self), generation,
-                                    rep = std::move(rep)]() mutable {
-          self->on_reply(generation, std::move(rep));
-        });
-      }
-    };
-    try {
-      server_.router.handle(r, std::move(done));
-    } catch (const std::exception&) {
-      on_reply(generation, problem_reply(problem{
-                               errc::internal, "The request failed.", {}}));
-    }
   }
 
   void on_request_timeout(uint64_t generation) {
@@ -324,8 +339,12 @@ private:
         });
   }
 
+  /// The session whose request the router is handling on this thread.
+  static thread_local session* answering;
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::optional<http_reply> inline_reply_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;
   http::response<http::string_body> res_;
@@ -341,6 +360,8 @@ private:
   std::string peer_;
   bool loopback_ = false; // the peer is 127.0.0.0/8 or ::1
 };
+
+thread_local session* session::answering = nullptr;
 
 void server_core::start() {
   if (started)
