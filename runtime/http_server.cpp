@@ -37,6 +37,17 @@ constexpr size_t max_drain_bytes = 1 << 20;
 constexpr std::chrono::milliseconds force_close_wait{1'000};
 const std::string ws_path = "/api/v1/ws";
 
+// Each HTTP thread runs an io_context of its own, and each connection stays
+// on one of them: its handlers never run concurrently, without a strand, and
+// on a concrete executor rather than a type-erased one.
+using executor_type = net::io_context::executor_type;
+using socket_type = net::basic_stream_socket<tcp, executor_type>;
+using stream_type = beast::basic_stream<tcp, executor_type>;
+using timer_type =
+    net::basic_waitable_timer<std::chrono::steady_clock,
+                              net::wait_traits<std::chrono::steady_clock>,
+                              executor_type>;
+
 // Engine replies cross into asio only while the io_context lives.
 struct reply_gate {
   std::mutex mu;
@@ -48,12 +59,20 @@ class session;
 struct server_core {
   server_core(engine& e, http_options o)
       : opts(std::move(o)), router(e),
-        ws(std::make_shared<ws_hub>(e, ws_options::from_config(e.config()))) {}
+        ws(std::make_shared<ws_hub>(e, ws_options::from_config(e.config()))) {
+    auto count = std::max<uint32_t>(1, opts.threads);
+    for (uint32_t i = 0; i < count; ++i) {
+      contexts.push_back(std::make_unique<net::io_context>(1));
+      work.push_back(net::make_work_guard(contexts.back()->get_executor()));
+    }
+    acceptor.emplace(contexts.front()->get_executor());
+    accept_backoff.emplace(contexts.front()->get_executor());
+  }
 
   void start();
   void stop(std::chrono::milliseconds grace);
   void do_accept();
-  void on_accept(beast::error_code ec, tcp::socket socket);
+  void on_accept(beast::error_code ec, socket_type socket);
   size_t connections();
 
   http_options opts;
@@ -68,14 +87,17 @@ struct server_core {
   session_set<session> sessions;
   std::vector<std::thread> threads;
   // Declared last: destroyed first, while the members above still live.
-  net::io_context ioc;
-  tcp::acceptor acceptor{net::make_strand(ioc)};
-  net::steady_timer accept_backoff{acceptor.get_executor()};
+  // One per thread; the first also runs the acceptor.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<executor_type>> work;
+  size_t next_context = 0;
+  std::optional<net::basic_socket_acceptor<tcp, executor_type>> acceptor;
+  std::optional<timer_type> accept_backoff;
 };
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket&& socket, server_core& server, bool reject)
+  session(socket_type&& socket, server_core& server, bool reject)
       : stream_(std::move(socket)), request_timer_(stream_.get_executor()),
         server_(server), reject_(reject) {
     beast::error_code ec;
@@ -121,7 +143,7 @@ public:
     send(std::move(rep), keep_alive_);
   }
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  executor_type executor() { return stream_.get_executor(); }
 
 private:
   enum class state { idle, reading, waiting, writing, closing };
@@ -227,7 +249,8 @@ private:
       if (auto refused = server_.router.admit_websocket(describe(req)))
         return send(std::move(*refused), false);
       stream_.expires_never();
-      server_.ws->start(stream_.release_socket(), parser_->release());
+      server_.ws->start(tcp::socket{stream_.release_socket()},
+                        parser_->release());
       return;
     }
     keep_alive_ = req.keep_alive();
@@ -342,13 +365,13 @@ private:
   /// The session whose request the router is handling on this thread.
   static thread_local session* answering;
 
-  beast::tcp_stream stream_;
+  stream_type stream_;
   beast::flat_buffer buffer_;
   std::optional<http_reply> inline_reply_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;
   http::response<http::string_body> res_;
-  net::steady_timer request_timer_;
+  timer_type request_timer_;
   server_core& server_;
   bool reject_ = false;
   bool first_ = true;
@@ -369,23 +392,22 @@ void server_core::start() {
   auto where = opts.host + ":" + std::to_string(opts.port);
   try {
     tcp::endpoint endpoint{net::ip::make_address(opts.host), opts.port};
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(net::socket_base::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(net::socket_base::max_listen_connections);
-    bound_port = acceptor.local_endpoint().port();
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(net::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(net::socket_base::max_listen_connections);
+    bound_port = acceptor->local_endpoint().port();
   } catch (const boost::system::system_error& e) {
     throw std::runtime_error("cannot listen on " + where + ": " +
                              e.code().message());
   }
   started = true;
   do_accept();
-  auto count = std::max<uint32_t>(1, opts.threads);
-  for (uint32_t i = 0; i < count; ++i)
-    threads.emplace_back([this] {
+  for (auto& context : contexts)
+    threads.emplace_back([ioc = context.get()] {
       while (true) {
         try {
-          ioc.run();
+          ioc->run();
           return;
         } catch (const std::exception&) {
         }
@@ -394,19 +416,20 @@ void server_core::start() {
 }
 
 void server_core::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc),
-                        [this](beast::error_code ec, tcp::socket socket) {
-                          on_accept(ec, std::move(socket));
-                        });
+  auto& peer = *contexts[next_context++ % contexts.size()];
+  acceptor->async_accept(peer,
+                         [this](beast::error_code ec, socket_type socket) {
+                           on_accept(ec, std::move(socket));
+                         });
 }
 
-void server_core::on_accept(beast::error_code ec, tcp::socket socket) {
-  if (stopping || !acceptor.is_open())
+void server_core::on_accept(beast::error_code ec, socket_type socket) {
+  if (stopping || !acceptor->is_open())
     return;
   if (ec) {
     // Out of descriptors and the like: back off instead of spinning.
-    accept_backoff.expires_after(std::chrono::milliseconds{50});
-    accept_backoff.async_wait([this](beast::error_code ec) {
+    accept_backoff->expires_after(std::chrono::milliseconds{50});
+    accept_backoff->async_wait([this](beast::error_code ec) {
       if (!ec && !stopping)
         do_accept();
     });
@@ -429,10 +452,10 @@ void server_core::stop(std::chrono::milliseconds grace) {
     return;
   stopped = true;
   stopping = true;
-  net::post(acceptor.get_executor(), [this] {
+  net::post(acceptor->get_executor(), [this] {
     beast::error_code ec;
-    acceptor.close(ec);
-    accept_backoff.cancel();
+    acceptor->close(ec);
+    accept_backoff->cancel();
   });
   sessions.shutdown_all(false);
   ws->shutdown(false);
@@ -445,7 +468,9 @@ void server_core::stop(std::chrono::milliseconds grace) {
     sessions.wait_empty(force_close_wait);
     ws->wait_gone(force_close_wait);
   }
-  ioc.stop();
+  work.clear();
+  for (auto& context : contexts)
+    context->stop();
   for (auto& t : threads)
     t.join();
   threads.clear();
