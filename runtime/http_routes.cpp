@@ -29,6 +29,19 @@ http_reply json_reply(unsigned status, const json& body) {
   return http_reply{status, dump_json(body), {}};
 }
 
+/// A JSON array of the records as render_record writes them.
+std::string items_text(const std::vector<intent_record>& records,
+                       const token_registry& tokens) {
+  std::string out = "[";
+  for (const auto& rec : records) {
+    if (out.size() > 1)
+      out += ',';
+    out += render_record(rec, tokens);
+  }
+  out += ']';
+  return out;
+}
+
 http_reply internal_error() {
   return problem_reply(
       problem{errc::internal, "The server failed to encode its answer.", {}});
@@ -259,7 +272,7 @@ void http_router::route(const http_request& req, reply_fn done) {
     const auto& tokens = engine_.tokens();
     auto record_reply = [&tokens](unsigned status) {
       return [&tokens, status](const intent_record& rec) {
-        return json_reply(status, to_json(rec, tokens));
+        return http_reply{status, render_record(rec, tokens), {}};
       };
     };
     if (res == "intents" && n == 3) {
@@ -364,14 +377,15 @@ void http_router::submit(const http_request& req, reply_fn done) {
   const auto& tokens = engine_.tokens();
   engine_.submit(
       std::move(parsed->value), std::move(parsed->body_digest),
-      respond<submit_result>(std::move(done), [&tokens](
-                                                  const submit_result& r) {
-        auto rep = json_reply(r.created ? 202 : 200, to_json(r.record, tokens));
-        if (r.created)
-          rep.headers.emplace_back("Location",
-                                   "/api/v1/intents/" + r.record.request.id);
-        return rep;
-      }));
+      respond<submit_result>(
+          std::move(done), [&tokens](const submit_result& r) {
+            http_reply rep{
+                r.created ? 202u : 200u, render_record(r.record, tokens), {}};
+            if (r.created)
+              rep.headers.emplace_back("Location", "/api/v1/intents/" +
+                                                       r.record.request.id);
+            return rep;
+          }));
 }
 
 void http_router::get(const http_request& req, const std::string& id,
@@ -454,13 +468,12 @@ void http_router::list(const http_request& req, std::string_view query,
   engine_.list(
       q,
       respond<record_page>(std::move(done), [&tokens](const record_page& page) {
-        json items = json::array();
-        for (const auto& rec : page.items)
-          items.push_back(to_json(rec, tokens));
         json next =
             page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor);
-        return json_reply(200, {{"items", std::move(items)},
-                                {"next_cursor", std::move(next)}});
+        return http_reply{200,
+                          "{\"items\":" + items_text(page.items, tokens) +
+                              ",\"next_cursor\":" + dump_json(next) + "}",
+                          {}};
       }));
 }
 
@@ -481,13 +494,13 @@ void http_router::dead_letters(std::string_view query, reply_fn done) {
   const auto& tokens = engine_.tokens();
   engine_.dead_letters(
       limit,
-      respond<std::vector<intent_record>>(
-          std::move(done), [&tokens](const std::vector<intent_record>& v) {
-            json items = json::array();
-            for (const auto& rec : v)
-              items.push_back(to_json(rec, tokens));
-            return json_reply(200, {{"items", std::move(items)}});
-          }));
+      respond<
+          std::vector<intent_record>>(std::move(done), [&tokens](
+                                                           const std::vector<
+                                                               intent_record>&
+                                                               v) {
+        return http_reply{200, "{\"items\":" + items_text(v, tokens) + "}", {}};
+      }));
 }
 
 void http_router::solvers(reply_fn done) {

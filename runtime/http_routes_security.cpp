@@ -73,7 +73,7 @@ void http_router::cancel(const http_request& req, const std::string& id,
                  [done = std::move(done), &tokens](outcome<intent_record> r) {
                    if (!r)
                      return done(problem_reply(r.error()));
-                   done(http_reply{200, to_json(*r, tokens).dump(), {}});
+                   done(http_reply{200, render_record(*r, tokens), {}});
                  });
 }
 

@@ -88,11 +88,6 @@ json to_json(const intent_record& rec, const token_registry& tokens) {
   return out;
 }
 
-std::string render_record(const intent_record& rec,
-                          const token_registry& tokens) {
-  return dump_json(to_json(rec, tokens));
-}
-
 std::string dump_json(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

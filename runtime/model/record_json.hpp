@@ -20,7 +20,8 @@ nlohmann::json transactions_json(const execution_info& ex);
 /// token, times as RFC 3339, enums as their names (DESIGN.md "Record").
 nlohmann::json to_json(const intent_record& rec, const token_registry& tokens);
 
-/// `to_json(rec, tokens)` as the text of a response body.
+/// `to_json(rec, tokens)` as the text of a response body (the same bytes as
+/// `dump_json`), written without building the JSON tree.
 std::string render_record(const intent_record& rec,
                           const token_registry& tokens);
 

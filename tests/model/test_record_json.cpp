@@ -204,3 +204,53 @@ TEST_CASE("a problem becomes the error envelope") {
   CHECK(to_json(q) == json::parse(R"({"error":{"code":"not_found",
     "message":"No intent with this id.","details":[]}})"));
 }
+
+TEST_CASE("render_record writes the same bytes as dumping to_json") {
+  auto tokens = test_tokens();
+  auto same = [&](const intent_record& rec) {
+    CHECK(render_record(rec, tokens) == dump_json(to_json(rec, tokens)));
+  };
+  auto rec = completed_swap();
+  same(rec);
+  SUBCASE("a pending transfer with a recipient, no execution yet") {
+    intent_record t;
+    t.request.id = "t-1";
+    t.request.user_account = "bob.near";
+    t.request.action = action_kind::transfer;
+    t.request.input_token = "unknown.near"; // base units
+    t.request.input_amount = 42;
+    t.request.recipient = "carol.near";
+    t.request.public_key = "ed25519:key";
+    t.request.expires_at = deadline + 123'456;
+    t.status = intent_status::pending;
+    t.created_at = t0;
+    t.updated_at = t0;
+    t.history = {{intent_status::pending, t0}};
+    t.seq = 1;
+    same(t);
+  }
+  SUBCASE("a failure with an error, a dead letter") {
+    rec.status = intent_status::failed;
+    rec.status_message.clear(); // the default message of the status
+    rec.error = intent_error{"reverted", "The chain reverted it."};
+    rec.dead_letter = true;
+    rec.execution.output_amount.reset();
+    rec.execution.solver_id.clear();
+    rec.execution.transactions.push_back({"0xdef", "simulated", "reverted"});
+    same(rec);
+  }
+  SUBCASE("text that JSON escapes, and bytes that are not UTF-8") {
+    rec.request.user_account = "quote\"back\\slash\ttab\x01";
+    rec.request.recipient = "caf\xc3\xa9 \xe2\x82\xac";
+    rec.status_message = "broken \xff\xfe utf-8";
+    rec.error = intent_error{"x\ny", "line\r\nbreak"};
+    same(rec);
+  }
+  SUBCASE("the largest numbers") {
+    rec.seq = UINT64_MAX;
+    rec.request.nonce = UINT64_MAX;
+    rec.execution.gas_used = UINT64_MAX;
+    rec.execution.attempts = UINT32_MAX;
+    same(rec);
+  }
+}
