@@ -1,0 +1,269 @@
+// One HTTP/1.1 connection: reads a request, hands it to the router, writes
+// the reply (at once when the router answers while still handling it, else
+// when the engine posts it), keeps the connection alive or closes it.
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "runtime/engine.hpp"
+#include "runtime/http_server_core.hpp"
+
+namespace intentd::http_detail {
+
+thread_local session* session::answering = nullptr;
+
+session::session(socket_type&& socket, server_core& server, bool reject)
+    : stream_(std::move(socket)), request_timer_(stream_.get_executor()),
+      server_(server), reject_(reject) {
+  beast::error_code ec;
+  auto remote = stream_.socket().remote_endpoint(ec);
+  if (!ec) {
+    peer_ = remote.address().to_string();
+    auto address = remote.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+      address = address.to_v6().to_v4();
+    loopback_ = address.is_loopback();
+  }
+}
+
+void session::run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->reject_)
+      return self->send(
+          problem_reply(problem{errc::overloaded,
+                                "The server has too many open connections.",
+                                {}}),
+          false);
+    self->do_read();
+  });
+}
+
+void session::shutdown(bool force) {
+  stopping_ = true;
+  if (force || state_ == state::idle) {
+    request_timer_.cancel();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+}
+
+void session::on_reply(uint64_t generation, http_reply rep) {
+  if (generation != generation_ || state_ != state::waiting)
+    return;
+  request_timer_.cancel();
+  send(std::move(rep), keep_alive_);
+}
+
+void session::do_read() {
+  if (stopping_ || server_.stopping)
+    return do_close();
+  parser_.emplace();
+  parser_->body_limit(opts().body_limit);
+  parser_->header_limit(opts().header_limit);
+  if (buffer_.size() > 0)
+    return read_header();
+  state_ = state::idle;
+  stream_.expires_after(first_ ? opts().read_timeout : opts().idle_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(4096),
+      beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+}
+
+void session::on_first_bytes(beast::error_code ec, std::size_t n) {
+  if (ec)
+    return;
+  buffer_.commit(n);
+  read_header();
+}
+
+void session::read_header() {
+  state_ = state::reading;
+  stream_.expires_after(opts().read_timeout);
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&session::on_header, shared_from_this()));
+}
+
+void session::on_header(beast::error_code ec, std::size_t) {
+  if (ec)
+    return on_read(ec, 0);
+  auto expect = parser_->get()[http::field::expect];
+  if (!beast::iequals(expect, "100-continue"))
+    return read_body();
+  continue_ = {http::status::continue_, parser_->get().version()};
+  http::async_write(
+      stream_, continue_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (!ec)
+          self->read_body();
+      });
+}
+
+void session::read_body() {
+  http::async_read(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&session::on_read, shared_from_this()));
+}
+
+http_request
+session::describe(const http::request<http::string_body>& req) const {
+  http_request r;
+  r.method = std::string{req.method_string()};
+  r.target = std::string{req.target()};
+  r.content_type = std::string{req[http::field::content_type]};
+  r.peer = peer_;
+  r.forwarded_for = std::string{req["X-Forwarded-For"]};
+  r.api_key = std::string{req[server_.router.api_key_header()]};
+  r.authorization = std::string{req[http::field::authorization]};
+  r.loopback = loopback_;
+  return r;
+}
+
+void session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit)
+    return send(
+        problem_reply(problem{errc::payload_too_large,
+                              "The request body is larger than " +
+                                  std::to_string(opts().body_limit) + " bytes.",
+                              {}}),
+        false);
+  if (ec == http::error::header_limit)
+    return send(error_reply(431, "headers_too_large",
+                            "The request headers are too large."),
+                false);
+  if (ec && ec != http::error::end_of_stream &&
+      ec != http::error::partial_message &&
+      ec.category() ==
+          http::make_error_code(http::error::bad_target).category())
+    return send(problem_reply(problem{errc::bad_request,
+                                      "The request is not valid HTTP/1.1.",
+                                      {}}),
+                false);
+  if (ec == http::error::end_of_stream)
+    return do_close();
+  if (ec)
+    return;
+  first_ = false;
+  auto& req = parser_->get();
+  if (req.target() == ws_path || req.target().rfind(ws_path + "?", 0) == 0) {
+    if (!beast::websocket::is_upgrade(req))
+      return send(error_reply(426, "upgrade_required",
+                              "GET /api/v1/ws takes a WebSocket upgrade."),
+                  false);
+    if (auto refused = server_.router.admit_websocket(describe(req)))
+      return send(std::move(*refused), false);
+    stream_.expires_never();
+    server_.ws->start(tcp::socket{stream_.release_socket()},
+                      parser_->release());
+    return;
+  }
+  keep_alive_ = req.keep_alive();
+  http_request r = describe(req);
+  r.body = std::move(req.body());
+  state_ = state::waiting;
+  auto generation = ++generation_;
+  std::weak_ptr<session> weak = weak_from_this();
+  auto gate = server_.gate;
+  auto done = [weak, gate, generation, raw = this](http_reply rep) {
+    // Answered while the router still runs on this session's thread:
+    // kept for on_read to send, without a trip through the executor.
+    if (answering == raw) {
+      raw->inline_reply_ = std::move(rep);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(gate->mu);
+    if (!gate->open)
+      return;
+    if (auto self = weak.lock()) {
+      auto* s = self.get();
+      net::post(s->executor(), [self = std::move(self), generation,
+                                rep = std::move(rep)]() mutable {
+        self->on_reply(generation, std::move(rep));
+      });
+    }
+  };
+  answering = this;
+  try {
+    server_.router.handle(r, std::move(done));
+  } catch (const std::exception&) {
+    inline_reply_ =
+        problem_reply(problem{errc::internal, "The request failed.", {}});
+  }
+  answering = nullptr;
+  if (inline_reply_) {
+    auto rep = std::move(*inline_reply_);
+    inline_reply_.reset();
+    return send(std::move(rep), keep_alive_);
+  }
+  // Posted replies run on this session's executor, so not before the
+  // timer is armed.
+  request_timer_.expires_after(opts().request_timeout);
+  request_timer_.async_wait(
+      [self = shared_from_this(), generation](beast::error_code ec) {
+        if (!ec)
+          self->on_request_timeout(generation);
+      });
+}
+
+void session::on_request_timeout(uint64_t generation) {
+  if (generation != generation_ || state_ != state::waiting)
+    return;
+  send(problem_reply(problem{errc::timeout,
+                             "The engine did not answer in time; the "
+                             "request may still take effect.",
+                             {}}),
+       keep_alive_);
+}
+
+void session::send(http_reply rep, bool keep_alive) {
+  state_ = state::writing;
+  keep_alive = keep_alive && !stopping_ && !server_.stopping;
+  res_ = {};
+  res_.version(11);
+  res_.result(rep.status);
+  res_.set(http::field::server, "intentd");
+  res_.set(http::field::content_type, "application/json");
+  for (auto& [name, value] : rep.headers)
+    res_.set(name, value);
+  res_.body() = std::move(rep.body);
+  res_.keep_alive(keep_alive);
+  res_.prepare_payload();
+  stream_.expires_after(opts().read_timeout);
+  http::async_write(stream_, res_,
+                    beast::bind_front_handler(&session::on_write,
+                                              shared_from_this(), keep_alive));
+}
+
+void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec)
+    return;
+  if (!keep_alive)
+    return do_close();
+  do_read();
+}
+
+void session::do_close() {
+  state_ = state::closing;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec)
+    return;
+  buffer_.clear();
+  stream_.expires_after(std::min(opts().read_timeout, max_drain_time));
+  do_drain();
+}
+
+void session::do_drain() {
+  stream_.async_read_some(
+      buffer_.prepare(4096),
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->drained_ += n;
+        if (ec || self->drained_ > max_drain_bytes)
+          return;
+        self->do_drain();
+      });
+}
+
+} // namespace intentd::http_detail
