@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/engine.hpp"
+#include "runtime/http_route_helpers.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/record_json.hpp"
 #include "runtime/model/signing.hpp"
@@ -17,65 +18,15 @@
 
 namespace intentd {
 
-namespace {
+namespace http_detail {
 
-using json = nlohmann::json;
-using reply_fn = std::function<void(http_reply)>;
-
-constexpr uint32_t default_page = 50;
-constexpr uint32_t max_page = 1000;
-
-http_reply json_reply(unsigned status, const json& body) {
+http_reply json_reply(unsigned status, const nlohmann::json& body) {
   return http_reply{status, dump_json(body), {}};
-}
-
-/// A JSON array of the records as render_record writes them.
-std::string items_text(const std::vector<intent_record>& records,
-                       const token_registry& tokens) {
-  std::string out = "[";
-  for (const auto& rec : records) {
-    if (out.size() > 1)
-      out += ',';
-    out += render_record(rec, tokens);
-  }
-  out += ']';
-  return out;
 }
 
 http_reply internal_error() {
   return problem_reply(
       problem{errc::internal, "The server failed to encode its answer.", {}});
-}
-
-/// Turns an engine outcome into a reply through `make`, on the engine thread.
-template<class T, class F>
-reply<T> respond(reply_fn done, F make) {
-  return [done = std::move(done), make = std::move(make)](outcome<T> result) {
-    if (!result)
-      return done(problem_reply(result.error()));
-    http_reply rep;
-    try {
-      rep = make(*result);
-    } catch (const std::exception&) {
-      rep = internal_error();
-    }
-    done(std::move(rep));
-  };
-}
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  if (path.empty() || path.front() != '/')
-    return out;
-  path.remove_prefix(1);
-  while (true) {
-    auto slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos)
-      break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
 }
 
 bool parse_query(std::string_view query,
@@ -98,22 +49,27 @@ bool parse_query(std::string_view query,
   return ok;
 }
 
-std::optional<uint32_t> parse_limit(const std::string& text) {
-  if (text.empty() || text.size() > 6)
-    return std::nullopt;
-  uint32_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return std::nullopt;
-    n = n * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (n < 1 || n > max_page)
-    return std::nullopt;
-  return n;
-}
+} // namespace http_detail
 
-std::string limit_problem() {
-  return "must be an integer from 1 to " + std::to_string(max_page);
+using namespace http_detail;
+
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path.front() != '/')
+    return out;
+  path.remove_prefix(1);
+  while (true) {
+    auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos)
+      break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
 }
 
 bool is_json_media(std::string_view content_type) {
@@ -422,101 +378,6 @@ void http_router::get(const http_request& req, const std::string& id,
                                return http_reply{200, *r.json, {}};
                              })(std::move(r));
   });
-}
-
-void http_router::list(const http_request& req, std::string_view query,
-                       reply_fn done) {
-  std::map<std::string, std::string> params;
-  if (!parse_query(query, params))
-    return done(problem_reply(
-        problem{errc::bad_request, "The query has a malformed %-escape.", {}}));
-  list_query q;
-  std::vector<field_problem> bad;
-  if (auto it = params.find("user");
-      it != params.end() && !it->second.empty()) {
-    if (valid_account(it->second))
-      q.user = it->second;
-    else
-      bad.push_back({"user", "must be a valid account id"});
-  }
-  if (auto it = params.find("status");
-      it != params.end() && !it->second.empty()) {
-    if (auto s = parse_status(it->second))
-      q.status = *s;
-    else
-      bad.push_back({"status", "must be one of pending, verified, executing, "
-                               "completed, failed, expired, cancelled"});
-  }
-  q.limit = default_page;
-  if (auto it = params.find("limit"); it != params.end()) {
-    if (auto n = parse_limit(it->second))
-      q.limit = *n;
-    else
-      bad.push_back({"limit", limit_problem()});
-  }
-  if (auto it = params.find("cursor"); it != params.end())
-    q.cursor = it->second;
-  auto decision = limits_gate_.check(req, route_read, q.user);
-  if (!decision.allowed)
-    return done(http_limits::too_many(decision));
-  done = http_limits::with_headers(std::move(done), decision);
-  if (!bad.empty())
-    return done(problem_reply(problem{errc::bad_request,
-                                      "The query has invalid parameters.",
-                                      std::move(bad)}));
-  const auto& tokens = engine_.tokens();
-  engine_.list(
-      q,
-      respond<record_page>(std::move(done), [&tokens](const record_page& page) {
-        json next =
-            page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor);
-        return http_reply{200,
-                          "{\"items\":" + items_text(page.items, tokens) +
-                              ",\"next_cursor\":" + dump_json(next) + "}",
-                          {}};
-      }));
-}
-
-void http_router::dead_letters(std::string_view query, reply_fn done) {
-  std::map<std::string, std::string> params;
-  if (!parse_query(query, params))
-    return done(problem_reply(
-        problem{errc::bad_request, "The query has a malformed %-escape.", {}}));
-  uint32_t limit = default_page;
-  if (auto it = params.find("limit"); it != params.end()) {
-    auto n = parse_limit(it->second);
-    if (!n)
-      return done(problem_reply(problem{errc::bad_request,
-                                        "The query has invalid parameters.",
-                                        {{"limit", limit_problem()}}}));
-    limit = *n;
-  }
-  const auto& tokens = engine_.tokens();
-  engine_.dead_letters(
-      limit,
-      respond<
-          std::vector<intent_record>>(std::move(done), [&tokens](
-                                                           const std::vector<
-                                                               intent_record>&
-                                                               v) {
-        return http_reply{200, "{\"items\":" + items_text(v, tokens) + "}", {}};
-      }));
-}
-
-void http_router::solvers(reply_fn done) {
-  engine_.solvers(respond<std::vector<solver_view>>(
-      std::move(done), [](const std::vector<solver_view>& v) {
-        json items = json::array();
-        for (const auto& s : v)
-          items.push_back({{"solver_id", s.solver_id},
-                           {"attempts", s.attempts},
-                           {"successes", s.successes},
-                           {"failures", s.failures},
-                           {"success_rate", s.success_rate},
-                           {"mean_execution_ms", s.mean_execution_ms},
-                           {"healthy", s.healthy}});
-        return json_reply(200, {{"solvers", std::move(items)}});
-      }));
 }
 
 } // namespace intentd

@@ -1,0 +1,47 @@
+#pragma once
+
+// Helpers the router's files share: http_routes.cpp, http_routes_list.cpp.
+
+#include <exception>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/engine.hpp"
+#include "runtime/http_routes.hpp"
+
+namespace intentd::http_detail {
+
+using reply_fn = std::function<void(http_reply)>;
+
+/// A reply with `body` as its JSON text.
+http_reply json_reply(unsigned status, const nlohmann::json& body);
+
+/// 500 internal: the answer could not be encoded.
+http_reply internal_error();
+
+/// Turns an engine outcome into a reply through `make`, on the engine thread.
+template<class T, class F>
+reply<T> respond(reply_fn done, F make) {
+  return [done = std::move(done), make = std::move(make)](outcome<T> result) {
+    if (!result)
+      return done(problem_reply(result.error()));
+    http_reply rep;
+    try {
+      rep = make(*result);
+    } catch (const std::exception&) {
+      rep = internal_error();
+    }
+    done(std::move(rep));
+  };
+}
+
+/// Decodes `a=1&b=2` into `out`; false on a malformed %-escape.
+bool parse_query(std::string_view query,
+                 std::map<std::string, std::string>& out);
+
+} // namespace intentd::http_detail
