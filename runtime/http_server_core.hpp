@@ -148,7 +148,7 @@ private:
   std::optional<http_reply> inline_reply_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;
-  http::response<http::string_body> res_;
+  std::string out_; // the response being written
   timer_type request_timer_;
   server_core& server_;
   bool reject_ = false;

@@ -4,6 +4,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "runtime/engine.hpp"
@@ -220,20 +221,39 @@ void session::on_request_timeout(uint64_t generation) {
 void session::send(http_reply rep, bool keep_alive) {
   state_ = state::writing;
   keep_alive = keep_alive && !stopping_ && !server_.stopping;
-  res_ = {};
-  res_.version(11);
-  res_.result(rep.status);
-  res_.set(http::field::server, "intentd");
-  res_.set(http::field::content_type, "application/json");
-  for (auto& [name, value] : rep.headers)
-    res_.set(name, value);
-  res_.body() = std::move(rep.body);
-  res_.keep_alive(keep_alive);
-  res_.prepare_payload();
+  // The whole response in one buffer, one write: status line, headers (the
+  // reply's own replace the defaults of the same name), body.
+  auto has = [&rep](std::string_view name) {
+    for (auto& h : rep.headers)
+      if (beast::iequals(h.first, name))
+        return true;
+    return false;
+  };
+  out_.clear();
+  out_ += "HTTP/1.1 ";
+  out_ += std::to_string(rep.status);
+  out_ += ' ';
+  auto reason = http::obsolete_reason(http::int_to_status(rep.status));
+  out_.append(reason.data(), reason.size());
+  out_ += "\r\n";
+  if (!has("Server"))
+    out_ += "Server: intentd\r\n";
+  if (!has("Content-Type"))
+    out_ += "Content-Type: application/json\r\n";
+  for (auto& [name, value] : rep.headers) {
+    out_ += name;
+    out_ += ": ";
+    out_ += value;
+    out_ += "\r\n";
+  }
+  out_ += "Content-Length: ";
+  out_ += std::to_string(rep.body.size());
+  out_ += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  out_ += rep.body;
   stream_.expires_after(opts().read_timeout);
-  http::async_write(stream_, res_,
-                    beast::bind_front_handler(&session::on_write,
-                                              shared_from_this(), keep_alive));
+  net::async_write(stream_, net::buffer(out_),
+                   beast::bind_front_handler(&session::on_write,
+                                             shared_from_this(), keep_alive));
 }
 
 void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
