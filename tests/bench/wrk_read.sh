@@ -32,8 +32,9 @@ timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s"
   --timeout 10s --latency -s read_ids.lua "$INTENTD_URL" -- "$WORK/ids.txt" | tee "$WORK/wrk.out"
 echo "after the run: $(bench_load)"
 cpu_after=$(cpu_s)
-reads=$(sed -n 's/.*status codes:.*200: \([0-9]*\).*/\1/p' "$WORK/wrk.out")
+reads=$(awk '$2 == "requests" && $3 == "in" {print $1}' "$WORK/wrk.out")
 awk -v a="$cpu_before" -v b="$cpu_after" -v n="${reads:-0}" 'BEGIN {if (n > 0)
   printf "intentd CPU during the run: %.1f s, %.1f us per read\n", b - a, (b - a) * 1e6 / n}'
 echo "intentd VmRSS after the run: $(mem VmRSS) MB (RssAnon $(mem RssAnon) MB, RssFile $(mem RssFile) MB)"
 if grep -q 'Non-2xx' "$WORK/wrk.out"; then echo "FAIL: some reads were not 200" >&2; exit 1; fi
+if grep -q 'Socket errors' "$WORK/wrk.out"; then echo "FAIL: some connections failed" >&2; exit 1; fi
