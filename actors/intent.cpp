@@ -7,33 +7,13 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/intent_log.hpp"
-
+#include "actors/intent_state.hpp"
 #include "actors/request_timeout.hpp"
 #include "persistence/record_codec.hpp"
 #include "runtime/model/status_message.hpp"
 #include "runtime/model/transition.hpp"
 
-namespace intentd {
-
-namespace {
-
-struct intent_state {
-  /// The record while the actor works on it; null while it waits, when the
-  /// record is kept encoded in `packed` (a third of the memory).
-  std::unique_ptr<intent_record> live;
-  std::string packed;
-  std::shared_ptr<const intent_deps> deps; // shared by every intent
-  bool durable = false;
-  uint32_t verify_attempts = 0;
-  std::vector<caf::response_promise> waiting; // resubmissions before durable
-  caf::response_promise starter;              // the submission, until durable
-  uint64_t rng = 0;       // splitmix64 state, for backoff jitter
-  uint64_t published = 0; // the last seq handed to on_transition
-  static inline const char* name = "intent";
-};
-
-using intent_actor = caf::stateful_actor<intent_state>;
-using then_fn = std::function<void()>;
+namespace intentd::intent_detail {
 
 /// The live record, decoded first if the actor was waiting.
 intent_record& rec_of(intent_actor* self) {
@@ -139,7 +119,7 @@ void publish(intent_actor* self, const intent_record& stored) {
 /// keeps its snapshot and writes it again later, with growing pauses;
 /// nothing happens meanwhile. Any other failure ends the actor: its
 /// supervisor restarts it from storage.
-void persist(intent_actor* self, then_fn then, uint32_t failures = 0) {
+void persist(intent_actor* self, then_fn then, uint32_t failures) {
   auto& st = self->state;
   auto stored = std::make_shared<intent_record>(snapshot(rec_of(self)));
   // No timeout: the writer answers every write, with an error when the
@@ -192,189 +172,6 @@ void fail(intent_actor* self, intent_event ev, std::string code,
 void release_on_chain(intent_actor* self) {
   self->send(self->state.deps->chain, release_atom::value,
              rec_of(self).request.id);
-}
-
-/// A uniform draw in [0, 1) from splitmix64: eight bytes of state per
-/// intent instead of a full Mersenne Twister.
-double uniform01(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
-uint32_t backoff(intent_actor* self, uint32_t attempt) {
-  return backoff_delay_ms(self->state.deps->retry, attempt,
-                          uniform01(self->state.rng));
-}
-
-void attempt(intent_actor* self);
-void verify(intent_actor* self);
-
-void on_executed(intent_actor* self, execute_result r,
-                 const std::string& solver) {
-  auto& rec = rec_of(self);
-  if (rec.status != intent_status::executing)
-    return;
-  auto& ex = rec.execution;
-  ex.solver_id = solver;
-  if (!r.tx_hash.empty())
-    ex.transactions.push_back(transaction_info{
-        r.tx_hash, "simulated",
-        r.fault == chain_fault::none ? "success" : "reverted"});
-  ex.gas_used += r.gas_used;
-  ex.total_cost += r.total_cost;
-  if (r.fault == chain_fault::none ||
-      r.fault == chain_fault::already_executed) {
-    if (r.output_amount)
-      ex.output_amount = r.output_amount;
-    apply(self, intent_event::execute_ok);
-    persist(self, [=] { finish(self); });
-    return;
-  }
-  if (!is_retryable(r.fault)) {
-    fail(self, intent_event::execute_failed, to_string(r.fault),
-         describe(r.fault), true);
-    return;
-  }
-  if (!may_retry(self->state.deps->retry, ex.attempts)) {
-    fail(self, intent_event::execute_failed, "retries_exhausted",
-         "Every solver kept failing, " + std::to_string(ex.attempts) +
-             " attempts in all (last: " + to_string(r.fault) +
-             "). Nothing was executed; retry it from the dead letters.",
-         true);
-    return;
-  }
-  auto delay = std::chrono::milliseconds{backoff(self, ex.attempts)};
-  persist(self, [=] {
-    self->delayed_send(self, delay, execute_atom::value);
-    hibernate(self);
-  });
-}
-
-/// One execution attempt through the solver pool.
-void attempt(intent_actor* self) {
-  auto& st = self->state;
-  if (rec_of(self).status != intent_status::executing)
-    return;
-  rec_of(self).execution.attempts += 1;
-  auto h = self->request(st.deps->solvers, st.deps->call_timeout,
-                         execute_atom::value, rec_of(self).request);
-  h.then(
-      [=, mid = h.id()](execute_result& r, std::string& solver) {
-        drop_timeout(self, mid);
-        on_executed(self, std::move(r), solver);
-      },
-      [=, mid = h.id()](caf::error&) {
-        drop_timeout(self, mid);
-        execute_result r;
-        r.fault = chain_fault::timeout;
-        on_executed(self, std::move(r), rec_of(self).execution.solver_id);
-      });
-  hibernate(self);
-}
-
-void dispatch(intent_actor* self) {
-  if (apply(self, intent_event::dispatch))
-    persist(self, [=] { attempt(self); });
-}
-
-void on_verified(intent_actor* self, verify_result r) {
-  auto& st = self->state;
-  if (rec_of(self).status != intent_status::pending) {
-    // Cancelled or expired while the chain was busy: give funds back.
-    if (r.fault == chain_fault::none && is_terminal(rec_of(self).status))
-      release_on_chain(self);
-    return;
-  }
-  if (r.fault == chain_fault::none) {
-    // Verified and dispatched in one write: the solver call that follows is
-    // the first effect either transition has.
-    if (apply(self, intent_event::verify_ok) &&
-        apply(self, intent_event::dispatch))
-      persist(self, [=] { attempt(self); });
-    return;
-  }
-  if (is_retryable(r.fault) && may_retry(st.deps->retry, st.verify_attempts)) {
-    auto delay = std::chrono::milliseconds{backoff(self, st.verify_attempts)};
-    self->delayed_send(self, delay, verify_atom::value);
-    hibernate(self);
-    return;
-  }
-  if (is_retryable(r.fault)) {
-    fail(self, intent_event::verify_failed, "retries_exhausted",
-         "The chain could not be reached to verify it after " +
-             std::to_string(st.verify_attempts) +
-             " attempts (last: " + to_string(r.fault) +
-             "). Nothing was reserved; retry it from the dead letters.",
-         true);
-    return;
-  }
-  fail(self, intent_event::verify_failed, to_string(r.fault), describe(r.fault),
-       false);
-}
-
-void verify(intent_actor* self) {
-  auto& st = self->state;
-  if (rec_of(self).status != intent_status::pending)
-    return;
-  st.verify_attempts += 1;
-  auto h = self->request(st.deps->chain, st.deps->call_timeout,
-                         verify_atom::value, rec_of(self).request);
-  h.then(
-      [=, mid = h.id()](verify_result& r) {
-        drop_timeout(self, mid);
-        on_verified(self, r);
-      },
-      [=, mid = h.id()](caf::error&) {
-        drop_timeout(self, mid);
-        on_verified(self, verify_result{chain_fault::timeout});
-      });
-  hibernate(self);
-}
-
-/// Picks up a recovered intent where its snapshot left it.
-void resume(intent_actor* self) {
-  auto& rec = rec_of(self);
-  switch (rec.status) {
-  case intent_status::pending:
-    verify(self);
-    break;
-  case intent_status::verified:
-    dispatch(self);
-    break;
-  case intent_status::executing: {
-    // Ask the chain first: the last attempt may have landed before a crash.
-    auto h =
-        self->request(self->state.deps->chain, self->state.deps->call_timeout,
-                      status_atom::value, rec.request.id, execute_atom::value);
-    h.then(
-        [=, mid = h.id()](std::optional<chain_execution>& landed) {
-          drop_timeout(self, mid);
-          if (!landed)
-            return attempt(self);
-          execute_result r;
-          r.tx_hash = landed->tx_hash;
-          r.gas_used = landed->gas_used;
-          r.total_cost = landed->total_cost;
-          if (rec_of(self).request.action == action_kind::swap)
-            r.output_amount = landed->credited;
-          // The attempt that landed was made but not yet counted.
-          auto& attempts = rec_of(self).execution.attempts;
-          attempts = std::max<uint32_t>(attempts, 1);
-          on_executed(self, std::move(r), rec_of(self).execution.solver_id);
-        },
-        [=, mid = h.id()](caf::error&) {
-          drop_timeout(self, mid);
-          attempt(self);
-        });
-    hibernate(self);
-    break;
-  }
-  default:
-    self->quit();
-  }
 }
 
 void became_durable(intent_actor* self) {
@@ -486,7 +283,11 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
   };
 }
 
-} // namespace
+} // namespace intentd::intent_detail
+
+namespace intentd {
+
+using namespace intent_detail;
 
 caf::actor spawn_intent(caf::local_actor* parent, intent_record rec,
                         std::shared_ptr<const intent_deps> deps) {

@@ -1,0 +1,69 @@
+#pragma once
+
+// An intent actor's state and the steps that move it, shared by intent.cpp
+// (the record, its writes, the actor's behaviour) and intent_flow.cpp
+// (verification, execution attempts, retries and recovery).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/model/transition.hpp"
+
+namespace intentd::intent_detail {
+
+struct intent_state {
+  /// The record while the actor works on it; null while it waits, when the
+  /// record is kept encoded in `packed` (a third of the memory).
+  std::unique_ptr<intent_record> live;
+  std::string packed;
+  std::shared_ptr<const intent_deps> deps; // shared by every intent
+  bool durable = false;
+  uint32_t verify_attempts = 0;
+  std::vector<caf::response_promise> waiting; // resubmissions before durable
+  caf::response_promise starter;              // the submission, until durable
+  uint64_t rng = 0;       // splitmix64 state, for backoff jitter
+  uint64_t published = 0; // the last seq handed to on_transition
+  static inline const char* name = "intent";
+};
+
+using intent_actor = caf::stateful_actor<intent_state>;
+using then_fn = std::function<void()>;
+
+using then_fn = std::function<void()>;
+
+/// The live record, decoded first if the actor was waiting.
+intent_record& rec_of(intent_actor* self);
+/// Encodes the record while the actor waits for the chain or a timer.
+/// References from rec_of() die here.
+void hibernate(intent_actor* self);
+/// Applies one event to the record; false when the table forbids it.
+bool apply(intent_actor* self, intent_event ev);
+/// Writes the current snapshot; `then` runs once it is durable.
+void persist(intent_actor* self, then_fn then, uint32_t failures = 0);
+/// Ends the actor once its record is final.
+void finish(intent_actor* self);
+/// Records the error, applies `ev` and ends the actor once that is durable.
+void fail(intent_actor* self, intent_event ev, std::string code,
+          std::string message, bool dead_letter);
+/// Lets the chain release what it reserved for the intent.
+void release_on_chain(intent_actor* self);
+
+// intent_flow.cpp
+/// Asks the chain to verify a pending intent.
+void verify(intent_actor* self);
+/// Sends a verified intent to the solver pool.
+void dispatch(intent_actor* self);
+/// One execution attempt through the solver pool.
+void attempt(intent_actor* self);
+/// Picks up a recovered intent where its snapshot left it.
+void resume(intent_actor* self);
+
+} // namespace intentd::intent_detail
