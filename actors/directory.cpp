@@ -11,9 +11,9 @@
 #include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/intent_log.hpp"
-
+#include "actors/directory_state.hpp"
 #include "actors/intent.hpp"
+#include "actors/intent_log.hpp"
 #include "actors/request_timeout.hpp"
 #include "persistence/store_keys.hpp"
 #include "runtime/model/status_message.hpp"
@@ -35,38 +35,9 @@ intent_record make_pending_record(intent in, std::string digest, time_us now) {
   return rec;
 }
 
-namespace {
+namespace directory_detail {
 
 using std::chrono::milliseconds;
-
-struct live_entry {
-  caf::actor handle;
-  time_us expires_at = 0;
-};
-
-struct directory_state {
-  std::shared_ptr<const intent_store> store;
-  std::shared_ptr<const intent_deps> deps;
-  directory_options opts;
-  std::unordered_map<std::string, live_entry> live;
-  /// The id of each live actor: the key of its `live` entry, which stays
-  /// put while the entry lives. One copy of the id per intent, not three.
-  std::unordered_map<caf::actor_id, const std::string*> ids;
-  std::set<std::pair<time_us, caf::actor_id>> deadlines;
-  std::unordered_map<std::string, std::deque<time_us>> restarts;
-  /// Nonce keys of live signed intents, which may not be durable yet (the
-  /// store's nonce index covers the rest), and the nonce key of each id.
-  std::set<std::string> nonces;
-  std::unordered_map<std::string, std::string> nonce_of;
-  time_us next_tick = std::numeric_limits<time_us>::max();
-  /// Ids with a dead-letter retry or purge under way (its record being read
-  /// or purged): another one for the same id is refused at once, as for a
-  /// live intent, so that none acts on a record read before the first.
-  std::set<std::string> dead_letter_ops;
-  static inline const char* name = "directory";
-};
-
-using directory_actor = caf::stateful_actor<directory_state>;
 
 void schedule_tick(directory_actor* self) {
   auto& st = self->state;
@@ -213,98 +184,6 @@ problem no_such_intent(const std::string& id) {
   return problem{errc::not_found, "No intent with id " + id + ".", {}};
 }
 
-problem no_dead_letter() {
-  return problem{errc::conflict, "The intent is not in the dead letters.", {}};
-}
-
-/// Starts a retry or purge of dead letter `id`: reads its record through the
-/// reader, then calls `next` with the record, nullopt when there is none.
-/// A read that fails or times out, or another retry or purge of `id` under
-/// way, answers `rp` instead.
-template<class Next>
-void read_dead_letter(directory_actor* self, const std::string& id,
-                      caf::response_promise rp, Next next) {
-  auto& st = self->state;
-  if (!st.dead_letter_ops.insert(id).second) {
-    rp.deliver(record_outcome{no_dead_letter()});
-    return;
-  }
-  auto h =
-      self->request(st.opts.reader, st.deps->call_timeout, get_atom::value, id);
-  h.then(
-      [=, mid = h.id()](record_outcome& r) mutable {
-        drop_timeout(self, mid);
-        if (r)
-          return next(std::optional<intent_record>{std::move(*r)});
-        if (r.error().code == errc::not_found)
-          return next(std::optional<intent_record>{});
-        self->state.dead_letter_ops.erase(id);
-        rp.deliver(record_outcome{r.error()});
-      },
-      [=, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
-        self->state.dead_letter_ops.erase(id);
-        rp.deliver(
-            record_outcome{problem{errc::timeout, caf::to_string(err), {}}});
-      });
-}
-
-void retry_dead_letter(directory_actor* self, const std::string& id,
-                       std::optional<intent_record> old,
-                       caf::response_promise rp) {
-  auto& st = self->state;
-  st.dead_letter_ops.erase(id);
-  if (!old) {
-    rp.deliver(record_outcome{no_such_intent(id)});
-  } else if (st.live.count(id) || !old->dead_letter) {
-    rp.deliver(record_outcome{no_dead_letter()});
-  } else {
-    auto handle = activate(self, std::move(*old));
-    rp.delegate(handle, start_atom::value, intent_start::retried);
-  }
-}
-
-void purge_dead_letter(directory_actor* self, const std::string& id,
-                       std::optional<intent_record> old,
-                       caf::response_promise rp) {
-  auto& st = self->state;
-  if (!old || st.live.count(id) || !old->dead_letter ||
-      !st.opts.purge_dead_letter) {
-    st.dead_letter_ops.erase(id);
-    rp.deliver(record_outcome{old ? no_dead_letter() : no_such_intent(id)});
-    return;
-  }
-  auto purged = std::make_shared<bool>(false);
-  storage_job job = [purge = st.opts.purge_dead_letter, id,
-                     purged]() -> write_outcome {
-    auto r = purge(id);
-    if (!r)
-      return r.error();
-    *purged = *r;
-    return done{};
-  };
-  auto stored = std::make_shared<const intent_record>(std::move(*old));
-  auto h = self->request(st.deps->writer, st.deps->call_timeout,
-                         write_atom::value, std::move(job));
-  h.then(
-      [=, mid = h.id()](write_outcome& r) mutable {
-        drop_timeout(self, mid);
-        self->state.dead_letter_ops.erase(id);
-        if (!r)
-          rp.deliver(record_outcome{r.error()});
-        else if (!*purged)
-          rp.deliver(record_outcome{no_dead_letter()});
-        else
-          rp.deliver(record_outcome{*stored});
-      },
-      [=, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
-        self->state.dead_letter_ops.erase(id);
-        rp.deliver(
-            record_outcome{problem{errc::timeout, caf::to_string(err), {}}});
-      });
-}
-
 caf::behavior directory_impl(directory_actor* self,
                              std::shared_ptr<const intent_store> store,
                              intent_deps deps, directory_options opts) {
@@ -385,16 +264,12 @@ caf::behavior directory_impl(directory_actor* self,
       },
       [=](retry_atom, const std::string& id) {
         auto rp = self->make_response_promise();
-        read_dead_letter(self, id, rp, [=](std::optional<intent_record> old) {
-          retry_dead_letter(self, id, std::move(old), rp);
-        });
+        retry_dead_letter(self, id, rp);
         return rp;
       },
       [=](purge_atom, const std::string& id) {
         auto rp = self->make_response_promise();
-        read_dead_letter(self, id, rp, [=](std::optional<intent_record> old) {
-          purge_dead_letter(self, id, std::move(old), rp);
-        });
+        purge_dead_letter(self, id, rp);
         return rp;
       },
       [=](recover_atom) {
@@ -412,7 +287,9 @@ caf::behavior directory_impl(directory_actor* self,
   };
 }
 
-} // namespace
+} // namespace directory_detail
+
+using namespace directory_detail;
 
 caf::actor spawn_directory(caf::actor_system& sys,
                            std::shared_ptr<const intent_store> store,
