@@ -38,6 +38,28 @@ TEST_CASE("keep-alive serves two requests on one connection") {
   CHECK(client.wait_closed());
 }
 
+TEST_CASE("connections spread over every HTTP thread are all served") {
+  // Each thread runs its own event loop and keeps the connections it got
+  // (round robin): six connections put two on each of three. /healthz is
+  // answered while the router runs, a submission later from the engine.
+  auto o = test_options();
+  o.threads = 3;
+  server_fixture f{o};
+  std::vector<std::unique_ptr<http_client>> clients;
+  for (int i = 0; i < 6; ++i)
+    clients.push_back(std::make_unique<http_client>(f.port()));
+  for (int round = 0; round < 2; ++round)
+    for (size_t i = 0; i < clients.size(); ++i) {
+      auto id = "spread-" + std::to_string(round) + "-" + std::to_string(i);
+      CHECK(clients[i]->send(verb::get, "/healthz").status == 200);
+      CHECK(clients[i]
+                ->send(verb::post, "/api/v1/intents", swap_body(id))
+                .status == 202);
+      CHECK(clients[i]->send(verb::get, "/api/v1/intents/" + id).status == 200);
+    }
+  CHECK(f.server.connections() == 6);
+}
+
 TEST_CASE("the read timeout closes a half-sent request") {
   server_fixture f;
   http_client client{f.port()};
