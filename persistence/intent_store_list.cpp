@@ -85,16 +85,18 @@ outcome<record_page> intent_store::list(const list_query& query) const {
   const uint32_t limit = page_size(query);
   try {
     auto t = impl_->read();
-    // A listing by user alone merges the user's range of every status in
-    // by_user, newest first; any other listing walks one range.
+    // A listing by user alone merges the user's buckets in by_user, newest
+    // first; any other listing walks one range.
     std::vector<range_walk> walks;
     walks.reserve(intent_status_count);
     if (user_alone) {
-      for (int s = 0; s < intent_status_count; ++s)
-        walks.emplace_back(
-            t.handle(), *db,
-            keys::user_status_prefix(query.user, static_cast<intent_status>(s)),
-            tail);
+      for (int s = 0; s < intent_status_count; ++s) {
+        auto status = static_cast<intent_status>(s);
+        if (keys::user_bucket(status) == status)
+          walks.emplace_back(t.handle(), *db,
+                             keys::user_status_prefix(query.user, status),
+                             tail);
+      }
     } else {
       walks.emplace_back(t.handle(), *db, prefix, tail);
     }
@@ -111,8 +113,10 @@ outcome<record_page> intent_store::list(const list_query& query) const {
         page.next_cursor = keys::to_cursor(prefix + last_tail);
         break;
       }
-      if (auto rec =
-              impl_->load(t.handle(), newest->id(), newest->key(), expected)) {
+      auto rec = impl_->load(t.handle(), newest->id(), newest->key(), expected);
+      // The live records of a user share one bucket: a listing of one live
+      // status skips the others.
+      if (rec && (!query.status || rec->status == *query.status)) {
         page.items.push_back(std::move(*rec));
         last_tail.assign(newest->tail());
       }

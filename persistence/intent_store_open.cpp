@@ -14,8 +14,9 @@ namespace {
 constexpr unsigned max_dbs = 16;
 constexpr char index_version_key[] = "index_version";
 // 2: by_updated and by_expiry; 3: no by_user_all (a listing by user alone
-// merges the user's ranges in by_user).
-constexpr char index_version[] = "3";
+// merges the user's ranges in by_user); 4: by_user keeps every live record
+// of a user in one bucket.
+constexpr char index_version[] = "4";
 
 } // namespace
 
@@ -55,17 +56,19 @@ void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
 }
 
 void intent_store::impl::upgrade_indexes(MDB_txn* t) const {
-  std::string_view version;
-  bool known = meta.get(t, index_version_key, version);
-  if (known && version == index_version)
+  std::string_view stored;
+  int version = 0;
+  if (meta.get(t, index_version_key, stored))
+    version = stored == "2" ? 2 : stored == "3" ? 3 : stored == "4" ? 4 : 0;
+  if (version == 4)
     return;
-  by_user_all.clear(t);
-  if (known && version == "2") {
-    meta.put(t, index_version_key, index_version);
-    return;
+  if (version < 3)
+    by_user_all.clear(t);
+  if (version < 2) {
+    by_updated.clear(t);
+    by_expiry.clear(t);
   }
-  by_updated.clear(t);
-  by_expiry.clear(t);
+  by_user.clear(t);
   auto c = lmdb::cursor::open(t, records);
   std::string_view k;
   std::string_view v;
@@ -73,6 +76,9 @@ void intent_store::impl::upgrade_indexes(MDB_txn* t) const {
        found = c.get(k, v, MDB_NEXT)) {
     auto rec = decode_record(v);
     if (!rec)
+      continue;
+    by_user.put(t, keys::by_user(*rec), {});
+    if (version >= 2)
       continue;
     if (!is_terminal(rec->status))
       by_expiry.put(t, keys::by_expiry(*rec), {});

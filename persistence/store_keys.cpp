@@ -34,8 +34,12 @@ std::string by_status(const intent_record& rec) {
   return status_prefix(rec.status) + by_time(rec);
 }
 
+intent_status user_bucket(intent_status status) {
+  return is_terminal(status) ? status : intent_status::pending;
+}
+
 std::string user_status_prefix(std::string_view user, intent_status status) {
-  return user_prefix(user) + static_cast<char>(status);
+  return user_prefix(user) + static_cast<char>(user_bucket(status));
 }
 
 std::string by_user(const intent_record& rec) {

@@ -16,7 +16,12 @@ std::string time_be(time_us t);
 std::string status_prefix(intent_status status);
 std::string by_status(const intent_record& rec);
 
-/// by_user: user + '\0' + status byte + created_at + id.
+/// by_user: user + '\0' + bucket byte + created_at + id. A terminal
+/// record's bucket is its status; every live record (pending, verified,
+/// executing) shares the bucket of `pending`, so an intent's entry stays put
+/// from submission until it ends and its live transitions leave the index
+/// alone.
+intent_status user_bucket(intent_status status);
 std::string user_status_prefix(std::string_view user, intent_status status);
 std::string by_user(const intent_record& rec);
 

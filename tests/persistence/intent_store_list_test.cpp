@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "persistence/lmdb_env.hpp"
+#include "persistence/store_keys.hpp"
 #include "tests/persistence/store_fixture.hpp"
 
 using namespace intentd;
@@ -266,4 +268,131 @@ TEST_CASE("a store with a by-user-alone index from index version 2 drops "
   env.open(opts.path, MDB_RDONLY);
   auto t = lmdb::txn::begin(env.handle(), MDB_RDONLY);
   CHECK(lmdb::dbi::open(t.handle(), "by_user_all").size(t.handle()) == 0);
+}
+
+namespace {
+
+// The keys of the by_user index, read straight from the environment.
+std::vector<std::string> by_user_keys(const store_options& opts) {
+  auto env = lmdb::env::create();
+  env.set_max_dbs(16);
+  env.open(opts.path, MDB_RDONLY);
+  auto t = lmdb::txn::begin(env.handle(), MDB_RDONLY);
+  auto db = lmdb::dbi::open(t.handle(), "by_user");
+  auto c = lmdb::cursor::open(t.handle(), db);
+  std::vector<std::string> out;
+  std::string_view k;
+  std::string_view v;
+  for (bool found = c.get(k, v, MDB_FIRST); found;
+       found = c.get(k, v, MDB_NEXT))
+    out.emplace_back(k);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a user's live records share one by_user entry from submission "
+          "until they end, and listings by live status still page exactly") {
+  temp_dir dir;
+  auto opts = fast_options(dir);
+  std::vector<intent_record> recs;
+  std::map<intent_status, std::vector<std::string>> expected;
+  for (int i = 0; i < 60; ++i) {
+    auto status = static_cast<intent_status>(i % 4);
+    recs.push_back(
+        make_record("k" + std::to_string(100 + i), "kim", status, 2000 + i));
+    expected[status].insert(expected[status].begin(), recs.back().request.id);
+  }
+  {
+    auto store = open_store(opts);
+    REQUIRE(store.put(recs));
+    for (auto status : {intent_status::pending, intent_status::verified,
+                        intent_status::executing, intent_status::completed}) {
+      list_query q;
+      q.user = "kim";
+      q.status = status;
+      q.limit = 4;
+      std::vector<std::string> ids;
+      for (const auto& rec : drain(store, q, [] {})) {
+        CHECK(rec.status == status);
+        ids.push_back(rec.request.id);
+      }
+      CHECK(ids == expected[status]);
+    }
+    list_query all;
+    all.user = "kim";
+    all.limit = 7;
+    CHECK(drain(store, all, [] {}).size() == 60);
+  }
+  // The raw index is read with the store closed: LMDB allows one open
+  // environment per file and process.
+  auto before = by_user_keys(opts);
+  REQUIRE(before.size() == 60);
+  for (auto& rec : recs)
+    if (rec.status == intent_status::pending)
+      rec.status = intent_status::verified;
+    else if (rec.status == intent_status::verified)
+      rec.status = intent_status::executing;
+  REQUIRE(open_store(opts).put(recs));
+  CHECK(by_user_keys(opts) == before);
+  for (auto& rec : recs)
+    rec.status = intent_status::failed;
+  {
+    auto store = open_store(opts);
+    REQUIRE(store.put(recs));
+    list_query failed;
+    failed.user = "kim";
+    failed.status = intent_status::failed;
+    CHECK(drain(store, failed, [] {}).size() == 60);
+  }
+  auto after = by_user_keys(opts);
+  REQUIRE(after.size() == 60);
+  CHECK(after != before);
+}
+
+TEST_CASE("a store from index version 3, with a by_user range per live "
+          "status, is reindexed on open") {
+  temp_dir dir;
+  auto opts = fast_options(dir);
+  {
+    auto store = open_store(opts);
+    REQUIRE(store.put({make_record("p", "vic", intent_status::pending, 1),
+                       make_record("v", "vic", intent_status::verified, 2),
+                       make_record("c", "vic", intent_status::completed, 3)}));
+  }
+  const std::string old_key = std::string("vic\0", 4) +
+                              static_cast<char>(intent_status::verified) +
+                              keys::time_be(2) + "v";
+  {
+    auto env = lmdb::env::create();
+    env.set_max_dbs(16);
+    env.open(opts.path, MDB_NOSYNC);
+    auto t = lmdb::txn::begin(env.handle());
+    auto db = lmdb::dbi::open(t.handle(), "by_user");
+    db.del(t.handle(), std::string("vic\0", 4) +
+                           static_cast<char>(intent_status::pending) +
+                           keys::time_be(2) + "v");
+    db.put(t.handle(), old_key, {});
+    lmdb::dbi::open(t.handle(), "meta").put(t.handle(), "index_version", "3");
+    t.commit();
+  }
+  auto keys_before = by_user_keys(opts);
+  REQUIRE(std::count(keys_before.begin(), keys_before.end(), old_key) == 1);
+  {
+    auto store = open_store(opts);
+    list_query q;
+    q.user = "vic";
+    q.status = intent_status::verified;
+    auto page = store.list(q);
+    REQUIRE(page);
+    REQUIRE(page->items.size() == 1);
+    CHECK(page->items[0].request.id == "v");
+    q.status.reset();
+    page = store.list(q);
+    REQUIRE(page);
+    CHECK(page->items.size() == 3);
+  }
+  auto keys_now = by_user_keys(opts);
+  CHECK(keys_now.size() == 3);
+  CHECK(std::count(keys_now.begin(), keys_now.end(), old_key) == 0);
 }
