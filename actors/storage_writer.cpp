@@ -16,6 +16,10 @@ struct writer_state {
   std::vector<intent_record> batch;
   std::vector<caf::response_promise> waiting;
   bool flush_queued = false;
+  /// Counts batches; a flush request names the batch it closes, so a
+  /// delayed one that outlived its batch (which filled up first) is
+  /// ignored.
+  uint64_t generation = 0;
   /// Failed commits are logged at most every few seconds, with a count.
   caf::actor_clock::time_point last_error_log{};
   uint64_t unlogged_errors = 0;
@@ -27,6 +31,7 @@ using writer_actor = caf::stateful_actor<writer_state>;
 void flush(writer_actor* self) {
   auto& st = self->state;
   st.flush_queued = false;
+  ++st.generation;
   if (st.batch.empty())
     return;
   auto batch = std::move(st.batch);
@@ -58,6 +63,10 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
                           writer_options opts) {
   self->state.commit = std::move(commit);
   self->state.opts = opts;
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    flush(self);
+    self->quit(msg.reason);
+  });
   return {
       [=](write_atom, intent_record& rec) {
         auto& st = self->state;
@@ -67,12 +76,20 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
           flush(self);
         } else if (!st.flush_queued) {
           // The flush request queues behind every write already in the
-          // mailbox, so all of them share one commit.
+          // mailbox, so all of them share one commit; with a maximum wait
+          // it comes later, and writes sent meanwhile join too.
           st.flush_queued = true;
-          self->send(self, flush_atom::value);
+          if (st.opts.max_wait.count() > 0)
+            self->delayed_send(self, st.opts.max_wait, flush_atom::value,
+                               st.generation);
+          else
+            self->send(self, flush_atom::value, st.generation);
         }
       },
-      [=](flush_atom) { flush(self); },
+      [=](flush_atom, uint64_t generation) {
+        if (generation == self->state.generation)
+          flush(self);
+      },
       [=](write_atom, storage_job& job) {
         flush(self);
         auto result = job();

@@ -18,6 +18,10 @@ using commit_fn =
 struct writer_options {
   /// Largest number of records in one commit.
   size_t max_batch = 1024;
+  /// How long the first write of a batch waits for others to join it
+  /// before the commit starts (unless the batch fills first). Zero: the
+  /// commit starts once the writes already waiting in the mailbox joined.
+  std::chrono::microseconds max_wait{0};
   /// Called after every record commit with its duration, its number of
   /// records and whether it succeeded (metrics); may be empty.
   std::function<void(std::chrono::nanoseconds, size_t, bool)> on_commit;
@@ -26,8 +30,10 @@ struct writer_options {
 /// Spawns the single storage writer. Requests `(write_atom, intent_record)`
 /// are answered with a write_outcome once the batch holding them committed;
 /// `(write_atom, storage_job)` runs the job after the records before it.
-/// Every write that reaches the writer while a commit runs joins the next
-/// batch: one transaction and one sync for many writers (group commit).
+/// Every write that reaches the writer while a commit runs, or within
+/// `max_wait` of the first write of a batch, joins that batch: one
+/// transaction and one sync for many writers (group commit). On exit the
+/// writer commits the batch it holds.
 /// `detached` runs it on its own thread, off the cooperative scheduler;
 /// tests drive it on the test coordinator instead.
 caf::actor spawn_storage_writer(caf::actor_system& sys, commit_fn commit,

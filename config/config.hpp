@@ -44,6 +44,10 @@ struct storage {
   uint32_t purge_batch = 500;
   /// Most intent writes one group commit holds.
   uint32_t max_batch = 1024;
+  /// Microseconds the first write of a group commit waits for more to
+  /// join before the commit starts; 0 starts it once the writes already
+  /// queued joined.
+  uint32_t max_wait_us = 0;
 };
 
 struct simulated_chain {

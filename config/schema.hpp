@@ -40,6 +40,7 @@ void inspect(Inspector& f, storage& x) {
   f.field("retention_s", x.retention_s);
   f.field("purge_batch", x.purge_batch, in_range<uint32_t>(1, 100'000));
   f.field("max_batch", x.max_batch, in_range<uint32_t>(1, 100'000));
+  f.field("max_wait_us", x.max_wait_us, in_range<uint32_t>(0, 1'000'000));
 }
 
 template<class Inspector>

@@ -92,6 +92,7 @@ engine_impl::engine_impl(const cfg::config& c)
   auto store = store_;
   writer_options writer_opts;
   writer_opts.max_batch = c.storage.max_batch;
+  writer_opts.max_wait = std::chrono::microseconds{c.storage.max_wait_us};
   observe_commits(writer_opts, metrics_, commit_health_);
   writer_ = spawn_storage_writer(
       *sys_,

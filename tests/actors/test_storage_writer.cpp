@@ -16,7 +16,8 @@ struct writer_fixture {
   std::vector<std::pair<size_t, bool>> commits; // seen by on_commit
   caf::actor writer;
 
-  explicit writer_fixture(size_t max_batch = 1024) {
+  explicit writer_fixture(size_t max_batch = 1024,
+                          std::chrono::microseconds max_wait = {}) {
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(cfg);
@@ -32,12 +33,13 @@ struct writer_fixture {
             return problem{errc::storage_unavailable, "disk full", {}};
           return done{};
         },
-        options(max_batch), false);
+        options(max_batch, max_wait), false);
   }
 
-  writer_options options(size_t max_batch) {
+  writer_options options(size_t max_batch, std::chrono::microseconds max_wait) {
     writer_options opts;
     opts.max_batch = max_batch;
+    opts.max_wait = max_wait;
     opts.on_commit = [this](std::chrono::nanoseconds took, size_t n, bool ok) {
       CHECK(took.count() >= 0);
       commits.emplace_back(n, ok);
@@ -51,9 +53,9 @@ struct writer_fixture {
   }
 
   /// Spawns `n` writers that each send one record; returns their answers.
-  std::shared_ptr<std::vector<write_outcome>> write_many(int n) {
+  std::shared_ptr<std::vector<write_outcome>> write_many(int n, int first = 0) {
     auto answers = std::make_shared<std::vector<write_outcome>>();
-    for (int i = 0; i < n; ++i) {
+    for (int i = first; i < first + n; ++i) {
       intent_record rec;
       rec.request.id = "w" + std::to_string(i);
       sys->spawn([=, w = writer](caf::event_based_actor* self) {
@@ -107,4 +109,65 @@ TEST_CASE("a failed commit answers every waiting writer with the error") {
     REQUIRE_FALSE(a);
     CHECK(a.error().code == errc::storage_unavailable);
   }
+}
+
+TEST_CASE("with a maximum wait, writes sent within it share one commit and "
+          "are answered only when it ends") {
+  using namespace std::chrono_literals;
+  writer_fixture f{1024, 2000us};
+  auto first = f.write_many(3);
+  // The mailbox is empty, but the batch waits for more.
+  CHECK(first->empty());
+  CHECK(f.batches.empty());
+  f.sched->advance_time(1ms);
+  f.sched->run();
+  CHECK(f.batches.empty());
+  auto second = f.write_many(2, 3);
+  CHECK(f.batches.empty());
+  f.sched->advance_time(1ms);
+  f.sched->run();
+  REQUIRE(f.batches.size() == 1);
+  CHECK(f.batches[0] == std::vector<std::string>{"w0", "w1", "w2", "w3", "w4"});
+  CHECK(first->size() == 3);
+  CHECK(second->size() == 2);
+  // The next write starts a new window of its own.
+  auto third = f.write_many(1, 5);
+  CHECK(third->empty());
+  f.sched->advance_time(2ms);
+  f.sched->run();
+  REQUIRE(f.batches.size() == 2);
+  CHECK(f.batches[1] == std::vector<std::string>{"w5"});
+}
+
+TEST_CASE("a batch that fills up commits at once, and its window does not "
+          "cut the next batch short") {
+  using namespace std::chrono_literals;
+  writer_fixture f{4, 2000us};
+  auto first = f.write_many(2); // opens a window until 2 ms
+  f.sched->advance_time(1ms);
+  f.sched->run();
+  auto second = f.write_many(3, 2); // fills the batch; w4 waits until 3 ms
+  REQUIRE(f.batches.size() == 1);
+  CHECK(f.batches[0] == std::vector<std::string>{"w0", "w1", "w2", "w3"});
+  CHECK(first->size() == 2);
+  CHECK(second->size() == 2);
+  f.sched->advance_time(1ms);
+  f.sched->run();
+  CHECK(f.batches.size() == 1);
+  f.sched->advance_time(1ms);
+  f.sched->run();
+  REQUIRE(f.batches.size() == 2);
+  CHECK(f.batches[1] == std::vector<std::string>{"w4"});
+  CHECK(second->size() == 3);
+}
+
+TEST_CASE("a writer told to exit commits the batch it holds") {
+  using namespace std::chrono_literals;
+  writer_fixture f{1024, 500000us};
+  f.write_many(2);
+  CHECK(f.batches.empty());
+  caf::anon_send_exit(f.writer, caf::exit_reason::user_shutdown);
+  f.sched->run();
+  REQUIRE(f.batches.size() == 1);
+  CHECK(f.batches[0].size() == 2);
 }

@@ -31,6 +31,7 @@ void check_same(const config& a, const config& b) {
   CHECK(a.storage.retention_s == b.storage.retention_s);
   CHECK(a.storage.purge_batch == b.storage.purge_batch);
   CHECK(a.storage.max_batch == b.storage.max_batch);
+  CHECK(a.storage.max_wait_us == b.storage.max_wait_us);
   CHECK(a.chain.kind == b.chain.kind);
   const auto& sa = a.chain.simulated;
   const auto& sb = b.chain.simulated;
@@ -127,6 +128,7 @@ TEST_CASE("to_yaml of the defaults parses back to the defaults") {
                           "retention_s",
                           "purge_batch",
                           "max_batch",
+                          "max_wait_us",
                           "kind",
                           "latency_ms",
                           "failure_rate",
@@ -165,6 +167,7 @@ TEST_CASE("to_yaml round-trips a config with unusual values") {
   c.server.body_limit = 64 * 1024 * 1024;
   c.storage.path = "null";
   c.storage.sync = false;
+  c.storage.max_wait_us = 1'000'000;
   c.chain.simulated.failure_rate = 0.1;
   c.chain.simulated.revert_rate = 1.0 / 3.0;
   c.chain.simulated.seed = 18446744073709551615ull;
