@@ -7,7 +7,6 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/record_reader.hpp"
@@ -387,18 +386,6 @@ caf::behavior notifier_impl(notifier_actor* self, caf::actor reader,
 caf::actor spawn_notifier(caf::actor_system& sys, caf::actor reader,
                           notifier_options opts) {
   return sys.spawn(notifier_impl, std::move(reader), std::move(opts));
-}
-
-transition_hook
-make_notifier_hook(caf::actor notifier,
-                   std::shared_ptr<const token_registry> tokens,
-                   std::shared_ptr<std::atomic<uint64_t>> active) {
-  return [=](const intent_record& stored, uint64_t previous) {
-    if (active && active->load() == 0)
-      return;
-    caf::anon_send(notifier, publish_atom::value,
-                   updates_between(stored, previous, *tokens));
-  };
 }
 
 } // namespace intentd
