@@ -122,6 +122,23 @@ count_status() { python3 "$BENCH/count_status.py" "$INTENTD_URL" "$@"; }
 # CPU seconds (user + system) intentd has used so far.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$INTENTD_PID/stat"; }
 
+# The machine's CPU counters (the "cpu" line of /proc/stat), for
+# machine_split: on a virtual machine, time the host gave to others (steal)
+# does not show in the load average.
+machine_ticks() { awk '$1 == "cpu" {print $2 + $3, $4 + $7 + $8, $5, $6, $9; exit}' /proc/stat; }
+
+# How the machine's CPU time went between two machine_ticks:
+#   machine_split "$(machine_ticks)" "$(machine_ticks)"
+machine_split() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); total = 0
+    for (i = 1; i <= 5; i++) { d[i] = y[i] - x[i]; total += d[i] }
+    if (total <= 0) exit
+    printf "machine CPU during the run: user %.0f %%, system %.0f %%, idle %.0f %%, iowait %.0f %%, steal %.0f %%\n",
+      100 * d[1] / total, 100 * d[2] / total, 100 * d[3] / total, 100 * d[4] / total, 100 * d[5] / total
+  }'
+}
+
 # Storage writer figures from /metrics: commits, records, and the writer's
 # busy time per 1,000 records.
 storage_figures() {

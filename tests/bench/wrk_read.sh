@@ -28,10 +28,12 @@ seq -f 'read-%.0f' 0 $((COUNT - 1)) > "$WORK/ids.txt"
 curl -sf "$INTENTD_URL/api/v1/intents/read-0" > /dev/null
 echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s over $COUNT ids; $(bench_load)"
 cpu_before=$(cpu_s)
+ticks_before=$(machine_ticks)
 timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s" \
   --timeout 10s --latency -s read_ids.lua "$INTENTD_URL" -- "$WORK/ids.txt" | tee "$WORK/wrk.out"
 echo "after the run: $(bench_load)"
 cpu_after=$(cpu_s)
+machine_split "$ticks_before" "$(machine_ticks)"
 reads=$(awk '$2 == "requests" && $3 == "in" {print $1}' "$WORK/wrk.out")
 awk -v a="$cpu_before" -v b="$cpu_after" -v n="${reads:-0}" 'BEGIN {if (n > 0)
   printf "intentd CPU during the run: %.1f s, %.1f us per read\n", b - a, (b - a) * 1e6 / n}'

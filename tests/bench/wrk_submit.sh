@@ -27,10 +27,12 @@ logging:
 echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}, chain journal_sync ${CHAIN_SYNC:-true}"
 echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s; $(bench_load)"
 cpu_before=$(cpu_s)
+ticks_before=$(machine_ticks)
 timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s" \
   --timeout 10s --latency -s submit.lua "$INTENTD_URL/api/v1/intents" | tee "$WORK/wrk.out"
 echo "after the run: $(bench_load)"
 cpu_after=$(cpu_s)
+machine_split "$ticks_before" "$(machine_ticks)"
 storage_figures
 echo "intentd VmRSS after the run: $(mem VmRSS) MB (RssAnon $(mem RssAnon) MB, RssFile $(mem RssFile) MB)"
 # Every accepted intent should reach a final state shortly after the run.
