@@ -130,27 +130,49 @@ std::optional<time_us> parse_rfc3339(std::string_view s) {
   return seconds * us_per_second + micros;
 }
 
+namespace {
+
+/// Writes `v` as exactly `width` decimal digits ending before `end`.
+void put_digits(char* end, int64_t v, int width) {
+  for (int i = 0; i < width; ++i, v /= 10)
+    *--end = static_cast<char>('0' + v % 10);
+}
+
+} // namespace
+
 std::string format_rfc3339(time_us t) {
   int64_t days = floor_div(t, us_per_day);
   int64_t rest = t - days * us_per_day;
   auto date = civil_from_days(days);
   int64_t secs = rest / us_per_second;
   int64_t micros = rest % us_per_second;
-  char buf[64];
-  int n = std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d",
-                        static_cast<long long>(date.year), date.month, date.day,
-                        static_cast<int>(secs / 3600),
-                        static_cast<int>(secs / 60 % 60),
-                        static_cast<int>(secs % 60));
-  std::string out(buf, static_cast<size_t>(n));
+  // -MM-DDTHH:MM:SS.ffffffZ after the year
+  char buf[23] = {'-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0',
+                  ':', '0', '0', '.', '0', '0', '0', '0', '0', '0', 'Z'};
+  put_digits(buf + 3, date.month, 2);
+  put_digits(buf + 6, date.day, 2);
+  put_digits(buf + 9, secs / 3600, 2);
+  put_digits(buf + 12, secs / 60 % 60, 2);
+  put_digits(buf + 15, secs % 60, 2);
+  size_t len = 15;
   if (micros != 0) {
-    std::snprintf(buf, sizeof(buf), ".%06lld", static_cast<long long>(micros));
-    std::string fraction = buf;
-    while (fraction.back() == '0')
-      fraction.pop_back();
-    out += fraction;
+    put_digits(buf + 22, micros, 6);
+    len = 22;
+    while (buf[len - 1] == '0') // trailing zeros of the fraction go
+      --len;
   }
-  out += 'Z';
+  buf[len++] = 'Z';
+  std::string out;
+  if (date.year >= 0 && date.year <= 9999) {
+    out.resize(4);
+    put_digits(out.data() + 4, date.year, 4);
+  } else { // rare: printf's width, sign and all
+    char year[32];
+    int n = std::snprintf(year, sizeof(year), "%04lld",
+                          static_cast<long long>(date.year));
+    out.assign(year, static_cast<size_t>(n));
+  }
+  out.append(buf, len);
   return out;
 }
 

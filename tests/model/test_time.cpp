@@ -84,6 +84,11 @@ TEST_CASE("format_rfc3339 writes UTC with a trimmed fraction") {
   CHECK(format_rfc3339(-500'000) == "1969-12-31T23:59:59.5Z");
   CHECK(format_rfc3339(1709164800 * sec) == "2024-02-29T00:00:00Z");
   CHECK(format_rfc3339(253402300799 * sec) == "9999-12-31T23:59:59Z");
+  // Years past four digits or before year 0 keep a plain number.
+  CHECK(format_rfc3339(253402300800 * sec) == "10000-01-01T00:00:00Z");
+  CHECK(format_rfc3339(-62167219200 * sec) == "0000-01-01T00:00:00Z");
+  CHECK(format_rfc3339(-62167219200 * sec - 86'400 * sec + 10) ==
+        "-001-12-31T00:00:00.00001Z");
 }
 
 TEST_CASE("format and parse round trip") {
