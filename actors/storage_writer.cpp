@@ -15,7 +15,6 @@ struct writer_state {
   writer_options opts;
   std::vector<intent_record> batch;
   std::vector<caf::response_promise> waiting;
-  bool flush_queued = false;
   /// Counts batches; a flush request names the batch it closes, so a
   /// delayed one that outlived its batch (which filled up first) is
   /// ignored.
@@ -30,7 +29,6 @@ using writer_actor = caf::stateful_actor<writer_state>;
 
 void flush(writer_actor* self) {
   auto& st = self->state;
-  st.flush_queued = false;
   ++st.generation;
   if (st.batch.empty())
     return;
@@ -63,7 +61,10 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
                           writer_options opts) {
   self->state.commit = std::move(commit);
   self->state.opts = opts;
+  // As CAF's default handler, but the batch held is committed first.
   self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (!msg.reason)
+      return;
     flush(self);
     self->quit(msg.reason);
   });
@@ -74,11 +75,11 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
         st.waiting.emplace_back(self->make_response_promise());
         if (st.batch.size() >= st.opts.max_batch) {
           flush(self);
-        } else if (!st.flush_queued) {
-          // The flush request queues behind every write already in the
-          // mailbox, so all of them share one commit; with a maximum wait
-          // it comes later, and writes sent meanwhile join too.
-          st.flush_queued = true;
+        } else if (st.batch.size() == 1) {
+          // The first write of a batch asks for its flush. The request
+          // queues behind every write already in the mailbox, so all of
+          // them share one commit; with a maximum wait it comes later, and
+          // writes sent meanwhile join too.
           if (st.opts.max_wait.count() > 0)
             self->delayed_send(self, st.opts.max_wait, flush_atom::value,
                                st.generation);
