@@ -107,14 +107,27 @@ void engine_impl::register_key(const std::string& account,
                      raw = from_hex(public_key_hex).value_or("")] {
     return store->put_account_key(account, raw);
   };
+  // A key that could not be stored is taken back, so that what the client
+  // was told (an error) is what holds, now and after a restart.
+  auto forget = [gate = gate_.get(), account, public_key_hex] {
+    gate->unregister_key(account, public_key_hex);
+  };
   ask<write_outcome>(
       writer_,
-      [done](write_outcome r) {
-        if (!r)
+      [done, forget](write_outcome r) {
+        if (!r) {
+          forget();
           return done(r.error());
+        }
         done(true);
       },
-      done, write_atom::value, std::move(job));
+      [done, forget](outcome<bool> r) {
+        // Overloaded: never sent. A timeout may still commit: kept.
+        if (!r && r.error().code == errc::overloaded)
+          forget();
+        done(std::move(r));
+      },
+      write_atom::value, std::move(job));
 }
 
 void engine_impl::dead_letters(uint32_t limit,

@@ -53,6 +53,12 @@ outcome<bool> signature_gate::register_key(const std::string& account,
   return keys_->add(account, *key);
 }
 
+void signature_gate::unregister_key(const std::string& account,
+                                    const std::string& public_key_hex) {
+  if (auto key = from_hex(public_key_hex))
+    keys_->remove(account, *key);
+}
+
 void log_security_warnings(const cfg::security& cfg) {
   if (!cfg.require_signatures)
     spdlog::warn("!!! security.require_signatures is false: unsigned intents "

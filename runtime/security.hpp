@@ -36,6 +36,10 @@ public:
   outcome<bool> register_key(const std::string& account,
                              const std::string& public_key_hex);
 
+  /// Takes back a key that register_key added (its storage failed).
+  void unregister_key(const std::string& account,
+                      const std::string& public_key_hex);
+
 private:
   bool required_ = false;
   std::shared_ptr<account_keys> keys_;

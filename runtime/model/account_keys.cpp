@@ -18,6 +18,21 @@ outcome<bool> account_keys::add(const std::string& account,
   return added;
 }
 
+bool account_keys::remove(const std::string& account, const std::string& key) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = owner_.find(key);
+  if (i == owner_.end() || i->second != account)
+    return false;
+  owner_.erase(i);
+  auto k = keys_.find(account);
+  if (k != keys_.end()) {
+    k->second.erase(key);
+    if (k->second.empty())
+      keys_.erase(k);
+  }
+  return true;
+}
+
 bool account_keys::has_keys(const std::string& account) const {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = keys_.find(account);

@@ -20,6 +20,10 @@ public:
   /// when the account already held it; conflict when another account does.
   outcome<bool> add(const std::string& account, const std::string& key);
 
+  /// Takes a raw key back from `account`; false when the account did not
+  /// hold it (another account's key is left alone).
+  bool remove(const std::string& account, const std::string& key);
+
   /// True when `account` holds at least one key.
   bool has_keys(const std::string& account) const;
 

@@ -236,3 +236,23 @@ TEST_CASE("canonical signatures keep S below the group order") {
   CHECK_FALSE(from_hex("zz"));
   CHECK(*from_hex("0aFf") == std::string("\x0a\xff", 2));
 }
+
+TEST_CASE("a removed key is gone from its account and free for another") {
+  account_keys keys;
+  register_both(keys);
+  auto alice_key = raw(alice_keys().public_key);
+  // Only the owner's removal counts.
+  CHECK_FALSE(keys.remove("bob.near", alice_key));
+  CHECK(keys.owner(alice_key) == "alice.near");
+  CHECK(keys.remove("alice.near", alice_key));
+  CHECK_FALSE(keys.owner(alice_key));
+  CHECK_FALSE(keys.has_keys("alice.near"));
+  CHECK(keys.has_keys("bob.near"));
+  auto in = vector_intent();
+  sign_intent(in, alice_keys());
+  CHECK(code_of(check_intent_signature(in, keys)) == errc::unknown_account_key);
+  CHECK_FALSE(keys.remove("alice.near", alice_key));
+  auto again = keys.add("carol.near", alice_key);
+  REQUIRE(again);
+  CHECK(*again);
+}

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <string>
 #include <thread>
 
 #include "http_client.hpp"
@@ -33,14 +35,18 @@ std::string hex_key(const ed25519_keys& k) {
                  k.public_key.size()});
 }
 
-/// The real engine and gateway on loopback port 0, signatures required.
+/// The real engine and gateway on loopback port 0, signatures required;
+/// `adjust` changes the config before the start.
 struct signed_daemon : loopback_daemon {
-  explicit signed_daemon(const temp_dir& dir, uint32_t latency_ms = 5) {
+  explicit signed_daemon(const temp_dir& dir, uint32_t latency_ms = 5,
+                         const std::function<void(cfg::config&)>& adjust = {}) {
     config = loopback_config(dir, latency_ms);
     config.security.require_signatures = true;
     config.security.admin_api_keys = {admin_key};
     config.security.keys = {{"alice.near", hex_key(alice)},
                             {"bob.near", hex_key(bob)}};
+    if (adjust)
+      adjust(config);
     start();
   }
 
@@ -213,4 +219,62 @@ TEST_CASE("admin endpoints need an API key") {
   r = d.send(verb::post, "/api/v1/accounts/dave.near/keys", key_body.dump(),
              admin);
   CHECK(r.status == 409);
+}
+
+TEST_CASE("a key that cannot be stored is not registered") {
+  temp_dir dir;
+  constexpr uint64_t map_mb = 16;
+  {
+    // A store at its largest map, filled until not even one more key fits.
+    auto opts = fast_options(dir);
+    opts.map_size = opts.max_map_size = map_mb << 20;
+    auto store = open_store(opts);
+    for (int b = 0;; ++b) {
+      REQUIRE(b < 10'000);
+      std::vector<intent_record> batch;
+      for (int i = 0; i < 50; ++i) {
+        auto rec = make_record("fill-" + std::to_string(b * 50 + i), "zed.near",
+                               intent_status::completed, wall_clock_now());
+        rec.status_message.assign(2000, 'm');
+        batch.push_back(std::move(rec));
+      }
+      if (!store.put(batch))
+        break;
+    }
+    // A refused write changes nothing, but a key landing on a fuller page
+    // needs more free pages than one landing elsewhere: keys spread over
+    // the whole key space go on until a thousand in a row are refused.
+    int refused_in_a_row = 0;
+    for (uint32_t i = 0; refused_in_a_row < 1000; ++i) {
+      REQUIRE(i < 1'000'000);
+      std::string key(32, '\0');
+      for (int b = 0; b < 4; ++b)
+        key[b] = static_cast<char>((i >> (8 * b)) & 0xff);
+      refused_in_a_row =
+          store.put_account_key("fill.near", key) ? 0 : refused_in_a_row + 1;
+    }
+  }
+  signed_daemon d{dir, 5, [&](cfg::config& c) {
+                    c.storage.map_size_mb = map_mb;
+                    c.storage.max_map_size_mb = map_mb;
+                  }};
+  header_list admin = {{"Authorization", std::string{"Bearer "} + admin_key}};
+  const auto carol = keys_of(
+      "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00");
+  json key_body = {{"public_key", hex_key(carol)}};
+  const std::string keys_path = "/api/v1/accounts/carol.near/keys";
+  auto r = d.send(verb::post, keys_path, key_body.dump(), admin);
+  REQUIRE(r.status == 503);
+  CHECK(code_of(r) == "storage_unavailable");
+  // Taken back: carol's signatures are still refused, another account may
+  // claim the key, and carol's second try is new again (503, not 200).
+  auto carols = transfer("k-1", 1);
+  carols["user_account"] = "carol.near";
+  r = d.submit(d.sign(carols, carol));
+  CHECK(r.status == 403);
+  CHECK(code_of(r) == "unknown_account_key");
+  CHECK(d.send(verb::post, keys_path, key_body.dump(), admin).status == 503);
+  CHECK(d.send(verb::post, "/api/v1/accounts/dave.near/keys", key_body.dump(),
+               admin)
+            .status == 503);
 }
