@@ -3,6 +3,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -31,8 +32,15 @@ struct scripted_chain final : chain_adapter {
   std::vector<std::string> released;
   std::vector<std::string> executed_by;
   uint32_t tx_counter = 0;
+  /// The n-th verify or execute call (1-based, both counted together)
+  /// fails with `call_fault` when listed here.
+  std::set<uint32_t> failing_calls;
+  chain_fault call_fault = chain_fault::network_error;
+  uint32_t calls = 0;
 
   verify_result verify(const intent& in) override {
+    if (failing_calls.count(++calls))
+      return {call_fault};
     if (!verify_faults.empty()) {
       auto f = verify_faults.front();
       verify_faults.pop_front();
@@ -45,8 +53,17 @@ struct scripted_chain final : chain_adapter {
   execute_result execute(const intent& in, const std::string& solver) override {
     execute_result r;
     executed_by.push_back(solver);
+    bool injected = failing_calls.count(++calls) != 0;
     if (executions[in.id] > 0) {
       r.fault = chain_fault::already_executed;
+      return r;
+    }
+    if (injected) {
+      r.fault = call_fault;
+      if (r.fault == chain_fault::reverted) {
+        r.tx_hash = "0xrev" + std::to_string(++tx_counter);
+        states[in.id] = chain_intent_state::reverted;
+      }
       return r;
     }
     if (!execute_faults.empty()) {

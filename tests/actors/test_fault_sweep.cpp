@@ -87,3 +87,55 @@ TEST_CASE("whichever commit fails, every intent ends in a defined state") {
     CHECK(n < 50);
   }
 }
+
+namespace {
+
+/// Runs three intents with the n-th chain call failing with `fault`;
+/// returns the calls the run made. A retryable fault is retried and every
+/// intent completes; any other fails the one intent it hit, with the fault
+/// as its error, and the others complete. Nothing executes twice.
+uint32_t run_with_failing_call(uint32_t n, chain_fault fault) {
+  engine_fixture f;
+  f.chain_impl->failing_calls = {n};
+  f.chain_impl->call_fault = fault;
+  auto answers = submit_together(f);
+  f.advance(5'000ms);
+  CHECK(f.live() == 0);
+  int failed = 0;
+  for (const auto& id : ids) {
+    CAPTURE(id);
+    REQUIRE(answers.count(id) == 1);
+    REQUIRE(answers.at(id));
+    auto rec = f.stored(id);
+    CHECK(f.chain_impl->executions[id] <= 1);
+    if (rec.status == S::failed) {
+      ++failed;
+      REQUIRE(rec.error);
+      CHECK(rec.error->code == to_string(fault));
+      CHECK(f.chain_impl->executions[id] == 0);
+      continue;
+    }
+    CHECK(rec.status == S::completed);
+    CHECK(f.chain_impl->executions[id] == 1);
+  }
+  bool landed = f.chain_impl->calls >= n;
+  CHECK(failed == (landed && !is_retryable(fault) ? 1 : 0));
+  return f.chain_impl->calls;
+}
+
+} // namespace
+
+TEST_CASE("whichever chain call fails, every intent ends in a defined state") {
+  for (auto fault : {chain_fault::network_error, chain_fault::timeout,
+                     chain_fault::reverted, chain_fault::slippage}) {
+    CAPTURE(to_string(fault));
+    uint32_t n = 1;
+    for (; n < 50; ++n) {
+      CAPTURE(n);
+      if (run_with_failing_call(n, fault) < n)
+        break;
+    }
+    CHECK(n > 6); // a verify and an execute per intent, at least
+    CHECK(n < 50);
+  }
+}
