@@ -103,14 +103,14 @@ void engine_impl::register_key(const std::string& account,
   if (!added || !*added)
     return done(std::move(added));
   // New: kept in storage before the answer, so it survives a restart.
-  storage_job job = [store = store_, account,
-                     raw = from_hex(public_key_hex).value_or("")] {
+  auto raw = from_hex(public_key_hex).value_or("");
+  storage_job job = [store = store_, account, raw] {
     return store->put_account_key(account, raw);
   };
   // A key that could not be stored is taken back, so that what the client
   // was told (an error) is what holds, now and after a restart.
-  auto forget = [gate = gate_.get(), account, public_key_hex] {
-    gate->unregister_key(account, public_key_hex);
+  auto forget = [gate = gate_.get(), account, raw] {
+    gate->unregister_key(account, raw);
   };
   ask<write_outcome>(
       writer_,

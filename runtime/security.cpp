@@ -54,9 +54,8 @@ outcome<bool> signature_gate::register_key(const std::string& account,
 }
 
 void signature_gate::unregister_key(const std::string& account,
-                                    const std::string& public_key_hex) {
-  if (auto key = from_hex(public_key_hex))
-    keys_->remove(account, *key);
+                                    const std::string& raw_key) {
+  keys_->remove(account, raw_key);
 }
 
 void log_security_warnings(const cfg::security& cfg) {

@@ -36,9 +36,8 @@ public:
   outcome<bool> register_key(const std::string& account,
                              const std::string& public_key_hex);
 
-  /// Takes back a key that register_key added (its storage failed).
-  void unregister_key(const std::string& account,
-                      const std::string& public_key_hex);
+  /// Takes back a raw key that register_key added (its storage failed).
+  void unregister_key(const std::string& account, const std::string& raw_key);
 
 private:
   bool required_ = false;

@@ -58,17 +58,13 @@ struct scripted_chain final : chain_adapter {
       r.fault = chain_fault::already_executed;
       return r;
     }
-    if (injected) {
-      r.fault = call_fault;
-      if (r.fault == chain_fault::reverted) {
-        r.tx_hash = "0xrev" + std::to_string(++tx_counter);
-        states[in.id] = chain_intent_state::reverted;
+    if (injected || !execute_faults.empty()) {
+      if (injected) {
+        r.fault = call_fault;
+      } else {
+        r.fault = execute_faults.front();
+        execute_faults.pop_front();
       }
-      return r;
-    }
-    if (!execute_faults.empty()) {
-      r.fault = execute_faults.front();
-      execute_faults.pop_front();
       if (r.fault == chain_fault::reverted) {
         r.tx_hash = "0xrev" + std::to_string(++tx_counter);
         states[in.id] = chain_intent_state::reverted;

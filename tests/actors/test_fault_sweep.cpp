@@ -13,6 +13,20 @@ namespace {
 
 const std::vector<std::string> ids = {"f1", "f2", "f3"};
 
+/// Runs `run(n)` for n = 1, 2, ... until a run reports fewer faultable
+/// operations than n (the fault no longer lands, so every operation of the
+/// lifecycle has failed once), or until `limit`; returns that n.
+template<class Run>
+int sweep(Run run, int limit = 50) {
+  int n = 1;
+  for (; n < limit; ++n) {
+    CAPTURE(n);
+    if (run(n) < n)
+      break;
+  }
+  return n;
+}
+
 /// Submits every id at once, so that their pending records share commits,
 /// and returns each answer once the system has run dry.
 std::map<std::string, submit_outcome> submit_together(engine_fixture& f) {
@@ -75,14 +89,7 @@ int run_with_failing_commit(int n, errc code) {
 TEST_CASE("whichever commit fails, every intent ends in a defined state") {
   for (auto code : {errc::storage_unavailable, errc::internal}) {
     CAPTURE(to_string(code));
-    // Raise n until a run makes fewer commits than n: the failure then no
-    // longer lands, and every commit of the lifecycle has failed once.
-    int n = 1;
-    for (; n < 50; ++n) {
-      CAPTURE(n);
-      if (run_with_failing_commit(n, code) < n)
-        break;
-    }
+    int n = sweep([&](int i) { return run_with_failing_commit(i, code); });
     CHECK(n > 3); // pending, verified+executing and completed, at least
     CHECK(n < 50);
   }
@@ -94,9 +101,9 @@ namespace {
 /// returns the calls the run made. A retryable fault is retried and every
 /// intent completes; any other fails the one intent it hit, with the fault
 /// as its error, and the others complete. Nothing executes twice.
-uint32_t run_with_failing_call(uint32_t n, chain_fault fault) {
+int run_with_failing_call(int n, chain_fault fault) {
   engine_fixture f;
-  f.chain_impl->failing_calls = {n};
+  f.chain_impl->failing_calls = {static_cast<uint32_t>(n)};
   f.chain_impl->call_fault = fault;
   auto answers = submit_together(f);
   f.advance(5'000ms);
@@ -118,9 +125,10 @@ uint32_t run_with_failing_call(uint32_t n, chain_fault fault) {
     CHECK(rec.status == S::completed);
     CHECK(f.chain_impl->executions[id] == 1);
   }
-  bool landed = f.chain_impl->calls >= n;
+  auto calls = static_cast<int>(f.chain_impl->calls);
+  bool landed = calls >= n;
   CHECK(failed == (landed && !is_retryable(fault) ? 1 : 0));
-  return f.chain_impl->calls;
+  return calls;
 }
 
 } // namespace
@@ -129,12 +137,7 @@ TEST_CASE("whichever chain call fails, every intent ends in a defined state") {
   for (auto fault : {chain_fault::network_error, chain_fault::timeout,
                      chain_fault::reverted, chain_fault::slippage}) {
     CAPTURE(to_string(fault));
-    uint32_t n = 1;
-    for (; n < 50; ++n) {
-      CAPTURE(n);
-      if (run_with_failing_call(n, fault) < n)
-        break;
-    }
+    int n = sweep([&](int i) { return run_with_failing_call(i, fault); });
     CHECK(n > 6); // a verify and an execute per intent, at least
     CHECK(n < 50);
   }
