@@ -21,6 +21,22 @@ constexpr size_t max_depth = 8;
 constexpr size_t max_signature_length = 256;
 constexpr uint32_t max_slippage_percent = 50;
 
+/// The fields that belong to some actions only; every other known field
+/// belongs to all of them. On any other action such a field is refused,
+/// named, like an unknown one.
+struct action_field {
+  const char* name;
+  bool swap;     // belongs to swaps
+  bool transfer; // belongs to transfers and stakes (the pool)
+};
+
+constexpr std::array<action_field, 4> action_fields = {{
+    {"output_token", true, false},
+    {"min_output_amount", true, false},
+    {"max_slippage", true, false},
+    {"recipient", false, true},
+}};
+
 constexpr std::array<const char*, 13> known_fields = {
     "id",
     "user_account",
@@ -95,6 +111,14 @@ public:
 
   bool present(const char* name) {
     return doc_.value.contains(name) && !doc_.value.at(name).is_null();
+  }
+
+  // True when `name` holds something other than null or "".
+  bool filled(const char* name) {
+    if (!present(name))
+      return false;
+    const json& value = doc_.value.at(name);
+    return !value.is_string() || !value.get_ref<const std::string&>().empty();
   }
 
   std::optional<std::string> string(const char* name, bool required) {
@@ -262,6 +286,15 @@ intent read_intent(field_reader& in, const validation_limits& limits) {
       in.report("action", "must be one of swap, transfer, stake");
   }
   bool swap = action == action_kind::swap;
+  // With a known action, a field of another action is refused and not read;
+  // with none, every field is read for its own problems.
+  if (action)
+    for (const auto& field : action_fields)
+      if ((swap ? !field.swap : !field.transfer) && in.present(field.name))
+        in.report(field.name, field.swap
+                                  ? "is only allowed when action is swap"
+                                  : "is only allowed when action is transfer "
+                                    "or stake");
   const token_spec* input = in.token("input_token", true);
   if (input != nullptr)
     out.input_token = input->id;
@@ -274,13 +307,10 @@ intent read_intent(field_reader& in, const validation_limits& limits) {
         in.report("output_token", "must differ from input_token");
     }
     out.min_output_amount = in.amount("min_output_amount", swap, output);
-  } else {
-    for (const char* name : {"output_token", "min_output_amount"})
-      if (in.present(name))
-        in.report(name, std::string("is only allowed when action is swap"));
+    out.max_slippage_bps = in.slippage_bps();
   }
-  out.max_slippage_bps = in.slippage_bps();
-  out.recipient = in.account("recipient", action && !swap);
+  if (!swap)
+    out.recipient = in.account("recipient", action.has_value());
   out.expires_at = in.expires_at();
   out.nonce = in.nonce();
   if (auto signature = in.string("signature", false)) {
@@ -299,6 +329,9 @@ intent read_intent(field_reader& in, const validation_limits& limits) {
     else
       out.public_key = *key;
   }
+  // A key proves nothing without a signature made with it.
+  if (in.present("public_key") && !in.filled("signature"))
+    in.report("public_key", "is only allowed with a signature");
   in.unknown_fields();
   return out;
 }

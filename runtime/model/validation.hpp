@@ -29,7 +29,11 @@ struct parsed_intent {
 
 /// Parses and validates a submission body. On failure the problem has code
 /// invalid_intent and one detail per bad field (JSON syntax errors, duplicate
-/// keys and wrong top-level types too). An absent `id` stays empty.
+/// keys and wrong top-level types too). A field of another action
+/// (`recipient` on a swap; `output_token`, `min_output_amount` or
+/// `max_slippage` on a transfer or stake) is refused like an unknown one,
+/// and so is a `public_key` without a `signature`. An absent `id` stays
+/// empty.
 outcome<parsed_intent> parse_intent(std::string_view body,
                                     const token_registry& tokens,
                                     const validation_limits& limits,

@@ -28,14 +28,12 @@ TEST_CASE("a fully specified swap keeps every field") {
   json body = swap_body();
   body["id"] = "my-Intent_01";
   body["max_slippage"] = 0.5;
-  body["recipient"] = "carol.near";
   body["expires_at"] = "2026-11-22T10:30:00.5+00:00";
   body["nonce"] = 42;
   body["signature"] = "ed25519:abc";
   const intent in = accept(body).value;
   CHECK(in.id == "my-Intent_01");
   CHECK(in.max_slippage_bps == 50);
-  CHECK(in.recipient == "carol.near");
   CHECK(in.expires_at == now + 1800 * sec + 500'000);
   CHECK(in.nonce == 42);
   CHECK(in.signature == "ed25519:abc");
