@@ -3,6 +3,7 @@
 #include "runtime/admin_auth.hpp"
 #include "runtime/engine.hpp"
 #include "runtime/http_routes.hpp"
+#include "runtime/model/json_sax.hpp"
 #include "runtime/model/record_json.hpp"
 #include "runtime/model/validation.hpp"
 
@@ -23,14 +24,15 @@ http_reply bad_body(std::string message,
 std::optional<std::map<std::string, std::string>>
 read_fields(const http_request& req, std::initializer_list<const char*> names,
             std::optional<http_reply>& error) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  // Read as submissions are: a repeated key is refused, not resolved.
+  json_document doc = read_json(req.body, 4);
+  if (doc.syntax_error || !doc.value.is_object()) {
     error = bad_body("The body must be a JSON object.");
     return std::nullopt;
   }
   std::map<std::string, std::string> out;
-  std::vector<field_problem> bad;
-  for (const auto& item : body.items()) {
+  std::vector<field_problem> bad = doc.duplicates;
+  for (const auto& item : doc.value.items()) {
     bool known = false;
     for (const char* name : names)
       known = known || item.key() == name;
@@ -46,6 +48,28 @@ read_fields(const http_request& req, std::initializer_list<const char*> names,
     return std::nullopt;
   }
   return out;
+}
+
+/// A cancellation body carries both public_key and signature, or neither
+/// (`{}` is no body): a key alone proves nothing, and is refused even
+/// where signatures are not required.
+std::optional<http_reply>
+incomplete_auth(const std::map<std::string, std::string>& fields) {
+  if (fields.empty())
+    return std::nullopt;
+  std::vector<field_problem> bad;
+  auto need = [&](const char* name, const char* with) {
+    auto i = fields.find(name);
+    if (i == fields.end() || i->second.empty())
+      bad.push_back({name, std::string{"is required with "} + with});
+  };
+  need("public_key", "a signature");
+  need("signature", "a public_key");
+  if (bad.empty())
+    return std::nullopt;
+  return bad_body("A cancellation is signed with both public_key and "
+                  "signature, or carries neither.",
+                  std::move(bad));
 }
 
 } // namespace
@@ -66,7 +90,10 @@ void http_router::cancel(const http_request& req, const std::string& id,
     auto fields = read_fields(req, {"public_key", "signature"}, error);
     if (!fields)
       return done(std::move(*error));
-    auth = cancel_auth{(*fields)["public_key"], (*fields)["signature"]};
+    if (auto incomplete = incomplete_auth(*fields))
+      return done(std::move(*incomplete));
+    if (!fields->empty())
+      auth = cancel_auth{(*fields)["public_key"], (*fields)["signature"]};
   }
   const auto& tokens = engine_.tokens();
   engine_.cancel(id, std::move(auth),

@@ -21,14 +21,17 @@ signature_gate::signature_gate(const cfg::security& cfg,
 }
 
 std::optional<problem> signature_gate::check_submit(const intent& in) const {
-  if (in.signature.empty() && !required_)
+  // A key without a signature is checked too (and refused): it is not let
+  // through as if the request were unsigned.
+  if (in.signature.empty() && in.public_key.empty() && !required_)
     return std::nullopt;
   return check_intent_signature(in, *keys_);
 }
 
 bool signature_gate::checks_cancel(
     const std::optional<cancel_auth>& auth) const {
-  return required_ || (auth && !auth->signature.empty());
+  return required_ ||
+         (auth && !(auth->signature.empty() && auth->public_key.empty()));
 }
 
 std::optional<problem>

@@ -14,8 +14,8 @@ namespace intentd {
 
 /// What the engine checks before a submission or a cancellation reaches
 /// the directory: signatures against the keys registered on the ledger.
-/// A signature that is present is always checked; `require_signatures`
-/// also refuses requests that carry none.
+/// A signature or public key that is present is always checked;
+/// `require_signatures` also refuses requests that carry none.
 class signature_gate {
 public:
   /// Registers the seeded keys of `cfg`; throws std::runtime_error on a key
