@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/load.hpp"
+#include "runtime/config_check.hpp"
 #include "runtime/engine.hpp"
 #include "runtime/http_server.hpp"
 #include "runtime/logging.hpp"
@@ -111,6 +112,14 @@ int main(int argc, char** argv) {
     std::cerr << "intentd: invalid configuration: " << e.what() << "\n";
     return 2;
   }
+  // What start-up would refuse, refused here for --check-config too.
+  auto problems = intentd::startup_config_problems(config);
+  for (const auto& problem : problems)
+    std::cerr << "intentd: invalid configuration: "
+              << (config_path.empty() ? "" : config_path + ": ") << problem
+              << "\n";
+  if (!problems.empty())
+    return 2;
   if (check_only) {
     std::cout << "# " << config_path << " is valid\n"
               << intentd::cfg::to_yaml(config);
