@@ -33,7 +33,10 @@ nlohmann::json sign_json(nlohmann::json body, const ed25519_keys& keys,
   body["public_key"] = to_hex(
       std::string_view{reinterpret_cast<const char*>(keys.public_key.data()),
                        keys.public_key.size()});
-  // Signs what the daemon will read from this very body.
+  // Signs what the daemon will read from this very body. The daemon reads
+  // a key only next to a signature; the signature is not signed, so any
+  // stands in for it here.
+  body["signature"] = std::string(128, '0');
   auto parsed = parse_intent(body.dump(), make_tokens(config.tokens),
                              make_limits(config), now);
   if (!parsed) {
