@@ -434,6 +434,9 @@ def scenario_expire(binary, work, args, checks):
         # Cancel: 200 from pending, 409 once final.
         s, j, _, _ = post(d, "/api/v1/intents", mixed_intent(1, "e"))
         cid = j["id"]
+        # A key without a signature is refused, not taken for no body.
+        s0, j0, _, _ = post(d, f"/api/v1/intents/{cid}/cancel", {"public_key": "a" * 64})
+        checks.expect(s0 == 400, f"cancel with a key and no signature -> 400, got {s0} {j0}")
         s1, j1, _, _ = post(d, f"/api/v1/intents/{cid}/cancel")
         s2, j2, _, _ = post(d, f"/api/v1/intents/{cid}/cancel")
         checks.expect(s1 == 200 and j1["status"] == "cancelled",
@@ -441,7 +444,8 @@ def scenario_expire(binary, work, args, checks):
         checks.expect(s2 == 409, f"cancel again -> 409, got {s2} {j2}")
         s3, _, _, _ = post(d, f"/api/v1/intents/{iid}/cancel")
         checks.expect(s3 == 409, f"cancel an expired intent -> 409, got {s3}")
-        log(f"  cancel from pending: {s1} {j1['status']}; cancel again: {s2};"
+        log(f"  cancel with a key alone: {s0}; cancel from pending: {s1} {j1['status']};"
+            f" cancel again: {s2};"
             f" cancel expired: {s3}")
     finally:
         checks.expect(d.stop() == 0, "intentd exits 0 on SIGTERM")
@@ -493,6 +497,17 @@ def invalid_cases(now):
         ("nested junk", base_swap(input_amount={"value": "10"}, extra={"a": [1, {"b": None}]}),
          ["input_amount", "extra"]),
         ("unknown field", base_swap(colour="blue"), ["colour"]),
+        ("recipient on a swap", base_swap(recipient="bob.near"), ["recipient"]),
+        ("max_slippage on a transfer", {"user_account": "alice.near", "action": "transfer",
+                                        "input_token": "usdc.near", "input_amount": "1",
+                                        "recipient": "bob.near", "max_slippage": "1"},
+         ["max_slippage"]),
+        ("output fields on a stake", {"user_account": "alice.near", "action": "stake",
+                                      "input_token": "wrap.near", "input_amount": "1",
+                                      "recipient": "pool.near", "output_token": "usdc.near",
+                                      "min_output_amount": "1"},
+         ["output_token", "min_output_amount"]),
+        ("public_key without a signature", base_swap(public_key="a" * 64), ["public_key"]),
         ("id with bad charset", base_swap(id="no spaces/or slashes"), ["id"]),
         ("id too long", base_swap(id="x" * 200), ["id"]),
         ("several bad fields at once", base_swap(input_amount="1e5", output_token="usdc.near",
