@@ -69,12 +69,12 @@ TEST_CASE("a field of another action is refused, named, on every action") {
 TEST_CASE("foreign fields are refused all at once and whatever their value") {
   json transfer = full_body("transfer");
   transfer["output_token"] = "NEAR";
-  transfer["min_output_amount"] = "-1";   // would be a bad amount
-  transfer["max_slippage"] = 75;          // would be out of range
+  transfer["min_output_amount"] = "-1"; // would be a bad amount
+  transfer["max_slippage"] = 75;        // would be out of range
   auto details = refuse(transfer);
   CHECK(details.size() == 3);
-  for (const char* field : {"output_token", "min_output_amount",
-                            "max_slippage"})
+  for (const char* field :
+       {"output_token", "min_output_amount", "max_slippage"})
     CHECK(has(details, field, "is only allowed when action is swap"));
 
   json swap = full_body("swap");
@@ -95,8 +95,8 @@ TEST_CASE("a foreign field that is null is absent, as every optional field") {
   swap["recipient"] = nullptr;
   CHECK(accept(swap).value.recipient.empty());
   json transfer = full_body("transfer");
-  for (const char* field : {"output_token", "min_output_amount",
-                            "max_slippage"})
+  for (const char* field :
+       {"output_token", "min_output_amount", "max_slippage"})
     transfer[field] = nullptr;
   auto in = accept(transfer).value;
   CHECK(in.output_token.empty());

@@ -41,21 +41,21 @@ std::string engine_refusal(cfg::config c, const temp_dir& dir) {
 
 TEST_CASE("the defaults and the loader's own checks pass start-up's") {
   CHECK(startup_config_problems(cfg::config{}).empty());
-  CHECK(problems_of("security: {keys: [{account: alice.near, public_key: " +
-                    key_a + "}, {account: bob.near, public_key: " + key_b +
-                    "}]}")
+  CHECK(problems_of(
+            "security: {keys: [{account: alice.near, public_key: " + key_a +
+            "}, {account: bob.near, public_key: " + key_b + "}]}")
             .empty());
   // The same key twice for one account is one registration, not a clash.
-  CHECK(problems_of("security: {keys: [{account: alice.near, public_key: " +
-                    key_a + "}, {account: alice.near, public_key: " + key_a +
-                    "}]}")
+  CHECK(problems_of(
+            "security: {keys: [{account: alice.near, public_key: " + key_a +
+            "}, {account: alice.near, public_key: " + key_a + "}]}")
             .empty());
 }
 
 TEST_CASE("a key claimed by two accounts is refused as start-up refuses it") {
-  auto c = cfg::parse("security: {keys: [{account: alice.near, public_key: " +
-                      key_a + "}, {account: bob.near, public_key: " + key_a +
-                      "}]}");
+  auto c = cfg::parse(
+      "security: {keys: [{account: alice.near, public_key: " + key_a +
+      "}, {account: bob.near, public_key: " + key_a + "}]}");
   auto problems = startup_config_problems(c);
   REQUIRE(problems.size() == 1);
   CHECK(problems[0] == "security.keys: bob.near: This public key is "
@@ -124,8 +124,8 @@ TEST_CASE("storage paths that cannot be directories are refused") {
   c.storage.path = file.string();
   auto p = startup_config_problems(c);
   REQUIRE(p.size() == 1);
-  CHECK(p[0] == "storage.path: " + file.string() +
-                    " exists and is not a directory");
+  CHECK(p[0] ==
+        "storage.path: " + file.string() + " exists and is not a directory");
 
   c.storage.path = (file / "data").string();
   p = startup_config_problems(c);
@@ -139,8 +139,8 @@ TEST_CASE("storage paths that cannot be directories are refused") {
   c.storage.path = (dir.path() / "store").string();
   p = startup_config_problems(c);
   REQUIRE(p.size() == 1);
-  CHECK(p[0] == "storage.path: " + c.storage.path + "/chain exists and is "
-                                                    "not a directory");
+  CHECK(p[0] == "storage.path: " + c.storage.path +
+                    "/chain exists and is not a directory");
 
   // Missing directories are made at start-up; an existing one is fine.
   c.storage.path = (dir.path() / "new" / "deeper").string();

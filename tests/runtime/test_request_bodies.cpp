@@ -67,7 +67,7 @@ TEST_CASE("a cancel body with part of a signature is a 400 and cancels "
     CHECK(detail_fields(r).count(field) == 1);
   }
   auto key_only = request(f.port(), verb::post, path,
-                      json{{"public_key", some_key}}.dump());
+                          json{{"public_key", some_key}}.dump());
   CHECK(key_only.json()["error"]["details"] ==
         json::array({{{"field", "signature"},
                       {"problem", "is required with a public_key"}}}));
