@@ -294,6 +294,12 @@ TEST_CASE("read_access owner: listings, dead letters and subscribe-user need "
   m = c.read();
   REQUIRE(m);
   CHECK((*m)["event"] != "error");
+  // An upgrade with the admin key follows any account without a token.
+  ws_client ops{d.port, 0, std::chrono::seconds{10}, admin};
+  ops.send(json{{"op", "subscribe-user"}, {"user_account", "bob.near"}});
+  m = ops.read();
+  REQUIRE(m);
+  CHECK((*m)["event"] == "subscribed");
 }
 
 TEST_CASE("read_access open: anyone lists and follows any account") {
