@@ -214,6 +214,14 @@ caf::behavior directory_impl(directory_actor* self,
         auto rp = self->make_response_promise();
         if (in.id.empty())
           in.id = generate_intent_id();
+        if (in.id.empty()) {
+          rp.deliver(submit_outcome{
+              problem{errc::internal,
+                      "The server has no entropy for a fresh intent id; "
+                      "retry, or send an id of your own.",
+                      {}}});
+          return rp;
+        }
         if (auto i = st.live.find(in.id); i != st.live.end()) {
           rp.delegate(i->second.handle, resubmit_atom::value,
                       std::move(digest));

@@ -178,6 +178,12 @@ struct security {
   std::vector<std::string> admin_api_keys;
   /// Public keys registered to accounts on the simulated chain at start.
   std::vector<account_key> keys;
+  /// Who may read what: "owner" (listing an account and following it live
+  /// need a read token of the account or an admin key; dead letters need an
+  /// admin key) or "open" (anyone reads anything; a warning says so).
+  std::string read_access = "owner";
+  /// Longest life of a read token, from issue to expiry.
+  uint32_t read_token_max_ttl_s = 900;
 };
 
 struct config {

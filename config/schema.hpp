@@ -173,6 +173,10 @@ void inspect(Inspector& f, security& x) {
   f.field("require_signatures", x.require_signatures);
   f.field("admin_api_keys", x.admin_api_keys, check_api_keys);
   f.list("keys", x.keys);
+  f.field("read_access", x.read_access,
+          one_of{{"open", "owner"}, "read access mode"});
+  f.field("read_token_max_ttl_s", x.read_token_max_ttl_s,
+          in_range<uint32_t>(60, 86'400, " s"));
 }
 
 template<class Inspector>

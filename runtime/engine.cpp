@@ -28,11 +28,23 @@ problem engine_impl::no_such_intent(const std::string& id) {
 
 void engine_impl::submit(intent in, std::string body_digest,
                          reply<submit_result> done) {
+  submit(std::move(in), std::move(body_digest), nullptr, std::move(done));
+}
+
+outcome<std::string> engine_impl::prove_reader(const std::string& token) const {
+  return gate_->check_read_token(token, wall_clock_now());
+}
+
+void engine_impl::submit(intent in, std::string body_digest,
+                         submit_admission admit, reply<submit_result> done) {
   if (auto refused = gate_->check_submit(in)) {
     outcome<submit_result> out{std::move(*refused)};
     metrics_->submitted(to_string(in.action), submit_status(out));
     return done(std::move(out));
   }
+  if (admit)
+    if (auto refused = admit(in))
+      return done(std::move(*refused));
   ask<submit_outcome>(
       directory_,
       [done, m = metrics_,

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,34 @@ public:
   /// `in` is validated; an empty id means the engine assigns one.
   virtual void submit(intent in, std::string body_digest,
                       reply<submit_result> done) = 0;
+
+  /// Decides whether a submission may go on once its signature has been
+  /// checked: a problem refuses it with that problem. Per-user rate limits
+  /// live here, so that only a submission that passed the signature check
+  /// spends its account's budget.
+  using submit_admission = std::function<std::optional<problem>(const intent&)>;
+
+  /// `submit`, calling `admit` after the signature check (a refused
+  /// signature never reaches it) and before anything is stored. The
+  /// default, for engines that check no signatures, admits first.
+  virtual void submit(intent in, std::string body_digest,
+                      submit_admission admit, reply<submit_result> done) {
+    if (admit)
+      if (auto refused = admit(in))
+        return done(std::move(*refused));
+    submit(std::move(in), std::move(body_digest), std::move(done));
+  }
+
+  /// The account a read token proves now (docs/security.md, "Read
+  /// access"), or an `unauthorized` problem saying why it proves none.
+  /// Synchronous and cheap: one ed25519 verification. The default keeps no
+  /// keys and proves nobody.
+  virtual outcome<std::string> prove_reader(const std::string& token) const {
+    return problem{errc::unauthorized,
+                   "This engine keeps no account keys to check a read "
+                   "token with.",
+                   {}};
+  }
   virtual void get(const std::string& id, reply<intent_record> done) = 0;
   /// `get`, rendered; an engine may keep the rendering beside its cached
   /// record. The default renders every time.

@@ -46,6 +46,11 @@ public:
   void submit(intent in, std::string body_digest,
               reply<submit_result> done) override;
 
+  void submit(intent in, std::string body_digest, submit_admission admit,
+              reply<submit_result> done) override;
+
+  outcome<std::string> prove_reader(const std::string& token) const override;
+
   void get(const std::string& id, reply<intent_record> done) override;
 
   void get_rendered(const std::string& id,

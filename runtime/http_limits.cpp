@@ -28,6 +28,23 @@ bool http_limits::limits_users(rate_route route) const {
          limiter_->covers(route, key_bit(rate_key::user));
 }
 
+rate_decision http_limits::closest(const rate_decision& a,
+                                   const rate_decision& b) {
+  if (!b.applied)
+    return a;
+  if (!a.applied || b.remaining < a.remaining)
+    return b;
+  return a;
+}
+
+http_request rate_client_of(const http_request& req) {
+  http_request who;
+  who.peer = req.peer;
+  who.forwarded_for = req.forwarded_for;
+  who.api_key = req.api_key;
+  return who;
+}
+
 http_reply http_limits::too_many(const rate_decision& d) {
   auto rep = problem_reply(problem{errc::rate_limited,
                                    "Too many requests; retry in " +

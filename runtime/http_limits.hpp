@@ -28,6 +28,10 @@ public:
   /// True when a rule keyed by user account covers `route`.
   bool limits_users(rate_route route) const;
 
+  /// Of two decisions, the one whose headers the client gets: the one
+  /// that applies with the least left.
+  static rate_decision closest(const rate_decision& a, const rate_decision& b);
+
   /// 429 with Retry-After and the RateLimit headers.
   static http_reply too_many(const rate_decision& d);
   /// Adds RateLimit-Limit, -Remaining and -Reset when `d` applies.
@@ -41,5 +45,9 @@ public:
 private:
   std::shared_ptr<rate_limiter> limiter_;
 };
+
+/// What of `req` the rate limits look at (address, proxies' header, API
+/// key), without its body: cheap to keep for a check made later.
+http_request rate_client_of(const http_request& req);
 
 } // namespace intentd

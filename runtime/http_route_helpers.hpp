@@ -40,6 +40,9 @@ reply<T> respond(reply_fn done, F make) {
   };
 }
 
+/// A 401 or 403 for `p`, with WWW-Authenticate: Bearer on a 401.
+http_reply unauthorized_reply(const problem& p);
+
 /// Decodes `a=1&b=2` into `out`; false on a malformed %-escape.
 bool parse_query(std::string_view query,
                  std::map<std::string, std::string>& out);

@@ -260,7 +260,7 @@ void http_router::route(const http_request& req, reply_fn done) {
     } else if (res == "dead-letters" && n == 3) {
       allow = "GET";
       if (m == "GET")
-        return dead_letters(query, std::move(done));
+        return dead_letters(req, query, std::move(done));
     } else if (res == "dead-letters" && n == 4) {
       allow = "DELETE";
       if (m == "DELETE") {
@@ -319,64 +319,105 @@ void http_router::submit(const http_request& req, reply_fn done) {
   }
   auto parsed =
       parse_intent(req.body, engine_.tokens(), limits_, wall_clock_now());
-  // The user's rules need the parsed body; an invalid one counts for its
-  // address only.
-  auto decision = limits_gate_.check(
-      req, route_submit, parsed ? parsed->value.user_account : std::string{});
+  // Addresses pay for everything: invalid bodies and bad signatures too.
+  auto decision = limits_gate_.check(req, route_submit, {}, anonymous_keys);
   if (!decision.allowed)
     return done(http_limits::too_many(decision));
-  done = http_limits::with_headers(std::move(done), decision);
   if (!parsed) {
     metrics_->submitted("unknown", to_string(parsed.error().code));
-    return done(problem_reply(parsed.error()));
+    return http_limits::with_headers(std::move(done),
+                                     decision)(problem_reply(parsed.error()));
   }
+  // The account pays only once the engine has checked the signature, so
+  // that nobody spends an account's budget without its key.
+  auto charged = std::make_shared<rate_decision>();
+  engine::submit_admission admit =
+      [gate = limits_gate_, who = rate_client_of(req),
+       charged](const intent& in) mutable -> std::optional<problem> {
+    *charged = gate.check(who, route_submit, in.user_account,
+                          key_bit(rate_key::user));
+    if (charged->allowed)
+      return std::nullopt;
+    return problem{errc::rate_limited, "Too many requests.", {}};
+  };
   const auto& tokens = engine_.tokens();
+  auto render = [&tokens](const submit_result& r) {
+    http_reply rep{r.created ? 202u : 200u, render_record(r.record, tokens), {}};
+    if (r.created)
+      rep.headers.emplace_back("Location",
+                               "/api/v1/intents/" + r.record.request.id);
+    return rep;
+  };
   engine_.submit(
       std::move(parsed->value), std::move(parsed->body_digest),
-      respond<submit_result>(
-          std::move(done), [&tokens](const submit_result& r) {
-            http_reply rep{
-                r.created ? 202u : 200u, render_record(r.record, tokens), {}};
-            if (r.created)
-              rep.headers.emplace_back("Location", "/api/v1/intents/" +
-                                                       r.record.request.id);
-            return rep;
-          }));
+      std::move(admit),
+      [done = std::move(done), decision, charged,
+       render](outcome<submit_result> r) mutable {
+        if (!r && r.error().code == errc::rate_limited && charged->applied &&
+            !charged->allowed)
+          return done(http_limits::too_many(*charged));
+        respond<submit_result>(
+            http_limits::with_headers(std::move(done),
+                                      http_limits::closest(decision, *charged)),
+            render)(std::move(r));
+      });
 }
 
 void http_router::get(const http_request& req, const std::string& id,
                       std::string_view query, reply_fn done) {
   std::map<std::string, std::string> params;
-  parse_query(query, params);
-  auto user = params["user"];
-  auto decision = limits_gate_.check(req, route_read, user);
+  if (!parse_query(query, params))
+    return done(problem_reply(
+        problem{errc::bad_request, "The query has a malformed %-escape.", {}}));
+  // A read by id takes no parameter: none may choose who pays for it.
+  if (!params.empty()) {
+    std::vector<field_problem> bad;
+    for (const auto& [name, value] : params)
+      bad.push_back({name, "unknown parameter"});
+    return done(problem_reply(
+        problem{errc::bad_request,
+                "GET /api/v1/intents/{id} takes no query parameters.",
+                std::move(bad)}));
+  }
+  auto reader = reader_of(req);
+  if (!reader)
+    return done(unauthorized_reply(reader.error()));
+  auto decision = limits_gate_.check(req, route_read, {}, anonymous_keys);
   if (!decision.allowed)
     return done(http_limits::too_many(decision));
-  auto by_owner = user.empty() && limits_gate_.limits_users(route_read);
-  if (!by_owner)
+  auto render = [](const rendered_record& r) {
+    return http_reply{200, *r.json, {}};
+  };
+  // A proven reader pays for its own reads.
+  if (*reader) {
+    auto own = limits_gate_.check(req, route_read, **reader,
+                                  key_bit(rate_key::user));
+    if (!own.allowed)
+      return done(http_limits::too_many(own));
     return engine_.get_rendered(
         id, respond<rendered_record>(
-                http_limits::with_headers(std::move(done), decision),
-                [](const rendered_record& r) {
-                  return http_reply{200, *r.json, {}};
-                }));
-  // Without ?user=, the read counts against the intent's owner.
-  engine_.get_rendered(id, [gate = limits_gate_, req, decision,
-                            done = std::move(done)](
+                http_limits::with_headers(std::move(done),
+                                          http_limits::closest(decision, own)),
+                render));
+  }
+  if (!limits_gate_.limits_users(route_read))
+    return engine_.get_rendered(
+        id, respond<rendered_record>(
+                http_limits::with_headers(std::move(done), decision), render));
+  // Anyone else's read counts against the intent's owner.
+  engine_.get_rendered(id, [gate = limits_gate_, who = rate_client_of(req),
+                            decision, render, done = std::move(done)](
                                outcome<rendered_record> r) mutable {
     auto d = decision;
     if (r) {
-      auto owner = gate.check(req, route_read, r->record->request.user_account,
+      auto owner = gate.check(who, route_read, r->record->request.user_account,
                               key_bit(rate_key::user));
       if (!owner.allowed)
         return done(http_limits::too_many(owner));
-      if (owner.applied && (!d.applied || owner.remaining < d.remaining))
-        d = owner;
+      d = http_limits::closest(d, owner);
     }
     respond<rendered_record>(http_limits::with_headers(done, d),
-                             [](const rendered_record& r) {
-                               return http_reply{200, *r.json, {}};
-                             })(std::move(r));
+                             render)(std::move(r));
   });
 }
 

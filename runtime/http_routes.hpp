@@ -90,7 +90,8 @@ private:
   void get(const http_request& req, const std::string& id,
            std::string_view query, reply_fn done);
   void list(const http_request& req, std::string_view query, reply_fn done);
-  void dead_letters(std::string_view query, reply_fn done);
+  void dead_letters(const http_request& req, std::string_view query,
+                    reply_fn done);
   void solvers(reply_fn done);
   // Signed cancellation and key registration (http_routes_security.cpp).
   void cancel(const http_request& req, const std::string& id, reply_fn done);
@@ -98,6 +99,18 @@ private:
                     reply_fn done);
   /// The reply refusing an admin call, or nullopt when it may go on.
   std::optional<http_reply> deny_admin(const http_request& req) const;
+  // Read access (http_routes_read.cpp).
+  /// The account the request's read token (Authorization: Bearer) proves:
+  /// nullopt when it carries none, the problem when it proves nobody.
+  outcome<std::optional<std::string>> reader_of(const http_request& req) const;
+  /// Under security.read_access owner, the reply refusing a listing of
+  /// `account`'s intents (everyone's when empty) to a caller who proved
+  /// `reader`; nullopt when it may go on.
+  std::optional<http_reply>
+  deny_listing(const http_request& req, const std::string& account,
+               const std::optional<std::string>& reader) const;
+  /// True under security.read_access owner.
+  bool owner_reads() const;
 
   engine& engine_;
   validation_limits limits_;

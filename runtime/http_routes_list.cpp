@@ -84,14 +84,26 @@ void http_router::list(const http_request& req, std::string_view query,
   }
   if (auto it = params.find("cursor"); it != params.end())
     q.cursor = it->second;
-  auto decision = limits_gate_.check(req, route_read, q.user);
+  auto decision = limits_gate_.check(req, route_read, {}, anonymous_keys);
   if (!decision.allowed)
     return done(http_limits::too_many(decision));
-  done = http_limits::with_headers(std::move(done), decision);
   if (!bad.empty())
-    return done(problem_reply(problem{errc::bad_request,
-                                      "The query has invalid parameters.",
-                                      std::move(bad)}));
+    return http_limits::with_headers(std::move(done), decision)(
+        problem_reply(problem{errc::bad_request,
+                              "The query has invalid parameters.",
+                              std::move(bad)}));
+  auto reader = reader_of(req);
+  if (!reader)
+    return done(unauthorized_reply(reader.error()));
+  if (auto denied = deny_listing(req, q.user, *reader))
+    return done(std::move(*denied));
+  // A proven reader pays for its reads, anyone else the account listed.
+  auto own = limits_gate_.check(req, route_read, reader->value_or(q.user),
+                                key_bit(rate_key::user));
+  if (!own.allowed)
+    return done(http_limits::too_many(own));
+  done = http_limits::with_headers(std::move(done),
+                                   http_limits::closest(decision, own));
   const auto& tokens = engine_.tokens();
   engine_.list(
       q,
@@ -105,7 +117,11 @@ void http_router::list(const http_request& req, std::string_view query,
       }));
 }
 
-void http_router::dead_letters(std::string_view query, reply_fn done) {
+void http_router::dead_letters(const http_request& req,
+                               std::string_view query, reply_fn done) {
+  if (owner_reads())
+    if (auto denied = deny_admin(req))
+      return done(std::move(*denied));
   std::map<std::string, std::string> params;
   if (!parse_query(query, params))
     return done(problem_reply(

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "runtime/model/read_token.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/validation.hpp"
 
@@ -11,7 +12,8 @@ namespace intentd {
 
 signature_gate::signature_gate(const cfg::security& cfg,
                                std::shared_ptr<account_keys> keys)
-    : required_(cfg.require_signatures), keys_(std::move(keys)) {
+    : required_(cfg.require_signatures),
+      max_token_ttl_s_(cfg.read_token_max_ttl_s), keys_(std::move(keys)) {
   for (const auto& seeded : cfg.keys) {
     auto added = register_key(seeded.account, seeded.public_key);
     if (!added)
@@ -61,12 +63,22 @@ void signature_gate::unregister_key(const std::string& account,
   keys_->remove(account, raw_key);
 }
 
+outcome<std::string>
+signature_gate::check_read_token(const std::string& token, time_us now) const {
+  return intentd::check_read_token(token, *keys_, now, max_token_ttl_s_);
+}
+
 void log_security_warnings(const cfg::security& cfg) {
   if (!cfg.require_signatures)
     spdlog::warn("!!! security.require_signatures is false: unsigned intents "
                  "are accepted and anyone can submit or cancel for any "
                  "account. For trying intentd out only; set it to true "
                  "in production. !!!");
+  if (cfg.read_access == "open")
+    spdlog::warn("!!! security.read_access is open: anyone can list every "
+                 "account's intents, read the dead letters and follow any "
+                 "account live. For trying intentd out only; set it to "
+                 "owner in production. !!!");
   if (cfg.admin_api_keys.empty())
     spdlog::warn("security.admin_api_keys is empty: admin endpoints "
                  "(dead-letter retry and purge, key registration) answer "

@@ -39,13 +39,18 @@ public:
   /// Takes back a raw key that register_key added (its storage failed).
   void unregister_key(const std::string& account, const std::string& raw_key);
 
+  /// The account a read token proves at `now` (check_read_token).
+  outcome<std::string> check_read_token(const std::string& token,
+                                        time_us now) const;
+
 private:
   bool required_ = false;
+  uint32_t max_token_ttl_s_ = 900;
   std::shared_ptr<account_keys> keys_;
 };
 
 /// Logs loudly what the security section leaves open (no signatures
-/// required, no admin key).
+/// required, reads open to everyone, no admin key).
 void log_security_warnings(const cfg::security& cfg);
 
 } // namespace intentd

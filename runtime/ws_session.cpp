@@ -1,6 +1,7 @@
 #include "runtime/ws_session.hpp"
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "runtime/admin_auth.hpp"
 #include "runtime/engine.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/client_op.hpp"
@@ -29,10 +31,13 @@ using frame_ptr = std::shared_ptr<const std::string>;
 /// one at a time from a bounded queue.
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
+  /// `admin`: the upgrade request passed the admin check, so that the
+  /// connection may follow any account.
   ws_session(tcp::socket&& socket, http::request<http::string_body> req,
-             std::shared_ptr<ws_hub> hub)
+             std::shared_ptr<ws_hub> hub, bool admin)
       : ws_(std::move(socket)), req_(std::move(req)),
-        close_timer_(ws_.get_executor()), hub_(std::move(hub)) {}
+        close_timer_(ws_.get_executor()), hub_(std::move(hub)),
+        admin_(admin) {}
 
   ~ws_session() { hub_->remove(this); }
 
@@ -132,15 +137,45 @@ private:
         send_local(make_error_notice(err->code, err->message).frame);
       } else {
         auto& op = std::get<client_op>(parsed);
-        if (op.subscribe)
-          sub_->subscribe(op.target, op.key);
-        else
+        if (!op.subscribe)
           sub_->unsubscribe(op.target, op.key);
+        else if (auto refused = deny_subscription(op))
+          send_local(refused->frame);
+        else
+          sub_->subscribe(op.target, op.key);
       }
     }
     buffer_.consume(buffer_.size());
     if (!closing_)
       do_read();
+  }
+
+  /// Following an account needs its read token under read_access owner
+  /// (or an admin connection); a token that is present is always checked.
+  std::optional<notice> deny_subscription(const client_op& op) {
+    if (op.target != subscription_target::user)
+      return std::nullopt;
+    auto& eng = hub_->eng();
+    bool owner = eng.config().security.read_access != "open";
+    if (op.token.empty()) {
+      if (!owner || admin_)
+        return std::nullopt;
+      return make_error_notice(
+          "unauthorized",
+          "Following " + op.key +
+              " needs its read token (intentctl read-token) as \"token\".",
+          "user", op.key);
+    }
+    auto proven = eng.prove_reader(op.token);
+    if (!proven)
+      return make_error_notice("unauthorized", proven.error().message, "user",
+                               op.key);
+    if (*proven != op.key && (owner && !admin_))
+      return make_error_notice("forbidden",
+                               "The read token proves " + *proven + ", not " +
+                                   op.key + ".",
+                               "user", op.key);
+    return std::nullopt;
   }
 
   /// A frame of our own (an error answer), through the same bounded queue.
@@ -252,7 +287,26 @@ private:
   bool writing_ = false;
   bool closing_ = false;
   bool close_sent_ = false;
+  bool admin_ = false;
 };
+
+namespace {
+
+/// True when the upgrade request would pass an admin endpoint's check.
+bool admin_upgrade(const http::request<http::string_body>& req,
+                   const tcp::socket& socket, const cfg::config& c) {
+  http_request r;
+  r.authorization = std::string{req[http::field::authorization]};
+  r.api_key = std::string{req[c.rate_limits.api_key_header]};
+  beast::error_code ec;
+  auto address = socket.remote_endpoint(ec).address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = address.to_v6().to_v4();
+  r.loopback = !ec && address.is_loopback();
+  return !check_admin(r, c.security.admin_api_keys);
+}
+
+} // namespace
 
 ws_options ws_options::from_config(const cfg::config& c) {
   ws_options o;
@@ -274,8 +328,9 @@ void ws_hub::count_slow() {
 }
 
 void ws_hub::start(tcp::socket socket, http::request<http::string_body> req) {
+  bool admin = admin_upgrade(req, socket, engine_.config());
   auto s = std::make_shared<ws_session>(std::move(socket), std::move(req),
-                                        shared_from_this());
+                                        shared_from_this(), admin);
   if (!sessions_.add(s))
     return; // stopping: the session closes its socket as it goes
   if (metrics_)

@@ -13,7 +13,10 @@
 #include "config/load.hpp"
 #include "runtime/ctl/http_call.hpp"
 #include "runtime/ctl/sign_file.hpp"
+#include "runtime/model/read_token.hpp"
 #include "runtime/model/signing.hpp"
+#include "runtime/model/time.hpp"
+#include "runtime/model/validation.hpp"
 
 namespace {
 
@@ -29,6 +32,8 @@ constexpr const char* usage = R"(usage: intentctl COMMAND [options]
   status ID                    GET an intent
   cancel ID                    cancel an intent, signed with --seed
   register ACCOUNT [PUBKEY]    register a public key (default: of --seed)
+  read-token ACCOUNT           print a read token for ACCOUNT, signed with
+                               --seed, living --ttl seconds
 
 options:
   --seed HEX      private seed (or INTENTCTL_SEED)
@@ -37,6 +42,8 @@ options:
   --config FILE   the daemon's config: tokens and limits to sign with
   --nonce N       the nonce to sign (default: microseconds since the epoch)
   --unsigned      submit without signing
+  --ttl SECONDS   a read token's life (default 300; the daemon refuses more
+                  than its security.read_token_max_ttl_s)
 )";
 
 struct options {
@@ -174,6 +181,16 @@ int run(const options& o) {
     return print_answer(
         ctl::http_call(url, "POST", "/api/v1/accounts/" + arg + "/keys",
                        body.dump(), o.get("api-key", "INTENTCTL_API_KEY")));
+  }
+  if (cmd == "read-token") {
+    if (!valid_account(arg))
+      throw std::runtime_error("\"" + arg + "\" is not an account id");
+    auto ttl = std::stoll(o.get("ttl", nullptr, "300"));
+    if (ttl < 1)
+      throw std::runtime_error("--ttl must be at least 1 second");
+    auto now = wall_clock_now() / 1'000'000;
+    std::cout << make_read_token(seed_keys(o), arg, now, now + ttl) << "\n";
+    return 0;
   }
   throw std::runtime_error("unknown command " + cmd);
 }

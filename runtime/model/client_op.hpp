@@ -18,6 +18,8 @@ struct client_op {
   bool subscribe = true;
   subscription_target target = subscription_target::intent;
   std::string key; // the intent id or the user account
+  /// A read token proving the account (subscribe-user); empty when none.
+  std::string token;
 };
 
 /// Why a client message was refused: a stable code and a sentence.
@@ -28,7 +30,7 @@ struct client_op_error {
 
 /// Parses one text frame: {"op":"subscribe-intent","intent_id":"..."},
 /// "unsubscribe-intent", "subscribe-user" / "unsubscribe-user" with
-/// "user_account".
+/// "user_account"; subscribe-user may carry a read token as "token".
 std::variant<client_op, client_op_error> parse_client_op(std::string_view text);
 
 } // namespace intentd

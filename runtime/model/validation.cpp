@@ -392,19 +392,15 @@ bool valid_intent_id(std::string_view id, uint32_t max_len) {
 }
 
 std::string generate_intent_id(time_us now) {
-  // 12 hex digits of milliseconds, then 12 random ones: ids made later sort
-  // later, so new records land at the end of the store's B-tree.
+  // 12 hex digits of milliseconds, then 24 random ones: ids made later sort
+  // later, so new records land at the end of the store's B-tree, and 96
+  // bits from the CSPRNG leave nothing to guess.
   uint64_t ms = static_cast<uint64_t>(now < 0 ? 0 : now / 1000);
-  unsigned char bytes[12];
+  unsigned char bytes[18];
   for (int i = 0; i < 6; ++i)
     bytes[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
-  if (RAND_bytes(bytes + 6, 6) != 1) {
-    // RAND_bytes only fails without an entropy source; a digest of the clock
-    // and the stack address still gives a unique id.
-    std::string seed = std::to_string(wall_clock_now()) +
-                       std::to_string(reinterpret_cast<uintptr_t>(bytes));
-    return "int_" + hex(bytes, 6) + sha256_hex(seed).substr(0, 12);
-  }
+  if (RAND_bytes(bytes + 6, 12) != 1)
+    return {}; // no entropy: better no id than a guessable one
   return "int_" + hex(bytes, sizeof(bytes));
 }
 

@@ -46,8 +46,10 @@ bool valid_account(std::string_view account);
 /// Client-chosen ids: 1..max_len chars of [A-Za-z0-9_-].
 bool valid_intent_id(std::string_view id, uint32_t max_len);
 
-/// A fresh server-side id: "int_" followed by 24 lowercase hex digits, the
-/// first 12 the milliseconds of `now`, so that ids sort by creation time.
+/// A fresh server-side id: "int_" followed by 36 lowercase hex digits, the
+/// first 12 the milliseconds of `now`, so that ids sort by creation time,
+/// the other 24 random bits (96) from the CSPRNG. Empty when the system
+/// has no entropy to give.
 std::string generate_intent_id(time_us now);
 /// generate_intent_id at the wall clock's now.
 std::string generate_intent_id();

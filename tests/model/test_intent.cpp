@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 #include <string>
 
 #include "runtime/model/intent.hpp"
@@ -119,7 +120,8 @@ TEST_CASE("generated intent ids are fresh and well formed") {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
     std::string id = generate_intent_id();
-    REQUIRE(id.size() == 28);
+    // int_, 12 hex digits of time, 24 random (96 bits).
+    REQUIRE(id.size() == 40);
     CHECK(id.rfind("int_", 0) == 0);
     CHECK(std::all_of(id.begin() + 4, id.end(), [](char c) {
       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -139,4 +141,20 @@ TEST_CASE("generated intent ids sort by their creation time") {
   CHECK(later < much_later);
   CHECK(earlier.substr(0, 16) == generate_intent_id(t0 + 999).substr(0, 16));
   CHECK(earlier != generate_intent_id(t0));
+}
+
+TEST_CASE("generated intent ids carry 96 random bits after the time") {
+  // Ids made in the same millisecond share only their time prefix: each
+  // of the 24 random hex digits takes many values over a few hundred ids.
+  const time_us t0 = 1'795'000'000'000'000;
+  std::vector<std::set<char>> digits(24);
+  for (int i = 0; i < 400; ++i) {
+    auto id = generate_intent_id(t0);
+    REQUIRE(id.size() == 40);
+    CHECK(id.substr(0, 16) == generate_intent_id(t0).substr(0, 16));
+    for (size_t d = 0; d < 24; ++d)
+      digits[d].insert(id[16 + d]);
+  }
+  for (const auto& seen : digits)
+    CHECK(seen.size() >= 12);
 }

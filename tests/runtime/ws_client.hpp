@@ -5,6 +5,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
@@ -21,11 +23,18 @@ public:
   using json = nlohmann::json;
 
   /// `receive_buffer` > 0 sets a small SO_RCVBUF before connecting, to
-  /// play a client that reads slowly.
+  /// play a client that reads slowly; `headers` go on the upgrade request.
   explicit ws_client(
       uint16_t port, int receive_buffer = 0,
-      std::chrono::milliseconds timeout = std::chrono::seconds{10})
+      std::chrono::milliseconds timeout = std::chrono::seconds{10},
+      std::vector<std::pair<std::string, std::string>> headers = {})
       : ws_(ioc_), timeout_(timeout) {
+    if (!headers.empty())
+      ws_.set_option(boost::beast::websocket::stream_base::decorator(
+          [headers](boost::beast::websocket::request_type& req) {
+            for (const auto& [name, value] : headers)
+              req.set(name, value);
+          }));
     namespace net = boost::asio;
     auto& tcp = boost::beast::get_lowest_layer(ws_);
     tcp.socket().open(net::ip::tcp::v4());
