@@ -139,6 +139,9 @@ private:
 
   void on_body_bytes(beast::error_code ec, std::size_t n);
 
+  /// Removes the trailer fields the parser added to the request's fields.
+  void drop_trailers();
+
   /// Reads more into the buffer, then calls `next`.
   void read_more(void (session::*next)(beast::error_code, std::size_t));
 
@@ -167,6 +170,7 @@ private:
   std::optional<http_reply> inline_reply_;
   std::optional<http::request_parser<http::string_body>> parser_;
   size_t header_bytes_ = 0; // the header block and trailer section so far
+  size_t header_fields_ = 0; // fields of the header; trailers come after
   bool head_ = false;       // the request is HEAD: the reply has no body
   std::string target_;      // the request target in origin form
   http::response<http::empty_body> continue_;

@@ -141,6 +141,7 @@ void session::on_header(beast::error_code ec, std::size_t) {
   if (auto wrong = framing_problem(req))
     return send(problem_reply(problem{errc::bad_request, *wrong, {}}), false);
   target_ = *origin_form(req.target());
+  header_fields_ = static_cast<size_t>(std::distance(req.begin(), req.end()));
   auto expect = req[http::field::expect];
   if (!beast::iequals(expect, "100-continue"))
     return read_body();
@@ -175,6 +176,7 @@ void session::parse_body() {
       header_bytes_ += n;
       if (header_bytes_ > limit)
         return on_read(http::error::header_limit, 0);
+      drop_trailers();
     }
     if (n == 0 && !parser_->is_done())
       break;
@@ -182,6 +184,16 @@ void session::parse_body() {
   if (parser_->is_done())
     return on_read({}, 0);
   read_more(&session::on_body_bytes);
+}
+
+// Beast adds trailer fields to the header's; none of them may stand in for
+// a header field (Content-Type, Authorization, X-API-Key...).
+void session::drop_trailers() {
+  auto& req = parser_->get();
+  auto it = req.begin();
+  std::advance(it, static_cast<std::ptrdiff_t>(header_fields_));
+  while (it != req.end())
+    it = req.erase(it);
 }
 
 void session::on_body_bytes(beast::error_code ec, std::size_t n) {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -75,6 +76,21 @@ public:
         return true;
       return errno == ECONNRESET;
     }
+  }
+
+  /// Waits up to `wait` for bytes and appends what has arrived to `out`;
+  /// false once the server closed the connection.
+  bool poll(std::string& out, std::chrono::milliseconds wait) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0)
+      return true;
+    char buf[16384];
+    auto n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+      return true;
+    }
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
   /// Everything the server sends until it closes; throws when it does not

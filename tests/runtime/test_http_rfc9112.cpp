@@ -46,19 +46,39 @@ TEST_CASE("a chunked request's trailer fields count against header_limit") {
     trailers.reserve(16u << 20);
     while (trailers.size() < (16u << 20))
       trailers += line;
-    auto sent = std::async(std::launch::async, [&] {
-      return c.send(post_head("Transfer-Encoding: chunked\r\n") +
-                    chunked(swap_body("tr-2")) + "0\r\n" + trailers);
-    });
+    c.send(post_head("Transfer-Encoding: chunked\r\n") +
+           chunked(swap_body("tr-2")) + "0\r\n");
+    // A piece at a time, until the server answers: a client still sending
+    // when the server gives up draining would get a reset, not the answer.
     std::string bytes;
+    size_t sent = 0;
+    bool open = true;
+    while (open && bytes.empty() && sent < trailers.size()) {
+      auto piece = std::string_view{trailers}.substr(sent, 64 * 1024);
+      auto n = c.send(piece);
+      sent += n;
+      if (n < piece.size())
+        break;
+      open = c.poll(bytes, 20ms);
+    }
     CHECK(c.read_until_closed(bytes));
     auto got = split_responses(bytes);
     REQUIRE(got.size() == 1);
     CHECK(got[0].status == 431);
     CHECK(got[0].header("connection") == "close");
     // The server stopped reading long before the end.
-    CHECK(sent.get() < trailers.size());
+    CHECK(sent < trailers.size());
     CHECK(request(f.port(), verb::get, "/api/v1/intents/tr-2").status == 404);
+  }
+  SUBCASE("a trailer field never stands in for a header field") {
+    raw_client c{f.port()};
+    c.send("POST /api/v1/intents HTTP/1.1\r\nHost: x\r\n"
+           "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+           chunked(swap_body("tr-4")) +
+           "0\r\nContent-Type: application/json\r\n\r\n");
+    auto got = split_responses(c.read_all());
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].status == 415);
   }
   SUBCASE("trailers that fit alone but not with the header are refused") {
     raw_client c{f.port()};
@@ -180,7 +200,9 @@ TEST_CASE("HEAD is answered with a GET's headers and no body, and a "
 TEST_CASE("every byte of the header block counts against header_limit") {
   server_fixture f; // header_limit 8192
   std::string fields;
-  for (int i = 0; fields.size() < 12'300; ++i)
+  // 10 KB: more than 8192, less than the 4096 bytes of a first read plus
+  // 8192, which Beast counting afresh each time let through.
+  for (int i = 0; fields.size() < 10'000; ++i)
     fields += "X-H" + std::to_string(i) + ": v\r\n";
   raw_client c{f.port()};
   c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n");
