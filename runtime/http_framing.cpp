@@ -125,8 +125,7 @@ std::optional<std::string> origin_form(std::string_view target) {
   return std::string{"/"}; // only a fragment, which is not sent on
 }
 
-std::optional<std::string>
-framing_problem(const http::request_header<>& req) {
+std::optional<std::string> framing_problem(const http::request_header<>& req) {
   size_t hosts = 0;
   bool bad_host = false;
   bool has_length = false;

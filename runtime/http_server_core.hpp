@@ -130,8 +130,6 @@ private:
 
   void on_header(beast::error_code ec, std::size_t);
 
-  void read_body();
-
   /// Feeds the parser until the message is complete; what it holds unparsed
   /// (a chunk line, the last chunk with its trailer fields) and the trailer
   /// section count against what the header left of `header_limit`.
@@ -169,10 +167,10 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http_reply> inline_reply_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  size_t header_bytes_ = 0; // the header block and trailer section so far
+  size_t header_bytes_ = 0;  // the header block and trailer section so far
   size_t header_fields_ = 0; // fields of the header; trailers come after
-  bool head_ = false;       // the request is HEAD: the reply has no body
-  std::string target_;      // the request target in origin form
+  bool head_ = false;        // the request is HEAD: the reply has no body
+  std::string target_;       // the request target in origin form
   http::response<http::empty_body> continue_;
   std::string out_; // the response being written
   timer_type request_timer_;

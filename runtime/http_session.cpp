@@ -16,9 +16,9 @@ namespace intentd::http_detail {
 thread_local session* session::answering = nullptr;
 
 session::session(socket_type&& socket, server_core& server, bool reject)
-    : stream_(std::move(socket)), buffer_(server.opts.header_limit + read_chunk),
-      request_timer_(stream_.get_executor()),
-      server_(server), reject_(reject) {
+    : stream_(std::move(socket)),
+      buffer_(server.opts.header_limit + read_chunk),
+      request_timer_(stream_.get_executor()), server_(server), reject_(reject) {
   beast::error_code ec;
   auto remote = stream_.socket().remote_endpoint(ec);
   if (!ec) {
@@ -123,14 +123,12 @@ void session::on_header_bytes(beast::error_code ec, std::size_t n) {
   parse_header();
 }
 
-void session::read_more(void (session::*next)(beast::error_code,
-                                              std::size_t)) {
+void session::read_more(void (session::*next)(beast::error_code, std::size_t)) {
   auto room = buffer_.max_size() - buffer_.size();
   if (room == 0)
     return on_read(http::error::header_limit, 0);
-  stream_.async_read_some(
-      buffer_.prepare(std::min(room, read_chunk)),
-      beast::bind_front_handler(next, shared_from_this()));
+  stream_.async_read_some(buffer_.prepare(std::min(room, read_chunk)),
+                          beast::bind_front_handler(next, shared_from_this()));
 }
 
 void session::on_header(beast::error_code ec, std::size_t) {
@@ -144,17 +142,15 @@ void session::on_header(beast::error_code ec, std::size_t) {
   header_fields_ = static_cast<size_t>(std::distance(req.begin(), req.end()));
   auto expect = req[http::field::expect];
   if (!beast::iequals(expect, "100-continue"))
-    return read_body();
+    return parse_body();
   continue_ = {http::status::continue_, req.version()};
   http::async_write(
       stream_, continue_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) {
         if (!ec)
-          self->read_body();
+          self->parse_body();
       });
 }
-
-void session::read_body() { parse_body(); }
 
 void session::parse_body() {
   auto limit = opts().header_limit;

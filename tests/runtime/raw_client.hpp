@@ -24,8 +24,9 @@ namespace intentd::test {
 /// One thread may send while another receives.
 class raw_client {
 public:
-  explicit raw_client(uint16_t port, std::chrono::milliseconds timeout =
-                                         std::chrono::seconds{5}) {
+  explicit raw_client(uint16_t port,
+                      std::chrono::milliseconds timeout = std::chrono::seconds{
+                          5}) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0)
       throw std::runtime_error("socket failed");
@@ -52,8 +53,8 @@ public:
   size_t send(std::string_view bytes) {
     size_t sent = 0;
     while (sent < bytes.size()) {
-      auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent,
-                      MSG_NOSIGNAL);
+      auto n =
+          ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
       if (n <= 0)
         break;
       sent += static_cast<size_t>(n);
@@ -129,7 +130,8 @@ split_responses(std::string_view bytes, const std::vector<bool>& heads = {}) {
     if (end == std::string_view::npos || bytes.substr(0, 9) != "HTTP/1.1 ")
       break;
     raw_response r;
-    r.status = static_cast<unsigned>(std::stoul(std::string{bytes.substr(9, 3)}));
+    r.status =
+        static_cast<unsigned>(std::stoul(std::string{bytes.substr(9, 3)}));
     auto head = bytes.substr(0, end);
     size_t line = head.find("\r\n");
     while (line != std::string_view::npos) {

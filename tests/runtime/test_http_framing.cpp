@@ -31,11 +31,12 @@ http::request_header<> header(const fields& fs, unsigned version = 11,
 TEST_CASE("framing: Transfer-Encoding is chunked alone, or the request is "
           "refused") {
   CHECK_FALSE(framing_problem(header({{"Host", "x"}})));
-  CHECK_FALSE(framing_problem(header({{"Host", "x"}, {"Content-Length", "3"}})));
   CHECK_FALSE(
-      framing_problem(header({{"Host", "x"}, {"Transfer-Encoding", "chunked"}})));
-  CHECK_FALSE(
-      framing_problem(header({{"Host", "x"}, {"Transfer-Encoding", "Chunked"}})));
+      framing_problem(header({{"Host", "x"}, {"Content-Length", "3"}})));
+  CHECK_FALSE(framing_problem(
+      header({{"Host", "x"}, {"Transfer-Encoding", "chunked"}})));
+  CHECK_FALSE(framing_problem(
+      header({{"Host", "x"}, {"Transfer-Encoding", "Chunked"}})));
   for (auto te : {"gzip", "identity", "chunked, gzip", "gzip, chunked",
                   "chunked, chunked", "chunked;x=1", "", " , "}) {
     CAPTURE(te);
@@ -98,10 +99,11 @@ TEST_CASE("websocket: a key is the base64 of 16 bytes") {
   CHECK(valid_websocket_key("dGhlIHNhbXBsZSBub25jZQ=="));
   CHECK(valid_websocket_key("AAAAAAAAAAAAAAAAAAAAAA=="));
   CHECK(valid_websocket_key("++++////0000zzzzZZZZ99=="));
-  for (auto bad : {"", "abc", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ=",
-                   "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25jZ===",
-                   "dGhlIHNhbXBsZSBub25jZQ-=", "dGhlIHNhbXBsZSBub25j ZQ==",
-                   "dGhlIHNhbXBsZSBub25jZXh4eA=", "dGhlIHNhbXBsZSBub25jZXh4"}) {
+  for (auto bad :
+       {"", "abc", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ=",
+        "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25jZ===",
+        "dGhlIHNhbXBsZSBub25jZQ-=", "dGhlIHNhbXBsZSBub25j ZQ==",
+        "dGhlIHNhbXBsZSBub25jZXh4eA=", "dGhlIHNhbXBsZSBub25jZXh4"}) {
     CAPTURE(bad);
     CHECK_FALSE(valid_websocket_key(bad));
   }
@@ -113,8 +115,8 @@ TEST_CASE("websocket: close codes a peer may send") {
     CAPTURE(ok);
     CHECK(valid_close_code(ok));
   }
-  for (uint16_t bad : {0, 999, 1004, 1005, 1006, 1014, 1015, 1016, 2000, 2999,
-                       5000, 65535}) {
+  for (uint16_t bad :
+       {0, 999, 1004, 1005, 1006, 1014, 1015, 1016, 2000, 2999, 5000, 65535}) {
     CAPTURE(bad);
     CHECK_FALSE(valid_close_code(bad));
   }

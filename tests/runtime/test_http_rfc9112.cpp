@@ -92,8 +92,8 @@ TEST_CASE("a chunked request's trailer fields count against header_limit") {
   }
   SUBCASE("a chunk line that never ends is refused too") {
     raw_client c{f.port()};
-    c.send(post_head("Transfer-Encoding: chunked\r\n") + "10;ext=" +
-           std::string(20000, 'e'));
+    c.send(post_head("Transfer-Encoding: chunked\r\n") +
+           "10;ext=" + std::string(20000, 'e'));
     auto got = split_responses(c.read_all());
     REQUIRE(got.size() == 1);
     CHECK(got[0].status == 431);
@@ -158,7 +158,8 @@ TEST_CASE("an absolute-form target is served as its path") {
   auto port = std::to_string(f.port());
   c.send("GET http://127.0.0.1:" + port +
          "/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-         "GET HTTP://127.0.0.1:" + port +
+         "GET HTTP://127.0.0.1:" +
+         port +
          "/api/v1/intents/none HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
          "GET http://user@127.0.0.1/healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   auto got = split_responses(c.read_all());
@@ -183,8 +184,7 @@ TEST_CASE("HEAD is answered with a GET's headers and no body, and a "
   CHECK(got[0].status == 200);
   CHECK(got[0].body.empty());
   CHECK(got[3].status == 200);
-  CHECK(got[0].header("content-length") ==
-        std::to_string(got[3].body.size()));
+  CHECK(got[0].header("content-length") == std::to_string(got[3].body.size()));
   CHECK(got[0].header("content-type") == got[3].header("content-type"));
   CHECK(got[1].status == 405);
   CHECK(got[1].header("allow") == "POST");
@@ -210,8 +210,9 @@ TEST_CASE("every byte of the header block counts against header_limit") {
   REQUIRE(got.size() == 1);
   CHECK(got[0].status == 431);
   // Sent in pieces, a header just under the limit is served.
-  std::string fits = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " +
-                     std::string(8100, 'p') + "\r\nConnection: close\r\n\r\n";
+  std::string fits =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(8100, 'p') +
+      "\r\nConnection: close\r\n\r\n";
   REQUIRE(fits.size() <= 8192);
   raw_client slow{f.port()};
   for (size_t i = 0; i < fits.size(); i += 1000)
