@@ -211,7 +211,8 @@ void http_router::route(const http_request& req, reply_fn done) {
   if (!ok)
     return done(problem_reply(
         problem{errc::bad_request, "The path has a malformed %-escape.", {}}));
-  const auto& m = req.method;
+  // HEAD is answered as GET; the session sends the headers only.
+  const std::string m = req.method == "HEAD" ? "GET" : req.method;
   auto n = segs.size();
   auto at = [&](size_t i, std::string_view s) { return n > i && segs[i] == s; };
   std::string allow;
@@ -295,6 +296,8 @@ void http_router::route(const http_request& req, reply_fn done) {
   }
   if (allow.empty())
     return done(not_found_route(req, raw_path));
+  if (allow.rfind("GET", 0) == 0)
+    allow.insert(3, ", HEAD");
   auto rep = error_reply(405, "method_not_allowed",
                          "Use " + allow + " on " + std::string{raw_path} + ".");
   rep.headers.emplace_back("Allow", allow);

@@ -33,6 +33,9 @@ using tcp = net::ip::tcp;
 constexpr std::chrono::milliseconds max_drain_time{1'000};
 constexpr size_t max_drain_bytes = 1 << 20;
 constexpr std::chrono::milliseconds force_close_wait{1'000};
+/// Bytes read from a connection at a time; the session's buffer holds at
+/// most `header_limit` plus this much.
+constexpr size_t read_chunk = 16 * 1024;
 const std::string ws_path = "/api/v1/ws";
 
 // Each HTTP thread runs an io_context of its own, and each connection stays
@@ -119,9 +122,26 @@ private:
 
   void read_header();
 
+  /// Feeds the parser until the header is complete, counting every byte of
+  /// the header block against `header_limit`.
+  void parse_header();
+
+  void on_header_bytes(beast::error_code ec, std::size_t n);
+
   void on_header(beast::error_code ec, std::size_t);
 
-  void read_body();
+  /// Feeds the parser until the message is complete; what it holds unparsed
+  /// (a chunk line, the last chunk with its trailer fields) and the trailer
+  /// section count against what the header left of `header_limit`.
+  void parse_body();
+
+  void on_body_bytes(beast::error_code ec, std::size_t n);
+
+  /// Removes the trailer fields the parser added to the request's fields.
+  void drop_trailers();
+
+  /// Reads more into the buffer, then calls `next`.
+  void read_more(void (session::*next)(beast::error_code, std::size_t));
 
   /// The request as the router sees it, without its body.
   http_request describe(const http::request<http::string_body>& req) const;
@@ -147,6 +167,10 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http_reply> inline_reply_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t header_bytes_ = 0;  // the header block and trailer section so far
+  size_t header_fields_ = 0; // fields of the header; trailers come after
+  bool head_ = false;        // the request is HEAD: the reply has no body
+  std::string target_;       // the request target in origin form
   http::response<http::empty_body> continue_;
   std::string out_; // the response being written
   timer_type request_timer_;

@@ -8,6 +8,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "runtime/engine.hpp"
+#include "runtime/http_framing.hpp"
 #include "runtime/http_server_core.hpp"
 
 namespace intentd::http_detail {
@@ -15,8 +16,9 @@ namespace intentd::http_detail {
 thread_local session* session::answering = nullptr;
 
 session::session(socket_type&& socket, server_core& server, bool reject)
-    : stream_(std::move(socket)), request_timer_(stream_.get_executor()),
-      server_(server), reject_(reject) {
+    : stream_(std::move(socket)),
+      buffer_(server.opts.header_limit + read_chunk),
+      request_timer_(stream_.get_executor()), server_(server), reject_(reject) {
   beast::error_code ec;
   auto remote = stream_.socket().remote_endpoint(ec);
   if (!ec) {
@@ -63,6 +65,8 @@ void session::do_read() {
   parser_.emplace();
   parser_->body_limit(opts().body_limit);
   parser_->header_limit(opts().header_limit);
+  header_bytes_ = 0;
+  head_ = false;
   if (buffer_.size() > 0)
     return read_header();
   state_ = state::idle;
@@ -82,37 +86,124 @@ void session::on_first_bytes(beast::error_code ec, std::size_t n) {
 void session::read_header() {
   state_ = state::reading;
   stream_.expires_after(opts().read_timeout);
-  http::async_read_header(
-      stream_, buffer_, *parser_,
-      beast::bind_front_handler(&session::on_header, shared_from_this()));
+  parse_header();
+}
+
+// Beast counts its header limit from where each call to `put` starts, and
+// a call consumes the complete fields it was given: a header sent a few
+// fields at a time would pass it. Every byte is counted here.
+void session::parse_header() {
+  auto limit = opts().header_limit;
+  while (buffer_.size() > 0) {
+    beast::error_code ec;
+    auto n = parser_->put(buffer_.data(), ec);
+    buffer_.consume(n);
+    header_bytes_ += n;
+    if (ec == http::error::need_more)
+      break;
+    if (ec)
+      return on_read(ec, 0);
+    if (parser_->is_header_done()) {
+      if (header_bytes_ > limit)
+        return on_read(http::error::header_limit, 0);
+      return on_header({}, header_bytes_);
+    }
+    if (n == 0)
+      break;
+  }
+  if (header_bytes_ + buffer_.size() > limit)
+    return on_read(http::error::header_limit, 0);
+  read_more(&session::on_header_bytes);
+}
+
+void session::on_header_bytes(beast::error_code ec, std::size_t n) {
+  if (ec)
+    return on_read(ec, 0);
+  buffer_.commit(n);
+  parse_header();
+}
+
+void session::read_more(void (session::*next)(beast::error_code, std::size_t)) {
+  auto room = buffer_.max_size() - buffer_.size();
+  if (room == 0)
+    return on_read(http::error::header_limit, 0);
+  stream_.async_read_some(buffer_.prepare(std::min(room, read_chunk)),
+                          beast::bind_front_handler(next, shared_from_this()));
 }
 
 void session::on_header(beast::error_code ec, std::size_t) {
   if (ec)
     return on_read(ec, 0);
-  auto expect = parser_->get()[http::field::expect];
+  const auto& req = parser_->get();
+  head_ = req.method() == http::verb::head;
+  if (auto wrong = framing_problem(req))
+    return send(problem_reply(problem{errc::bad_request, *wrong, {}}), false);
+  target_ = *origin_form(req.target());
+  header_fields_ = static_cast<size_t>(std::distance(req.begin(), req.end()));
+  auto expect = req[http::field::expect];
   if (!beast::iequals(expect, "100-continue"))
-    return read_body();
-  continue_ = {http::status::continue_, parser_->get().version()};
+    return parse_body();
+  continue_ = {http::status::continue_, req.version()};
   http::async_write(
       stream_, continue_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) {
         if (!ec)
-          self->read_body();
+          self->parse_body();
       });
 }
 
-void session::read_body() {
-  http::async_read(
-      stream_, buffer_, *parser_,
-      beast::bind_front_handler(&session::on_read, shared_from_this()));
+void session::parse_body() {
+  auto limit = opts().header_limit;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    beast::error_code ec;
+    auto n = parser_->put(buffer_.data(), ec);
+    buffer_.consume(n);
+    if (ec == http::error::need_more) {
+      // Left unparsed: a chunk line or the last chunk with its trailers.
+      if (buffer_.size() > limit - header_bytes_)
+        return on_read(http::error::header_limit, 0);
+      break;
+    }
+    if (ec)
+      return on_read(ec, 0);
+    // Not eager: each call takes one step, and the step that completes a
+    // chunked body is the last chunk with the trailer section.
+    if (parser_->is_done() && parser_->chunked()) {
+      header_bytes_ += n;
+      if (header_bytes_ > limit)
+        return on_read(http::error::header_limit, 0);
+      drop_trailers();
+    }
+    if (n == 0 && !parser_->is_done())
+      break;
+  }
+  if (parser_->is_done())
+    return on_read({}, 0);
+  read_more(&session::on_body_bytes);
+}
+
+// Beast adds trailer fields to the header's; none of them may stand in for
+// a header field (Content-Type, Authorization, X-API-Key...).
+void session::drop_trailers() {
+  auto& req = parser_->get();
+  auto it = req.begin();
+  std::advance(it, static_cast<std::ptrdiff_t>(header_fields_));
+  while (it != req.end())
+    it = req.erase(it);
+}
+
+void session::on_body_bytes(beast::error_code ec, std::size_t n) {
+  if (ec)
+    return on_read(ec, 0);
+  buffer_.commit(n);
+  parse_body();
 }
 
 http_request
 session::describe(const http::request<http::string_body>& req) const {
   http_request r;
   r.method = std::string{req.method_string()};
-  r.target = std::string{req.target()};
+  r.target = target_;
   r.content_type = std::string{req[http::field::content_type]};
   r.peer = peer_;
   r.forwarded_for = std::string{req["X-Forwarded-For"]};
@@ -132,7 +223,10 @@ void session::on_read(beast::error_code ec, std::size_t) {
         false);
   if (ec == http::error::header_limit)
     return send(error_reply(431, "headers_too_large",
-                            "The request headers are too large."),
+                            "The request's header and trailer fields are "
+                            "larger than " +
+                                std::to_string(opts().header_limit) +
+                                " bytes."),
                 false);
   if (ec && ec != http::error::end_of_stream &&
       ec != http::error::partial_message &&
@@ -148,10 +242,16 @@ void session::on_read(beast::error_code ec, std::size_t) {
     return;
   first_ = false;
   auto& req = parser_->get();
-  if (req.target() == ws_path || req.target().rfind(ws_path + "?", 0) == 0) {
+  if (target_ == ws_path || target_.rfind(ws_path + "?", 0) == 0) {
     if (!beast::websocket::is_upgrade(req))
       return send(error_reply(426, "upgrade_required",
                               "GET /api/v1/ws takes a WebSocket upgrade."),
+                  false);
+    if (!valid_websocket_key(req[http::field::sec_websocket_key]))
+      return send(problem_reply(problem{errc::bad_request,
+                                        "Sec-WebSocket-Key must be the "
+                                        "base64 encoding of 16 bytes.",
+                                        {}}),
                   false);
     if (auto refused = server_.router.admit_websocket(describe(req)))
       return send(std::move(*refused), false);
@@ -249,7 +349,9 @@ void session::send(http_reply rep, bool keep_alive) {
   out_ += "Content-Length: ";
   out_ += std::to_string(rep.body.size());
   out_ += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
-  out_ += rep.body;
+  // The answer to HEAD has the headers a GET would have, without its body.
+  if (!head_)
+    out_ += rep.body;
   stream_.expires_after(opts().read_timeout);
   net::async_write(stream_, net::buffer(out_),
                    beast::bind_front_handler(&session::on_write,

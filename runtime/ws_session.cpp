@@ -9,11 +9,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "runtime/admin_auth.hpp"
 #include "runtime/engine.hpp"
+#include "runtime/http_framing.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/client_op.hpp"
 
@@ -85,6 +87,9 @@ private:
           res.set(http::field::server, "intentd");
         }));
     ws_.read_message_max(opts.max_message_bytes);
+    // Called from within this session's reads, so `this` is alive.
+    ws_.control_callback([this](websocket::frame_type kind,
+                                beast::string_view) { on_control(kind); });
     // Notices are small and should leave at once.
     beast::error_code ec;
     auto& sock = beast::get_lowest_layer(ws_).socket();
@@ -176,6 +181,39 @@ private:
                                    op.key + ".",
                                "user", op.key);
     return std::nullopt;
+  }
+
+  // Beast refuses the close codes RFC 6455 reserves below 3000 (failing the
+  // connection with 1002) but echoes any from 3000 up, while none past 4999
+  // is allowed: those fail the connection with 1002 here.
+  void on_control(websocket::frame_type kind) {
+    if (kind != websocket::frame_type::close)
+      return;
+    auto code = ws_.reason().code;
+    if (code == websocket::close_code::none ||
+        http_detail::valid_close_code(code))
+      return;
+    fail_protocol();
+  }
+
+  /// Sends a close frame with 1002 and half-closes, before Beast (which
+  /// writes its echo once the control callback returns) can answer; its
+  /// echo then fails on the closed side. With a frame of ours half-written
+  /// the socket is shut down without a close frame.
+  void fail_protocol() {
+    closing_ = true;
+    close_sent_ = true;
+    stop_notices();
+    close_timer_.cancel();
+    beast::error_code ec;
+    auto& sock = beast::get_lowest_layer(ws_).socket();
+    if (writing_)
+      return hard_close();
+    static const unsigned char frame[] = {0x88, 0x02, 0x03, 0xea};
+    sock.non_blocking(true, ec); // never wait here for a full send buffer
+    if (!ec)
+      net::write(sock, net::buffer(frame), ec);
+    sock.shutdown(tcp::socket::shutdown_send, ec);
   }
 
   /// A frame of our own (an error answer), through the same bounded queue.

@@ -110,7 +110,7 @@ TEST_CASE("unknown routes are 404 JSON; wrong methods are 405 with Allow") {
 
   auto wrong = request(f.port(), verb::delete_, "/api/v1/intents");
   CHECK(wrong.status == 405);
-  CHECK(wrong.header("Allow") == "GET, POST");
+  CHECK(wrong.header("Allow") == "GET, HEAD, POST");
   CHECK(wrong.json()["error"]["code"] == "method_not_allowed");
   auto cancel = request(f.port(), verb::get, "/api/v1/intents/x/cancel");
   CHECK(cancel.status == 405);

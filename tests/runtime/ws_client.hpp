@@ -85,9 +85,10 @@ public:
   /// The close code the server sent (0 when none).
   unsigned close_code() const { return ws_.reason().code; }
 
-  void close() {
+  /// Sends a close frame with `code` and waits for the server's.
+  void close(uint16_t code = boost::beast::websocket::close_code::normal) {
     run_ec([&](auto done) {
-      ws_.async_close(boost::beast::websocket::close_code::normal, done);
+      ws_.async_close(boost::beast::websocket::close_reason{code}, done);
     });
   }
 
