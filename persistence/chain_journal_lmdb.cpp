@@ -59,8 +59,18 @@ struct lmdb_chain_journal::impl {
   std::optional<lmdb::txn> batch;
   std::vector<chain_event> batch_events;
   uint64_t batch_first_seq = 0;
+  /// batch_events hold events that no open transaction holds (a write or
+  /// commit failed): they are written again before anything else.
+  bool unsaved = false;
 
   ~impl() {
+    if (!batch && unsaved) {
+      try {
+        begin();
+      } catch (const lmdb::error&) {
+        batch.reset();
+      }
+    }
     if (batch) {
       try {
         batch->commit();
@@ -70,25 +80,42 @@ struct lmdb_chain_journal::impl {
   }
 
   void append(const chain_event& e) {
-    if (!batch) {
-      batch.emplace(lmdb::txn::begin(j.env.handle()));
-      batch_events.clear();
-      batch_first_seq = next_seq;
-    }
+    if (!batch)
+      begin();
     put(e);
     batch_events.push_back(e);
+  }
+
+  /// Opens the batch: a fresh one, or the events of a batch that could not
+  /// be committed written again. Throws lmdb::error.
+  void begin() {
+    batch.emplace(lmdb::txn::begin(j.env.handle()));
+    if (!unsaved) {
+      batch_events.clear();
+      batch_first_seq = next_seq;
+      return;
+    }
+    next_seq = batch_first_seq;
+    for (auto& e : batch_events)
+      put(e);
+    unsaved = false;
+  }
+
+  /// After a failed write LMDB has aborted the batch: its events are kept
+  /// and written again by the next begin(), as many times as it takes.
+  void keep_failed_batch() noexcept {
+    batch.reset();
+    next_seq = batch_first_seq;
+    unsaved = true;
   }
 
   /// Drops the failed batch, grows the map and writes its events again;
   /// false when the map cannot grow. Throws lmdb::error.
   bool redo_grown() {
-    batch.reset();
-    next_seq = batch_first_seq;
+    keep_failed_batch();
     if (!grow())
       return false;
-    batch.emplace(lmdb::txn::begin(j.env.handle()));
-    for (auto& e : batch_events)
-      put(e);
+    begin();
     return true;
   }
 
@@ -145,15 +172,21 @@ struct lmdb_chain_journal::impl {
     }
   }
 
-  /// Commits the open batch; throws lmdb::error (the batch is gone then).
-  /// Commits the open batch. Throws lmdb::error; the batch's events stay
-  /// in batch_events then, for redo_grown().
+  /// Commits the open batch (a failed one is written again first).
+  /// Throws lmdb::error; the batch's events are kept for the next try.
   void commit() {
+    if (!batch && unsaved)
+      begin();
     if (!batch)
       return;
     auto t = std::move(*batch);
     batch.reset();
-    t.commit();
+    try {
+      t.commit();
+    } catch (const lmdb::error&) {
+      keep_failed_batch();
+      throw;
+    }
     batch_events.clear();
   }
 
@@ -230,6 +263,7 @@ bool lmdb_chain_journal::record(const chain_event& event) {
         } catch (const lmdb::error& again) {
           impl_->last =
               storage_problem(again.code(), again.what(), impl_->path);
+          impl_->keep_failed_batch();
           return false;
         }
       }
@@ -239,6 +273,9 @@ bool lmdb_chain_journal::record(const chain_event& event) {
                             std::string("chain journal: ") + e.what(),
                             {}};
     }
+    // A failed write aborts LMDB's transaction: the events recorded before
+    // this one are written again by the next record() or flush().
+    impl_->keep_failed_batch();
     return false;
   }
 }
@@ -250,6 +287,8 @@ bool lmdb_chain_journal::flush() {
       return true;
     } catch (const lmdb::error& e) {
       impl_->last = storage_problem(e.code(), e.what(), impl_->path);
+      impl_->keep_failed_batch();
+      // Kept: the next flush() writes the batch again (the chain retries).
       if (e.code() != MDB_MAP_FULL || attempt > 0)
         return false;
       // A commit can run out of map too: grow and write the batch again.
@@ -258,6 +297,7 @@ bool lmdb_chain_journal::flush() {
           return false;
       } catch (const lmdb::error& again) {
         impl_->last = storage_problem(again.code(), again.what(), impl_->path);
+        impl_->keep_failed_batch();
         return false;
       }
     }

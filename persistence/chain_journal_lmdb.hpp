@@ -39,6 +39,8 @@ public:
   /// problem is in last_problem()).
   bool record(const chain_event& event) override;
   /// Commits the batch in one transaction (synced unless sync is off).
+  /// When that fails (a full disk) the batch's events are kept and written
+  /// again by the next record() or flush(), until one commit takes them.
   bool flush() override;
   bool replay(const std::function<void(const chain_event&)>& fn) override;
   /// This journal: it keeps an index of its events.

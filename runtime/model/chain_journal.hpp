@@ -77,8 +77,9 @@ public:
   /// the chain then changes nothing and reports a retryable fault. Events
   /// may wait in a batch until flush().
   virtual bool record(const chain_event& event) = 0;
-  /// Makes every recorded event durable at once. False when it could not:
-  /// the events since the last flush are lost.
+  /// Makes every recorded event durable at once. False when it could not
+  /// (a full disk): the events since the last flush are kept, still count
+  /// for the history, and the next flush() tries them again.
   virtual bool flush() { return true; }
   /// Calls `fn` with every recorded event, oldest first. Streams instead of
   /// returning a vector, so a long history is never held in memory at once.
