@@ -23,9 +23,16 @@ enum class chain_fault : uint8_t {
   already_executed,
   not_verified,
   expired,
+  // The chain's own storage cannot take the call's effects for now (disk
+  // full): nothing is confirmed yet. Ask again after a pause; this is a
+  // wait, not an attempt, so it spends no retry budget.
+  storage_unavailable,
 };
 
 bool is_retryable(chain_fault fault);
+/// True for storage_unavailable: a wait for the chain's storage, which no
+/// retry budget pays for.
+bool is_storage_wait(chain_fault fault);
 /// snake_case name ("network_error").
 const char* to_string(chain_fault fault);
 /// A sentence for a person: what happened and what to do next.

@@ -149,7 +149,7 @@ verify_result simulated_chain::verify(const intent& in) {
                 {},
                 0};
   if (!commit(e))
-    return {chain_fault::network_error};
+    return {chain_fault::storage_unavailable};
   return {chain_fault::none};
 }
 
@@ -165,6 +165,16 @@ execute_result simulated_chain::execute(const intent& in,
   auto r = reservations_.find(in.id);
   if (r == reservations_.end()) {
     result.fault = chain_fault::not_verified;
+    // Asked again after its storage held the answer back: a revert answers
+    // what it answered the first time.
+    auto last = history_->final_event(in.id);
+    if (last && *last && (*last)->kind == chain_event_kind::revert) {
+      result.tx_hash = (*last)->tx_hash;
+      result.fault = !result.tx_hash.empty() ? chain_fault::reverted
+                     : quote(in.input_token, in.output_token, in.input_amount)
+                         ? chain_fault::slippage
+                         : chain_fault::unknown_token;
+    }
     return result;
   }
   units gas_cost = static_cast<units>(opts_.gas_per_execution) *
@@ -194,7 +204,7 @@ execute_result simulated_chain::execute(const intent& in,
     }
     if (!commit(e)) {
       execute_result refused;
-      refused.fault = chain_fault::network_error;
+      refused.fault = chain_fault::storage_unavailable;
       return refused;
     }
     result.fault = fault;

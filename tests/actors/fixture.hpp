@@ -37,6 +37,15 @@ struct scripted_chain final : chain_adapter {
   std::set<uint32_t> failing_calls;
   chain_fault call_fault = chain_fault::network_error;
   uint32_t calls = 0;
+  /// Whether the n-th commit (1-based) succeeds; all do when empty. A
+  /// failed commit keeps its effects, as the journal keeps its block.
+  std::function<bool(uint32_t)> commit_ok;
+  uint32_t commits = 0;
+
+  bool commit() override {
+    ++commits;
+    return !commit_ok || commit_ok(commits);
+  }
 
   verify_result verify(const intent& in) override {
     if (failing_calls.count(++calls))
