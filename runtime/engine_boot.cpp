@@ -93,6 +93,7 @@ engine_impl::engine_impl(const cfg::config& c)
   writer_options writer_opts;
   writer_opts.max_batch = c.storage.max_batch;
   writer_opts.max_wait = std::chrono::microseconds{c.storage.max_wait_us};
+  writer_opts.probe = storage_probe(store, c.storage.path);
   observe_commits(writer_opts, metrics_, commit_health_);
   writer_ = spawn_storage_writer(
       *sys_,
@@ -100,8 +101,11 @@ engine_impl::engine_impl(const cfg::config& c)
         return store->put(recs);
       },
       std::move(writer_opts));
-  chain_ = spawn_chain(*sys_, std::move(chain),
-                       chain_options{milliseconds{chain_cfg.latency_ms}, true});
+  chain_options chain_opts{milliseconds{chain_cfg.latency_ms}, true};
+  chain_opts.on_commit = [health = commit_health_](bool ok) {
+    health->chain_ok = ok;
+  };
+  chain_ = spawn_chain(*sys_, std::move(chain), std::move(chain_opts));
   solver_pool_options pool_opts;
   pool_opts.solvers = c.solvers.count;
   pool_opts.failover_after = c.solvers.failover_after;
