@@ -109,6 +109,16 @@ struct lmdb_chain_journal::impl {
     unsaved = true;
   }
 
+  /// Writes the kept events into a new open batch at once, so that lookups
+  /// see them while the commit waits; they stay kept if that fails too.
+  void reopen_kept() noexcept {
+    try {
+      begin();
+    } catch (const std::exception&) {
+      keep_failed_batch();
+    }
+  }
+
   /// Drops the failed batch, grows the map and writes its events again;
   /// false when the map cannot grow. Throws lmdb::error.
   bool redo_grown() {
@@ -185,6 +195,7 @@ struct lmdb_chain_journal::impl {
       t.commit();
     } catch (const lmdb::error&) {
       keep_failed_batch();
+      reopen_kept();
       throw;
     }
     batch_events.clear();
@@ -274,8 +285,9 @@ bool lmdb_chain_journal::record(const chain_event& event) {
                             {}};
     }
     // A failed write aborts LMDB's transaction: the events recorded before
-    // this one are written again by the next record() or flush().
+    // this one are kept and written again.
     impl_->keep_failed_batch();
+    impl_->reopen_kept();
     return false;
   }
 }
@@ -287,8 +299,7 @@ bool lmdb_chain_journal::flush() {
       return true;
     } catch (const lmdb::error& e) {
       impl_->last = storage_problem(e.code(), e.what(), impl_->path);
-      impl_->keep_failed_batch();
-      // Kept: the next flush() writes the batch again (the chain retries).
+      // Kept: the next flush() commits the batch again (the chain retries).
       if (e.code() != MDB_MAP_FULL || attempt > 0)
         return false;
       // A commit can run out of map too: grow and write the batch again.
