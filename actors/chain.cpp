@@ -12,6 +12,7 @@
 #include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/cache.hpp"
 #include "actors/messages.hpp"
 
 namespace intentd {
@@ -197,6 +198,17 @@ caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
       },
       [=](status_atom, const std::string& id) {
         return adapter->intent_state(id);
+      },
+      [=](get_atom, const std::string& id) -> record_outcome {
+        auto state = adapter->intent_state(id);
+        std::optional<chain_execution> landed;
+        if (state == chain_intent_state::executed)
+          landed = adapter->execution_of(id);
+        auto rec = record_from_chain(id, state, adapter->intent_info(id),
+                                     landed);
+        if (!rec)
+          return problem{errc::not_found, "No intent with id " + id + ".", {}};
+        return std::move(*rec);
       },
       [=](status_atom, const std::string& hash, tx_atom) {
         return adapter->tx_status(hash);

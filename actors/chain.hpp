@@ -27,6 +27,9 @@ struct chain_options {
 ///   (status_atom, id)                -> chain_intent_state
 ///   (status_atom, hash, tx_atom)     -> std::optional<chain_tx>
 ///   (status_atom, id, execute_atom)  -> std::optional<chain_execution>
+///   (get_atom, id)                   -> record_outcome: the intent as the
+///                                       chain knows it (record_from_chain),
+///                                       not_found when it never saw it
 /// The call takes effect when it arrives; its answer waits for the latency
 /// and for the adapter's commit, which covers every call queued with it.
 ///

@@ -42,6 +42,7 @@ std::unique_ptr<simulated_chain> open_chain(const cfg::config& c,
                                             bool read_only) {
   auto tokens = make_tokens(c.tokens);
   auto opts = make_chain_options(c.chain.simulated);
+  opts.now = wall_clock_now;
   if (read_only)
     return std::make_unique<simulated_chain>(tokens, opts);
   chain_journal_options journal_opts;
@@ -152,6 +153,8 @@ engine_impl::engine_impl(const cfg::config& c)
                             r.jitter, c.solvers.count};
   deps.now = wall_clock_now;
   deps.call_timeout = call_timeout_;
+  // Only retention purges records of executed intents.
+  deps.ask_chain_first = c.storage.retention_s > 0;
   cache_ = std::make_shared<status_cache>(make_cache_settings(c.cache));
   // The cache first: whoever a notice reaches reads what it announces.
   deps.on_transition = [cache = cache_, next = deps.on_transition](

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "runtime/model/chain_journal.hpp"
 #include "runtime/model/intent.hpp"
 
 namespace intentd {
@@ -97,6 +98,13 @@ public:
   /// Makes the effects of the calls so far final (a block is sealed). The
   /// caller answers those calls only afterwards. False when it failed.
   virtual bool commit() { return true; }
+  /// What the intent was and when the chain saw it, if the chain keeps
+  /// that (the simulated chain does); empty otherwise.
+  virtual std::optional<chain_intent_info>
+  intent_info(const std::string& intent_id) {
+    (void) intent_id;
+    return std::nullopt;
+  }
   virtual std::optional<chain_tx> tx_status(const std::string& hash) = 0;
 };
 
