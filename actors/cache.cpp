@@ -50,19 +50,16 @@ caf::behavior cache_impl(cache_actor* self, std::shared_ptr<status_cache> cache,
       [=](get_atom, const std::string& id) -> caf::result<record_outcome> {
         auto rp = self->make_response_promise<record_outcome>();
         auto ticket = cache->ticket(id);
-        auto h = self->request(chain, call_timeout, status_atom::value, id);
+        auto h = self->request(chain, call_timeout, get_atom::value, id);
         h.then(
-            [=, mid = h.id()](chain_intent_state s) mutable {
+            [=, mid = h.id()](record_outcome& r) mutable {
               drop_timeout(self, mid);
-              auto status = status_on_chain(s);
-              cache->count(cache_level::chain, status.has_value());
-              if (!status) {
-                rp.deliver(record_outcome{problem{
-                    errc::not_found, "No intent with id " + id + ".", {}}});
+              cache->count(cache_level::chain, static_cast<bool>(r));
+              if (!r) {
+                rp.deliver(std::move(r));
                 return;
               }
-              auto rec = std::make_shared<const intent_record>(
-                  chain_only_record(id, *status));
+              auto rec = std::make_shared<const intent_record>(std::move(*r));
               cache->fill(id, rec, ticket, now());
               rp.deliver(record_outcome{*rec});
             },
@@ -87,6 +84,42 @@ cache_settings make_cache_settings(const cfg::cache& c) {
   s.capacity = c.capacity;
   s.chain_fallback = c.chain_fallback;
   return s;
+}
+
+std::optional<intent_record>
+record_from_chain(const std::string& id, chain_intent_state state,
+                  const std::optional<chain_intent_info>& info,
+                  const std::optional<chain_execution>& landed) {
+  auto status = status_on_chain(state);
+  if (!status)
+    return std::nullopt;
+  auto rec = chain_only_record(id, *status);
+  if (info) {
+    auto& in = rec.request;
+    in.action = info->action;
+    in.user_account = info->user_account;
+    in.input_token = info->input_token;
+    in.input_amount = info->input_amount;
+    in.output_token = info->output_token;
+    in.recipient = info->recipient;
+    rec.created_at = info->first_seen;
+    rec.updated_at = info->last_change;
+    rec.history.push_back(history_entry{intent_status::verified,
+                                        info->first_seen});
+    if (*status != intent_status::verified)
+      rec.history.push_back(history_entry{*status, info->last_change});
+  }
+  if (landed) {
+    auto& ex = rec.execution;
+    ex.attempts = 1;
+    ex.transactions.push_back(
+        transaction_info{landed->tx_hash, "simulated", "success"});
+    ex.gas_used = landed->gas_used;
+    ex.total_cost = landed->total_cost;
+    if (rec.request.action == action_kind::swap)
+      ex.output_amount = landed->credited;
+  }
+  return rec;
 }
 
 intent_record chain_only_record(const std::string& id, intent_status status) {

@@ -13,6 +13,7 @@
 #include <caf/fwd.hpp>
 
 #include "config/config.hpp"
+#include "runtime/model/chain_adapter.hpp"
 #include "runtime/model/intent.hpp"
 #include "runtime/model/lru_table.hpp"
 
@@ -119,5 +120,15 @@ caf::actor spawn_cache(caf::actor_system& sys,
 
 /// What a record known only from the chain reads as.
 intent_record chain_only_record(const std::string& id, intent_status status);
+
+/// The record of an intent this node holds no record of (never, or purged
+/// by retention), as the chain knows it: its status, and with `info` its
+/// action, account, tokens, amounts and the chain's dates (created_at its
+/// reservation, updated_at its latest event), with `landed` its
+/// transaction. Empty when the chain never saw the id.
+std::optional<intent_record>
+record_from_chain(const std::string& id, chain_intent_state state,
+                  const std::optional<chain_intent_info>& info,
+                  const std::optional<chain_execution>& landed);
 
 } // namespace intentd

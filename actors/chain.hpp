@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include <caf/fwd.hpp>
@@ -14,6 +15,9 @@ struct chain_options {
   std::chrono::milliseconds latency{20};
   /// On its own thread: needed when commits sync to disk.
   bool detached = false;
+  /// Called with false when a commit fails and with true when one succeeds
+  /// again (readiness); may be empty.
+  std::function<void(bool)> on_commit{};
 };
 
 /// Spawns the chain actor: the one owner of a chain adapter.
@@ -23,8 +27,19 @@ struct chain_options {
 ///   (status_atom, id)                -> chain_intent_state
 ///   (status_atom, hash, tx_atom)     -> std::optional<chain_tx>
 ///   (status_atom, id, execute_atom)  -> std::optional<chain_execution>
+///   (get_atom, id)                   -> record_outcome: the intent as the
+///                                       chain knows it (record_from_chain),
+///                                       not_found when it never saw it
 /// The call takes effect when it arrives; its answer waits for the latency
 /// and for the adapter's commit, which covers every call queued with it.
+///
+/// A commit that fails (the chain's storage is full) stops nothing: the
+/// calls of that block are answered with chain_fault::storage_unavailable
+/// (nothing is confirmed; ask again), the adapter keeps the block, and the
+/// commit is tried again after growing pauses (0.1 s doubling to 5 s).
+/// Until one succeeds, verify and execute are answered storage_unavailable
+/// at once without reaching the adapter, a release joins the kept block,
+/// and an execution is not reported as landed.
 caf::actor spawn_chain(caf::actor_system& sys,
                        std::unique_ptr<chain_adapter> adapter,
                        chain_options opts);

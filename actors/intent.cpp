@@ -182,6 +182,38 @@ void became_durable(intent_actor* self) {
   st.waiting.clear();
 }
 
+void start_fresh(intent_actor* self, caf::response_promise rp) {
+  persist(self, [=]() mutable {
+    became_durable(self);
+    rp.deliver(submit_outcome{submit_reply{snapshot(rec_of(self)), true}});
+    verify(self);
+  });
+}
+
+/// A new submission of an id the chain executed already (its record was
+/// purged) is answered with the chain's record and never run again.
+void check_chain_then_start(intent_actor* self, caf::response_promise rp) {
+  auto& st = self->state;
+  auto h = self->request(st.deps->chain, st.deps->call_timeout,
+                         get_atom::value, rec_of(self).request.id);
+  h.then(
+      [=, mid = h.id()](record_outcome& r) mutable {
+        drop_timeout(self, mid);
+        if (!r || r->status != intent_status::completed)
+          return start_fresh(self, rp);
+        submit_outcome known{submit_reply{std::move(*r), false}};
+        rp.deliver(known);
+        for (auto& w : self->state.waiting)
+          w.deliver(known);
+        self->state.waiting.clear();
+        self->quit();
+      },
+      [=, mid = h.id()](caf::error&) mutable {
+        drop_timeout(self, mid);
+        start_fresh(self, rp);
+      });
+}
+
 caf::behavior intent_impl(intent_actor* self, intent_record rec,
                           std::shared_ptr<const intent_deps> deps) {
   auto& st = self->state;
@@ -203,12 +235,10 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
         switch (mode) {
         case intent_start::fresh:
           self->state.starter = rp;
-          persist(self, [=]() mutable {
-            became_durable(self);
-            rp.deliver(
-                submit_outcome{submit_reply{snapshot(rec_of(self)), true}});
-            verify(self);
-          });
+          if (self->state.deps->ask_chain_first)
+            check_chain_then_start(self, rp);
+          else
+            start_fresh(self, rp);
           break;
         case intent_start::retried: {
           auto& rec = rec_of(self);

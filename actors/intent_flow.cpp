@@ -26,12 +26,32 @@ uint32_t backoff(intent_actor* self, uint32_t attempt) {
                           uniform01(self->state.rng));
 }
 
+/// Runs `next` after a pause that grows while the chain's storage keeps
+/// refusing (0.1 s doubling to 5 s, as for the intent's own writes).
+void wait_for_storage(intent_actor* self, then_fn next) {
+  auto& st = self->state;
+  auto pause = std::chrono::milliseconds{
+      std::min<uint32_t>(100u << std::min(st.storage_waits, 6u), 5'000)};
+  ++st.storage_waits;
+  self->delayed_send(self, pause, deliver_atom::value, std::move(next));
+  hibernate(self);
+}
+
 void on_executed(intent_actor* self, execute_result r,
                  const std::string& solver) {
   auto& rec = rec_of(self);
   if (rec.status != intent_status::executing)
     return;
   auto& ex = rec.execution;
+  if (is_storage_wait(r.fault)) {
+    // A wait for the chain's storage, not an attempt: nothing is
+    // confirmed, and the call may still land once its block is stored.
+    if (ex.attempts > 0)
+      ex.attempts -= 1;
+    wait_for_storage(self, [=] { ask_landed(self); });
+    return;
+  }
+  self->state.storage_waits = 0;
   ex.solver_id = solver;
   if (!r.tx_hash.empty())
     ex.transactions.push_back(transaction_info{
@@ -96,6 +116,15 @@ void dispatch(intent_actor* self) {
 
 void on_verified(intent_actor* self, verify_result r) {
   auto& st = self->state;
+  if (is_storage_wait(r.fault) &&
+      rec_of(self).status == intent_status::pending) {
+    // A wait for the chain's storage, not an attempt.
+    if (st.verify_attempts > 0)
+      st.verify_attempts -= 1;
+    wait_for_storage(self, [=] { verify(self); });
+    return;
+  }
+  st.storage_waits = 0;
   if (rec_of(self).status != intent_status::pending) {
     // Cancelled or expired while the chain was busy: give funds back.
     if (r.fault == chain_fault::none && is_terminal(rec_of(self).status))
@@ -148,6 +177,36 @@ void verify(intent_actor* self) {
   hibernate(self);
 }
 
+void ask_landed(intent_actor* self) {
+  auto& rec = rec_of(self);
+  if (rec.status != intent_status::executing)
+    return;
+  auto h = self->request(self->state.deps->chain, self->state.deps->call_timeout,
+                         status_atom::value, rec.request.id,
+                         execute_atom::value);
+  h.then(
+      [=, mid = h.id()](std::optional<chain_execution>& landed) {
+        drop_timeout(self, mid);
+        if (!landed)
+          return attempt(self);
+        execute_result r;
+        r.tx_hash = landed->tx_hash;
+        r.gas_used = landed->gas_used;
+        r.total_cost = landed->total_cost;
+        if (rec_of(self).request.action == action_kind::swap)
+          r.output_amount = landed->credited;
+        // The attempt that landed was made but not yet counted.
+        auto& attempts = rec_of(self).execution.attempts;
+        attempts = std::max<uint32_t>(attempts, 1);
+        on_executed(self, std::move(r), rec_of(self).execution.solver_id);
+      },
+      [=, mid = h.id()](caf::error&) {
+        drop_timeout(self, mid);
+        attempt(self);
+      });
+  hibernate(self);
+}
+
 /// Picks up a recovered intent where its snapshot left it.
 void resume(intent_actor* self) {
   auto& rec = rec_of(self);
@@ -158,34 +217,10 @@ void resume(intent_actor* self) {
   case intent_status::verified:
     dispatch(self);
     break;
-  case intent_status::executing: {
+  case intent_status::executing:
     // Ask the chain first: the last attempt may have landed before a crash.
-    auto h =
-        self->request(self->state.deps->chain, self->state.deps->call_timeout,
-                      status_atom::value, rec.request.id, execute_atom::value);
-    h.then(
-        [=, mid = h.id()](std::optional<chain_execution>& landed) {
-          drop_timeout(self, mid);
-          if (!landed)
-            return attempt(self);
-          execute_result r;
-          r.tx_hash = landed->tx_hash;
-          r.gas_used = landed->gas_used;
-          r.total_cost = landed->total_cost;
-          if (rec_of(self).request.action == action_kind::swap)
-            r.output_amount = landed->credited;
-          // The attempt that landed was made but not yet counted.
-          auto& attempts = rec_of(self).execution.attempts;
-          attempts = std::max<uint32_t>(attempts, 1);
-          on_executed(self, std::move(r), rec_of(self).execution.solver_id);
-        },
-        [=, mid = h.id()](caf::error&) {
-          drop_timeout(self, mid);
-          attempt(self);
-        });
-    hibernate(self);
+    ask_landed(self);
     break;
-  }
   default:
     self->quit();
   }

@@ -27,6 +27,8 @@ struct intent_state {
   std::shared_ptr<const intent_deps> deps; // shared by every intent
   bool durable = false;
   uint32_t verify_attempts = 0;
+  /// Chain answers of storage_unavailable in a row: they pace the waits.
+  uint32_t storage_waits = 0;
   std::vector<caf::response_promise> waiting; // resubmissions before durable
   caf::response_promise starter;              // the submission, until durable
   uint64_t rng = 0;       // splitmix64 state, for backoff jitter
@@ -65,5 +67,8 @@ void dispatch(intent_actor* self);
 void attempt(intent_actor* self);
 /// Picks up a recovered intent where its snapshot left it.
 void resume(intent_actor* self);
+/// Asks the chain whether the last execution landed; completes the intent
+/// if it did, makes another attempt otherwise.
+void ask_landed(intent_actor* self);
 
 } // namespace intentd::intent_detail

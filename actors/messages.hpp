@@ -88,6 +88,10 @@ struct intent_deps {
   wall_clock now;
   std::chrono::milliseconds call_timeout{30'000};
   transition_hook on_transition; // may be empty
+  /// Before a new submission's first write, ask the chain whether it
+  /// executed the id already (its record purged by retention): then the
+  /// chain's record answers it and it is not run again.
+  bool ask_chain_first = false;
 };
 
 } // namespace intentd

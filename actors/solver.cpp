@@ -39,6 +39,9 @@ caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
         auto rp = self->make_response_promise();
         auto started = self->clock().now();
         auto finish = [=](execute_result r) mutable {
+          // The chain's storage is full: says nothing about the solver.
+          if (is_storage_wait(r.fault))
+            return rp.deliver(std::move(r), id);
           auto took =
               duration_cast<microseconds>(self->clock().now() - started);
           if (on_execution)

@@ -1,5 +1,7 @@
 #include "actors/storage_writer.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
@@ -22,10 +24,39 @@ struct writer_state {
   /// Failed commits are logged at most every few seconds, with a count.
   caf::actor_clock::time_point last_error_log{};
   uint64_t unlogged_errors = 0;
+  /// A probe is scheduled; how many failed in a row.
+  bool probing = false;
+  uint32_t probe_failures = 0;
   static inline const char* name = "storage_writer";
 };
 
 using writer_actor = caf::stateful_actor<writer_state>;
+
+using probe_atom = caf::atom_constant<caf::atom("probe")>;
+
+void schedule_probe(writer_actor* self) {
+  auto& st = self->state;
+  if (!st.opts.probe || st.probing)
+    return;
+  st.probing = true;
+  auto pause = std::chrono::milliseconds{
+      std::min<uint32_t>(100u << std::min(st.probe_failures, 6u), 5'000)};
+  self->delayed_send(self, pause, probe_atom::value);
+}
+
+void run_probe(writer_actor* self) {
+  auto& st = self->state;
+  st.probing = false;
+  auto result = st.opts.probe();
+  if (st.opts.on_probe)
+    st.opts.on_probe(static_cast<bool>(result));
+  if (result) {
+    st.probe_failures = 0;
+    return;
+  }
+  ++st.probe_failures;
+  schedule_probe(self);
+}
 
 void flush(writer_actor* self) {
   auto& st = self->state;
@@ -52,6 +83,7 @@ void flush(writer_actor* self) {
     } else {
       ++st.unlogged_errors;
     }
+    schedule_probe(self);
   }
   for (auto& rp : waiting)
     rp.deliver(result);
@@ -87,6 +119,7 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
             self->send(self, flush_atom::value, st.generation);
         }
       },
+      [=](probe_atom) { run_probe(self); },
       [=](flush_atom, uint64_t generation) {
         if (generation == self->state.generation)
           flush(self);

@@ -25,6 +25,13 @@ struct writer_options {
   /// Called after every record commit with its duration, its number of
   /// records and whether it succeeded (metrics); may be empty.
   std::function<void(std::chrono::nanoseconds, size_t, bool)> on_commit;
+  /// A small write that tells whether the storage takes writes again. After
+  /// a failed commit it runs after growing pauses (0.1 s doubling to 5 s)
+  /// until it succeeds, so that the storage is known writable again even
+  /// when no intent writes; may be empty.
+  std::function<write_outcome()> probe;
+  /// Called with each probe's result; may be empty.
+  std::function<void(bool)> on_probe;
 };
 
 /// Spawns the single storage writer. Requests `(write_atom, intent_record)`

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <vector>
 
+#include "persistence/byte_io.hpp"
 #include "persistence/chain_event_codec.hpp"
 #include "persistence/chain_journal_index.hpp"
 #include "persistence/lmdb_env.hpp"
@@ -19,7 +20,53 @@ namespace {
 struct journal_env {
   lmdb::env env;
   chain_journal_dbs db;
+  /// Intent id -> encoded chain_intent_info (not in read-only opens).
+  lmdb::dbi intents;
 };
+
+constexpr uint8_t info_format_version = 1;
+
+std::string encode_info(const chain_intent_info& info) {
+  bytes::writer w;
+  w.u8(info_format_version);
+  w.u8(static_cast<uint8_t>(info.action));
+  w.str(info.user_account);
+  w.str(info.input_token);
+  w.u128(info.input_amount);
+  w.str(info.output_token);
+  w.str(info.recipient);
+  w.i64(info.first_seen);
+  w.i64(info.last_change);
+  return w.take();
+}
+
+outcome<chain_intent_info> decode_info(std::string_view id,
+                                       std::string_view in) {
+  bytes::reader r{in, 0};
+  chain_intent_info info;
+  info.intent_id = std::string(id);
+  if (r.u8() != info_format_version)
+    r.fail("unknown format version");
+  uint8_t action = r.u8();
+  if (action > static_cast<uint8_t>(action_kind::stake))
+    r.fail("unknown action");
+  info.action = static_cast<action_kind>(action);
+  info.user_account = r.str();
+  info.input_token = r.str();
+  info.input_amount = r.u128();
+  info.output_token = r.str();
+  info.recipient = r.str();
+  info.first_seen = r.i64();
+  info.last_change = r.i64();
+  if (r.ok() && r.remaining() != 0)
+    r.fail("trailing bytes");
+  if (!r.ok())
+    return problem{
+        errc::internal, "chain journal: intent " + info.intent_id +
+                            " is described unreadably: " + r.error(),
+        {}};
+  return info;
+}
 
 // Opens a journal environment; read-only, it opens `events` alone (older
 // journals have no index). Throws lmdb::error.
@@ -42,6 +89,7 @@ void open_env(journal_env& j, const std::string& path, uint64_t map_size,
   j.db.finals = lmdb::dbi::open(t.handle(), "finals", MDB_CREATE);
   j.db.txs = lmdb::dbi::open(t.handle(), "txs", MDB_CREATE);
   j.db.meta = lmdb::dbi::open(t.handle(), "meta", MDB_CREATE);
+  j.intents = lmdb::dbi::open(t.handle(), "intents", MDB_CREATE);
   t.commit();
 }
 
@@ -58,9 +106,20 @@ struct lmdb_chain_journal::impl {
   /// events, to redo them when a full map forces the transaction to abort.
   std::optional<lmdb::txn> batch;
   std::vector<chain_event> batch_events;
+  std::vector<chain_intent_info> batch_infos;
   uint64_t batch_first_seq = 0;
+  /// batch_events hold events that no open transaction holds (a write or
+  /// commit failed): they are written again before anything else.
+  bool unsaved = false;
 
   ~impl() {
+    if (!batch && unsaved) {
+      try {
+        begin();
+      } catch (const lmdb::error&) {
+        batch.reset();
+      }
+    }
     if (batch) {
       try {
         batch->commit();
@@ -70,25 +129,66 @@ struct lmdb_chain_journal::impl {
   }
 
   void append(const chain_event& e) {
-    if (!batch) {
-      batch.emplace(lmdb::txn::begin(j.env.handle()));
-      batch_events.clear();
-      batch_first_seq = next_seq;
-    }
+    if (!batch)
+      begin();
     put(e);
     batch_events.push_back(e);
+  }
+
+  /// Opens the batch: a fresh one, or the events of a batch that could not
+  /// be committed written again. Throws lmdb::error.
+  void begin() {
+    batch.emplace(lmdb::txn::begin(j.env.handle()));
+    if (!unsaved) {
+      batch_events.clear();
+      batch_infos.clear();
+      batch_first_seq = next_seq;
+      return;
+    }
+    next_seq = batch_first_seq;
+    for (auto& e : batch_events)
+      put(e);
+    for (auto& info : batch_infos)
+      put_info(info);
+    unsaved = false;
+  }
+
+  void append_info(const chain_intent_info& info) {
+    if (!batch)
+      begin();
+    put_info(info);
+    batch_infos.push_back(info);
+  }
+
+  void put_info(const chain_intent_info& info) {
+    j.intents.put(batch->handle(), info.intent_id, encode_info(info));
+  }
+
+  /// After a failed write LMDB has aborted the batch: its events are kept
+  /// and written again by the next begin(), as many times as it takes.
+  void keep_failed_batch() noexcept {
+    batch.reset();
+    next_seq = batch_first_seq;
+    unsaved = true;
+  }
+
+  /// Writes the kept events into a new open batch at once, so that lookups
+  /// see them while the commit waits; they stay kept if that fails too.
+  void reopen_kept() noexcept {
+    try {
+      begin();
+    } catch (const std::exception&) {
+      keep_failed_batch();
+    }
   }
 
   /// Drops the failed batch, grows the map and writes its events again;
   /// false when the map cannot grow. Throws lmdb::error.
   bool redo_grown() {
-    batch.reset();
-    next_seq = batch_first_seq;
+    keep_failed_batch();
     if (!grow())
       return false;
-    batch.emplace(lmdb::txn::begin(j.env.handle()));
-    for (auto& e : batch_events)
-      put(e);
+    begin();
     return true;
   }
 
@@ -145,16 +245,24 @@ struct lmdb_chain_journal::impl {
     }
   }
 
-  /// Commits the open batch; throws lmdb::error (the batch is gone then).
-  /// Commits the open batch. Throws lmdb::error; the batch's events stay
-  /// in batch_events then, for redo_grown().
+  /// Commits the open batch (a failed one is written again first).
+  /// Throws lmdb::error; the batch's events are kept for the next try.
   void commit() {
+    if (!batch && unsaved)
+      begin();
     if (!batch)
       return;
     auto t = std::move(*batch);
     batch.reset();
-    t.commit();
+    try {
+      t.commit();
+    } catch (const lmdb::error&) {
+      keep_failed_batch();
+      reopen_kept();
+      throw;
+    }
     batch_events.clear();
+    batch_infos.clear();
   }
 
   bool grow() {
@@ -230,6 +338,7 @@ bool lmdb_chain_journal::record(const chain_event& event) {
         } catch (const lmdb::error& again) {
           impl_->last =
               storage_problem(again.code(), again.what(), impl_->path);
+          impl_->keep_failed_batch();
           return false;
         }
       }
@@ -239,8 +348,48 @@ bool lmdb_chain_journal::record(const chain_event& event) {
                             std::string("chain journal: ") + e.what(),
                             {}};
     }
+    // A failed write aborts LMDB's transaction: the events recorded before
+    // this one are kept and written again.
+    impl_->keep_failed_batch();
+    impl_->reopen_kept();
     return false;
   }
+}
+
+bool lmdb_chain_journal::describe(const chain_intent_info& info) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      impl_->append_info(info);
+      return true;
+    } catch (const lmdb::error& e) {
+      impl_->last = storage_problem(e.code(), e.what(), impl_->path);
+      if (e.code() == MDB_MAP_FULL && attempt == 0) {
+        try {
+          if (impl_->redo_grown())
+            continue;
+        } catch (const lmdb::error& again) {
+          impl_->last =
+              storage_problem(again.code(), again.what(), impl_->path);
+        }
+      }
+    }
+    impl_->keep_failed_batch();
+    return false;
+  }
+}
+
+outcome<std::optional<chain_intent_info>>
+lmdb_chain_journal::intent_info(const std::string& intent_id) {
+  return impl_->read<std::optional<chain_intent_info>>(
+      [&](MDB_txn* t) -> outcome<std::optional<chain_intent_info>> {
+        std::string_view v;
+        if (!impl_->j.intents.get(t, intent_id, v))
+          return std::optional<chain_intent_info>{};
+        auto info = decode_info(intent_id, v);
+        if (!info)
+          return info.error();
+        return std::optional<chain_intent_info>{std::move(*info)};
+      });
 }
 
 bool lmdb_chain_journal::flush() {
@@ -250,6 +399,7 @@ bool lmdb_chain_journal::flush() {
       return true;
     } catch (const lmdb::error& e) {
       impl_->last = storage_problem(e.code(), e.what(), impl_->path);
+      // Kept: the next flush() commits the batch again (the chain retries).
       if (e.code() != MDB_MAP_FULL || attempt > 0)
         return false;
       // A commit can run out of map too: grow and write the batch again.
@@ -258,6 +408,7 @@ bool lmdb_chain_journal::flush() {
           return false;
       } catch (const lmdb::error& again) {
         impl_->last = storage_problem(again.code(), again.what(), impl_->path);
+        impl_->keep_failed_batch();
         return false;
       }
     }

@@ -24,6 +24,8 @@ struct chain_journal_options {
 /// `events` maps a big-endian sequence number to an encoded chain_event
 /// (append only), database `executions` maps an intent id to its number of
 /// successful executions as decimal text, for `mdb_dump -p -s executions`.
+/// Database `intents` maps an intent id to what it was (action, account,
+/// tokens, amounts) and when the chain reserved and last moved it.
 /// Databases `finals` (intent id) and `txs` (transaction hash) point to
 /// events, so the chain's history is read here rather than held in memory;
 /// all are written in the batch transaction of the event, and lookups see
@@ -39,8 +41,12 @@ public:
   /// problem is in last_problem()).
   bool record(const chain_event& event) override;
   /// Commits the batch in one transaction (synced unless sync is off).
+  /// When that fails (a full disk) the batch's events are kept and written
+  /// again by the next record() or flush(), until one commit takes them.
   bool flush() override;
   bool replay(const std::function<void(const chain_event&)>& fn) override;
+  /// Writes the description into database `intents`, in the open batch.
+  bool describe(const chain_intent_info& info) override;
   /// This journal: it keeps an index of its events.
   chain_history* history() override;
 
@@ -51,6 +57,8 @@ public:
   tx_event(const std::string& hash) override;
   bool each_execution(
       const std::function<void(const std::string&, uint32_t)>& fn) override;
+  outcome<std::optional<chain_intent_info>>
+  intent_info(const std::string& intent_id) override;
 
   /// How many events the journal holds.
   uint64_t size() const;

@@ -79,6 +79,11 @@ public:
   /// transaction: all or nothing.
   outcome<done> put(const std::vector<intent_record>& records);
 
+  /// A write that leaves nothing behind (a key put and deleted in `meta`,
+  /// committed and synced like any write): whether the storage takes
+  /// writes, e.g. again after its disk was full.
+  outcome<done> probe_write();
+
   /// Writes solver counters in their own transaction.
   outcome<done> put_solver_stats(const std::vector<solver_stats>& stats);
 

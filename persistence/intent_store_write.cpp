@@ -46,6 +46,14 @@ outcome<done> intent_store::put(const std::vector<intent_record>& records) {
   });
 }
 
+outcome<done> intent_store::probe_write() {
+  return impl_->write_txn([&](MDB_txn* t) {
+    impl_->meta.put(t, "write_probe", "1");
+    impl_->meta.del(t, "write_probe");
+    return done{};
+  });
+}
+
 outcome<done>
 intent_store::put_solver_stats(const std::vector<solver_stats>& stats) {
   for (const auto& s : stats)

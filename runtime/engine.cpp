@@ -42,6 +42,17 @@ void engine_impl::submit(intent in, std::string body_digest,
     metrics_->submitted(to_string(in.action), submit_status(out));
     return done(std::move(out));
   }
+  // No 202 while the storage cannot take the intent's next transitions:
+  // the store's or the chain's last write failed and none succeeded since.
+  if (!commit_health_->writable()) {
+    outcome<submit_result> out{problem{
+        errc::storage_unavailable,
+        "The storage is full or not writable; no intent is accepted until "
+        "it takes writes again. Retry shortly.",
+        {}}};
+    metrics_->submitted(to_string(in.action), submit_status(out));
+    return done(std::move(out));
+  }
   if (admit)
     if (auto refused = admit(in))
       return done(std::move(*refused));

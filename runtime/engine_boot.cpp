@@ -42,6 +42,7 @@ std::unique_ptr<simulated_chain> open_chain(const cfg::config& c,
                                             bool read_only) {
   auto tokens = make_tokens(c.tokens);
   auto opts = make_chain_options(c.chain.simulated);
+  opts.now = wall_clock_now;
   if (read_only)
     return std::make_unique<simulated_chain>(tokens, opts);
   chain_journal_options journal_opts;
@@ -93,6 +94,7 @@ engine_impl::engine_impl(const cfg::config& c)
   writer_options writer_opts;
   writer_opts.max_batch = c.storage.max_batch;
   writer_opts.max_wait = std::chrono::microseconds{c.storage.max_wait_us};
+  writer_opts.probe = storage_probe(store, c.storage.path);
   observe_commits(writer_opts, metrics_, commit_health_);
   writer_ = spawn_storage_writer(
       *sys_,
@@ -100,8 +102,11 @@ engine_impl::engine_impl(const cfg::config& c)
         return store->put(recs);
       },
       std::move(writer_opts));
-  chain_ = spawn_chain(*sys_, std::move(chain),
-                       chain_options{milliseconds{chain_cfg.latency_ms}, true});
+  chain_options chain_opts{milliseconds{chain_cfg.latency_ms}, true};
+  chain_opts.on_commit = [health = commit_health_](bool ok) {
+    health->chain_ok = ok;
+  };
+  chain_ = spawn_chain(*sys_, std::move(chain), std::move(chain_opts));
   solver_pool_options pool_opts;
   pool_opts.solvers = c.solvers.count;
   pool_opts.failover_after = c.solvers.failover_after;
@@ -148,6 +153,8 @@ engine_impl::engine_impl(const cfg::config& c)
                             r.jitter, c.solvers.count};
   deps.now = wall_clock_now;
   deps.call_timeout = call_timeout_;
+  // Only retention purges records of executed intents.
+  deps.ask_chain_first = c.storage.retention_s > 0;
   cache_ = std::make_shared<status_cache>(make_cache_settings(c.cache));
   // The cache first: whoever a notice reaches reads what it announces.
   deps.on_transition = [cache = cache_, next = deps.on_transition](

@@ -1,17 +1,29 @@
 #include "runtime/engine_observe.hpp"
 
+#include <sys/statvfs.h>
+
 namespace intentd {
 
 void observe_commits(writer_options& opts, std::shared_ptr<engine_metrics> m,
                      std::shared_ptr<commit_health> health) {
-  opts.on_commit = [m, health](std::chrono::nanoseconds took, size_t records,
-                               bool ok) {
+  // With a probe, only the probe says the storage is writable again: a
+  // commit that fits into free pages of a full disk does not.
+  bool probed = static_cast<bool>(opts.probe);
+  opts.on_commit = [m, health, probed](std::chrono::nanoseconds took,
+                                       size_t records, bool ok) {
     m->commit(std::chrono::duration<double>(took).count(), records);
+    if (!ok) {
+      health->last_ok = false;
+      ++health->failures;
+    } else if (!probed) {
+      health->last_ok = true;
+      health->failures = 0;
+    }
+  };
+  opts.on_probe = [health](bool ok) {
     health->last_ok = ok;
     if (ok)
       health->failures = 0;
-    else
-      ++health->failures;
   };
 }
 
@@ -75,6 +87,26 @@ void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
   });
 }
 
+std::function<write_outcome()>
+storage_probe(std::shared_ptr<intent_store> store, std::string path,
+              uint64_t min_free_bytes) {
+  return [store = std::move(store), path = std::move(path),
+          min_free_bytes]() -> write_outcome {
+    auto written = store->probe_write();
+    if (!written)
+      return written;
+    struct statvfs fs {};
+    if (statvfs(path.c_str(), &fs) == 0 &&
+        static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < min_free_bytes)
+      return problem{errc::storage_unavailable,
+                     "disk full: less than " +
+                         std::to_string(min_free_bytes >> 20) +
+                         " MiB free for the storage in " + path,
+                     {}};
+    return written;
+  };
+}
+
 health_check storage_check(const intent_store* store, const commit_health& h,
                            const std::string& path) {
   if (!store)
@@ -87,7 +119,13 @@ health_check storage_check(const intent_store* store, const commit_health& h,
   if (!h.last_ok)
     return {"storage", false,
             std::to_string(h.failures.load()) +
-                " storage commits failed in a row; writes are retried"};
+                " storage commits failed in a row; writes are retried and "
+                "new intents refused until one succeeds"};
+  if (!h.chain_ok)
+    return {"storage", false,
+            "the chain cannot store its block under " + path +
+                "/chain; it retries, and new intents are refused until it "
+                "succeeds"};
   return {"storage", true, "storage at " + path + " is open for writes"};
 }
 

@@ -7,10 +7,15 @@ bool is_retryable(chain_fault fault) {
   case chain_fault::network_error:
   case chain_fault::timeout:
   case chain_fault::nonce_too_low:
+  case chain_fault::storage_unavailable:
     return true;
   default:
     return false;
   }
+}
+
+bool is_storage_wait(chain_fault fault) {
+  return fault == chain_fault::storage_unavailable;
 }
 
 const char* to_string(chain_fault fault) {
@@ -37,6 +42,8 @@ const char* to_string(chain_fault fault) {
     return "not_verified";
   case chain_fault::expired:
     return "expired";
+  case chain_fault::storage_unavailable:
+    return "storage_unavailable";
   }
   return "unknown";
 }
@@ -75,6 +82,9 @@ std::string describe(chain_fault fault) {
   case chain_fault::expired:
     return "The deadline passed before the chain could execute it. Submit "
            "it again with a later deadline.";
+  case chain_fault::storage_unavailable:
+    return "The chain cannot store its block for now (its disk is full). "
+           "The request waits and goes on by itself once there is room.";
   }
   return "The chain reported an unknown error. Submit the request again.";
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "runtime/model/chain_journal.hpp"
 #include "runtime/model/intent.hpp"
 
 namespace intentd {
@@ -23,9 +24,16 @@ enum class chain_fault : uint8_t {
   already_executed,
   not_verified,
   expired,
+  // The chain's own storage cannot take the call's effects for now (disk
+  // full): nothing is confirmed yet. Ask again after a pause; this is a
+  // wait, not an attempt, so it spends no retry budget.
+  storage_unavailable,
 };
 
 bool is_retryable(chain_fault fault);
+/// True for storage_unavailable: a wait for the chain's storage, which no
+/// retry budget pays for.
+bool is_storage_wait(chain_fault fault);
 /// snake_case name ("network_error").
 const char* to_string(chain_fault fault);
 /// A sentence for a person: what happened and what to do next.
@@ -90,6 +98,13 @@ public:
   /// Makes the effects of the calls so far final (a block is sealed). The
   /// caller answers those calls only afterwards. False when it failed.
   virtual bool commit() { return true; }
+  /// What the intent was and when the chain saw it, if the chain keeps
+  /// that (the simulated chain does); empty otherwise.
+  virtual std::optional<chain_intent_info>
+  intent_info(const std::string& intent_id) {
+    (void) intent_id;
+    return std::nullopt;
+  }
   virtual std::optional<chain_tx> tx_status(const std::string& hash) = 0;
 };
 

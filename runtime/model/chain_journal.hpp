@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/model/amount.hpp"
+#include "runtime/model/intent.hpp"
 #include "runtime/model/problem.hpp"
 
 namespace intentd {
@@ -43,6 +44,31 @@ struct chain_event {
   }
 };
 
+/// What the chain keeps of an intent it reserved funds for: what it was and
+/// when the chain saw it, so that an intent whose record the engine no
+/// longer holds (purged by retention) still reads as what it was.
+struct chain_intent_info {
+  std::string intent_id;
+  action_kind action = action_kind::swap;
+  std::string user_account;
+  std::string input_token;
+  units input_amount = 0;
+  std::string output_token;
+  std::string recipient;
+  time_us first_seen = 0;  // its reservation (verification)
+  time_us last_change = 0; // its latest event (execution, revert, release)
+
+  friend bool operator==(const chain_intent_info& a,
+                         const chain_intent_info& b) {
+    return a.intent_id == b.intent_id && a.action == b.action &&
+           a.user_account == b.user_account &&
+           a.input_token == b.input_token &&
+           a.input_amount == b.input_amount &&
+           a.output_token == b.output_token && a.recipient == b.recipient &&
+           a.first_seen == b.first_seen && a.last_change == b.last_change;
+  }
+};
+
 /// What the simulated chain remembers of intents that are no longer live:
 /// it asks here instead of keeping every intent ever seen in memory.
 /// Answers cover every event recorded so far, flushed or not. A problem
@@ -63,6 +89,13 @@ public:
   /// False when they cannot be read in full.
   virtual bool each_execution(
       const std::function<void(const std::string&, uint32_t)>& fn) = 0;
+  /// What the intent was and when the chain saw it; empty when it was never
+  /// described (or this history keeps no descriptions).
+  virtual outcome<std::optional<chain_intent_info>>
+  intent_info(const std::string& intent_id) {
+    (void) intent_id;
+    return std::optional<chain_intent_info>{};
+  }
 };
 
 /// Durable, append-only history of a simulated chain, so that it survives
@@ -77,8 +110,16 @@ public:
   /// the chain then changes nothing and reports a retryable fault. Events
   /// may wait in a batch until flush().
   virtual bool record(const chain_event& event) = 0;
-  /// Makes every recorded event durable at once. False when it could not:
-  /// the events since the last flush are lost.
+  /// Keeps (replaces) the description of an intent, in the batch of the
+  /// events around it. False when it could not, like record(). A journal
+  /// without an index keeps none: the chain then keeps them in memory.
+  virtual bool describe(const chain_intent_info& info) {
+    (void) info;
+    return true;
+  }
+  /// Makes every recorded event durable at once. False when it could not
+  /// (a full disk): the events since the last flush are kept, still count
+  /// for the history, and the next flush() tries them again.
   virtual bool flush() { return true; }
   /// Calls `fn` with every recorded event, oldest first. Streams instead of
   /// returning a vector, so a long history is never held in memory at once.

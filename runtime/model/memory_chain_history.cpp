@@ -48,6 +48,18 @@ bool memory_chain_history::each_execution(
   return true;
 }
 
+outcome<std::optional<chain_intent_info>>
+memory_chain_history::intent_info(const std::string& intent_id) {
+  auto i = infos_.find(intent_id);
+  if (i == infos_.end())
+    return std::optional<chain_intent_info>{};
+  return std::optional<chain_intent_info>{i->second};
+}
+
+void memory_chain_history::note(const chain_intent_info& info) {
+  infos_[info.intent_id] = info;
+}
+
 std::size_t memory_chain_history::size() const {
   return finals_.size() + executions_.size() + txs_.size();
 }

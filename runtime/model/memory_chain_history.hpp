@@ -22,6 +22,10 @@ public:
   tx_event(const std::string& hash) override;
   bool each_execution(
       const std::function<void(const std::string&, uint32_t)>& fn) override;
+  outcome<std::optional<chain_intent_info>>
+  intent_info(const std::string& intent_id) override;
+  /// Keeps (replaces) an intent's description.
+  void note(const chain_intent_info& info);
 
   /// Entries held: final events, execution counts and transactions.
   std::size_t size() const;
@@ -30,6 +34,7 @@ private:
   std::unordered_map<std::string, chain_event> finals_;
   std::unordered_map<std::string, uint32_t> executions_;
   std::unordered_map<std::string, chain_event> txs_;
+  std::unordered_map<std::string, chain_intent_info> infos_;
 };
 
 } // namespace intentd

@@ -71,7 +71,7 @@ void simulated_chain::apply(const chain_event& e) {
   switch (e.kind) {
   case chain_event_kind::reserve:
     account(e.account).balances[e.token] -= e.amount;
-    reservations_[e.intent_id] = reservation{e.account, e.token, e.amount};
+    reservations_[e.intent_id] = reservation{e.account, e.token, e.amount, {}};
     return;
   case chain_event_kind::release: {
     auto r = reservations_.find(e.intent_id);
@@ -149,7 +149,10 @@ verify_result simulated_chain::verify(const intent& in) {
                 {},
                 0};
   if (!commit(e))
-    return {chain_fault::network_error};
+    return {chain_fault::storage_unavailable};
+  auto seen = now();
+  reservations_[in.id].info.first_seen = seen;
+  describe(in, seen);
   return {chain_fault::none};
 }
 
@@ -165,6 +168,16 @@ execute_result simulated_chain::execute(const intent& in,
   auto r = reservations_.find(in.id);
   if (r == reservations_.end()) {
     result.fault = chain_fault::not_verified;
+    // Asked again after its storage held the answer back: a revert answers
+    // what it answered the first time.
+    auto last = history_->final_event(in.id);
+    if (last && *last && (*last)->kind == chain_event_kind::revert) {
+      result.tx_hash = (*last)->tx_hash;
+      result.fault = !result.tx_hash.empty() ? chain_fault::reverted
+                     : quote(in.input_token, in.output_token, in.input_amount)
+                         ? chain_fault::slippage
+                         : chain_fault::unknown_token;
+    }
     return result;
   }
   units gas_cost = static_cast<units>(opts_.gas_per_execution) *
@@ -194,9 +207,10 @@ execute_result simulated_chain::execute(const intent& in,
     }
     if (!commit(e)) {
       execute_result refused;
-      refused.fault = chain_fault::network_error;
+      refused.fault = chain_fault::storage_unavailable;
       return refused;
     }
+    describe(in, held.info.first_seen);
     result.fault = fault;
     if (sent) {
       result.tx_hash = e.tx_hash;
@@ -226,9 +240,47 @@ execute_result simulated_chain::execute(const intent& in,
 }
 
 void simulated_chain::release(const std::string& intent_id) {
-  if (reservations_.count(intent_id) == 0)
+  auto r = reservations_.find(intent_id);
+  if (r == reservations_.end())
     return;
-  commit(chain_event{chain_event_kind::release, intent_id, {}, {}, 0, {}, 0});
+  auto first_seen = r->second.info.first_seen;
+  if (!commit(chain_event{chain_event_kind::release, intent_id, {}, {}, 0, {},
+                          0}))
+    return;
+  auto kept = history_->intent_info(intent_id);
+  if (!kept || !*kept)
+    return;
+  auto info = **kept;
+  if (first_seen != 0)
+    info.first_seen = first_seen;
+  info.last_change = now();
+  if (journal_ && journal_->history() != nullptr)
+    journal_->describe(info);
+  else if (memory_history_)
+    memory_history_->note(info);
+}
+
+void simulated_chain::describe(const intent& in, time_us first_seen) {
+  chain_intent_info info{in.id,           in.action,          in.user_account,
+                         in.input_token,  in.input_amount,    in.output_token,
+                         in.recipient,    first_seen,         now()};
+  if (first_seen == 0) { // reserved before a restart: keep its first date
+    auto kept = history_->intent_info(in.id);
+    if (kept && *kept)
+      info.first_seen = (*kept)->first_seen;
+  }
+  if (journal_ && journal_->history() != nullptr)
+    journal_->describe(info);
+  else if (memory_history_)
+    memory_history_->note(info);
+}
+
+std::optional<chain_intent_info>
+simulated_chain::intent_info(const std::string& intent_id) {
+  auto kept = history_->intent_info(intent_id);
+  if (!kept || !*kept)
+    return std::nullopt;
+  return **kept;
 }
 
 // An unreadable history answers like an unknown intent: execute() still

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -23,6 +24,9 @@ struct simulated_chain_options {
   units initial_balance_tokens = 1'000'000;
   uint64_t gas_per_execution = 30'000;
   uint64_t gas_price = 1; // base units of the input token per gas unit
+  /// The wall clock that dates what the chain keeps of each intent
+  /// (chain_intent_info); empty: dated 0.
+  std::function<time_us()> now;
 };
 
 /// A deterministic in-process ledger: accounts, balances, reservations,
@@ -53,6 +57,10 @@ public:
   std::optional<chain_tx> tx_status(const std::string& hash) override;
   /// Flushes the journal, if any.
   bool commit() override;
+  /// What the intent was and when the chain reserved and last moved it:
+  /// from the journal's index, or memory without one.
+  std::optional<chain_intent_info>
+  intent_info(const std::string& intent_id) override;
 
   /// Spendable balance (after reservations) of an account, in base units.
   /// New accounts start with the initial balance.
@@ -80,6 +88,8 @@ private:
     std::string account;
     std::string token;
     units amount = 0;
+    /// Dated when it was made; first_seen 0 when it was replayed.
+    chain_intent_info info;
   };
   struct account_state {
     std::map<std::string, units> balances;
@@ -90,6 +100,11 @@ private:
   /// Journals `event`, then applies it; false when the journal refused it.
   bool commit(const chain_event& event);
   void apply(const chain_event& event);
+  time_us now() const { return opts_.now ? opts_.now() : 0; }
+  /// Keeps what `in` was, first seen at `first_seen` (0: as kept before),
+  /// last changed now. Best effort: a journal that refuses it keeps its
+  /// events, and the intent reads as before.
+  void describe(const intent& in, time_us first_seen);
 
   token_registry tokens_;
   simulated_chain_options opts_;

@@ -37,6 +37,42 @@ struct scripted_chain final : chain_adapter {
   std::set<uint32_t> failing_calls;
   chain_fault call_fault = chain_fault::network_error;
   uint32_t calls = 0;
+  /// Whether the n-th commit (1-based) succeeds; all do when empty. A
+  /// failed commit keeps its effects, as the journal keeps its block.
+  std::function<bool(uint32_t)> commit_ok;
+  uint32_t commits = 0;
+
+  bool commit() override {
+    ++commits;
+    return !commit_ok || commit_ok(commits);
+  }
+
+  /// Dates the descriptions; empty: 0.
+  std::function<time_us()> clock;
+  std::map<std::string, chain_intent_info> infos;
+
+  void describe(const intent& in) {
+    time_us at = clock ? clock() : 0;
+    auto& info = infos[in.id];
+    if (info.first_seen == 0)
+      info.first_seen = at;
+    info.intent_id = in.id;
+    info.action = in.action;
+    info.user_account = in.user_account;
+    info.input_token = in.input_token;
+    info.input_amount = in.input_amount;
+    info.output_token = in.output_token;
+    info.recipient = in.recipient;
+    info.last_change = at;
+  }
+
+  std::optional<chain_intent_info>
+  intent_info(const std::string& id) override {
+    auto i = infos.find(id);
+    if (i == infos.end())
+      return std::nullopt;
+    return i->second;
+  }
 
   verify_result verify(const intent& in) override {
     if (failing_calls.count(++calls))
@@ -47,6 +83,7 @@ struct scripted_chain final : chain_adapter {
       return {f};
     }
     states[in.id] = chain_intent_state::reserved;
+    describe(in);
     return {};
   }
 
@@ -73,6 +110,7 @@ struct scripted_chain final : chain_adapter {
     }
     ++executions[in.id];
     states[in.id] = chain_intent_state::executed;
+    describe(in);
     r.tx_hash = "0xtx" + std::to_string(++tx_counter);
     r.gas_used = 21'000;
     r.total_cost = 21'000;
@@ -139,7 +177,7 @@ struct engine_fixture {
   explicit engine_fixture(
       std::chrono::milliseconds latency = std::chrono::milliseconds{20},
       uint32_t max_attempts = 3, uint32_t restart_limit = 3,
-      uint32_t max_live = 1000) {
+      uint32_t max_live = 1000, bool ask_chain_first = false) {
     auto opened = intent_store::open(fast_options(dir));
     REQUIRE(opened);
     store = std::make_shared<intent_store>(std::move(*opened));
@@ -158,6 +196,7 @@ struct engine_fixture {
         },
         writer_options{}, false);
     auto adapter = std::make_unique<scripted_chain>();
+    adapter->clock = [this] { return now(); };
     chain_impl = adapter.get();
     chain = spawn_chain(*sys, std::move(adapter), chain_options{latency});
     solver_pool_options pool_opts;
@@ -181,6 +220,7 @@ struct engine_fixture {
     deps.retry = retry_policy{max_attempts, 1'000, 8'000, 0.0};
     deps.now = [this] { return now(); };
     deps.call_timeout = std::chrono::milliseconds{60'000};
+    deps.ask_chain_first = ask_chain_first;
     deps.on_transition = [this](const intent_record& rec, uint64_t previous) {
       published.push_back({rec.request.id, rec.seq, previous, rec.status});
       if (after_transition)

@@ -136,6 +136,12 @@ TEST_CASE("the cache actor answers from the chain for ids it does not hold") {
   REQUIRE(*known);
   CHECK((*known)->status == S::completed);
   CHECK((*known)->request.id == "x1");
+  // What it was and when, as the chain saw it: not a swap of 1970.
+  CHECK((*known)->request.action == action_kind::transfer);
+  CHECK((*known)->request.recipient == "bob.near");
+  CHECK((*known)->created_at >= engine_fixture::epoch);
+  CHECK((*known)->updated_at >= (*known)->created_at);
+  CHECK((*known)->history.size() == 2);
   auto unknown =
       f.ask<record_outcome>(actor, get_atom::value, std::string{"never"});
   REQUIRE(unknown);

@@ -171,3 +171,55 @@ TEST_CASE("a writer told to exit commits the batch it holds") {
   REQUIRE(f.batches.size() == 1);
   CHECK(f.batches[0].size() == 2);
 }
+
+TEST_CASE("after a failed commit the writer probes until the storage takes "
+          "writes again, with growing pauses") {
+  using namespace std::chrono_literals;
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  auto& sched =
+      dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  int probes = 0;
+  int failing_probes = 2;
+  std::vector<bool> seen;
+  writer_options opts;
+  opts.probe = [&]() -> write_outcome {
+    ++probes;
+    if (failing_probes-- > 0)
+      return problem{errc::storage_unavailable, "disk full", {}};
+    return done{};
+  };
+  opts.on_probe = [&](bool ok) { seen.push_back(ok); };
+  auto writer = spawn_storage_writer(
+      sys,
+      [](const std::vector<intent_record>&) -> write_outcome {
+        return problem{errc::storage_unavailable, "disk full", {}};
+      },
+      opts, false);
+  intent_record rec;
+  rec.request.id = "p1";
+  caf::anon_send(writer, write_atom::value, rec);
+  sched.run();
+  CHECK(probes == 0);
+  sched.advance_time(100ms);
+  sched.run();
+  CHECK(probes == 1);
+  sched.advance_time(100ms); // the next pause is 200 ms
+  sched.run();
+  CHECK(probes == 1);
+  sched.advance_time(100ms);
+  sched.run();
+  CHECK(probes == 2);
+  sched.advance_time(400ms);
+  sched.run();
+  CHECK(probes == 3);
+  CHECK(seen == std::vector<bool>{false, false, true});
+  // Writable again: no more probes until a commit fails again.
+  sched.advance_time(10s);
+  sched.run();
+  CHECK(probes == 3);
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+  sched.run();
+}

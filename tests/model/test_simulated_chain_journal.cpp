@@ -168,15 +168,16 @@ TEST_CASE("a journal that cannot record leaves the chain unchanged") {
   auto log = std::make_shared<memory_journal::log>();
   auto chain = chain_on(log);
   log->refuse = true;
+  // A storage wait, not a network fault: it spends no retry budget.
   CHECK(chain.verify(pay("p1", "bob.near")).fault ==
-        chain_fault::network_error);
+        chain_fault::storage_unavailable);
   CHECK(chain.intent_state("p1") == chain_intent_state::unknown);
   CHECK(chain.balance("alice.near", "usdc.near") == 1'000'000 * pow10(6));
   log->refuse = false;
   REQUIRE(chain.verify(pay("p1", "bob.near")).fault == chain_fault::none);
   log->refuse = true;
   CHECK(chain.execute(pay("p1", "bob.near"), "s").fault ==
-        chain_fault::network_error);
+        chain_fault::storage_unavailable);
   CHECK(chain.executions_of("p1") == 0);
   CHECK(chain.block_height() == 0);
   log->refuse = false;
