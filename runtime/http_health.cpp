@@ -9,10 +9,24 @@
 
 namespace intentd {
 
+namespace {
+
+/// The method as a metric label: the methods HTTP defines, else "other",
+/// so that a client cannot add label values without bound.
+std::string method_label(const std::string& method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+                            "OPTIONS", "CONNECT", "TRACE"})
+    if (method == known)
+      return method;
+  return "other";
+}
+
+} // namespace
+
 void http_router::handle(const http_request& req, reply_fn done) {
   auto started = std::chrono::steady_clock::now();
   auto m = metrics_;
-  auto method = req.method;
+  auto method = method_label(req.method);
   auto route_name = route_template(req.target);
   route(req, [m, method, route_name, started,
               done = std::move(done)](http_reply rep) {

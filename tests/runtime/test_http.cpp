@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/runtime/http_fixture.hpp"
+#include "tests/runtime/raw_client.hpp"
 
 using namespace intentd;
 using namespace intentd::test;
@@ -236,4 +237,20 @@ TEST_CASE("GET /metrics counts requests by route template, never raw ids") {
                     "\"invalid_intent\"} 1\n") != std::string::npos);
   CHECK(m.body.find("secret-id") == std::string::npos);
   CHECK(request(f.port(), verb::post, "/metrics").status == 405);
+}
+
+TEST_CASE("GET /metrics labels a method HTTP does not define as other") {
+  server_fixture f;
+  for (auto method : {"FROB1", "FROB2"}) {
+    raw_client c{f.port()};
+    c.send(std::string{method} + " /healthz HTTP/1.1\r\nHost: x\r\n"
+                                 "Connection: close\r\n\r\n");
+    auto answers = split_responses(c.read_all());
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].status == 405);
+  }
+  auto m = request(f.port(), verb::get, "/metrics");
+  CHECK(m.body.find("FROB") == std::string::npos);
+  CHECK(m.body.find("http_requests_total{method=\"other\",route=\"/healthz\","
+                    "code=\"405\"} 2\n") != std::string::npos);
 }
