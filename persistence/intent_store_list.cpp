@@ -114,10 +114,12 @@ outcome<record_page> intent_store::list(const list_query& query) const {
         break;
       }
       auto rec = impl_->load(t.handle(), newest->id(), newest->key(), expected);
+      if (!rec)
+        return rec.error();
       // The live records of a user share one bucket: a listing of one live
       // status skips the others.
-      if (rec && (!query.status || rec->status == *query.status)) {
-        page.items.push_back(std::move(*rec));
+      if (*rec && (!query.status || (*rec)->status == *query.status)) {
+        page.items.push_back(std::move(**rec));
         last_tail.assign(newest->tail());
       }
       newest->next();

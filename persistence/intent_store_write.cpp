@@ -61,7 +61,7 @@ intent_store::put_solver_stats(const std::vector<solver_stats>& stats) {
 outcome<done> intent_store::put_account_key(const std::string& account,
                                             const std::string& raw_key) {
   return impl_->write_txn([&](MDB_txn* t) {
-    impl_->account_keys.put(t, raw_key, account);
+    impl_->account_keys.put(t, raw_key, impl_->seal(raw_key, account));
     return done{};
   });
 }
@@ -83,9 +83,10 @@ intent_store::purge_terminal_before(time_us cutoff, std::size_t max_batch) {
     }
     for (const auto& key : due) {
       auto rec = impl_->load(t, keys::id_of(key, 0), key, keys::by_updated);
-      if (rec)
-        impl_->erase(t, *rec);
-      else
+      // A damaged record is left for an operator to restore.
+      if (rec && *rec)
+        impl_->erase(t, **rec);
+      else if (rec)
         impl_->by_updated.del(t, key);
     }
     return due.size();
@@ -99,7 +100,7 @@ outcome<bool> intent_store::purge_dead_letter(const std::string& id) {
     std::string_view bytes;
     if (!impl_->records.get(t, id, bytes))
       return false;
-    auto rec = decode_record(bytes);
+    auto rec = impl_->decode(id, bytes);
     if (!rec || !rec->dead_letter)
       return false;
     impl_->erase(t, *rec);

@@ -184,4 +184,11 @@ bool cursor::get(std::string_view& key, std::string_view& value,
   return true;
 }
 
+void cursor::put(std::string_view key, std::string_view value,
+                 unsigned flags) {
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  check("mdb_cursor_put", mdb_cursor_put(handle_, &k, &v, flags));
+}
+
 } // namespace intentd::lmdb

@@ -110,6 +110,10 @@ public:
   /// ops (MDB_SET_RANGE, ...) `key` is read first.
   bool get(std::string_view& key, std::string_view& value, MDB_cursor_op op);
 
+  /// Stores `value` under `key` (with MDB_CURRENT: replaces the entry the
+  /// cursor is on; `key` must not view the map).
+  void put(std::string_view key, std::string_view value, unsigned flags);
+
   MDB_cursor* handle() const noexcept { return handle_; }
 
 private:
