@@ -47,6 +47,13 @@ std::string intent_store::impl::seal(std::string_view key,
 std::optional<std::string_view>
 intent_store::impl::unseal(const char* table, std::string_view key,
                            std::string_view stored) const {
+  if (!bounds.contains(env.handle(), stored)) {
+    damaged(std::string("storage is damaged: the entry ") +
+            keys::to_cursor(key) + " of table " + table +
+            " reaches past the end of data.mdb; restore the store from a "
+            "backup");
+    return std::nullopt;
+  }
   if (index_version < 5)
     return stored;
   if (auto payload = unseal_value(key, stored))
@@ -59,6 +66,11 @@ intent_store::impl::unseal(const char* table, std::string_view key,
 
 outcome<intent_record> intent_store::impl::decode(std::string_view id,
                                                   std::string_view bytes) const {
+  if (!bounds.contains(env.handle(), bytes))
+    return damaged("storage is damaged: the stored record of intent " +
+                   std::string(id) +
+                   " reaches past the end of data.mdb; restore the store "
+                   "from a backup");
   auto rec = decode_record(bytes);
   if (rec && rec->request.id == id)
     return rec;
@@ -175,7 +187,8 @@ void intent_store::impl::reindex(MDB_txn* t, const intent_record* prev,
 
 void intent_store::impl::write(MDB_txn* t, const intent_record& rec) const {
   std::string_view old;
-  if (records.get(t, rec.request.id, old)) {
+  if (records.get(t, rec.request.id, old) &&
+      bounds.contains(env.handle(), old)) {
     if (auto prev = decode_record(old)) {
       records.put(t, rec.request.id, encode_record(rec));
       reindex(t, &*prev, &rec);
@@ -326,7 +339,8 @@ std::vector<solver_stats> intent_store::load_solver_stats() const {
          found = c.get(k, v, MDB_NEXT)) {
       solver_stats s;
       s.solver_id.assign(k);
-      if (decode_solver_stats(v, s))
+      if (impl_->bounds.contains(impl_->env.handle(), v) &&
+          decode_solver_stats(v, s))
         out.push_back(std::move(s));
       else
         impl_->damaged("storage is damaged: the counters of solver " +

@@ -40,6 +40,7 @@ void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
   unsigned flags =
       MDB_NOTLS | MDB_NORDAHEAD | extra_flags | (opts.sync ? 0u : MDB_NOSYNC);
   env.open(opts.path, flags);
+  bounds = lmdb::map_bounds::of(env.handle());
   env.reader_check();
   read_only = (extra_flags & MDB_RDONLY) != 0;
   auto t = lmdb::txn::begin(env.handle(), read_only ? MDB_RDONLY : 0u);
@@ -73,6 +74,8 @@ void intent_store::impl::seal_all(MDB_txn* t, const lmdb::dbi& db) const {
   std::string_view v;
   for (bool found = c.get(k, v, MDB_FIRST); found;
        found = c.get(k, v, MDB_NEXT)) {
+    if (!bounds.contains(env.handle(), v))
+      continue; // left as it is: reads refuse it
     std::string key(k);
     c.put(key, seal_value(key, v), MDB_CURRENT);
   }
@@ -102,6 +105,8 @@ void intent_store::impl::upgrade_indexes(MDB_txn* t) const {
   std::string_view v;
   for (bool found = c.get(k, v, MDB_FIRST); found;
        found = c.get(k, v, MDB_NEXT)) {
+    if (!bounds.contains(env.handle(), v))
+      continue;
     auto rec = decode_record(v);
     if (!rec)
       continue;

@@ -10,6 +10,8 @@ bool intent_store::impl::resize(uint64_t bytes) {
   if (!gate.try_lock_exclusive())
     return false;
   int rc = mdb_env_set_mapsize(env.handle(), bytes);
+  if (rc == MDB_SUCCESS)
+    bounds = lmdb::map_bounds::of(env.handle());
   gate.unlock_exclusive();
   if (rc != MDB_SUCCESS)
     return false;

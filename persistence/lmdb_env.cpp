@@ -1,6 +1,12 @@
 #include "persistence/lmdb_env.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <utility>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 namespace intentd::lmdb {
 
@@ -70,6 +76,48 @@ int env::reader_check() {
   int dead = 0;
   check("mdb_reader_check", mdb_reader_check(handle_, &dead));
   return dead;
+}
+
+map_bounds map_bounds::of(MDB_env* env) {
+  map_bounds out;
+  mdb_filehandle_t fd;
+  struct stat st {};
+  if (mdb_env_get_fd(env, &fd) != MDB_SUCCESS || ::fstat(fd, &st) != 0)
+    return out;
+  std::FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (!maps)
+    return out;
+  char line[4096];
+  while (std::fgets(line, sizeof line, maps)) {
+    unsigned long start = 0, end = 0, offset = 0, inode = 0;
+    unsigned major = 0, minor = 0;
+    char perms[8] = {};
+    if (std::sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms,
+                    &offset, &major, &minor, &inode) != 7)
+      continue;
+    if (inode == st.st_ino && offset == 0 &&
+        makedev(major, minor) == st.st_dev) {
+      out.base_ = reinterpret_cast<const char*>(start);
+      out.length_ = end - start;
+      break;
+    }
+  }
+  std::fclose(maps);
+  return out;
+}
+
+bool map_bounds::contains(MDB_env* env, std::string_view bytes) const {
+  if (!base_ || bytes.data() < base_ || bytes.data() >= base_ + length_)
+    return true;
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  if (mdb_env_info(env, &info) != MDB_SUCCESS ||
+      mdb_env_stat(env, &stat) != MDB_SUCCESS)
+    return true;
+  std::size_t used = (info.me_last_pgno + 1) * std::size_t{stat.ms_psize};
+  used = std::min(used, length_);
+  auto offset = static_cast<std::size_t>(bytes.data() - base_);
+  return offset <= used && bytes.size() <= used - offset;
 }
 
 txn txn::begin(MDB_env* env, unsigned flags) {

@@ -49,6 +49,27 @@ private:
   MDB_env* handle_ = nullptr;
 };
 
+/// Where the data file of an environment is mapped, and how many of its
+/// bytes hold pages (up to the last page committed). LMDB keeps no page
+/// checksums: a damaged page can claim a value longer than the file, and
+/// reading it would fault. `contains` tells such a value from a real one.
+class map_bounds {
+public:
+  /// The mapping of `env`'s data file in this process (from
+  /// /proc/self/maps); empty, and then `contains` always true, when it
+  /// cannot be found.
+  static map_bounds of(MDB_env* env);
+
+  /// False when `bytes` start in the map but end past its used pages.
+  /// Bytes outside the map (a write transaction's own pages) are not
+  /// judged.
+  bool contains(MDB_env* env, std::string_view bytes) const;
+
+private:
+  const char* base_ = nullptr;
+  std::size_t length_ = 0;
+};
+
 /// A transaction that aborts in its destructor unless committed.
 class txn {
 public:

@@ -63,6 +63,8 @@ struct intent_store::impl {
   /// The index version in `meta` once open; from 5 on the values of
   /// by_tx, nonces, account_keys and counts are sealed (checksum.hpp).
   int index_version = 0;
+  /// Where data.mdb is mapped; changed only with the gate held exclusively.
+  lmdb::map_bounds bounds;
   std::function<void(const problem&)> on_corrupt;
   mutable std::atomic<uint64_t> corrupt_seen{0};
 
