@@ -155,11 +155,13 @@ private:
     w_.walk("records", records_, [&](std::string_view k, std::string_view v) {
       auto rec = decode_record(v);
       if (!rec) {
+        ++unreadable_;
         w_.damage("records: intent " + w_.show(k) + ": " +
                   rec.error().message);
         return;
       }
       if (rec->request.id != k) {
+        ++unreadable_;
         w_.damage("records: the value under intent " + w_.show(k) +
                   " holds intent " + w_.show(rec->request.id));
         return;
@@ -269,6 +271,11 @@ private:
     auto db = w_.open_db("counts");
     if (!db)
       return;
+    if (unreadable_ > 0) {
+      w_.note("counts: not recounted, " + std::to_string(unreadable_) +
+              " records cannot be read");
+      return;
+    }
     std::array<bool, intent_status_count> seen{};
     w_.walk("counts", *db, [&](std::string_view k, std::string_view v) {
       auto n = unseal("counts", k, v);
@@ -312,6 +319,7 @@ private:
   std::optional<lmdb::dbi> by_tx_;
   std::optional<lmdb::dbi> nonces_;
   std::array<uint64_t, intent_status_count> counted_{};
+  uint64_t unreadable_ = 0;
 };
 
 } // namespace

@@ -35,13 +35,7 @@ walker::open(const std::string& dir, std::string label,
       w->env_.set_max_dbs(32);
       w->env_.open(dir, MDB_NOTLS | MDB_NORDAHEAD | flags);
       w->txn_.emplace(lmdb::txn::begin(w->env_.handle(), MDB_RDONLY));
-      MDB_envinfo info{};
-      MDB_stat stat{};
-      if (mdb_env_info(w->env_.handle(), &info) == MDB_SUCCESS &&
-          mdb_env_stat(w->env_.handle(), &stat) == MDB_SUCCESS) {
-        w->map_ = static_cast<const char*>(info.me_mapaddr);
-        w->used_ = (info.me_last_pgno + 1) * std::size_t{stat.ms_psize};
-      }
+      w->bounds_ = lmdb::map_bounds::of(w->env_.handle());
       return w;
     } catch (const lmdb::error& e) {
       code = e.code();
@@ -103,12 +97,7 @@ bool walker::get(const lmdb::dbi& db, std::string_view key,
 }
 
 bool walker::in_file(std::string_view bytes) const {
-  if (!map_ || bytes.empty())
-    return true;
-  if (bytes.data() < map_)
-    return false;
-  auto offset = static_cast<std::size_t>(bytes.data() - map_);
-  return offset <= used_ && bytes.size() <= used_ - offset;
+  return bounds_.contains(env_.handle(), bytes);
 }
 
 std::string walker::show(std::string_view bytes) const {

@@ -51,8 +51,7 @@ private:
   storage_report& report_;
   lmdb::env env_;
   std::optional<lmdb::txn> txn_;
-  const char* map_ = nullptr;
-  std::size_t used_ = 0;
+  lmdb::map_bounds bounds_;
 };
 
 /// Checks the chain journal `w` has open.
