@@ -243,7 +243,7 @@ intent_store::find(const std::string& id) const {
       return rec.error();
     return std::optional<intent_record>{std::move(*rec)};
   } catch (const lmdb::error& e) {
-    return impl_->failure(e.code(), e.what());
+    return impl_->read_failure(e.code(), e.what(), "intent " + id);
   } catch (const std::exception& e) {
     return problem{
         errc::storage_unavailable, std::string("storage: ") + e.what(), {}};

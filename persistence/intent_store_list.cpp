@@ -126,7 +126,7 @@ outcome<record_page> intent_store::list(const list_query& query) const {
     }
     return page;
   } catch (const lmdb::error& e) {
-    return impl_->failure(e.code(), e.what());
+    return impl_->read_failure(e.code(), e.what(), "a listing");
   } catch (const std::exception& e) {
     return problem{
         errc::storage_unavailable, std::string("storage: ") + e.what(), {}};

@@ -20,13 +20,16 @@ constexpr char index_version_key[] = "index_version";
 // counts are sealed with a checksum of their key and bytes.
 constexpr char current_index_version[] = "5";
 
+/// The index version in `meta`: 0 when absent (a new store, or one older
+/// than version 2). Any other value is damage, not a reason to rebuild:
+/// throws MDB_CORRUPTED.
 int stored_index_version(const lmdb::dbi& meta, MDB_txn* t) {
   std::string_view stored;
   if (!meta.get(t, index_version_key, stored))
     return 0;
   if (stored == "2" || stored == "3" || stored == "4" || stored == "5")
     return stored[0] - '0';
-  return 0;
+  throw lmdb::error("meta holds an unknown index version", MDB_CORRUPTED);
 }
 
 } // namespace
@@ -74,8 +77,12 @@ void intent_store::impl::seal_all(MDB_txn* t, const lmdb::dbi& db) const {
   std::string_view v;
   for (bool found = c.get(k, v, MDB_FIRST); found;
        found = c.get(k, v, MDB_NEXT)) {
-    if (!bounds.contains(env.handle(), v))
-      continue; // left as it is: reads refuse it
+    // Left as they are: a value that reaches past the file (reads refuse
+    // it), and one sealed already (a damaged index version in `meta` must
+    // not seal a sealed store twice; a bare value passes as sealed with a
+    // chance of 2^-32).
+    if (!bounds.contains(env.handle(), v) || unseal_value(k, v))
+      continue;
     std::string key(k);
     c.put(key, seal_value(key, v), MDB_CURRENT);
   }

@@ -37,6 +37,15 @@ problem intent_store::impl::failure(int code, const std::string& what) const {
   return storage_problem(code, what, path);
 }
 
+problem intent_store::impl::read_failure(int code, const std::string& what,
+                                         const std::string& where) const {
+  if (!is_corruption(code))
+    return failure(code, what);
+  return damaged("storage is damaged: a page of " + path +
+                 "/data.mdb cannot be read (" + what + ") while reading " +
+                 where + "; restore the store from a backup");
+}
+
 outcome<done> intent_store::put(const std::vector<intent_record>& records) {
   for (const auto& rec : records)
     if (rec.request.id.empty())

@@ -91,7 +91,18 @@ private:
   MDB_txn* handle_ = nullptr;
 };
 
+/// True once a commit or abort faulted on a damaged page: that transaction
+/// could not be ended, and a write transaction keeps LMDB's writer lock, so
+/// no write may begin again in this process.
+bool transaction_lost();
+
 /// A named database handle, valid for the life of its environment.
+/// Every call on the data (get, put, del, clear, and the cursor's) runs
+/// under a guard: when a damaged page makes LMDB fault (SIGSEGV, SIGBUS)
+/// inside one, it throws error with MDB_CORRUPTED instead of killing the
+/// process, and the transaction is aborted as for any error. The guard's handler is
+/// installed when the first environment opens and passes every other
+/// fault to the handler that was there before.
 class dbi {
 public:
   static dbi open(MDB_txn* txn, const char* name, unsigned flags = 0);

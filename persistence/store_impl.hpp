@@ -117,6 +117,11 @@ struct intent_store::impl {
   bool resize(uint64_t bytes);
 
   problem failure(int code, const std::string& what) const;
+  /// failure() for a read: LMDB's corruption codes (a damaged page) are
+  /// storage_corrupt, reported like a damaged value; `where` says what was
+  /// being read.
+  problem read_failure(int code, const std::string& what,
+                       const std::string& where) const;
 
   /// Runs `body(MDB_txn*)` in one write transaction and commits it. On a
   /// full map it grows the map and runs the transaction once more.
@@ -124,6 +129,12 @@ struct intent_store::impl {
   auto write_txn(F&& body) -> outcome<decltype(body(nullptr))> {
     if (read_only)
       return read_only_problem(path);
+    if (lmdb::transaction_lost())
+      return problem{errc::storage_corrupt,
+                     "storage is damaged: a write faulted on a damaged page "
+                     "of " + path + "/data.mdb and holds its lock; stop "
+                     "intentd and restore the store from a backup",
+                     {}};
     for (int attempt = 0;; ++attempt) {
       int code = 0;
       std::string what;

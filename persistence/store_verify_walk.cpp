@@ -52,6 +52,8 @@ walker::open(const std::string& dir, std::string label,
 
 std::optional<lmdb::dbi> walker::open_db(const char* name, bool quiet) {
   set_table(label_, name);
+  if (!txn_)
+    return std::nullopt;
   try {
     return lmdb::dbi::open(txn_->handle(), name);
   } catch (const lmdb::error& e) {
@@ -60,6 +62,7 @@ std::optional<lmdb::dbi> walker::open_db(const char* name, bool quiet) {
         note(std::string(name) + ": absent");
     } else {
       damage(std::string(name) + ": cannot be opened (" + e.what() + ")");
+      renew();
     }
   }
   return std::nullopt;
@@ -70,6 +73,8 @@ void walker::walk(
     const std::function<void(std::string_view, std::string_view)>& fn) {
   set_table(label_, table);
   uint64_t n = 0;
+  if (!txn_)
+    return;
   try {
     auto c = lmdb::cursor::open(txn_->handle(), db);
     std::string_view k;
@@ -87,13 +92,23 @@ void walker::walk(
     damage(std::string(table) + ": the B-tree is damaged (" + e.what() +
            "); the walk of this table stopped after " + std::to_string(n) +
            " entries");
+    renew();
   }
   note(std::string(table) + ": " + std::to_string(n) + " entries");
 }
 
 bool walker::get(const lmdb::dbi& db, std::string_view key,
                  std::string_view& value) {
-  return db.get(txn_->handle(), key, value) && in_file(value);
+  if (!txn_)
+    return false;
+  try {
+    return db.get(txn_->handle(), key, value) && in_file(value);
+  } catch (const lmdb::error& e) {
+    damage(std::string(table_now + label_.size()) + ": a lookup of " +
+           show(key) + " failed, the B-tree is damaged (" + e.what() + ")");
+    renew();
+    return false;
+  }
 }
 
 bool walker::in_file(std::string_view bytes) const {
@@ -114,6 +129,17 @@ std::string walker::show(std::string_view bytes) const {
     out.push_back(digits[static_cast<uint8_t>(c) & 0xf]);
   }
   return out;
+}
+
+void walker::renew() {
+  // LMDB refuses every call on a transaction after an error: go on in a
+  // fresh one (the same snapshot unless a daemon wrote in between).
+  try {
+    txn_.reset();
+    txn_.emplace(lmdb::txn::begin(env_.handle(), MDB_RDONLY));
+  } catch (const lmdb::error& e) {
+    damage(std::string("cannot read on (") + e.what() + ")");
+  }
 }
 
 void walker::damage(std::string line) {

@@ -30,8 +30,8 @@ public:
   void walk(const char* table, const lmdb::dbi& db,
             const std::function<void(std::string_view, std::string_view)>& fn);
 
-  /// A point lookup; false when absent or outside the file. Throws
-  /// lmdb::error.
+  /// A point lookup; false when absent or outside the file, and when LMDB
+  /// fails (reported as damage of the table being walked).
   bool get(const lmdb::dbi& db, std::string_view key, std::string_view& value);
 
   /// Whether `bytes` lie in the used pages of the file.
@@ -44,6 +44,9 @@ public:
   void note(std::string line);
 
 private:
+  /// A new read transaction after LMDB failed in the current one.
+  void renew();
+
   walker(std::string label, storage_report& report)
       : label_(std::move(label)), report_(report) {}
 

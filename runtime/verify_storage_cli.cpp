@@ -19,7 +19,7 @@ void put(const char* s) {
 
 /// LMDB has no page checksums: a damaged branch page can send it outside
 /// the file. Only async-signal-safe calls here.
-extern "C" void on_fault(int sig) {
+extern "C" void verify_on_fault(int sig) {
   put("DAMAGE ");
   put(verify_storage_table());
   put(sig == SIGBUS ? ": reading it faulted (SIGBUS)" : ": reading it faulted "
@@ -34,7 +34,7 @@ extern "C" void on_fault(int sig) {
 
 int run_verify_storage(const std::string& path) {
   struct sigaction sa {};
-  sa.sa_handler = on_fault;
+  sa.sa_handler = verify_on_fault;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESETHAND;
   sigaction(SIGSEGV, &sa, nullptr);

@@ -198,7 +198,7 @@ def damaged_record_test(binary, workdir, storage):
     check(d.stop() == 0, "intentd stops cleanly")
 
 
-def sweep(binary, workdir, storage, tries, seed):
+def sweep(binary, workdir, storage, tries, seed, keep=None):
     """The experiment: ten random 64-byte spots in the data pages."""
     rng = random.Random(seed)
     pristine = os.path.join(workdir, "pristine")
@@ -237,6 +237,11 @@ def sweep(binary, workdir, storage, tries, seed):
         rc = d.stop()
         if rc < 0:
             crashes.append((n, "daemon", rc, d.log()[-300:]))
+        if keep and crashes and crashes[-1][0] == n:
+            shutil.copytree(pristine, os.path.join(keep, f"try-{n}-pristine"),
+                            dirs_exist_ok=True)
+            shutil.copytree(copy, os.path.join(keep, f"try-{n}"),
+                            dirs_exist_ok=True)
         shutil.rmtree(copy, ignore_errors=True)
     print(f"sweep: {tries} tries, verify {outcomes}, crashes {len(crashes)}")
     for c in crashes:
@@ -249,6 +254,7 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--sweep", type=int, default=0)
     ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--keep", help="copy the stores that crashed a process here")
     ap.add_argument("--intents", type=int, default=20)  # the default per-IP submit limit
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
@@ -257,7 +263,8 @@ def main():
         storage = os.path.join(workdir, "data")
         if fill(binary, workdir, storage, args.intents):
             if args.sweep:
-                sweep(binary, workdir, storage, args.sweep, args.seed)
+                sweep(binary, workdir, storage, args.sweep, args.seed,
+                      args.keep)
             damaged_record_test(binary, workdir, storage)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
