@@ -49,7 +49,7 @@ void check_write(const char* origin, const char* called, int rc) {
 }
 struct sigaction previous_segv {};
 struct sigaction previous_bus {};
-std::once_flag guard_installed;
+std::mutex guard_mutex;
 
 extern "C" void lmdb_guard_on_fault(int sig, siginfo_t* info, void* context) {
   if (sigjmp_buf* jump = fault_jump) {
@@ -71,15 +71,22 @@ extern "C" void lmdb_guard_on_fault(int sig, siginfo_t* info, void* context) {
   signal(sig, SIG_DFL);
 }
 
+/// Installs the guard's handler unless it is in place (something, a test
+/// runner for one, may have put its own since), keeping the one before.
 void install_guard() {
-  std::call_once(guard_installed, [] {
+  std::lock_guard<std::mutex> lock(guard_mutex);
+  for (int sig : {SIGSEGV, SIGBUS}) {
+    struct sigaction current {};
+    sigaction(sig, nullptr, &current);
+    if ((current.sa_flags & SA_SIGINFO) != 0 &&
+        current.sa_sigaction == lmdb_guard_on_fault)
+      continue;
     struct sigaction sa {};
     sa.sa_sigaction = lmdb_guard_on_fault;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &previous_segv);
-    sigaction(SIGBUS, &sa, &previous_bus);
-  });
+    sigaction(sig, &sa, sig == SIGBUS ? &previous_bus : &previous_segv);
+  }
 }
 
 /// Runs `call` (an LMDB lookup) under the fault guard; a fault is

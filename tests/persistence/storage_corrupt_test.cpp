@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -337,4 +339,45 @@ TEST_CASE("a value that claims to reach past the end of the file is caught") {
   // Bytes outside the map (a write transaction's own pages) are not judged.
   std::string heap(64, 'x');
   CHECK(bounds.contains(env.handle(), heap));
+}
+
+TEST_CASE("a damaged page that makes LMDB fault is storage_corrupt, not a "
+          "crash") {
+  temp_dir dir;
+  auto opts = filled_store(dir);
+  // The leaf node of key "a1" in `records`: data size (4 bytes), flags (2),
+  // key size (2) = 2, then the key. Flagged F_DUPDATA (0x04) in a database
+  // without duplicates, LMDB 0.9 follows a null pointer on reading it.
+  auto file = dir.path() / "data.mdb";
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string node_tail("\0\0\x02\0a1", 6);
+  int flagged = 0;
+  for (auto at = bytes.find(node_tail); at != std::string::npos;
+       at = bytes.find(node_tail, at + 1)) {
+    bytes[at] = '\x04';
+    ++flagged;
+  }
+  REQUIRE(flagged > 0);
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  uint64_t reported = 0;
+  opts.on_corrupt = [&](const problem&) { ++reported; };
+  auto store = open_store(opts);
+  auto found = store.find("a1");
+  REQUIRE_FALSE(found);
+  CHECK(found.error().code == errc::storage_corrupt);
+  CHECK(found.error().message.find("intent a1") != std::string::npos);
+  CHECK(reported == 1);
+  // The process goes on, and so do reads of other pages' records.
+  auto a3 = store.find("a3");
+  CHECK((a3 || a3.error().code == errc::storage_corrupt));
+  auto report = verify_storage(opts.path);
+  REQUIRE(report);
+  CHECK_FALSE(report->clean());
 }
