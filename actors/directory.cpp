@@ -227,7 +227,12 @@ caf::behavior directory_impl(directory_actor* self,
                       std::move(digest));
           return rp;
         }
-        if (auto old = st.store->get(in.id)) {
+        auto stored = st.store->find(in.id);
+        if (!stored) {
+          rp.deliver(submit_outcome{stored.error()});
+          return rp;
+        }
+        if (auto& old = *stored) {
           if (old->body_digest == digest)
             rp.deliver(submit_outcome{submit_reply{std::move(*old), false}});
           else
@@ -259,7 +264,12 @@ caf::behavior directory_impl(directory_actor* self,
         auto rp = self->make_response_promise();
         if (auto i = st.live.find(id); i != st.live.end()) {
           rp.delegate(i->second.handle, a);
-        } else if (auto old = st.store->get(id)) {
+          return rp;
+        }
+        auto stored = st.store->find(id);
+        if (!stored) {
+          rp.deliver(record_outcome{stored.error()});
+        } else if (auto& old = *stored) {
           rp.deliver(record_outcome{problem{
               errc::not_cancellable,
               std::string{"The intent is "} + to_string(old->status) +

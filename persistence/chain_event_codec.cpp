@@ -3,6 +3,7 @@
 #include <new>
 
 #include "persistence/byte_io.hpp"
+#include "persistence/checksum.hpp"
 
 namespace intentd {
 
@@ -10,6 +11,13 @@ namespace {
 
 constexpr char magic[2] = {'c', 'e'};
 constexpr std::size_t header_size = 3;
+constexpr std::size_t crc_size = 4;
+
+/// The checksum of a version 2 event: every byte but the checksum's own.
+uint32_t event_crc(std::string_view bytes) {
+  return crc32c_extend(crc32c(bytes.substr(0, header_size)),
+                       bytes.substr(header_size + crc_size));
+}
 
 } // namespace
 
@@ -18,6 +26,7 @@ std::string encode_chain_event(const chain_event& e) {
   w.u8(static_cast<uint8_t>(magic[0]));
   w.u8(static_cast<uint8_t>(magic[1]));
   w.u8(chain_event_format_version);
+  w.u32(0); // the checksum, patched below
   w.u8(static_cast<uint8_t>(e.kind));
   w.str(e.intent_id);
   w.str(e.account);
@@ -25,19 +34,32 @@ std::string encode_chain_event(const chain_event& e) {
   w.u128(e.amount);
   w.str(e.tx_hash);
   w.u64(e.block);
-  return w.take();
+  auto out = w.take();
+  uint32_t crc = event_crc(out);
+  for (std::size_t i = 0; i < crc_size; ++i)
+    out[header_size + i] = static_cast<char>(crc >> (8 * i));
+  return out;
 }
 
 outcome<chain_event> decode_chain_event(std::string_view in) try {
   auto refuse = [](std::string why) {
-    return problem{errc::internal, "chain event refused: " + why, {}};
+    return problem{errc::storage_corrupt, "chain event refused: " + why, {}};
   };
   if (in.size() < header_size || in[0] != magic[0] || in[1] != magic[1])
     return refuse("not a chain event");
   auto version = static_cast<uint8_t>(in[2]);
-  if (version != chain_event_format_version)
+  std::size_t start = header_size;
+  if (version == chain_event_format_version) {
+    if (in.size() < header_size + crc_size)
+      return refuse("truncated");
+    bytes::reader crc{in, header_size};
+    if (crc.u32() != event_crc(in))
+      return refuse("checksum mismatch");
+    start += crc_size;
+  } else if (version != 1) {
     return refuse("unknown format version " + std::to_string(version));
-  bytes::reader r{in, header_size};
+  }
+  bytes::reader r{in, start};
   chain_event e;
   uint8_t kind = r.u8();
   if (kind >= chain_event_kind_count)
@@ -55,7 +77,8 @@ outcome<chain_event> decode_chain_event(std::string_view in) try {
     return refuse(r.error());
   return e;
 } catch (const std::bad_alloc&) {
-  return problem{errc::internal, "chain event refused: out of memory", {}};
+  return problem{
+      errc::storage_corrupt, "chain event refused: out of memory", {}};
 }
 
 } // namespace intentd

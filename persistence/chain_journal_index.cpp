@@ -1,6 +1,7 @@
 #include "persistence/chain_journal_index.hpp"
 
 #include "persistence/chain_event_codec.hpp"
+#include "persistence/checksum.hpp"
 
 namespace intentd {
 
@@ -16,12 +17,13 @@ uint32_t parse_count(std::string_view text) {
   return n;
 }
 
-std::string index_value(uint64_t seq) {
-  return static_cast<char>(chain_index_format_version) + chain_seq_key(seq);
+std::string index_value(std::string_view key, uint64_t seq) {
+  return seal_value(key, static_cast<char>(chain_index_format_version) +
+                             chain_seq_key(seq));
 }
 
 problem corrupt(std::string why) {
-  return problem{errc::internal, "chain journal index: " + why, {}};
+  return problem{errc::storage_corrupt, "chain journal index: " + why, {}};
 }
 
 } // namespace
@@ -44,13 +46,13 @@ void index_chain_event(MDB_txn* t, const chain_journal_dbs& d, uint64_t seq,
                        const chain_event& e) {
   if (e.kind == chain_event_kind::reserve)
     return;
-  d.finals.put(t, e.intent_id, index_value(seq));
+  d.finals.put(t, e.intent_id, index_value(e.intent_id, seq));
   if (e.kind == chain_event_kind::execute) {
     uint32_t n = chain_executions(t, d, e.intent_id);
     d.executions.put(t, e.intent_id, std::to_string(n + 1));
   }
   if (e.kind != chain_event_kind::release && !e.tx_hash.empty())
-    d.txs.put(t, e.tx_hash, index_value(seq));
+    d.txs.put(t, e.tx_hash, index_value(e.tx_hash, seq));
 }
 
 bool chain_index_current(MDB_txn* t, const chain_journal_dbs& d) {
@@ -87,19 +89,31 @@ uint32_t chain_executions(MDB_txn* t, const chain_journal_dbs& d,
 outcome<std::optional<chain_event>>
 indexed_chain_event(MDB_txn* t, const chain_journal_dbs& d,
                     const lmdb::dbi& index, std::string_view key) {
-  std::string_view v;
-  if (!index.get(t, key, v))
+  std::string_view stored;
+  if (!index.get(t, key, stored))
     return std::optional<chain_event>{};
-  if (v.size() != 9 || static_cast<uint8_t>(v[0]) != chain_index_format_version)
+  auto v = unseal_value(key, stored);
+  if (!v)
+    return corrupt("the entry of " + std::string(key) +
+                   " fails its checksum");
+  if (v->size() != 9 ||
+      static_cast<uint8_t>((*v)[0]) != chain_index_format_version)
     return corrupt("an entry of unknown format");
-  std::string seq(v.substr(1));
+  std::string seq(v->substr(1));
   std::string_view bytes;
   if (!d.events.get(t, seq, bytes))
     return corrupt("an entry points to the missing event " +
                    std::to_string(parse_chain_seq(seq)));
   auto e = decode_chain_event(bytes);
-  if (!e)
-    return e.error();
+  if (!e) {
+    auto why = e.error();
+    why.message += " (event " + std::to_string(parse_chain_seq(seq)) + ")";
+    return why;
+  }
+  if (e->intent_id != key && e->tx_hash != key)
+    return corrupt("the entry of " + std::string(key) + " points to event " +
+                   std::to_string(parse_chain_seq(seq)) +
+                   ", which is not its own");
   return std::optional<chain_event>{std::move(*e)};
 }
 

@@ -27,7 +27,9 @@ struct chain_journal_dbs {
 
 /// Version in front of every index value (and stored in meta); an index of
 /// another version is rebuilt from the events when the journal opens.
-constexpr uint8_t chain_index_format_version = 1;
+/// Version 2 seals each finals and txs value with a CRC-32C of its key and
+/// bytes (checksum.hpp).
+constexpr uint8_t chain_index_format_version = 2;
 
 /// Key of event number `seq` in `events`: 8 bytes, big-endian.
 std::string chain_seq_key(uint64_t seq);
@@ -50,8 +52,8 @@ uint32_t chain_executions(MDB_txn* t, const chain_journal_dbs& d,
                           std::string_view intent_id);
 
 /// The event that `index` (finals or txs) points to under `key`; empty
-/// when the key is absent, a problem when the entry or event is corrupt.
-/// Throws lmdb::error.
+/// when the key is absent, a storage_corrupt problem when the entry or the
+/// event is damaged or the event is not the key's. Throws lmdb::error.
 outcome<std::optional<chain_event>>
 indexed_chain_event(MDB_txn* t, const chain_journal_dbs& d,
                     const lmdb::dbi& index, std::string_view key);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <new>
 
+#include "persistence/checksum.hpp"
 #include "persistence/record_codec.hpp"
 #include "persistence/store_impl.hpp"
 #include "persistence/store_keys.hpp"
@@ -30,25 +31,79 @@ uint64_t parse_u64_le(std::string_view s) {
 
 } // namespace
 
-std::optional<intent_record>
+problem intent_store::impl::damaged(std::string message) const {
+  problem p{errc::storage_corrupt, std::move(message), {}};
+  corrupt_seen.fetch_add(1, std::memory_order_relaxed);
+  if (on_corrupt)
+    on_corrupt(p);
+  return p;
+}
+
+std::string intent_store::impl::seal(std::string_view key,
+                                     std::string_view payload) const {
+  return seal_value(key, payload);
+}
+
+std::optional<std::string_view>
+intent_store::impl::unseal(const char* table, std::string_view key,
+                           std::string_view stored) const {
+  if (!bounds.contains(env.handle(), stored)) {
+    damaged(std::string("storage is damaged: the entry ") +
+            keys::to_cursor(key) + " of table " + table +
+            " reaches past the end of data.mdb; restore the store from a "
+            "backup");
+    return std::nullopt;
+  }
+  if (index_version < 5)
+    return stored;
+  if (auto payload = unseal_value(key, stored))
+    return payload;
+  damaged(std::string("storage is damaged: the entry ") +
+          keys::to_cursor(key) + " of table " + table +
+          " fails its checksum; restore the store from a backup");
+  return std::nullopt;
+}
+
+outcome<intent_record> intent_store::impl::decode(std::string_view id,
+                                                  std::string_view bytes) const {
+  if (!bounds.contains(env.handle(), bytes))
+    return damaged("storage is damaged: the stored record of intent " +
+                   std::string(id) +
+                   " reaches past the end of data.mdb; restore the store "
+                   "from a backup");
+  auto rec = decode_record(bytes);
+  if (rec && rec->request.id == id)
+    return rec;
+  std::string why = rec ? "it holds another id" : rec.error().message;
+  return damaged("storage is damaged: the stored record of intent " +
+                 std::string(id) + " cannot be read (" + why +
+                 "); restore the store from a backup");
+}
+
+outcome<std::optional<intent_record>>
 intent_store::impl::load(MDB_txn* t, std::string_view id,
                          std::string_view index_key, key_fn expected) const {
   std::string_view bytes;
   if (id.empty() || !records.get(t, id, bytes))
-    return std::nullopt;
-  auto rec = decode_record(bytes);
-  if (!rec || expected(*rec) != index_key)
-    return std::nullopt;
-  return std::move(*rec);
+    return std::optional<intent_record>{};
+  auto rec = decode(id, bytes);
+  if (!rec)
+    return rec.error();
+  if (expected(*rec) != index_key)
+    return std::optional<intent_record>{};
+  return std::optional<intent_record>{std::move(*rec)};
 }
 
 void intent_store::impl::count(MDB_txn* t, intent_status status,
                                int delta) const {
   std::string key = keys::status_prefix(status);
   std::string_view old;
-  uint64_t n = counts.get(t, key, old) ? parse_u64_le(old) : 0;
+  uint64_t n = 0;
+  if (counts.get(t, key, old))
+    if (auto v = unseal("counts", key, old))
+      n = parse_u64_le(*v);
   n = delta < 0 ? (n > 0 ? n - 1 : 0) : n + 1;
-  counts.put(t, key, u64_le(n));
+  counts.put(t, key, seal(key, u64_le(n)));
 }
 
 namespace {
@@ -114,13 +169,14 @@ void intent_store::impl::reindex(MDB_txn* t, const intent_record* prev,
     for (const auto& tx : prev->execution.transactions) {
       std::string_view owner;
       if (!tx.hash.empty() && !has_tx(next, tx.hash) &&
-          by_tx.get(t, tx.hash, owner) && owner == prev->request.id)
+          by_tx.get(t, tx.hash, owner) &&
+          unseal("by_tx", tx.hash, owner) == prev->request.id)
         by_tx.del(t, tx.hash);
     }
   if (next)
     for (const auto& tx : next->execution.transactions)
       if (!tx.hash.empty() && !has_tx(prev, tx.hash))
-        by_tx.put(t, tx.hash, next->request.id);
+        by_tx.put(t, tx.hash, seal(tx.hash, next->request.id));
   if (prev && next && prev->status == next->status)
     return;
   if (prev)
@@ -131,7 +187,8 @@ void intent_store::impl::reindex(MDB_txn* t, const intent_record* prev,
 
 void intent_store::impl::write(MDB_txn* t, const intent_record& rec) const {
   std::string_view old;
-  if (records.get(t, rec.request.id, old)) {
+  if (records.get(t, rec.request.id, old) &&
+      bounds.contains(env.handle(), old)) {
     if (auto prev = decode_record(old)) {
       records.put(t, rec.request.id, encode_record(rec));
       reindex(t, &*prev, &rec);
@@ -140,9 +197,10 @@ void intent_store::impl::write(MDB_txn* t, const intent_record& rec) const {
   }
   records.put(t, rec.request.id, encode_record(rec));
   reindex(t, nullptr, &rec);
-  if (!rec.request.signature.empty())
-    nonces.put(t, keys::by_nonce(rec.request.user_account, rec.request.nonce),
-               rec.request.id);
+  if (!rec.request.signature.empty()) {
+    auto key = keys::by_nonce(rec.request.user_account, rec.request.nonce);
+    nonces.put(t, key, seal(key, rec.request.id));
+  }
 }
 
 void intent_store::impl::erase(MDB_txn* t, const intent_record& rec) const {
@@ -165,20 +223,35 @@ uint64_t intent_store::map_size() const {
 }
 
 std::optional<intent_record> intent_store::get(const std::string& id) const {
-  if (id.empty())
+  auto found = find(id);
+  if (!found)
     return std::nullopt;
+  return std::move(*found);
+}
+
+outcome<std::optional<intent_record>>
+intent_store::find(const std::string& id) const {
+  if (id.empty())
+    return std::optional<intent_record>{};
   try {
     auto t = impl_->read();
     std::string_view bytes;
     if (!impl_->records.get(t.handle(), id, bytes))
-      return std::nullopt;
-    auto rec = decode_record(bytes);
+      return std::optional<intent_record>{};
+    auto rec = impl_->decode(id, bytes);
     if (!rec)
-      return std::nullopt;
-    return std::move(*rec);
-  } catch (const std::exception&) {
-    return std::nullopt;
+      return rec.error();
+    return std::optional<intent_record>{std::move(*rec)};
+  } catch (const lmdb::error& e) {
+    return impl_->read_failure(e.code(), e.what(), "intent " + id);
+  } catch (const std::exception& e) {
+    return problem{
+        errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
   }
+}
+
+uint64_t intent_store::corrupt_count() const {
+  return impl_->corrupt_seen.load(std::memory_order_relaxed);
 }
 
 std::optional<std::string> intent_store::nonce_owner(const std::string& user,
@@ -186,9 +259,11 @@ std::optional<std::string> intent_store::nonce_owner(const std::string& user,
   try {
     auto t = impl_->read();
     std::string_view id;
-    if (!impl_->nonces.get(t.handle(), keys::by_nonce(user, nonce), id))
+    auto key = keys::by_nonce(user, nonce);
+    if (!impl_->nonces.get(t.handle(), key, id))
       return std::nullopt;
-    return std::string(id);
+    // A damaged entry still says the nonce was used: an empty owner.
+    return std::string(impl_->unseal("nonces", key, id).value_or(""));
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -203,7 +278,10 @@ intent_store::find_by_tx(const std::string& hash) const {
     std::string_view id;
     if (!impl_->by_tx.get(t.handle(), hash, id))
       return std::nullopt;
-    return std::string(id);
+    auto owner = impl_->unseal("by_tx", hash, id);
+    if (!owner)
+      return std::nullopt;
+    return std::string(*owner);
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -219,8 +297,8 @@ std::vector<intent_record> intent_store::dead_letters(uint32_t limit) const {
     for (bool found = c.get(k, v, MDB_FIRST); found && out.size() < limit;
          found = c.get(k, v, MDB_NEXT)) {
       auto rec = impl_->load(t.handle(), keys::id_of(k, 0), k, keys::by_time);
-      if (rec && rec->dead_letter)
-        out.push_back(std::move(*rec));
+      if (rec && *rec && (*rec)->dead_letter)
+        out.push_back(std::move(**rec));
     }
   } catch (const std::exception&) {
   }
@@ -245,7 +323,8 @@ intent_store::load_account_keys() const {
   std::string_view v;
   for (bool found = c.get(k, v, MDB_FIRST); found;
        found = c.get(k, v, MDB_NEXT))
-    out.emplace_back(std::string{v}, std::string{k});
+    if (auto account = impl_->unseal("account_keys", k, v))
+      out.emplace_back(std::string{*account}, std::string{k});
   return out;
 }
 
@@ -260,8 +339,12 @@ std::vector<solver_stats> intent_store::load_solver_stats() const {
          found = c.get(k, v, MDB_NEXT)) {
       solver_stats s;
       s.solver_id.assign(k);
-      if (decode_solver_stats(v, s))
+      if (impl_->bounds.contains(impl_->env.handle(), v) &&
+          decode_solver_stats(v, s))
         out.push_back(std::move(s));
+      else
+        impl_->damaged("storage is damaged: the counters of solver " +
+                       s.solver_id + " cannot be read; they start at zero");
     }
   } catch (const std::exception&) {
   }
@@ -281,8 +364,10 @@ void intent_store::for_each_live(
            found && keys::starts_with(k, prefix);
            found = c.get(k, v, MDB_NEXT)) {
         auto id = keys::id_of(k, prefix.size());
-        if (auto rec = impl_->load(t.handle(), id, k, keys::by_status))
-          fn(std::move(*rec));
+        // A damaged record was reported by load() and stays where it is.
+        if (auto rec = impl_->load(t.handle(), id, k, keys::by_status);
+            rec && *rec)
+          fn(std::move(**rec));
       }
     }
   } catch (const lmdb::error&) {
@@ -298,7 +383,8 @@ std::vector<uint64_t> intent_store::count_by_status() const {
       std::string_view v;
       auto key = keys::status_prefix(static_cast<intent_status>(i));
       if (impl_->counts.get(t.handle(), key, v))
-        out[i] = parse_u64_le(v);
+        if (auto n = impl_->unseal("counts", key, v))
+          out[i] = parse_u64_le(*n);
     }
   } catch (const std::exception&) {
   }

@@ -22,6 +22,9 @@ struct store_options {
   uint64_t max_map_size = 64ull << 30;
   /// Open without write access: reads are served, writes refused.
   bool read_only = false;
+  /// Called (from any reading thread) with a storage_corrupt problem naming
+  /// the table and key each time a stored value is refused as damaged.
+  std::function<void(const problem&)> on_corrupt;
 };
 
 /// A page of a listing, newest first.
@@ -61,6 +64,14 @@ struct solver_stats {
 /// access (EACCES, EPERM, EROFS); every write then returns
 /// storage_unavailable. A corrupted data file is a problem value naming the
 /// file, never a crash.
+///
+/// Every stored value carries a CRC-32C: records in their header
+/// (record_codec.hpp), the values of by_tx, nonces, account_keys and counts
+/// as a 4-byte seal after the payload (checksum.hpp), keyed indexes none
+/// (their keys are checked against the record they name). A store of index
+/// version 4 or older has its small values sealed when it is opened for
+/// writing; records written without a checksum (format 1) are still read
+/// and gain one when next written.
 class intent_store {
 public:
   ~intent_store();
@@ -87,10 +98,21 @@ public:
   /// Writes solver counters in their own transaction.
   outcome<done> put_solver_stats(const std::vector<solver_stats>& stats);
 
+  /// The record of `id`; nullopt when there is none or it cannot be read
+  /// (a damaged one is reported to on_corrupt). Prefer find().
   std::optional<intent_record> get(const std::string& id) const;
 
+  /// The record of `id`, nullopt when there is none; a storage_corrupt
+  /// problem naming the id when its stored bytes fail their checksum or do
+  /// not decode, storage_unavailable when LMDB fails.
+  outcome<std::optional<intent_record>> find(const std::string& id) const;
+
+  /// Stored values refused as damaged since the store opened.
+  uint64_t corrupt_count() const;
+
   /// Pages through records matching the query, newest created first. The
-  /// cursor stays valid while records are added.
+  /// cursor stays valid while records are added. A damaged record on the
+  /// way is a storage_corrupt problem naming it.
   outcome<record_page> list(const list_query& query) const;
 
   /// Keeps a public key (raw bytes) registered to `account`.

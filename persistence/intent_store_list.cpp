@@ -114,17 +114,19 @@ outcome<record_page> intent_store::list(const list_query& query) const {
         break;
       }
       auto rec = impl_->load(t.handle(), newest->id(), newest->key(), expected);
+      if (!rec)
+        return rec.error();
       // The live records of a user share one bucket: a listing of one live
       // status skips the others.
-      if (rec && (!query.status || rec->status == *query.status)) {
-        page.items.push_back(std::move(*rec));
+      if (*rec && (!query.status || (*rec)->status == *query.status)) {
+        page.items.push_back(std::move(**rec));
         last_tail.assign(newest->tail());
       }
       newest->next();
     }
     return page;
   } catch (const lmdb::error& e) {
-    return impl_->failure(e.code(), e.what());
+    return impl_->read_failure(e.code(), e.what(), "a listing");
   } catch (const std::exception& e) {
     return problem{
         errc::storage_unavailable, std::string("storage: ") + e.what(), {}};

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "persistence/checksum.hpp"
 #include "persistence/record_codec.hpp"
 #include "persistence/store_impl.hpp"
 #include "persistence/store_keys.hpp"
@@ -15,8 +16,21 @@ constexpr unsigned max_dbs = 16;
 constexpr char index_version_key[] = "index_version";
 // 2: by_updated and by_expiry; 3: no by_user_all (a listing by user alone
 // merges the user's ranges in by_user); 4: by_user keeps every live record
-// of a user in one bucket.
-constexpr char index_version[] = "4";
+// of a user in one bucket; 5: the values of by_tx, nonces, account_keys and
+// counts are sealed with a checksum of their key and bytes.
+constexpr char current_index_version[] = "5";
+
+/// The index version in `meta`: 0 when absent (a new store, or one older
+/// than version 2). Any other value is damage, not a reason to rebuild:
+/// throws MDB_CORRUPTED.
+int stored_index_version(const lmdb::dbi& meta, MDB_txn* t) {
+  std::string_view stored;
+  if (!meta.get(t, index_version_key, stored))
+    return 0;
+  if (stored == "2" || stored == "3" || stored == "4" || stored == "5")
+    return stored[0] - '0';
+  throw lmdb::error("meta holds an unknown index version", MDB_CORRUPTED);
+}
 
 } // namespace
 
@@ -29,6 +43,7 @@ void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
   unsigned flags =
       MDB_NOTLS | MDB_NORDAHEAD | extra_flags | (opts.sync ? 0u : MDB_NOSYNC);
   env.open(opts.path, flags);
+  bounds = lmdb::map_bounds::of(env.handle());
   env.reader_check();
   read_only = (extra_flags & MDB_RDONLY) != 0;
   auto t = lmdb::txn::begin(env.handle(), read_only ? MDB_RDONLY : 0u);
@@ -51,17 +66,40 @@ void intent_store::impl::open(const store_options& opts, unsigned extra_flags) {
   account_keys = db("account_keys");
   if (!read_only)
     upgrade_indexes(t.handle());
+  index_version = stored_index_version(meta, t.handle());
   t.commit();
   map_size = env.map_size();
 }
 
+void intent_store::impl::seal_all(MDB_txn* t, const lmdb::dbi& db) const {
+  auto c = lmdb::cursor::open(t, db);
+  std::string_view k;
+  std::string_view v;
+  for (bool found = c.get(k, v, MDB_FIRST); found;
+       found = c.get(k, v, MDB_NEXT)) {
+    // Left as they are: a value that reaches past the file (reads refuse
+    // it), and one sealed already (a damaged index version in `meta` must
+    // not seal a sealed store twice; a bare value passes as sealed with a
+    // chance of 2^-32).
+    if (!bounds.contains(env.handle(), v) || unseal_value(k, v))
+      continue;
+    std::string key(k);
+    c.put(key, seal_value(key, v), MDB_CURRENT);
+  }
+}
+
 void intent_store::impl::upgrade_indexes(MDB_txn* t) const {
-  std::string_view stored;
-  int version = 0;
-  if (meta.get(t, index_version_key, stored))
-    version = stored == "2" ? 2 : stored == "3" ? 3 : stored == "4" ? 4 : 0;
-  if (version == 4)
+  int version = stored_index_version(meta, t);
+  if (version == 5)
     return;
+  seal_all(t, by_tx);
+  seal_all(t, nonces);
+  seal_all(t, account_keys);
+  seal_all(t, counts);
+  if (version == 4) {
+    meta.put(t, index_version_key, current_index_version);
+    return;
+  }
   if (version < 3)
     by_user_all.clear(t);
   if (version < 2) {
@@ -74,6 +112,8 @@ void intent_store::impl::upgrade_indexes(MDB_txn* t) const {
   std::string_view v;
   for (bool found = c.get(k, v, MDB_FIRST); found;
        found = c.get(k, v, MDB_NEXT)) {
+    if (!bounds.contains(env.handle(), v))
+      continue;
     auto rec = decode_record(v);
     if (!rec)
       continue;
@@ -85,7 +125,7 @@ void intent_store::impl::upgrade_indexes(MDB_txn* t) const {
     else if (!rec->dead_letter)
       by_updated.put(t, keys::by_updated(*rec), {});
   }
-  meta.put(t, index_version_key, index_version);
+  meta.put(t, index_version_key, current_index_version);
 }
 
 outcome<intent_store> intent_store::open(const store_options& opts) {
@@ -102,6 +142,7 @@ outcome<intent_store> intent_store::open(const store_options& opts) {
   }
   auto p = std::make_unique<impl>();
   p->path = opts.path;
+  p->on_corrupt = opts.on_corrupt;
   p->max_map_size = std::max(opts.max_map_size, opts.map_size);
   // Without write access the store is still served read-only; without
   // even a writable lock file, read-only without locking.

@@ -10,6 +10,8 @@ bool intent_store::impl::resize(uint64_t bytes) {
   if (!gate.try_lock_exclusive())
     return false;
   int rc = mdb_env_set_mapsize(env.handle(), bytes);
+  if (rc == MDB_SUCCESS)
+    bounds = lmdb::map_bounds::of(env.handle());
   gate.unlock_exclusive();
   if (rc != MDB_SUCCESS)
     return false;
@@ -33,6 +35,15 @@ problem intent_store::impl::failure(int code, const std::string& what) const {
   if (code == MDB_MAP_FULL)
     return map_full_problem(map_size.load(), max_map_size);
   return storage_problem(code, what, path);
+}
+
+problem intent_store::impl::read_failure(int code, const std::string& what,
+                                         const std::string& where) const {
+  if (!is_corruption(code))
+    return failure(code, what);
+  return damaged("storage is damaged: a page of " + path +
+                 "/data.mdb cannot be read (" + what + ") while reading " +
+                 where + "; restore the store from a backup");
 }
 
 outcome<done> intent_store::put(const std::vector<intent_record>& records) {
@@ -69,7 +80,7 @@ intent_store::put_solver_stats(const std::vector<solver_stats>& stats) {
 outcome<done> intent_store::put_account_key(const std::string& account,
                                             const std::string& raw_key) {
   return impl_->write_txn([&](MDB_txn* t) {
-    impl_->account_keys.put(t, raw_key, account);
+    impl_->account_keys.put(t, raw_key, impl_->seal(raw_key, account));
     return done{};
   });
 }
@@ -91,9 +102,10 @@ intent_store::purge_terminal_before(time_us cutoff, std::size_t max_batch) {
     }
     for (const auto& key : due) {
       auto rec = impl_->load(t, keys::id_of(key, 0), key, keys::by_updated);
-      if (rec)
-        impl_->erase(t, *rec);
-      else
+      // A damaged record is left for an operator to restore.
+      if (rec && *rec)
+        impl_->erase(t, **rec);
+      else if (rec)
         impl_->by_updated.del(t, key);
     }
     return due.size();
@@ -107,7 +119,7 @@ outcome<bool> intent_store::purge_dead_letter(const std::string& id) {
     std::string_view bytes;
     if (!impl_->records.get(t, id, bytes))
       return false;
-    auto rec = decode_record(bytes);
+    auto rec = impl_->decode(id, bytes);
     if (!rec || !rec->dead_letter)
       return false;
     impl_->erase(t, *rec);

@@ -1,6 +1,16 @@
 #include "persistence/lmdb_env.hpp"
 
+#include <algorithm>
+#include <csetjmp>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <atomic>
+#include <mutex>
 #include <utility>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 namespace intentd::lmdb {
 
@@ -17,6 +27,87 @@ std::string_view from_val(const MDB_val& v) {
 void check(const char* origin, int rc) {
   if (rc != MDB_SUCCESS)
     throw error(origin, rc);
+}
+
+// LMDB keeps no page checksums and trusts its pages: a damaged node can
+// make a lookup follow a null pointer or read past the end of the file
+// (SIGSEGV, SIGBUS). Lookups run under a guard: a fault inside one jumps
+// back to it, and the lookup fails as MDB_CORRUPTED. Faults elsewhere go to
+// the handler that was there before.
+thread_local sigjmp_buf* fault_jump = nullptr;
+std::atomic<bool> txn_lost{false};
+/// Set when a write (put, del, drop) faulted on this thread: LMDB's state
+/// of that transaction is unknown, and aborting it could fault again or
+/// free what is not allocated, so it is left as it is.
+thread_local bool write_faulted = false;
+
+/// check() for a write call that ran under the guard.
+void check_write(const char* origin, const char* called, int rc) {
+  if (std::strcmp(origin, called) != 0)
+    write_faulted = true;
+  check(origin, rc);
+}
+struct sigaction previous_segv {};
+struct sigaction previous_bus {};
+std::mutex guard_mutex;
+
+extern "C" void lmdb_guard_on_fault(int sig, siginfo_t* info, void* context) {
+  if (sigjmp_buf* jump = fault_jump) {
+    fault_jump = nullptr;
+    siglongjmp(*jump, sig);
+  }
+  const struct sigaction& previous =
+      sig == SIGBUS ? previous_bus : previous_segv;
+  if ((previous.sa_flags & SA_SIGINFO) != 0 && previous.sa_sigaction) {
+    previous.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+    previous.sa_handler(sig);
+    return;
+  }
+  // Returning runs the faulting instruction again, now with the default
+  // action: the process dies of this signal as it would have.
+  signal(sig, SIG_DFL);
+}
+
+/// Installs the guard's handler unless it is in place (something, a test
+/// runner for one, may have put its own since), keeping the one before.
+void install_guard() {
+  std::lock_guard<std::mutex> lock(guard_mutex);
+  for (int sig : {SIGSEGV, SIGBUS}) {
+    struct sigaction current {};
+    sigaction(sig, nullptr, &current);
+    if ((current.sa_flags & SA_SIGINFO) != 0 &&
+        current.sa_sigaction == lmdb_guard_on_fault)
+      continue;
+    struct sigaction sa {};
+    sa.sa_sigaction = lmdb_guard_on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, sig == SIGBUS ? &previous_bus : &previous_segv);
+  }
+}
+
+/// Runs `call` (an LMDB lookup) under the fault guard; a fault is
+/// MDB_CORRUPTED with `origin` saying so. Nothing with a destructor may live
+/// inside `call`.
+template<class F>
+int guarded(F&& call, const char*& origin) {
+  sigjmp_buf jump;
+  sigjmp_buf* outer = fault_jump;
+  // No mask to save: the handler runs with SA_NODEFER and an empty
+  // sa_mask, so nothing is blocked when it jumps back, and a lookup pays
+  // no system call for the guard.
+  if (sigsetjmp(jump, 0) != 0) {
+    fault_jump = outer;
+    origin = "LMDB faulted on a damaged page";
+    return MDB_CORRUPTED;
+  }
+  fault_jump = &jump;
+  int rc = call();
+  fault_jump = outer;
+  return rc;
 }
 
 } // namespace
@@ -63,6 +154,7 @@ void env::set_max_dbs(unsigned count) {
 }
 
 void env::open(const std::string& dir, unsigned flags, mdb_mode_t mode) {
+  install_guard();
   check("mdb_env_open", mdb_env_open(handle_, dir.c_str(), flags, mode));
 }
 
@@ -70,6 +162,48 @@ int env::reader_check() {
   int dead = 0;
   check("mdb_reader_check", mdb_reader_check(handle_, &dead));
   return dead;
+}
+
+map_bounds map_bounds::of(MDB_env* env) {
+  map_bounds out;
+  mdb_filehandle_t fd;
+  struct stat st {};
+  if (mdb_env_get_fd(env, &fd) != MDB_SUCCESS || ::fstat(fd, &st) != 0)
+    return out;
+  std::FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (!maps)
+    return out;
+  char line[4096];
+  while (std::fgets(line, sizeof line, maps)) {
+    unsigned long start = 0, end = 0, offset = 0, inode = 0;
+    unsigned major = 0, minor = 0;
+    char perms[8] = {};
+    if (std::sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms,
+                    &offset, &major, &minor, &inode) != 7)
+      continue;
+    if (inode == st.st_ino && offset == 0 &&
+        makedev(major, minor) == st.st_dev) {
+      out.base_ = reinterpret_cast<const char*>(start);
+      out.length_ = end - start;
+      break;
+    }
+  }
+  std::fclose(maps);
+  return out;
+}
+
+bool map_bounds::contains(MDB_env* env, std::string_view bytes) const {
+  if (!base_ || bytes.data() < base_ || bytes.data() >= base_ + length_)
+    return true;
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  if (mdb_env_info(env, &info) != MDB_SUCCESS ||
+      mdb_env_stat(env, &stat) != MDB_SUCCESS)
+    return true;
+  std::size_t used = (info.me_last_pgno + 1) * std::size_t{stat.ms_psize};
+  used = std::min(used, length_);
+  auto offset = static_cast<std::size_t>(bytes.data() - base_);
+  return offset <= used && bytes.size() <= used - offset;
 }
 
 txn txn::begin(MDB_env* env, unsigned flags) {
@@ -95,13 +229,35 @@ txn::~txn() {
 
 void txn::commit() {
   // mdb_txn_commit frees the handle even when it fails.
-  int rc = mdb_txn_commit(std::exchange(handle_, nullptr));
-  check("mdb_txn_commit", rc);
+  MDB_txn* handle = std::exchange(handle_, nullptr);
+  const char* origin = "mdb_txn_commit";
+  int rc = guarded([&] { return mdb_txn_commit(handle); }, origin);
+  if (rc == MDB_CORRUPTED && origin != std::string_view("mdb_txn_commit"))
+    txn_lost = true;
+  check(origin, rc);
 }
 
 void txn::abort() noexcept {
-  if (handle_)
-    mdb_txn_abort(std::exchange(handle_, nullptr));
+  if (!handle_)
+    return;
+  MDB_txn* handle = std::exchange(handle_, nullptr);
+  if (write_faulted) {
+    write_faulted = false;
+    txn_lost = true;
+    return;
+  }
+  const char* origin = "mdb_txn_abort";
+  if (guarded(
+          [&] {
+            mdb_txn_abort(handle);
+            return 0;
+          },
+          origin) != 0)
+    txn_lost = true;
+}
+
+bool transaction_lost() {
+  return txn_lost.load();
 }
 
 dbi dbi::open(MDB_txn* txn, const char* name, unsigned flags) {
@@ -114,10 +270,11 @@ bool dbi::get(MDB_txn* txn, std::string_view key,
               std::string_view& value) const {
   MDB_val k = to_val(key);
   MDB_val v{0, nullptr};
-  int rc = mdb_get(txn, handle_, &k, &v);
+  const char* origin = "mdb_get";
+  int rc = guarded([&] { return mdb_get(txn, handle_, &k, &v); }, origin);
   if (rc == MDB_NOTFOUND)
     return false;
-  check("mdb_get", rc);
+  check(origin, rc);
   value = from_val(v);
   return true;
 }
@@ -126,15 +283,19 @@ void dbi::put(MDB_txn* txn, std::string_view key, std::string_view value,
               unsigned flags) const {
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
-  check("mdb_put", mdb_put(txn, handle_, &k, &v, flags));
+  const char* origin = "mdb_put";
+  int rc = guarded([&] { return mdb_put(txn, handle_, &k, &v, flags); },
+                   origin);
+  check_write(origin, "mdb_put", rc);
 }
 
 bool dbi::del(MDB_txn* txn, std::string_view key) const {
   MDB_val k = to_val(key);
-  int rc = mdb_del(txn, handle_, &k, nullptr);
+  const char* origin = "mdb_del";
+  int rc = guarded([&] { return mdb_del(txn, handle_, &k, nullptr); }, origin);
   if (rc == MDB_NOTFOUND)
     return false;
-  check("mdb_del", rc);
+  check_write(origin, "mdb_del", rc);
   return true;
 }
 
@@ -145,7 +306,9 @@ std::uint64_t dbi::size(MDB_txn* txn) const {
 }
 
 void dbi::clear(MDB_txn* txn) const {
-  check("mdb_drop", mdb_drop(txn, handle_, 0));
+  const char* origin = "mdb_drop";
+  int rc = guarded([&] { return mdb_drop(txn, handle_, 0); }, origin);
+  check_write(origin, "mdb_drop", rc);
 }
 
 cursor cursor::open(MDB_txn* txn, const dbi& db) {
@@ -175,13 +338,25 @@ bool cursor::get(std::string_view& key, std::string_view& value,
                  MDB_cursor_op op) {
   MDB_val k = to_val(key);
   MDB_val v{0, nullptr};
-  int rc = mdb_cursor_get(handle_, &k, &v, op);
+  const char* origin = "mdb_cursor_get";
+  int rc = guarded([&] { return mdb_cursor_get(handle_, &k, &v, op); },
+                   origin);
   if (rc == MDB_NOTFOUND)
     return false;
-  check("mdb_cursor_get", rc);
+  check(origin, rc);
   key = from_val(k);
   value = from_val(v);
   return true;
+}
+
+void cursor::put(std::string_view key, std::string_view value,
+                 unsigned flags) {
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  const char* origin = "mdb_cursor_put";
+  int rc = guarded([&] { return mdb_cursor_put(handle_, &k, &v, flags); },
+                   origin);
+  check_write(origin, "mdb_cursor_put", rc);
 }
 
 } // namespace intentd::lmdb

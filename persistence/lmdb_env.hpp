@@ -49,6 +49,27 @@ private:
   MDB_env* handle_ = nullptr;
 };
 
+/// Where the data file of an environment is mapped, and how many of its
+/// bytes hold pages (up to the last page committed). LMDB keeps no page
+/// checksums: a damaged page can claim a value longer than the file, and
+/// reading it would fault. `contains` tells such a value from a real one.
+class map_bounds {
+public:
+  /// The mapping of `env`'s data file in this process (from
+  /// /proc/self/maps); empty, and then `contains` always true, when it
+  /// cannot be found.
+  static map_bounds of(MDB_env* env);
+
+  /// False when `bytes` start in the map but end past its used pages.
+  /// Bytes outside the map (a write transaction's own pages) are not
+  /// judged.
+  bool contains(MDB_env* env, std::string_view bytes) const;
+
+private:
+  const char* base_ = nullptr;
+  std::size_t length_ = 0;
+};
+
 /// A transaction that aborts in its destructor unless committed.
 class txn {
 public:
@@ -70,7 +91,18 @@ private:
   MDB_txn* handle_ = nullptr;
 };
 
+/// True once a commit or abort faulted on a damaged page: that transaction
+/// could not be ended, and a write transaction keeps LMDB's writer lock, so
+/// no write may begin again in this process.
+bool transaction_lost();
+
 /// A named database handle, valid for the life of its environment.
+/// Every call on the data (get, put, del, clear, and the cursor's) runs
+/// under a guard: when a damaged page makes LMDB fault (SIGSEGV, SIGBUS)
+/// inside one, it throws error with MDB_CORRUPTED instead of killing the
+/// process, and the transaction is aborted as for any error. The guard's handler is
+/// installed when the first environment opens and passes every other
+/// fault to the handler that was there before.
 class dbi {
 public:
   static dbi open(MDB_txn* txn, const char* name, unsigned flags = 0);
@@ -109,6 +141,10 @@ public:
   /// Moves the cursor; false when there is no such entry. For positioning
   /// ops (MDB_SET_RANGE, ...) `key` is read first.
   bool get(std::string_view& key, std::string_view& value, MDB_cursor_op op);
+
+  /// Stores `value` under `key` (with MDB_CURRENT: replaces the entry the
+  /// cursor is on; `key` must not view the map).
+  void put(std::string_view key, std::string_view value, unsigned flags);
 
   MDB_cursor* handle() const noexcept { return handle_; }
 

@@ -3,6 +3,7 @@
 #include <new>
 
 #include "persistence/byte_io.hpp"
+#include "persistence/checksum.hpp"
 
 namespace intentd {
 
@@ -13,6 +14,27 @@ using bytes::writer;
 
 constexpr uint8_t action_count = 3;
 constexpr std::size_t header_size = 3;
+constexpr std::size_t crc_size = 4;
+
+uint32_t read_u32_le(std::string_view s) {
+  uint32_t v = 0;
+  for (std::size_t i = 0; i < crc_size; ++i)
+    v |= uint32_t{static_cast<uint8_t>(s[i])} << (8 * i);
+  return v;
+}
+
+/// The checksum of a sealed value: every byte but the checksum's own four,
+/// which follow the `header` bytes.
+uint32_t sealed_crc(std::string_view bytes, std::size_t header) {
+  return crc32c_extend(crc32c(bytes.substr(0, header)),
+                       bytes.substr(header + crc_size));
+}
+
+void patch_crc(std::string& out, std::size_t header) {
+  uint32_t crc = sealed_crc(out, header);
+  for (std::size_t i = 0; i < crc_size; ++i)
+    out[header + i] = static_cast<char>(crc >> (8 * i));
+}
 
 intent_status read_status(reader& r) {
   uint8_t b = r.u8();
@@ -93,6 +115,7 @@ std::string encode_record(const intent_record& rec) {
   w.u8(static_cast<uint8_t>(record_magic[0]));
   w.u8(static_cast<uint8_t>(record_magic[1]));
   w.u8(record_format_version);
+  w.u32(0); // the checksum, patched below
   write_request(w, rec.request);
   w.u8(static_cast<uint8_t>(rec.status));
   w.str(rec.status_message);
@@ -115,20 +138,38 @@ std::string encode_record(const intent_record& rec) {
   // Appended after the first format: absent in older records.
   if (!rec.request.public_key.empty())
     w.str(rec.request.public_key);
-  return w.take();
+  auto out = w.take();
+  patch_crc(out, header_size);
+  return out;
+}
+
+uint8_t record_version(std::string_view bytes) {
+  if (bytes.size() < header_size || bytes[0] != record_magic[0] ||
+      bytes[1] != record_magic[1])
+    return 0;
+  return static_cast<uint8_t>(bytes[2]);
 }
 
 outcome<intent_record> decode_record(std::string_view bytes) try {
   auto refuse = [](std::string why) {
-    return problem{errc::internal, "stored record refused: " + why, {}};
+    return problem{errc::storage_corrupt, "stored record refused: " + why, {}};
   };
   if (bytes.size() < header_size || bytes[0] != record_magic[0] ||
       bytes[1] != record_magic[1])
     return refuse("not an intent record");
   auto version = static_cast<uint8_t>(bytes[2]);
-  if (version != record_format_version)
+  std::size_t start = header_size;
+  if (version == record_format_version) {
+    if (bytes.size() < header_size + crc_size)
+      return refuse("truncated");
+    if (read_u32_le(bytes.substr(header_size)) !=
+        sealed_crc(bytes, header_size))
+      return refuse("checksum mismatch");
+    start += crc_size;
+  } else if (version != record_unsealed_version) {
     return refuse("unknown format version " + std::to_string(version));
-  reader r{bytes, header_size};
+  }
+  reader r{bytes, start};
   intent_record rec;
   read_request(r, rec.request);
   rec.status = read_status(r);
@@ -161,23 +202,34 @@ outcome<intent_record> decode_record(std::string_view bytes) try {
     return refuse(r.error());
   return rec;
 } catch (const std::bad_alloc&) {
-  return problem{errc::internal, "stored record refused: out of memory", {}};
+  return problem{
+      errc::storage_corrupt, "stored record refused: out of memory", {}};
 }
 
 std::string encode_solver_stats(const solver_stats& stats) {
   writer w;
   w.u8(solver_stats_format_version);
+  w.u32(0); // the checksum, patched below
   w.u64(stats.attempts);
   w.u64(stats.successes);
   w.u64(stats.failures);
   w.u64(stats.total_execution_us);
-  return w.take();
+  auto out = w.take();
+  patch_crc(out, 1);
+  return out;
 }
 
 bool decode_solver_stats(std::string_view bytes, solver_stats& out) {
   reader r{bytes};
-  if (r.u8() != solver_stats_format_version)
+  uint8_t version = r.u8();
+  if (version == solver_stats_format_version) {
+    if (bytes.size() < 1 + crc_size ||
+        read_u32_le(bytes.substr(1)) != sealed_crc(bytes, 1))
+      return false;
+    r = reader{bytes, 1 + crc_size};
+  } else if (version != 1) {
     return false;
+  }
   solver_stats s;
   s.attempts = r.u64();
   s.successes = r.u64();

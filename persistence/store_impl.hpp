@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <new>
 #include <optional>
 #include <string>
@@ -59,15 +60,40 @@ struct intent_store::impl {
   /// Public keys registered over the admin API: raw key -> account.
   lmdb::dbi account_keys;
 
+  /// The index version in `meta` once open; from 5 on the values of
+  /// by_tx, nonces, account_keys and counts are sealed (checksum.hpp).
+  int index_version = 0;
+  /// Where data.mdb is mapped; changed only with the gate held exclusively.
+  lmdb::map_bounds bounds;
+  std::function<void(const problem&)> on_corrupt;
+  mutable std::atomic<uint64_t> corrupt_seen{0};
+
+  /// Counts a damaged value, reports it to on_corrupt and returns the
+  /// storage_corrupt problem of `message`.
+  problem damaged(std::string message) const;
+  /// A value as stored in a sealed table.
+  std::string seal(std::string_view key, std::string_view payload) const;
+  /// The payload of `stored`, the value of `key` in `table`; nullopt (and
+  /// reported) when it fails its checksum.
+  std::optional<std::string_view> unseal(const char* table,
+                                         std::string_view key,
+                                         std::string_view stored) const;
+  /// Decodes the stored bytes of record `id`: a storage_corrupt problem
+  /// (reported) when they are damaged or hold another id.
+  outcome<intent_record> decode(std::string_view id,
+                                std::string_view bytes) const;
+
   /// Opens the environment (MDB_RDONLY and MDB_NOLOCK may be in `flags`)
   /// and its databases; throws lmdb::error.
   void open(const store_options& opts, unsigned flags);
 
   store_read read() const { return store_read(gate, env.handle()); }
 
-  std::optional<intent_record> load(MDB_txn* t, std::string_view id,
-                                    std::string_view index_key,
-                                    key_fn expected) const;
+  /// The record an index entry names; nullopt when it is missing or does
+  /// not match the entry, a storage_corrupt problem when it is damaged.
+  outcome<std::optional<intent_record>> load(MDB_txn* t, std::string_view id,
+                                             std::string_view index_key,
+                                             key_fn expected) const;
   void count(MDB_txn* t, intent_status status, int delta) const;
   /// Moves the index entries of `prev` (null: none) to those of `next`
   /// (null: none), touching only the entries whose key changes.
@@ -78,8 +104,10 @@ struct intent_store::impl {
   /// Deletes a record and every index entry of it.
   void erase(MDB_txn* t, const intent_record& rec) const;
   /// Builds by_updated and by_expiry from the records when `meta` says
-  /// they predate them.
+  /// they predate them, and seals the small values of stores before 5.
   void upgrade_indexes(MDB_txn* t) const;
+  /// Rewrites every value of `db` sealed under its key.
+  void seal_all(MDB_txn* t, const lmdb::dbi& db) const;
 
   /// Doubles the map (up to max_map_size) once no transaction is open;
   /// false when it is at the cap or the resize failed.
@@ -89,6 +117,11 @@ struct intent_store::impl {
   bool resize(uint64_t bytes);
 
   problem failure(int code, const std::string& what) const;
+  /// failure() for a read: LMDB's corruption codes (a damaged page) are
+  /// storage_corrupt, reported like a damaged value; `where` says what was
+  /// being read.
+  problem read_failure(int code, const std::string& what,
+                       const std::string& where) const;
 
   /// Runs `body(MDB_txn*)` in one write transaction and commits it. On a
   /// full map it grows the map and runs the transaction once more.
@@ -96,6 +129,12 @@ struct intent_store::impl {
   auto write_txn(F&& body) -> outcome<decltype(body(nullptr))> {
     if (read_only)
       return read_only_problem(path);
+    if (lmdb::transaction_lost())
+      return problem{errc::storage_corrupt,
+                     "storage is damaged: a write faulted on a damaged page "
+                     "of " + path + "/data.mdb and holds its lock; stop "
+                     "intentd and restore the store from a backup",
+                     {}};
     for (int attempt = 0;; ++attempt) {
       int code = 0;
       std::string what;

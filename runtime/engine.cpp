@@ -108,10 +108,12 @@ void engine_impl::find_by_tx(const std::string& hash,
 void engine_impl::cancel(const std::string& id, std::optional<cancel_auth> auth,
                          reply<intent_record> done) {
   if (gate_->checks_cancel(auth)) {
-    auto rec = store_->get(id);
-    if (!rec)
+    auto found = store_->find(id);
+    if (!found)
+      return done(found.error());
+    if (!*found)
       return done(no_such_intent(id));
-    if (auto refused = gate_->check_cancel(rec->request, auth))
+    if (auto refused = gate_->check_cancel((*found)->request, auth))
       return done(std::move(*refused));
   }
   ask<record_outcome>(
@@ -205,7 +207,10 @@ void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
   using hit = status_cache::hit;
   const auto& opts = cache_->settings();
   if (!opts.enabled) {
-    if (auto rec = store_->get(id))
+    auto stored = store_->find(id);
+    if (!stored)
+      return done(stored.error());
+    if (auto& rec = *stored)
       return done(
           hit{std::make_shared<const intent_record>(std::move(*rec)), {}});
     return done(no_such_intent(id));
@@ -214,7 +219,10 @@ void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
   if (auto found = cache_->find_with_body(id, now); found.rec)
     return done(std::move(found));
   auto ticket = cache_->ticket(id);
-  if (auto rec = store_->get(id)) {
+  auto stored = store_->find(id);
+  if (!stored)
+    return done(stored.error());
+  if (auto& rec = *stored) {
     cache_->count(cache_level::storage, true);
     auto ptr = std::make_shared<const intent_record>(std::move(*rec));
     cache_->fill(id, ptr, ticket, now);

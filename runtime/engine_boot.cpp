@@ -68,6 +68,10 @@ engine_impl::engine_impl(const cfg::config& c)
   store_opts.sync = c.storage.sync;
   store_opts.map_size = c.storage.map_size_mb << 20;
   store_opts.max_map_size = c.storage.max_map_size_mb << 20;
+  store_opts.on_corrupt = [m = metrics_](const problem& p) {
+    m->storage_corrupt().inc();
+    spdlog::error("{}", p.message);
+  };
   auto opened = intent_store::open(store_opts);
   if (!opened)
     throw std::runtime_error("cannot open storage at " + c.storage.path + ": " +
@@ -125,8 +129,11 @@ engine_impl::engine_impl(const cfg::config& c)
   reader_ = spawn_record_reader(
       *sys_,
       [store](const std::string& id) {
-        if (auto rec = store->get(id))
-          return record_outcome{std::move(*rec)};
+        auto found = store->find(id);
+        if (!found)
+          return record_outcome{found.error()};
+        if (*found)
+          return record_outcome{std::move(**found)};
         return record_outcome{no_such_intent(id)};
       },
       list_live_of(store));

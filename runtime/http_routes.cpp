@@ -135,6 +135,7 @@ unsigned http_status(errc code) {
   case errc::nonce_reused:
     return 409;
   case errc::internal:
+  case errc::storage_corrupt:
     break;
   }
   return 500;

@@ -12,17 +12,23 @@
 #include "runtime/http_server.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/security.hpp"
+#include "runtime/verify_storage_cli.hpp"
 
 namespace {
 
 constexpr const char* usage = R"(usage: intentd [--config FILE]
        intentd --check-config FILE
+       intentd --verify-storage PATH
        intentd --help | --version
 
 Runs the intentd engine: an HTTP API for intents backed by actors and LMDB.
 
   --config FILE        start with this YAML configuration (defaults otherwise)
   --check-config FILE  validate FILE, print the effective configuration, exit
+  --verify-storage PATH
+                       check the store in directory PATH (storage.path)
+                       offline and read-only: every checksum, record and
+                       index entry; exit 0 when clean, 1 when damaged
   --help               show this help
   --version            show the version
 )";
@@ -94,6 +100,11 @@ int main(int argc, char** argv) {
     if (arg == "--version") {
       std::cout << "intentd " << INTENTD_VERSION << "\n";
       return 0;
+    }
+    if (arg == "--verify-storage") {
+      if (i + 1 >= argc)
+        return fail_usage(arg + " needs a directory");
+      return intentd::run_verify_storage(argv[i + 1]);
     }
     if (arg == "--config" || arg == "--check-config") {
       if (i + 1 >= argc)

@@ -107,6 +107,11 @@ engine_metrics::engine_metrics() {
       r.add_counter("websocket_slow_consumers_dropped_total",
                     "WebSocket clients closed because they read too slowly.")
           .get();
+  storage_corrupt_ =
+      r.add_counter("storage_corrupt_values_total",
+                    "Stored values refused as damaged (a checksum that does "
+                    "not match, or bytes that do not decode) since start.")
+          .get();
 
   for (int s = 0; s < intent_status_count; ++s)
     by_status_handles_[s] =

@@ -71,6 +71,8 @@ public:
   metrics::counter websocket_slow_consumers_dropped() const {
     return ws_dropped_;
   }
+  /// storage_corrupt_values_total: stored values refused as damaged.
+  metrics::counter storage_corrupt() const { return storage_corrupt_; }
 
 private:
   metrics::registry registry_;
@@ -93,6 +95,7 @@ private:
   metrics::counter_family cache_;
   metrics::gauge ws_connections_;
   metrics::counter ws_dropped_;
+  metrics::counter storage_corrupt_;
 
   // Handles resolved at construction for the label values known up front.
   static constexpr int actions = 3;

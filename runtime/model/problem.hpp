@@ -29,6 +29,7 @@ enum class errc {
   nonce_reused,        // 409: the account used this nonce before
   unauthorized,        // 401: an admin call without an API key
   forbidden,           // 403: an admin call with a wrong API key
+  storage_corrupt,     // 500: a stored value failed its checksum or decode
 };
 
 /// Stable snake_case name of a code, as used in the error envelope.

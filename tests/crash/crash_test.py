@@ -487,11 +487,13 @@ def mdb_dump_values(mdb_dump, env_dir, db):
 def decode_chain_event(v):
     """(kind, intent id, tx hash) of a chain event (persistence/
     chain_event_codec.cpp, format 1: "ce", version, kind, then varint
-    length-prefixed strings and little-endian integers); None when the
-    format is another one."""
-    if len(v) < 4 or v[:2] != b"ce" or v[2] != 1:
+    length-prefixed strings and little-endian integers; format 2 has a
+    4-byte checksum before the kind); None when the format is another
+    one."""
+    if len(v) < 4 or v[:2] != b"ce" or v[2] not in (1, 2):
         return None
-    pos = 4
+    kind_at = 3 if v[2] == 1 else 7
+    pos = kind_at + 1
 
     def string():
         nonlocal pos
@@ -512,7 +514,7 @@ def decode_chain_event(v):
     string()            # token
     pos += 16           # amount, u128
     tx_hash = string()
-    return v[3], intent_id, tx_hash
+    return v[kind_at], intent_id, tx_hash
 
 
 EXECUTE = 2

@@ -29,7 +29,7 @@ FAMILIES = [
     "storage_commit_duration_seconds", "storage_commit_batch_size",
     "dead_letters", "live_intent_actors", "http_rate_limited_total",
     "cache_requests_total", "websocket_connections",
-    "websocket_slow_consumers_dropped_total",
+    "websocket_slow_consumers_dropped_total", "storage_corrupt_values_total",
 ]
 failures = []
 

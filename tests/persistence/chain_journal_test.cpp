@@ -65,7 +65,7 @@ TEST_CASE("chain event codec round-trips and refuses foreign bytes") {
     CHECK_FALSE(decode_chain_event(bytes.substr(0, n)));
   CHECK_FALSE(decode_chain_event(bytes + "x"));
   auto bad_kind = bytes;
-  bad_kind[3] = 9;
+  bad_kind[7] = 9; // after magic, version and checksum
   CHECK_FALSE(decode_chain_event(bad_kind));
 }
 

@@ -97,12 +97,18 @@ void check_same(const intent_record& a, const intent_record& b) {
   CHECK(a.dead_letter == b.dead_letter);
 }
 
+/// The same record in format 1, as written before records had a checksum:
+/// magic, version 1, the fields.
+std::string as_format_1(const std::string& sealed) {
+  return std::string("ir\x01") + sealed.substr(7);
+}
+
 } // namespace
 
 TEST_CASE("record codec round-trips every field") {
   auto rec = full_record();
   auto bytes = encode_record(rec);
-  CHECK(bytes.substr(0, 3) == std::string("ir\x01"));
+  CHECK(bytes.substr(0, 3) == std::string("ir\x02"));
   auto back = decode_record(bytes);
   REQUIRE(back);
   check_same(rec, *back);
@@ -157,7 +163,8 @@ TEST_CASE("record codec refuses every truncation and trailing bytes") {
 }
 
 TEST_CASE("record codec refuses corrupt bytes without crashing") {
-  auto bytes = encode_record(full_record());
+  // Format 1 has no checksum: its decoder alone must refuse bad bytes.
+  auto bytes = as_format_1(encode_record(full_record()));
   SUBCASE("action out of range") {
     // magic, version, varint id length, id, varint user length, user.
     std::size_t action_at = 3 + 1 + 26 + 1 + 10;
@@ -167,9 +174,9 @@ TEST_CASE("record codec refuses corrupt bytes without crashing") {
   SUBCASE("list length beyond the input") {
     intent_record rec;
     rec.request.id = "x";
-    auto without = encode_record(rec);
+    auto without = as_format_1(encode_record(rec));
     rec.history.push_back({});
-    auto with = encode_record(rec);
+    auto with = as_format_1(encode_record(rec));
     // The first byte that differs is the history length.
     auto at = static_cast<std::size_t>(
         std::mismatch(without.begin(), without.end(), with.begin()).first -
@@ -209,7 +216,7 @@ TEST_CASE("record codec keeps the public key, appended after older fields") {
   auto without = encode_record(rec);
   rec.request.public_key = std::string(64, 'a');
   auto with = encode_record(rec);
-  CHECK(with.substr(0, without.size()) == without);
+  CHECK(with.substr(7, without.size() - 7) == without.substr(7));
   auto back = decode_record(with);
   REQUIRE(back);
   CHECK(back->request.public_key == rec.request.public_key);
@@ -218,4 +225,47 @@ TEST_CASE("record codec keeps the public key, appended after older fields") {
   REQUIRE(old);
   CHECK(old->request.public_key.empty());
   CHECK_FALSE(decode_record(with + '\0'));
+}
+
+TEST_CASE("record codec reads records written before the checksum") {
+  auto rec = full_record();
+  auto old = as_format_1(encode_record(rec));
+  CHECK(record_version(old) == record_unsealed_version);
+  auto back = decode_record(old);
+  REQUIRE(back);
+  check_same(rec, *back);
+  // Written again, it gains the checksum.
+  CHECK(record_version(encode_record(*back)) == record_format_version);
+}
+
+TEST_CASE("record codec refuses every flipped bit as storage_corrupt") {
+  auto bytes = encode_record(full_record());
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    for (int bit = 0; bit < 8; ++bit) {
+      auto bad = bytes;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      auto r = decode_record(bad);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().code == errc::storage_corrupt);
+    }
+  // A 64-byte run of garbage inside the fields.
+  auto bad = bytes;
+  for (std::size_t i = 20; i < 84; ++i)
+    bad[i] = static_cast<char>(i * 37);
+  auto r = decode_record(bad);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::storage_corrupt);
+  CHECK(r.error().message.find("checksum") != std::string::npos);
+}
+
+TEST_CASE("solver stats codec reads the format before the checksum") {
+  solver_stats s{"solver-a", 10, 7, 3, 123456};
+  auto bytes = encode_solver_stats(s);
+  auto old = std::string(1, '\x01') + bytes.substr(5);
+  solver_stats back;
+  REQUIRE(decode_solver_stats(old, back));
+  CHECK(back.attempts == 10);
+  CHECK(back.total_execution_us == 123456);
+  bytes[9] ^= 0x10;
+  CHECK_FALSE(decode_solver_stats(bytes, back));
 }
