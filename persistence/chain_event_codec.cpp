@@ -82,3 +82,61 @@ outcome<chain_event> decode_chain_event(std::string_view in) try {
 }
 
 } // namespace intentd
+
+namespace intentd {
+
+namespace {
+
+constexpr uint8_t info_format_version = 1;
+
+} // namespace
+
+std::string encode_chain_intent_info(const chain_intent_info& info) {
+  bytes::writer w;
+  w.u8(info_format_version);
+  w.u8(static_cast<uint8_t>(info.action));
+  w.str(info.user_account);
+  w.str(info.input_token);
+  w.u128(info.input_amount);
+  w.str(info.output_token);
+  w.str(info.recipient);
+  w.i64(info.first_seen);
+  w.i64(info.last_change);
+  return seal_value(info.intent_id, w.take());
+}
+
+outcome<chain_intent_info> decode_chain_intent_info(std::string_view intent_id,
+                                                    std::string_view bytes) {
+  auto refused = [&](const std::string& why) {
+    return problem{errc::storage_corrupt,
+                   "chain journal: what the chain keeps of intent " +
+                       std::string(intent_id) + " is refused: " + why,
+                   {}};
+  };
+  auto payload = unseal_value(intent_id, bytes);
+  if (!payload)
+    return refused("its checksum does not match");
+  bytes::reader r{*payload, 0};
+  chain_intent_info info;
+  info.intent_id = std::string(intent_id);
+  if (r.u8() != info_format_version)
+    r.fail("unknown format version");
+  uint8_t action = r.u8();
+  if (action > static_cast<uint8_t>(action_kind::stake))
+    r.fail("unknown action");
+  info.action = static_cast<action_kind>(action);
+  info.user_account = r.str();
+  info.input_token = r.str();
+  info.input_amount = r.u128();
+  info.output_token = r.str();
+  info.recipient = r.str();
+  info.first_seen = r.i64();
+  info.last_change = r.i64();
+  if (r.ok() && r.remaining() != 0)
+    r.fail("trailing bytes");
+  if (!r.ok())
+    return refused(r.error());
+  return info;
+}
+
+} // namespace intentd

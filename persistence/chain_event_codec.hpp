@@ -24,3 +24,19 @@ std::string encode_chain_event(const chain_event& event);
 outcome<chain_event> decode_chain_event(std::string_view bytes);
 
 } // namespace intentd
+
+namespace intentd {
+
+/// What the simulated chain keeps of an intent it has seen (the journal's
+/// `intents` table): version 1, action, account, input token and amount,
+/// output token, recipient, first and last change, sealed with the CRC-32C
+/// of the intent id and those bytes (seal_value).
+std::string encode_chain_intent_info(const chain_intent_info& info);
+
+/// Parses encode_chain_intent_info's output stored under `intent_id`; a
+/// storage_corrupt problem for a checksum that does not match or anything
+/// else. Never reads outside `bytes`.
+outcome<chain_intent_info> decode_chain_intent_info(std::string_view intent_id,
+                                                    std::string_view bytes);
+
+} // namespace intentd

@@ -24,50 +24,6 @@ struct journal_env {
   lmdb::dbi intents;
 };
 
-constexpr uint8_t info_format_version = 1;
-
-std::string encode_info(const chain_intent_info& info) {
-  bytes::writer w;
-  w.u8(info_format_version);
-  w.u8(static_cast<uint8_t>(info.action));
-  w.str(info.user_account);
-  w.str(info.input_token);
-  w.u128(info.input_amount);
-  w.str(info.output_token);
-  w.str(info.recipient);
-  w.i64(info.first_seen);
-  w.i64(info.last_change);
-  return w.take();
-}
-
-outcome<chain_intent_info> decode_info(std::string_view id,
-                                       std::string_view in) {
-  bytes::reader r{in, 0};
-  chain_intent_info info;
-  info.intent_id = std::string(id);
-  if (r.u8() != info_format_version)
-    r.fail("unknown format version");
-  uint8_t action = r.u8();
-  if (action > static_cast<uint8_t>(action_kind::stake))
-    r.fail("unknown action");
-  info.action = static_cast<action_kind>(action);
-  info.user_account = r.str();
-  info.input_token = r.str();
-  info.input_amount = r.u128();
-  info.output_token = r.str();
-  info.recipient = r.str();
-  info.first_seen = r.i64();
-  info.last_change = r.i64();
-  if (r.ok() && r.remaining() != 0)
-    r.fail("trailing bytes");
-  if (!r.ok())
-    return problem{
-        errc::internal, "chain journal: intent " + info.intent_id +
-                            " is described unreadably: " + r.error(),
-        {}};
-  return info;
-}
-
 // Opens a journal environment; read-only, it opens `events` alone (older
 // journals have no index). Throws lmdb::error.
 void open_env(journal_env& j, const std::string& path, uint64_t map_size,
@@ -161,7 +117,7 @@ struct lmdb_chain_journal::impl {
   }
 
   void put_info(const chain_intent_info& info) {
-    j.intents.put(batch->handle(), info.intent_id, encode_info(info));
+    j.intents.put(batch->handle(), info.intent_id, encode_chain_intent_info(info));
   }
 
   /// After a failed write LMDB has aborted the batch: its events are kept
@@ -385,7 +341,7 @@ lmdb_chain_journal::intent_info(const std::string& intent_id) {
         std::string_view v;
         if (!impl_->j.intents.get(t, intent_id, v))
           return std::optional<chain_intent_info>{};
-        auto info = decode_info(intent_id, v);
+        auto info = decode_chain_intent_info(intent_id, v);
         if (!info)
           return info.error();
         return std::optional<chain_intent_info>{std::move(*info)};

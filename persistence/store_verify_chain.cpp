@@ -94,6 +94,12 @@ void check_chain_journal(walker& w) {
       w.walk(table, *db, [&](std::string_view k, std::string_view v) {
         check_pointer(w, *events, table, k, v, sealed);
       });
+  if (auto intents = w.open_db("intents", true))
+    w.walk("intents", *intents, [&](std::string_view k, std::string_view v) {
+      auto info = decode_chain_intent_info(k, v);
+      if (!info)
+        w.damage("intents: " + info.error().message);
+    });
   auto executions = w.open_db("executions", true);
   if (!executions)
     return;

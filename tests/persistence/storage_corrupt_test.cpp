@@ -322,6 +322,51 @@ TEST_CASE("a damaged journal event or index entry is storage_corrupt") {
   CHECK(t.error().message.find("checksum") != std::string::npos);
 }
 
+TEST_CASE("a damaged description of an intent in the chain journal is "
+          "storage_corrupt, and verify_storage names it") {
+  temp_dir dir;
+  auto opts = filled_store(dir);
+  chain_journal_options j;
+  j.path = (dir.path() / "chain").string();
+  j.sync = false;
+  chain_intent_info info;
+  info.intent_id = "d1";
+  info.action = action_kind::transfer;
+  info.user_account = "bob.near";
+  info.input_token = "usdc.near";
+  info.input_amount = 5;
+  info.recipient = "carol.near";
+  info.first_seen = 1'800'000'000'000'000;
+  info.last_change = info.first_seen + 7;
+  {
+    auto journal = lmdb_chain_journal::open(j);
+    REQUIRE(journal);
+    REQUIRE((*journal)->describe(info));
+    REQUIRE((*journal)->flush());
+    auto read = (*journal)->intent_info("d1");
+    REQUIRE(read);
+    REQUIRE(*read);
+    CHECK(**read == info);
+  }
+  auto clean = verify_storage(opts.path);
+  REQUIRE(clean);
+  CHECK_MESSAGE(clean->clean(), clean->damage.front());
+  flip(j.path, "intents", "d1", 3);
+  {
+    auto journal = lmdb_chain_journal::open(j);
+    REQUIRE(journal);
+    auto read = (*journal)->intent_info("d1");
+    REQUIRE_FALSE(read);
+    CHECK(read.error().code == errc::storage_corrupt);
+    CHECK(read.error().message.find("d1") != std::string::npos);
+  }
+  auto damaged = verify_storage(opts.path);
+  REQUIRE(damaged);
+  CHECK(names(damaged->damage, "intents: chain journal: what the chain keeps "
+                               "of intent d1 is refused: its checksum does "
+                               "not match"));
+}
+
 TEST_CASE("a value that claims to reach past the end of the file is caught") {
   temp_dir dir;
   auto opts = filled_store(dir);
