@@ -18,7 +18,7 @@ namespace {
 class path_lister {
 public:
   explicit path_lister(std::vector<std::string>& out, std::string prefix = {})
-    : out_(out), prefix_(std::move(prefix)) {
+      : out_(out), prefix_(std::move(prefix)) {
     // nop
   }
 

@@ -15,7 +15,8 @@ constexpr const char* vector_seed =
     "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 constexpr const char* vector_public_key =
     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
-// The README's test vector: canonical bytes and signature of vector_intent.
+// The test vector of docs/security.md: canonical bytes and signature of
+// vector_intent.
 constexpr const char* vector_message =
     "00000011696e74656e74642d696e74656e742d763100000006737761702d310000000a"
     "616c6963652e6e656172000000047377617000000009757364632e6e65617200000009"
@@ -81,7 +82,7 @@ TEST_CASE("the seed gives the RFC 8032 public key") {
   CHECK(to_hex(raw(keys.public_key)) == vector_public_key);
 }
 
-TEST_CASE("canonical message and signature match the README test vector") {
+TEST_CASE("canonical message and signature match the docs test vector") {
   auto in = vector_intent();
   sign_intent(in, alice_keys());
   CHECK(in.public_key == vector_public_key);
