@@ -31,8 +31,9 @@ token_registry sweep_tokens() {
 }
 
 /// Text for string fields: plain, quotes and backslashes, every control
-/// character, DEL, UTF-8 of two, three and four bytes, and bytes that are
-/// not UTF-8 (nlohmann replaces them with U+FFFD).
+/// character, DEL, UTF-8 of two, three and four bytes, bytes that are not
+/// UTF-8 (nlohmann replaces them with U+FFFD), and each byte alone in plain
+/// text.
 std::vector<std::string> sweep_texts() {
   std::vector<std::string> out = {
       "",
@@ -53,8 +54,10 @@ std::vector<std::string> sweep_texts() {
     controls += static_cast<char>(c);
   out.push_back(controls);
   std::string every_byte;
-  for (int c = 0; c < 0x100; ++c)
+  for (int c = 0; c < 0x100; ++c) {
     every_byte += static_cast<char>(c);
+    out.push_back("byte " + std::string(1, static_cast<char>(c)) + " alone");
+  }
   out.push_back(every_byte);
   return out;
 }
