@@ -13,15 +13,16 @@ namespace intentd {
 std::string amount_text(units value, const std::string& token,
                         const token_registry& tokens);
 
-/// [{hash, chain, status}] of an execution's transactions.
+/// [{chain, hash, status}] of an execution's transactions.
 nlohmann::json transactions_json(const execution_info& ex);
 
 /// The record as the HTTP API shows it: amounts as decimal strings of their
-/// token, times as RFC 3339, enums as their names (DESIGN.md "Record").
+/// token, times as RFC 3339, enums as their names (DESIGN.md "Record"). The
+/// fields are those of record_fields.hpp; the API sends render_record's text.
 nlohmann::json to_json(const intent_record& rec, const token_registry& tokens);
 
-/// `to_json(rec, tokens)` as the text of a response body (the same bytes as
-/// `dump_json`), written without building the JSON tree.
+/// The text of `dump_json(to_json(rec, tokens))`, the body the API sends for
+/// a record, written from the same field list without building a JSON tree.
 std::string render_record(const intent_record& rec,
                           const token_registry& tokens);
 
