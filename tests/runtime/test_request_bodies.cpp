@@ -74,7 +74,7 @@ TEST_CASE("a cancel body with part of a signature is a 400 and cancels "
 
   // The rest of the body is checked as before, and a repeated key is
   // refused rather than resolved.
-  for (const std::string body :
+  for (const std::string& body :
        {std::string{R"({"public_key":"a","public_key":"b","signature":"c"})"},
         std::string{R"({"reason":"changed my mind"})"}, std::string{"[]"},
         std::string{"{"}, std::string{R"({"public_key":1,"signature":"c"})"}}) {
