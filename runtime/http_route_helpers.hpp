@@ -1,6 +1,7 @@
 #pragma once
 
-// Helpers the router's files share: http_routes.cpp, http_routes_list.cpp.
+// Helpers the router's files share: http_routes.cpp, http_routes_list.cpp,
+// http_route_table.cpp.
 
 #include <exception>
 #include <functional>

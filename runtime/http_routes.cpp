@@ -57,21 +57,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  if (path.empty() || path.front() != '/')
-    return out;
-  path.remove_prefix(1);
-  while (true) {
-    auto slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos)
-      break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
 bool is_json_media(std::string_view content_type) {
   auto media = content_type.substr(0, content_type.find(';'));
   while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
@@ -85,18 +70,6 @@ bool is_json_media(std::string_view content_type) {
     if (std::tolower(static_cast<unsigned char>(media[i])) != expected[i])
       return false;
   return true;
-}
-
-http_reply not_found_route(const http_request& req, std::string_view path) {
-  return problem_reply(
-      problem{errc::not_found,
-              "No route for " + req.method + " " + std::string{path} + ".",
-              {}});
-}
-
-http_reply no_such_intent(const std::string& id) {
-  return problem_reply(
-      problem{errc::not_found, "No intent with id '" + id + "'.", {}});
 }
 
 } // namespace
@@ -197,112 +170,6 @@ http_router::http_router(engine& e)
       limits_gate_(limiter_of(e)) {
   if (!metrics_)
     metrics_ = std::make_shared<engine_metrics>();
-}
-
-void http_router::route(const http_request& req, reply_fn done) {
-  std::string_view target = req.target;
-  auto qmark = target.find('?');
-  auto raw_path = target.substr(0, qmark);
-  auto query = qmark == std::string_view::npos ? std::string_view{}
-                                               : target.substr(qmark + 1);
-  std::vector<std::string> segs;
-  bool ok = true;
-  for (auto seg : split_path(raw_path))
-    segs.push_back(url_decode(seg, false, ok));
-  if (!ok)
-    return done(problem_reply(
-        problem{errc::bad_request, "The path has a malformed %-escape.", {}}));
-  // HEAD is answered as GET; the session sends the headers only.
-  const std::string m = req.method == "HEAD" ? "GET" : req.method;
-  auto n = segs.size();
-  auto at = [&](size_t i, std::string_view s) { return n > i && segs[i] == s; };
-  std::string allow;
-  if (n == 1 && (at(0, "healthz") || at(0, "readyz") || at(0, "metrics"))) {
-    allow = "GET";
-    if (m == "GET" && at(0, "healthz"))
-      return liveness(std::move(done));
-    if (m == "GET" && at(0, "readyz"))
-      return readiness(std::move(done));
-    if (m == "GET")
-      return expose_metrics(std::move(done));
-  } else if (n >= 3 && at(0, "api") && at(1, "v1")) {
-    const auto& res = segs[2];
-    const auto& tokens = engine_.tokens();
-    auto record_reply = [&tokens](unsigned status) {
-      return [&tokens, status](const intent_record& rec) {
-        return http_reply{status, render_record(rec, tokens), {}};
-      };
-    };
-    if (res == "intents" && n == 3) {
-      allow = "GET, POST";
-      if (m == "GET")
-        return list(req, query, std::move(done));
-      if (m == "POST")
-        return submit(req, std::move(done));
-    } else if (res == "intents" && n == 5 && at(3, "by-tx")) {
-      allow = "GET";
-      if (m == "GET")
-        return engine_.find_by_tx(
-            segs[4],
-            respond<intent_record>(std::move(done), record_reply(200)));
-    } else if (res == "intents" && n == 4) {
-      allow = "GET";
-      if (m == "GET") {
-        if (!valid_intent_id(segs[3], limits_.max_id_length))
-          return done(no_such_intent(segs[3]));
-        return get(req, segs[3], query, std::move(done));
-      }
-    } else if (res == "intents" && n == 5 && at(4, "cancel")) {
-      allow = "POST";
-      if (m == "POST") {
-        if (!valid_intent_id(segs[3], limits_.max_id_length))
-          return done(no_such_intent(segs[3]));
-        return cancel(req, segs[3], std::move(done));
-      }
-    } else if (res == "dead-letters" && n == 3) {
-      allow = "GET";
-      if (m == "GET")
-        return dead_letters(req, query, std::move(done));
-    } else if (res == "dead-letters" && n == 4) {
-      allow = "DELETE";
-      if (m == "DELETE") {
-        if (auto denied = deny_admin(req))
-          return done(std::move(*denied));
-        if (!valid_intent_id(segs[3], limits_.max_id_length))
-          return done(no_such_intent(segs[3]));
-        return engine_.purge_dead_letter(
-            segs[3],
-            respond<intent_record>(std::move(done), record_reply(200)));
-      }
-    } else if (res == "dead-letters" && n == 5 && at(4, "retry")) {
-      allow = "POST";
-      if (m == "POST") {
-        if (auto denied = deny_admin(req))
-          return done(std::move(*denied));
-        if (!valid_intent_id(segs[3], limits_.max_id_length))
-          return done(no_such_intent(segs[3]));
-        return engine_.retry_dead_letter(
-            segs[3],
-            respond<intent_record>(std::move(done), record_reply(200)));
-      }
-    } else if (res == "accounts" && n == 5 && at(4, "keys")) {
-      allow = "POST";
-      if (m == "POST")
-        return register_key(req, segs[3], std::move(done));
-    } else if (res == "solvers" && n == 3) {
-      allow = "GET";
-      if (m == "GET")
-        return solvers(std::move(done));
-    }
-  }
-  if (allow.empty())
-    return done(not_found_route(req, raw_path));
-  if (allow.rfind("GET", 0) == 0)
-    allow.insert(3, ", HEAD");
-  auto rep = error_reply(405, "method_not_allowed",
-                         "Use " + allow + " on " + std::string{raw_path} + ".");
-  rep.headers.emplace_back("Allow", allow);
-  done(std::move(rep));
 }
 
 std::optional<http_reply>

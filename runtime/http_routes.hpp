@@ -57,11 +57,58 @@ http_reply error_reply(unsigned status, std::string_view code,
 /// to false on a malformed escape.
 std::string url_decode(std::string_view in, bool plus_is_space, bool& ok);
 
+/// The WebSocket endpoint; the session upgrades it before the router runs.
+inline constexpr std::string_view websocket_route = "/api/v1/ws";
+
+/// A request target as the router reads it, parsed once.
+struct request_path {
+  std::string_view path;             // up to '?', still %-encoded
+  std::string_view query;            // after '?', still %-encoded
+  std::vector<std::string> segments; // the path's segments, %-decoded
+  bool well_formed = true;           // false on a malformed %-escape
+};
+
+/// Splits `target` ("/api/v1/intents/x?y") into path, segments and query.
+/// A path that does not start with '/' has no segments.
+request_path parse_target(std::string_view target);
+
+/// What a route's handler gets: the request, the segments matched by the
+/// pattern's `{name}` parts in order, and the query.
+struct route_call {
+  const http_request& req;
+  std::vector<std::string> params;
+  std::string_view query;
+};
+
+class http_router;
+
+/// One row of the route table.
+struct http_route {
+  /// The method served; a GET route also answers HEAD.
+  std::string_view method;
+  /// The path, with `{name}` for a segment that varies. It is also the
+  /// route's label in http_requests_total.
+  std::string_view pattern;
+  /// Answers the request; null for a path the session serves before the
+  /// router sees it (the WebSocket upgrade), which the router answers 404.
+  void (*handler)(http_router&, const route_call&,
+                  std::function<void(http_reply)>);
+};
+
+/// The label of `target` in http_requests_total: the pattern of its route,
+/// or "other" when no route has its path.
+std::string route_template(std::string_view target);
+
 /// Routes API requests to the engine. `handle` calls `done` exactly once,
 /// either before it returns or later on an engine thread.
 class http_router {
 public:
   explicit http_router(engine& e);
+
+  /// The route table, in match order: the first pattern that matches a
+  /// path is its route, and the rows with that pattern give the methods
+  /// it allows.
+  static const std::vector<http_route>& routes();
 
   /// Routes, answers, and counts the request in http_requests_total and
   /// http_request_duration_seconds by route template.
@@ -82,7 +129,9 @@ public:
 
 private:
   using reply_fn = std::function<void(http_reply)>;
-  void route(const http_request& req, reply_fn done);
+  /// Answers a request whose path matched `route` (null: none).
+  void dispatch(const http_request& req, request_path& target,
+                const http_route* route, reply_fn done);
   void liveness(reply_fn done);
   void readiness(reply_fn done);
   void expose_metrics(reply_fn done);

@@ -36,7 +36,7 @@ constexpr std::chrono::milliseconds force_close_wait{1'000};
 /// Bytes read from a connection at a time; the session's buffer holds at
 /// most `header_limit` plus this much.
 constexpr size_t read_chunk = 16 * 1024;
-const std::string ws_path = "/api/v1/ws";
+const std::string ws_path{websocket_route};
 
 // Each HTTP thread runs an io_context of its own, and each connection stays
 // on one of them: its handlers never run concurrently, without a strand, and

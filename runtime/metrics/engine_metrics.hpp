@@ -109,8 +109,4 @@ private:
   metrics::histogram commit_batch_handle_;
 };
 
-/// The route template of a request path for metric labels: ids and hashes
-/// become "{id}" / "{hash}"; unknown paths become "other".
-std::string route_template(std::string_view path);
-
 } // namespace intentd

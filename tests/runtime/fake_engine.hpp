@@ -125,6 +125,21 @@ public:
     });
   }
 
+  /// True when the key is new to the account; a key of another account
+  /// is refused as foreign_key.
+  void register_key(const std::string& account, const std::string& key,
+                    reply<bool> done) override {
+    defer([this, account, key, done = std::move(done)] {
+      std::unique_lock<std::mutex> lock(mu_);
+      auto [it, added] = keys_.emplace(key, account);
+      bool foreign = it->second != account;
+      lock.unlock();
+      if (foreign)
+        return done(problem{errc::foreign_key, "another account's key", {}});
+      done(added);
+    });
+  }
+
   void solvers(reply<std::vector<solver_view>> done) override {
     defer([done = std::move(done)] {
       done(std::vector<solver_view>{{"solver-1", 4, 3, 1, 0.75, 12.5, true}});
@@ -286,6 +301,7 @@ private:
   bool stopping_ = false;
   std::optional<problem> fail_next_;
   std::map<std::string, intent_record> records_;
+  std::map<std::string, std::string> keys_; // public key -> account
   std::vector<std::string> order_;
   std::thread worker_;
 };
