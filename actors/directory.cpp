@@ -184,6 +184,66 @@ problem no_such_intent(const std::string& id) {
   return problem{errc::not_found, "No intent with id " + id + ".", {}};
 }
 
+namespace {
+
+/// Asks a live intent's actor and answers `rp` with its reply. An actor
+/// that ended (its terminal record stored) and quit before the directory
+/// heard of it answers nothing: `stored` then answers from the store.
+template<class Outcome, class Stored, class... Ts>
+void ask_live(directory_actor* self, const caf::actor& handle,
+              caf::response_promise rp, Stored stored, Ts&&... xs) {
+  auto h = self->request(handle, self->state.deps->call_timeout,
+                         std::forward<Ts>(xs)...);
+  h.then(
+      [=, mid = h.id()](Outcome& r) mutable {
+        drop_timeout(self, mid);
+        rp.deliver(std::move(r));
+      },
+      [=, mid = h.id()](caf::error& err) mutable {
+        drop_timeout(self, mid);
+        if (err == caf::sec::request_receiver_down)
+          return rp.deliver(stored());
+        rp.deliver(Outcome{problem{errc::timeout,
+                                   "The intent did not answer: " +
+                                       caf::to_string(err),
+                                   {}}});
+      });
+}
+
+/// The answer to a submission of an id that is stored (the same body again,
+/// or a conflict); nullopt when the id is not stored.
+std::optional<submit_outcome> resubmit_stored(directory_actor* self,
+                                              const std::string& id,
+                                              const std::string& digest) {
+  auto stored = self->state.store->find(id);
+  if (!stored)
+    return submit_outcome{stored.error()};
+  auto& old = *stored;
+  if (!old)
+    return std::nullopt;
+  if (old->body_digest == digest)
+    return submit_outcome{submit_reply{std::move(*old), false}};
+  return submit_outcome{problem{
+      errc::conflict, "An intent with this id exists with a different body.",
+      {}}};
+}
+
+/// The answer to cancelling an intent that is not live.
+record_outcome cancel_stored(directory_actor* self, const std::string& id) {
+  auto stored = self->state.store->find(id);
+  if (!stored)
+    return record_outcome{stored.error()};
+  if (auto& old = *stored)
+    return record_outcome{problem{
+        errc::not_cancellable,
+        std::string{"The intent is "} + to_string(old->status) +
+            "; only pending or verified intents can be cancelled.",
+        {}}};
+  return record_outcome{no_such_intent(id)};
+}
+
+} // namespace
+
 caf::behavior directory_impl(directory_actor* self,
                              std::shared_ptr<const intent_store> store,
                              intent_deps deps, directory_options opts) {
@@ -223,23 +283,18 @@ caf::behavior directory_impl(directory_actor* self,
           return rp;
         }
         if (auto i = st.live.find(in.id); i != st.live.end()) {
-          rp.delegate(i->second.handle, resubmit_atom::value,
-                      std::move(digest));
+          ask_live<submit_outcome>(
+              self, i->second.handle, rp,
+              [=]() mutable {
+                auto again = resubmit_stored(self, in.id, digest);
+                return again ? std::move(*again)
+                             : submit_outcome{no_such_intent(in.id)};
+              },
+              resubmit_atom::value, digest);
           return rp;
         }
-        auto stored = st.store->find(in.id);
-        if (!stored) {
-          rp.deliver(submit_outcome{stored.error()});
-          return rp;
-        }
-        if (auto& old = *stored) {
-          if (old->body_digest == digest)
-            rp.deliver(submit_outcome{submit_reply{std::move(*old), false}});
-          else
-            rp.deliver(submit_outcome{
-                problem{errc::conflict,
-                        "An intent with this id exists with a different body.",
-                        {}}});
+        if (auto again = resubmit_stored(self, in.id, digest)) {
+          rp.deliver(std::move(*again));
           return rp;
         }
         if (st.live.size() >= st.opts.max_live) {
@@ -263,21 +318,12 @@ caf::behavior directory_impl(directory_actor* self,
         auto& st = self->state;
         auto rp = self->make_response_promise();
         if (auto i = st.live.find(id); i != st.live.end()) {
-          rp.delegate(i->second.handle, a);
+          ask_live<record_outcome>(
+              self, i->second.handle, rp,
+              [=] { return cancel_stored(self, id); }, a);
           return rp;
         }
-        auto stored = st.store->find(id);
-        if (!stored) {
-          rp.deliver(record_outcome{stored.error()});
-        } else if (auto& old = *stored) {
-          rp.deliver(record_outcome{problem{
-              errc::not_cancellable,
-              std::string{"The intent is "} + to_string(old->status) +
-                  "; only pending or verified intents can be cancelled.",
-              {}}});
-        } else {
-          rp.deliver(record_outcome{no_such_intent(id)});
-        }
+        rp.deliver(cancel_stored(self, id));
         return rp;
       },
       [=](retry_atom, const std::string& id) {
