@@ -104,8 +104,8 @@ record_from_chain(const std::string& id, chain_intent_state state,
     in.recipient = info->recipient;
     rec.created_at = info->first_seen;
     rec.updated_at = info->last_change;
-    rec.history.push_back(history_entry{intent_status::verified,
-                                        info->first_seen});
+    rec.history.push_back(
+        history_entry{intent_status::verified, info->first_seen});
     if (*status != intent_status::verified)
       rec.history.push_back(history_entry{*status, info->last_change});
   }

@@ -204,8 +204,8 @@ caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
         std::optional<chain_execution> landed;
         if (state == chain_intent_state::executed)
           landed = adapter->execution_of(id);
-        auto rec = record_from_chain(id, state, adapter->intent_info(id),
-                                     landed);
+        auto rec =
+            record_from_chain(id, state, adapter->intent_info(id), landed);
         if (!rec)
           return problem{errc::not_found, "No intent with id " + id + ".", {}};
         return std::move(*rec);

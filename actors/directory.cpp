@@ -203,10 +203,10 @@ void ask_live(directory_actor* self, const caf::actor& handle,
         drop_timeout(self, mid);
         if (err == caf::sec::request_receiver_down)
           return rp.deliver(stored());
-        rp.deliver(Outcome{problem{errc::timeout,
-                                   "The intent did not answer: " +
-                                       caf::to_string(err),
-                                   {}}});
+        rp.deliver(
+            Outcome{problem{errc::timeout,
+                            "The intent did not answer: " + caf::to_string(err),
+                            {}}});
       });
 }
 
@@ -223,9 +223,10 @@ std::optional<submit_outcome> resubmit_stored(directory_actor* self,
     return std::nullopt;
   if (old->body_digest == digest)
     return submit_outcome{submit_reply{std::move(*old), false}};
-  return submit_outcome{problem{
-      errc::conflict, "An intent with this id exists with a different body.",
-      {}}};
+  return submit_outcome{
+      problem{errc::conflict,
+              "An intent with this id exists with a different body.",
+              {}}};
 }
 
 /// The answer to cancelling an intent that is not live.
@@ -234,11 +235,11 @@ record_outcome cancel_stored(directory_actor* self, const std::string& id) {
   if (!stored)
     return record_outcome{stored.error()};
   if (auto& old = *stored)
-    return record_outcome{problem{
-        errc::not_cancellable,
-        std::string{"The intent is "} + to_string(old->status) +
-            "; only pending or verified intents can be cancelled.",
-        {}}};
+    return record_outcome{
+        problem{errc::not_cancellable,
+                std::string{"The intent is "} + to_string(old->status) +
+                    "; only pending or verified intents can be cancelled.",
+                {}}};
   return record_outcome{no_such_intent(id)};
 }
 

@@ -194,8 +194,8 @@ void start_fresh(intent_actor* self, caf::response_promise rp) {
 /// purged) is answered with the chain's record and never run again.
 void check_chain_then_start(intent_actor* self, caf::response_promise rp) {
   auto& st = self->state;
-  auto h = self->request(st.deps->chain, st.deps->call_timeout,
-                         get_atom::value, rec_of(self).request.id);
+  auto h = self->request(st.deps->chain, st.deps->call_timeout, get_atom::value,
+                         rec_of(self).request.id);
   h.then(
       [=, mid = h.id()](record_outcome& r) mutable {
         drop_timeout(self, mid);

@@ -181,9 +181,9 @@ void ask_landed(intent_actor* self) {
   auto& rec = rec_of(self);
   if (rec.status != intent_status::executing)
     return;
-  auto h = self->request(self->state.deps->chain, self->state.deps->call_timeout,
-                         status_atom::value, rec.request.id,
-                         execute_atom::value);
+  auto h =
+      self->request(self->state.deps->chain, self->state.deps->call_timeout,
+                    status_atom::value, rec.request.id, execute_atom::value);
   h.then(
       [=, mid = h.id()](std::optional<chain_execution>& landed) {
         drop_timeout(self, mid);

@@ -94,8 +94,7 @@ indexed_chain_event(MDB_txn* t, const chain_journal_dbs& d,
     return std::optional<chain_event>{};
   auto v = unseal_value(key, stored);
   if (!v)
-    return corrupt("the entry of " + std::string(key) +
-                   " fails its checksum");
+    return corrupt("the entry of " + std::string(key) + " fails its checksum");
   if (v->size() != 9 ||
       static_cast<uint8_t>((*v)[0]) != chain_index_format_version)
     return corrupt("an entry of unknown format");

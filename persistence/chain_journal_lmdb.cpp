@@ -117,7 +117,8 @@ struct lmdb_chain_journal::impl {
   }
 
   void put_info(const chain_intent_info& info) {
-    j.intents.put(batch->handle(), info.intent_id, encode_chain_intent_info(info));
+    j.intents.put(batch->handle(), info.intent_id,
+                  encode_chain_intent_info(info));
   }
 
   /// After a failed write LMDB has aborted the batch: its events are kept

@@ -58,14 +58,14 @@ intent_store::impl::unseal(const char* table, std::string_view key,
     return stored;
   if (auto payload = unseal_value(key, stored))
     return payload;
-  damaged(std::string("storage is damaged: the entry ") +
-          keys::to_cursor(key) + " of table " + table +
+  damaged(std::string("storage is damaged: the entry ") + keys::to_cursor(key) +
+          " of table " + table +
           " fails its checksum; restore the store from a backup");
   return std::nullopt;
 }
 
-outcome<intent_record> intent_store::impl::decode(std::string_view id,
-                                                  std::string_view bytes) const {
+outcome<intent_record>
+intent_store::impl::decode(std::string_view id, std::string_view bytes) const {
   if (!bounds.contains(env.handle(), bytes))
     return damaged("storage is damaged: the stored record of intent " +
                    std::string(id) +

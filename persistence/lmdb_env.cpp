@@ -1,11 +1,11 @@
 #include "persistence/lmdb_env.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <csetjmp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <atomic>
 #include <mutex>
 #include <utility>
 
@@ -284,8 +284,8 @@ void dbi::put(MDB_txn* txn, std::string_view key, std::string_view value,
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
   const char* origin = "mdb_put";
-  int rc = guarded([&] { return mdb_put(txn, handle_, &k, &v, flags); },
-                   origin);
+  int rc =
+      guarded([&] { return mdb_put(txn, handle_, &k, &v, flags); }, origin);
   check_write(origin, "mdb_put", rc);
 }
 
@@ -339,8 +339,7 @@ bool cursor::get(std::string_view& key, std::string_view& value,
   MDB_val k = to_val(key);
   MDB_val v{0, nullptr};
   const char* origin = "mdb_cursor_get";
-  int rc = guarded([&] { return mdb_cursor_get(handle_, &k, &v, op); },
-                   origin);
+  int rc = guarded([&] { return mdb_cursor_get(handle_, &k, &v, op); }, origin);
   if (rc == MDB_NOTFOUND)
     return false;
   check(origin, rc);
@@ -349,13 +348,12 @@ bool cursor::get(std::string_view& key, std::string_view& value,
   return true;
 }
 
-void cursor::put(std::string_view key, std::string_view value,
-                 unsigned flags) {
+void cursor::put(std::string_view key, std::string_view value, unsigned flags) {
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
   const char* origin = "mdb_cursor_put";
-  int rc = guarded([&] { return mdb_cursor_put(handle_, &k, &v, flags); },
-                   origin);
+  int rc =
+      guarded([&] { return mdb_cursor_put(handle_, &k, &v, flags); }, origin);
   check_write(origin, "mdb_cursor_put", rc);
 }
 

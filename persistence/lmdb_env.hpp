@@ -100,8 +100,8 @@ bool transaction_lost();
 /// Every call on the data (get, put, del, clear, and the cursor's) runs
 /// under a guard: when a damaged page makes LMDB fault (SIGSEGV, SIGBUS)
 /// inside one, it throws error with MDB_CORRUPTED instead of killing the
-/// process, and the transaction is aborted as for any error. The guard's handler is
-/// installed when the first environment opens and passes every other
+/// process, and the transaction is aborted as for any error. The guard's
+/// handler is installed when the first environment opens and passes every other
 /// fault to the handler that was there before.
 class dbi {
 public:
