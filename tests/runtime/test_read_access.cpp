@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http_client.hpp"
+#include "keyed_daemon.hpp"
 #include "loopback_daemon.hpp"
 #include "runtime/engine_setup.hpp"
 #include "runtime/model/read_token.hpp"
@@ -26,8 +27,6 @@ using json = nlohmann::json;
 
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
-
 constexpr const char* admin_key = "admin-key-0123456789";
 
 ed25519_keys keys_of(const char* seed_hex) {
@@ -38,11 +37,6 @@ const ed25519_keys alice =
     keys_of("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
 const ed25519_keys bob =
     keys_of("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
-
-std::string hex_key(const ed25519_keys& k) {
-  return to_hex({reinterpret_cast<const char*>(k.public_key.data()),
-                 k.public_key.size()});
-}
 
 /// A read token of `account` signed with `k`, issued now.
 std::string token_of(const ed25519_keys& k, const std::string& account,
@@ -57,7 +51,7 @@ header_list bearer(const std::string& value) {
 
 /// The real engine and gateway with alice's and bob's keys and an admin
 /// key; `adjust` changes the config before the start.
-struct access_daemon : loopback_daemon {
+struct access_daemon : keyed_daemon {
   explicit access_daemon(const temp_dir& dir,
                          const std::function<void(cfg::config&)>& adjust = {},
                          uint32_t latency_ms = 5) {
@@ -69,29 +63,6 @@ struct access_daemon : loopback_daemon {
     if (adjust)
       adjust(config);
     start();
-  }
-
-  http_response send(verb method, const std::string& target,
-                     const std::string& body = {},
-                     const header_list& headers = {}) {
-    http_client client{port};
-    return client.send(method, target, body, "application/json", false,
-                       headers);
-  }
-
-  http_response submit(const json& body) {
-    return send(verb::post, "/api/v1/intents", body.dump());
-  }
-
-  json sign(json body, const ed25519_keys& keys) const {
-    body["public_key"] = hex_key(keys);
-    body["signature"] = std::string(128, '0'); // a key comes with one
-    auto parsed = parse_intent(body.dump(), make_tokens(config.tokens),
-                               make_limits(config), wall_clock_now());
-    REQUIRE(parsed);
-    sign_intent(parsed->value, keys);
-    body["signature"] = parsed->value.signature;
-    return body;
   }
 };
 
@@ -251,9 +222,9 @@ TEST_CASE("read_access owner: listings, dead letters and subscribe-user need "
   CHECK(d.send(verb::get, alices, {},
                bearer(token_of(alice, "alice.near", 300, 301)))
             .status == 401);
-  CHECK(d.send(verb::get, alices, {},
-               bearer(token_of(alice, "alice.near", 901)))
-            .status == 401);
+  CHECK(
+      d.send(verb::get, alices, {}, bearer(token_of(alice, "alice.near", 901)))
+          .status == 401);
   CHECK(d.send(verb::get, alices, {}, bearer(token_of(bob, "alice.near")))
             .status == 401);
   CHECK(d.send(verb::get, alices, {}, admin).status == 200);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "http_client.hpp"
+#include "keyed_daemon.hpp"
 #include "loopback_daemon.hpp"
 #include "runtime/engine_setup.hpp"
 #include "runtime/model/signing.hpp"
@@ -17,8 +18,6 @@ using json = nlohmann::json;
 
 namespace {
 
-using header_list = std::vector<std::pair<std::string, std::string>>;
-
 constexpr const char* admin_key = "admin-key-0123456789";
 
 ed25519_keys keys_of(const char* seed_hex) {
@@ -30,14 +29,9 @@ const ed25519_keys alice =
 const ed25519_keys bob =
     keys_of("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
 
-std::string hex_key(const ed25519_keys& k) {
-  return to_hex({reinterpret_cast<const char*>(k.public_key.data()),
-                 k.public_key.size()});
-}
-
 /// The real engine and gateway on loopback port 0, signatures required;
 /// `adjust` changes the config before the start.
-struct signed_daemon : loopback_daemon {
+struct signed_daemon : keyed_daemon {
   explicit signed_daemon(const temp_dir& dir, uint32_t latency_ms = 5,
                          const std::function<void(cfg::config&)>& adjust = {}) {
     config = loopback_config(dir, latency_ms);
@@ -48,30 +42,6 @@ struct signed_daemon : loopback_daemon {
     if (adjust)
       adjust(config);
     start();
-  }
-
-  http_response send(verb method, const std::string& target,
-                     const std::string& body = {},
-                     const header_list& headers = {}) {
-    http_client client{port};
-    return client.send(method, target, body, "application/json", false,
-                       headers);
-  }
-
-  http_response submit(const json& body) {
-    return send(verb::post, "/api/v1/intents", body.dump());
-  }
-
-  /// `body` with public_key and signature of `keys`, as intentctl signs.
-  json sign(json body, const ed25519_keys& keys) const {
-    body["public_key"] = hex_key(keys);
-    body["signature"] = std::string(128, '0'); // a key comes with one
-    auto parsed = parse_intent(body.dump(), make_tokens(config.tokens),
-                               make_limits(config), wall_clock_now());
-    REQUIRE(parsed);
-    sign_intent(parsed->value, keys);
-    body["signature"] = parsed->value.signature;
-    return body;
   }
 };
 
