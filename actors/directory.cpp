@@ -286,10 +286,10 @@ caf::behavior directory_impl(directory_actor* self,
         if (auto i = st.live.find(in.id); i != st.live.end()) {
           ask_live<submit_outcome>(
               self, i->second.handle, rp,
-              [=]() mutable {
-                auto again = resubmit_stored(self, in.id, digest);
+              [self, id = in.id, digest] {
+                auto again = resubmit_stored(self, id, digest);
                 return again ? std::move(*again)
-                             : submit_outcome{no_such_intent(in.id)};
+                             : submit_outcome{no_such_intent(id)};
               },
               resubmit_atom::value, digest);
           return rp;
