@@ -60,7 +60,8 @@ caf::actor activate(directory_actor* self, intent_record rec) {
       st.live.insert_or_assign(std::move(id), live_entry{handle, expires});
   st.ids[handle.id()] = &entry.first->first;
   st.deadlines.emplace(expires, handle.id());
-  st.opts.live_actors.set(static_cast<double>(st.live.size()));
+  if (st.opts.on_live_count)
+    st.opts.on_live_count(st.live.size());
   schedule_tick(self);
   return handle;
 }
@@ -74,7 +75,8 @@ void forget(directory_actor* self, const std::string& id) {
   st.deadlines.erase({i->second.expires_at, aid});
   st.ids.erase(aid);
   st.live.erase(i);
-  st.opts.live_actors.set(static_cast<double>(st.live.size()));
+  if (st.opts.on_live_count)
+    st.opts.on_live_count(st.live.size());
   if (auto n = st.nonce_of.find(id); n != st.nonce_of.end()) {
     st.nonces.erase(n->second);
     st.nonce_of.erase(n);

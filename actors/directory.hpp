@@ -7,7 +7,6 @@
 #include <caf/fwd.hpp>
 
 #include "actors/messages.hpp"
-#include "runtime/metrics/registry.hpp"
 
 namespace intentd {
 
@@ -25,8 +24,9 @@ struct directory_options {
   /// dead-letter retries and purges, `(get_atom, id)` -> record_outcome (a
   /// record_reader).
   caf::actor reader;
-  /// Set to the number of live intent actors whenever it changes.
-  metrics::gauge live_actors;
+  /// Called with the number of live intent actors whenever it changes (on
+  /// the directory's thread; keep it cheap). Unset: nobody is told.
+  std::function<void(size_t live)> on_live_count;
 };
 
 /// Spawns the supervisor and directory of intent actors. It spawns one actor

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "runtime/model/intent.hpp"
+#include "runtime/model/listing.hpp"
 #include "runtime/model/problem.hpp"
+#include "runtime/model/solver_stats.hpp"
 
 namespace intentd {
 
@@ -25,28 +27,6 @@ struct store_options {
   /// Called (from any reading thread) with a storage_corrupt problem naming
   /// the table and key each time a stored value is refused as damaged.
   std::function<void(const problem&)> on_corrupt;
-};
-
-/// A page of a listing, newest first.
-struct record_page {
-  std::vector<intent_record> items;
-  std::string next_cursor; // empty on the last page
-};
-
-struct list_query {
-  std::string user;                    // empty: every user
-  std::optional<intent_status> status; // nullopt: every status
-  uint32_t limit = 50;
-  std::string cursor; // from a previous page
-};
-
-/// Per-solver counters that survive restarts.
-struct solver_stats {
-  std::string solver_id;
-  uint64_t attempts = 0;
-  uint64_t successes = 0;
-  uint64_t failures = 0;
-  uint64_t total_execution_us = 0;
 };
 
 /// LMDB-backed store of intent records with user/status/tx/expiry/retention

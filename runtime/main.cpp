@@ -7,12 +7,12 @@
 #include <spdlog/spdlog.h>
 
 #include "config/load.hpp"
-#include "runtime/config_check.hpp"
-#include "runtime/engine.hpp"
-#include "runtime/http_server.hpp"
-#include "runtime/logging.hpp"
-#include "runtime/security.hpp"
-#include "runtime/verify_storage_cli.hpp"
+#include "runtime/daemon/startup_checks.hpp"
+#include "runtime/engine/engine.hpp"
+#include "runtime/http/server.hpp"
+#include "runtime/daemon/logging.hpp"
+#include "runtime/engine/signature_gate.hpp"
+#include "runtime/daemon/verify_storage.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "runtime/engine_setup.hpp"
+#include "runtime/settings/domain_settings.hpp"
 #include "runtime/model/time.hpp"
 #include "runtime/model/validation.hpp"
 

@@ -244,7 +244,9 @@ struct engine_fixture {
     };
     dir_opts.max_live = max_live;
     dir_opts.restart_limit = restart_limit;
-    dir_opts.live_actors = metrics.live_intents();
+    dir_opts.on_live_count = [gauge = metrics.live_intents()](size_t n) mutable {
+      gauge.set(static_cast<double>(n));
+    };
     directory = spawn_directory(*sys, store, deps, dir_opts);
     run();
   }

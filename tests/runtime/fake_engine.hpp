@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/engine.hpp"
+#include "runtime/engine/engine.hpp"
 #include "runtime/model/status_message.hpp"
 #include "runtime/model/time.hpp"
 #include "runtime/model/validation.hpp"

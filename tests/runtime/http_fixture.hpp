@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "runtime/http_server.hpp"
+#include "runtime/http/server.hpp"
 #include "tests/runtime/fake_engine.hpp"
 #include "tests/runtime/http_client.hpp"
 

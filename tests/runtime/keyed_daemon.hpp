@@ -12,7 +12,7 @@
 
 #include "http_client.hpp"
 #include "loopback_daemon.hpp"
-#include "runtime/engine_setup.hpp"
+#include "runtime/settings/domain_settings.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
 

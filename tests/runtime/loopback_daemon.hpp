@@ -8,8 +8,8 @@
 
 #include "http_client.hpp"
 #include "persistence/store_fixture.hpp"
-#include "runtime/engine.hpp"
-#include "runtime/http_server.hpp"
+#include "runtime/engine/engine.hpp"
+#include "runtime/http/server.hpp"
 
 namespace intentd::test {
 

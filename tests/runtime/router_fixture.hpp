@@ -6,7 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include "runtime/http_routes.hpp"
+#include "runtime/http/router.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "tests/runtime/fake_engine.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/admin_auth.hpp"
+#include "runtime/http/admin_auth.hpp"
 
 using namespace intentd;
 

@@ -7,8 +7,8 @@
 
 #include "config/load.hpp"
 #include "loopback_daemon.hpp"
-#include "runtime/config_check.hpp"
-#include "runtime/engine.hpp"
+#include "runtime/daemon/startup_checks.hpp"
+#include "runtime/engine/engine.hpp"
 
 using namespace intentd;
 using namespace intentd::test;

@@ -6,7 +6,7 @@
 
 #include <boost/beast/http.hpp>
 
-#include "runtime/http_framing.hpp"
+#include "runtime/http/framing.hpp"
 
 using namespace intentd::http_detail;
 namespace http = boost::beast::http;

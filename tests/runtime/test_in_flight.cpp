@@ -5,8 +5,8 @@
 
 #include "http_client.hpp"
 #include "persistence/store_fixture.hpp"
-#include "runtime/engine.hpp"
-#include "runtime/http_server.hpp"
+#include "runtime/engine/engine.hpp"
+#include "runtime/http/server.hpp"
 #include "runtime/model/time.hpp"
 
 using namespace intentd;

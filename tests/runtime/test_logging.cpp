@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/intent_log.hpp"
-#include "runtime/logging.hpp"
+#include "runtime/daemon/logging.hpp"
 
 using namespace intentd;
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "loopback_daemon.hpp"
-#include "runtime/security.hpp"
+#include "runtime/engine/signature_gate.hpp"
 #include "tests/runtime/http_fixture.hpp"
 
 using namespace intentd;

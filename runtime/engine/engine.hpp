@@ -1,0 +1,193 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "runtime/model/listing.hpp"
+#include "runtime/model/solver_stats.hpp"
+#include "runtime/model/client_op.hpp"
+#include "runtime/model/intent.hpp"
+#include "runtime/model/notice.hpp"
+#include "runtime/model/problem.hpp"
+#include "runtime/model/signature_check.hpp"
+#include "runtime/model/tokens.hpp"
+
+namespace intentd {
+
+class engine_metrics;
+
+/// One readiness check of /readyz.
+struct health_check {
+  std::string name; // "storage", "recovery", "chain"
+  bool ok = false;
+  std::string detail; // a sentence for an operator
+};
+
+class rate_limiter;
+class status_cache;
+
+struct submit_result {
+  intent_record record;
+  bool created = false; // false: an idempotent resubmission
+};
+
+/// Per-solver figures for GET /api/v1/solvers.
+struct solver_view {
+  std::string solver_id;
+  uint64_t attempts = 0;
+  uint64_t successes = 0;
+  uint64_t failures = 0;
+  double success_rate = 0; // successes / attempts, 0 when none
+  double mean_execution_ms = 0;
+  bool healthy = true; // false while skipped after failures
+};
+
+template<class T>
+using reply = std::function<void(outcome<T>)>;
+
+/// A record with its JSON as the HTTP API shows it (`render_record`).
+struct rendered_record {
+  std::shared_ptr<const intent_record> record;
+  std::shared_ptr<const std::string> json;
+};
+
+/// Receives a subscriber's notices on an engine thread, in order; it must
+/// not block (post to your own executor). Return false when you cannot keep
+/// up: the engine then drops the subscriber and sends it nothing more.
+using notice_handler = std::function<bool(const notice& n)>;
+
+/// One subscriber (a WebSocket connection, an embedder's listener) and its
+/// subscriptions. Each subscription is answered with a `subscribed` notice
+/// (an intent's is followed by its current state) or an error notice; an
+/// intent's updates arrive once per seq, in order, however many
+/// subscriptions cover it. Destroying the handle unsubscribes everything;
+/// a notice already being handed over may still arrive meanwhile.
+class subscriber {
+public:
+  virtual ~subscriber() = default;
+  virtual void subscribe(subscription_target target,
+                         const std::string& key) = 0;
+  virtual void unsubscribe(subscription_target target,
+                           const std::string& key) = 0;
+};
+
+/// The engine facade: what the gateway, the daemon and embedders use. Every
+/// call is asynchronous and thread-safe; the callback runs on an engine
+/// thread exactly once (post it to your own executor).
+class engine {
+public:
+  virtual ~engine() = default;
+
+  /// Boots actors, opens storage, recovers live intents. Throws on failure.
+  static std::unique_ptr<engine> start(const cfg::config& config);
+
+  virtual const token_registry& tokens() const = 0;
+  virtual const cfg::config& config() const = 0;
+
+  /// `in` is validated; an empty id means the engine assigns one.
+  virtual void submit(intent in, std::string body_digest,
+                      reply<submit_result> done) = 0;
+
+  /// Decides whether a submission may go on once its signature has been
+  /// checked: a problem refuses it with that problem. Per-user rate limits
+  /// live here, so that only a submission that passed the signature check
+  /// spends its account's budget.
+  using submit_admission = std::function<std::optional<problem>(const intent&)>;
+
+  /// `submit`, calling `admit` after the signature check (a refused
+  /// signature never reaches it) and before anything is stored. The
+  /// default, for engines that check no signatures, admits first.
+  virtual void submit(intent in, std::string body_digest,
+                      submit_admission admit, reply<submit_result> done) {
+    if (admit)
+      if (auto refused = admit(in))
+        return done(std::move(*refused));
+    submit(std::move(in), std::move(body_digest), std::move(done));
+  }
+
+  /// The account a read token proves now (docs/security.md, "Read
+  /// access"), or an `unauthorized` problem saying why it proves none.
+  /// Synchronous and cheap: one ed25519 verification. The default keeps no
+  /// keys and proves nobody.
+  virtual outcome<std::string> prove_reader(const std::string& token) const {
+    return problem{errc::unauthorized,
+                   "This engine keeps no account keys to check a read "
+                   "token with.",
+                   {}};
+  }
+  virtual void get(const std::string& id, reply<intent_record> done) = 0;
+  /// `get`, rendered; an engine may keep the rendering beside its cached
+  /// record. The default renders every time.
+  virtual void get_rendered(const std::string& id, reply<rendered_record> done);
+  virtual void list(const list_query& query, reply<record_page> done) = 0;
+  virtual void find_by_tx(const std::string& hash,
+                          reply<intent_record> done) = 0;
+  virtual void cancel(const std::string& id, reply<intent_record> done) = 0;
+  /// A cancellation with the owner's signature (`auth`), required when
+  /// security.require_signatures is set.
+  virtual void cancel(const std::string& id, std::optional<cancel_auth> auth,
+                      reply<intent_record> done) {
+    cancel(id, std::move(done));
+  }
+  /// Registers an ed25519 public key (hex) to an account on the ledger;
+  /// true when it is new.
+  virtual void register_key(const std::string& account,
+                            const std::string& public_key_hex,
+                            reply<bool> done) {
+    done(problem{errc::not_found, "This engine keeps no account keys.", {}});
+  }
+  virtual void dead_letters(uint32_t limit,
+                            reply<std::vector<intent_record>> done) = 0;
+  virtual void retry_dead_letter(const std::string& id,
+                                 reply<intent_record> done) = 0;
+  /// Removes a dead letter for good; answers the removed record.
+  virtual void purge_dead_letter(const std::string& id,
+                                 reply<intent_record> done) = 0;
+  virtual void solvers(reply<std::vector<solver_view>> done) = 0;
+
+  /// A new subscriber with no subscription yet; nullptr when this engine
+  /// has no notifier.
+  virtual std::unique_ptr<subscriber> subscribe(notice_handler on_notice) {
+    return nullptr;
+  }
+
+  /// A subscriber to one intent (its current state, then every
+  /// transition) or to every intent of one account (the current state of
+  /// its live intents, then every transition).
+  std::unique_ptr<subscriber> subscribe_to(subscription_target target,
+                                           const std::string& key,
+                                           notice_handler on_notice) {
+    auto sub = subscribe(std::move(on_notice));
+    if (sub)
+      sub->subscribe(target, key);
+    return sub;
+  }
+
+  /// The rate limits the gateway applies (null: the gateway builds its own
+  /// from config()). Also where their counters are read.
+  virtual std::shared_ptr<rate_limiter> rate_limits() { return nullptr; }
+  /// The status cache behind get() and its counters; null when none.
+  virtual std::shared_ptr<status_cache> cache() { return nullptr; }
+
+  /// True once storage is open and recovery has finished.
+  virtual bool ready() const = 0;
+
+  /// Every readiness check with its detail; /readyz is 200 only when all
+  /// pass. The default reports ready() alone.
+  virtual void readiness(std::function<void(std::vector<health_check>)> done) {
+    done({health_check{"engine", ready(),
+                       ready() ? "ready" : "starting or stopping"}});
+  }
+
+  /// The engine's metrics; null when it keeps none.
+  virtual std::shared_ptr<engine_metrics> metrics() const { return nullptr; }
+
+  /// Stops every actor and closes storage; idempotent.
+  virtual void stop() = 0;
+};
+
+} // namespace intentd

@@ -1,0 +1,171 @@
+#pragma once
+
+// The engine that engine::start returns, shared by engine_requests.cpp (the
+// requests) and engine_lifecycle.cpp (start-up, readiness and stop).
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/cache.hpp"
+#include "actors/messages.hpp"
+#include "actors/request_timeout.hpp"
+#include "runtime/engine/engine.hpp"
+#include "runtime/engine/metrics_wiring.hpp"
+#include "runtime/engine/notifier_link.hpp"
+#include "runtime/engine/signature_gate.hpp"
+
+namespace intentd {
+/// Work for the bridge: the actor that sends requests on behalf of threads
+/// outside the actor system and hands the answers to their callbacks. One
+/// long-lived actor instead of one per request keeps waiting requests cheap.
+using bridge_call = std::function<void(caf::event_based_actor*)>;
+} // namespace intentd
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::bridge_call)
+
+namespace intentd {
+
+class engine_impl final : public engine {
+public:
+  explicit engine_impl(const cfg::config& c);
+
+  ~engine_impl() override { stop(); }
+
+  const token_registry& tokens() const override { return tokens_; }
+  const cfg::config& config() const override { return config_; }
+
+  void submit(intent in, std::string body_digest,
+              reply<submit_result> done) override;
+
+  void submit(intent in, std::string body_digest, submit_admission admit,
+              reply<submit_result> done) override;
+
+  outcome<std::string> prove_reader(const std::string& token) const override;
+
+  void get(const std::string& id, reply<intent_record> done) override;
+
+  void get_rendered(const std::string& id,
+                    reply<rendered_record> done) override;
+
+  void list(const list_query& query, reply<record_page> done) override {
+    done(store_->list(query));
+  }
+
+  void find_by_tx(const std::string& hash, reply<intent_record> done) override;
+
+  void cancel(const std::string& id, reply<intent_record> done) override {
+    cancel(id, std::nullopt, std::move(done));
+  }
+
+  void cancel(const std::string& id, std::optional<cancel_auth> auth,
+              reply<intent_record> done) override;
+
+  void register_key(const std::string& account,
+                    const std::string& public_key_hex,
+                    reply<bool> done) override;
+
+  void dead_letters(uint32_t limit,
+                    reply<std::vector<intent_record>> done) override;
+
+  void retry_dead_letter(const std::string& id,
+                         reply<intent_record> done) override;
+
+  void purge_dead_letter(const std::string& id,
+                         reply<intent_record> done) override;
+
+  void solvers(reply<std::vector<solver_view>> done) override;
+
+  std::unique_ptr<subscriber> subscribe(notice_handler on_notice) override {
+    return link_->attach(std::move(on_notice));
+  }
+
+  std::shared_ptr<rate_limiter> rate_limits() override { return limiter_; }
+  std::shared_ptr<status_cache> cache() override { return cache_; }
+
+  bool ready() const override { return ready_; }
+
+  std::shared_ptr<engine_metrics> metrics() const override { return metrics_; }
+
+  void readiness(std::function<void(std::vector<health_check>)> done) override;
+
+  void stop() override;
+
+private:
+  static problem unreachable(const caf::error& err);
+  static problem overloaded();
+  static problem no_such_intent(const std::string& id);
+
+  // Memory, then storage on this thread (LMDB reads take no lock and do
+  // not wait on the writer), then the chain through the cache actor. The
+  // hit carries a rendering only when the cache kept one.
+  void lookup(const std::string& id, reply<status_cache::hit> done);
+
+  /// Sends a request from the bridge actor and hands the answer (or a
+  /// timeout problem) to `on_value` / `on_error`. Past server.max_in_flight
+  /// requests waiting, answers overloaded at once instead of queueing.
+  template<class Value, class OnValue, class Done, class... Ts>
+  void ask(const caf::actor& dest, OnValue on_value, Done on_error,
+           Ts&&... xs) {
+    if (in_flight_.fetch_add(1) >= max_in_flight_) {
+      --in_flight_;
+      return on_error(overloaded());
+    }
+    auto timeout = timeout_;
+    auto* in_flight = &in_flight_;
+    bridge_call call = [=](caf::event_based_actor* self) mutable {
+      auto h = self->request(dest, timeout, std::move(xs)...);
+      h.then(
+          [=, mid = h.id()](Value& v) mutable {
+            drop_timeout(self, mid);
+            --*in_flight;
+            on_value(std::move(v));
+          },
+          [=, mid = h.id()](caf::error& err) mutable {
+            drop_timeout(self, mid);
+            --*in_flight;
+            on_error(unreachable(err));
+          });
+    };
+    caf::anon_send(bridge_, std::move(call));
+  }
+
+  cfg::config config_;
+  token_registry tokens_;
+  std::shared_ptr<engine_metrics> metrics_ = std::make_shared<engine_metrics>();
+  std::shared_ptr<commit_health> commit_health_ =
+      std::make_shared<commit_health>();
+  std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds call_timeout_;
+  std::shared_ptr<intent_store> store_;
+  std::unique_ptr<signature_gate> gate_;
+  caf::actor_system_config sys_cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  caf::actor writer_;
+  caf::actor chain_;
+  caf::actor pool_;
+  caf::actor directory_;
+  caf::actor sweeper_;
+  caf::actor bridge_;
+  caf::actor reader_;
+  caf::actor notifier_;
+  std::shared_ptr<notifier_link> link_;
+  std::shared_ptr<status_cache> cache_;
+  std::shared_ptr<rate_limiter> limiter_;
+  caf::actor cache_actor_;
+  caf::actor limiter_actor_;
+  uint32_t max_in_flight_ = 0;
+  std::atomic<uint32_t> in_flight_{0};
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopped_{false};
+};
+
+} // namespace intentd

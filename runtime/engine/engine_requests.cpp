@@ -1,0 +1,255 @@
+#include "runtime/engine/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/engine/engine_impl.hpp"
+#include "runtime/settings/domain_settings.hpp"
+#include "runtime/model/record_json.hpp"
+#include "runtime/model/signing.hpp"
+#include "runtime/model/time.hpp"
+
+namespace intentd {
+
+problem engine_impl::unreachable(const caf::error& err) {
+  return problem{errc::timeout,
+                 "The engine did not answer in time: " + caf::to_string(err),
+                 {}};
+}
+
+problem engine_impl::overloaded() {
+  return problem{errc::overloaded,
+                 "The engine has too many requests in flight; retry shortly.",
+                 {}};
+}
+
+problem engine_impl::no_such_intent(const std::string& id) {
+  return problem{errc::not_found, "No intent with id " + id + ".", {}};
+}
+
+void engine_impl::submit(intent in, std::string body_digest,
+                         reply<submit_result> done) {
+  submit(std::move(in), std::move(body_digest), nullptr, std::move(done));
+}
+
+outcome<std::string> engine_impl::prove_reader(const std::string& token) const {
+  return gate_->check_read_token(token, wall_clock_now());
+}
+
+void engine_impl::submit(intent in, std::string body_digest,
+                         submit_admission admit, reply<submit_result> done) {
+  if (auto refused = gate_->check_submit(in)) {
+    outcome<submit_result> out{std::move(*refused)};
+    metrics_->submitted(to_string(in.action), submit_status(out));
+    return done(std::move(out));
+  }
+  // No 202 while the storage cannot take the intent's next transitions:
+  // the store's or the chain's last write failed and none succeeded since.
+  if (!commit_health_->writable()) {
+    outcome<submit_result> out{problem{
+        errc::storage_unavailable,
+        "The storage is full or not writable; no intent is accepted until "
+        "it takes writes again. Retry shortly.",
+        {}}};
+    metrics_->submitted(to_string(in.action), submit_status(out));
+    return done(std::move(out));
+  }
+  if (admit)
+    if (auto refused = admit(in))
+      return done(std::move(*refused));
+  ask<submit_outcome>(
+      directory_,
+      [done, m = metrics_,
+       type = std::string{to_string(in.action)}](submit_outcome r) {
+        outcome<submit_result> out = r ? outcome<submit_result>{submit_result{
+                                             std::move(r->record), r->created}}
+                                       : outcome<submit_result>{r.error()};
+        m->submitted(type, submit_status(out));
+        done(std::move(out));
+      },
+      [done, m = metrics_,
+       type = std::string{to_string(in.action)}](outcome<submit_result> r) {
+        m->submitted(type, submit_status(r));
+        done(std::move(r));
+      },
+      submit_atom::value, std::move(in), std::move(body_digest));
+}
+
+void engine_impl::get(const std::string& id, reply<intent_record> done) {
+  lookup(id, [done = std::move(done)](outcome<status_cache::hit> h) {
+    if (!h)
+      return done(h.error());
+    done(intent_record{*h->rec});
+  });
+}
+
+void engine_impl::get_rendered(const std::string& id,
+                               reply<rendered_record> done) {
+  lookup(id, [this, id, done = std::move(done)](outcome<status_cache::hit> h) {
+    if (!h)
+      return done(h.error());
+    if (!h->body) {
+      h->body =
+          std::make_shared<const std::string>(render_record(*h->rec, tokens_));
+      cache_->keep_body(id, h->rec, h->body);
+    }
+    done(rendered_record{std::move(h->rec), std::move(h->body)});
+  });
+}
+
+void engine_impl::find_by_tx(const std::string& hash,
+                             reply<intent_record> done) {
+  auto id = store_->find_by_tx(hash);
+  if (!id)
+    return done(problem{
+        errc::not_found, "No intent with transaction " + hash + ".", {}});
+  get(*id, std::move(done));
+}
+
+void engine_impl::cancel(const std::string& id, std::optional<cancel_auth> auth,
+                         reply<intent_record> done) {
+  if (gate_->checks_cancel(auth)) {
+    auto found = store_->find(id);
+    if (!found)
+      return done(found.error());
+    if (!*found)
+      return done(no_such_intent(id));
+    if (auto refused = gate_->check_cancel((*found)->request, auth))
+      return done(std::move(*refused));
+  }
+  ask<record_outcome>(
+      directory_, [done](record_outcome r) { done(std::move(r)); }, done,
+      cancel_atom::value, id);
+}
+
+void engine_impl::register_key(const std::string& account,
+                               const std::string& public_key_hex,
+                               reply<bool> done) {
+  auto added = gate_->register_key(account, public_key_hex);
+  if (!added || !*added)
+    return done(std::move(added));
+  // New: kept in storage before the answer, so it survives a restart.
+  auto raw = from_hex(public_key_hex).value_or("");
+  storage_job job = [store = store_, account, raw] {
+    return store->put_account_key(account, raw);
+  };
+  // A key that could not be stored is taken back, so that what the client
+  // was told (an error) is what holds, now and after a restart.
+  auto forget = [gate = gate_.get(), account, raw] {
+    gate->unregister_key(account, raw);
+  };
+  ask<write_outcome>(
+      writer_,
+      [done, forget](write_outcome r) {
+        if (!r) {
+          forget();
+          return done(r.error());
+        }
+        done(true);
+      },
+      [done, forget](outcome<bool> r) {
+        // Overloaded: never sent. A timeout may still commit: kept.
+        if (!r && r.error().code == errc::overloaded)
+          forget();
+        done(std::move(r));
+      },
+      write_atom::value, std::move(job));
+}
+
+void engine_impl::dead_letters(uint32_t limit,
+                               reply<std::vector<intent_record>> done) {
+  done(store_->dead_letters(limit));
+}
+
+void engine_impl::retry_dead_letter(const std::string& id,
+                                    reply<intent_record> done) {
+  ask<record_outcome>(
+      directory_, [done](record_outcome r) { done(std::move(r)); }, done,
+      retry_atom::value, id);
+}
+
+void engine_impl::purge_dead_letter(const std::string& id,
+                                    reply<intent_record> done) {
+  ask<record_outcome>(
+      directory_,
+      [done, cache = cache_, id](record_outcome r) {
+        if (r)
+          cache->erase(id);
+        done(std::move(r));
+      },
+      done, purge_atom::value, id);
+}
+
+void engine_impl::solvers(reply<std::vector<solver_view>> done) {
+  ask<std::vector<solver_report>>(
+      pool_,
+      [done](std::vector<solver_report> reports) {
+        std::vector<solver_view> out;
+        for (auto& r : reports) {
+          solver_view v;
+          v.solver_id = r.stats.solver_id;
+          v.attempts = r.stats.attempts;
+          v.successes = r.stats.successes;
+          v.failures = r.stats.failures;
+          if (r.stats.attempts > 0) {
+            v.success_rate = double(r.stats.successes) / r.stats.attempts;
+            v.mean_execution_ms =
+                double(r.stats.total_execution_us) / 1000.0 / r.stats.attempts;
+          }
+          v.healthy = r.healthy;
+          out.push_back(std::move(v));
+        }
+        done(std::move(out));
+      },
+      done, stats_atom::value);
+}
+
+void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
+  using hit = status_cache::hit;
+  const auto& opts = cache_->settings();
+  if (!opts.enabled) {
+    auto stored = store_->find(id);
+    if (!stored)
+      return done(stored.error());
+    if (auto& rec = *stored)
+      return done(
+          hit{std::make_shared<const intent_record>(std::move(*rec)), {}});
+    return done(no_such_intent(id));
+  }
+  auto now = wall_clock_now();
+  if (auto found = cache_->find_with_body(id, now); found.rec)
+    return done(std::move(found));
+  auto ticket = cache_->ticket(id);
+  auto stored = store_->find(id);
+  if (!stored)
+    return done(stored.error());
+  if (auto& rec = *stored) {
+    cache_->count(cache_level::storage, true);
+    auto ptr = std::make_shared<const intent_record>(std::move(*rec));
+    cache_->fill(id, ptr, ticket, now);
+    return done(hit{std::move(ptr), {}});
+  }
+  cache_->count(cache_level::storage, false);
+  if (!opts.chain_fallback)
+    return done(no_such_intent(id));
+  ask<record_outcome>(
+      cache_actor_,
+      [done](record_outcome r) {
+        if (!r)
+          return done(r.error());
+        done(hit{std::make_shared<const intent_record>(std::move(*r)), {}});
+      },
+      done, get_atom::value, id);
+}
+
+void engine::get_rendered(const std::string& id, reply<rendered_record> done) {
+  get(id, [this, done = std::move(done)](outcome<intent_record> r) {
+    if (!r)
+      return done(r.error());
+    auto json =
+        std::make_shared<const std::string>(render_record(*r, tokens()));
+    done(rendered_record{std::make_shared<const intent_record>(std::move(*r)),
+                         std::move(json)});
+  });
+}
+
+} // namespace intentd

@@ -1,0 +1,140 @@
+#include "runtime/engine/metrics_wiring.hpp"
+
+#include <sys/statvfs.h>
+
+namespace intentd {
+
+void observe_commits(writer_options& opts, std::shared_ptr<engine_metrics> m,
+                     std::shared_ptr<commit_health> health) {
+  // With a probe, only the probe says the storage is writable again: a
+  // commit that fits into free pages of a full disk does not.
+  bool probed = static_cast<bool>(opts.probe);
+  opts.on_commit = [m, health, probed](std::chrono::nanoseconds took,
+                                       size_t records, bool ok) {
+    m->commit(std::chrono::duration<double>(took).count(), records);
+    if (!ok) {
+      health->last_ok = false;
+      ++health->failures;
+    } else if (!probed) {
+      health->last_ok = true;
+      health->failures = 0;
+    }
+  };
+  opts.on_probe = [health](bool ok) {
+    health->last_ok = ok;
+    if (ok)
+      health->failures = 0;
+  };
+}
+
+void observe_solvers(solver_pool_options& opts,
+                     std::shared_ptr<engine_metrics> m) {
+  opts.on_execution = [m](const std::string& id, action_kind action,
+                          std::chrono::microseconds took) {
+    m->execution(id, action, std::chrono::duration<double>(took).count());
+  };
+  opts.on_stats = [m](const solver_stats& s) {
+    m->solver_totals(s.solver_id, s.attempts, s.successes,
+                     s.total_execution_us);
+  };
+}
+
+void observe_directory(directory_options& opts, const engine_metrics& m) {
+  opts.on_live_count = [gauge = m.live_intents()](size_t live) mutable {
+    gauge.set(static_cast<double>(live));
+  };
+}
+
+transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,
+                                    transition_hook next) {
+  return [m, next = std::move(next)](const intent_record& stored,
+                                     uint64_t previous_seq) {
+    if (next)
+      next(stored, previous_seq);
+    m->transition(stored, previous_seq);
+  };
+}
+
+void observe_store(engine_metrics& m, std::weak_ptr<const intent_store> store) {
+  m.registry().on_collect([&m, store] {
+    if (auto s = store.lock()) {
+      m.set_by_status(s->count_by_status());
+      m.set_dead_letters(s->dead_letter_count());
+    }
+  });
+}
+
+namespace {
+
+/// Moves a counter up to `total`, a count kept elsewhere that only grows.
+void catch_up(metrics::counter c, uint64_t total) {
+  auto behind = static_cast<double>(total) - c.value();
+  if (behind > 0)
+    c.inc(behind);
+}
+
+} // namespace
+
+void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
+                  std::weak_ptr<const status_cache> cache) {
+  m.registry().on_collect([&m, limiter, cache] {
+    if (auto l = limiter.lock())
+      for (const auto& [rule, n] : l->limited_counts())
+        catch_up(m.rate_limited(rule), n);
+    if (auto c = cache.lock())
+      for (const auto& row : c->counts())
+        catch_up(
+            m.cache_request(row.level, std::string_view{row.result} == "hit"),
+            row.value);
+  });
+}
+
+std::function<write_outcome()>
+storage_probe(std::shared_ptr<intent_store> store, std::string path,
+              uint64_t min_free_bytes) {
+  return [store = std::move(store), path = std::move(path),
+          min_free_bytes]() -> write_outcome {
+    auto written = store->probe_write();
+    if (!written)
+      return written;
+    struct statvfs fs {};
+    if (statvfs(path.c_str(), &fs) == 0 &&
+        static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < min_free_bytes)
+      return problem{errc::storage_unavailable,
+                     "disk full: less than " +
+                         std::to_string(min_free_bytes >> 20) +
+                         " MiB free for the storage in " + path,
+                     {}};
+    return written;
+  };
+}
+
+health_check storage_check(const intent_store* store, const commit_health& h,
+                           const std::string& path) {
+  if (!store)
+    return {"storage", false, "storage is closed"};
+  if (store->read_only())
+    return {"storage", false,
+            "storage at " + path +
+                " is read-only: reads are served, no "
+                "intent is accepted"};
+  if (!h.last_ok)
+    return {"storage", false,
+            std::to_string(h.failures.load()) +
+                " storage commits failed in a row; writes are retried and "
+                "new intents refused until one succeeds"};
+  if (!h.chain_ok)
+    return {"storage", false,
+            "the chain cannot store its block under " + path +
+                "/chain; it retries, and new intents are refused until it "
+                "succeeds"};
+  return {"storage", true, "storage at " + path + " is open for writes"};
+}
+
+std::string submit_status(const outcome<submit_result>& r) {
+  if (!r)
+    return to_string(r.error().code);
+  return r->created ? "accepted" : "duplicate";
+}
+
+} // namespace intentd

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/cache.hpp"
+#include "actors/directory.hpp"
+#include "actors/messages.hpp"
+#include "actors/rate_limiter.hpp"
+#include "actors/solver.hpp"
+#include "actors/storage_writer.hpp"
+#include "runtime/engine/engine.hpp"
+#include "runtime/metrics/engine_metrics.hpp"
+
+namespace intentd {
+
+/// What the storage writer last saw, for /readyz.
+struct commit_health {
+  std::atomic<bool> last_ok{true};
+  std::atomic<uint64_t> failures{0}; // failed commits since the last success
+  /// False while the simulated chain cannot store its block.
+  std::atomic<bool> chain_ok{true};
+
+  /// Whether the store and the chain take writes, as far as the last
+  /// commit, probe or retry of each tells.
+  bool writable() const { return last_ok && chain_ok; }
+};
+
+/// Connects the engine's actors to its metrics: each call fills the hooks
+/// of one actor's options. The writer's probe, when set, reports to
+/// `health` too.
+void observe_commits(writer_options& opts, std::shared_ptr<engine_metrics> m,
+                     std::shared_ptr<commit_health> health);
+void observe_solvers(solver_pool_options& opts,
+                     std::shared_ptr<engine_metrics> m);
+void observe_directory(directory_options& opts, const engine_metrics& m);
+
+/// Chains the metrics after `next` (which may be empty).
+transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,
+                                    transition_hook next = {});
+
+/// Refreshes intents_by_status and dead_letters from storage at every
+/// scrape, while the store lives.
+void observe_store(engine_metrics& m, std::weak_ptr<const intent_store> store);
+
+/// Copies the rate limiter's and the status cache's own counters into
+/// http_rate_limited_total and cache_requests_total at each scrape.
+void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
+                  std::weak_ptr<const status_cache> cache);
+
+/// The storage writer's probe: a write into the store, and at least
+/// `min_free_bytes` free on the filesystem of `path`.
+std::function<write_outcome()>
+storage_probe(std::shared_ptr<intent_store> store, std::string path,
+              uint64_t min_free_bytes = 1u << 20);
+
+/// The "storage" readiness check.
+health_check storage_check(const intent_store* store, const commit_health& h,
+                           const std::string& path);
+
+/// The status label of a submission's outcome.
+std::string submit_status(const outcome<submit_result>& r);
+
+} // namespace intentd

@@ -1,0 +1,185 @@
+#include "runtime/http/server.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <boost/asio/post.hpp>
+
+#include "runtime/engine/engine.hpp"
+#include "runtime/http/server_core.hpp"
+
+namespace intentd {
+
+using namespace http_detail;
+
+namespace http_detail {
+
+void server_core::start() {
+  if (started)
+    throw std::logic_error("http_server already started");
+  auto where = opts.host + ":" + std::to_string(opts.port);
+  try {
+    tcp::endpoint endpoint{net::ip::make_address(opts.host), opts.port};
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(net::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(net::socket_base::max_listen_connections);
+    bound_port = acceptor->local_endpoint().port();
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + where + ": " +
+                             e.code().message());
+  }
+  started = true;
+  do_accept();
+  for (auto& context : contexts)
+    threads.emplace_back([ioc = context.get()] {
+      while (true) {
+        try {
+          ioc->run();
+          return;
+        } catch (const std::exception&) {
+        }
+      }
+    });
+}
+
+void server_core::do_accept() {
+  auto& peer = *contexts[next_context++ % contexts.size()];
+  acceptor->async_accept(peer,
+                         [this](beast::error_code ec, socket_type socket) {
+                           on_accept(ec, std::move(socket));
+                         });
+}
+
+void server_core::on_accept(beast::error_code ec, socket_type socket) {
+  if (stopping || !acceptor->is_open())
+    return;
+  if (ec) {
+    // Out of descriptors and the like: back off instead of spinning.
+    accept_backoff->expires_after(std::chrono::milliseconds{50});
+    accept_backoff->async_wait([this](beast::error_code ec) {
+      if (!ec && !stopping)
+        do_accept();
+    });
+    return;
+  }
+  auto reject = connections() >= opts.max_connections;
+  auto s = std::make_shared<session>(std::move(socket), *this, reject);
+  sessions.add(s);
+  s->run();
+  do_accept();
+}
+
+size_t server_core::connections() {
+  return sessions.size() + ws->open();
+}
+
+void server_core::stop(std::chrono::milliseconds grace) {
+  std::lock_guard<std::mutex> once(stop_mu);
+  if (!started || stopped)
+    return;
+  stopped = true;
+  stopping = true;
+  net::post(acceptor->get_executor(), [this] {
+    beast::error_code ec;
+    acceptor->close(ec);
+    accept_backoff->cancel();
+  });
+  sessions.shutdown_all(false);
+  ws->shutdown(false);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  if (!sessions.wait_empty(grace) ||
+      !ws->wait_gone(std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()))) {
+    sessions.shutdown_all(true);
+    ws->shutdown(true);
+    sessions.wait_empty(force_close_wait);
+    ws->wait_gone(force_close_wait);
+  }
+  work.clear();
+  for (auto& context : contexts)
+    context->stop();
+  for (auto& t : threads)
+    t.join();
+  threads.clear();
+  std::lock_guard<std::mutex> lock(gate->mu);
+  gate->open = false;
+}
+
+} // namespace http_detail
+
+struct http_server::impl : http_detail::server_core {
+  using server_core::server_core;
+  ~impl() { stop(std::chrono::milliseconds{0}); }
+};
+
+http_options http_options::from_config(const cfg::server& server) {
+  http_options o;
+  const auto& listen = server.listen;
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size())
+    throw std::invalid_argument("server.listen: expected host:port, got '" +
+                                listen + "'");
+  auto host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port_text = listen.substr(colon + 1);
+  uint32_t port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9' || port > 65535)
+      throw std::invalid_argument("server.listen: bad port in '" + listen +
+                                  "'");
+    port = port * 10 + static_cast<uint32_t>(c - '0');
+  }
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  if (host.empty() || ec || port > 65535)
+    throw std::invalid_argument("server.listen: expected an IP address and a "
+                                "port, got '" +
+                                listen + "'");
+  o.host = host;
+  o.port = static_cast<uint16_t>(port);
+  o.threads = server.threads;
+  o.body_limit = server.body_limit;
+  o.header_limit = server.header_limit;
+  o.read_timeout = std::chrono::milliseconds{server.read_timeout_ms};
+  o.idle_timeout = std::chrono::milliseconds{server.idle_timeout_ms};
+  o.request_timeout = std::chrono::milliseconds{server.request_timeout_ms};
+  o.max_connections = server.max_connections;
+  return o;
+}
+
+http_server::http_server(engine& e, http_options opts)
+    : impl_(std::make_unique<impl>(e, std::move(opts))) {}
+
+http_server::~http_server() = default;
+
+void http_server::start() {
+  impl_->start();
+}
+
+uint16_t http_server::port() const {
+  return impl_->bound_port;
+}
+
+void http_server::stop(std::chrono::milliseconds grace) {
+  impl_->stop(grace);
+}
+
+size_t http_server::connections() const {
+  return impl_->connections();
+}
+
+size_t http_server::ws_connections() const {
+  return impl_->ws->open();
+}
+
+uint64_t http_server::ws_dropped_slow() const {
+  return impl_->ws->dropped_slow();
+}
+
+rate_limiter& http_server::rate_limits() {
+  return impl_->router.rate_limits();
+}
+
+} // namespace intentd
