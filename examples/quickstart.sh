@@ -61,6 +61,9 @@ if [[ ${INTENTD_SKIP_PROMETHEUS:-} != 1 ]] && ! command -v promtool > /dev/null;
 fi
 
 echo "== building into build/ (-j$JOBS)"
+# Paths inside the checkout are hashed relative to it, so a second clone (or
+# a CI checkout elsewhere) reuses the compiler cache of the first.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 cmake --build build -j"$JOBS"
 
