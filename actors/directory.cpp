@@ -84,14 +84,25 @@ void forget(directory_actor* self, const std::string& id) {
 }
 
 /// Claims the nonce of a signed submission for its account: nonce_reused
-/// when a live or stored intent of the account holds it already.
+/// when a live or stored intent of the account holds it already, the
+/// storage's problem when the store cannot say (never a claim).
 std::optional<problem> claim_nonce(directory_actor* self, const intent& in) {
   auto& st = self->state;
   if (in.signature.empty())
     return std::nullopt;
   auto key = keys::by_nonce(in.user_account, in.nonce);
-  if (st.nonces.count(key) != 0 ||
-      st.store->nonce_owner(in.user_account, in.nonce))
+  bool used = st.nonces.count(key) != 0;
+  if (!used) {
+    auto owner = st.store->nonce_owner(in.user_account, in.nonce);
+    if (!owner) {
+      auto p = owner.error();
+      p.message = "The nonce check cannot read the storage; retry shortly. (" +
+                  p.message + ")";
+      return p;
+    }
+    used = owner->has_value();
+  }
+  if (used)
     return problem{errc::nonce_reused,
                    "Nonce " + std::to_string(in.nonce) +
                        " was used before by " + in.user_account +
@@ -120,7 +131,16 @@ void on_tick(directory_actor* self) {
 void restart(directory_actor* self, const std::string& id,
              const caf::error& reason) {
   auto& st = self->state;
-  auto rec = st.store->get(id);
+  auto found = st.store->find(id);
+  if (!found) {
+    spdlog::error("intent {} crashed and its snapshot cannot be read, so it "
+                  "is not restarted (it is recovered when intentd restarts): "
+                  "{}",
+                  id, found.error().message);
+    st.restarts.erase(id);
+    return;
+  }
+  auto& rec = *found;
   if (!rec || is_terminal(rec->status)) {
     st.restarts.erase(id);
     return;
@@ -339,15 +359,16 @@ caf::behavior directory_impl(directory_actor* self,
         purge_dead_letter(self, id, rp);
         return rp;
       },
-      [=](recover_atom) {
-        uint64_t count = 0;
-        self->state.store->for_each_live([&](intent_record&& rec) {
+      [=](recover_atom) -> caf::result<uint64_t> {
+        auto count = self->state.store->for_each_live([&](intent_record&& rec) {
           auto handle = activate(self, std::move(rec));
           self->send(handle, start_atom::value, intent_start::recovered);
-          ++count;
         });
-        spdlog::info("recovered {} live intents", count);
-        return count;
+        if (!count)
+          return caf::make_error(caf::sec::runtime_error,
+                                 count.error().message);
+        spdlog::info("recovered {} live intents", *count);
+        return static_cast<uint64_t>(*count);
       },
       [=](live_atom) { return static_cast<uint64_t>(self->state.live.size()); },
       [=](tick_atom) { on_tick(self); },

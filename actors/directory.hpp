@@ -37,7 +37,9 @@ struct directory_options {
 ///   (cancel_atom, id)             -> record_outcome
 ///   (retry_atom, id)              -> record_outcome (a dead letter again)
 ///   (purge_atom, id)              -> record_outcome (the dead letter removed)
-///   (recover_atom)                -> uint64_t (intents reactivated)
+///   (recover_atom)                -> uint64_t (intents reactivated), or
+///                                    an error naming the intent that
+///                                    could not be read and why
 ///   (live_atom)                   -> uint64_t (live intent actors)
 caf::actor spawn_directory(caf::actor_system& sys,
                            std::shared_ptr<const intent_store> store,

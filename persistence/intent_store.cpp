@@ -44,24 +44,30 @@ std::string intent_store::impl::seal(std::string_view key,
   return seal_value(key, payload);
 }
 
-std::optional<std::string_view>
-intent_store::impl::unseal(const char* table, std::string_view key,
-                           std::string_view stored) const {
-  if (!bounds.contains(env.handle(), stored)) {
-    damaged(std::string("storage is damaged: the entry ") +
-            keys::to_cursor(key) + " of table " + table +
-            " reaches past the end of data.mdb; restore the store from a "
-            "backup");
-    return std::nullopt;
-  }
+outcome<std::string_view>
+intent_store::impl::unsealed(const char* table, std::string_view key,
+                             std::string_view stored) const {
+  if (!bounds.contains(env.handle(), stored))
+    return damaged(std::string("storage is damaged: the entry ") +
+                   keys::to_cursor(key) + " of table " + table +
+                   " reaches past the end of data.mdb; restore the store "
+                   "from a backup");
   if (index_version < 5)
     return stored;
   if (auto payload = unseal_value(key, stored))
-    return payload;
-  damaged(std::string("storage is damaged: the entry ") + keys::to_cursor(key) +
-          " of table " + table +
-          " fails its checksum; restore the store from a backup");
-  return std::nullopt;
+    return *payload;
+  return damaged(std::string("storage is damaged: the entry ") +
+                 keys::to_cursor(key) + " of table " + table +
+                 " fails its checksum; restore the store from a backup");
+}
+
+std::optional<std::string_view>
+intent_store::impl::unseal(const char* table, std::string_view key,
+                           std::string_view stored) const {
+  auto payload = unsealed(table, key, stored);
+  if (!payload)
+    return std::nullopt;
+  return *payload;
 }
 
 outcome<intent_record>
@@ -231,108 +237,104 @@ std::optional<intent_record> intent_store::get(const std::string& id) const {
 
 outcome<std::optional<intent_record>>
 intent_store::find(const std::string& id) const {
+  using result = outcome<std::optional<intent_record>>;
   if (id.empty())
     return std::optional<intent_record>{};
-  try {
-    auto t = impl_->read();
+  return impl_->read_txn("intent " + id, [&](MDB_txn* t) -> result {
     std::string_view bytes;
-    if (!impl_->records.get(t.handle(), id, bytes))
+    if (!impl_->records.get(t, id, bytes))
       return std::optional<intent_record>{};
     auto rec = impl_->decode(id, bytes);
     if (!rec)
       return rec.error();
     return std::optional<intent_record>{std::move(*rec)};
-  } catch (const lmdb::error& e) {
-    return impl_->read_failure(e.code(), e.what(), "intent " + id);
-  } catch (const std::exception& e) {
-    return problem{
-        errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
-  }
+  });
 }
 
 uint64_t intent_store::corrupt_count() const {
   return impl_->corrupt_seen.load(std::memory_order_relaxed);
 }
 
-std::optional<std::string> intent_store::nonce_owner(const std::string& user,
-                                                     uint64_t nonce) const {
-  try {
-    auto t = impl_->read();
-    std::string_view id;
-    auto key = keys::by_nonce(user, nonce);
-    if (!impl_->nonces.get(t.handle(), key, id))
-      return std::nullopt;
-    // A damaged entry still says the nonce was used: an empty owner.
-    return std::string(impl_->unseal("nonces", key, id).value_or(""));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+outcome<std::optional<std::string>>
+intent_store::nonce_owner(const std::string& user, uint64_t nonce) const {
+  using result = outcome<std::optional<std::string>>;
+  auto key = keys::by_nonce(user, nonce);
+  return impl_->read_txn("nonce " + std::to_string(nonce) + " of " + user,
+                         [&](MDB_txn* t) -> result {
+                           std::string_view id;
+                           if (!impl_->nonces.get(t, key, id))
+                             return std::optional<std::string>{};
+                           // A damaged entry (reported) still says the nonce
+                           // was used: an empty owner.
+                           return std::optional<std::string>{std::string(
+                               impl_->unseal("nonces", key, id).value_or(""))};
+                         });
 }
 
-std::optional<std::string>
+outcome<std::optional<std::string>>
 intent_store::find_by_tx(const std::string& hash) const {
+  using result = outcome<std::optional<std::string>>;
   if (hash.empty())
-    return std::nullopt;
-  try {
-    auto t = impl_->read();
+    return std::optional<std::string>{};
+  return impl_->read_txn("transaction " + hash, [&](MDB_txn* t) -> result {
     std::string_view id;
-    if (!impl_->by_tx.get(t.handle(), hash, id))
-      return std::nullopt;
-    auto owner = impl_->unseal("by_tx", hash, id);
+    if (!impl_->by_tx.get(t, hash, id))
+      return std::optional<std::string>{};
+    auto owner = impl_->unsealed("by_tx", hash, id);
     if (!owner)
-      return std::nullopt;
-    return std::string(*owner);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+      return owner.error();
+    return std::optional<std::string>{std::string(*owner)};
+  });
 }
 
-std::vector<intent_record> intent_store::dead_letters(uint32_t limit) const {
-  std::vector<intent_record> out;
-  try {
-    auto t = impl_->read();
-    auto c = lmdb::cursor::open(t.handle(), impl_->dead);
+outcome<std::vector<intent_record>>
+intent_store::dead_letters(uint32_t limit) const {
+  using result = outcome<std::vector<intent_record>>;
+  return impl_->read_txn("the dead letters", [&](MDB_txn* t) -> result {
+    std::vector<intent_record> out;
+    auto c = lmdb::cursor::open(t, impl_->dead);
     std::string_view k;
     std::string_view v;
     for (bool found = c.get(k, v, MDB_FIRST); found && out.size() < limit;
          found = c.get(k, v, MDB_NEXT)) {
-      auto rec = impl_->load(t.handle(), keys::id_of(k, 0), k, keys::by_time);
-      if (rec && *rec && (*rec)->dead_letter)
+      auto rec = impl_->load(t, keys::id_of(k, 0), k, keys::by_time);
+      if (!rec)
+        return rec.error();
+      if (*rec && (*rec)->dead_letter)
         out.push_back(std::move(**rec));
     }
-  } catch (const std::exception&) {
-  }
-  return out;
+    return out;
+  });
 }
 
-uint64_t intent_store::dead_letter_count() const {
-  try {
-    auto t = impl_->read();
-    return impl_->dead.size(t.handle());
-  } catch (const std::exception&) {
-  }
-  return 0;
+outcome<uint64_t> intent_store::dead_letter_count() const {
+  return impl_->read_txn(
+      "the dead letters",
+      [&](MDB_txn* t) -> outcome<uint64_t> { return impl_->dead.size(t); });
 }
 
-std::vector<std::pair<std::string, std::string>>
+outcome<std::vector<std::pair<std::string, std::string>>>
 intent_store::load_account_keys() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto t = impl_->read();
-  auto c = lmdb::cursor::open(t.handle(), impl_->account_keys);
-  std::string_view k;
-  std::string_view v;
-  for (bool found = c.get(k, v, MDB_FIRST); found;
-       found = c.get(k, v, MDB_NEXT))
-    if (auto account = impl_->unseal("account_keys", k, v))
-      out.emplace_back(std::string{*account}, std::string{k});
-  return out;
+  using result = outcome<std::vector<std::pair<std::string, std::string>>>;
+  return impl_->read_txn("the account keys", [&](MDB_txn* t) -> result {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto c = lmdb::cursor::open(t, impl_->account_keys);
+    std::string_view k;
+    std::string_view v;
+    // A damaged entry is reported and its key stays unregistered.
+    for (bool found = c.get(k, v, MDB_FIRST); found;
+         found = c.get(k, v, MDB_NEXT))
+      if (auto account = impl_->unseal("account_keys", k, v))
+        out.emplace_back(std::string{*account}, std::string{k});
+    return out;
+  });
 }
 
-std::vector<solver_stats> intent_store::load_solver_stats() const {
-  std::vector<solver_stats> out;
-  try {
-    auto t = impl_->read();
-    auto c = lmdb::cursor::open(t.handle(), impl_->solvers);
+outcome<std::vector<solver_stats>> intent_store::load_solver_stats() const {
+  using result = outcome<std::vector<solver_stats>>;
+  return impl_->read_txn("the solver counters", [&](MDB_txn* t) -> result {
+    std::vector<solver_stats> out;
+    auto c = lmdb::cursor::open(t, impl_->solvers);
     std::string_view k;
     std::string_view v;
     for (bool found = c.get(k, v, MDB_FIRST); found;
@@ -346,13 +348,15 @@ std::vector<solver_stats> intent_store::load_solver_stats() const {
         impl_->damaged("storage is damaged: the counters of solver " +
                        s.solver_id + " cannot be read; they start at zero");
     }
-  } catch (const std::exception&) {
-  }
-  return out;
+    return out;
+  });
 }
 
-void intent_store::for_each_live(
+outcome<std::size_t> intent_store::for_each_live(
     const std::function<void(intent_record&&)>& fn) const {
+  // The key being read, so that a failure names it.
+  std::string at = "the live intents";
+  std::size_t passed = 0;
   try {
     auto t = impl_->read();
     auto c = lmdb::cursor::open(t.handle(), impl_->by_status);
@@ -360,64 +364,78 @@ void intent_store::for_each_live(
       std::string prefix = keys::status_prefix(status);
       std::string_view k = prefix;
       std::string_view v;
+      at = std::string("the first ") + to_string(status) + " intent";
       for (bool found = c.get(k, v, MDB_SET_RANGE);
            found && keys::starts_with(k, prefix);
            found = c.get(k, v, MDB_NEXT)) {
         auto id = keys::id_of(k, prefix.size());
-        // A damaged record was reported by load() and stays where it is.
+        at = "intent " + std::string(id);
+        // A damaged record was reported by load() (a log line and a
+        // metric) and stays where it is, not recovered.
         if (auto rec = impl_->load(t.handle(), id, k, keys::by_status);
-            rec && *rec)
+            rec && *rec) {
           fn(std::move(**rec));
+          ++passed;
+        }
+        at = "the " + std::string(to_string(status)) + " intent after " +
+             std::string(id);
       }
     }
-  } catch (const lmdb::error&) {
-  } catch (const std::bad_alloc&) {
+  } catch (const lmdb::error& e) {
+    auto p = impl_->read_failure(e.code(), e.what(), at);
+    p.message = "recovery cannot read " + at + ": " + p.message;
+    return p;
+  } catch (const std::exception& e) {
+    return problem{errc::storage_unavailable,
+                   "recovery cannot read " + at + ": " + e.what(),
+                   {}};
   }
+  return passed;
 }
 
-std::vector<uint64_t> intent_store::count_by_status() const {
-  std::vector<uint64_t> out(intent_status_count, 0);
-  try {
-    auto t = impl_->read();
+outcome<std::vector<uint64_t>> intent_store::count_by_status() const {
+  using result = outcome<std::vector<uint64_t>>;
+  return impl_->read_txn("the counts by status", [&](MDB_txn* t) -> result {
+    std::vector<uint64_t> out(intent_status_count, 0);
     for (int i = 0; i < intent_status_count; ++i) {
       std::string_view v;
       auto key = keys::status_prefix(static_cast<intent_status>(i));
-      if (impl_->counts.get(t.handle(), key, v))
-        if (auto n = impl_->unseal("counts", key, v))
-          out[i] = parse_u64_le(*n);
+      if (impl_->counts.get(t, key, v)) {
+        auto n = impl_->unsealed("counts", key, v);
+        if (!n)
+          return n.error();
+        out[i] = parse_u64_le(*n);
+      }
     }
-  } catch (const std::exception&) {
-  }
-  return out;
+    return out;
+  });
 }
 
-std::vector<std::pair<time_us, std::string>>
+outcome<std::vector<std::pair<time_us, std::string>>>
 intent_store::live_by_expiry(std::size_t limit) const {
-  std::vector<std::pair<time_us, std::string>> out;
-  try {
-    auto t = impl_->read();
-    auto c = lmdb::cursor::open(t.handle(), impl_->by_expiry);
+  using result = outcome<std::vector<std::pair<time_us, std::string>>>;
+  return impl_->read_txn("the deadlines", [&](MDB_txn* t) -> result {
+    std::vector<std::pair<time_us, std::string>> out;
+    auto c = lmdb::cursor::open(t, impl_->by_expiry);
     std::string_view k;
     std::string_view v;
     for (bool found = c.get(k, v, MDB_FIRST); found && out.size() < limit;
          found = c.get(k, v, MDB_NEXT))
       out.emplace_back(keys::time_of(k, 0), keys::id_of(k, 0));
-  } catch (const std::exception&) {
-  }
-  return out;
+    return out;
+  });
 }
 
-std::optional<time_us> intent_store::oldest_terminal_update() const {
-  try {
-    auto t = impl_->read();
-    auto c = lmdb::cursor::open(t.handle(), impl_->by_updated);
+outcome<std::optional<time_us>> intent_store::oldest_terminal_update() const {
+  using result = outcome<std::optional<time_us>>;
+  return impl_->read_txn("the terminal intents", [&](MDB_txn* t) -> result {
+    auto c = lmdb::cursor::open(t, impl_->by_updated);
     std::string_view k;
     std::string_view v;
     if (c.get(k, v, MDB_FIRST))
-      return keys::time_of(k, 0);
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
+      return std::optional<time_us>{keys::time_of(k, 0)};
+    return std::optional<time_us>{};
+  });
 }
 
 } // namespace intentd

@@ -27,6 +27,10 @@ struct store_options {
   /// Called (from any reading thread) with a storage_corrupt problem naming
   /// the table and key each time a stored value is refused as damaged.
   std::function<void(const problem&)> on_corrupt;
+  /// Fault injection for tests: asked before every read the store makes (a
+  /// read transaction begun, a lookup, a cursor step), on the reading
+  /// thread; a nonzero return fails that read as if LMDB had returned it.
+  std::function<int()> read_fault;
 };
 
 /// LMDB-backed store of intent records with user/status/tx/expiry/retention
@@ -78,8 +82,9 @@ public:
   /// Writes solver counters in their own transaction.
   outcome<done> put_solver_stats(const std::vector<solver_stats>& stats);
 
-  /// The record of `id`; nullopt when there is none or it cannot be read
-  /// (a damaged one is reported to on_corrupt). Prefer find().
+  /// The record of `id`; nullopt both when there is none and when it
+  /// cannot be read (a damaged one is reported to on_corrupt). For tests and
+  /// tools only: the daemon reads with find(), which tells the two apart.
   std::optional<intent_record> get(const std::string& id) const;
 
   /// The record of `id`, nullopt when there is none; a storage_corrupt
@@ -98,39 +103,54 @@ public:
   /// Keeps a public key (raw bytes) registered to `account`.
   outcome<done> put_account_key(const std::string& account,
                                 const std::string& raw_key);
-  /// Every kept key as (account, raw key).
-  std::vector<std::pair<std::string, std::string>> load_account_keys() const;
+  /// Every kept key as (account, raw key); a damaged entry is reported to
+  /// on_corrupt and left out.
+  outcome<std::vector<std::pair<std::string, std::string>>>
+  load_account_keys() const;
+
+  // Every read below answers a problem when the store cannot be read
+  // (storage_unavailable, or storage_corrupt for a damaged page or value),
+  // never an empty answer: missing is not failed.
 
   /// The id of the signed intent that used `nonce` for `user`, also after
-  /// the intent itself was purged.
-  std::optional<std::string> nonce_owner(const std::string& user,
-                                         uint64_t nonce) const;
+  /// the intent itself was purged (an empty id when its entry is damaged:
+  /// the nonce was used); nullopt when it was not used.
+  outcome<std::optional<std::string>> nonce_owner(const std::string& user,
+                                                  uint64_t nonce) const;
 
-  /// The intent id that produced a transaction hash.
-  std::optional<std::string> find_by_tx(const std::string& hash) const;
+  /// The intent id that produced a transaction hash; nullopt when none.
+  outcome<std::optional<std::string>> find_by_tx(const std::string& hash) const;
 
-  /// Records flagged dead_letter, oldest first, at most `limit`.
-  std::vector<intent_record> dead_letters(uint32_t limit) const;
+  /// Records flagged dead_letter, oldest first, at most `limit`; a damaged
+  /// one on the way is a storage_corrupt problem naming it.
+  outcome<std::vector<intent_record>> dead_letters(uint32_t limit) const;
 
   /// Number of dead letters (an LMDB page count, no scan).
-  uint64_t dead_letter_count() const;
+  outcome<uint64_t> dead_letter_count() const;
 
-  std::vector<solver_stats> load_solver_stats() const;
+  /// Every solver's counters; damaged ones are reported and left out
+  /// (they start at zero).
+  outcome<std::vector<solver_stats>> load_solver_stats() const;
 
-  /// Calls `fn` for every non-terminal record (crash recovery).
-  void for_each_live(const std::function<void(intent_record&&)>& fn) const;
+  /// Calls `fn` for every non-terminal record (crash recovery) and returns
+  /// how many it passed. A record whose stored value is damaged is
+  /// quarantined: reported to on_corrupt, left where it is, not passed. A
+  /// read that fails stops the walk: a problem naming the intent (or the
+  /// range) being read and why; the records passed before it were passed.
+  outcome<std::size_t>
+  for_each_live(const std::function<void(intent_record&&)>& fn) const;
 
   /// Number of records per status, indexed by intent_status.
-  std::vector<uint64_t> count_by_status() const;
+  outcome<std::vector<uint64_t>> count_by_status() const;
 
   /// Live (non-terminal) records by deadline: (expires_at, id), soonest
   /// first, at most `limit`.
-  std::vector<std::pair<time_us, std::string>>
+  outcome<std::vector<std::pair<time_us, std::string>>>
   live_by_expiry(std::size_t limit) const;
 
   /// The oldest updated_at among terminal records that retention will
   /// purge (not dead letters); nullopt when there is none.
-  std::optional<time_us> oldest_terminal_update() const;
+  outcome<std::optional<time_us>> oldest_terminal_update() const;
 
   /// Deletes up to `max_batch` terminal, non-dead-letter records whose
   /// updated_at is before `cutoff`, oldest first, with all their index

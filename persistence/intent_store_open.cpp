@@ -143,6 +143,7 @@ outcome<intent_store> intent_store::open(const store_options& opts) {
   auto p = std::make_unique<impl>();
   p->path = opts.path;
   p->on_corrupt = opts.on_corrupt;
+  p->read_fault = opts.read_fault;
   p->max_map_size = std::max(opts.max_map_size, opts.map_size);
   // Without write access the store is still served read-only; without
   // even a writable lock file, read-only without locking.

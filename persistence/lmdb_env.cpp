@@ -47,6 +47,9 @@ void check_write(const char* origin, const char* called, int rc) {
     write_faulted = true;
   check(origin, rc);
 }
+/// The hook of the innermost read_fault_scope on this thread, or null.
+thread_local const read_fault_fn* read_fault = nullptr;
+
 struct sigaction previous_segv {};
 struct sigaction previous_bus {};
 std::mutex guard_mutex;
@@ -111,6 +114,19 @@ int guarded(F&& call, const char*& origin) {
 }
 
 } // namespace
+
+read_fault_scope::read_fault_scope(const read_fault_fn* hook) noexcept
+    : outer_(std::exchange(read_fault, hook && *hook ? hook : nullptr)) {}
+
+read_fault_scope::~read_fault_scope() {
+  read_fault = outer_;
+}
+
+void check_read_fault(const char* origin) {
+  if (read_fault)
+    if (int rc = (*read_fault)(); rc != 0)
+      throw error(origin, rc);
+}
 
 error::error(const char* origin, int rc)
     : std::runtime_error(std::string(origin) + ": " + mdb_strerror(rc)),
@@ -268,6 +284,7 @@ dbi dbi::open(MDB_txn* txn, const char* name, unsigned flags) {
 
 bool dbi::get(MDB_txn* txn, std::string_view key,
               std::string_view& value) const {
+  check_read_fault("mdb_get");
   MDB_val k = to_val(key);
   MDB_val v{0, nullptr};
   const char* origin = "mdb_get";
@@ -336,6 +353,7 @@ cursor::~cursor() {
 
 bool cursor::get(std::string_view& key, std::string_view& value,
                  MDB_cursor_op op) {
+  check_read_fault("mdb_cursor_get");
   MDB_val k = to_val(key);
   MDB_val v{0, nullptr};
   const char* origin = "mdb_cursor_get";

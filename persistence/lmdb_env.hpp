@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -95,6 +96,28 @@ private:
 /// could not be ended, and a write transaction keeps LMDB's writer lock, so
 /// no write may begin again in this process.
 bool transaction_lost();
+
+/// A hook that decides whether a read fails: 0 lets it run, any other code
+/// makes it fail with that code, as if LMDB had returned it.
+using read_fault_fn = std::function<int()>;
+
+/// While one lives, every lookup and cursor step on this thread first asks
+/// `hook` (when it is set): the edge where tests make the n-th read of a
+/// store fail. Scopes nest; the innermost one holds.
+class read_fault_scope {
+public:
+  explicit read_fault_scope(const read_fault_fn* hook) noexcept;
+  read_fault_scope(const read_fault_scope&) = delete;
+  read_fault_scope& operator=(const read_fault_scope&) = delete;
+  ~read_fault_scope();
+
+private:
+  const read_fault_fn* outer_;
+};
+
+/// Throws error(origin, code) when the current read_fault_scope's hook
+/// fails this read.
+void check_read_fault(const char* origin);
 
 /// A named database handle, valid for the life of its environment.
 /// Every call on the data (get, put, del, clear, and the cursor's) runs

@@ -18,15 +18,22 @@ namespace intentd {
 /// Builds an index key from a record.
 using key_fn = std::string (*)(const intent_record&);
 
-/// A read transaction that holds the map gate while it lives.
+/// A read transaction that holds the map gate while it lives. Its reads
+/// (the begin, each lookup and cursor step) first ask `fault`, when set.
 class store_read {
 public:
-  store_read(map_gate& gate, MDB_env* env)
-      : lock_(gate), txn_(lmdb::txn::begin(env, MDB_RDONLY)) {}
+  store_read(map_gate& gate, MDB_env* env, const lmdb::read_fault_fn* fault)
+      : fault_(fault), lock_(gate), txn_(begin(env)) {}
 
   MDB_txn* handle() const noexcept { return txn_.handle(); }
 
 private:
+  static lmdb::txn begin(MDB_env* env) {
+    lmdb::check_read_fault("mdb_txn_begin");
+    return lmdb::txn::begin(env, MDB_RDONLY);
+  }
+
+  lmdb::read_fault_scope fault_;
   shared_gate_lock lock_;
   lmdb::txn txn_;
 };
@@ -66,6 +73,7 @@ struct intent_store::impl {
   /// Where data.mdb is mapped; changed only with the gate held exclusively.
   lmdb::map_bounds bounds;
   std::function<void(const problem&)> on_corrupt;
+  lmdb::read_fault_fn read_fault;
   mutable std::atomic<uint64_t> corrupt_seen{0};
 
   /// Counts a damaged value, reports it to on_corrupt and returns the
@@ -87,7 +95,32 @@ struct intent_store::impl {
   /// and its databases; throws lmdb::error.
   void open(const store_options& opts, unsigned flags);
 
-  store_read read() const { return store_read(gate, env.handle()); }
+  store_read read() const {
+    return store_read(gate, env.handle(), &read_fault);
+  }
+
+  /// Runs `body(MDB_txn*)` in a read transaction: what it returns, or the
+  /// problem of an LMDB failure while reading `where` (read_failure) or
+  /// of another exception. Never an empty answer for a failed read.
+  template<class F>
+  auto read_txn(const std::string& where, F&& body) const
+      -> decltype(body(nullptr)) {
+    try {
+      auto t = read();
+      return body(t.handle());
+    } catch (const lmdb::error& e) {
+      return read_failure(e.code(), e.what(), where);
+    } catch (const std::bad_alloc&) {
+      return problem{errc::storage_unavailable, "storage: out of memory", {}};
+    } catch (const std::exception& e) {
+      return problem{
+          errc::storage_unavailable, std::string("storage: ") + e.what(), {}};
+    }
+  }
+  /// unseal() as a value: the payload, or the storage_corrupt problem it
+  /// reported.
+  outcome<std::string_view> unsealed(const char* table, std::string_view key,
+                                     std::string_view stored) const;
 
   /// The record an index entry names; nullopt when it is missing or does
   /// not match the entry, a storage_corrupt problem when it is damaged.
@@ -132,8 +165,10 @@ struct intent_store::impl {
     if (lmdb::transaction_lost())
       return problem{errc::storage_corrupt,
                      "storage is damaged: a write faulted on a damaged page "
-                     "of " + path + "/data.mdb and holds its lock; stop "
-                     "intentd and restore the store from a backup",
+                     "of " +
+                         path +
+                         "/data.mdb and holds its lock; stop "
+                         "intentd and restore the store from a backup",
                      {}};
     for (int attempt = 0;; ++attempt) {
       int code = 0;

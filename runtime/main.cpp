@@ -1,5 +1,6 @@
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -76,8 +77,18 @@ int run(const intentd::cfg::config& config) {
                INTENTD_VERSION, config.server.listen, server->port(),
                config.storage.path);
 
+  // Waits for a stop signal, or for the engine to fail (its recovery could
+  // not read a live intent): then it stops with status 1.
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const timespec poll{0, 200'000'000};
+  while ((sig = sigtimedwait(&stop_signals, nullptr, &poll)) < 0) {
+    if (auto why = engine->failure()) {
+      spdlog::critical("stopping: {}", *why);
+      server->stop(std::chrono::milliseconds{0});
+      engine->stop();
+      return 1;
+    }
+  }
   spdlog::info("received {}, shutting down",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
   server->stop(std::chrono::milliseconds{config.server.shutdown_grace_ms});

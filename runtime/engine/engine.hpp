@@ -183,6 +183,10 @@ public:
                        ready() ? "ready" : "starting or stopping"}});
   }
 
+  /// Why the engine cannot go on (its recovery could not read a live
+  /// intent), once that happened; the daemon then stops with status 1.
+  virtual std::optional<std::string> failure() const { return std::nullopt; }
+
   /// The engine's metrics; null when it keeps none.
   virtual std::shared_ptr<engine_metrics> metrics() const { return nullptr; }
 

@@ -92,6 +92,7 @@ public:
   std::shared_ptr<status_cache> cache() override { return cache_; }
 
   bool ready() const override { return ready_; }
+  std::optional<std::string> failure() const override;
 
   std::shared_ptr<engine_metrics> metrics() const override { return metrics_; }
 
@@ -166,6 +167,9 @@ private:
   std::atomic<uint32_t> in_flight_{0};
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopped_{false};
+  /// Set once, before failed_, when recovery fails.
+  std::string failure_;
+  std::atomic<bool> failed_{false};
 };
 
 } // namespace intentd

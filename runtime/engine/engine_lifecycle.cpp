@@ -82,7 +82,11 @@ engine_impl::engine_impl(const cfg::config& c)
   auto chain = open_chain(c, store_->read_only());
   gate_ = std::make_unique<signature_gate>(c.security, chain->keys());
   // Keys registered over the admin API since the store was made.
-  for (const auto& [account, key] : store_->load_account_keys())
+  auto kept_keys = store_->load_account_keys();
+  if (!kept_keys)
+    throw std::runtime_error("cannot read the registered keys from " +
+                             c.storage.path + ": " + kept_keys.error().message);
+  for (const auto& [account, key] : *kept_keys)
     if (auto added = chain->keys()->add(account, key); !added)
       spdlog::warn("a registered key of {} is not restored: {}", account,
                    added.error().message);
@@ -116,7 +120,11 @@ engine_impl::engine_impl(const cfg::config& c)
   pool_opts.failover_after = c.solvers.failover_after;
   pool_opts.cooldown = milliseconds{c.solvers.cooldown_ms};
   pool_opts.call_timeout = call_timeout_;
-  pool_opts.initial_stats = store_->load_solver_stats();
+  auto stats = store_->load_solver_stats();
+  if (!stats)
+    throw std::runtime_error("cannot read the solver counters from " +
+                             c.storage.path + ": " + stats.error().message);
+  pool_opts.initial_stats = std::move(*stats);
   pool_opts.writer = writer_;
   pool_opts.save = [store](const std::vector<solver_stats>& stats) {
     return store->put_solver_stats(stats);
@@ -213,11 +221,23 @@ engine_impl::engine_impl(const cfg::config& c)
   bridge_call recover = [this](caf::event_based_actor* self) {
     self->request(directory_, caf::infinite, recover_atom::value)
         .then([this](uint64_t) { ready_ = true; },
-              [](caf::error& err) {
-                spdlog::critical("recovery failed: {}", caf::to_string(err));
+              [this](caf::error& err) {
+                // Not partial in silence: the daemon stops, naming why.
+                std::string why = caf::to_string(err);
+                if (err.context().match_elements<std::string>())
+                  why = err.context().get_as<std::string>(0);
+                failure_ = "recovery failed: " + why;
+                failed_ = true;
+                spdlog::critical("{}", failure_);
               });
   };
   caf::anon_send(bridge_, std::move(recover));
+}
+
+std::optional<std::string> engine_impl::failure() const {
+  if (!failed_)
+    return std::nullopt;
+  return failure_;
 }
 
 void engine_impl::readiness(
@@ -227,6 +247,8 @@ void engine_impl::readiness(
       storage_check(store_.get(), *commit_health_, config_.storage.path));
   if (ready_)
     checks.push_back({"recovery", true, "recovery finished"});
+  else if (failed_)
+    checks.push_back({"recovery", false, failure_});
   else
     checks.push_back({"recovery", false,
                       store_ && store_->read_only()

@@ -100,9 +100,11 @@ void engine_impl::find_by_tx(const std::string& hash,
                              reply<intent_record> done) {
   auto id = store_->find_by_tx(hash);
   if (!id)
+    return done(id.error());
+  if (!*id)
     return done(problem{
         errc::not_found, "No intent with transaction " + hash + ".", {}});
-  get(*id, std::move(done));
+  get(**id, std::move(done));
 }
 
 void engine_impl::cancel(const std::string& id, std::optional<cancel_auth> auth,

@@ -57,9 +57,12 @@ transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,
 
 void observe_store(engine_metrics& m, std::weak_ptr<const intent_store> store) {
   m.registry().on_collect([&m, store] {
+    // A count that cannot be read leaves its gauge at its last value.
     if (auto s = store.lock()) {
-      m.set_by_status(s->count_by_status());
-      m.set_dead_letters(s->dead_letter_count());
+      if (auto counts = s->count_by_status())
+        m.set_by_status(*counts);
+      if (auto dead = s->dead_letter_count())
+        m.set_dead_letters(*dead);
     }
   });
 }

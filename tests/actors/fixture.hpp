@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -145,6 +146,9 @@ struct engine_fixture {
   static constexpr time_us epoch = 1'800'000'000'000'000; // 2027-01-15
 
   temp_dir dir;
+  /// Asked before every read of the store (see store_options::read_fault):
+  /// set it to make reads fail.
+  std::function<int()> read_fault;
   std::shared_ptr<intent_store> store;
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
@@ -178,7 +182,9 @@ struct engine_fixture {
       std::chrono::milliseconds latency = std::chrono::milliseconds{20},
       uint32_t max_attempts = 3, uint32_t restart_limit = 3,
       uint32_t max_live = 1000, bool ask_chain_first = false) {
-    auto opened = intent_store::open(fast_options(dir));
+    auto store_opts = fast_options(dir);
+    store_opts.read_fault = [this] { return read_fault ? read_fault() : 0; };
+    auto opened = intent_store::open(store_opts);
     REQUIRE(opened);
     store = std::make_shared<intent_store>(std::move(*opened));
     cfg.set("scheduler.policy", caf::atom("testing"));
@@ -232,8 +238,11 @@ struct engine_fixture {
           ++reads;
           if (read_failure)
             return problem{*read_failure, "injected read failure", {}};
-          if (auto rec = store->get(id))
-            return std::move(*rec);
+          auto found = store->find(id);
+          if (!found)
+            return found.error();
+          if (*found)
+            return std::move(**found);
           return problem{errc::not_found, "No intent with id " + id + ".", {}};
         },
         false);

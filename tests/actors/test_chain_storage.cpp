@@ -104,7 +104,7 @@ TEST_CASE("the chain's storage full at verification spends no retry budget") {
   CHECK_FALSE(rec.error);
   CHECK(rec.execution.attempts == 1);
   CHECK(f.chain_impl->executions["v1"] == 1);
-  CHECK(f.store->dead_letters(10).empty());
+  CHECK(value_of(f.store->dead_letters(10)).empty());
 }
 
 TEST_CASE("the chain's storage full at execution: no retries_exhausted, "
@@ -125,7 +125,7 @@ TEST_CASE("the chain's storage full at execution: no retries_exhausted, "
   REQUIRE(rec.execution.transactions.size() == 1);
   CHECK(rec.execution.transactions[0].hash == "0xrecovered-e1");
   CHECK(f.chain_impl->executions["e1"] == 1);
-  CHECK(f.store->dead_letters(10).empty());
+  CHECK(value_of(f.store->dead_letters(10)).empty());
   // The solvers were not blamed for the chain's disk.
   auto reports =
       f.ask<std::vector<solver_report>>(f.pool, stats_atom::value);

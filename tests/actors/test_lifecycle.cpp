@@ -128,7 +128,7 @@ TEST_CASE("retries are bounded and exhausted intents become dead letters") {
   REQUIRE(rec.error);
   CHECK(rec.error->code == "retries_exhausted");
   CHECK(rec.dead_letter);
-  CHECK(f.store->dead_letters(10).size() == 1);
+  CHECK(value_of(f.store->dead_letters(10)).size() == 1);
 }
 
 TEST_CASE("a revert fails at once with a reverted transaction") {
@@ -166,7 +166,7 @@ TEST_CASE("a dead letter retried runs again to completion") {
   CHECK(statuses(rec) == std::vector<S>{S::pending, S::verified, S::executing,
                                         S::failed, S::pending, S::verified,
                                         S::executing, S::completed});
-  CHECK(f.store->dead_letters(10).empty());
+  CHECK(value_of(f.store->dead_letters(10)).empty());
   // A completed intent is no dead letter.
   auto again =
       f.ask<record_outcome>(f.directory, retry_atom::value, std::string{"dl"});

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cerrno>
+
 #include "fixture.hpp"
 
 using namespace intentd;
@@ -43,7 +45,7 @@ TEST_CASE("a nonce held by an intent not yet durable is refused") {
   }
   CHECK(accepted == 1);
   CHECK(reused == 1);
-  CHECK(f.store->nonce_owner("alice.near", 7));
+  CHECK(value_of(f.store->nonce_owner("alice.near", 7)));
 }
 
 TEST_CASE("nonces are per account; unsigned intents are not checked") {
@@ -69,8 +71,37 @@ TEST_CASE("a nonce whose pending write failed can be used again") {
   auto failed = f.submit(signed_intent(f, "w-1", 3));
   REQUIRE_FALSE(failed);
   CHECK(failed.error().code == errc::storage_unavailable);
-  CHECK_FALSE(f.store->nonce_owner("alice.near", 3));
+  CHECK_FALSE(value_of(f.store->nonce_owner("alice.near", 3)));
   CHECK(f.submit(signed_intent(f, "w-2", 3)));
-  CHECK(f.store->nonce_owner("alice.near", 3) ==
+  CHECK(value_of(f.store->nonce_owner("alice.near", 3)) ==
         std::optional<std::string>{"w-2"});
+}
+
+TEST_CASE("a nonce check that cannot read the store refuses the intent") {
+  // The n-th read of the store fails, for n = 1, 2, ... until the
+  // submission makes fewer reads: the answer is never an acceptance
+  // that skipped a failed read.
+  int n = 1;
+  for (; n < 20; ++n) {
+    CAPTURE(n);
+    engine_fixture f;
+    int reads = 0;
+    f.read_fault = [&] { return ++reads == n ? EIO : 0; };
+    auto r = f.submit(signed_intent(f, "s-1", 9));
+    const bool landed = reads >= n;
+    f.read_fault = nullptr;
+    if (!landed) {
+      CHECK(r);
+      break;
+    }
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::storage_unavailable);
+    CHECK(r.error().message.find("Input/output error") != std::string::npos);
+    CHECK_FALSE(f.store->get("s-1"));
+    CHECK_FALSE(value_of(f.store->nonce_owner("alice.near", 9)));
+    CHECK(f.live() == 0);
+  }
+  // The lookup of the id and the nonce check each read more than once.
+  CHECK(n > 4);
+  CHECK(n < 20);
 }

@@ -54,7 +54,7 @@ TEST_CASE("a purged, executed intent submitted again is answered from the "
   CHECK(f.chain_impl->calls == calls);
   CHECK(f.chain_impl->executions["p1"] == 1);
   CHECK_FALSE(f.store->get("p1"));
-  CHECK(f.store->dead_letters(10).empty());
+  CHECK(value_of(f.store->dead_letters(10)).empty());
   CHECK(f.live() == 0);
 }
 

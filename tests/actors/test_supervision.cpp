@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cerrno>
+#include <set>
+
 #include "fixture.hpp"
 
 using namespace intentd;
@@ -83,6 +86,67 @@ TEST_CASE("recovery resumes each stored state without executing twice") {
   CHECK(done.execution.gas_used == 21'000);
   CHECK(f.chain_impl->executions["e-open"] == 1);
   CHECK(f.live() == 0);
+}
+
+namespace {
+
+/// What the directory answered to recover_atom: a count or an error's text.
+struct recovery {
+  std::optional<uint64_t> count;
+  std::optional<std::string> error;
+};
+
+recovery recover(engine_fixture& f) {
+  auto out = std::make_shared<recovery>();
+  f.sys->spawn([=, dir = f.directory](caf::event_based_actor* self) {
+    self->request(dir, caf::infinite, recover_atom::value)
+        .then([=](uint64_t n) { out->count = n; },
+              [=](caf::error& err) {
+                out->error = caf::to_string(err);
+                if (err.context().match_elements<std::string>())
+                  out->error = err.context().get_as<std::string>(0);
+              });
+  });
+  f.run();
+  return *out;
+}
+
+} // namespace
+
+TEST_CASE("recovery that cannot read a live intent fails, naming it") {
+  const std::vector<std::string> ids = {"r1", "r2", "r3"};
+  std::set<std::string> named;
+  int n = 1;
+  for (; n < 40; ++n) {
+    CAPTURE(n);
+    engine_fixture f;
+    for (const auto& id : ids)
+      REQUIRE(
+          f.store->put({make_pending_record(f.make_intent(id), "d", f.now())}));
+    int reads = 0;
+    f.read_fault = [&] { return ++reads == n ? EIO : 0; };
+    auto r = recover(f);
+    const bool landed = reads >= n;
+    f.read_fault = nullptr;
+    if (!landed) {
+      REQUIRE(r.count);
+      CHECK(*r.count == ids.size());
+      break;
+    }
+    // Never a partial recovery reported as done.
+    CHECK_FALSE(r.count);
+    REQUIRE(r.error);
+    CAPTURE(*r.error);
+    CHECK(r.error->find("recovery cannot read") != std::string::npos);
+    CHECK(r.error->find("Input/output error") != std::string::npos);
+    for (const auto& id : ids)
+      if (r.error->find("intent " + id + ":") != std::string::npos)
+        named.insert(id);
+  }
+  CHECK(n > ids.size());
+  CHECK(n < 40);
+  // A failed lookup of each record names that record.
+  CHECK(named == std::set<std::string>(ids.begin(), ids.end()));
 }
 
 TEST_CASE("recovered deadlines are re-armed from absolute times") {

@@ -10,6 +10,7 @@ using intentd::test::fast_options;
 using intentd::test::make_record;
 using intentd::test::open_store;
 using intentd::test::temp_dir;
+using intentd::test::value_of;
 
 namespace {
 
@@ -36,7 +37,7 @@ TEST_CASE("purge removes terminal records before the cutoff, oldest first") {
   recs.push_back(live);
   recs.push_back(dead);
   REQUIRE(store.put(recs));
-  CHECK(store.oldest_terminal_update() == time_us{1000});
+  CHECK(value_of(store.oldest_terminal_update()) == time_us{1000});
 
   auto first = store.purge_terminal_before(1008, 3);
   REQUIRE(first);
@@ -44,7 +45,7 @@ TEST_CASE("purge removes terminal records before the cutoff, oldest first") {
   CHECK_FALSE(store.get("t0"));
   CHECK_FALSE(store.get("t2"));
   CHECK(store.get("t3"));
-  CHECK(store.oldest_terminal_update() == time_us{1003});
+  CHECK(value_of(store.oldest_terminal_update()) == time_us{1003});
 
   auto rest = store.purge_terminal_before(1008, 100);
   REQUIRE(rest);
@@ -55,9 +56,9 @@ TEST_CASE("purge removes terminal records before the cutoff, oldest first") {
   CHECK(store.get("live"));
   CHECK(store.get("dead"));
 
-  CHECK_FALSE(store.find_by_tx("0xt4"));
-  CHECK(store.find_by_tx("0xt9") == std::string("t9"));
-  auto counts = store.count_by_status();
+  CHECK_FALSE(value_of(store.find_by_tx("0xt4")));
+  CHECK(value_of(store.find_by_tx("0xt9")) == std::string("t9"));
+  auto counts = value_of(store.count_by_status());
   CHECK(counts[static_cast<int>(intent_status::completed)] == 2);
   CHECK(counts[static_cast<int>(intent_status::verified)] == 1);
   list_query all;
@@ -77,7 +78,7 @@ TEST_CASE("a record that goes back to live leaves the retention index") {
   rec.status = intent_status::pending;
   rec.updated_at = 60;
   REQUIRE(store.put({rec}));
-  CHECK_FALSE(store.oldest_terminal_update());
+  CHECK_FALSE(value_of(store.oldest_terminal_update()));
   CHECK(*store.purge_terminal_before(1'000'000, 10) == 0);
   CHECK(store.get("r1"));
 }
@@ -104,9 +105,11 @@ TEST_CASE("dead letters stay until purged one by one") {
   REQUIRE(purged);
   CHECK(*purged);
   CHECK_FALSE(store.get("d1"));
-  CHECK(store.dead_letters(10).empty());
-  CHECK_FALSE(store.find_by_tx("0xd1"));
-  CHECK(store.count_by_status()[static_cast<int>(intent_status::failed)] == 0);
+  CHECK(value_of(store.dead_letters(10)).empty());
+  CHECK_FALSE(value_of(store.find_by_tx("0xd1")));
+  CHECK(value_of(
+            store.count_by_status())[static_cast<int>(intent_status::failed)] ==
+        0);
 }
 
 TEST_CASE("a retried dead letter is purged like any terminal record") {
@@ -119,7 +122,7 @@ TEST_CASE("a retried dead letter is purged like any terminal record") {
   rec.status = intent_status::completed;
   rec.updated_at = 20;
   REQUIRE(store.put({rec}));
-  CHECK(store.oldest_terminal_update() == time_us{20});
+  CHECK(value_of(store.oldest_terminal_update()) == time_us{20});
   CHECK(*store.purge_terminal_before(21, 10) == 1);
   CHECK_FALSE(store.get("d1"));
 }
@@ -135,14 +138,15 @@ TEST_CASE("live records are listed by deadline and leave it when final") {
   c.request.expires_at = 200;
   REQUIRE(store.put({a, b, c}));
   using entry = std::pair<time_us, std::string>;
-  CHECK(store.live_by_expiry(10) ==
+  CHECK(value_of(store.live_by_expiry(10)) ==
         std::vector<entry>{{100, "b"}, {200, "c"}, {300, "a"}});
-  CHECK(store.live_by_expiry(1) == std::vector<entry>{{100, "b"}});
+  CHECK(value_of(store.live_by_expiry(1)) == std::vector<entry>{{100, "b"}});
 
   b.status = intent_status::completed;
   c.request.expires_at = 400;
   REQUIRE(store.put({b, c}));
-  CHECK(store.live_by_expiry(10) == std::vector<entry>{{300, "a"}, {400, "c"}});
+  CHECK(value_of(store.live_by_expiry(10)) ==
+        std::vector<entry>{{300, "a"}, {400, "c"}});
 }
 
 TEST_CASE("a store from before the retention indexes gets them on open") {
@@ -166,6 +170,6 @@ TEST_CASE("a store from before the retention indexes gets them on open") {
   }
   auto store = open_store(opts);
   using entry = std::pair<time_us, std::string>;
-  CHECK(store.live_by_expiry(10) == std::vector<entry>{{77, "live"}});
-  CHECK(store.oldest_terminal_update() == time_us{5});
+  CHECK(value_of(store.live_by_expiry(10)) == std::vector<entry>{{77, "live"}});
+  CHECK(value_of(store.oldest_terminal_update()) == time_us{5});
 }

@@ -11,6 +11,7 @@ using intentd::test::fast_options;
 using intentd::test::make_record;
 using intentd::test::open_store;
 using intentd::test::temp_dir;
+using intentd::test::value_of;
 
 namespace {
 
@@ -71,7 +72,7 @@ TEST_CASE("a status change moves the record between index entries") {
   all_q.user = "alice";
   CHECK(store.list(all_q)->items.size() == 1);
   CHECK(store.list(list_query{})->items.size() == 1);
-  auto counts = store.count_by_status();
+  auto counts = value_of(store.count_by_status());
   REQUIRE(counts.size() == intent_status_count);
   CHECK(counts[static_cast<int>(intent_status::pending)] == 0);
   CHECK(counts[static_cast<int>(intent_status::verified)] == 1);
@@ -86,7 +87,7 @@ TEST_CASE("the same id twice in one batch keeps the last and one entry") {
   REQUIRE(store.put({a, b}));
   CHECK(store.get("a1")->status == intent_status::executing);
   CHECK(store.list(list_query{})->items.size() == 1);
-  auto counts = store.count_by_status();
+  auto counts = value_of(store.count_by_status());
   CHECK(counts[static_cast<int>(intent_status::pending)] == 0);
   CHECK(counts[static_cast<int>(intent_status::executing)] == 1);
 }
@@ -97,16 +98,16 @@ TEST_CASE("transaction hashes lead back to their intent") {
   auto rec = make_record("a1", "alice", intent_status::executing, 100);
   rec.execution.transactions = {{"0xaa", "sim", "failed"}};
   REQUIRE(store.put({rec}));
-  CHECK(store.find_by_tx("0xaa") == std::optional<std::string>("a1"));
+  CHECK(value_of(store.find_by_tx("0xaa")) == std::optional<std::string>("a1"));
   rec.execution.transactions.push_back({"0xbb", "sim", "success"});
   REQUIRE(store.put({rec}));
-  CHECK(store.find_by_tx("0xaa") == std::optional<std::string>("a1"));
-  CHECK(store.find_by_tx("0xbb") == std::optional<std::string>("a1"));
+  CHECK(value_of(store.find_by_tx("0xaa")) == std::optional<std::string>("a1"));
+  CHECK(value_of(store.find_by_tx("0xbb")) == std::optional<std::string>("a1"));
   rec.execution.transactions = {{"0xcc", "sim", "success"}};
   REQUIRE(store.put({rec}));
-  CHECK_FALSE(store.find_by_tx("0xaa"));
-  CHECK(store.find_by_tx("0xcc") == std::optional<std::string>("a1"));
-  CHECK_FALSE(store.find_by_tx(""));
+  CHECK_FALSE(value_of(store.find_by_tx("0xaa")));
+  CHECK(value_of(store.find_by_tx("0xcc")) == std::optional<std::string>("a1"));
+  CHECK_FALSE(value_of(store.find_by_tx("")));
 }
 
 TEST_CASE("dead letters come oldest first and leave when cleared") {
@@ -120,14 +121,15 @@ TEST_CASE("dead letters come oldest first and leave when cleared") {
     recs.push_back(rec);
   }
   REQUIRE(store.put(recs));
-  CHECK(ids_of(store.dead_letters(10)) ==
+  CHECK(ids_of(value_of(store.dead_letters(10))) ==
         std::vector<std::string>{"d4", "d3", "d1", "d0"});
-  CHECK(ids_of(store.dead_letters(2)) == std::vector<std::string>{"d4", "d3"});
-  CHECK(store.dead_letters(0).empty());
+  CHECK(ids_of(value_of(store.dead_letters(2))) ==
+        std::vector<std::string>{"d4", "d3"});
+  CHECK(value_of(store.dead_letters(0)).empty());
   recs[3].dead_letter = false;
   recs[3].status = intent_status::pending;
   REQUIRE(store.put({recs[3]}));
-  CHECK(ids_of(store.dead_letters(10)) ==
+  CHECK(ids_of(value_of(store.dead_letters(10))) ==
         std::vector<std::string>{"d4", "d1", "d0"});
 }
 
@@ -142,14 +144,14 @@ TEST_CASE("for_each_live visits exactly the non-terminal records") {
                                  static_cast<intent_status>(s), 10 * i + s));
   REQUIRE(store.put(recs));
   std::set<std::string> seen;
-  store.for_each_live([&](intent_record&& rec) {
+  value_of(store.for_each_live([&](intent_record&& rec) {
     CHECK((rec.status == intent_status::pending ||
            rec.status == intent_status::verified ||
            rec.status == intent_status::executing));
     CHECK(seen.insert(rec.request.id).second);
-  });
+  }));
   CHECK(seen.size() == 9);
-  auto counts = store.count_by_status();
+  auto counts = value_of(store.count_by_status());
   for (int s = 0; s < intent_status_count; ++s)
     CHECK(counts[s] == 3);
 }
@@ -174,14 +176,16 @@ TEST_CASE("solver stats survive a reopen, as do records") {
   q.user = "alice";
   q.status = intent_status::verified;
   CHECK(store.list(q)->items.size() == 1);
-  auto stats = store.load_solver_stats();
+  auto stats = value_of(store.load_solver_stats());
   REQUIRE(stats.size() == 2);
   CHECK(stats[0].solver_id == "s1");
   CHECK(stats[0].attempts == 5);
   CHECK(stats[0].total_execution_us == 1000);
   CHECK(stats[1].solver_id == "s2");
-  CHECK(store.count_by_status()[static_cast<int>(intent_status::verified)] ==
-        1);
+  CHECK(
+      value_of(
+          store.count_by_status())[static_cast<int>(intent_status::verified)] ==
+      1);
 }
 
 TEST_CASE("a full map is an error value and the store stays readable") {
@@ -250,5 +254,5 @@ TEST_CASE("readers on other threads see whole records while one writes") {
   writer.join();
   for (auto& r : readers)
     r.join();
-  CHECK(store.count_by_status()[0] == total);
+  CHECK(value_of(store.count_by_status())[0] == total);
 }

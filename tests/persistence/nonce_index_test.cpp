@@ -6,6 +6,7 @@ using namespace intentd;
 using intentd::test::fast_options;
 using intentd::test::make_record;
 using intentd::test::temp_dir;
+using intentd::test::value_of;
 
 TEST_CASE("nonces of signed intents are indexed per account and survive") {
   temp_dir dir;
@@ -18,12 +19,12 @@ TEST_CASE("nonces of signed intents are indexed per account and survive") {
   {
     auto store = intent_store::open(fast_options(dir));
     REQUIRE(store);
-    CHECK_FALSE(store->nonce_owner("alice.near", 42));
+    CHECK_FALSE(value_of(store->nonce_owner("alice.near", 42)));
     REQUIRE(store->put({rec, unsigned_rec}));
-    CHECK(store->nonce_owner("alice.near", 42) ==
+    CHECK(value_of(store->nonce_owner("alice.near", 42)) ==
           std::optional<std::string>{"n-1"});
-    CHECK_FALSE(store->nonce_owner("bob.near", 42));
-    CHECK_FALSE(store->nonce_owner("alice.near", 43)); // not signed
+    CHECK_FALSE(value_of(store->nonce_owner("bob.near", 42)));
+    CHECK_FALSE(value_of(store->nonce_owner("alice.near", 43))); // not signed
     // A purged intent keeps its nonce used.
     rec.status = intent_status::failed;
     rec.dead_letter = true;
@@ -35,6 +36,6 @@ TEST_CASE("nonces of signed intents are indexed per account and survive") {
   }
   auto reopened = intent_store::open(fast_options(dir));
   REQUIRE(reopened);
-  CHECK(reopened->nonce_owner("alice.near", 42) ==
+  CHECK(value_of(reopened->nonce_owner("alice.near", 42)) ==
         std::optional<std::string>{"n-1"});
 }

@@ -16,6 +16,7 @@ using intentd::test::fast_options;
 using intentd::test::make_record;
 using intentd::test::open_store;
 using intentd::test::temp_dir;
+using intentd::test::value_of;
 
 namespace {
 
@@ -58,7 +59,7 @@ TEST_CASE("the map grows on demand beyond its initial size") {
   auto store = open_store(opts);
   CHECK(store.get("r0"));
   CHECK(store.get("r2999"));
-  CHECK(store.count_by_status()[0] == 3000);
+  CHECK(value_of(store.count_by_status())[0] == 3000);
 }
 
 TEST_CASE("the map grows while other threads read") {
@@ -85,7 +86,7 @@ TEST_CASE("the map grows while other threads read") {
   for (auto& r : readers)
     r.join();
   CHECK(store.map_size() > opts.map_size);
-  CHECK(store.count_by_status()[0] == 10 + 19 * 100);
+  CHECK(value_of(store.count_by_status())[0] == 10 + 19 * 100);
 }
 
 TEST_CASE("at the map cap a write fails as a value and later ones work") {
@@ -119,7 +120,7 @@ TEST_CASE("a store opened read-only serves reads and refuses writes") {
   auto page = store.list(q);
   REQUIRE_MESSAGE(page, intentd::test::why(page));
   CHECK(page->items.size() == 5);
-  CHECK(store.count_by_status()[0] == 20);
+  CHECK(value_of(store.count_by_status())[0] == 20);
   auto w = store.put(batch(100, 1, 10));
   REQUIRE_FALSE(w);
   CHECK(w.error().code == errc::storage_unavailable);

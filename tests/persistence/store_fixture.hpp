@@ -43,6 +43,14 @@ std::string why(const outcome<T>& o) {
   return o ? std::string() : o.error().message;
 }
 
+/// The value of a read that must succeed; fails the test with the problem
+/// otherwise.
+template<class T>
+T value_of(outcome<T> o) {
+  REQUIRE_MESSAGE(o, why(o));
+  return std::move(*o);
+}
+
 /// Opens a store, failing the test with the reason when it cannot.
 inline intent_store open_store(const store_options& opts) {
   auto store = intent_store::open(opts);
