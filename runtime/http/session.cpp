@@ -10,6 +10,7 @@
 #include "runtime/engine/engine.hpp"
 #include "runtime/http/framing.hpp"
 #include "runtime/http/server_core.hpp"
+#include "runtime/ws/handshake.hpp"
 
 namespace intentd::http_detail {
 

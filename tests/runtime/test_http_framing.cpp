@@ -7,8 +7,10 @@
 #include <boost/beast/http.hpp>
 
 #include "runtime/http/framing.hpp"
+#include "runtime/ws/handshake.hpp"
 
 using namespace intentd::http_detail;
+using namespace intentd::ws_detail;
 namespace http = boost::beast::http;
 
 namespace {
