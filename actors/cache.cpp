@@ -77,15 +77,6 @@ caf::behavior cache_impl(cache_actor* self, std::shared_ptr<status_cache> cache,
 
 } // namespace
 
-cache_settings make_cache_settings(const cfg::cache& c) {
-  cache_settings s;
-  s.enabled = c.enabled;
-  s.ttl = static_cast<time_us>(c.ttl_ms) * 1000;
-  s.capacity = c.capacity;
-  s.chain_fallback = c.chain_fallback;
-  return s;
-}
-
 std::optional<intent_record>
 record_from_chain(const std::string& id, chain_intent_state state,
                   const std::optional<chain_intent_info>& info,

@@ -12,7 +12,6 @@
 
 #include <caf/fwd.hpp>
 
-#include "config/config.hpp"
 #include "runtime/model/chain_adapter.hpp"
 #include "runtime/model/intent.hpp"
 #include "runtime/model/lru_table.hpp"
@@ -25,8 +24,6 @@ struct cache_settings {
   size_t capacity = 10'000;
   bool chain_fallback = true;
 };
-
-cache_settings make_cache_settings(const cfg::cache& c);
 
 /// Where a status read was answered from.
 enum class cache_level : uint8_t { memory, storage, chain };

@@ -14,24 +14,6 @@ namespace intentd {
 
 namespace {
 
-rate_rule make_rule(const cfg::rate_rule& c) {
-  rate_rule r;
-  r.name = c.name;
-  r.key = c.key == "user_account" ? rate_key::user
-          : c.key == "global"     ? rate_key::global
-                                  : rate_key::ip;
-  r.routes = 0;
-  for (const auto& route : c.routes)
-    r.routes |= route == "read"        ? route_read
-                : route == "websocket" ? route_websocket
-                                       : route_submit;
-  r.limit = c.limit;
-  r.window = static_cast<time_us>(c.window_s) * 1'000'000;
-  r.algorithm = c.algorithm == "token_bucket" ? rate_algorithm::token_bucket
-                                              : rate_algorithm::sliding_window;
-  return r;
-}
-
 bool contains(const std::vector<std::string>& xs, const std::string& x) {
   return std::find(xs.begin(), xs.end(), x) != xs.end();
 }
@@ -55,19 +37,6 @@ caf::behavior limiter_impl(caf::stateful_actor<limiter_state>* self,
 }
 
 } // namespace
-
-rate_limit_settings make_rate_limit_settings(const cfg::rate_limits& c) {
-  rate_limit_settings s;
-  s.enabled = c.enabled;
-  for (const auto& r : c.rules)
-    s.rules.push_back(make_rule(r));
-  s.max_keys = c.max_keys;
-  s.trusted_proxies = c.trusted_proxies;
-  s.allow_ips = c.allow_ips;
-  s.allow_api_keys = c.allow_api_keys;
-  s.api_key_header = c.api_key_header;
-  return s;
-}
 
 rate_limiter::rate_limiter(rate_limit_settings s)
     : settings_(std::move(s)), state_(settings_.rules, settings_.max_keys),

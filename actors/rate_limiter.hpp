@@ -12,7 +12,6 @@
 
 #include <caf/fwd.hpp>
 
-#include "config/config.hpp"
 #include "runtime/model/rate_limit.hpp"
 
 namespace intentd {
@@ -30,8 +29,6 @@ struct rate_limit_settings {
   std::vector<std::string> allow_api_keys;
   std::string api_key_header = "X-API-Key";
 };
-
-rate_limit_settings make_rate_limit_settings(const cfg::rate_limits& c);
 
 /// The rate limits shared by the gateway's threads and the rate-limiter
 /// actor. Each check holds one short lock; no I/O.

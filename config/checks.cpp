@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/host_port.hpp"
 #include "config/suggest.hpp"
 
 namespace intentd::cfg {
@@ -70,36 +71,7 @@ std::string check_non_empty(const std::string& value) {
 }
 
 std::string check_listen(const std::string& value) {
-  const std::string shape = "expected \"host:port\" such as \"127.0.0.1:8080\""
-                            " or \"[::1]:8080\", got \"" +
-                            value + "\"";
-  std::string host;
-  std::string port;
-  if (!value.empty() && value.front() == '[') {
-    const auto close = value.find(']');
-    if (close == std::string::npos || close + 1 >= value.size() ||
-        value[close + 1] != ':')
-      return shape;
-    host = value.substr(1, close - 1);
-    port = value.substr(close + 2);
-  } else {
-    const auto colon = value.rfind(':');
-    if (colon == std::string::npos)
-      return shape;
-    host = value.substr(0, colon);
-    port = value.substr(colon + 1);
-    if (host.find(':') != std::string::npos)
-      return "an IPv6 address needs brackets, as in \"[::1]:8080\", got \"" +
-             value + "\"";
-  }
-  if (host.empty())
-    return "the host is empty in \"" + value +
-           "\"; use \"0.0.0.0:PORT\" to listen on every interface";
-  if (has_space(host))
-    return "the host must not contain spaces, got \"" + value + "\"";
-  if (!all_digits(port) || port.size() > 5 || std::stoul(port) > 65535)
-    return "the port must be a number from 0 to 65535, got \"" + value + "\"";
-  return {};
+  return parse_host_port(value).error;
 }
 
 std::string check_positive_integer(const std::string& value) {

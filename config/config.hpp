@@ -186,6 +186,12 @@ struct security {
   uint32_t read_token_max_ttl_s = 900;
 };
 
+struct engine {
+  /// Worker threads of the actor scheduler; 0 picks them from the hardware
+  /// threads (at least 2, at most 4).
+  uint32_t scheduler_threads = 0;
+};
+
 struct config {
   cfg::server server;
   cfg::storage storage;
@@ -203,6 +209,7 @@ struct config {
   cfg::cache cache;
   cfg::logging logging;
   cfg::security security;
+  cfg::engine engine;
 };
 
 } // namespace intentd::cfg

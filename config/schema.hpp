@@ -180,6 +180,11 @@ void inspect(Inspector& f, security& x) {
 }
 
 template<class Inspector>
+void inspect(Inspector& f, engine& x) {
+  f.field("scheduler_threads", x.scheduler_threads, at_most<uint32_t>(64));
+}
+
+template<class Inspector>
 void inspect(Inspector& f, config& x) {
   f.section("server", x.server);
   f.section("storage", x.storage);
@@ -193,6 +198,7 @@ void inspect(Inspector& f, config& x) {
   f.section("cache", x.cache);
   f.section("logging", x.logging);
   f.section("security", x.security);
+  f.section("engine", x.engine);
 }
 
 } // namespace intentd::cfg

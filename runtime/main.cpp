@@ -8,12 +8,13 @@
 #include <spdlog/spdlog.h>
 
 #include "config/load.hpp"
-#include "runtime/daemon/startup_checks.hpp"
-#include "runtime/engine/engine.hpp"
-#include "runtime/http/server.hpp"
 #include "runtime/daemon/logging.hpp"
-#include "runtime/engine/signature_gate.hpp"
+#include "runtime/daemon/startup_checks.hpp"
 #include "runtime/daemon/verify_storage.hpp"
+#include "runtime/engine/component_settings.hpp"
+#include "runtime/engine/engine.hpp"
+#include "runtime/engine/signature_gate.hpp"
+#include "runtime/http/server.hpp"
 
 namespace {
 
@@ -66,7 +67,7 @@ int run(const intentd::cfg::config& config) {
   std::unique_ptr<intentd::http_server> server;
   try {
     server = std::make_unique<intentd::http_server>(
-        *engine, intentd::http_options::from_config(config.server));
+        *engine, intentd::settings_of(config).http);
     server->start();
   } catch (const std::exception& e) {
     spdlog::critical("cannot listen on {}: {}", config.server.listen, e.what());

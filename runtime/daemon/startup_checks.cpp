@@ -5,10 +5,9 @@
 #include <memory>
 #include <system_error>
 
-#include "runtime/settings/domain_settings.hpp"
-#include "runtime/http/server.hpp"
-#include "runtime/model/account_keys.hpp"
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/signature_gate.hpp"
+#include "runtime/model/account_keys.hpp"
 
 namespace intentd {
 
@@ -53,11 +52,7 @@ void check_directory(std::vector<std::string>& out, const std::string& key,
 } // namespace
 
 std::vector<std::string> startup_config_problems(const cfg::config& c) {
-  std::vector<std::string> out;
-  run_step(out, [&] { make_tokens(c.tokens); });
-  run_step(out, [&] { make_limits(c); });
-  run_step(out, [&] { make_chain_options(c.chain.simulated); });
-  run_step(out, [&] { http_options::from_config(c.server); });
+  auto out = settings_problems(c);
   // The seeded keys, registered as the engine registers them.
   run_step(out, [&] {
     signature_gate gate{c.security, std::make_shared<account_keys>()};

@@ -18,6 +18,7 @@
 #include "actors/cache.hpp"
 #include "actors/messages.hpp"
 #include "actors/request_timeout.hpp"
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/engine.hpp"
 #include "runtime/engine/metrics_wiring.hpp"
 #include "runtime/engine/notifier_link.hpp"
@@ -40,7 +41,7 @@ public:
 
   ~engine_impl() override { stop(); }
 
-  const token_registry& tokens() const override { return tokens_; }
+  const token_registry& tokens() const override { return settings_.tokens; }
   const cfg::config& config() const override { return config_; }
 
   void submit(intent in, std::string body_digest,
@@ -140,7 +141,7 @@ private:
   }
 
   cfg::config config_;
-  token_registry tokens_;
+  component_settings settings_;
   std::shared_ptr<engine_metrics> metrics_ = std::make_shared<engine_metrics>();
   std::shared_ptr<commit_health> commit_health_ =
       std::make_shared<commit_health>();

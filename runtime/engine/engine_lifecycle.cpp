@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <filesystem>
 #include <stdexcept>
 
 #include <caf/exit_reason.hpp>
@@ -16,7 +15,6 @@
 #include "actors/sweeper.hpp"
 #include "persistence/chain_journal_lmdb.hpp"
 #include "runtime/engine/engine_impl.hpp"
-#include "runtime/settings/domain_settings.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
 
@@ -38,48 +36,39 @@ caf::behavior bridge_impl(caf::event_based_actor* self) {
 /// that it remembers executions across restarts as a real chain does.
 /// On read-only storage no intent can move, so the chain goes without its
 /// journal rather than refusing to start: reads are still served.
-std::unique_ptr<simulated_chain> open_chain(const cfg::config& c,
+std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
                                             bool read_only) {
-  auto tokens = make_tokens(c.tokens);
-  auto opts = make_chain_options(c.chain.simulated);
+  auto opts = s.chain;
   opts.now = wall_clock_now;
   if (read_only)
-    return std::make_unique<simulated_chain>(tokens, opts);
-  chain_journal_options journal_opts;
-  journal_opts.path =
-      (std::filesystem::path{c.storage.path} / "chain").string();
-  journal_opts.sync = c.storage.sync && c.chain.simulated.journal_sync;
-  auto journal = lmdb_chain_journal::open(journal_opts);
+    return std::make_unique<simulated_chain>(s.tokens, opts);
+  auto journal = lmdb_chain_journal::open(s.chain_journal);
   if (!journal)
     throw std::runtime_error(journal.error().message);
-  return std::make_unique<simulated_chain>(tokens, opts, std::move(*journal));
+  return std::make_unique<simulated_chain>(s.tokens, opts, std::move(*journal));
 }
 
 } // namespace
 
 engine_impl::engine_impl(const cfg::config& c)
-    : config_(c), tokens_(make_tokens(c.tokens)) {
-  auto& chain_cfg = c.chain.simulated;
-  timeout_ = milliseconds{c.server.request_timeout_ms};
-  call_timeout_ = milliseconds{2 * chain_cfg.latency_ms + 10'000};
+    : config_(c), settings_(settings_of(c, settings_scope::engine)) {
+  const auto& s = settings_;
+  timeout_ = s.request_timeout;
+  call_timeout_ = s.call_timeout;
 
-  store_options store_opts;
-  store_opts.path = c.storage.path;
-  store_opts.sync = c.storage.sync;
-  store_opts.map_size = c.storage.map_size_mb << 20;
-  store_opts.max_map_size = c.storage.max_map_size_mb << 20;
+  auto store_opts = s.store;
   store_opts.on_corrupt = [m = metrics_](const problem& p) {
     m->storage_corrupt().inc();
     spdlog::error("{}", p.message);
   };
   auto opened = intent_store::open(store_opts);
   if (!opened)
-    throw std::runtime_error("cannot open storage at " + c.storage.path + ": " +
+    throw std::runtime_error("cannot open storage at " + s.store.path + ": " +
                              opened.error().message);
   store_ = std::make_shared<intent_store>(std::move(*opened));
   observe_store(*metrics_, store_);
   // Before the actor system: a bad seeded key throws with nothing to stop.
-  auto chain = open_chain(c, store_->read_only());
+  auto chain = open_chain(s, store_->read_only());
   gate_ = std::make_unique<signature_gate>(c.security, chain->keys());
   // Keys registered over the admin API since the store was made.
   auto kept_keys = store_->load_account_keys();
@@ -91,18 +80,12 @@ engine_impl::engine_impl(const cfg::config& c)
       spdlog::warn("a registered key of {} is not restored: {}", account,
                    added.error().message);
 
-  sys_cfg_.set("scheduler.max-threads", 2);
-  // One shared job queue: work stealing takes jobs from the tail of a
-  // list it walks, which turns bursts (100,000 exits) quadratic.
-  sys_cfg_.set("scheduler.policy", caf::atom("sharing"));
-  sys_cfg_.set("logger.verbosity", caf::atom("quiet"));
+  configure_actor_system(sys_cfg_, s);
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
 
   auto store = store_;
-  writer_options writer_opts;
-  writer_opts.max_batch = c.storage.max_batch;
-  writer_opts.max_wait = std::chrono::microseconds{c.storage.max_wait_us};
-  writer_opts.probe = storage_probe(store, c.storage.path);
+  auto writer_opts = s.writer;
+  writer_opts.probe = storage_probe(store, s.store.path);
   observe_commits(writer_opts, metrics_, commit_health_);
   writer_ = spawn_storage_writer(
       *sys_,
@@ -110,16 +93,12 @@ engine_impl::engine_impl(const cfg::config& c)
         return store->put(recs);
       },
       std::move(writer_opts));
-  chain_options chain_opts{milliseconds{chain_cfg.latency_ms}, true};
+  auto chain_opts = s.chain_actor;
   chain_opts.on_commit = [health = commit_health_](bool ok) {
     health->chain_ok = ok;
   };
   chain_ = spawn_chain(*sys_, std::move(chain), std::move(chain_opts));
-  solver_pool_options pool_opts;
-  pool_opts.solvers = c.solvers.count;
-  pool_opts.failover_after = c.solvers.failover_after;
-  pool_opts.cooldown = milliseconds{c.solvers.cooldown_ms};
-  pool_opts.call_timeout = call_timeout_;
+  auto pool_opts = s.solver_pool;
   auto stats = store_->load_solver_stats();
   if (!stats)
     throw std::runtime_error("cannot read the solver counters from " +
@@ -145,32 +124,23 @@ engine_impl::engine_impl(const cfg::config& c)
         return record_outcome{no_such_intent(id)};
       },
       list_live_of(store));
-  notifier_options note_opts;
-  note_opts.max_subscriptions = c.notifier.max_subscriptions_per_connection;
-  // The current states of a user subscription fit in half its queue.
-  note_opts.max_current_per_user =
-      std::clamp<uint32_t>(c.notifier.max_queued_messages / 2, 1, 100);
-  note_opts.read_timeout = timeout_;
-  note_opts.tokens = tokens_;
+  auto note_opts = s.notifier;
   note_opts.active = std::make_shared<std::atomic<uint64_t>>(0);
   notifier_ = spawn_notifier(*sys_, reader_, note_opts);
   link_ = std::make_shared<notifier_link>(notifier_);
 
   intent_deps deps;
   deps.on_transition = make_notifier_hook(
-      notifier_, std::make_shared<const token_registry>(tokens_),
+      notifier_, std::make_shared<const token_registry>(s.tokens),
       note_opts.active);
   deps.writer = writer_;
   deps.chain = chain_;
   deps.solvers = pool_;
-  auto& r = c.solvers.retry;
-  deps.retry = retry_policy{r.max_attempts, r.base_delay_ms, r.max_delay_ms,
-                            r.jitter, c.solvers.count};
+  deps.retry = s.retry;
   deps.now = wall_clock_now;
   deps.call_timeout = call_timeout_;
-  // Only retention purges records of executed intents.
-  deps.ask_chain_first = c.storage.retention_s > 0;
-  cache_ = std::make_shared<status_cache>(make_cache_settings(c.cache));
+  deps.ask_chain_first = s.ask_chain_first;
+  cache_ = std::make_shared<status_cache>(s.cache);
   // The cache first: whoever a notice reaches reads what it announces.
   deps.on_transition = [cache = cache_, next = deps.on_transition](
                            const intent_record& stored, uint64_t previous) {
@@ -178,19 +148,15 @@ engine_impl::engine_impl(const cfg::config& c)
     if (next)
       next(stored, previous);
   };
-  limiter_ =
-      std::make_shared<rate_limiter>(make_rate_limit_settings(c.rate_limits));
+  limiter_ = std::make_shared<rate_limiter>(s.rate_limits);
   limiter_actor_ =
       spawn_rate_limiter(*sys_, limiter_, edge_sweep_interval, wall_clock_now);
   cache_actor_ = spawn_cache(*sys_, cache_, chain_, edge_sweep_interval,
                              call_timeout_, wall_clock_now);
-  max_in_flight_ = c.server.max_in_flight;
+  max_in_flight_ = s.max_in_flight;
   observe_edge(*metrics_, limiter_, cache_);
   deps.on_transition = observe_transitions(metrics_, deps.on_transition);
-  directory_options dir_opts;
-  dir_opts.max_live = c.intents.max_live;
-  dir_opts.restart_limit = c.intents.restart_limit;
-  dir_opts.restart_window = milliseconds{c.intents.restart_window_ms};
+  auto dir_opts = s.directory;
   dir_opts.reader = reader_;
   dir_opts.purge_dead_letter = [store](const std::string& id) {
     return store->purge_dead_letter(id);
@@ -199,22 +165,18 @@ engine_impl::engine_impl(const cfg::config& c)
   directory_ = spawn_directory(*sys_, store_, deps, dir_opts);
   bridge_ = sys_->spawn(bridge_impl);
 
-  if (c.storage.retention_s > 0) {
-    sweeper_options sweep;
-    sweep.retention = std::chrono::seconds{c.storage.retention_s};
-    sweep.batch = c.storage.purge_batch;
+  if (s.sweeper)
     sweeper_ = spawn_sweeper(
         *sys_, writer_,
         [store](time_us cutoff, size_t batch) {
           return store->purge_terminal_before(cutoff, batch);
         },
-        wall_clock_now, sweep);
-  }
+        wall_clock_now, *s.sweeper);
 
   if (store_->read_only()) {
     spdlog::error("storage at {} is read-only: serving reads only, no "
                   "intent is accepted or moves until it is writable",
-                  c.storage.path);
+                  s.store.path);
     return;
   }
   // Recovery runs in the background; /readyz answers 503 until it is done.
@@ -244,7 +206,7 @@ void engine_impl::readiness(
     std::function<void(std::vector<health_check>)> done) {
   std::vector<health_check> checks;
   checks.push_back(
-      storage_check(store_.get(), *commit_health_, config_.storage.path));
+      storage_check(store_.get(), *commit_health_, settings_.store.path));
   if (ready_)
     checks.push_back({"recovery", true, "recovery finished"});
   else if (failed_)

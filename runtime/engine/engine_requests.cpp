@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/engine/engine_impl.hpp"
-#include "runtime/settings/domain_settings.hpp"
 #include "runtime/model/record_json.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
@@ -88,8 +87,8 @@ void engine_impl::get_rendered(const std::string& id,
     if (!h)
       return done(h.error());
     if (!h->body) {
-      h->body =
-          std::make_shared<const std::string>(render_record(*h->rec, tokens_));
+      h->body = std::make_shared<const std::string>(
+          render_record(*h->rec, settings_.tokens));
       cache_->keep_body(id, h->rec, h->body);
     }
     done(rendered_record{std::move(h->rec), std::move(h->body)});

@@ -101,8 +101,11 @@ std::string route_template(std::string_view target);
 
 /// Routes API requests to the engine. `handle` calls `done` exactly once,
 /// either before it returns or later on an engine thread.
+struct component_settings;
+
 class http_router {
 public:
+  /// Takes its settings from settings_of(e.config()).
   explicit http_router(engine& e);
 
   /// The route table, in match order: the first pattern that matches a
@@ -160,6 +163,8 @@ private:
                const std::optional<std::string>& reader) const;
   /// True under security.read_access owner.
   bool owner_reads() const;
+
+  http_router(engine& e, const component_settings& s);
 
   engine& engine_;
   validation_limits limits_;

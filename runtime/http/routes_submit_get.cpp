@@ -1,7 +1,5 @@
 #include "runtime/http/router.hpp"
 
-#include "runtime/settings/domain_settings.hpp"
-
 #include <cctype>
 #include <exception>
 #include <map>
@@ -9,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/engine.hpp"
 #include "runtime/http/route_helpers.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
@@ -156,18 +155,20 @@ std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
 
 namespace {
 
-std::shared_ptr<rate_limiter> limiter_of(engine& e) {
+std::shared_ptr<rate_limiter> limiter_of(engine& e,
+                                         const component_settings& s) {
   if (auto shared = e.rate_limits())
     return shared;
-  return std::make_shared<rate_limiter>(
-      make_rate_limit_settings(e.config().rate_limits));
+  return std::make_shared<rate_limiter>(s.rate_limits);
 }
 
 } // namespace
 
-http_router::http_router(engine& e)
-    : engine_(e), limits_(make_limits(e.config())), metrics_(e.metrics()),
-      limits_gate_(limiter_of(e)) {
+http_router::http_router(engine& e) : http_router(e, settings_of(e.config())) {}
+
+http_router::http_router(engine& e, const component_settings& s)
+    : engine_(e), limits_(s.limits), metrics_(e.metrics()),
+      limits_gate_(limiter_of(e, s)) {
   if (!metrics_)
     metrics_ = std::make_shared<engine_metrics>();
 }
@@ -205,15 +206,16 @@ void http_router::submit(const http_request& req, reply_fn done) {
   engine::submit_admission admit =
       [gate = limits_gate_, who = rate_client_of(req),
        charged](const intent& in) mutable -> std::optional<problem> {
-    *charged = gate.check(who, route_submit, in.user_account,
-                          key_bit(rate_key::user));
+    *charged =
+        gate.check(who, route_submit, in.user_account, key_bit(rate_key::user));
     if (charged->allowed)
       return std::nullopt;
     return problem{errc::rate_limited, "Too many requests.", {}};
   };
   const auto& tokens = engine_.tokens();
   auto render = [&tokens](const submit_result& r) {
-    http_reply rep{r.created ? 202u : 200u, render_record(r.record, tokens), {}};
+    http_reply rep{
+        r.created ? 202u : 200u, render_record(r.record, tokens), {}};
     if (r.created)
       rep.headers.emplace_back("Location",
                                "/api/v1/intents/" + r.record.request.id);
@@ -261,8 +263,8 @@ void http_router::get(const http_request& req, const std::string& id,
   };
   // A proven reader pays for its own reads.
   if (*reader) {
-    auto own = limits_gate_.check(req, route_read, **reader,
-                                  key_bit(rate_key::user));
+    auto own =
+        limits_gate_.check(req, route_read, **reader, key_bit(rate_key::user));
     if (!own.allowed)
       return done(http_limits::too_many(own));
     return engine_.get_rendered(

@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/engine.hpp"
 #include "runtime/http/server_core.hpp"
 
@@ -108,46 +109,22 @@ void server_core::stop(std::chrono::milliseconds grace) {
 
 } // namespace http_detail
 
+http_detail::server_core::server_core(engine& e, http_options o)
+    : opts(std::move(o)), router(e),
+      ws(std::make_shared<ws_hub>(e, settings_of(e.config()).ws)) {
+  auto count = std::max<uint32_t>(1, opts.threads);
+  for (uint32_t i = 0; i < count; ++i) {
+    contexts.push_back(std::make_unique<net::io_context>(1));
+    work.push_back(net::make_work_guard(contexts.back()->get_executor()));
+  }
+  acceptor.emplace(contexts.front()->get_executor());
+  accept_backoff.emplace(contexts.front()->get_executor());
+}
+
 struct http_server::impl : http_detail::server_core {
   using server_core::server_core;
   ~impl() { stop(std::chrono::milliseconds{0}); }
 };
-
-http_options http_options::from_config(const cfg::server& server) {
-  http_options o;
-  const auto& listen = server.listen;
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size())
-    throw std::invalid_argument("server.listen: expected host:port, got '" +
-                                listen + "'");
-  auto host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  auto port_text = listen.substr(colon + 1);
-  uint32_t port = 0;
-  for (char c : port_text) {
-    if (c < '0' || c > '9' || port > 65535)
-      throw std::invalid_argument("server.listen: bad port in '" + listen +
-                                  "'");
-    port = port * 10 + static_cast<uint32_t>(c - '0');
-  }
-  beast::error_code ec;
-  net::ip::make_address(host, ec);
-  if (host.empty() || ec || port > 65535)
-    throw std::invalid_argument("server.listen: expected an IP address and a "
-                                "port, got '" +
-                                listen + "'");
-  o.host = host;
-  o.port = static_cast<uint16_t>(port);
-  o.threads = server.threads;
-  o.body_limit = server.body_limit;
-  o.header_limit = server.header_limit;
-  o.read_timeout = std::chrono::milliseconds{server.read_timeout_ms};
-  o.idle_timeout = std::chrono::milliseconds{server.idle_timeout_ms};
-  o.request_timeout = std::chrono::milliseconds{server.request_timeout_ms};
-  o.max_connections = server.max_connections;
-  return o;
-}
 
 http_server::http_server(engine& e, http_options opts)
     : impl_(std::make_unique<impl>(e, std::move(opts))) {}

@@ -5,33 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "runtime/settings/gateway_settings.hpp"
 
 namespace intentd {
 
 class rate_limiter;
 
 class engine;
-
-/// Limits and threading of the HTTP gateway.
-struct http_options {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
-  uint32_t threads = 2;
-  uint64_t body_limit = 64 * 1024;
-  uint32_t header_limit = 8 * 1024;
-  /// Time to receive one whole request once it has begun.
-  std::chrono::milliseconds read_timeout{10'000};
-  /// Time a keep-alive connection may wait for its next request.
-  std::chrono::milliseconds idle_timeout{60'000};
-  /// Time the engine has to answer before the client gets 504.
-  std::chrono::milliseconds request_timeout{10'000};
-  uint32_t max_connections = 10'000;
-
-  /// From the `server` config section; throws std::invalid_argument when
-  /// `listen` is not "host:port" (IPv6 hosts in brackets).
-  static http_options from_config(const cfg::server& server);
-};
 
 /// The HTTP/1.1 gateway: an acceptor and one session per connection, run by
 /// `threads` asio threads, answering from the engine. The engine must outlive

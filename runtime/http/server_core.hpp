@@ -20,8 +20,8 @@
 
 #include "runtime/http/router.hpp"
 #include "runtime/http/server.hpp"
-#include "runtime/ws/session_set.hpp"
 #include "runtime/ws/session.hpp"
+#include "runtime/ws/session_set.hpp"
 
 namespace intentd::http_detail {
 
@@ -58,17 +58,8 @@ struct reply_gate {
 class session;
 
 struct server_core {
-  server_core(engine& e, http_options o)
-      : opts(std::move(o)), router(e),
-        ws(std::make_shared<ws_hub>(e, ws_options::from_config(e.config()))) {
-    auto count = std::max<uint32_t>(1, opts.threads);
-    for (uint32_t i = 0; i < count; ++i) {
-      contexts.push_back(std::make_unique<net::io_context>(1));
-      work.push_back(net::make_work_guard(contexts.back()->get_executor()));
-    }
-    acceptor.emplace(contexts.front()->get_executor());
-    accept_backoff.emplace(contexts.front()->get_executor());
-  }
+  /// The WebSocket limits come from settings_of(e.config()).
+  server_core(engine& e, http_options o);
 
   void start();
   void stop(std::chrono::milliseconds grace);

@@ -14,9 +14,9 @@
 #include <boost/beast/websocket.hpp>
 
 #include "runtime/engine/engine.hpp"
-#include "runtime/ws/handshake.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/client_op.hpp"
+#include "runtime/ws/handshake.hpp"
 
 namespace intentd {
 
@@ -37,8 +37,7 @@ public:
   ws_session(tcp::socket&& socket, http::request<http::string_body> req,
              std::shared_ptr<ws_hub> hub, bool admin)
       : ws_(std::move(socket)), req_(std::move(req)),
-        close_timer_(ws_.get_executor()), hub_(std::move(hub)),
-        admin_(admin) {}
+        close_timer_(ws_.get_executor()), hub_(std::move(hub)), admin_(admin) {}
 
   ~ws_session() { hub_->remove(this); }
 
@@ -326,17 +325,6 @@ private:
   bool close_sent_ = false;
   bool admin_ = false;
 };
-
-
-ws_options ws_options::from_config(const cfg::config& c) {
-  ws_options o;
-  o.max_queued = c.notifier.max_queued_messages;
-  o.ping_interval = std::chrono::milliseconds{c.notifier.ping_interval_ms};
-  o.handshake_timeout = std::chrono::milliseconds{c.server.read_timeout_ms};
-  o.max_message_bytes = c.notifier.max_message_bytes;
-  o.send_buffer_bytes = c.notifier.send_buffer_bytes;
-  return o;
-}
 
 ws_hub::ws_hub(engine& e, ws_options opts)
     : engine_(e), metrics_(e.metrics()), opts_(std::move(opts)) {}

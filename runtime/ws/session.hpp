@@ -12,7 +12,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "config/config.hpp"
+#include "runtime/settings/gateway_settings.hpp"
 #include "runtime/ws/session_set.hpp"
 
 namespace intentd {
@@ -20,21 +20,6 @@ namespace intentd {
 class engine;
 class engine_metrics;
 class ws_session;
-
-/// Limits of WebSocket connections (the `notifier` config section).
-struct ws_options {
-  /// Notices waiting to be written; past it the client is closed with 1013.
-  uint32_t max_queued = 256;
-  /// A ping after this long without a frame from the client; closed after
-  /// twice this long.
-  std::chrono::milliseconds ping_interval{30'000};
-  /// Time for the opening and the closing handshake.
-  std::chrono::milliseconds handshake_timeout{10'000};
-  uint32_t max_message_bytes = 4096;
-  uint32_t send_buffer_bytes = 0; // 0: the system's
-
-  static ws_options from_config(const cfg::config& c);
-};
 
 /// The WebSocket side of the gateway (`GET /api/v1/ws`): takes over
 /// upgraded connections, keeps them for counting and closes them when the

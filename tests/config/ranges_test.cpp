@@ -220,3 +220,15 @@ TEST_CASE("token rules") {
   }
   CHECK(accepted("tokens:\n  - { id: x, decimals: 6, price: \"0.000001\" }\n"));
 }
+
+TEST_CASE("engine.scheduler_threads") {
+  CHECK(accepted("engine: { scheduler_threads: 0 }"));
+  CHECK(accepted("engine: { scheduler_threads: 64 }"));
+  CHECK(rejected("engine: { scheduler_threads: 65 }",
+                 "engine.scheduler_threads"));
+  CHECK(rejected("engine: { scheduler_threads: -1 }",
+                 "engine.scheduler_threads"));
+  CHECK(parse("engine: { scheduler_threads: 3 }").engine.scheduler_threads ==
+        3);
+  CHECK(config{}.engine.scheduler_threads == 0);
+}

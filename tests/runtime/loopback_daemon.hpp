@@ -8,6 +8,7 @@
 
 #include "http_client.hpp"
 #include "persistence/store_fixture.hpp"
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/engine.hpp"
 #include "runtime/http/server.hpp"
 
@@ -38,8 +39,7 @@ struct loopback_daemon {
   void start() {
     using namespace std::chrono_literals;
     eng = engine::start(config);
-    server = std::make_unique<http_server>(
-        *eng, http_options::from_config(config.server));
+    server = std::make_unique<http_server>(*eng, settings_of(config).http);
     server->start();
     port = server->port();
     for (int i = 0;

@@ -8,6 +8,7 @@
 #include "config/load.hpp"
 #include "loopback_daemon.hpp"
 #include "runtime/daemon/startup_checks.hpp"
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/engine.hpp"
 
 using namespace intentd;
@@ -86,7 +87,7 @@ TEST_CASE("a listen address that is not an IP address is refused") {
   REQUIRE(problems.size() == 1);
   CHECK(problems[0] == "server.listen: expected an IP address and a port, "
                        "got 'localhost:8080'");
-  CHECK_THROWS_WITH(http_options::from_config(c.server), problems[0].c_str());
+  CHECK_THROWS_WITH(settings_of(c), problems[0].c_str());
   CHECK(problems_of("server: {listen: \"[::1]:0\"}").empty());
   CHECK(problems_of("server: {listen: \"0.0.0.0:65535\"}").empty());
 }

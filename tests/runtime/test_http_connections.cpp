@@ -174,23 +174,6 @@ TEST_CASE("stop closes what is still running once the grace has passed") {
   eng.stop();
 }
 
-TEST_CASE("http_options from the server config section") {
-  cfg::server s;
-  s.listen = "0.0.0.0:9090";
-  s.read_timeout_ms = 1234;
-  auto o = http_options::from_config(s);
-  CHECK(o.host == "0.0.0.0");
-  CHECK(o.port == 9090);
-  CHECK(o.read_timeout == 1234ms);
-  s.listen = "[::1]:0";
-  CHECK(http_options::from_config(s).host == "::1");
-  for (auto bad :
-       {"localhost", "127.0.0.1:", "127.0.0.1:99999", "nohost:80", ":80"}) {
-    s.listen = bad;
-    CHECK_THROWS_AS(http_options::from_config(s), std::invalid_argument);
-  }
-}
-
 TEST_CASE("start reports an address in use") {
   fake_engine eng{test_config()};
   http_server first{eng, test_options()};

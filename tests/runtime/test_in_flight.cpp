@@ -5,6 +5,7 @@
 
 #include "http_client.hpp"
 #include "persistence/store_fixture.hpp"
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/engine.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/model/time.hpp"
@@ -73,7 +74,7 @@ TEST_CASE("past server.max_in_flight the gateway answers 503 with "
   config.rate_limits.enabled = false;
   config.logging.level = "off";
   auto eng = engine::start(config);
-  http_server server{*eng, http_options::from_config(config.server)};
+  http_server server{*eng, settings_of(config).http};
   server.start();
   auto port = server.port();
   for (int i = 0; i < 500 && !eng->ready(); ++i)
