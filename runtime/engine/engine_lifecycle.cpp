@@ -74,7 +74,7 @@ engine_impl::engine_impl(const cfg::config& c)
   auto kept_keys = store_->load_account_keys();
   if (!kept_keys)
     throw std::runtime_error("cannot read the registered keys from " +
-                             c.storage.path + ": " + kept_keys.error().message);
+                             s.store.path + ": " + kept_keys.error().message);
   for (const auto& [account, key] : *kept_keys)
     if (auto added = chain->keys()->add(account, key); !added)
       spdlog::warn("a registered key of {} is not restored: {}", account,
@@ -102,7 +102,7 @@ engine_impl::engine_impl(const cfg::config& c)
   auto stats = store_->load_solver_stats();
   if (!stats)
     throw std::runtime_error("cannot read the solver counters from " +
-                             c.storage.path + ": " + stats.error().message);
+                             s.store.path + ": " + stats.error().message);
   pool_opts.initial_stats = std::move(*stats);
   pool_opts.writer = writer_;
   pool_opts.save = [store](const std::vector<solver_stats>& stats) {
