@@ -37,8 +37,9 @@ struct intent_state {
 };
 
 using intent_actor = caf::stateful_actor<intent_state>;
-using then_fn = std::function<void()>;
 
+/// The next step of an intent actor after a pause (a retry, a wait for the
+/// chain's storage), sent by the actor to itself.
 using then_fn = std::function<void()>;
 
 /// The live record, decoded first if the actor was waiting.
@@ -72,3 +73,6 @@ void resume(intent_actor* self);
 void ask_landed(intent_actor* self);
 
 } // namespace intentd::intent_detail
+
+// Local only: a step closes over the intent actor that sends it to itself.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_detail::then_fn)

@@ -10,6 +10,8 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
+#include "actors/message_types.hpp"
+
 #include "config/config.hpp"
 #include "persistence/intent_store.hpp"
 #include "runtime/model/chain_adapter.hpp"
@@ -42,32 +44,11 @@ using get_atom = caf::get_atom;
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
 using live_atom = caf::atom_constant<caf::atom("live")>;
 
-/// The answer to a submission: the record, and whether this call created it.
-struct submit_reply {
-  intent_record record;
-  bool created = false;
-};
-
-/// One solver's counters and whether it is currently used.
-struct solver_report {
-  solver_stats stats;
-  bool healthy = true;
-};
-
-using record_outcome = outcome<intent_record>;
-using submit_outcome = outcome<submit_reply>;
-using write_outcome = outcome<done>;
-
-/// A write other than intent records (solver counters, retention sweeps),
-/// run on the storage writer's thread in order with the record batches.
+/// A write other than intent records (solver counters, retention sweeps,
+/// account keys), run on the storage writer's thread in order with the
+/// record batches. Never crosses a node: the job closes over this
+/// process's store, and the storage writer only ever runs local jobs.
 using storage_job = std::function<write_outcome()>;
-
-/// Why an intent actor starts.
-enum class intent_start : uint8_t {
-  fresh,     // a new submission: persist pending, then verify
-  recovered, // reactivated from storage after a restart or crash
-  retried,   // a dead letter sent back to pending
-};
 
 /// A wall clock in microseconds; tests inject one driven by the test clock.
 using wall_clock = std::function<time_us()>;
@@ -96,21 +77,5 @@ struct intent_deps {
 
 } // namespace intentd
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_record)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::intent_record>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::record_outcome)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::submit_outcome)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::write_outcome)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::verify_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::execute_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::chain_intent_state)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::chain_tx)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<intentd::chain_tx>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<intentd::chain_execution>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::solver_stats)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_stats>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_start)
+// Local only: a job runs against this process's store (see storage_job).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::storage_job)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_report>)

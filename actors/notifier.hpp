@@ -28,14 +28,6 @@ using publish_atom = caf::atom_constant<caf::atom("publish")>;
 /// full): the notifier drops it with all its subscriptions.
 using notice_sink = std::function<bool(const notice&)>;
 
-/// Figures of a notifier, for tests and metrics.
-struct notifier_stats {
-  uint64_t subscribers = 0;
-  uint64_t subscriptions = 0;
-  uint64_t dropped_slow = 0; // subscribers whose sink refused a notice
-  uint64_t delivered = 0;    // notices accepted by sinks
-};
-
 struct notifier_options {
   /// Subscriptions (intents and users) one subscriber may hold.
   uint32_t max_subscriptions = 100;
@@ -84,7 +76,7 @@ make_notifier_hook(caf::actor notifier,
 
 } // namespace intentd
 
+// Local only: a sink calls into a subscriber of this process (a WebSocket
+// session's queue, an embedder's callback). A subscriber on another node
+// attaches through its own node's notifier.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::notice_sink)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::subscription_target)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::intent_update>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::notifier_stats)

@@ -8,8 +8,6 @@
 
 #include "actors/messages.hpp"
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::rate_limited_counts)
-
 namespace intentd {
 
 namespace {

@@ -15,8 +15,6 @@ namespace intentd {
 /// Reads one stored record; a missing id is a not_found problem.
 using read_fn = std::function<record_outcome(const std::string& id)>;
 
-using records_outcome = outcome<std::vector<intent_record>>;
-
 /// Lists at most `limit` live (pending, verified, executing) records of one
 /// account: the most recently created ones, oldest of them first.
 using live_list_fn =
@@ -38,5 +36,3 @@ caf::actor spawn_record_reader(caf::actor_system& sys, read_fn read,
                                bool detached = true);
 
 } // namespace intentd
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::records_outcome)

@@ -92,6 +92,7 @@ engine_impl::engine_impl(const cfg::config& c)
   // list it walks, which turns bursts (100,000 exits) quadratic.
   sys_cfg_.set("scheduler.policy", caf::atom("sharing"));
   sys_cfg_.set("logger.verbosity", caf::atom("quiet"));
+  add_message_types(sys_cfg_);
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
 
   auto store = store_;

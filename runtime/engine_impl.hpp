@@ -30,6 +30,8 @@ namespace intentd {
 using bridge_call = std::function<void(caf::event_based_actor*)>;
 } // namespace intentd
 
+// Local only: the bridge runs calls from this process's threads (asio
+// strands, embedders) and hands answers back to their callbacks.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::bridge_call)
 
 namespace intentd {

@@ -183,6 +183,7 @@ struct engine_fixture {
     store = std::make_shared<intent_store>(std::move(*opened));
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
+    add_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     writer = spawn_storage_writer(

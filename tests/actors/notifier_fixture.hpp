@@ -92,6 +92,7 @@ struct notifier_fixture {
                             uint32_t max_current_per_user = 100) {
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
+    add_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     reader = spawn_record_reader(
