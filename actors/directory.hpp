@@ -24,7 +24,7 @@ struct directory_options {
   /// Required: reads stored records off the cooperative scheduler for
   /// dead-letter retries and purges, `(get_atom, id)` -> record_outcome (a
   /// record_reader).
-  caf::actor reader;
+  record_reader_actor reader;
   /// Set to the number of live intent actors whenever it changes.
   metrics::gauge live_actors;
 };
@@ -39,9 +39,9 @@ struct directory_options {
 ///   (purge_atom, id)              -> record_outcome (the dead letter removed)
 ///   (recover_atom)                -> uint64_t (intents reactivated)
 ///   (live_atom)                   -> uint64_t (live intent actors)
-caf::actor spawn_directory(caf::actor_system& sys,
-                           std::shared_ptr<const intent_store> store,
-                           intent_deps deps, directory_options opts);
+directory_actor spawn_directory(caf::actor_system& sys,
+                                std::shared_ptr<const intent_store> store,
+                                intent_deps deps, directory_options opts);
 
 /// The record of a new submission: pending, first history entry, seq 1.
 intent_record make_pending_record(intent in, std::string digest, time_us now);

@@ -5,6 +5,8 @@
 // ids are in actors/message_types.hpp.
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "persistence/intent_store.hpp"
@@ -33,16 +35,12 @@ struct notifier_stats {
   uint64_t delivered = 0;    // notices accepted by sinks
 };
 
+/// Requests refused per rate-limit rule: {rule name, count}.
+using rate_limited_counts = std::vector<std::pair<std::string, uint64_t>>;
+
 using record_outcome = outcome<intent_record>;
 using records_outcome = outcome<std::vector<intent_record>>;
 using submit_outcome = outcome<submit_reply>;
 using write_outcome = outcome<done>;
-
-/// Why an intent actor starts.
-enum class intent_start : uint8_t {
-  fresh,     // a new submission: persist pending, then verify
-  recovered, // reactivated from storage after a restart or crash
-  retried,   // a dead letter sent back to pending
-};
 
 } // namespace intentd

@@ -150,7 +150,11 @@ struct engine_fixture {
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
   scripted_chain* chain_impl = nullptr;
-  caf::actor writer, chain, pool, reader, directory;
+  storage_writer_actor writer;
+  chain_actor chain;
+  solver_pool_actor pool;
+  record_reader_actor reader;
+  directory_actor directory;
   /// Records read through the reader; set `read_failure` to make every
   /// read fail with it.
   int reads = 0;
@@ -251,8 +255,12 @@ struct engine_fixture {
   }
 
   ~engine_fixture() {
-    for (auto& a : {directory, reader, pool, chain, writer})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    auto reason = caf::exit_reason::user_shutdown;
+    caf::anon_send_exit(directory, reason);
+    caf::anon_send_exit(reader, reason);
+    caf::anon_send_exit(pool, reason);
+    caf::anon_send_exit(chain, reason);
+    caf::anon_send_exit(writer, reason);
     run();
     sched->clock().cancel_all();
   }
@@ -277,8 +285,8 @@ struct engine_fixture {
 
   /// Sends a request from a throwaway actor and returns the answer once the
   /// system has run dry (nullopt when none came).
-  template<class T, class... Ts>
-  std::optional<T> ask(const caf::actor& dest, Ts... xs) {
+  template<class T, class Handle, class... Ts>
+  std::optional<T> ask(const Handle& dest, Ts... xs) {
     auto result = std::make_shared<std::optional<T>>();
     sys->spawn([=](caf::event_based_actor* self) {
       self->request(dest, caf::infinite, xs...).then([=](T& value) {

@@ -82,7 +82,8 @@ struct notifier_fixture {
   std::map<std::string, intent_record> records;
   std::shared_ptr<std::atomic<uint64_t>> active =
       std::make_shared<std::atomic<uint64_t>>(0);
-  caf::actor reader, notifier;
+  record_reader_actor reader;
+  notifier_actor notifier;
   transition_hook hook;
   bool list_fails = false;
   /// The limits the listing was asked for.
@@ -127,8 +128,8 @@ struct notifier_fixture {
   }
 
   ~notifier_fixture() {
-    for (auto& a : {notifier, reader})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
     run();
     sched->clock().cancel_all();
   }

@@ -170,10 +170,6 @@ bool same(subscription_target a, subscription_target b) {
   return a == b;
 }
 
-bool same(intent_start a, intent_start b) {
-  return a == b;
-}
-
 bool same(const rate_limited_counts& a, const rate_limited_counts& b) {
   return a == b;
 }
@@ -279,7 +275,6 @@ TEST_CASE_FIXTURE(serializer_fixture,
   bare.request.id = "bare";
   round_trip(bare); // no error, no output amount
   round_trip(std::vector<intent_record>{full_record(), bare});
-  round_trip(intent_start::retried);
 }
 
 TEST_CASE_FIXTURE(serializer_fixture,

@@ -14,7 +14,7 @@ struct writer_fixture {
   std::vector<std::vector<std::string>> batches;
   bool fail = false;
   std::vector<std::pair<size_t, bool>> commits; // seen by on_commit
-  caf::actor writer;
+  storage_writer_actor writer;
 
   explicit writer_fixture(size_t max_batch = 1024,
                           std::chrono::microseconds max_wait = {}) {
