@@ -1,8 +1,8 @@
 #include "actors/cache.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/messages.hpp"
 #include "actors/request_timeout.hpp"
@@ -35,12 +35,15 @@ struct cache_state {
   static constexpr const char* name = "cache";
 };
 
-using cache_actor = caf::stateful_actor<cache_state>;
+/// With the sweep it schedules for itself.
+using cache_self_actor = cache_actor::extend<caf::reacts_to<tick_atom>>;
 
-caf::behavior cache_impl(cache_actor* self, std::shared_ptr<status_cache> cache,
-                         caf::actor chain, std::chrono::milliseconds interval,
-                         std::chrono::milliseconds call_timeout,
-                         std::function<time_us()> now) {
+cache_self_actor::behavior_type
+cache_impl(cache_self_actor::stateful_pointer<cache_state> self,
+           std::shared_ptr<status_cache> cache, chain_actor chain,
+           std::chrono::milliseconds interval,
+           std::chrono::milliseconds call_timeout,
+           std::function<time_us()> now) {
   self->delayed_send(self, interval, tick_atom::value);
   return {
       [=](tick_atom) {
@@ -236,11 +239,11 @@ size_t status_cache::size() const {
   return n;
 }
 
-caf::actor spawn_cache(caf::actor_system& sys,
-                       std::shared_ptr<status_cache> cache, caf::actor chain,
-                       std::chrono::milliseconds interval,
-                       std::chrono::milliseconds call_timeout,
-                       std::function<time_us()> now) {
+cache_actor spawn_cache(caf::actor_system& sys,
+                        std::shared_ptr<status_cache> cache, chain_actor chain,
+                        std::chrono::milliseconds interval,
+                        std::chrono::milliseconds call_timeout,
+                        std::function<time_us()> now) {
   return sys.spawn(cache_impl, std::move(cache), std::move(chain), interval,
                    call_timeout, std::move(now));
 }

@@ -12,6 +12,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "runtime/model/chain_adapter.hpp"
 #include "runtime/model/intent.hpp"
 #include "runtime/model/lru_table.hpp"
@@ -109,11 +110,11 @@ private:
 /// answers the chain level for ids this node does not hold:
 ///   (get_atom, id) -> record_outcome: a record with the status the chain
 ///   knows (not_found when the chain never saw the id).
-caf::actor spawn_cache(caf::actor_system& sys,
-                       std::shared_ptr<status_cache> cache, caf::actor chain,
-                       std::chrono::milliseconds interval,
-                       std::chrono::milliseconds call_timeout,
-                       std::function<time_us()> now);
+cache_actor spawn_cache(caf::actor_system& sys,
+                        std::shared_ptr<status_cache> cache, chain_actor chain,
+                        std::chrono::milliseconds interval,
+                        std::chrono::milliseconds call_timeout,
+                        std::function<time_us()> now);
 
 /// What a record known only from the chain reads as.
 intent_record chain_only_record(const std::string& id, intent_status status);

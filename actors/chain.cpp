@@ -7,9 +7,9 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/cache.hpp"
@@ -46,13 +46,17 @@ struct chain_state {
   static inline const char* name = "chain";
 };
 
-using chain_actor = caf::stateful_actor<chain_state>;
+/// With the commits and deliveries it schedules for itself.
+using chain_self_actor =
+    chain_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>,
+                        caf::reacts_to<deliver_atom>>;
+using chain_self = chain_self_actor::stateful_pointer<chain_state>;
 
 constexpr std::chrono::milliseconds max_pause{5'000};
 
 /// Refuses every answer of the block that could not be committed: its
 /// effects stay in the adapter's kept block, but nothing is confirmed.
-void refuse_open_block(chain_actor* self) {
+void refuse_open_block(chain_self self) {
   auto& st = self->state;
   auto ready = std::move(st.ready);
   st.ready.clear();
@@ -68,7 +72,7 @@ void refuse_open_block(chain_actor* self) {
   st.waiting = std::move(kept);
 }
 
-void stall(chain_actor* self) {
+void stall(chain_self self) {
   auto& st = self->state;
   if (!st.stalled) {
     spdlog::error("the chain could not commit its block (its storage is "
@@ -87,7 +91,7 @@ void stall(chain_actor* self) {
 
 /// Seals the effects of every call so far; answers wait for it. A failed
 /// commit keeps the block in the adapter and is tried again later.
-bool commit(chain_actor* self) {
+bool commit(chain_self self) {
   auto& st = self->state;
   st.commit_queued = false;
   if (st.dirty) {
@@ -116,7 +120,7 @@ bool commit(chain_actor* self) {
 
 /// Commits once the calls already in the mailbox are applied, so that one
 /// commit covers them all. While stalled the retry timer commits.
-void changed(chain_actor* self) {
+void changed(chain_self self) {
   auto& st = self->state;
   st.dirty = true;
   if (!st.commit_queued && !st.stalled) {
@@ -126,7 +130,7 @@ void changed(chain_actor* self) {
 }
 
 template<class Result>
-void answer_later(chain_actor* self, Result result, Result refused) {
+void answer_later(chain_self self, Result result, Result refused) {
   auto& st = self->state;
   changed(self);
   auto rp = self->make_response_promise();
@@ -145,7 +149,7 @@ void answer_later(chain_actor* self, Result result, Result refused) {
 
 /// Answers every call whose latency has passed, then waits for the next.
 /// While stalled, the answers left waiting belong to stored blocks.
-void deliver_due(chain_actor* self) {
+void deliver_due(chain_self self) {
   auto& st = self->state;
   st.timer_armed = false;
   if (st.dirty && !st.stalled)
@@ -173,8 +177,8 @@ execute_result refused_execute() {
   return r;
 }
 
-caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
-                         chain_options opts) {
+chain_self_actor::behavior_type
+chain_impl(chain_self self, chain_adapter* adapter_ptr, chain_options opts) {
   self->state.adapter.reset(adapter_ptr);
   self->state.opts = opts;
   auto* adapter = adapter_ptr;
@@ -233,9 +237,9 @@ caf::behavior chain_impl(chain_actor* self, chain_adapter* adapter_ptr,
 
 } // namespace
 
-caf::actor spawn_chain(caf::actor_system& sys,
-                       std::unique_ptr<chain_adapter> adapter,
-                       chain_options opts) {
+chain_actor spawn_chain(caf::actor_system& sys,
+                        std::unique_ptr<chain_adapter> adapter,
+                        chain_options opts) {
   auto* raw = adapter.release();
   if (opts.detached)
     return sys.spawn<caf::detached>(chain_impl, raw, opts);

@@ -6,6 +6,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "runtime/model/chain_adapter.hpp"
 
 namespace intentd {
@@ -40,8 +41,8 @@ struct chain_options {
 /// Until one succeeds, verify and execute are answered storage_unavailable
 /// at once without reaching the adapter, a release joins the kept block,
 /// and an execution is not reported as landed.
-caf::actor spawn_chain(caf::actor_system& sys,
-                       std::unique_ptr<chain_adapter> adapter,
-                       chain_options opts);
+chain_actor spawn_chain(caf::actor_system& sys,
+                        std::unique_ptr<chain_adapter> adapter,
+                        chain_options opts);
 
 } // namespace intentd

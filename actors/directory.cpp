@@ -6,9 +6,9 @@
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/directory_state.hpp"
@@ -39,7 +39,7 @@ namespace directory_detail {
 
 using std::chrono::milliseconds;
 
-void schedule_tick(directory_actor* self) {
+void schedule_tick(directory_self self) {
   auto& st = self->state;
   if (st.deadlines.empty())
     return;
@@ -51,7 +51,7 @@ void schedule_tick(directory_actor* self) {
   self->delayed_send(self, std::chrono::microseconds{delay}, tick_atom::value);
 }
 
-caf::actor activate(directory_actor* self, intent_record rec) {
+intent_actor activate(directory_self self, intent_record rec) {
   auto& st = self->state;
   auto id = rec.request.id;
   auto expires = rec.request.expires_at;
@@ -66,7 +66,7 @@ caf::actor activate(directory_actor* self, intent_record rec) {
   return handle;
 }
 
-void forget(directory_actor* self, const std::string& id) {
+void forget(directory_self self, const std::string& id) {
   auto& st = self->state;
   auto i = st.live.find(id);
   if (i == st.live.end())
@@ -86,7 +86,7 @@ void forget(directory_actor* self, const std::string& id) {
 /// Claims the nonce of a signed submission for its account: nonce_reused
 /// when a live or stored intent of the account holds it already, the
 /// storage's problem when the store cannot say (never a claim).
-std::optional<problem> claim_nonce(directory_actor* self, const intent& in) {
+std::optional<problem> claim_nonce(directory_self self, const intent& in) {
   auto& st = self->state;
   if (in.signature.empty())
     return std::nullopt;
@@ -114,7 +114,7 @@ std::optional<problem> claim_nonce(directory_actor* self, const intent& in) {
 }
 
 /// Expires every live intent whose deadline has passed.
-void on_tick(directory_actor* self) {
+void on_tick(directory_self self) {
   auto& st = self->state;
   st.next_tick = std::numeric_limits<time_us>::max();
   auto now = st.deps->now();
@@ -128,7 +128,7 @@ void on_tick(directory_actor* self) {
 }
 
 /// Restarts a crashed intent from storage, within the intensity limit.
-void restart(directory_actor* self, const std::string& id,
+void restart(directory_self self, const std::string& id,
              const caf::error& reason) {
   auto& st = self->state;
   auto found = st.store->find(id);
@@ -199,7 +199,7 @@ void restart(directory_actor* self, const std::string& id,
              "intent {} crashed ({}); restarting from its snapshot", id,
              caf::to_string(reason));
   auto handle = activate(self, std::move(*rec));
-  self->send(handle, start_atom::value, intent_start::recovered);
+  self->send(handle, start_atom::value, recover_atom::value);
 }
 
 problem no_such_intent(const std::string& id) {
@@ -212,7 +212,7 @@ namespace {
 /// that ended (its terminal record stored) and quit before the directory
 /// heard of it answers nothing: `stored` then answers from the store.
 template<class Outcome, class Stored, class... Ts>
-void ask_live(directory_actor* self, const caf::actor& handle,
+void ask_live(directory_self self, const intent_actor& handle,
               caf::response_promise rp, Stored stored, Ts&&... xs) {
   auto h = self->request(handle, self->state.deps->call_timeout,
                          std::forward<Ts>(xs)...);
@@ -234,7 +234,7 @@ void ask_live(directory_actor* self, const caf::actor& handle,
 
 /// The answer to a submission of an id that is stored (the same body again,
 /// or a conflict); nullopt when the id is not stored.
-std::optional<submit_outcome> resubmit_stored(directory_actor* self,
+std::optional<submit_outcome> resubmit_stored(directory_self self,
                                               const std::string& id,
                                               const std::string& digest) {
   auto stored = self->state.store->find(id);
@@ -252,7 +252,7 @@ std::optional<submit_outcome> resubmit_stored(directory_actor* self,
 }
 
 /// The answer to cancelling an intent that is not live.
-record_outcome cancel_stored(directory_actor* self, const std::string& id) {
+record_outcome cancel_stored(directory_self self, const std::string& id) {
   auto stored = self->state.store->find(id);
   if (!stored)
     return record_outcome{stored.error()};
@@ -267,9 +267,9 @@ record_outcome cancel_stored(directory_actor* self, const std::string& id) {
 
 } // namespace
 
-caf::behavior directory_impl(directory_actor* self,
-                             std::shared_ptr<const intent_store> store,
-                             intent_deps deps, directory_options opts) {
+directory_self_actor::behavior_type
+directory_impl(directory_self self, std::shared_ptr<const intent_store> store,
+               intent_deps deps, directory_options opts) {
   auto& st = self->state;
   st.store = std::move(store);
   st.deps = std::make_shared<const intent_deps>(std::move(deps));
@@ -292,9 +292,10 @@ caf::behavior directory_impl(directory_actor* self,
       st.restarts.erase(id);
   });
   return {
-      [=](submit_atom, intent& in, std::string& digest) {
+      [=](submit_atom, intent& in,
+          std::string& digest) -> caf::typed_response_promise<submit_outcome> {
         auto& st = self->state;
-        auto rp = self->make_response_promise();
+        auto rp = self->make_response_promise<submit_outcome>();
         if (in.id.empty())
           in.id = generate_intent_id();
         if (in.id.empty()) {
@@ -334,12 +335,13 @@ caf::behavior directory_impl(directory_actor* self,
         auto rec = make_pending_record(std::move(in), std::move(digest),
                                        st.deps->now());
         auto handle = activate(self, std::move(rec));
-        rp.delegate(handle, start_atom::value, intent_start::fresh);
+        rp.delegate(handle, start_atom::value);
         return rp;
       },
-      [=](cancel_atom a, const std::string& id) {
+      [=](cancel_atom a, const std::string& id)
+          -> caf::typed_response_promise<record_outcome> {
         auto& st = self->state;
-        auto rp = self->make_response_promise();
+        auto rp = self->make_response_promise<record_outcome>();
         if (auto i = st.live.find(id); i != st.live.end()) {
           ask_live<record_outcome>(
               self, i->second.handle, rp,
@@ -349,20 +351,22 @@ caf::behavior directory_impl(directory_actor* self,
         rp.deliver(cancel_stored(self, id));
         return rp;
       },
-      [=](retry_atom, const std::string& id) {
-        auto rp = self->make_response_promise();
+      [=](retry_atom, const std::string& id)
+          -> caf::typed_response_promise<record_outcome> {
+        auto rp = self->make_response_promise<record_outcome>();
         retry_dead_letter(self, id, rp);
         return rp;
       },
-      [=](purge_atom, const std::string& id) {
-        auto rp = self->make_response_promise();
+      [=](purge_atom, const std::string& id)
+          -> caf::typed_response_promise<record_outcome> {
+        auto rp = self->make_response_promise<record_outcome>();
         purge_dead_letter(self, id, rp);
         return rp;
       },
       [=](recover_atom) -> caf::result<uint64_t> {
         auto count = self->state.store->for_each_live([&](intent_record&& rec) {
           auto handle = activate(self, std::move(rec));
-          self->send(handle, start_atom::value, intent_start::recovered);
+          self->send(handle, start_atom::value, recover_atom::value);
         });
         if (!count)
           return caf::make_error(caf::sec::runtime_error,
@@ -379,9 +383,9 @@ caf::behavior directory_impl(directory_actor* self,
 
 using namespace directory_detail;
 
-caf::actor spawn_directory(caf::actor_system& sys,
-                           std::shared_ptr<const intent_store> store,
-                           intent_deps deps, directory_options opts) {
+directory_actor spawn_directory(caf::actor_system& sys,
+                                std::shared_ptr<const intent_store> store,
+                                intent_deps deps, directory_options opts) {
   return sys.spawn(directory_impl, std::move(store), std::move(deps), opts);
 }
 

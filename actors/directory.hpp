@@ -23,7 +23,7 @@ struct directory_options {
   /// Required: reads stored records off the cooperative scheduler for
   /// dead-letter retries and purges, `(get_atom, id)` -> record_outcome (a
   /// record_reader).
-  caf::actor reader;
+  record_reader_actor reader;
   /// Called with the number of live intent actors whenever it changes (on
   /// the directory's thread; keep it cheap). Unset: nobody is told.
   std::function<void(size_t live)> on_live_count;
@@ -41,9 +41,9 @@ struct directory_options {
 ///                                    an error naming the intent that
 ///                                    could not be read and why
 ///   (live_atom)                   -> uint64_t (live intent actors)
-caf::actor spawn_directory(caf::actor_system& sys,
-                           std::shared_ptr<const intent_store> store,
-                           intent_deps deps, directory_options opts);
+directory_actor spawn_directory(caf::actor_system& sys,
+                                std::shared_ptr<const intent_store> store,
+                                intent_deps deps, directory_options opts);
 
 /// The record of a new submission: pending, first history entry, seq 1.
 intent_record make_pending_record(intent in, std::string digest, time_us now);

@@ -1,7 +1,7 @@
 // Dead letters: retrying one (its actor restarts from the stored record)
 // and purging one for good, one operation per id at a time.
 
-#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/directory_state.hpp"
 #include "actors/request_timeout.hpp"
@@ -19,7 +19,7 @@ problem no_dead_letter() {
 /// A read that fails or times out, or another retry or purge of `id` under
 /// way, answers `rp` instead.
 template<class Next>
-void read_dead_letter(directory_actor* self, const std::string& id,
+void read_dead_letter(directory_self self, const std::string& id,
                       caf::response_promise rp, Next next) {
   auto& st = self->state;
   if (!st.dead_letter_ops.insert(id).second) {
@@ -46,7 +46,7 @@ void read_dead_letter(directory_actor* self, const std::string& id,
       });
 }
 
-void retry_read(directory_actor* self, const std::string& id,
+void retry_read(directory_self self, const std::string& id,
                 std::optional<intent_record> old, caf::response_promise rp) {
   auto& st = self->state;
   st.dead_letter_ops.erase(id);
@@ -56,11 +56,11 @@ void retry_read(directory_actor* self, const std::string& id,
     rp.deliver(record_outcome{no_dead_letter()});
   } else {
     auto handle = activate(self, std::move(*old));
-    rp.delegate(handle, start_atom::value, intent_start::retried);
+    rp.delegate(handle, start_atom::value, retry_atom::value);
   }
 }
 
-void purge_read(directory_actor* self, const std::string& id,
+void purge_read(directory_self self, const std::string& id,
                 std::optional<intent_record> old, caf::response_promise rp) {
   auto& st = self->state;
   if (!old || st.live.count(id) || !old->dead_letter ||
@@ -102,14 +102,14 @@ void purge_read(directory_actor* self, const std::string& id,
 
 } // namespace
 
-void retry_dead_letter(directory_actor* self, const std::string& id,
+void retry_dead_letter(directory_self self, const std::string& id,
                        caf::response_promise rp) {
   read_dead_letter(self, id, rp, [=](std::optional<intent_record> old) {
     retry_read(self, id, std::move(old), rp);
   });
 }
 
-void purge_dead_letter(directory_actor* self, const std::string& id,
+void purge_dead_letter(directory_self self, const std::string& id,
                        caf::response_promise rp) {
   read_dead_letter(self, id, rp, [=](std::optional<intent_record> old) {
     purge_read(self, id, std::move(old), rp);

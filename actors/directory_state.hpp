@@ -13,9 +13,9 @@
 #include <unordered_map>
 
 #include <caf/actor.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
@@ -23,7 +23,7 @@
 namespace intentd::directory_detail {
 
 struct live_entry {
-  caf::actor handle;
+  intent_actor handle;
   time_us expires_at = 0;
 };
 
@@ -49,20 +49,22 @@ struct directory_state {
   static inline const char* name = "directory";
 };
 
-using directory_actor = caf::stateful_actor<directory_state>;
+/// With the deadline ticks it schedules for itself.
+using directory_self_actor = directory_actor::extend<caf::reacts_to<tick_atom>>;
+using directory_self = directory_self_actor::stateful_pointer<directory_state>;
 
 /// Spawns the actor of `rec` and tracks it as live.
-caf::actor activate(directory_actor* self, intent_record rec);
+intent_actor activate(directory_self self, intent_record rec);
 
 problem no_such_intent(const std::string& id);
 
 /// Restarts dead letter `id` from its stored record; answers `rp` with the
 /// record once durable, or why not.
-void retry_dead_letter(directory_actor* self, const std::string& id,
+void retry_dead_letter(directory_self self, const std::string& id,
                        caf::response_promise rp);
 /// Removes dead letter `id` for good; answers `rp` with the removed record,
 /// or why not.
-void purge_dead_letter(directory_actor* self, const std::string& id,
+void purge_dead_letter(directory_self self, const std::string& id,
                        caf::response_promise rp);
 
 } // namespace intentd::directory_detail

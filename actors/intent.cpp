@@ -1,9 +1,9 @@
 #include "actors/intent.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/intent_log.hpp"
@@ -16,7 +16,7 @@
 namespace intentd::intent_detail {
 
 /// The live record, decoded first if the actor was waiting.
-intent_record& rec_of(intent_actor* self) {
+intent_record& rec_of(intent_self self) {
   auto& st = self->state;
   if (!st.live) {
     auto decoded = decode_record(st.packed);
@@ -31,7 +31,7 @@ intent_record& rec_of(intent_actor* self) {
 
 /// Encodes the record while the actor waits for the chain or a timer.
 /// References from rec_of() die here.
-void hibernate(intent_actor* self) {
+void hibernate(intent_self self) {
   auto& st = self->state;
   if (!st.live)
     return;
@@ -66,7 +66,7 @@ intent_record snapshot(const intent_record& rec) {
 }
 
 /// Applies one event to the record; false when the table forbids it.
-bool apply(intent_actor* self, intent_event ev) {
+bool apply(intent_self self, intent_event ev) {
   auto& rec = rec_of(self);
   auto next = next_status(rec.status, ev);
   if (!next)
@@ -88,7 +88,7 @@ bool apply(intent_actor* self, intent_event ev) {
 /// Ends the actor after a failed write. Whoever still waits for the first
 /// durable answer learns why; the supervisor restarts the intent from its
 /// last durable snapshot, if it has one.
-void give_up(intent_actor* self, const problem& why) {
+void give_up(intent_self self, const problem& why) {
   auto& st = self->state;
   if (!st.durable) {
     auto p = problem{errc::storage_unavailable,
@@ -104,7 +104,7 @@ void give_up(intent_actor* self, const problem& why) {
 }
 
 /// Hands a durable snapshot to the transition hook once per new seq.
-void publish(intent_actor* self, const intent_record& stored) {
+void publish(intent_self self, const intent_record& stored) {
   auto& st = self->state;
   if (stored.seq <= st.published)
     return;
@@ -119,7 +119,7 @@ void publish(intent_actor* self, const intent_record& stored) {
 /// keeps its snapshot and writes it again later, with growing pauses;
 /// nothing happens meanwhile. Any other failure ends the actor: its
 /// supervisor restarts it from storage.
-void persist(intent_actor* self, then_fn then, uint32_t failures) {
+void persist(intent_self self, then_fn then, uint32_t failures) {
   auto& st = self->state;
   auto stored = std::make_shared<intent_record>(snapshot(rec_of(self)));
   // No timeout: the writer answers every write, with an error when the
@@ -151,7 +151,7 @@ void persist(intent_actor* self, then_fn then, uint32_t failures) {
       });
 }
 
-void finish(intent_actor* self) {
+void finish(intent_self self) {
   auto& rec = rec_of(self);
   if (rec.status == intent_status::failed)
     log_intent(spdlog::level::warn, log_fields(rec), "intent {} failed: {}",
@@ -160,7 +160,7 @@ void finish(intent_actor* self) {
   self->quit();
 }
 
-void fail(intent_actor* self, intent_event ev, std::string code,
+void fail(intent_self self, intent_event ev, std::string code,
           std::string message, bool dead_letter) {
   auto& rec = rec_of(self);
   rec.error = intent_error{std::move(code), std::move(message)};
@@ -169,12 +169,12 @@ void fail(intent_actor* self, intent_event ev, std::string code,
     persist(self, [=] { finish(self); });
 }
 
-void release_on_chain(intent_actor* self) {
+void release_on_chain(intent_self self) {
   self->send(self->state.deps->chain, release_atom::value,
              rec_of(self).request.id);
 }
 
-void became_durable(intent_actor* self) {
+void became_durable(intent_self self) {
   auto& st = self->state;
   st.durable = true;
   for (auto& rp : st.waiting)
@@ -182,7 +182,7 @@ void became_durable(intent_actor* self) {
   st.waiting.clear();
 }
 
-void start_fresh(intent_actor* self, caf::response_promise rp) {
+void start_fresh(intent_self self, caf::response_promise rp) {
   persist(self, [=]() mutable {
     became_durable(self);
     rp.deliver(submit_outcome{submit_reply{snapshot(rec_of(self)), true}});
@@ -192,7 +192,7 @@ void start_fresh(intent_actor* self, caf::response_promise rp) {
 
 /// A new submission of an id the chain executed already (its record was
 /// purged) is answered with the chain's record and never run again.
-void check_chain_then_start(intent_actor* self, caf::response_promise rp) {
+void check_chain_then_start(intent_self self, caf::response_promise rp) {
   auto& st = self->state;
   auto h = self->request(st.deps->chain, st.deps->call_timeout, get_atom::value,
                          rec_of(self).request.id);
@@ -214,54 +214,53 @@ void check_chain_then_start(intent_actor* self, caf::response_promise rp) {
       });
 }
 
-caf::behavior intent_impl(intent_actor* self, intent_record rec,
-                          std::shared_ptr<const intent_deps> deps) {
+intent_self_actor::behavior_type
+intent_impl(intent_self self, intent_record rec,
+            std::shared_ptr<const intent_deps> deps) {
   auto& st = self->state;
   st.live = std::make_unique<intent_record>(std::move(rec));
   drop_derived_message(*st.live);
   st.deps = std::move(deps);
   st.rng = std::hash<std::string>{}(rec_of(self).request.id);
   return {
-      [=](start_atom, intent_start mode) -> caf::response_promise {
-        if (mode != intent_start::fresh) // its stored state is known already
-          self->state.published = rec_of(self).seq;
-        if (mode == intent_start::recovered) {
-          // Sent, not requested: nobody waits for an answer.
-          became_durable(self);
-          resume(self);
-          return {};
-        }
-        auto rp = self->make_response_promise();
-        switch (mode) {
-        case intent_start::fresh:
-          self->state.starter = rp;
-          if (self->state.deps->ask_chain_first)
-            check_chain_then_start(self, rp);
-          else
-            start_fresh(self, rp);
-          break;
-        case intent_start::retried: {
-          auto& rec = rec_of(self);
-          rec.error.reset();
-          rec.dead_letter = false;
-          rec.execution.attempts = 0;
-          if (!apply(self, intent_event::retry)) {
-            rp.deliver(record_outcome{problem{
-                errc::conflict, "Only failed intents can be retried.", {}}});
-            self->quit();
-            break;
-          }
-          persist(self, [=]() mutable {
-            became_durable(self);
-            rp.deliver(record_outcome{snapshot(rec_of(self))});
-            verify(self);
-          });
-          break;
-        }
-        case intent_start::recovered:
-          break;
-        }
+      // A new submission.
+      [=](start_atom) -> caf::typed_response_promise<submit_outcome> {
+        auto rp = self->make_response_promise<submit_outcome>();
+        self->state.starter = rp;
+        if (self->state.deps->ask_chain_first)
+          check_chain_then_start(self, rp);
+        else
+          start_fresh(self, rp);
         return rp;
+      },
+      // A dead letter sent back to pending.
+      [=](start_atom,
+          retry_atom) -> caf::typed_response_promise<record_outcome> {
+        // Its stored state is known already.
+        self->state.published = rec_of(self).seq;
+        auto rp = self->make_response_promise<record_outcome>();
+        auto& rec = rec_of(self);
+        rec.error.reset();
+        rec.dead_letter = false;
+        rec.execution.attempts = 0;
+        if (!apply(self, intent_event::retry)) {
+          rp.deliver(record_outcome{problem{
+              errc::conflict, "Only failed intents can be retried.", {}}});
+          self->quit();
+          return rp;
+        }
+        persist(self, [=]() mutable {
+          became_durable(self);
+          rp.deliver(record_outcome{snapshot(rec_of(self))});
+          verify(self);
+        });
+        return rp;
+      },
+      // Reactivated from storage; sent, not requested: nobody waits.
+      [=](start_atom, recover_atom) {
+        self->state.published = rec_of(self).seq;
+        became_durable(self);
+        resume(self);
       },
       [=](resubmit_atom,
           const std::string& digest) -> caf::result<submit_outcome> {
@@ -273,8 +272,9 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
                       {}}};
         if (st.durable)
           return submit_outcome{submit_reply{snapshot(rec_of(self)), false}};
-        st.waiting.emplace_back(self->make_response_promise());
-        return st.waiting.back();
+        auto rp = self->make_response_promise<submit_outcome>();
+        st.waiting.emplace_back(rp);
+        return rp;
       },
       [=](cancel_atom) -> caf::result<record_outcome> {
         auto& rec = rec_of(self);
@@ -285,7 +285,7 @@ caf::behavior intent_impl(intent_actor* self, intent_record rec,
               std::string{"The intent is "} + to_string(from) +
                   "; only pending or verified intents can be cancelled.",
               {}}};
-        auto rp = self->make_response_promise();
+        auto rp = self->make_response_promise<record_outcome>();
         persist(self, [=]() mutable {
           release_on_chain(self);
           rp.deliver(record_outcome{snapshot(rec_of(self))});
@@ -319,8 +319,8 @@ namespace intentd {
 
 using namespace intent_detail;
 
-caf::actor spawn_intent(caf::local_actor* parent, intent_record rec,
-                        std::shared_ptr<const intent_deps> deps) {
+intent_actor spawn_intent(caf::local_actor* parent, intent_record rec,
+                          std::shared_ptr<const intent_deps> deps) {
   return parent->spawn<caf::monitored>(intent_impl, std::move(rec), deps);
 }
 

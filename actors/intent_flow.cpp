@@ -21,14 +21,14 @@ double uniform01(uint64_t& state) {
   return static_cast<double>(z >> 11) * 0x1.0p-53;
 }
 
-uint32_t backoff(intent_actor* self, uint32_t attempt) {
+uint32_t backoff(intent_self self, uint32_t attempt) {
   return backoff_delay_ms(self->state.deps->retry, attempt,
                           uniform01(self->state.rng));
 }
 
 /// Runs `next` after a pause that grows while the chain's storage keeps
 /// refusing (0.1 s doubling to 5 s, as for the intent's own writes).
-void wait_for_storage(intent_actor* self, then_fn next) {
+void wait_for_storage(intent_self self, then_fn next) {
   auto& st = self->state;
   auto pause = std::chrono::milliseconds{
       std::min<uint32_t>(100u << std::min(st.storage_waits, 6u), 5'000)};
@@ -37,7 +37,7 @@ void wait_for_storage(intent_actor* self, then_fn next) {
   hibernate(self);
 }
 
-void on_executed(intent_actor* self, execute_result r,
+void on_executed(intent_self self, execute_result r,
                  const std::string& solver) {
   auto& rec = rec_of(self);
   if (rec.status != intent_status::executing)
@@ -88,7 +88,7 @@ void on_executed(intent_actor* self, execute_result r,
 }
 
 /// One execution attempt through the solver pool.
-void attempt(intent_actor* self) {
+void attempt(intent_self self) {
   auto& st = self->state;
   if (rec_of(self).status != intent_status::executing)
     return;
@@ -109,12 +109,12 @@ void attempt(intent_actor* self) {
   hibernate(self);
 }
 
-void dispatch(intent_actor* self) {
+void dispatch(intent_self self) {
   if (apply(self, intent_event::dispatch))
     persist(self, [=] { attempt(self); });
 }
 
-void on_verified(intent_actor* self, verify_result r) {
+void on_verified(intent_self self, verify_result r) {
   auto& st = self->state;
   if (is_storage_wait(r.fault) &&
       rec_of(self).status == intent_status::pending) {
@@ -158,7 +158,7 @@ void on_verified(intent_actor* self, verify_result r) {
        false);
 }
 
-void verify(intent_actor* self) {
+void verify(intent_self self) {
   auto& st = self->state;
   if (rec_of(self).status != intent_status::pending)
     return;
@@ -177,7 +177,7 @@ void verify(intent_actor* self) {
   hibernate(self);
 }
 
-void ask_landed(intent_actor* self) {
+void ask_landed(intent_self self) {
   auto& rec = rec_of(self);
   if (rec.status != intent_status::executing)
     return;
@@ -208,7 +208,7 @@ void ask_landed(intent_actor* self) {
 }
 
 /// Picks up a recovered intent where its snapshot left it.
-void resume(intent_actor* self) {
+void resume(intent_self self) {
   auto& rec = rec_of(self);
   switch (rec.status) {
   case intent_status::pending:

@@ -10,12 +10,23 @@
 #include <string>
 #include <vector>
 
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/messages.hpp"
 #include "runtime/model/transition.hpp"
+
+namespace intentd::intent_detail {
+
+/// The next step of an intent actor after a pause (a retry, a wait for the
+/// chain's storage), sent by the actor to itself.
+using then_fn = std::function<void()>;
+
+} // namespace intentd::intent_detail
+
+// Local only: a step closes over the intent actor that sends it to itself.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_detail::then_fn)
 
 namespace intentd::intent_detail {
 
@@ -36,39 +47,41 @@ struct intent_state {
   static inline const char* name = "intent";
 };
 
-using intent_actor = caf::stateful_actor<intent_state>;
-using then_fn = std::function<void()>;
-
-using then_fn = std::function<void()>;
+/// With the steps it sends itself: verify, a step after a pause, execute.
+using intent_self_actor =
+    intent_actor::extend<caf::reacts_to<verify_atom>,
+                         caf::reacts_to<deliver_atom, then_fn>,
+                         caf::reacts_to<execute_atom>>;
+using intent_self = intent_self_actor::stateful_pointer<intent_state>;
 
 /// The live record, decoded first if the actor was waiting.
-intent_record& rec_of(intent_actor* self);
+intent_record& rec_of(intent_self self);
 /// Encodes the record while the actor waits for the chain or a timer.
 /// References from rec_of() die here.
-void hibernate(intent_actor* self);
+void hibernate(intent_self self);
 /// Applies one event to the record; false when the table forbids it.
-bool apply(intent_actor* self, intent_event ev);
+bool apply(intent_self self, intent_event ev);
 /// Writes the current snapshot; `then` runs once it is durable.
-void persist(intent_actor* self, then_fn then, uint32_t failures = 0);
+void persist(intent_self self, then_fn then, uint32_t failures = 0);
 /// Ends the actor once its record is final.
-void finish(intent_actor* self);
+void finish(intent_self self);
 /// Records the error, applies `ev` and ends the actor once that is durable.
-void fail(intent_actor* self, intent_event ev, std::string code,
+void fail(intent_self self, intent_event ev, std::string code,
           std::string message, bool dead_letter);
 /// Lets the chain release what it reserved for the intent.
-void release_on_chain(intent_actor* self);
+void release_on_chain(intent_self self);
 
 // intent_flow.cpp
 /// Asks the chain to verify a pending intent.
-void verify(intent_actor* self);
+void verify(intent_self self);
 /// Sends a verified intent to the solver pool.
-void dispatch(intent_actor* self);
+void dispatch(intent_self self);
 /// One execution attempt through the solver pool.
-void attempt(intent_actor* self);
+void attempt(intent_self self);
 /// Picks up a recovered intent where its snapshot left it.
-void resume(intent_actor* self);
+void resume(intent_self self);
 /// Asks the chain whether the last execution landed; completes the intent
 /// if it did, makes another attempt otherwise.
-void ask_landed(intent_actor* self);
+void ask_landed(intent_self self);
 
 } // namespace intentd::intent_detail

@@ -6,10 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
-#include <caf/allowed_unsafe_message_type.hpp>
-#include <caf/atom.hpp>
-
+#include "actors/interfaces.hpp"
 #include "config/config.hpp"
 #include "persistence/intent_store.hpp"
 #include "runtime/model/chain_adapter.hpp"
@@ -18,56 +15,6 @@
 #include "runtime/model/retry.hpp"
 
 namespace intentd {
-
-// Requests between the engine's actors.
-using submit_atom = caf::atom_constant<caf::atom("submit")>;
-using resubmit_atom = caf::atom_constant<caf::atom("resubmit")>;
-using start_atom = caf::atom_constant<caf::atom("start")>;
-using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
-using retry_atom = caf::atom_constant<caf::atom("retry")>;
-using recover_atom = caf::atom_constant<caf::atom("recover")>;
-using verify_atom = caf::atom_constant<caf::atom("verify")>;
-using execute_atom = caf::atom_constant<caf::atom("execute")>;
-using release_atom = caf::atom_constant<caf::atom("release")>;
-using status_atom = caf::atom_constant<caf::atom("status")>;
-using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
-using flush_atom = caf::atom_constant<caf::atom("flush")>;
-using write_atom = caf::atom_constant<caf::atom("write")>;
-using stats_atom = caf::atom_constant<caf::atom("stats")>;
-using health_atom = caf::atom_constant<caf::atom("health")>;
-using tx_atom = caf::atom_constant<caf::atom("tx")>;
-using get_atom = caf::get_atom;
-using purge_atom = caf::atom_constant<caf::atom("purge")>;
-using live_atom = caf::atom_constant<caf::atom("live")>;
-
-/// The answer to a submission: the record, and whether this call created it.
-struct submit_reply {
-  intent_record record;
-  bool created = false;
-};
-
-/// One solver's counters and whether it is currently used.
-struct solver_report {
-  solver_stats stats;
-  bool healthy = true;
-};
-
-using record_outcome = outcome<intent_record>;
-using submit_outcome = outcome<submit_reply>;
-using write_outcome = outcome<done>;
-
-/// A write other than intent records (solver counters, retention sweeps),
-/// run on the storage writer's thread in order with the record batches.
-using storage_job = std::function<write_outcome()>;
-
-/// Why an intent actor starts.
-enum class intent_start : uint8_t {
-  fresh,     // a new submission: persist pending, then verify
-  recovered, // reactivated from storage after a restart or crash
-  retried,   // a dead letter sent back to pending
-};
 
 /// A wall clock in microseconds; tests inject one driven by the test clock.
 using wall_clock = std::function<time_us()>;
@@ -81,9 +28,9 @@ using transition_hook =
 
 /// What every intent actor needs to reach.
 struct intent_deps {
-  caf::actor writer;
-  caf::actor chain;
-  caf::actor solvers; // the solver pool
+  storage_writer_actor writer;
+  chain_actor chain;
+  solver_pool_actor solvers;
   retry_policy retry;
   wall_clock now;
   std::chrono::milliseconds call_timeout{30'000};
@@ -95,22 +42,3 @@ struct intent_deps {
 };
 
 } // namespace intentd
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_record)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::intent_record>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::record_outcome)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::submit_outcome)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::write_outcome)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::verify_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::execute_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::chain_intent_state)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::chain_tx)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<intentd::chain_tx>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<intentd::chain_execution>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::solver_stats)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_stats>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::intent_start)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::storage_job)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::solver_report>)

@@ -6,8 +6,8 @@
 #include <unordered_set>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/record_reader.hpp"
 #include "actors/request_timeout.hpp"
@@ -52,7 +52,7 @@ using index = std::unordered_map<std::string, std::unordered_set<uint64_t>>;
 
 struct notifier_state {
   notifier_options opts;
-  caf::actor reader;
+  record_reader_actor reader;
   std::unordered_map<uint64_t, subscriber> subs;
   index by_intent;
   index by_user;
@@ -63,7 +63,7 @@ struct notifier_state {
   static inline const char* name = "notifier";
 };
 
-using notifier_actor = caf::stateful_actor<notifier_state>;
+using notifier_self = notifier_actor::stateful_pointer<notifier_state>;
 
 void set_active(notifier_state& st) {
   if (st.opts.active)
@@ -173,7 +173,7 @@ take_pending(notifier_state& st, uint64_t id, subscription_target t,
   return updates;
 }
 
-void on_current_state(notifier_actor* self, uint64_t id, const std::string& key,
+void on_current_state(notifier_self self, uint64_t id, const std::string& key,
                       uint64_t generation, record_outcome r) {
   auto& st = self->state;
   auto held =
@@ -203,7 +203,7 @@ void on_current_state(notifier_actor* self, uint64_t id, const std::string& key,
 
 /// A user subscription's current state: its account's live intents. It was
 /// acknowledged already; a failed read says so and the subscription stays.
-void on_current_state(notifier_actor* self, uint64_t id, const std::string& key,
+void on_current_state(notifier_self self, uint64_t id, const std::string& key,
                       uint64_t generation, records_outcome r) {
   auto& st = self->state;
   auto held = take_pending(st, id, subscription_target::user, key, generation);
@@ -230,7 +230,7 @@ void on_current_state(notifier_actor* self, uint64_t id, const std::string& key,
 /// Asks the reader for the current state of subscription (t, key), with
 /// `xs` as the request; transitions covered by it wait until it answers.
 template<class Outcome, class... Ts>
-void read_current(notifier_actor* self, uint64_t id, subscription_target t,
+void read_current(notifier_self self, uint64_t id, subscription_target t,
                   const std::string& key, Ts... xs) {
   auto& st = self->state;
   auto generation = ++st.generation;
@@ -249,7 +249,7 @@ void read_current(notifier_actor* self, uint64_t id, subscription_target t,
       });
 }
 
-void subscribe(notifier_actor* self, uint64_t id, subscription_target t,
+void subscribe(notifier_self self, uint64_t id, subscription_target t,
                const std::string& key) {
   auto& st = self->state;
   auto s = st.subs.find(id);
@@ -284,7 +284,7 @@ void subscribe(notifier_actor* self, uint64_t id, subscription_target t,
                                 st.opts.max_current_per_user);
 }
 
-void unsubscribe(notifier_actor* self, uint64_t id, subscription_target t,
+void unsubscribe(notifier_self self, uint64_t id, subscription_target t,
                  const std::string& key) {
   auto& st = self->state;
   auto s = st.subs.find(id);
@@ -320,7 +320,7 @@ bool hold(std::unordered_map<std::string, pending_read>& pending,
   return false;
 }
 
-void publish(notifier_actor* self, std::vector<intent_update>& updates) {
+void publish(notifier_self self, std::vector<intent_update>& updates) {
   auto& st = self->state;
   std::vector<uint64_t> ids;
   for (auto& raw : updates) {
@@ -356,8 +356,9 @@ void publish(notifier_actor* self, std::vector<intent_update>& updates) {
   }
 }
 
-caf::behavior notifier_impl(notifier_actor* self, caf::actor reader,
-                            notifier_options opts) {
+notifier_actor::behavior_type notifier_impl(notifier_self self,
+                                            record_reader_actor reader,
+                                            notifier_options opts) {
   self->state.opts = std::move(opts);
   self->state.reader = std::move(reader);
   return {
@@ -383,8 +384,9 @@ caf::behavior notifier_impl(notifier_actor* self, caf::actor reader,
 
 } // namespace
 
-caf::actor spawn_notifier(caf::actor_system& sys, caf::actor reader,
-                          notifier_options opts) {
+notifier_actor spawn_notifier(caf::actor_system& sys,
+                              record_reader_actor reader,
+                              notifier_options opts) {
   return sys.spawn(notifier_impl, std::move(reader), std::move(opts));
 }
 

@@ -17,25 +17,6 @@
 
 namespace intentd {
 
-using attach_atom = caf::atom_constant<caf::atom("attach")>;
-using detach_atom = caf::atom_constant<caf::atom("detach")>;
-using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
-using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscr")>;
-using publish_atom = caf::atom_constant<caf::atom("publish")>;
-
-/// Receives a subscriber's notices, on the notifier's thread: it must not
-/// block. Returning false says the subscriber cannot keep up (its queue is
-/// full): the notifier drops it with all its subscriptions.
-using notice_sink = std::function<bool(const notice&)>;
-
-/// Figures of a notifier, for tests and metrics.
-struct notifier_stats {
-  uint64_t subscribers = 0;
-  uint64_t subscriptions = 0;
-  uint64_t dropped_slow = 0; // subscribers whose sink refused a notice
-  uint64_t delivered = 0;    // notices accepted by sinks
-};
-
 struct notifier_options {
   /// Subscriptions (intents and users) one subscriber may hold.
   uint32_t max_subscriptions = 100;
@@ -71,20 +52,16 @@ struct notifier_options {
 /// Each subscriber gets every seq of an intent at most once and in
 /// increasing order, whichever subscriptions cover it and however the
 /// current state and a transition race.
-caf::actor spawn_notifier(caf::actor_system& sys, caf::actor reader,
-                          notifier_options opts);
+notifier_actor spawn_notifier(caf::actor_system& sys,
+                              record_reader_actor reader,
+                              notifier_options opts);
 
 /// A transition hook (intent_deps::on_transition) that hands every
 /// transition a write covers to `notifier`, one update per seq. Does nothing
 /// while `active` is zero.
 transition_hook
-make_notifier_hook(caf::actor notifier,
+make_notifier_hook(notifier_actor notifier,
                    std::shared_ptr<const token_registry> tokens,
                    std::shared_ptr<std::atomic<uint64_t>> active);
 
 } // namespace intentd
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::notice_sink)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::subscription_target)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<intentd::intent_update>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::notifier_stats)

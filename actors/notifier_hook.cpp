@@ -8,7 +8,7 @@
 namespace intentd {
 
 transition_hook
-make_notifier_hook(caf::actor notifier,
+make_notifier_hook(notifier_actor notifier,
                    std::shared_ptr<const token_registry> tokens,
                    std::shared_ptr<std::atomic<uint64_t>> active) {
   return [=](const intent_record& stored, uint64_t previous) {

@@ -3,12 +3,10 @@
 #include <algorithm>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/messages.hpp"
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::rate_limited_counts)
 
 namespace intentd {
 
@@ -22,10 +20,14 @@ struct limiter_state {
   static constexpr const char* name = "rate_limiter";
 };
 
-caf::behavior limiter_impl(caf::stateful_actor<limiter_state>* self,
-                           std::shared_ptr<rate_limiter> limiter,
-                           std::chrono::milliseconds interval,
-                           std::function<time_us()> now) {
+/// With the sweep it schedules for itself.
+using limiter_self_actor =
+    rate_limiter_actor::extend<caf::reacts_to<tick_atom>>;
+
+limiter_self_actor::behavior_type
+limiter_impl(limiter_self_actor::stateful_pointer<limiter_state> self,
+             std::shared_ptr<rate_limiter> limiter,
+             std::chrono::milliseconds interval, std::function<time_us()> now) {
   self->delayed_send(self, interval, tick_atom::value);
   return {
       [=](tick_atom) {
@@ -95,10 +97,10 @@ size_t rate_limiter::keys() const {
   return n;
 }
 
-caf::actor spawn_rate_limiter(caf::actor_system& sys,
-                              std::shared_ptr<rate_limiter> limiter,
-                              std::chrono::milliseconds interval,
-                              std::function<time_us()> now) {
+rate_limiter_actor spawn_rate_limiter(caf::actor_system& sys,
+                                      std::shared_ptr<rate_limiter> limiter,
+                                      std::chrono::milliseconds interval,
+                                      std::function<time_us()> now) {
   return sys.spawn(limiter_impl, std::move(limiter), interval, std::move(now));
 }
 

@@ -12,12 +12,10 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "runtime/model/rate_limit.hpp"
 
 namespace intentd {
-
-/// Requests refused per rule: {rule name, count}.
-using rate_limited_counts = std::vector<std::pair<std::string, uint64_t>>;
 
 /// The rate limits as the engine uses them (from `rate_limits:`).
 struct rate_limit_settings {
@@ -73,9 +71,9 @@ private:
 /// Spawns the rate-limiter actor: it owns the periodic sweep of `limiter`
 /// (every `interval`) and answers
 ///   (get_atom) -> rate_limited_counts.
-caf::actor spawn_rate_limiter(caf::actor_system& sys,
-                              std::shared_ptr<rate_limiter> limiter,
-                              std::chrono::milliseconds interval,
-                              std::function<time_us()> now);
+rate_limiter_actor spawn_rate_limiter(caf::actor_system& sys,
+                                      std::shared_ptr<rate_limiter> limiter,
+                                      std::chrono::milliseconds interval,
+                                      std::function<time_us()> now);
 
 } // namespace intentd

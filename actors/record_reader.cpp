@@ -3,14 +3,14 @@
 #include <algorithm>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 namespace intentd {
 
 namespace {
 
-caf::behavior reader_impl(caf::event_based_actor*, read_fn read,
-                          live_list_fn list) {
+record_reader_actor::behavior_type reader_impl(read_fn read,
+                                               live_list_fn list) {
   return {
       [=](get_atom, const std::string& id) -> record_outcome {
         try {
@@ -65,16 +65,16 @@ live_list_fn list_live_of(std::shared_ptr<const intent_store> store) {
   };
 }
 
-caf::actor spawn_record_reader(caf::actor_system& sys, read_fn read,
-                               live_list_fn list, bool detached) {
+record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
+                                        live_list_fn list, bool detached) {
   if (detached)
     return sys.spawn<caf::detached>(reader_impl, std::move(read),
                                     std::move(list));
   return sys.spawn(reader_impl, std::move(read), std::move(list));
 }
 
-caf::actor spawn_record_reader(caf::actor_system& sys, read_fn read,
-                               bool detached) {
+record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
+                                        bool detached) {
   return spawn_record_reader(sys, std::move(read), live_list_fn{}, detached);
 }
 

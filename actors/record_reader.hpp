@@ -15,8 +15,6 @@ namespace intentd {
 /// Reads one stored record; a missing id is a not_found problem.
 using read_fn = std::function<record_outcome(const std::string& id)>;
 
-using records_outcome = outcome<std::vector<intent_record>>;
-
 /// Lists at most `limit` live (pending, verified, executing) records of one
 /// account: the most recently created ones, oldest of them first.
 using live_list_fn =
@@ -30,13 +28,12 @@ live_list_fn list_live_of(std::shared_ptr<const intent_store> store);
 /// (an empty list when `list` is empty). Storage reads may block on I/O, so
 /// `detached` gives it its own thread, off the cooperative scheduler; tests
 /// run it on the test coordinator instead.
-caf::actor spawn_record_reader(caf::actor_system& sys, read_fn read,
-                               live_list_fn list, bool detached = true);
+record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
+                                        live_list_fn list,
+                                        bool detached = true);
 
 /// A reader of single records only.
-caf::actor spawn_record_reader(caf::actor_system& sys, read_fn read,
-                               bool detached = true);
+record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
+                                        bool detached = true);
 
 } // namespace intentd
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::records_outcome)

@@ -1,9 +1,9 @@
 #include "actors/solver.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/intent_log.hpp"
@@ -28,20 +28,35 @@ struct solver_state {
   static inline const char* name = "solver";
 };
 
+/// One solver of the pool: the pool's execution, without the counters.
+using solver_actor = caf::typed_actor<
+    caf::replies_to<execute_atom, intent>::with<execute_result, std::string>>;
+
+/// The pool with what its solvers, its timer and the writer tell it: how an
+/// execution went (index, solver ok, success, microseconds), a save tick,
+/// and the writer's answer to a save.
+using pool_self_actor = solver_pool_actor::extend<
+    caf::reacts_to<health_atom, size_t, bool, bool, uint64_t>,
+    caf::reacts_to<tick_atom>, caf::reacts_to<write_outcome>>;
+
 /// One solver: runs an execution on the chain and tells the pool how it went.
-caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
-                          std::string id, size_t index, caf::actor pool,
-                          caf::actor chain, milliseconds timeout,
-                          solver_pool_options::execution_hook on_execution) {
+solver_actor::behavior_type
+solver_impl(solver_actor::stateful_pointer<solver_state> self, std::string id,
+            size_t index, pool_self_actor pool, chain_actor chain,
+            milliseconds timeout,
+            solver_pool_options::execution_hook on_execution) {
   self->state.id = id;
   return {
-      [=](execute_atom, const intent& in) {
-        auto rp = self->make_response_promise();
+      [=](execute_atom, const intent& in)
+          -> caf::typed_response_promise<execute_result, std::string> {
+        auto rp = self->make_response_promise<execute_result, std::string>();
         auto started = self->clock().now();
         auto finish = [=](execute_result r) mutable {
           // The chain's storage is full: says nothing about the solver.
-          if (is_storage_wait(r.fault))
-            return rp.deliver(std::move(r), id);
+          if (is_storage_wait(r.fault)) {
+            rp.deliver(std::move(r), id);
+            return;
+          }
           auto took =
               duration_cast<microseconds>(self->clock().now() - started);
           if (on_execution)
@@ -75,7 +90,7 @@ caf::behavior solver_impl(caf::stateful_actor<solver_state>* self,
 }
 
 struct pool_state {
-  std::vector<caf::actor> solvers;
+  std::vector<solver_actor> solvers;
   std::vector<solver_stats> stats;
   std::unique_ptr<solver_selection> selection;
   bool dirty = false;       // counters changed since the last save
@@ -83,9 +98,9 @@ struct pool_state {
   static inline const char* name = "solver_pool";
 };
 
-using pool_actor = caf::stateful_actor<pool_state>;
+using pool_self = pool_self_actor::stateful_pointer<pool_state>;
 
-void queue_save(pool_actor* self, const solver_pool_options& opts) {
+void queue_save(pool_self self, const solver_pool_options& opts) {
   auto& st = self->state;
   st.dirty = true;
   if (st.save_queued || !opts.writer || !opts.save)
@@ -94,7 +109,7 @@ void queue_save(pool_actor* self, const solver_pool_options& opts) {
   self->delayed_send(self, opts.save_interval, tick_atom::value);
 }
 
-void save(pool_actor* self, const solver_pool_options& opts) {
+void save(pool_self self, const solver_pool_options& opts) {
   auto& st = self->state;
   st.save_queued = false;
   if (!st.dirty)
@@ -106,8 +121,8 @@ void save(pool_actor* self, const solver_pool_options& opts) {
   self->send(opts.writer, write_atom::value, std::move(job));
 }
 
-caf::behavior pool_impl(pool_actor* self, caf::actor chain,
-                        solver_pool_options opts) {
+pool_self_actor::behavior_type pool_impl(pool_self self, chain_actor chain,
+                                         solver_pool_options opts) {
   auto& st = self->state;
   auto n = std::max<uint32_t>(opts.solvers, 1);
   st.selection = std::make_unique<solver_selection>(n, opts.failover_after,
@@ -122,9 +137,9 @@ caf::behavior pool_impl(pool_actor* self, caf::actor chain,
     st.stats.push_back(s);
     if (opts.on_stats)
       opts.on_stats(s);
-    st.solvers.push_back(
-        self->spawn<caf::linked>(solver_impl, id, size_t{i}, caf::actor{self},
-                                 chain, opts.call_timeout, opts.on_execution));
+    st.solvers.push_back(self->spawn<caf::linked>(
+        solver_impl, id, size_t{i}, pool_self_actor{self}, chain,
+        opts.call_timeout, opts.on_execution));
   }
   return {
       [=](execute_atom a, const intent& in) {
@@ -165,8 +180,8 @@ caf::behavior pool_impl(pool_actor* self, caf::actor chain,
 
 } // namespace
 
-caf::actor spawn_solver_pool(caf::actor_system& sys, caf::actor chain,
-                             solver_pool_options opts) {
+solver_pool_actor spawn_solver_pool(caf::actor_system& sys, chain_actor chain,
+                                    solver_pool_options opts) {
   return sys.spawn(pool_impl, std::move(chain), std::move(opts));
 }
 

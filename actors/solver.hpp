@@ -20,7 +20,7 @@ struct solver_pool_options {
   std::vector<solver_stats> initial_stats;
   /// Where counters are saved, at most once per `save_interval`, through
   /// the storage writer; no saving when either is unset.
-  caf::actor writer;
+  storage_writer_actor writer;
   std::function<write_outcome(const std::vector<solver_stats>&)> save;
   std::chrono::milliseconds save_interval{2'000};
   /// Called by each solver after every execution attempt (metrics).
@@ -36,7 +36,7 @@ struct solver_pool_options {
 ///   (execute_atom, intent) -> (execute_result, solver_id)
 ///       handed to a healthy solver, which runs it on the chain;
 ///   (stats_atom)           -> std::vector<solver_report>
-caf::actor spawn_solver_pool(caf::actor_system& sys, caf::actor chain,
-                             solver_pool_options opts);
+solver_pool_actor spawn_solver_pool(caf::actor_system& sys, chain_actor chain,
+                                    solver_pool_options opts);
 
 } // namespace intentd

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 namespace intentd {
@@ -30,11 +30,13 @@ struct writer_state {
   static inline const char* name = "storage_writer";
 };
 
-using writer_actor = caf::stateful_actor<writer_state>;
+/// With the probes and flushes it schedules for itself.
+using writer_self_actor =
+    storage_writer_actor::extend<caf::reacts_to<probe_atom>,
+                                 caf::reacts_to<flush_atom, uint64_t>>;
+using writer_self = writer_self_actor::stateful_pointer<writer_state>;
 
-using probe_atom = caf::atom_constant<caf::atom("probe")>;
-
-void schedule_probe(writer_actor* self) {
+void schedule_probe(writer_self self) {
   auto& st = self->state;
   if (!st.opts.probe || st.probing)
     return;
@@ -44,7 +46,7 @@ void schedule_probe(writer_actor* self) {
   self->delayed_send(self, pause, probe_atom::value);
 }
 
-void run_probe(writer_actor* self) {
+void run_probe(writer_self self) {
   auto& st = self->state;
   st.probing = false;
   auto result = st.opts.probe();
@@ -58,7 +60,7 @@ void run_probe(writer_actor* self) {
   schedule_probe(self);
 }
 
-void flush(writer_actor* self) {
+void flush(writer_self self) {
   auto& st = self->state;
   ++st.generation;
   if (st.batch.empty())
@@ -89,8 +91,8 @@ void flush(writer_actor* self) {
     rp.deliver(result);
 }
 
-caf::behavior writer_impl(writer_actor* self, commit_fn commit,
-                          writer_options opts) {
+writer_self_actor::behavior_type writer_impl(writer_self self, commit_fn commit,
+                                             writer_options opts) {
   self->state.commit = std::move(commit);
   self->state.opts = opts;
   // As CAF's default handler, but the batch held is committed first.
@@ -101,10 +103,12 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
     self->quit(msg.reason);
   });
   return {
-      [=](write_atom, intent_record& rec) {
+      [=](write_atom,
+          intent_record& rec) -> caf::typed_response_promise<write_outcome> {
         auto& st = self->state;
+        auto rp = self->make_response_promise<write_outcome>();
         st.batch.emplace_back(std::move(rec));
-        st.waiting.emplace_back(self->make_response_promise());
+        st.waiting.emplace_back(rp);
         if (st.batch.size() >= st.opts.max_batch) {
           flush(self);
         } else if (st.batch.size() == 1) {
@@ -118,6 +122,7 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
           else
             self->send(self, flush_atom::value, st.generation);
         }
+        return rp;
       },
       [=](probe_atom) { run_probe(self); },
       [=](flush_atom, uint64_t generation) {
@@ -136,8 +141,9 @@ caf::behavior writer_impl(writer_actor* self, commit_fn commit,
 
 } // namespace
 
-caf::actor spawn_storage_writer(caf::actor_system& sys, commit_fn commit,
-                                writer_options opts, bool detached) {
+storage_writer_actor spawn_storage_writer(caf::actor_system& sys,
+                                          commit_fn commit, writer_options opts,
+                                          bool detached) {
   if (detached)
     return sys.spawn<caf::detached>(writer_impl, std::move(commit), opts);
   return sys.spawn(writer_impl, std::move(commit), opts);

@@ -43,7 +43,8 @@ struct writer_options {
 /// writer commits the batch it holds.
 /// `detached` runs it on its own thread, off the cooperative scheduler;
 /// tests drive it on the test coordinator instead.
-caf::actor spawn_storage_writer(caf::actor_system& sys, commit_fn commit,
-                                writer_options opts, bool detached = true);
+storage_writer_actor spawn_storage_writer(caf::actor_system& sys,
+                                          commit_fn commit, writer_options opts,
+                                          bool detached = true);
 
 } // namespace intentd

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 namespace intentd {
@@ -16,9 +16,9 @@ struct sweeper_state {
   static inline const char* name = "sweeper";
 };
 
-using sweeper_actor = caf::stateful_actor<sweeper_state>;
+using sweeper_self = sweeper_actor::stateful_pointer<sweeper_state>;
 
-void sweep_done(sweeper_actor* self, const sweeper_options& opts) {
+void sweep_done(sweeper_self self, const sweeper_options& opts) {
   auto& removed = self->state.removed;
   if (removed > 0)
     spdlog::info("retention removed {} terminal intents older than {} s",
@@ -27,9 +27,10 @@ void sweep_done(sweeper_actor* self, const sweeper_options& opts) {
   self->delayed_send(self, opts.interval, tick_atom::value);
 }
 
-caf::behavior sweeper_impl(sweeper_actor* self, caf::actor writer,
-                           purge_fn purge, wall_clock now,
-                           sweeper_options opts) {
+sweeper_actor::behavior_type sweeper_impl(sweeper_self self,
+                                          storage_writer_actor writer,
+                                          purge_fn purge, wall_clock now,
+                                          sweeper_options opts) {
   self->send(self, tick_atom::value);
   return {
       [=](tick_atom) {
@@ -63,8 +64,9 @@ caf::behavior sweeper_impl(sweeper_actor* self, caf::actor writer,
 
 } // namespace
 
-caf::actor spawn_sweeper(caf::actor_system& sys, caf::actor writer,
-                         purge_fn purge, wall_clock now, sweeper_options opts) {
+sweeper_actor spawn_sweeper(caf::actor_system& sys, storage_writer_actor writer,
+                            purge_fn purge, wall_clock now,
+                            sweeper_options opts) {
   return sys.spawn(sweeper_impl, std::move(writer), std::move(purge),
                    std::move(now), opts);
 }

@@ -25,7 +25,8 @@ struct sweeper_options {
 /// Spawns the retention sweeper: like a TTL index, it removes terminal
 /// intents older than the retention, one small batch per storage-writer job,
 /// so record writes queue between batches instead of waiting for a sweep.
-caf::actor spawn_sweeper(caf::actor_system& sys, caf::actor writer,
-                         purge_fn purge, wall_clock now, sweeper_options opts);
+sweeper_actor spawn_sweeper(caf::actor_system& sys, storage_writer_actor writer,
+                            purge_fn purge, wall_clock now,
+                            sweeper_options opts);
 
 } // namespace intentd

@@ -31,6 +31,8 @@ namespace intentd {
 using bridge_call = std::function<void(caf::event_based_actor*)>;
 } // namespace intentd
 
+// Local only: the bridge runs calls from this process's threads (asio
+// strands, embedders) and hands answers back to their callbacks.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::bridge_call)
 
 namespace intentd {
@@ -114,9 +116,8 @@ private:
   /// Sends a request from the bridge actor and hands the answer (or a
   /// timeout problem) to `on_value` / `on_error`. Past server.max_in_flight
   /// requests waiting, answers overloaded at once instead of queueing.
-  template<class Value, class OnValue, class Done, class... Ts>
-  void ask(const caf::actor& dest, OnValue on_value, Done on_error,
-           Ts&&... xs) {
+  template<class Value, class Handle, class OnValue, class Done, class... Ts>
+  void ask(const Handle& dest, OnValue on_value, Done on_error, Ts&&... xs) {
     if (in_flight_.fetch_add(1) >= max_in_flight_) {
       --in_flight_;
       return on_error(overloaded());
@@ -151,19 +152,19 @@ private:
   std::unique_ptr<signature_gate> gate_;
   caf::actor_system_config sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
-  caf::actor writer_;
-  caf::actor chain_;
-  caf::actor pool_;
-  caf::actor directory_;
-  caf::actor sweeper_;
+  storage_writer_actor writer_;
+  chain_actor chain_;
+  solver_pool_actor pool_;
+  directory_actor directory_;
+  sweeper_actor sweeper_;
   caf::actor bridge_;
-  caf::actor reader_;
-  caf::actor notifier_;
+  record_reader_actor reader_;
+  notifier_actor notifier_;
   std::shared_ptr<notifier_link> link_;
   std::shared_ptr<status_cache> cache_;
   std::shared_ptr<rate_limiter> limiter_;
-  caf::actor cache_actor_;
-  caf::actor limiter_actor_;
+  cache_actor cache_actor_;
+  rate_limiter_actor limiter_actor_;
   uint32_t max_in_flight_ = 0;
   std::atomic<uint32_t> in_flight_{0};
   std::atomic<bool> ready_{false};

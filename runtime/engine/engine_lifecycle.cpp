@@ -81,6 +81,7 @@ engine_impl::engine_impl(const cfg::config& c)
                    added.error().message);
 
   configure_actor_system(sys_cfg_, s);
+  add_message_types(sys_cfg_);
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
 
   auto store = store_;
@@ -266,30 +267,31 @@ void engine_impl::stop() {
     self->send_exit(bridge_, reason);
     self->wait_for(bridge_);
     link_->cut();
-    for (auto& a : {notifier_, reader_})
-      self->send_exit(a, reason);
+    self->send_exit(notifier_, reason);
+    self->send_exit(reader_, reason);
     self->wait_for(notifier_, reader_);
-    for (auto& a : {limiter_actor_, cache_actor_})
-      self->send_exit(a, reason);
+    self->send_exit(limiter_actor_, reason);
+    self->send_exit(cache_actor_, reason);
     self->wait_for(limiter_actor_, cache_actor_);
     if (sweeper_) {
       self->send_exit(sweeper_, reason);
       self->wait_for(sweeper_);
     }
-    for (auto& a : {pool_, chain_, writer_})
-      self->send_exit(a, reason);
+    self->send_exit(pool_, reason);
+    self->send_exit(chain_, reason);
+    self->send_exit(writer_, reason);
     self->wait_for(pool_, chain_, writer_);
   }
-  directory_ = caf::actor{};
-  sweeper_ = caf::actor{};
+  directory_ = nullptr;
+  sweeper_ = nullptr;
   bridge_ = caf::actor{};
-  notifier_ = caf::actor{};
-  reader_ = caf::actor{};
-  limiter_actor_ = caf::actor{};
-  cache_actor_ = caf::actor{};
-  pool_ = caf::actor{};
-  chain_ = caf::actor{};
-  writer_ = caf::actor{};
+  notifier_ = nullptr;
+  reader_ = nullptr;
+  limiter_actor_ = nullptr;
+  cache_actor_ = nullptr;
+  pool_ = nullptr;
+  chain_ = nullptr;
+  writer_ = nullptr;
   sys_->clock().cancel_all();
   sys_.reset();
   // The writer is gone: this thread is the only one writing now.

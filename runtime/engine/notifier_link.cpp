@@ -31,7 +31,7 @@ private:
 
 } // namespace
 
-notifier_link::notifier_link(caf::actor notifier)
+notifier_link::notifier_link(notifier_actor notifier)
     : notifier_(std::move(notifier)) {}
 
 std::unique_ptr<subscriber> notifier_link::attach(notice_handler on_notice) {
@@ -42,7 +42,7 @@ std::unique_ptr<subscriber> notifier_link::attach(notice_handler on_notice) {
 
 void notifier_link::cut() {
   std::lock_guard<std::mutex> lock(mu_);
-  notifier_ = caf::actor{};
+  notifier_ = nullptr;
 }
 
 } // namespace intentd

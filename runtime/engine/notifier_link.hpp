@@ -4,9 +4,9 @@
 #include <memory>
 #include <mutex>
 
-#include <caf/actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/interfaces.hpp"
 #include "runtime/engine/engine.hpp"
 
 namespace intentd {
@@ -16,7 +16,7 @@ namespace intentd {
 /// that act after it do nothing.
 class notifier_link : public std::enable_shared_from_this<notifier_link> {
 public:
-  explicit notifier_link(caf::actor notifier);
+  explicit notifier_link(notifier_actor notifier);
 
   /// A subscriber handle with a fresh id, attached to the notifier.
   std::unique_ptr<subscriber> attach(notice_handler on_notice);
@@ -33,7 +33,7 @@ public:
 
 private:
   std::mutex mu_;
-  caf::actor notifier_;
+  notifier_actor notifier_;
   std::atomic<uint64_t> next_id_{0};
 };
 

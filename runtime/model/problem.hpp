@@ -55,6 +55,9 @@ struct problem {
 template<class T>
 class outcome {
 public:
+  /// An internal problem until a value or a problem is assigned: what a
+  /// message slot holds before it is read into.
+  outcome() : data_(std::in_place_index<1>) {}
   outcome(T value) : data_(std::move(value)) {}
   outcome(problem p) : data_(std::move(p)) {}
   explicit operator bool() const { return data_.index() == 0; }

@@ -154,7 +154,11 @@ struct engine_fixture {
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
   scripted_chain* chain_impl = nullptr;
-  caf::actor writer, chain, pool, reader, directory;
+  storage_writer_actor writer;
+  chain_actor chain;
+  solver_pool_actor pool;
+  record_reader_actor reader;
+  directory_actor directory;
   /// Records read through the reader; set `read_failure` to make every
   /// read fail with it.
   int reads = 0;
@@ -189,6 +193,7 @@ struct engine_fixture {
     store = std::make_shared<intent_store>(std::move(*opened));
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
+    add_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     writer = spawn_storage_writer(
@@ -261,8 +266,12 @@ struct engine_fixture {
   }
 
   ~engine_fixture() {
-    for (auto& a : {directory, reader, pool, chain, writer})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    auto reason = caf::exit_reason::user_shutdown;
+    caf::anon_send_exit(directory, reason);
+    caf::anon_send_exit(reader, reason);
+    caf::anon_send_exit(pool, reason);
+    caf::anon_send_exit(chain, reason);
+    caf::anon_send_exit(writer, reason);
     run();
     sched->clock().cancel_all();
   }
@@ -287,8 +296,8 @@ struct engine_fixture {
 
   /// Sends a request from a throwaway actor and returns the answer once the
   /// system has run dry (nullopt when none came).
-  template<class T, class... Ts>
-  std::optional<T> ask(const caf::actor& dest, Ts... xs) {
+  template<class T, class Handle, class... Ts>
+  std::optional<T> ask(const Handle& dest, Ts... xs) {
     auto result = std::make_shared<std::optional<T>>();
     sys->spawn([=](caf::event_based_actor* self) {
       self->request(dest, caf::infinite, xs...).then([=](T& value) {

@@ -82,7 +82,8 @@ struct notifier_fixture {
   std::map<std::string, intent_record> records;
   std::shared_ptr<std::atomic<uint64_t>> active =
       std::make_shared<std::atomic<uint64_t>>(0);
-  caf::actor reader, notifier;
+  record_reader_actor reader;
+  notifier_actor notifier;
   transition_hook hook;
   bool list_fails = false;
   /// The limits the listing was asked for.
@@ -92,6 +93,7 @@ struct notifier_fixture {
                             uint32_t max_current_per_user = 100) {
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
+    add_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     reader = spawn_record_reader(
@@ -126,8 +128,8 @@ struct notifier_fixture {
   }
 
   ~notifier_fixture() {
-    for (auto& a : {notifier, reader})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
     run();
     sched->clock().cancel_all();
   }

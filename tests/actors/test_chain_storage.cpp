@@ -16,7 +16,7 @@ namespace {
 /// A chain actor of its own on the fixture's system, with its commit hook.
 struct stalling_chain {
   scripted_chain* impl = nullptr;
-  caf::actor actor;
+  chain_actor actor;
   std::vector<bool> commits_seen;
 
   stalling_chain(engine_fixture& f, std::function<bool(uint32_t)> ok) {
@@ -127,8 +127,7 @@ TEST_CASE("the chain's storage full at execution: no retries_exhausted, "
   CHECK(f.chain_impl->executions["e1"] == 1);
   CHECK(value_of(f.store->dead_letters(10)).empty());
   // The solvers were not blamed for the chain's disk.
-  auto reports =
-      f.ask<std::vector<solver_report>>(f.pool, stats_atom::value);
+  auto reports = f.ask<std::vector<solver_report>>(f.pool, stats_atom::value);
   REQUIRE(reports);
   for (auto& r : *reports) {
     CHECK(r.stats.failures == 0);

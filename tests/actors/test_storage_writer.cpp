@@ -14,12 +14,13 @@ struct writer_fixture {
   std::vector<std::vector<std::string>> batches;
   bool fail = false;
   std::vector<std::pair<size_t, bool>> commits; // seen by on_commit
-  caf::actor writer;
+  storage_writer_actor writer;
 
   explicit writer_fixture(size_t max_batch = 1024,
                           std::chrono::microseconds max_wait = {}) {
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
+    add_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     writer = spawn_storage_writer(
@@ -178,6 +179,7 @@ TEST_CASE("after a failed commit the writer probes until the storage takes "
   caf::actor_system_config cfg;
   cfg.set("scheduler.policy", caf::atom("testing"));
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  add_message_types(cfg);
   caf::actor_system sys{cfg};
   auto& sched =
       dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
