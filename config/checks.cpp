@@ -70,9 +70,9 @@ std::string check_non_empty(const std::string& value) {
 }
 
 std::string check_listen(const std::string& value) {
-  const std::string shape = "expected \"host:port\" such as \"127.0.0.1:8080\""
-                            " or \"[::1]:8080\", got \"" +
-                            value + "\"";
+  std::string shape = "expected \"host:port\" such as \"127.0.0.1:8080\""
+                      " or \"[::1]:8080\", got \"" +
+                      value + "\"";
   std::string host;
   std::string port;
   if (!value.empty() && value.front() == '[') {
