@@ -357,7 +357,7 @@ ws_options ws_options::from_config(const cfg::config& c) {
 }
 
 ws_hub::ws_hub(engine& e, ws_options opts)
-    : engine_(e), metrics_(e.metrics()), opts_(std::move(opts)) {}
+    : engine_(e), metrics_(e.metrics()), opts_(opts) {}
 
 void ws_hub::count_slow() {
   ++dropped_slow_;
