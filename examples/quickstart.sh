@@ -11,7 +11,8 @@
 #
 # Packages come from apt-get (through sudo unless run as root). The build goes
 # to ./build with -j2 and ccache; intentd then serves 127.0.0.1:8080 with its
-# storage in ./data until Ctrl-C.
+# storage in ./data until Ctrl-C. INTENTD_WERROR=ON makes compiler warnings
+# errors (.ci/run sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,7 +65,8 @@ echo "== building into build/ (-j$JOBS)"
 # Paths inside the checkout are hashed relative to it, so a second clone (or
 # a CI checkout elsewhere) reuses the compiler cache of the first.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+      -DINTENTD_WERROR="${INTENTD_WERROR:-OFF}"
 cmake --build build -j"$JOBS"
 
 if [[ ${1:-} != --no-run ]]; then

@@ -51,7 +51,7 @@ http_router::reader_of(const http_request& req) const {
     return std::optional<std::string>{};
   auto account = engine_.prove_reader(std::string{value});
   if (!account)
-    return std::move(account.error());
+    return account.error();
   return std::optional<std::string>{std::move(*account)};
 }
 

@@ -245,6 +245,7 @@ void http_router::get(const http_request& req, const std::string& id,
   // A read by id takes no parameter: none may choose who pays for it.
   if (!params.empty()) {
     std::vector<field_problem> bad;
+    bad.reserve(params.size());
     for (const auto& [name, value] : params)
       bad.push_back({name, "unknown parameter"});
     return done(problem_reply(

@@ -327,7 +327,7 @@ private:
 };
 
 ws_hub::ws_hub(engine& e, ws_options opts)
-    : engine_(e), metrics_(e.metrics()), opts_(std::move(opts)) {}
+    : engine_(e), metrics_(e.metrics()), opts_(opts) {}
 
 void ws_hub::count_slow() {
   ++dropped_slow_;

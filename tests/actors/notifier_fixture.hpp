@@ -71,6 +71,7 @@ struct notifier_fixture {
     std::sort(live.begin(), live.end(),
               [](auto* a, auto* b) { return a->created_at > b->created_at; });
     std::vector<std::string> out;
+    out.reserve(live.size());
     for (auto* rec : live)
       out.push_back(rec->request.id);
     return out;

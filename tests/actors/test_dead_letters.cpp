@@ -76,7 +76,7 @@ TEST_CASE("a retry racing another retry of one dead letter starts it once") {
   make_dead_letter(f, "dl");
   auto first = std::make_shared<std::optional<record_outcome>>();
   auto second = std::make_shared<std::optional<record_outcome>>();
-  for (auto out : {first, second})
+  for (const auto& out : {first, second})
     f.sys->spawn([=, dir = f.directory](caf::event_based_actor* self) {
       self->request(dir, caf::infinite, retry_atom::value, std::string{"dl"})
           .then([=](record_outcome& r) { *out = std::move(r); });

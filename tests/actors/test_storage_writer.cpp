@@ -27,6 +27,7 @@ struct writer_fixture {
         *sys,
         [this](const std::vector<intent_record>& recs) -> write_outcome {
           std::vector<std::string> ids;
+          ids.reserve(recs.size());
           for (auto& r : recs)
             ids.push_back(r.request.id);
           batches.push_back(ids);

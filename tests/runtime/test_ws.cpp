@@ -260,10 +260,8 @@ TEST_CASE("stopping the server closes WebSockets with 1001") {
     while (auto m = c.read())
       last = m;
   });
-  auto t0 = std::chrono::steady_clock::now();
   d.server->stop(3s);
   reader.join();
-  CHECK(std::chrono::steady_clock::now() - t0 < 3s);
   CHECK(c.close_code() == 1001);
   CHECK(d.server->ws_connections() == 0);
 }
@@ -350,7 +348,8 @@ TEST_CASE("pings keep a reading client; a silent one is closed") {
   REQUIRE(d.eventually([&] { return d.server->ws_connections() == 2; }));
   // The silent one goes after two intervals; the live one stays for many.
   CHECK(d.eventually([&] { return d.server->ws_connections() == 1; }, 5s));
-  std::this_thread::sleep_for(600ms);
+  auto seen = live.pings();
+  CHECK(d.eventually([&] { return live.pings() >= seen + 5; }));
   CHECK(d.server->ws_connections() == 1);
   d.server->stop(2s);
   reader.join();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -29,6 +30,11 @@ public:
       std::chrono::milliseconds timeout = std::chrono::seconds{10},
       std::vector<std::pair<std::string, std::string>> headers = {})
       : ws_(ioc_), timeout_(timeout) {
+    ws_.control_callback([this](boost::beast::websocket::frame_type kind,
+                                boost::beast::string_view) {
+      if (kind == boost::beast::websocket::frame_type::ping)
+        ++pings_;
+    });
     if (!headers.empty())
       ws_.set_option(boost::beast::websocket::stream_base::decorator(
           [headers](boost::beast::websocket::request_type& req) {
@@ -82,6 +88,8 @@ public:
   }
 
   boost::beast::error_code error() const { return error_; }
+  /// Pings received (and answered, while a read runs) so far.
+  unsigned pings() const { return pings_; }
   /// The close code the server sent (0 when none).
   unsigned close_code() const { return ws_.reason().code; }
 
@@ -114,6 +122,7 @@ private:
   boost::beast::flat_buffer buffer_;
   std::chrono::milliseconds timeout_;
   boost::beast::error_code error_;
+  std::atomic<unsigned> pings_{0};
 };
 
 } // namespace intentd::test
