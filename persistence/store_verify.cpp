@@ -125,9 +125,8 @@ public:
 
 private:
   /// The payload of a value in a sealed table.
-  std::optional<std::string_view> unseal(const char* table,
-                                         std::string_view key,
-                                         std::string_view value) {
+  std::optional<std::string_view>
+  unseal(const char* table, std::string_view key, std::string_view value) {
     if (!sealed_)
       return value;
     auto payload = unseal_value(key, value);
@@ -156,8 +155,7 @@ private:
       auto rec = decode_record(v);
       if (!rec) {
         ++unreadable_;
-        w_.damage("records: intent " + w_.show(k) + ": " +
-                  rec.error().message);
+        w_.damage("records: intent " + w_.show(k) + ": " + rec.error().message);
         return;
       }
       if (rec->request.id != k) {
@@ -193,8 +191,7 @@ private:
                     " of intent " + id);
     if (nonces_ && !rec.request.signature.empty() &&
         !w_.get(*nonces_,
-                keys::by_nonce(rec.request.user_account, rec.request.nonce),
-                v))
+                keys::by_nonce(rec.request.user_account, rec.request.nonce), v))
       w_.damage("nonces: no entry for nonce " +
                 std::to_string(rec.request.nonce) + " of intent " + id);
   }
@@ -249,8 +246,8 @@ private:
       }
       bool exists = false;
       auto rec = record(*id, exists); // purged intents keep their nonce
-      if (rec && keys::by_nonce(rec->request.user_account,
-                                rec->request.nonce) != k)
+      if (rec &&
+          keys::by_nonce(rec->request.user_account, rec->request.nonce) != k)
         w_.damage("nonces: the entry " + w_.show(k) + " names intent " +
                   w_.show(*id) + ", whose nonce differs");
     });
@@ -296,8 +293,10 @@ private:
     for (int s = 0; s < intent_status_count; ++s)
       if (!seen[s] && counted_[s] != 0)
         w_.damage(std::string("counts: no count of ") +
-                  to_string(static_cast<intent_status>(s)) + ", the records "
-                  "hold " + std::to_string(counted_[s]));
+                  to_string(static_cast<intent_status>(s)) +
+                  ", the records "
+                  "hold " +
+                  std::to_string(counted_[s]));
   }
 
   void walk_solvers() {
@@ -329,7 +328,8 @@ outcome<storage_report> verify_storage(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(fs::path(path) / "data.mdb", ec))
     return problem{errc::storage_unavailable,
-                   "no store in " + path + " (no data.mdb)", {}};
+                   "no store in " + path + " (no data.mdb)",
+                   {}};
   storage_report report;
   {
     auto w = walker::open(path, "", report);

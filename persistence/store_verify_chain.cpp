@@ -64,10 +64,10 @@ void check_chain_journal(walker& w) {
   w.walk("events", *events, [&](std::string_view k, std::string_view v) {
     auto e = decode_chain_event(v);
     if (k.size() != 8 || !e) {
-      w.damage("events: event " +
-               (k.size() == 8 ? std::to_string(parse_chain_seq(k))
-                              : w.show(k)) +
-               ": " + (e ? std::string("a malformed key") : e.error().message));
+      w.damage(
+          "events: event " +
+          (k.size() == 8 ? std::to_string(parse_chain_seq(k)) : w.show(k)) +
+          ": " + (e ? std::string("a malformed key") : e.error().message));
       return;
     }
     if (v.size() > 2 && static_cast<uint8_t>(v[2]) == 1)

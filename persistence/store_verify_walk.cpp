@@ -22,9 +22,9 @@ const char* current_table() {
   return table_now;
 }
 
-outcome<std::unique_ptr<walker>>
-walker::open(const std::string& dir, std::string label,
-             storage_report& report) {
+outcome<std::unique_ptr<walker>> walker::open(const std::string& dir,
+                                              std::string label,
+                                              storage_report& report) {
   std::unique_ptr<walker> w{new walker(std::move(label), report)};
   set_table(w->label_, "(opening)");
   int code = 0;

@@ -2,9 +2,9 @@
 
 #include <stdexcept>
 
-#include "runtime/settings/domain_settings.hpp"
 #include "runtime/model/time.hpp"
 #include "runtime/model/validation.hpp"
+#include "runtime/settings/domain_settings.hpp"
 
 namespace intentd::ctl {
 

@@ -22,8 +22,9 @@ void put(const char* s) {
 extern "C" void verify_on_fault(int sig) {
   put("DAMAGE ");
   put(verify_storage_table());
-  put(sig == SIGBUS ? ": reading it faulted (SIGBUS)" : ": reading it faulted "
-                                                        "(SIGSEGV)");
+  put(sig == SIGBUS ? ": reading it faulted (SIGBUS)"
+                    : ": reading it faulted "
+                      "(SIGSEGV)");
   put(": a B-tree page is damaged beyond what can be checked\n"
       "damage found: restore the store from a backup (docs/operations.md, "
       "\"Damaged storage\")\n");
@@ -39,8 +40,7 @@ int run_verify_storage(const std::string& path) {
   sa.sa_flags = SA_RESETHAND;
   sigaction(SIGSEGV, &sa, nullptr);
   sigaction(SIGBUS, &sa, nullptr);
-  std::cout << "verifying the store in " << path << " (read-only)"
-            << std::endl;
+  std::cout << "verifying the store in " << path << " (read-only)" << std::endl;
   auto report = verify_storage(path);
   if (!report) {
     const bool damaged = report.error().code == errc::storage_corrupt;

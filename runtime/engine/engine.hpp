@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "runtime/model/listing.hpp"
-#include "runtime/model/solver_stats.hpp"
 #include "runtime/model/client_op.hpp"
 #include "runtime/model/intent.hpp"
+#include "runtime/model/listing.hpp"
 #include "runtime/model/notice.hpp"
 #include "runtime/model/problem.hpp"
 #include "runtime/model/signature_check.hpp"
+#include "runtime/model/solver_stats.hpp"
 #include "runtime/model/tokens.hpp"
 
 namespace intentd {

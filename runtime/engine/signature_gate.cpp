@@ -63,8 +63,8 @@ void signature_gate::unregister_key(const std::string& account,
   keys_->remove(account, raw_key);
 }
 
-outcome<std::string>
-signature_gate::check_read_token(const std::string& token, time_us now) const {
+outcome<std::string> signature_gate::check_read_token(const std::string& token,
+                                                      time_us now) const {
   return intentd::check_read_token(token, *keys_, now, max_token_ttl_s_);
 }
 

@@ -88,10 +88,9 @@ void http_router::list(const http_request& req, std::string_view query,
   if (!decision.allowed)
     return done(http_limits::too_many(decision));
   if (!bad.empty())
-    return http_limits::with_headers(std::move(done), decision)(
-        problem_reply(problem{errc::bad_request,
-                              "The query has invalid parameters.",
-                              std::move(bad)}));
+    return http_limits::with_headers(std::move(done), decision)(problem_reply(
+        problem{errc::bad_request, "The query has invalid parameters.",
+                std::move(bad)}));
   auto reader = reader_of(req);
   if (!reader)
     return done(unauthorized_reply(reader.error()));
@@ -117,8 +116,8 @@ void http_router::list(const http_request& req, std::string_view query,
       }));
 }
 
-void http_router::dead_letters(const http_request& req,
-                               std::string_view query, reply_fn done) {
+void http_router::dead_letters(const http_request& req, std::string_view query,
+                               reply_fn done) {
   if (owner_reads())
     if (auto denied = deny_admin(req))
       return done(std::move(*denied));

@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 
-#include "runtime/http/admin_auth.hpp"
 #include "runtime/engine/engine.hpp"
+#include "runtime/http/admin_auth.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/model/json_sax.hpp"
 #include "runtime/model/record_json.hpp"

@@ -2,8 +2,8 @@
 
 #include <cctype>
 
-#include "runtime/http/admin_auth.hpp"
 #include "runtime/engine/engine.hpp"
+#include "runtime/http/admin_auth.hpp"
 #include "runtime/http/route_helpers.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/model/read_token.hpp"

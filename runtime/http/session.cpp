@@ -259,8 +259,8 @@ void session::on_read(beast::error_code ec, std::size_t) {
       return send(std::move(*refused), false);
     bool admin = !server_.router.deny_admin(upgrade);
     stream_.expires_never();
-    server_.ws->start(tcp::socket{stream_.release_socket()},
-                      parser_->release(), admin);
+    server_.ws->start(tcp::socket{stream_.release_socket()}, parser_->release(),
+                      admin);
     return;
   }
   keep_alive_ = req.keep_alive();

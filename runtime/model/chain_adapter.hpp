@@ -102,7 +102,7 @@ public:
   /// that (the simulated chain does); empty otherwise.
   virtual std::optional<chain_intent_info>
   intent_info(const std::string& intent_id) {
-    (void) intent_id;
+    (void)intent_id;
     return std::nullopt;
   }
   virtual std::optional<chain_tx> tx_status(const std::string& hash) = 0;

@@ -61,8 +61,7 @@ struct chain_intent_info {
   friend bool operator==(const chain_intent_info& a,
                          const chain_intent_info& b) {
     return a.intent_id == b.intent_id && a.action == b.action &&
-           a.user_account == b.user_account &&
-           a.input_token == b.input_token &&
+           a.user_account == b.user_account && a.input_token == b.input_token &&
            a.input_amount == b.input_amount &&
            a.output_token == b.output_token && a.recipient == b.recipient &&
            a.first_seen == b.first_seen && a.last_change == b.last_change;
@@ -93,7 +92,7 @@ public:
   /// described (or this history keeps no descriptions).
   virtual outcome<std::optional<chain_intent_info>>
   intent_info(const std::string& intent_id) {
-    (void) intent_id;
+    (void)intent_id;
     return std::optional<chain_intent_info>{};
   }
 };
@@ -114,7 +113,7 @@ public:
   /// events around it. False when it could not, like record(). A journal
   /// without an index keeps none: the chain then keeps them in memory.
   virtual bool describe(const chain_intent_info& info) {
-    (void) info;
+    (void)info;
     return true;
   }
   /// Makes every recorded event durable at once. False when it could not

@@ -47,11 +47,11 @@ parse_client_op(std::string_view text) {
     return client_op_error{"invalid_field", std::string{"\""} + field +
                                                 "\" is longer than 128 "
                                                 "characters."};
-  if (auto token = doc.find("token");
-      token != doc.end() && out.target == subscription_target::user &&
-      out.subscribe) {
-    if (!token->is_string() || token->get_ref<const std::string&>().size() >
-                                   1024)
+  if (auto token = doc.find("token"); token != doc.end() &&
+                                      out.target == subscription_target::user &&
+                                      out.subscribe) {
+    if (!token->is_string() ||
+        token->get_ref<const std::string&>().size() > 1024)
       return client_op_error{"invalid_field",
                              "\"token\" must be a read token string."};
     out.token = token->get<std::string>();

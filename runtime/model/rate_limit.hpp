@@ -78,8 +78,8 @@ constexpr uint8_t key_bit(rate_key k) {
 }
 constexpr uint8_t all_keys = 7;
 /// The rules that need no account: by address and global.
-constexpr uint8_t anonymous_keys = key_bit(rate_key::ip) |
-                                   key_bit(rate_key::global);
+constexpr uint8_t anonymous_keys =
+    key_bit(rate_key::ip) | key_bit(rate_key::global);
 
 /// Route classes a rule covers (a bit set).
 enum rate_route : uint8_t {

@@ -244,8 +244,8 @@ void simulated_chain::release(const std::string& intent_id) {
   if (r == reservations_.end())
     return;
   auto first_seen = r->second.info.first_seen;
-  if (!commit(chain_event{chain_event_kind::release, intent_id, {}, {}, 0, {},
-                          0}))
+  if (!commit(
+          chain_event{chain_event_kind::release, intent_id, {}, {}, 0, {}, 0}))
     return;
   auto kept = history_->intent_info(intent_id);
   if (!kept || !*kept)
@@ -261,9 +261,9 @@ void simulated_chain::release(const std::string& intent_id) {
 }
 
 void simulated_chain::describe(const intent& in, time_us first_seen) {
-  chain_intent_info info{in.id,           in.action,          in.user_account,
-                         in.input_token,  in.input_amount,    in.output_token,
-                         in.recipient,    first_seen,         now()};
+  chain_intent_info info{in.id,          in.action,       in.user_account,
+                         in.input_token, in.input_amount, in.output_token,
+                         in.recipient,   first_seen,      now()};
   if (first_seen == 0) { // reserved before a restart: keep its first date
     auto kept = history_->intent_info(in.id);
     if (kept && *kept)

@@ -67,8 +67,7 @@ struct scripted_chain final : chain_adapter {
     info.last_change = at;
   }
 
-  std::optional<chain_intent_info>
-  intent_info(const std::string& id) override {
+  std::optional<chain_intent_info> intent_info(const std::string& id) override {
     auto i = infos.find(id);
     if (i == infos.end())
       return std::nullopt;
@@ -258,7 +257,8 @@ struct engine_fixture {
     };
     dir_opts.max_live = max_live;
     dir_opts.restart_limit = restart_limit;
-    dir_opts.on_live_count = [gauge = metrics.live_intents()](size_t n) mutable {
+    dir_opts.on_live_count = [gauge =
+                                  metrics.live_intents()](size_t n) mutable {
       gauge.set(static_cast<double>(n));
     };
     directory = spawn_directory(*sys, store, deps, dir_opts);

@@ -79,10 +79,14 @@ TEST_CASE("asking the chain first does not stop new or unexecuted ids") {
 }
 
 TEST_CASE("the chain's record of a purged intent: real action and dates") {
-  auto info = chain_intent_info{"q1",       action_kind::swap,
-                                "carol.near", "usdc.near",
-                                100,        "wrap.near",
-                                "",         1'800'000'000'000'000,
+  auto info = chain_intent_info{"q1",
+                                action_kind::swap,
+                                "carol.near",
+                                "usdc.near",
+                                100,
+                                "wrap.near",
+                                "",
+                                1'800'000'000'000'000,
                                 1'800'000'005'000'000};
   chain_execution landed{"0xq1", 30'000, 30'000, 20};
   auto rec =
@@ -98,6 +102,6 @@ TEST_CASE("the chain's record of a purged intent: real action and dates") {
   CHECK(rec->history[1].status == S::completed);
   CHECK(rec->execution.output_amount == units{20});
   CHECK(rec->execution.transactions.at(0).hash == "0xq1");
-  CHECK_FALSE(record_from_chain("q2", chain_intent_state::unknown,
-                                std::nullopt, std::nullopt));
+  CHECK_FALSE(record_from_chain("q2", chain_intent_state::unknown, std::nullopt,
+                                std::nullopt));
 }

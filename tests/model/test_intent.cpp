@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <set>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "runtime/model/intent.hpp"
 #include "runtime/model/problem.hpp"

@@ -103,11 +103,11 @@ TEST_CASE("read tokens of another key, a changed field or a bad shape fail") {
       "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
   REQUIRE(keys.add("bob.near", raw(bob)));
   // bob's key does not speak for alice, nor alice's for bob.
-  auto forged = make_read_token(bob, "alice.near", vector_issued_at,
-                                vector_expires_at);
+  auto forged =
+      make_read_token(bob, "alice.near", vector_issued_at, vector_expires_at);
   CHECK_FALSE(check_read_token(forged, keys, now, 900));
-  auto bobs = make_read_token(bob, "bob.near", vector_issued_at,
-                              vector_expires_at);
+  auto bobs =
+      make_read_token(bob, "bob.near", vector_issued_at, vector_expires_at);
   CHECK(*check_read_token(bobs, keys, now, 900) == "bob.near");
   // An unregistered account's token proves nothing.
   auto carol = make_read_token(seed_keys(vector_seed), "carol.near",

@@ -41,13 +41,9 @@ private:
 };
 
 chain_event executed(const std::string& id) {
-  return chain_event{chain_event_kind::execute,
-                     id,
-                     "bob.near",
-                     "usdc.near",
-                     1000,
-                     "0x" + std::string(60, 'a') + id,
-                     1};
+  return chain_event{
+      chain_event_kind::execute,        id, "bob.near", "usdc.near", 1000,
+      "0x" + std::string(60, 'a') + id, 1};
 }
 
 uint32_t executions(lmdb_chain_journal& j, const std::string& id) {

@@ -26,17 +26,16 @@ using intentd::test::value_of;
 namespace {
 
 /// Edits the environment in `path` directly, with the store closed.
-void raw_edit(const std::string& path,
-              const std::function<void(MDB_txn*, lmdb::dbi (*)(MDB_txn*,
-                                                                const char*))>&
-                  fn) {
+void raw_edit(
+    const std::string& path,
+    const std::function<void(MDB_txn*, lmdb::dbi (*)(MDB_txn*, const char*))>&
+        fn) {
   auto env = lmdb::env::create();
   env.set_max_dbs(16);
   env.open(path, MDB_NOSYNC);
   auto t = lmdb::txn::begin(env.handle());
-  fn(t.handle(), [](MDB_txn* t, const char* name) {
-    return lmdb::dbi::open(t, name);
-  });
+  fn(t.handle(),
+     [](MDB_txn* t, const char* name) { return lmdb::dbi::open(t, name); });
   t.commit();
 }
 
@@ -54,8 +53,7 @@ void flip(const std::string& path, const char* table, const std::string& key,
   });
 }
 
-intent_record signed_record(const std::string& id, uint64_t nonce,
-                            time_us at) {
+intent_record signed_record(const std::string& id, uint64_t nonce, time_us at) {
   auto rec = make_record(id, "alice.near", intent_status::completed, at);
   rec.request.nonce = nonce;
   rec.execution.transactions = {{"0x" + id, "near", "success"}};
@@ -176,8 +174,7 @@ TEST_CASE("a store written before checksums opens, reads and is sealed") {
       std::string_view v;
       std::vector<std::pair<std::string, std::string>> bare;
       for (bool f = c.get(k, v, MDB_FIRST); f; f = c.get(k, v, MDB_NEXT))
-        bare.emplace_back(std::string(k),
-                          std::string(*unseal_value(k, v)));
+        bare.emplace_back(std::string(k), std::string(*unseal_value(k, v)));
       for (const auto& [key, value] : bare)
         db.put(t, key, value);
     }
@@ -241,8 +238,8 @@ TEST_CASE("verify_storage passes a clean store and names what is damaged") {
     j.sync = false;
     auto journal = lmdb_chain_journal::open(j);
     REQUIRE(journal);
-    chain_event e{chain_event_kind::execute, "a1", "bob.near", "usdc.near",
-                  5, "0xa1", 1};
+    chain_event e{
+        chain_event_kind::execute, "a1", "bob.near", "usdc.near", 5, "0xa1", 1};
     REQUIRE((*journal)->record(e));
     REQUIRE((*journal)->flush());
   }
@@ -302,8 +299,8 @@ TEST_CASE("a damaged journal event or index entry is storage_corrupt") {
   {
     auto journal = lmdb_chain_journal::open(j);
     REQUIRE(journal);
-    chain_event e{chain_event_kind::execute, "i1", "bob.near", "usdc.near",
-                  5, "0xi1", 1};
+    chain_event e{
+        chain_event_kind::execute, "i1", "bob.near", "usdc.near", 5, "0xi1", 1};
     REQUIRE((*journal)->record(e));
     REQUIRE((*journal)->flush());
   }

@@ -12,9 +12,9 @@
 
 #include "http_client.hpp"
 #include "loopback_daemon.hpp"
-#include "runtime/settings/domain_settings.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
+#include "runtime/settings/domain_settings.hpp"
 
 namespace intentd::test {
 

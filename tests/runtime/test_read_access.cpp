@@ -14,11 +14,11 @@
 #include "http_client.hpp"
 #include "keyed_daemon.hpp"
 #include "loopback_daemon.hpp"
-#include "runtime/settings/domain_settings.hpp"
+#include "runtime/engine/signature_gate.hpp"
 #include "runtime/model/read_token.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
-#include "runtime/engine/signature_gate.hpp"
+#include "runtime/settings/domain_settings.hpp"
 #include "ws_client.hpp"
 
 using namespace intentd;

@@ -7,9 +7,9 @@
 #include "http_client.hpp"
 #include "keyed_daemon.hpp"
 #include "loopback_daemon.hpp"
-#include "runtime/settings/domain_settings.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
+#include "runtime/settings/domain_settings.hpp"
 
 using namespace intentd;
 using namespace intentd::test;
