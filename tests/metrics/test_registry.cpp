@@ -96,6 +96,7 @@ TEST_CASE("updates from many threads are all counted") {
   auto c = r.add_counter("n_total", "N.").get();
   auto h = r.add_histogram("h", "H.", {}, {1}).get();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&] {
       for (int i = 0; i < 10'000; ++i) {

@@ -190,6 +190,7 @@ TEST_CASE("render_record writes nlohmann's bytes for random text") {
   std::mt19937_64 gen{15};
   for (size_t i = 0; i < 4000; ++i) {
     std::vector<std::string> texts;
+    texts.reserve(11);
     for (int t = 0; t < 11; ++t)
       texts.push_back(random_text(gen));
     auto action = static_cast<action_kind>(gen() % 3);

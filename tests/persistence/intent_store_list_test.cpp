@@ -127,6 +127,7 @@ TEST_CASE("the limit is clamped to 1..1000 with 0 meaning 50") {
   temp_dir dir;
   auto store = open_store(fast_options(dir));
   std::vector<intent_record> recs;
+  recs.reserve(1100);
   for (int i = 0; i < 1100; ++i)
     recs.push_back(make_record("r" + std::to_string(i), "alice",
                                intent_status::pending, i));
@@ -169,6 +170,7 @@ TEST_CASE("a malformed or foreign cursor is a bad request") {
   temp_dir dir;
   auto store = open_store(fast_options(dir));
   std::vector<intent_record> recs;
+  recs.reserve(5);
   for (int i = 0; i < 5; ++i)
     recs.push_back(make_record("r" + std::to_string(i), "alice",
                                intent_status::pending, i));

@@ -28,6 +28,7 @@ TEST_CASE("purge removes terminal records before the cutoff, oldest first") {
   temp_dir dir;
   auto store = open_store(fast_options(dir));
   std::vector<intent_record> recs;
+  recs.reserve(10);
   for (int i = 0; i < 10; ++i)
     recs.push_back(
         finished("t" + std::to_string(i), intent_status::completed, 1000 + i));

@@ -17,6 +17,7 @@ namespace {
 
 std::vector<std::string> ids_of(const std::vector<intent_record>& recs) {
   std::vector<std::string> out;
+  out.reserve(recs.size());
   for (const auto& r : recs)
     out.push_back(r.request.id);
   return out;
@@ -239,6 +240,7 @@ TEST_CASE("readers on other threads see whole records while one writes") {
     }
   }};
   std::vector<std::thread> readers;
+  readers.reserve(3);
   for (int t = 0; t < 3; ++t)
     readers.emplace_back([&] {
       for (int i = 0; i < 100; ++i) {

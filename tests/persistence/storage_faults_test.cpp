@@ -73,6 +73,7 @@ TEST_CASE("the map grows while other threads read") {
       CHECK(store.put(batch(b * 100, 100, 500)));
   }};
   std::vector<std::thread> readers;
+  readers.reserve(2);
   for (int t = 0; t < 2; ++t)
     readers.emplace_back([&] {
       for (int i = 0; i < 300; ++i) {

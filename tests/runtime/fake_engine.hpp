@@ -192,6 +192,7 @@ public:
 private:
   static std::vector<token_spec> specs(const std::vector<cfg::token>& in) {
     std::vector<token_spec> out;
+    out.reserve(in.size());
     for (auto& t : in)
       out.push_back({t.id, static_cast<uint8_t>(t.decimals), 1});
     return out;

@@ -46,6 +46,7 @@ TEST_CASE("connections spread over every HTTP thread are all served") {
   o.threads = 3;
   server_fixture f{o};
   std::vector<std::unique_ptr<http_client>> clients;
+  clients.reserve(6);
   for (int i = 0; i < 6; ++i)
     clients.push_back(std::make_unique<http_client>(f.port()));
   for (int round = 0; round < 2; ++round)
