@@ -36,10 +36,10 @@ public:
   /// connection may follow any account.
   ws_session(tcp::socket&& socket, http::request<http::string_body> req,
              std::shared_ptr<ws_hub> hub, bool admin)
-      : ws_(std::move(socket)), req_(std::move(req)),
+      : registration_{hub, this}, ws_(std::move(socket)), req_(std::move(req)),
         close_timer_(ws_.get_executor()), hub_(std::move(hub)), admin_(admin) {}
 
-  ~ws_session() { hub_->remove(this); }
+  ~ws_session() = default;
 
   void run() {
     net::dispatch(ws_.get_executor(),
@@ -309,6 +309,17 @@ private:
     beast::get_lowest_layer(ws_).close();
   }
 
+  /// Tells the hub this session is gone once every other member (the
+  /// stream above all) is destroyed: declared first, destroyed last. The
+  /// last reference may be dropped on the notifier's thread, and the server
+  /// destroys its io_contexts (and Beast's websocket service with them) as
+  /// soon as the hub has no session left.
+  struct hub_registration {
+    std::shared_ptr<ws_hub> hub;
+    ws_session* self;
+    ~hub_registration() { hub->remove(self); }
+  };
+  hub_registration registration_;
   websocket::stream<beast::tcp_stream> ws_;
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
