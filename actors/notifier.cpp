@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include <caf/actor_system.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -29,7 +30,8 @@ struct pending_read {
   std::vector<update_ptr> buffered;
 };
 
-struct subscriber {
+/// A subscriber as the notifier keeps it: its sink and what it follows.
+struct attached_sink {
   notice_sink sink;
   std::unordered_set<std::string> intents;
   std::unordered_set<std::string> users;
@@ -40,11 +42,11 @@ struct subscriber {
   std::unordered_map<std::string, pending_read> pending_users;
 };
 
-auto& pending_of(subscriber& sub, subscription_target t) {
+auto& pending_of(attached_sink& sub, subscription_target t) {
   return t == subscription_target::user ? sub.pending_users : sub.pending;
 }
 
-auto& keys_of(subscriber& sub, subscription_target t) {
+auto& keys_of(attached_sink& sub, subscription_target t) {
   return t == subscription_target::user ? sub.users : sub.intents;
 }
 
@@ -53,7 +55,7 @@ using index = std::unordered_map<std::string, std::unordered_set<uint64_t>>;
 struct notifier_state {
   notifier_options opts;
   record_reader_actor reader;
-  std::unordered_map<uint64_t, subscriber> subs;
+  std::unordered_map<uint64_t, attached_sink> subs;
   index by_intent;
   index by_user;
   uint64_t subscriptions = 0;
@@ -97,7 +99,8 @@ void detach(notifier_state& st, uint64_t id) {
 }
 
 /// Hands a notice to a subscriber; a sink that refuses it is dropped.
-bool push(notifier_state& st, uint64_t id, subscriber& sub, const notice& n) {
+bool push(notifier_state& st, uint64_t id, attached_sink& sub,
+          const notice& n) {
   if (sub.sink(n)) {
     ++st.delivered;
     return true;
@@ -109,7 +112,7 @@ bool push(notifier_state& st, uint64_t id, subscriber& sub, const notice& n) {
 
 /// Sends an update unless this subscriber already has its seq or a later
 /// one. False when the subscriber was dropped.
-bool push_update(notifier_state& st, uint64_t id, subscriber& sub,
+bool push_update(notifier_state& st, uint64_t id, attached_sink& sub,
                  const notice& n) {
   auto& last = sub.last_seq[n.update->intent_id];
   if (n.update->seq <= last)
@@ -118,7 +121,7 @@ bool push_update(notifier_state& st, uint64_t id, subscriber& sub,
   return push(st, id, sub, n);
 }
 
-void add(notifier_state& st, subscriber& sub, uint64_t id,
+void add(notifier_state& st, attached_sink& sub, uint64_t id,
          subscription_target t, const std::string& key) {
   auto& keys = keys_of(sub, t);
   keys.insert(key);
@@ -127,7 +130,7 @@ void add(notifier_state& st, subscriber& sub, uint64_t id,
   set_active(st);
 }
 
-void remove(notifier_state& st, subscriber& sub, uint64_t id,
+void remove(notifier_state& st, attached_sink& sub, uint64_t id,
             subscription_target t, const std::string& key) {
   auto& keys = keys_of(sub, t);
   if (keys.erase(key) == 0)
@@ -143,7 +146,7 @@ void remove(notifier_state& st, subscriber& sub, uint64_t id,
 /// Sends a current state with the transitions held back while it was read,
 /// in seq order and each seq once. Transitions seen through a user
 /// subscription only are forgotten once final.
-void flush(notifier_state& st, uint64_t id, subscriber& sub,
+void flush(notifier_state& st, uint64_t id, attached_sink& sub,
            std::vector<update_ptr> updates) {
   std::stable_sort(
       updates.begin(), updates.end(),
@@ -388,6 +391,20 @@ notifier_actor spawn_notifier(caf::actor_system& sys,
                               record_reader_actor reader,
                               notifier_options opts) {
   return sys.spawn(notifier_impl, std::move(reader), std::move(opts));
+}
+
+// The transition hook runs on the intent's thread: it only turns a durable
+// snapshot into updates and sends them to the notifier.
+transition_hook
+make_notifier_hook(notifier_actor notifier,
+                   std::shared_ptr<const token_registry> tokens,
+                   std::shared_ptr<std::atomic<uint64_t>> active) {
+  return [=](const intent_record& stored, uint64_t previous) {
+    if (active && active->load() == 0)
+      return;
+    caf::anon_send(notifier, publish_atom::value,
+                   updates_between(stored, previous, *tokens));
+  };
 }
 
 } // namespace intentd
