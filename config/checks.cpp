@@ -22,12 +22,6 @@ bool has_nonzero_digit(const std::string& text) {
   return text.find_first_of("123456789") != std::string::npos;
 }
 
-bool has_space(const std::string& text) {
-  return std::any_of(text.begin(), text.end(), [](unsigned char c) {
-    return std::isspace(c) != 0 || std::iscntrl(c) != 0;
-  });
-}
-
 std::string join(const std::vector<std::string>& names) {
   std::string result;
   for (const auto& name : names)

@@ -9,12 +9,6 @@ namespace intentd::cfg {
 
 namespace {
 
-bool has_space(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](unsigned char c) {
-    return std::isspace(c) != 0 || std::iscntrl(c) != 0;
-  });
-}
-
 /// The port of `text`, or nothing when it is not 0 to 65535 in digits.
 std::optional<uint16_t> parse_port(std::string_view text) {
   if (text.empty() || text.size() > 5)
@@ -96,6 +90,12 @@ bool is_ip_address(const std::string& host) {
   if (percent != std::string::npos && percent + 1 == host.size())
     return false;
   return inet_pton(AF_INET6, host.substr(0, percent).c_str(), buf) == 1;
+}
+
+bool has_space(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isspace(c) != 0 || std::iscntrl(c) != 0;
+  });
 }
 
 } // namespace intentd::cfg

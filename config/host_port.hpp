@@ -33,4 +33,8 @@ host_port_result parse_host_port(std::string_view text,
 /// brackets ("::1", "fe80::1%eth0").
 bool is_ip_address(const std::string& host);
 
+/// True when `text` holds a whitespace or control character (refused in
+/// hosts and in other single-token config values).
+bool has_space(std::string_view text);
+
 } // namespace intentd::cfg
