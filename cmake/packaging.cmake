@@ -79,6 +79,14 @@ install(FILES ${PROJECT_SOURCE_DIR}/examples/systemd/intentd.service
         DESTINATION /lib/systemd/system COMPONENT service EXCLUDE_FROM_ALL)
 
 # The Debian package: one .deb with every component.
+#
+# cpack installs what is built: it does not build every target of the tree
+# first (the test suites), so build intentd, intentctl and libintentd
+# before it. make install likewise.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+# Stripped binaries and library, as Debian ships them (the build tree
+# keeps the debug info).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_NAME intentd)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "intentd")
