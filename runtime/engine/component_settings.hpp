@@ -75,7 +75,7 @@ struct component_settings {
 enum class settings_scope {
   /// All of them: the daemon, the gateway on the engine.
   daemon,
-  /// The engine alone, for engine::start: an embedder may run it without
+  /// The engine alone, for engine_core::start: an embedder may run it without
   /// the gateway, so the gateway's parts (`limits`, `http`, `ws`) keep
   /// their defaults and their keys (server.listen) are not checked.
   engine,
