@@ -8,12 +8,12 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/cache.hpp"
 #include "actors/chain.hpp"
 #include "actors/directory.hpp"
 #include "actors/notifier.hpp"
-#include "actors/rate_limiter.hpp"
+#include "actors/rate_limit_table.hpp"
 #include "actors/solver.hpp"
+#include "actors/status_cache.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/sweeper.hpp"
 #include "config/config.hpp"

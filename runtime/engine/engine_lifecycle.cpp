@@ -122,8 +122,8 @@ engine_impl::engine_impl(const cfg::config& c,
   observe_solvers(pool_opts, metrics_);
   pool_ = spawn_solver_pool(*sys_, chain_, pool_opts);
 
-  // Subscriptions read an intent's current state on the reader's own
-  // thread, never on the scheduler the notifier runs on.
+  // Subscriptions and the directory read stored records on the reader's own
+  // thread, never on the scheduler the notifier and the directory run on.
   reader_ = spawn_record_reader(
       *sys_,
       [store](const std::string& id) {
@@ -134,7 +134,7 @@ engine_impl::engine_impl(const cfg::config& c,
           return record_outcome{std::move(**found)};
         return record_outcome{no_such_intent(id)};
       },
-      list_live_of(store));
+      list_live_of(store), nonce_owner_of(store));
   auto note_opts = s.notifier;
   note_opts.active = std::make_shared<std::atomic<uint64_t>>(0);
   notifier_ = spawn_notifier(*sys_, reader_, note_opts);
