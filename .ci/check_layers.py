@@ -7,7 +7,10 @@ The layers (docs/architecture.md "Layers", bottom first):
   actors/
   runtime/engine/
   runtime/ws/, runtime/http/, runtime/daemon/, runtime/main.cpp
+  runtime/embed/ (libintentd.so): the public headers over everything above
   runtime/ctl/ (intentctl) sits on the domain, the config and settings only.
+The public headers (include/intentd/) include only the C++ standard library
+and each other ("intentd/...").
 Third-party headers are held to their layer too: Boost (Beast, asio) only in
 runtime/, LMDB only in persistence/, CAF nowhere below actors/.
 
@@ -34,6 +37,9 @@ ALLOWED["runtime/http"] = LOWER | {"runtime/engine", "runtime/ws",
                                    "runtime/http"}
 ALLOWED["runtime/daemon"] = ALLOWED["runtime/http"] | {"runtime/daemon"}
 ALLOWED["runtime"] = ALLOWED["runtime/daemon"]  # runtime/main.cpp
+ALLOWED["runtime/embed"] = ALLOWED["runtime/daemon"] | {"runtime/embed",
+                                                        "include/intentd"}
+ALLOWED["include/intentd"] = {"include/intentd"}
 ALLOWED["runtime/ctl"] = {"runtime/ctl", "runtime/model", "config",
                           "runtime/settings"}
 
@@ -43,7 +49,7 @@ THIRD_PARTY = {
                "runtime"},
     "lmdb.h": {"persistence"},
     "caf/": {"actors", "runtime/engine", "runtime/ws", "runtime/http",
-             "runtime/daemon", "runtime"},
+             "runtime/daemon", "runtime", "runtime/embed"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
@@ -59,6 +65,8 @@ def folder_of(rel):
 
 
 def target_folder(path):
+    if path.startswith("intentd/"):
+        return "include/intentd"
     parts = path.split("/")
     for n in (2, 1):
         key = "/".join(parts[:n])
@@ -75,7 +83,8 @@ def main():
         if f.suffix not in (".cpp", ".hpp") or not f.is_file():
             continue
         rel = f.relative_to(root)
-        if rel.parts[0] not in ("config", "runtime", "persistence", "actors"):
+        if rel.parts[0] not in ("config", "runtime", "persistence", "actors",
+                                "include"):
             continue
         home = folder_of(rel)
         if home is None:
@@ -93,6 +102,11 @@ def main():
                 if dest is None or dest not in ALLOWED[home]:
                     problems.append(f"{rel}:{line}: {home}/ may not include "
                                     f"\"{inc}\"")
+            elif home == "include/intentd":
+                if "/" in inc or "." in inc:
+                    problems.append(f"{rel}:{line}: a public header may "
+                                    f"include only the standard library "
+                                    f"and intentd/, not <{inc}>")
             else:
                 for prefix, homes in THIRD_PARTY.items():
                     if inc.startswith(prefix) and home not in homes:

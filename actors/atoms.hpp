@@ -27,6 +27,7 @@ using tx_atom = caf::atom_constant<caf::atom("tx")>;
 using get_atom = caf::get_atom;
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
 using live_atom = caf::atom_constant<caf::atom("live")>;
+using nonce_atom = caf::atom_constant<caf::atom("nonce")>;
 
 // The notifier's subscribers.
 using attach_atom = caf::atom_constant<caf::atom("attach")>;

@@ -15,7 +15,6 @@
 #include "actors/intent.hpp"
 #include "actors/intent_log.hpp"
 #include "actors/request_timeout.hpp"
-#include "persistence/store_keys.hpp"
 #include "runtime/model/status_message.hpp"
 #include "runtime/model/transition.hpp"
 #include "runtime/model/validation.hpp"
@@ -77,40 +76,26 @@ void forget(directory_self self, const std::string& id) {
   st.live.erase(i);
   if (st.opts.on_live_count)
     st.opts.on_live_count(st.live.size());
+  drop_nonce(self, id);
+}
+
+void drop_nonce(directory_self self, const std::string& id) {
+  auto& st = self->state;
   if (auto n = st.nonce_of.find(id); n != st.nonce_of.end()) {
     st.nonces.erase(n->second);
     st.nonce_of.erase(n);
   }
 }
 
-/// Claims the nonce of a signed submission for its account: nonce_reused
-/// when a live or stored intent of the account holds it already, the
-/// storage's problem when the store cannot say (never a claim).
-std::optional<problem> claim_nonce(directory_self self, const intent& in) {
+void end_read(directory_self self, const std::string& id) {
   auto& st = self->state;
-  if (in.signature.empty())
-    return std::nullopt;
-  auto key = keys::by_nonce(in.user_account, in.nonce);
-  bool used = st.nonces.count(key) != 0;
-  if (!used) {
-    auto owner = st.store->nonce_owner(in.user_account, in.nonce);
-    if (!owner) {
-      auto p = owner.error();
-      p.message = "The nonce check cannot read the storage; retry shortly. (" +
-                  p.message + ")";
-      return p;
-    }
-    used = owner->has_value();
-  }
-  if (used)
-    return problem{errc::nonce_reused,
-                   "Nonce " + std::to_string(in.nonce) +
-                       " was used before by " + in.user_account +
-                       "; sign the intent with a new nonce.",
-                   {{"nonce", "was used before by this account"}}};
-  st.nonces.insert(key);
-  st.nonce_of.emplace(in.id, std::move(key));
-  return std::nullopt;
+  auto i = st.reading.find(id);
+  if (i == st.reading.end())
+    return;
+  auto parked = std::move(i->second);
+  st.reading.erase(i);
+  for (auto& again : parked)
+    again();
 }
 
 /// Expires every live intent whose deadline has passed.
@@ -127,11 +112,11 @@ void on_tick(directory_self self) {
   schedule_tick(self);
 }
 
-/// Restarts a crashed intent from storage, within the intensity limit.
-void restart(directory_self self, const std::string& id,
-             const caf::error& reason) {
+/// Restarts crashed intent `id` from its stored record `found`, within the
+/// intensity limit.
+void restart_from(directory_self self, const std::string& id,
+                  const std::string& reason, stored_read found) {
   auto& st = self->state;
-  auto found = st.store->find(id);
   if (!found) {
     spdlog::error("intent {} crashed and its snapshot cannot be read, so it "
                   "is not restarted (it is recovered when intentd restarts): "
@@ -145,6 +130,8 @@ void restart(directory_self self, const std::string& id,
     st.restarts.erase(id);
     return;
   }
+  if (st.live.count(id) != 0)
+    return;
   auto now = st.deps->now();
   auto& log = st.restarts[id];
   auto window = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -197,75 +184,26 @@ void restart(directory_self self, const std::string& id,
   log.push_back(now);
   log_intent(spdlog::level::warn, log_fields(*rec),
              "intent {} crashed ({}); restarting from its snapshot", id,
-             caf::to_string(reason));
+             reason);
   auto handle = activate(self, std::move(*rec));
   self->send(handle, start_atom::value, recover_atom::value);
+}
+
+/// Restarts a crashed intent from storage, read through the reader; requests
+/// for its id wait for the read.
+void restart(directory_self self, const std::string& id,
+             const caf::error& reason) {
+  self->state.reading.emplace(id, std::vector<std::function<void()>>{});
+  read_stored(self, id,
+              [self, id, why = caf::to_string(reason)](stored_read found) {
+                restart_from(self, id, why, std::move(found));
+                end_read(self, id);
+              });
 }
 
 problem no_such_intent(const std::string& id) {
   return problem{errc::not_found, "No intent with id " + id + ".", {}};
 }
-
-namespace {
-
-/// Asks a live intent's actor and answers `rp` with its reply. An actor
-/// that ended (its terminal record stored) and quit before the directory
-/// heard of it answers nothing: `stored` then answers from the store.
-template<class Outcome, class Stored, class... Ts>
-void ask_live(directory_self self, const intent_actor& handle,
-              caf::response_promise rp, Stored stored, Ts&&... xs) {
-  auto h = self->request(handle, self->state.deps->call_timeout,
-                         std::forward<Ts>(xs)...);
-  h.then(
-      [=, mid = h.id()](Outcome& r) mutable {
-        drop_timeout(self, mid);
-        rp.deliver(std::move(r));
-      },
-      [=, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
-        if (err == caf::sec::request_receiver_down)
-          return rp.deliver(stored());
-        rp.deliver(
-            Outcome{problem{errc::timeout,
-                            "The intent did not answer: " + caf::to_string(err),
-                            {}}});
-      });
-}
-
-/// The answer to a submission of an id that is stored (the same body again,
-/// or a conflict); nullopt when the id is not stored.
-std::optional<submit_outcome> resubmit_stored(directory_self self,
-                                              const std::string& id,
-                                              const std::string& digest) {
-  auto stored = self->state.store->find(id);
-  if (!stored)
-    return submit_outcome{stored.error()};
-  auto& old = *stored;
-  if (!old)
-    return std::nullopt;
-  if (old->body_digest == digest)
-    return submit_outcome{submit_reply{std::move(*old), false}};
-  return submit_outcome{
-      problem{errc::conflict,
-              "An intent with this id exists with a different body.",
-              {}}};
-}
-
-/// The answer to cancelling an intent that is not live.
-record_outcome cancel_stored(directory_self self, const std::string& id) {
-  auto stored = self->state.store->find(id);
-  if (!stored)
-    return record_outcome{stored.error()};
-  if (auto& old = *stored)
-    return record_outcome{
-        problem{errc::not_cancellable,
-                std::string{"The intent is "} + to_string(old->status) +
-                    "; only pending or verified intents can be cancelled.",
-                {}}};
-  return record_outcome{no_such_intent(id)};
-}
-
-} // namespace
 
 directory_self_actor::behavior_type
 directory_impl(directory_self self, std::shared_ptr<const intent_store> store,
@@ -294,7 +232,6 @@ directory_impl(directory_self self, std::shared_ptr<const intent_store> store,
   return {
       [=](submit_atom, intent& in,
           std::string& digest) -> caf::typed_response_promise<submit_outcome> {
-        auto& st = self->state;
         auto rp = self->make_response_promise<submit_outcome>();
         if (in.id.empty())
           in.id = generate_intent_id();
@@ -306,49 +243,13 @@ directory_impl(directory_self self, std::shared_ptr<const intent_store> store,
                       {}}});
           return rp;
         }
-        if (auto i = st.live.find(in.id); i != st.live.end()) {
-          ask_live<submit_outcome>(
-              self, i->second.handle, rp,
-              [self, id = in.id, digest] {
-                auto again = resubmit_stored(self, id, digest);
-                return again ? std::move(*again)
-                             : submit_outcome{no_such_intent(id)};
-              },
-              resubmit_atom::value, digest);
-          return rp;
-        }
-        if (auto again = resubmit_stored(self, in.id, digest)) {
-          rp.deliver(std::move(*again));
-          return rp;
-        }
-        if (st.live.size() >= st.opts.max_live) {
-          rp.deliver(submit_outcome{
-              problem{errc::overloaded,
-                      "Too many intents in flight; retry in a moment.",
-                      {}}});
-          return rp;
-        }
-        if (auto taken = claim_nonce(self, in)) {
-          rp.deliver(submit_outcome{std::move(*taken)});
-          return rp;
-        }
-        auto rec = make_pending_record(std::move(in), std::move(digest),
-                                       st.deps->now());
-        auto handle = activate(self, std::move(rec));
-        rp.delegate(handle, start_atom::value);
+        submit(self, std::move(in), std::move(digest), rp);
         return rp;
       },
-      [=](cancel_atom a, const std::string& id)
+      [=](cancel_atom, const std::string& id)
           -> caf::typed_response_promise<record_outcome> {
-        auto& st = self->state;
         auto rp = self->make_response_promise<record_outcome>();
-        if (auto i = st.live.find(id); i != st.live.end()) {
-          ask_live<record_outcome>(
-              self, i->second.handle, rp,
-              [=] { return cancel_stored(self, id); }, a);
-          return rp;
-        }
-        rp.deliver(cancel_stored(self, id));
+        cancel(self, id, rp);
         return rp;
       },
       [=](retry_atom, const std::string& id)

@@ -20,9 +20,9 @@ struct directory_options {
   /// Deletes a dead letter from storage (run as a storage-writer job);
   /// false when it is no dead letter. Unset: purging is refused.
   std::function<outcome<bool>(const std::string& id)> purge_dead_letter;
-  /// Required: reads stored records off the cooperative scheduler for
-  /// dead-letter retries and purges, `(get_atom, id)` -> record_outcome (a
-  /// record_reader).
+  /// Required: reads stored records and the nonce index off the cooperative
+  /// scheduler, for submissions, cancellations, restarts and dead-letter
+  /// retries and purges (a record_reader with a nonce index).
   record_reader_actor reader;
   /// Called with the number of live intent actors whenever it changes (on
   /// the directory's thread; keep it cheap). Unset: nobody is told.

@@ -1,16 +1,19 @@
 #pragma once
 
 // The directory actor's state and the steps its files share: directory.cpp
-// (live intents, submissions, restarts, recovery) and
-// directory_dead_letters.cpp (retry and purge).
+// (live intents, restarts, recovery), directory_requests.cpp (submissions
+// and cancellations) and directory_dead_letters.cpp (retry and purge).
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/response_promise.hpp>
@@ -19,6 +22,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
+#include "actors/request_timeout.hpp"
 
 namespace intentd::directory_detail {
 
@@ -46,6 +50,13 @@ struct directory_state {
   /// or purged): another one for the same id is refused at once, as for a
   /// live intent, so that none acts on a record read before the first.
   std::set<std::string> dead_letter_ops;
+  /// Ids whose stored record is being read before an actor may be activated
+  /// for them (a submission, a restart), each with the requests for the id
+  /// that came meanwhile, parked (at most `max_parked`) to run once the read
+  /// is done: one actor per id, and answers as if the requests had come one
+  /// after the other. At most `opts.max_live` ids.
+  std::unordered_map<std::string, std::vector<std::function<void()>>> reading;
+  static constexpr size_t max_parked = 64;
   static inline const char* name = "directory";
 };
 
@@ -57,6 +68,52 @@ using directory_self = directory_self_actor::stateful_pointer<directory_state>;
 intent_actor activate(directory_self self, intent_record rec);
 
 problem no_such_intent(const std::string& id);
+
+/// Forgets the nonce claimed for `id`, if any.
+void drop_nonce(directory_self self, const std::string& id);
+
+/// Ends the read under way for `id` and runs the requests parked behind it.
+void end_read(directory_self self, const std::string& id);
+
+/// A stored record as the reader answered: the record, nullopt when none is
+/// stored, or why it could not be read (never "none" for a failed read).
+using stored_read = outcome<std::optional<intent_record>>;
+
+/// Reads the stored record of `id` through the record reader, off the
+/// cooperative scheduler, and calls `next` with its stored_read; a reader
+/// that does not answer in time is a timeout problem.
+template<class Next>
+void read_stored(directory_self self, const std::string& id, Next next) {
+  auto& st = self->state;
+  auto h =
+      self->request(st.opts.reader, st.deps->call_timeout, get_atom::value, id);
+  h.then(
+      [=, mid = h.id()](record_outcome& r) mutable {
+        drop_timeout(self, mid);
+        if (r)
+          next(stored_read{std::optional<intent_record>{std::move(*r)}});
+        else if (r.error().code == errc::not_found)
+          next(stored_read{std::optional<intent_record>{}});
+        else
+          next(stored_read{r.error()});
+      },
+      [=, mid = h.id()](caf::error& err) mutable {
+        drop_timeout(self, mid);
+        next(stored_read{
+            problem{errc::timeout,
+                    "The record reader did not answer: " + caf::to_string(err),
+                    {}}});
+      });
+}
+
+/// Submits `in`: asks its live actor, answers from its stored record, or
+/// activates an actor for it once its id and nonce are read as unused.
+void submit(directory_self self, intent in, std::string digest,
+            caf::response_promise rp);
+
+/// Cancels `id`: asks its live actor, or answers from its stored record.
+void cancel(directory_self self, const std::string& id,
+            caf::response_promise rp);
 
 /// Restarts dead letter `id` from its stored record; answers `rp` with the
 /// record once durable, or why not.

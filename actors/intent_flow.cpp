@@ -33,6 +33,8 @@ void wait_for_storage(intent_self self, then_fn next) {
   auto pause = std::chrono::milliseconds{
       std::min<uint32_t>(100u << std::min(st.storage_waits, 6u), 5'000)};
   ++st.storage_waits;
+  if (const auto& hook = self->state.deps->on_storage_wait)
+    hook();
   self->delayed_send(self, pause, deliver_atom::value, std::move(next));
   hibernate(self);
 }

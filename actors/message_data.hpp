@@ -5,6 +5,7 @@
 // ids are in actors/message_types.hpp.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,11 @@ struct notifier_stats {
   uint64_t delivered = 0;    // notices accepted by sinks
 };
 
+/// The intent that used an account's nonce, if one did.
+struct nonce_owner {
+  std::optional<std::string> intent_id;
+};
+
 /// Requests refused per rate-limit rule: {rule name, count}.
 using rate_limited_counts = std::vector<std::pair<std::string, uint64_t>>;
 
@@ -42,5 +48,6 @@ using record_outcome = outcome<intent_record>;
 using records_outcome = outcome<std::vector<intent_record>>;
 using submit_outcome = outcome<submit_reply>;
 using write_outcome = outcome<done>;
+using nonce_owner_outcome = outcome<nonce_owner>;
 
 } // namespace intentd

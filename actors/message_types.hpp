@@ -228,6 +228,18 @@ typename Inspector::result_type inspect(Inspector& f, solver_report& x) {
 }
 
 template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, nonce_owner& x) {
+  bool present = x.intent_id.has_value();
+  std::string id = present ? *x.intent_id : std::string{};
+  return f(caf::meta::type_name("nonce_owner"), present, id,
+           caf::meta::load_callback([&]() -> caf::error {
+             x.intent_id = present ? std::optional<std::string>{std::move(id)}
+                                   : std::nullopt;
+             return caf::none;
+           }));
+}
+
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, notifier_stats& x) {
   return f(caf::meta::type_name("notifier_stats"), x.subscribers,
            x.subscriptions, x.dropped_slow, x.delivered);
@@ -269,5 +281,7 @@ CAF_ADD_TYPE_ID(intentd_messages, (intentd::notifier_stats))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::subscription_target))
 CAF_ADD_TYPE_ID(intentd_messages,
                 (std::vector<std::pair<std::string, uint64_t>>))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::nonce_owner))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::nonce_owner_outcome))
 
 CAF_END_TYPE_ID_BLOCK(intentd_messages)

@@ -35,6 +35,9 @@ struct intent_deps {
   wall_clock now;
   std::chrono::milliseconds call_timeout{30'000};
   transition_hook on_transition; // may be empty
+  /// Called each time an intent pauses because the chain could not store
+  /// its call (chain_fault::storage_unavailable); may be empty.
+  std::function<void()> on_storage_wait;
   /// Before a new submission's first write, ask the chain whether it
   /// executed the id already (its record purged by retention): then the
   /// chain's record answers it and it is not run again.

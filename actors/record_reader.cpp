@@ -9,8 +9,8 @@ namespace intentd {
 
 namespace {
 
-record_reader_actor::behavior_type reader_impl(read_fn read,
-                                               live_list_fn list) {
+record_reader_actor::behavior_type reader_impl(read_fn read, live_list_fn list,
+                                               nonce_owner_fn nonce) {
   return {
       [=](get_atom, const std::string& id) -> record_outcome {
         try {
@@ -25,6 +25,16 @@ record_reader_actor::behavior_type reader_impl(read_fn read,
           return std::vector<intent_record>{};
         try {
           return list(user, limit);
+        } catch (const std::exception& e) {
+          return problem{errc::storage_unavailable, e.what(), {}};
+        }
+      },
+      [=](nonce_atom, const std::string& user,
+          uint64_t n) -> nonce_owner_outcome {
+        if (!nonce)
+          return problem{errc::internal, "This reader has no nonce index.", {}};
+        try {
+          return nonce(user, n);
         } catch (const std::exception& e) {
           return problem{errc::storage_unavailable, e.what(), {}};
         }
@@ -65,12 +75,30 @@ live_list_fn list_live_of(std::shared_ptr<const intent_store> store) {
   };
 }
 
+nonce_owner_fn nonce_owner_of(std::shared_ptr<const intent_store> store) {
+  return
+      [store](const std::string& user, uint64_t nonce) -> nonce_owner_outcome {
+        auto owner = store->nonce_owner(user, nonce);
+        if (!owner)
+          return owner.error();
+        return nonce_owner{std::move(*owner)};
+      };
+}
+
 record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
-                                        live_list_fn list, bool detached) {
+                                        live_list_fn list, nonce_owner_fn nonce,
+                                        bool detached) {
   if (detached)
     return sys.spawn<caf::detached>(reader_impl, std::move(read),
-                                    std::move(list));
-  return sys.spawn(reader_impl, std::move(read), std::move(list));
+                                    std::move(list), std::move(nonce));
+  return sys.spawn(reader_impl, std::move(read), std::move(list),
+                   std::move(nonce));
+}
+
+record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
+                                        live_list_fn list, bool detached) {
+  return spawn_record_reader(sys, std::move(read), std::move(list),
+                             nonce_owner_fn{}, detached);
 }
 
 record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,

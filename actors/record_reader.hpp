@@ -20,14 +20,29 @@ using read_fn = std::function<record_outcome(const std::string& id)>;
 using live_list_fn =
     std::function<records_outcome(const std::string& user, uint32_t limit)>;
 
+/// The intent that used nonce `nonce` of account `user`, if any; a failed
+/// read is a problem, never "unused".
+using nonce_owner_fn =
+    std::function<nonce_owner_outcome(const std::string& user, uint64_t nonce)>;
+
 /// A live_list_fn over a store's listing by user and status.
 live_list_fn list_live_of(std::shared_ptr<const intent_store> store);
 
+/// A nonce_owner_fn over a store's nonce index.
+nonce_owner_fn nonce_owner_of(std::shared_ptr<const intent_store> store);
+
 /// Spawns an actor that answers `(get_atom, id)` with a record_outcome from
-/// `read` and `(live_atom, user, limit)` with a records_outcome from `list`
-/// (an empty list when `list` is empty). Storage reads may block on I/O, so
-/// `detached` gives it its own thread, off the cooperative scheduler; tests
-/// run it on the test coordinator instead.
+/// `read`, `(live_atom, user, limit)` with a records_outcome from `list`
+/// (an empty list when `list` is empty) and `(nonce_atom, user, nonce)` with
+/// a nonce_owner_outcome from `nonce` (an internal problem when `nonce` is
+/// empty). Storage reads may block on I/O, so `detached` gives it its own
+/// thread, off the cooperative scheduler; tests run it on the test
+/// coordinator instead.
+record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
+                                        live_list_fn list, nonce_owner_fn nonce,
+                                        bool detached = true);
+
+/// A reader without nonce lookups.
 record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
                                         live_list_fn list,
                                         bool detached = true);

@@ -141,6 +141,12 @@ outcome<intent_store> intent_store::open(const store_options& opts) {
                      {}};
   }
   auto p = std::make_unique<impl>();
+  if (!opts.read_only) {
+    auto lock = storage_lock::acquire(opts.path);
+    if (!lock)
+      return lock.error();
+    p->lock = std::move(*lock);
+  }
   p->path = opts.path;
   p->on_corrupt = opts.on_corrupt;
   p->read_fault = opts.read_fault;

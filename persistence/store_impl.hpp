@@ -12,6 +12,7 @@
 #include "persistence/lmdb_env.hpp"
 #include "persistence/map_gate.hpp"
 #include "persistence/storage_errors.hpp"
+#include "persistence/storage_lock.hpp"
 
 namespace intentd {
 
@@ -41,6 +42,8 @@ private:
 /// The store's environment, databases and index maintenance. Every
 /// transaction holds `gate` shared; growing the map holds it exclusively.
 struct intent_store::impl {
+  /// First, so that it is released last, after the environment closed.
+  storage_lock lock;
   lmdb::env env;
   std::string path;
   bool read_only = false;

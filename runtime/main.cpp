@@ -13,7 +13,6 @@
 #include "runtime/daemon/verify_storage.hpp"
 #include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/engine.hpp"
-#include "runtime/engine/signature_gate.hpp"
 #include "runtime/http/server.hpp"
 
 namespace {
@@ -49,17 +48,10 @@ int run(const intentd::cfg::config& config) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   intentd::setup_logging(config.logging);
-  if (!config.storage.sync)
-    spdlog::warn("storage.sync is false: acknowledged intents can be lost "
-                 "if the machine crashes. Never run production like this.");
-  else if (!config.chain.simulated.journal_sync)
-    spdlog::warn("chain.simulated.journal_sync is false: the simulated "
-                 "chain's journal is not synced to disk; after a machine "
-                 "crash it may have forgotten executions.");
-  intentd::log_security_warnings(config.security);
-  std::unique_ptr<intentd::engine> engine;
+  intentd::log_startup_warnings(config);
+  std::unique_ptr<intentd::engine_core> engine;
   try {
-    engine = intentd::engine::start(config);
+    engine = intentd::engine_core::start(config);
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;

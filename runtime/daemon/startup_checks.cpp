@@ -5,6 +5,8 @@
 #include <memory>
 #include <system_error>
 
+#include <spdlog/spdlog.h>
+
 #include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/signature_gate.hpp"
 #include "runtime/model/account_keys.hpp"
@@ -63,6 +65,17 @@ std::vector<std::string> startup_config_problems(const cfg::config& c) {
   if (out.size() == before)
     check_directory(out, "storage.path", fs::path{c.storage.path} / "chain");
   return out;
+}
+
+void log_startup_warnings(const cfg::config& config) {
+  if (!config.storage.sync)
+    spdlog::warn("storage.sync is false: acknowledged intents can be lost "
+                 "if the machine crashes. Never run production like this.");
+  else if (!config.chain.simulated.journal_sync)
+    spdlog::warn("chain.simulated.journal_sync is false: the simulated "
+                 "chain's journal is not synced to disk; after a machine "
+                 "crash it may have forgotten executions.");
+  log_security_warnings(config.security);
 }
 
 } // namespace intentd

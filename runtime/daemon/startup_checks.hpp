@@ -17,4 +17,9 @@ namespace intentd {
 /// configs with the same messages.
 std::vector<std::string> startup_config_problems(const cfg::config& c);
 
+/// Logs what an operator must know of a config that starts: storage that
+/// is not synced, and the security settings' warnings. The daemon and an
+/// embedded engine log the same lines.
+void log_startup_warnings(const cfg::config& c);
+
 } // namespace intentd

@@ -8,12 +8,12 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/cache.hpp"
 #include "actors/chain.hpp"
 #include "actors/directory.hpp"
 #include "actors/notifier.hpp"
-#include "actors/rate_limiter.hpp"
+#include "actors/rate_limit_table.hpp"
 #include "actors/solver.hpp"
+#include "actors/status_cache.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/sweeper.hpp"
 #include "config/config.hpp"
@@ -75,7 +75,7 @@ struct component_settings {
 enum class settings_scope {
   /// All of them: the daemon, the gateway on the engine.
   daemon,
-  /// The engine alone, for engine::start: an embedder may run it without
+  /// The engine alone, for engine_core::start: an embedder may run it without
   /// the gateway, so the gateway's parts (`limits`, `http`, `ws`) keep
   /// their defaults and their keys (server.listen) are not checked.
   engine,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "runtime/model/chain_adapter.hpp"
 #include "runtime/model/client_op.hpp"
 #include "runtime/model/intent.hpp"
 #include "runtime/model/listing.hpp"
@@ -75,15 +76,20 @@ public:
                            const std::string& key) = 0;
 };
 
-/// The engine facade: what the gateway, the daemon and embedders use. Every
+/// The engine's interface inside the tree: what the gateway, the daemon and
+/// the public intentd::engine (include/intentd/engine.hpp) use. Every
 /// call is asynchronous and thread-safe; the callback runs on an engine
 /// thread exactly once (post it to your own executor).
-class engine {
+class engine_core {
 public:
-  virtual ~engine() = default;
+  virtual ~engine_core() = default;
 
   /// Boots actors, opens storage, recovers live intents. Throws on failure.
-  static std::unique_ptr<engine> start(const cfg::config& config);
+  static std::unique_ptr<engine_core> start(const cfg::config& config);
+  /// `start` on `chain` instead of the simulated chain. Signatures are then
+  /// checked against the seeded keys and those registered over the API.
+  static std::unique_ptr<engine_core>
+  start(const cfg::config& config, std::unique_ptr<chain_adapter> chain);
 
   virtual const token_registry& tokens() const = 0;
   virtual const cfg::config& config() const = 0;

@@ -1,7 +1,7 @@
 #pragma once
 
-// The engine that engine::start returns, shared by engine_requests.cpp (the
-// requests) and engine_lifecycle.cpp (start-up, readiness and stop).
+// The engine that engine_core::start returns, shared by engine_requests.cpp
+// (the requests) and engine_lifecycle.cpp (start-up, readiness and stop).
 
 #include <atomic>
 #include <chrono>
@@ -37,9 +37,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::bridge_call)
 
 namespace intentd {
 
-class engine_impl final : public engine {
+class engine_impl final : public engine_core {
 public:
-  explicit engine_impl(const cfg::config& c);
+  /// On `chain`, or the simulated chain when it is null.
+  explicit engine_impl(const cfg::config& c,
+                       std::unique_ptr<chain_adapter> chain = nullptr);
 
   ~engine_impl() override { stop(); }
 

@@ -50,7 +50,8 @@ std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
 
 } // namespace
 
-engine_impl::engine_impl(const cfg::config& c)
+engine_impl::engine_impl(const cfg::config& c,
+                         std::unique_ptr<chain_adapter> custom_chain)
     : config_(c), settings_(settings_of(c, settings_scope::engine)) {
   const auto& s = settings_;
   timeout_ = s.request_timeout;
@@ -68,15 +69,24 @@ engine_impl::engine_impl(const cfg::config& c)
   store_ = std::make_shared<intent_store>(std::move(*opened));
   observe_store(*metrics_, store_);
   // Before the actor system: a bad seeded key throws with nothing to stop.
-  auto chain = open_chain(s, store_->read_only());
-  gate_ = std::make_unique<signature_gate>(c.security, chain->keys());
+  std::unique_ptr<chain_adapter> chain;
+  std::shared_ptr<account_keys> keys;
+  if (custom_chain) {
+    chain = std::move(custom_chain);
+    keys = std::make_shared<account_keys>();
+  } else {
+    auto simulated = open_chain(s, store_->read_only());
+    keys = simulated->keys();
+    chain = std::move(simulated);
+  }
+  gate_ = std::make_unique<signature_gate>(c.security, keys);
   // Keys registered over the admin API since the store was made.
   auto kept_keys = store_->load_account_keys();
   if (!kept_keys)
     throw std::runtime_error("cannot read the registered keys from " +
                              s.store.path + ": " + kept_keys.error().message);
   for (const auto& [account, key] : *kept_keys)
-    if (auto added = chain->keys()->add(account, key); !added)
+    if (auto added = keys->add(account, key); !added)
       spdlog::warn("a registered key of {} is not restored: {}", account,
                    added.error().message);
 
@@ -112,8 +122,8 @@ engine_impl::engine_impl(const cfg::config& c)
   observe_solvers(pool_opts, metrics_);
   pool_ = spawn_solver_pool(*sys_, chain_, pool_opts);
 
-  // Subscriptions read an intent's current state on the reader's own
-  // thread, never on the scheduler the notifier runs on.
+  // Subscriptions and the directory read stored records on the reader's own
+  // thread, never on the scheduler the notifier and the directory run on.
   reader_ = spawn_record_reader(
       *sys_,
       [store](const std::string& id) {
@@ -124,7 +134,7 @@ engine_impl::engine_impl(const cfg::config& c)
           return record_outcome{std::move(**found)};
         return record_outcome{no_such_intent(id)};
       },
-      list_live_of(store));
+      list_live_of(store), nonce_owner_of(store));
   auto note_opts = s.notifier;
   note_opts.active = std::make_shared<std::atomic<uint64_t>>(0);
   notifier_ = spawn_notifier(*sys_, reader_, note_opts);
@@ -157,6 +167,7 @@ engine_impl::engine_impl(const cfg::config& c)
   max_in_flight_ = s.max_in_flight;
   observe_edge(*metrics_, limiter_, cache_);
   deps.on_transition = observe_transitions(metrics_, deps.on_transition);
+  deps.on_storage_wait = [m = metrics_] { m->storage_waits().inc(); };
   auto dir_opts = s.directory;
   dir_opts.reader = reader_;
   dir_opts.purge_dead_letter = [store](const std::string& id) {
@@ -185,6 +196,8 @@ engine_impl::engine_impl(const cfg::config& c)
     self->request(directory_, caf::infinite, recover_atom::value)
         .then([this](uint64_t) { ready_ = true; },
               [this](caf::error& err) {
+                if (stopped_)
+                  return; // stop() came first: nothing failed
                 // Not partial in silence: the daemon stops, naming why.
                 std::string why = caf::to_string(err);
                 if (err.context().match_elements<std::string>())
@@ -301,8 +314,16 @@ void engine_impl::stop() {
   store_.reset();
 }
 
-std::unique_ptr<engine> engine::start(const cfg::config& config) {
+std::unique_ptr<engine_core> engine_core::start(const cfg::config& config) {
   return std::make_unique<engine_impl>(config);
+}
+
+std::unique_ptr<engine_core>
+engine_core::start(const cfg::config& config,
+                   std::unique_ptr<chain_adapter> chain) {
+  if (!chain)
+    throw std::invalid_argument("engine_core::start: no chain adapter");
+  return std::make_unique<engine_impl>(config, std::move(chain));
 }
 
 } // namespace intentd

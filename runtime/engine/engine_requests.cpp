@@ -242,7 +242,8 @@ void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
       done, get_atom::value, id);
 }
 
-void engine::get_rendered(const std::string& id, reply<rendered_record> done) {
+void engine_core::get_rendered(const std::string& id,
+                               reply<rendered_record> done) {
   get(id, [this, done = std::move(done)](outcome<intent_record> r) {
     if (!r)
       return done(r.error());

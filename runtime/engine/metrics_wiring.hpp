@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "actors/cache.hpp"
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
-#include "actors/rate_limiter.hpp"
+#include "actors/rate_limit_table.hpp"
 #include "actors/solver.hpp"
+#include "actors/status_cache.hpp"
 #include "actors/storage_writer.hpp"
 #include "runtime/engine/engine.hpp"
 #include "runtime/metrics/engine_metrics.hpp"

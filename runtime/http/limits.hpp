@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/rate_limiter.hpp"
+#include "actors/rate_limit_table.hpp"
 
 namespace intentd {
 

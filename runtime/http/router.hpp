@@ -18,7 +18,7 @@ struct config;
 
 namespace intentd {
 
-class engine;
+class engine_core;
 class engine_metrics;
 
 /// A request as the router sees it, free of the HTTP library's types.
@@ -106,7 +106,7 @@ struct component_settings;
 class http_router {
 public:
   /// Takes its settings from settings_of(e.config()).
-  explicit http_router(engine& e);
+  explicit http_router(engine_core& e);
 
   /// The route table, in match order: the first pattern that matches a
   /// path is its route, and the rows with that pattern give the methods
@@ -164,9 +164,9 @@ private:
   /// True under security.read_access owner.
   bool owner_reads() const;
 
-  http_router(engine& e, const component_settings& s);
+  http_router(engine_core& e, const component_settings& s);
 
-  engine& engine_;
+  engine_core& engine_;
   validation_limits limits_;
   std::shared_ptr<engine_metrics> metrics_;
   http_limits limits_gate_;

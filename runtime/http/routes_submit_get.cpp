@@ -155,7 +155,7 @@ std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
 
 namespace {
 
-std::shared_ptr<rate_limiter> limiter_of(engine& e,
+std::shared_ptr<rate_limiter> limiter_of(engine_core& e,
                                          const component_settings& s) {
   if (auto shared = e.rate_limits())
     return shared;
@@ -164,9 +164,10 @@ std::shared_ptr<rate_limiter> limiter_of(engine& e,
 
 } // namespace
 
-http_router::http_router(engine& e) : http_router(e, settings_of(e.config())) {}
+http_router::http_router(engine_core& e)
+    : http_router(e, settings_of(e.config())) {}
 
-http_router::http_router(engine& e, const component_settings& s)
+http_router::http_router(engine_core& e, const component_settings& s)
     : engine_(e), limits_(s.limits), metrics_(e.metrics()),
       limits_gate_(limiter_of(e, s)) {
   if (!metrics_)
@@ -203,7 +204,7 @@ void http_router::submit(const http_request& req, reply_fn done) {
   // The account pays only once the engine has checked the signature, so
   // that nobody spends an account's budget without its key.
   auto charged = std::make_shared<rate_decision>();
-  engine::submit_admission admit =
+  engine_core::submit_admission admit =
       [gate = limits_gate_, who = rate_client_of(req),
        charged](const intent& in) mutable -> std::optional<problem> {
     *charged =

@@ -109,7 +109,7 @@ void server_core::stop(std::chrono::milliseconds grace) {
 
 } // namespace http_detail
 
-http_detail::server_core::server_core(engine& e, http_options o)
+http_detail::server_core::server_core(engine_core& e, http_options o)
     : opts(std::move(o)), router(e),
       ws(std::make_shared<ws_hub>(e, settings_of(e.config()).ws)) {
   auto count = std::max<uint32_t>(1, opts.threads);
@@ -126,7 +126,7 @@ struct http_server::impl : http_detail::server_core {
   ~impl() { stop(std::chrono::milliseconds{0}); }
 };
 
-http_server::http_server(engine& e, http_options opts)
+http_server::http_server(engine_core& e, http_options opts)
     : impl_(std::make_unique<impl>(e, std::move(opts))) {}
 
 http_server::~http_server() = default;

@@ -11,14 +11,14 @@ namespace intentd {
 
 class rate_limiter;
 
-class engine;
+class engine_core;
 
 /// The HTTP/1.1 gateway: an acceptor and one session per connection, run by
 /// `threads` asio threads, answering from the engine. The engine must outlive
 /// the server.
 class http_server {
 public:
-  http_server(engine& e, http_options opts);
+  http_server(engine_core& e, http_options opts);
   /// Stops with no grace if still running.
   ~http_server();
   http_server(const http_server&) = delete;

@@ -59,7 +59,7 @@ class session;
 
 struct server_core {
   /// The WebSocket limits come from settings_of(e.config()).
-  server_core(engine& e, http_options o);
+  server_core(engine_core& e, http_options o);
 
   void start();
   void stop(std::chrono::milliseconds grace);

@@ -107,6 +107,11 @@ engine_metrics::engine_metrics() {
       r.add_counter("websocket_slow_consumers_dropped_total",
                     "WebSocket clients closed because they read too slowly.")
           .get();
+  storage_waits_ =
+      r.add_counter("intent_storage_waits_total",
+                    "Pauses of an intent because the chain could not store "
+                    "its call (a full disk): waits, not retries.")
+          .get();
   storage_corrupt_ =
       r.add_counter("storage_corrupt_values_total",
                     "Stored values refused as damaged (a checksum that does "

@@ -73,6 +73,8 @@ public:
   }
   /// storage_corrupt_values_total: stored values refused as damaged.
   metrics::counter storage_corrupt() const { return storage_corrupt_; }
+  /// intent_storage_waits_total: an intent paused for the chain's storage.
+  metrics::counter storage_waits() const { return storage_waits_; }
 
 private:
   metrics::registry registry_;
@@ -96,6 +98,7 @@ private:
   metrics::gauge ws_connections_;
   metrics::counter ws_dropped_;
   metrics::counter storage_corrupt_;
+  metrics::counter storage_waits_;
 
   // Handles resolved at construction for the label values known up front.
   static constexpr int actions = 3;

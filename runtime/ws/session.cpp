@@ -337,7 +337,7 @@ private:
   bool admin_ = false;
 };
 
-ws_hub::ws_hub(engine& e, ws_options opts)
+ws_hub::ws_hub(engine_core& e, ws_options opts)
     : engine_(e), metrics_(e.metrics()), opts_(opts) {}
 
 void ws_hub::count_slow() {

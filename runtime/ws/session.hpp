@@ -17,7 +17,7 @@
 
 namespace intentd {
 
-class engine;
+class engine_core;
 class engine_metrics;
 class ws_session;
 
@@ -26,7 +26,7 @@ class ws_session;
 /// server stops. Shared by the sessions, so it outlives them.
 class ws_hub : public std::enable_shared_from_this<ws_hub> {
 public:
-  ws_hub(engine& e, ws_options opts);
+  ws_hub(engine_core& e, ws_options opts);
 
   /// Accepts the WebSocket handshake of `req` on `socket` and runs the
   /// session on the socket's executor (a strand). `admin`: the upgrade
@@ -49,13 +49,13 @@ public:
   bool wait_gone(std::chrono::milliseconds limit);
 
   // For the sessions.
-  engine& eng() { return engine_; }
+  engine_core& eng() { return engine_; }
   const ws_options& opts() const { return opts_; }
   void count_slow();
   void remove(ws_session* s);
 
 private:
-  engine& engine_;
+  engine_core& engine_;
   std::shared_ptr<engine_metrics> metrics_; // null for engines without
   ws_options opts_;
   session_set<ws_session> sessions_;

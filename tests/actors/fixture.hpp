@@ -249,7 +249,7 @@ struct engine_fixture {
             return std::move(**found);
           return problem{errc::not_found, "No intent with id " + id + ".", {}};
         },
-        false);
+        live_list_fn{}, nonce_owner_of(store), false);
     directory_options dir_opts;
     dir_opts.reader = reader;
     dir_opts.purge_dead_letter = [this](const std::string& id) {

@@ -82,6 +82,10 @@ bool same(const submit_reply& a, const submit_reply& b) {
   return same(a.record, b.record) && a.created == b.created;
 }
 
+bool same(const nonce_owner& a, const nonce_owner& b) {
+  return a.intent_id == b.intent_id;
+}
+
 template<class T>
 bool same(const outcome<T>& a, const outcome<T>& b) {
   if (static_cast<bool>(a) != static_cast<bool>(b))
@@ -324,4 +328,7 @@ TEST_CASE_FIXTURE(serializer_fixture,
   round_trip(notifier_stats{1, 2, 3, 4});
   round_trip(subscription_target::user);
   round_trip(rate_limited_counts{{"submit", 3}, {"read", 0}});
+  round_trip(nonce_owner_outcome{nonce_owner{std::string{"intent-1"}}});
+  round_trip(nonce_owner_outcome{nonce_owner{}});
+  round_trip(nonce_owner_outcome{problem{errc::storage_unavailable, "x", {}}});
 }

@@ -45,6 +45,17 @@ def request(port, method, path, body=None):
         c.close()
 
 
+def metric(port, name):
+    """The value of an unlabelled metric on /metrics; None when absent."""
+    code, text = request(port, "GET", "/metrics")
+    if code != 200 or not isinstance(text, str):
+        return None
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 def intent(i):
     return {"id": f"df-{i}", "user_account": f"disk-{i % 7}.near",
             "action": "transfer", "input_token": "usdc.near",
@@ -161,8 +172,18 @@ logging:
         body = wait_for("503", not_ready, 15)
         check(body is not None, f"/readyz is 503 while the disk is full: {json.dumps(body)}")
         # Stay full past what the retry budget would survive (2 attempts,
-        # 100 ms apart), and check a 202 is still not given.
-        time.sleep(4)
+        # 100 ms apart): every intent in flight has paused for the chain's
+        # storage at least three times. Then a 202 is still not given.
+        def waited_past_budget():
+            waits = metric(port, "intent_storage_waits_total")
+            live = [i for i, st in statuses(port, acked).items()
+                    if st not in ("completed", "failed", "expired", "cancelled")]
+            if waits is None or waits < 3 * len(live):
+                return None
+            return waits if live else "no intent in flight"
+        waits = wait_for("storage waits", waited_past_budget, 60)
+        check(waits is not None,
+              f"the intents in flight pause for the chain's storage ({metric(port, 'intent_storage_waits_total')})")
         code, _ = request(port, "POST", "/api/v1/intents", intent(1000))
         check(code == 503, f"still no 202 while full ({code})")
         check(request(port, "GET", "/readyz")[0] == 503, "/readyz still 503 while full")

@@ -23,7 +23,7 @@ namespace intentd::test {
 /// An in-memory engine that answers on its own thread, as the real one does.
 /// `hold(true)` parks every answer until `release()`, to test timeouts and
 /// shutdown with requests in flight.
-class fake_engine final : public engine {
+class fake_engine final : public engine_core {
 public:
   explicit fake_engine(cfg::config config = {})
       : config_(std::move(config)), tokens_(specs(config_.tokens)) {

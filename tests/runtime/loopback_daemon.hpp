@@ -30,7 +30,7 @@ inline cfg::config loopback_config(const temp_dir& dir, uint32_t latency_ms) {
 /// intentd as a user runs it: the real engine and gateway with `config`.
 struct loopback_daemon {
   cfg::config config;
-  std::unique_ptr<engine> eng;
+  std::unique_ptr<engine_core> eng;
   std::unique_ptr<http_server> server;
   uint16_t port = 0;
 
@@ -38,7 +38,7 @@ struct loopback_daemon {
   /// background).
   void start() {
     using namespace std::chrono_literals;
-    eng = engine::start(config);
+    eng = engine_core::start(config);
     server = std::make_unique<http_server>(*eng, settings_of(config).http);
     server->start();
     port = server->port();

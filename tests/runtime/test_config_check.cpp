@@ -30,7 +30,7 @@ std::string engine_refusal(cfg::config c, const temp_dir& dir) {
   c.storage.map_size_mb = 64;
   c.logging.level = "off";
   try {
-    auto eng = engine::start(c);
+    auto eng = engine_core::start(c);
     eng->stop();
   } catch (const std::exception& e) {
     return e.what();

@@ -73,7 +73,7 @@ TEST_CASE("past server.max_in_flight the gateway answers 503 with "
   config.chain.simulated.latency_ms = 5;
   config.rate_limits.enabled = false;
   config.logging.level = "off";
-  auto eng = engine::start(config);
+  auto eng = engine_core::start(config);
   http_server server{*eng, settings_of(config).http};
   server.start();
   auto port = server.port();
