@@ -18,7 +18,9 @@ using log_sink = std::function<void(log_level level, const std::string& line)>;
 
 /// Sends the library's log lines to `sink` instead of standard error, for
 /// the whole process (every engine in it); an empty sink restores standard
-/// error. Lines below `min_level` are not made at all.
+/// error. Lines below `min_level` are not made at all. Call it while no
+/// engine runs (before the first starts, after the last stopped): the
+/// switch itself is not synchronised with lines being logged.
 void set_log_sink(log_sink sink, log_level min_level = log_level::info);
 
 } // namespace intentd

@@ -1,6 +1,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -354,4 +355,53 @@ TEST_CASE("a custom chain adapter sees every verify and execute") {
   CHECK(chain->executed.size() == ids.size());
   for (const auto& a : chain->amounts)
     CHECK(a == "10"); // decimal, in the token's units
+}
+
+TEST_CASE("a failed intent is a dead letter that can be retried and purged") {
+  temp_dir dir("dead-letters");
+  auto c = config_on(dir);
+  // Every execution reverts: not retryable, so the intent fails at once.
+  REQUIRE(c.set("chain.simulated.revert_rate", 1.0));
+  auto e = intentd::engine::start(c);
+  REQUIRE(e);
+  auto& eng = **e;
+  REQUIRE(eng.submit_wait(swap("doomed")));
+  auto failed = wait_final(eng, "doomed");
+  REQUIRE(failed);
+  CHECK(failed->status == "failed");
+  CHECK(failed->error_code == "reverted");
+  CHECK(failed->dead_letter);
+
+  auto dead = eng.dead_letters_wait(10);
+  REQUIRE(dead);
+  REQUIRE(dead->size() == 1);
+  CHECK((*dead)[0].id == "doomed");
+
+  auto retried = eng.retry_dead_letter_wait("doomed");
+  REQUIRE_MESSAGE(retried, (retried ? "" : retried.err().message));
+  CHECK(retried->status == "pending");
+  CHECK_FALSE(retried->dead_letter);
+  auto again = wait_final(eng, "doomed");
+  REQUIRE(again);
+  CHECK(again->status == "failed");
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<intentd::result<intentd::record>> purged;
+  eng.purge_dead_letter("doomed", [&](intentd::result<intentd::record> r) {
+    std::lock_guard<std::mutex> lock(mu);
+    purged = std::move(r);
+    cv.notify_all();
+  });
+  REQUIRE(wait_until(mu, cv, [&] { return purged.has_value(); }));
+  REQUIRE(*purged);
+  CHECK((**purged).id == "doomed");
+  // This engine forgot it; a read falls back to the chain, which still
+  // knows the reverted execution (as GET /api/v1/intents/{id} does).
+  auto after = eng.get_wait("doomed");
+  REQUIRE(after);
+  CHECK(after->status == "failed");
+  CHECK(after->status_message.find("holds no record") != std::string::npos);
+  CHECK(eng.dead_letters_wait(10)->empty());
+  CHECK(eng.retry_dead_letter_wait("doomed").err().code == "not_found");
 }
