@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
       intentd::log_level::warn);
 
   intentd::config cfg;
-  for (auto set : {cfg.set("storage.path", dir.string()),
-                   cfg.set("chain.simulated.latency_ms", 5),
-                   cfg.set("security.read_access", "open")})
+  for (const auto& set : {cfg.set("storage.path", dir.string()),
+                          cfg.set("chain.simulated.latency_ms", 5),
+                          cfg.set("security.read_access", "open")})
     if (!set)
       return fail("config", set.err());
 

@@ -228,6 +228,7 @@ TEST_CASE("submissions from 8 threads at once all complete") {
   std::atomic<int> accepted{0};
   std::atomic<int> refused{0};
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
