@@ -26,24 +26,12 @@ void read_dead_letter(directory_self self, const std::string& id,
     rp.deliver(record_outcome{no_dead_letter()});
     return;
   }
-  auto h =
-      self->request(st.opts.reader, st.deps->call_timeout, get_atom::value, id);
-  h.then(
-      [=, mid = h.id()](record_outcome& r) mutable {
-        drop_timeout(self, mid);
-        if (r)
-          return next(std::optional<intent_record>{std::move(*r)});
-        if (r.error().code == errc::not_found)
-          return next(std::optional<intent_record>{});
-        self->state.dead_letter_ops.erase(id);
-        rp.deliver(record_outcome{r.error()});
-      },
-      [=, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
-        self->state.dead_letter_ops.erase(id);
-        rp.deliver(
-            record_outcome{problem{errc::timeout, caf::to_string(err), {}}});
-      });
+  read_stored(self, id, [=](stored_read r) mutable {
+    if (r)
+      return next(std::move(*r));
+    self->state.dead_letter_ops.erase(id);
+    rp.deliver(record_outcome{r.error()});
+  });
 }
 
 void retry_read(directory_self self, const std::string& id,

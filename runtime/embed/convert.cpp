@@ -1,5 +1,7 @@
 #include "runtime/embed/convert.hpp"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "runtime/http/router.hpp"
@@ -160,63 +162,37 @@ chain::intent to_public(const intent& in, const token_registry& tokens) {
   return out;
 }
 
+namespace {
+
+/// Each public fault beside the engine's.
+constexpr std::pair<chain::fault, chain_fault> faults[] = {
+    {chain::fault::none, chain_fault::none},
+    {chain::fault::network_error, chain_fault::network_error},
+    {chain::fault::timeout, chain_fault::timeout},
+    {chain::fault::nonce_too_low, chain_fault::nonce_too_low},
+    {chain::fault::reverted, chain_fault::reverted},
+    {chain::fault::slippage, chain_fault::slippage},
+    {chain::fault::insufficient_funds, chain_fault::insufficient_funds},
+    {chain::fault::unknown_token, chain_fault::unknown_token},
+    {chain::fault::already_executed, chain_fault::already_executed},
+    {chain::fault::not_verified, chain_fault::not_verified},
+    {chain::fault::expired, chain_fault::expired},
+    {chain::fault::storage_unavailable, chain_fault::storage_unavailable},
+};
+
+} // namespace
+
 chain_fault to_internal(chain::fault f) {
-  switch (f) {
-  case chain::fault::none:
-    return chain_fault::none;
-  case chain::fault::network_error:
-    return chain_fault::network_error;
-  case chain::fault::timeout:
-    return chain_fault::timeout;
-  case chain::fault::nonce_too_low:
-    return chain_fault::nonce_too_low;
-  case chain::fault::reverted:
-    return chain_fault::reverted;
-  case chain::fault::slippage:
-    return chain_fault::slippage;
-  case chain::fault::insufficient_funds:
-    return chain_fault::insufficient_funds;
-  case chain::fault::unknown_token:
-    return chain_fault::unknown_token;
-  case chain::fault::already_executed:
-    return chain_fault::already_executed;
-  case chain::fault::not_verified:
-    return chain_fault::not_verified;
-  case chain::fault::expired:
-    return chain_fault::expired;
-  case chain::fault::storage_unavailable:
-    return chain_fault::storage_unavailable;
-  }
-  return chain_fault::network_error;
+  for (const auto& [pub, own] : faults)
+    if (pub == f)
+      return own;
+  return chain_fault::network_error; // not a fault: retried like one
 }
 
 chain::fault to_public(chain_fault f) {
-  switch (f) {
-  case chain_fault::none:
-    return chain::fault::none;
-  case chain_fault::network_error:
-    return chain::fault::network_error;
-  case chain_fault::timeout:
-    return chain::fault::timeout;
-  case chain_fault::nonce_too_low:
-    return chain::fault::nonce_too_low;
-  case chain_fault::reverted:
-    return chain::fault::reverted;
-  case chain_fault::slippage:
-    return chain::fault::slippage;
-  case chain_fault::insufficient_funds:
-    return chain::fault::insufficient_funds;
-  case chain_fault::unknown_token:
-    return chain::fault::unknown_token;
-  case chain_fault::already_executed:
-    return chain::fault::already_executed;
-  case chain_fault::not_verified:
-    return chain::fault::not_verified;
-  case chain_fault::expired:
-    return chain::fault::expired;
-  case chain_fault::storage_unavailable:
-    return chain::fault::storage_unavailable;
-  }
+  for (const auto& [pub, own] : faults)
+    if (own == f)
+      return pub;
   return chain::fault::network_error;
 }
 

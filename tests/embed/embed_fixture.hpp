@@ -65,7 +65,8 @@ inline bool wait_until(std::mutex& mu, std::condition_variable& cv,
   return cv.wait_for(lock, std::chrono::seconds{120}, pred);
 }
 
-/// Polls `get` until the record is final; the final record, or an error.
+/// Follows `id` through a subscription until it is final, then reads its
+/// record; the record (final unless the deadline passed), or an error.
 inline intentd::result<intentd::record> wait_final(intentd::engine& e,
                                                    const std::string& id) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{120};
