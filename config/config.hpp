@@ -192,6 +192,30 @@ struct engine {
   uint32_t scheduler_threads = 0;
 };
 
+/// One node of a cluster, as every node's list names it.
+struct cluster_node {
+  std::string name;    // unique; what records carry in "node"
+  std::string address; // host:port of its middleman (cluster.listen)
+  std::string http;    // host:port of its HTTP API (its server.listen)
+};
+
+/// Static membership: the same `nodes` list on every node. No `node`: a
+/// single node, no cluster.
+struct cluster {
+  std::string node;   // this node's name, one of nodes[]
+  std::string listen; // the middleman's host:port; this node's address
+  std::vector<cluster_node> nodes;
+  uint32_t heartbeat_interval_ms = 500;
+  /// A node silent this long is down.
+  uint32_t node_timeout_ms = 2'000;
+  /// The node that hosts the simulated chain; empty: the first of nodes.
+  std::string chain_node;
+  /// Longest wait for a node's answer to a forwarded request.
+  uint32_t forward_timeout_ms = 5'000;
+
+  bool enabled() const { return !node.empty(); }
+};
+
 struct config {
   cfg::server server;
   cfg::storage storage;
@@ -210,6 +234,7 @@ struct config {
   cfg::logging logging;
   cfg::security security;
   cfg::engine engine;
+  cfg::cluster cluster;
 };
 
 } // namespace intentd::cfg
