@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "config/checks.hpp"
+#include "config/cluster.hpp"
 #include "config/config.hpp"
 
 namespace intentd::cfg {
@@ -185,6 +186,31 @@ void inspect(Inspector& f, engine& x) {
 }
 
 template<class Inspector>
+void inspect(Inspector& f, cluster_node& x) {
+  f.field("name", x.name, check_node_name);
+  f.field("address", x.address, check_listen);
+  f.field("http", x.http, check_listen);
+}
+
+template<class Inspector>
+void inspect(Inspector& f, cluster& x) {
+  f.field("node", x.node);
+  f.field("listen", x.listen, check_optional_listen);
+  f.list("nodes", x.nodes);
+  f.field("heartbeat_interval_ms", x.heartbeat_interval_ms,
+          in_range<uint32_t>(10, 60'000));
+  f.field("node_timeout_ms", x.node_timeout_ms);
+  f.field("chain_node", x.chain_node);
+  f.field("forward_timeout_ms", x.forward_timeout_ms, at_least<uint32_t>(1));
+  // The whole section, once its keys are read: an empty listen is this
+  // node's address.
+  default_cluster_listen(x);
+  const auto problem = check_cluster(x);
+  f.require(problem.message.empty(), {problem.key, problem.otherwise},
+            problem.message);
+}
+
+template<class Inspector>
 void inspect(Inspector& f, config& x) {
   f.section("server", x.server);
   f.section("storage", x.storage);
@@ -199,6 +225,7 @@ void inspect(Inspector& f, config& x) {
   f.section("logging", x.logging);
   f.section("security", x.security);
   f.section("engine", x.engine);
+  f.section("cluster", x.cluster);
 }
 
 } // namespace intentd::cfg

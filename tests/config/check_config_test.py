@@ -43,6 +43,29 @@ REFUSED = [
     ("a token price finer than 9 decimals",
      'tokens: [{id: x.near, decimals: 6, price: "0.0000000001"}]\n',
      "token x.near: bad price 0.0000000001"),
+    ("a cluster list without this node",
+     'cluster:\n  node: n9\n  nodes:\n'
+     '    - {name: n1, address: "127.0.0.1:7101", http: "127.0.0.1:8081"}\n',
+     'cluster.node (line 2): unknown node "n9"'),
+    ("a cluster list naming one node twice",
+     'cluster:\n  node: n1\n  nodes:\n'
+     '    - {name: n1, address: "127.0.0.1:7101", http: "127.0.0.1:8081"}\n'
+     '    - {name: n1, address: "127.0.0.1:7102", http: "127.0.0.1:8082"}\n',
+     'cluster.nodes (line 3): nodes[1] has the same name as nodes[0]'),
+    ("two cluster nodes on one address",
+     'cluster:\n  node: n1\n  nodes:\n'
+     '    - {name: n1, address: "127.0.0.1:7101", http: "127.0.0.1:8081"}\n'
+     '    - {name: n2, address: "127.0.0.1:7101", http: "127.0.0.1:8082"}\n',
+     'cluster.nodes (line 3): nodes[1] has the same address as nodes[0]'),
+    ("a cluster listen that is not this node's address",
+     'cluster:\n  node: n1\n  listen: "127.0.0.1:7109"\n  nodes:\n'
+     '    - {name: n1, address: "127.0.0.1:7101", http: "127.0.0.1:8081"}\n',
+     'cluster.listen (line 3): "127.0.0.1:7109" differs from this node\'s '
+     'address "127.0.0.1:7101"'),
+    ("cluster nodes without cluster.node",
+     'cluster:\n  nodes:\n'
+     '    - {name: n1, address: "127.0.0.1:7101", http: "127.0.0.1:8081"}\n',
+     "cluster.node must name this node"),
 ]
 
 
@@ -76,7 +99,9 @@ def main():
         check(rc == 0 and "is valid" in out and err == "",
               f"a valid config passes: exit {rc} {err.strip()!r}")
 
-        for example in sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml"))):
+        examples = glob.glob(os.path.join(ROOT, "examples", "*.yaml")) + \
+            glob.glob(os.path.join(ROOT, "examples", "cluster", "*.yaml"))
+        for example in sorted(examples):
             rc, _, err = run(args.binary, "--check-config", example)
             check(rc == 0, f"{os.path.relpath(example, ROOT)} passes: exit {rc} "
                            f"{err.strip()!r}")

@@ -70,6 +70,18 @@ void check_same(const config& a, const config& b) {
   CHECK(a.notifier.send_buffer_bytes == b.notifier.send_buffer_bytes);
   CHECK(a.logging.level == b.logging.level);
   CHECK(a.logging.format == b.logging.format);
+  CHECK(a.cluster.node == b.cluster.node);
+  CHECK(a.cluster.listen == b.cluster.listen);
+  REQUIRE(a.cluster.nodes.size() == b.cluster.nodes.size());
+  for (size_t i = 0; i < a.cluster.nodes.size(); ++i) {
+    CHECK(a.cluster.nodes[i].name == b.cluster.nodes[i].name);
+    CHECK(a.cluster.nodes[i].address == b.cluster.nodes[i].address);
+    CHECK(a.cluster.nodes[i].http == b.cluster.nodes[i].http);
+  }
+  CHECK(a.cluster.heartbeat_interval_ms == b.cluster.heartbeat_interval_ms);
+  CHECK(a.cluster.node_timeout_ms == b.cluster.node_timeout_ms);
+  CHECK(a.cluster.chain_node == b.cluster.chain_node);
+  CHECK(a.cluster.forward_timeout_ms == b.cluster.forward_timeout_ms);
 }
 
 /// A fresh directory under the system temp dir, removed on destruction.
