@@ -9,9 +9,6 @@ namespace intentd {
 
 namespace {
 
-constexpr uint32_t default_page_size = 50;
-constexpr uint32_t max_page_size = 1000; // the API's largest `limit`
-
 /// Walks the keys starting with `prefix` newest first, from just below
 /// `prefix + tail` (or from the last key of the range when `tail` is
 /// absent).
@@ -47,11 +44,6 @@ private:
   bool found_ = false;
 };
 
-uint32_t page_size(const list_query& query) {
-  return query.limit == 0 ? default_page_size
-                          : std::min(query.limit, max_page_size);
-}
-
 } // namespace
 
 outcome<record_page> intent_store::list(const list_query& query) const {
@@ -70,8 +62,9 @@ outcome<record_page> intent_store::list(const list_query& query) const {
     prefix = keys::status_prefix(*query.status);
     expected = keys::by_status;
   }
-  // A cursor is the key of the last record of the page before; for a
-  // listing by user alone, user + '\0' + created_at + id.
+  // A cursor is the key of the last record of the page before (each item's
+  // own cursor resumes right after it); for a listing by user alone,
+  // user + '\0' + created_at + id.
   std::optional<std::string> tail;
   if (!query.cursor.empty()) {
     auto start = keys::from_cursor(query.cursor);
@@ -82,7 +75,7 @@ outcome<record_page> intent_store::list(const list_query& query) const {
                      {{"cursor", "must be a next_cursor of the same query"}}};
     tail = start->substr(prefix.size());
   }
-  const uint32_t limit = page_size(query);
+  const uint32_t limit = list_page_size(query.limit);
   try {
     auto t = impl_->read();
     // A listing by user alone merges the user's buckets in by_user, newest
@@ -101,7 +94,6 @@ outcome<record_page> intent_store::list(const list_query& query) const {
       walks.emplace_back(t.handle(), *db, prefix, tail);
     }
     record_page page;
-    std::string last_tail;
     for (;;) {
       auto newest = walks.end();
       for (auto i = walks.begin(); i != walks.end(); ++i)
@@ -110,7 +102,7 @@ outcome<record_page> intent_store::list(const list_query& query) const {
       if (newest == walks.end())
         break;
       if (page.items.size() == limit) {
-        page.next_cursor = keys::to_cursor(prefix + last_tail);
+        page.next_cursor = page.item_cursors.back();
         break;
       }
       auto rec = impl_->load(t.handle(), newest->id(), newest->key(), expected);
@@ -120,7 +112,8 @@ outcome<record_page> intent_store::list(const list_query& query) const {
       // status skips the others.
       if (*rec && (!query.status || (*rec)->status == *query.status)) {
         page.items.push_back(std::move(**rec));
-        last_tail.assign(newest->tail());
+        page.item_cursors.push_back(
+            keys::to_cursor(prefix + std::string{newest->tail()}));
       }
       newest->next();
     }

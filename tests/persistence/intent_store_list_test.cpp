@@ -398,3 +398,48 @@ TEST_CASE("a store from index version 3, with a by_user range per live "
   CHECK(keys_now.size() == 3);
   CHECK(std::count(keys_now.begin(), keys_now.end(), old_key) == 0);
 }
+
+TEST_CASE("each item's cursor resumes the listing right after that item") {
+  temp_dir dir;
+  auto store = open_store(fast_options(dir));
+  std::vector<intent_record> recs;
+  for (int i = 0; i < 60; ++i) {
+    // Three records per timestamp: the id breaks the tie.
+    auto user = i % 2 == 0 ? "alice" : "bob";
+    auto status = static_cast<intent_status>(i % intent_status_count);
+    recs.push_back(make_record("r" + std::to_string(i), user, status, i / 3));
+  }
+  REQUIRE(store.put(recs));
+  list_query by_user;
+  by_user.user = "alice";
+  list_query by_user_status = by_user;
+  by_user_status.status = intent_status::pending;
+  list_query by_status;
+  by_status.status = intent_status::completed;
+  list_query everything;
+  for (auto q : {by_user, by_user_status, by_status, everything}) {
+    q.limit = 1000;
+    const auto whole = store.list(q);
+    REQUIRE(whole);
+    REQUIRE_FALSE(whole->items.empty());
+    REQUIRE(whole->item_cursors.size() == whole->items.size());
+    CHECK(whole->next_cursor.empty());
+    for (std::size_t i = 0; i < whole->items.size(); ++i) {
+      CAPTURE(i);
+      list_query rest = q;
+      rest.cursor = whole->item_cursors[i];
+      const auto after = store.list(rest);
+      REQUIRE(after);
+      REQUIRE(after->items.size() == whole->items.size() - i - 1);
+      for (std::size_t j = 0; j < after->items.size(); ++j)
+        CHECK(after->items[j].request.id == whole->items[i + 1 + j].request.id);
+    }
+    // On a full page next_cursor is the last item's cursor.
+    q.limit = 4;
+    const auto page = store.list(q);
+    REQUIRE(page);
+    if (page->items.size() == 4 && !page->next_cursor.empty())
+      CHECK(page->next_cursor == page->item_cursors.back());
+    CHECK(page->item_cursors.size() == page->items.size());
+  }
+}
