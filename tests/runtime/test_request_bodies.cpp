@@ -60,7 +60,8 @@ TEST_CASE("a cancel body with part of a signature is a 400 and cancels "
               .status == 202);
   const std::string path = "/api/v1/intents/c-1/cancel";
   for (const auto& [body, field] : incomplete_cancels) {
-    CAPTURE(body);
+    const std::string& sent = body; // CAPTURE cannot name a binding in C++17
+    CAPTURE(sent);
     auto r = request(f.port(), verb::post, path, body);
     CHECK(r.status == 400);
     CHECK(code_of(r) == "bad_request");
@@ -129,7 +130,8 @@ TEST_CASE("an unsigned server refuses foreign fields and keys without "
   REQUIRE(submit(transfer("c-1")).status == 202);
   const std::string path = "/api/v1/intents/c-1/cancel";
   for (const auto& [cancel_body, field] : incomplete_cancels) {
-    CAPTURE(cancel_body);
+    const std::string& sent = cancel_body; // as above
+    CAPTURE(sent);
     auto r = request(d.port, verb::post, path, cancel_body);
     CHECK(r.status == 400);
     CHECK(detail_fields(r).count(field) == 1);

@@ -310,7 +310,8 @@ TEST_CASE("ids in a path are checked before the engine sees them") {
            {"DELETE", "/api/v1/dead-letters/" + bad},
            {"POST", "/api/v1/dead-letters/" + bad + "/retry"},
        }) {
-    CAPTURE(path);
+    const std::string& target = path; // CAPTURE cannot name a binding in C++17
+    CAPTURE(target);
     auto rep = f.call(method, path);
     CHECK(rep.status == 404);
     CHECK(error_message(rep) == "No intent with id 'b d'.");
@@ -327,7 +328,8 @@ TEST_CASE("admin routes answer loopback clients only, before the id check") {
            {"POST", "/api/v1/dead-letters/b%20d/retry"},
            {"POST", "/api/v1/accounts/carol.near/keys"},
        }) {
-    CAPTURE(path);
+    const std::string& target = path; // as above
+    CAPTURE(target);
     auto rep = f.call(method, path, R"({"public_key":"ab"})", false);
     CHECK(rep.status == 403);
     CHECK(error_code(rep) == "forbidden");
