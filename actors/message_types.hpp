@@ -109,7 +109,7 @@ template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, intent_record& x) {
   return f(caf::meta::type_name("intent_record"), x.request, x.status,
            x.status_message, x.created_at, x.updated_at, x.history, x.execution,
-           x.error, x.seq, x.body_digest, x.dead_letter);
+           x.error, x.seq, x.body_digest, x.dead_letter, x.node);
 }
 
 template<class Inspector>

@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "runtime/model/chain_adapter.hpp"
 #include "runtime/model/client_op.hpp"
+#include "runtime/model/cluster_view.hpp"
 #include "runtime/model/intent.hpp"
 #include "runtime/model/listing.hpp"
 #include "runtime/model/notice.hpp"
@@ -45,6 +46,7 @@ struct solver_view {
   double success_rate = 0; // successes / attempts, 0 when none
   double mean_execution_ms = 0;
   bool healthy = true; // false while skipped after failures
+  std::string node;    // the cluster node it runs on; empty on a single node
 };
 
 template<class T>
@@ -154,6 +156,15 @@ public:
   virtual void purge_dead_letter(const std::string& id,
                                  reply<intent_record> done) = 0;
   virtual void solvers(reply<std::vector<solver_view>> done) = 0;
+
+  /// The cluster as this node sees it (GET /api/v1/cluster); not_found on
+  /// an engine that runs alone.
+  virtual void cluster(reply<cluster_view> done) {
+    done(problem{errc::not_found,
+                 "This intentd runs as a single node: no cluster section is "
+                 "configured.",
+                 {}});
+  }
 
   /// A new subscriber with no subscription yet; nullptr when this engine
   /// has no notifier.

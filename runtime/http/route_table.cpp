@@ -183,6 +183,8 @@ const std::vector<http_route>& http_router::routes() {
        }},
       {"GET", "/api/v1/solvers",
        [](http_router& r, call, reply_fn done) { r.solvers(std::move(done)); }},
+      {"GET", "/api/v1/cluster",
+       [](http_router& r, call, reply_fn done) { r.cluster(std::move(done)); }},
       {"GET", websocket_route, nullptr},
   };
   return table;

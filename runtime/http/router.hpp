@@ -147,6 +147,7 @@ private:
   void dead_letters(const http_request& req, std::string_view query,
                     reply_fn done);
   void solvers(reply_fn done);
+  void cluster(reply_fn done);
   // Signed cancellation and key registration (routes_owner.cpp).
   void cancel(const http_request& req, const std::string& id, reply_fn done);
   void register_key(const http_request& req, const std::string& account,

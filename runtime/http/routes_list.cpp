@@ -150,16 +150,34 @@ void http_router::solvers(reply_fn done) {
   engine_.solvers(respond<std::vector<solver_view>>(
       std::move(done), [](const std::vector<solver_view>& v) {
         json items = json::array();
-        for (const auto& s : v)
-          items.push_back({{"solver_id", s.solver_id},
-                           {"attempts", s.attempts},
-                           {"successes", s.successes},
-                           {"failures", s.failures},
-                           {"success_rate", s.success_rate},
-                           {"mean_execution_ms", s.mean_execution_ms},
-                           {"healthy", s.healthy}});
+        for (const auto& s : v) {
+          json item = {{"solver_id", s.solver_id},
+                       {"attempts", s.attempts},
+                       {"successes", s.successes},
+                       {"failures", s.failures},
+                       {"success_rate", s.success_rate},
+                       {"mean_execution_ms", s.mean_execution_ms},
+                       {"healthy", s.healthy}};
+          if (!s.node.empty())
+            item["node"] = s.node;
+          items.push_back(std::move(item));
+        }
         return json_reply(200, {{"solvers", std::move(items)}});
       }));
+}
+
+void http_router::cluster(reply_fn done) {
+  engine_.cluster(respond<cluster_view>(std::move(done), [](const cluster_view&
+                                                                view) {
+    json nodes = json::array();
+    for (const auto& m : view.nodes)
+      nodes.push_back({{"name", m.name},
+                       {"address", m.address},
+                       {"http", m.http},
+                       {"state", to_string(m.state)},
+                       {"live_intents", m.live_intents}});
+    return json_reply(200, {{"node", view.node}, {"nodes", std::move(nodes)}});
+  }));
 }
 
 } // namespace intentd

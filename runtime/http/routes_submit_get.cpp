@@ -91,6 +91,7 @@ unsigned http_status(errc code) {
     return 429;
   case errc::overloaded:
   case errc::storage_unavailable:
+  case errc::node_unavailable:
     return 503;
   case errc::timeout:
     return 504;
@@ -116,7 +117,7 @@ unsigned http_status(errc code) {
 http_reply problem_reply(const problem& p) {
   http_reply rep{http_status(p.code), dump_json(to_json(p)), {}};
   if (p.code == errc::overloaded || p.code == errc::storage_unavailable ||
-      p.code == errc::rate_limited)
+      p.code == errc::node_unavailable || p.code == errc::rate_limited)
     rep.headers.emplace_back("Retry-After", "1");
   return rep;
 }

@@ -96,6 +96,9 @@ struct intent_record {
   std::string body_digest;
   /// Set while an intent sits in the dead-letter queue.
   bool dead_letter = false;
+  /// The cluster node that owns the intent; empty on a single node. Not
+  /// stored: the node that answers for the record sets it.
+  std::string node;
 };
 
 } // namespace intentd

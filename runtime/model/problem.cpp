@@ -44,6 +44,8 @@ const char* to_string(errc code) {
     return "unauthorized";
   case errc::forbidden:
     return "forbidden";
+  case errc::node_unavailable:
+    return "node_unavailable";
   case errc::storage_corrupt:
     return "storage_corrupt";
   }

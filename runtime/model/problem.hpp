@@ -30,6 +30,7 @@ enum class errc {
   unauthorized,        // 401: an admin call without an API key
   forbidden,           // 403: an admin call with a wrong API key
   storage_corrupt,     // 500: a stored value failed its checksum or decode
+  node_unavailable,    // 503: the cluster node the request needs is down
 };
 
 /// Stable snake_case name of a code, as used in the error envelope.

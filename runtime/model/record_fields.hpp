@@ -66,7 +66,7 @@ void execution(Sink& s, const intent_record& rec,
 
 /// The whole record: amounts as decimal strings of their token, times as
 /// RFC 3339, enums as their names; swap fields only for a swap, empty
-/// recipient, signature and public key left out.
+/// recipient, signature, public key and node left out.
 template<class Sink>
 void record(Sink& s, const intent_record& rec, const token_registry& tokens) {
   const intent& in = rec.request;
@@ -115,6 +115,10 @@ void record(Sink& s, const intent_record& rec, const token_registry& tokens) {
     s.string(format_amount(in.max_slippage_bps, 2));
     s.key("min_output_amount");
     s.string(amount_text(in.min_output_amount, in.output_token, tokens));
+  }
+  if (!rec.node.empty()) {
+    s.key("node");
+    s.string(rec.node);
   }
   s.key("nonce");
   s.number(in.nonce);

@@ -212,6 +212,13 @@ TEST_CASE("render_record writes the same bytes as dumping to_json") {
   };
   auto rec = completed_swap();
   same(rec);
+  SUBCASE("a record of a cluster node names its node") {
+    auto owned = completed_swap();
+    owned.node = "n2";
+    same(owned);
+    CHECK(to_json(owned, tokens).at("node") == "n2");
+    CHECK_FALSE(to_json(rec, tokens).contains("node"));
+  }
   SUBCASE("a pending transfer with a recipient, no execution yet") {
     intent_record t;
     t.request.id = "t-1";
