@@ -6,6 +6,7 @@ The layers (docs/architecture.md "Layers", bottom first):
   runtime/settings/, runtime/metrics/, persistence/
   actors/
   runtime/engine/
+  runtime/cluster/ (on the engine)
   runtime/ws/, runtime/http/, runtime/daemon/, runtime/main.cpp
   runtime/embed/ (libintentd.so): the public headers over everything above
   runtime/ctl/ (intentctl) sits on the domain, the config and settings only.
@@ -32,10 +33,12 @@ ALLOWED = {
 LOWER = {"actors", "persistence", "runtime/model", "config",
          "runtime/settings", "runtime/metrics"}
 ALLOWED["runtime/engine"] = LOWER | {"runtime/engine"}
+ALLOWED["runtime/cluster"] = LOWER | {"runtime/engine", "runtime/cluster"}
 ALLOWED["runtime/ws"] = LOWER | {"runtime/engine", "runtime/ws"}
 ALLOWED["runtime/http"] = LOWER | {"runtime/engine", "runtime/ws",
                                    "runtime/http"}
-ALLOWED["runtime/daemon"] = ALLOWED["runtime/http"] | {"runtime/daemon"}
+ALLOWED["runtime/daemon"] = ALLOWED["runtime/http"] | {"runtime/daemon",
+                                                       "runtime/cluster"}
 ALLOWED["runtime"] = ALLOWED["runtime/daemon"]  # runtime/main.cpp
 ALLOWED["runtime/embed"] = ALLOWED["runtime/daemon"] | {"runtime/embed",
                                                         "include/intentd"}
@@ -48,7 +51,8 @@ THIRD_PARTY = {
     "boost/": {"runtime/ws", "runtime/http", "runtime/ctl", "runtime/daemon",
                "runtime"},
     "lmdb.h": {"persistence"},
-    "caf/": {"actors", "runtime/engine", "runtime/ws", "runtime/http",
+    "caf/": {"actors", "runtime/engine", "runtime/cluster", "runtime/ws",
+             "runtime/http",
              "runtime/daemon", "runtime", "runtime/embed"},
 }
 

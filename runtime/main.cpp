@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/load.hpp"
+#include "runtime/cluster/cluster_engine.hpp"
 #include "runtime/daemon/logging.hpp"
 #include "runtime/daemon/startup_checks.hpp"
 #include "runtime/daemon/verify_storage.hpp"
@@ -51,7 +52,8 @@ int run(const intentd::cfg::config& config) {
   intentd::log_startup_warnings(config);
   std::unique_ptr<intentd::engine_core> engine;
   try {
-    engine = intentd::engine_core::start(config);
+    engine = config.cluster.enabled() ? intentd::start_cluster_node(config)
+                                      : intentd::engine_core::start(config);
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;

@@ -1,0 +1,620 @@
+#include "runtime/cluster/cluster_engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/cluster.hpp"
+#include "config/host_port.hpp"
+#include "runtime/cluster/cluster_table.hpp"
+#include "runtime/cluster/endpoint.hpp"
+#include "runtime/cluster/membership.hpp"
+#include "runtime/metrics/engine_metrics.hpp"
+#include "runtime/model/merged_listing.hpp"
+#include "runtime/model/record_json.hpp"
+#include "runtime/model/validation.hpp"
+
+namespace intentd {
+
+/// Work for the forwarder: a request to another node, sent from inside
+/// the actor system on behalf of an HTTP thread.
+struct forward_call {
+  std::function<void(caf::event_based_actor*)> run;
+};
+
+} // namespace intentd
+
+// Local only: the forwarder runs calls of this process's threads.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(intentd::forward_call)
+
+namespace intentd {
+
+namespace {
+
+caf::behavior forwarder_impl(caf::event_based_actor* self) {
+  return {
+      [=](forward_call& call) { call.run(self); },
+  };
+}
+
+class cluster_engine final : public engine_core {
+public:
+  explicit cluster_engine(const cfg::config& c);
+  ~cluster_engine() override { stop(); }
+
+  const token_registry& tokens() const override { return local_->tokens(); }
+  const cfg::config& config() const override { return local_->config(); }
+
+  void submit(intent in, std::string body_digest,
+              reply<submit_result> done) override {
+    submit(std::move(in), std::move(body_digest), nullptr, std::move(done));
+  }
+
+  void submit(intent in, std::string body_digest, submit_admission admit,
+              reply<submit_result> done) override;
+
+  outcome<std::string> prove_reader(const std::string& token) const override {
+    return local_->prove_reader(token);
+  }
+
+  void get(const std::string& id, reply<intent_record> done) override;
+  void get_rendered(const std::string& id,
+                    reply<rendered_record> done) override;
+  void list(const list_query& query, reply<record_page> done) override;
+  void find_by_tx(const std::string& hash, reply<intent_record> done) override;
+  void cancel(const std::string& id, reply<intent_record> done) override {
+    cancel(id, std::nullopt, std::move(done));
+  }
+  void cancel(const std::string& id, std::optional<cancel_auth> auth,
+              reply<intent_record> done) override;
+  void register_key(const std::string& account,
+                    const std::string& public_key_hex,
+                    reply<bool> done) override {
+    local_->register_key(account, public_key_hex, std::move(done));
+  }
+  void dead_letters(uint32_t limit,
+                    reply<std::vector<intent_record>> done) override;
+  void retry_dead_letter(const std::string& id,
+                         reply<intent_record> done) override;
+  void purge_dead_letter(const std::string& id,
+                         reply<intent_record> done) override;
+  void solvers(reply<std::vector<solver_view>> done) override;
+  void cluster(reply<cluster_view> done) override {
+    done(table_->view(own_live()));
+  }
+
+  std::unique_ptr<subscriber> subscribe(notice_handler on_notice) override {
+    return local_->subscribe(std::move(on_notice));
+  }
+  std::shared_ptr<rate_limiter> rate_limits() override {
+    return local_->rate_limits();
+  }
+  std::shared_ptr<status_cache> cache() override { return local_->cache(); }
+  bool ready() const override { return local_->ready(); }
+  std::optional<std::string> failure() const override {
+    return local_->failure();
+  }
+  std::shared_ptr<engine_metrics> metrics() const override {
+    return local_->metrics();
+  }
+  void readiness(std::function<void(std::vector<health_check>)> done) override;
+  void stop() override;
+
+private:
+  uint64_t own_live() const {
+    auto m = local_->metrics();
+    return m ? static_cast<uint64_t>(m->live_intents().value()) : 0;
+  }
+
+  const std::string& name_of(std::size_t node) const {
+    return table_->names()[node];
+  }
+
+  problem unavailable(std::size_t node, const std::string& why) const {
+    return problem{errc::node_unavailable,
+                   "Node " + name_of(node) + ", which this request needs, is " +
+                       why + "; retry shortly.",
+                   {}};
+  }
+
+  /// The record as `node` answered it, carrying its owner's name.
+  static reply<intent_record> stamped(std::string node,
+                                      reply<intent_record> done) {
+    return [node = std::move(node),
+            done = std::move(done)](outcome<intent_record> r) {
+      if (r)
+        r->node = node;
+      done(std::move(r));
+    };
+  }
+
+  /// Sends `xs...` to node `node`'s endpoint and hands its answer (an
+  /// outcome of T) to `done`, exactly once; a node that is down, goes down
+  /// while the request waits, or does not answer in
+  /// cluster.forward_timeout_ms, is answered node_unavailable.
+  template<class T, class... Ts>
+  void forward(std::size_t node, reply<T> done, Ts... xs) {
+    auto endpoint = table_->endpoint(node);
+    if (!endpoint)
+      return done(unavailable(node, "down"));
+    if (in_flight_.fetch_add(1) >= max_in_flight_) {
+      --in_flight_;
+      return done(problem{errc::overloaded,
+                          "This node has too many requests forwarded to "
+                          "other nodes in flight; retry shortly.",
+                          {}});
+    }
+    // Whoever comes first answers: the node, the timeout, or its going down.
+    auto token = waiting_.add(node, [done](problem p) { done(std::move(p)); });
+    auto finish = [this, token, done](outcome<T> r) {
+      if (waiting_.take(token)) {
+        --in_flight_;
+        done(std::move(r));
+      }
+    };
+    auto timeout = forward_timeout_;
+    auto name = name_of(node);
+    forward_call call{[=, ep = *endpoint](caf::event_based_actor* self) {
+      self->request(ep, timeout, xs...)
+          .then([=](outcome<T>& r) { finish(std::move(r)); },
+                [=](caf::error& err) {
+                  finish(problem{errc::node_unavailable,
+                                 "Node " + name +
+                                     ", which this request needs, did not "
+                                     "answer: " +
+                                     caf::to_string(err) + "; retry shortly.",
+                                 {}});
+                });
+    }};
+    caf::anon_send(forwarder_, std::move(call));
+  }
+
+  /// Forwarded requests waiting for their node, to be answered at once
+  /// when it goes down.
+  class waiting_calls {
+  public:
+    using fail_fn = std::function<void(problem)>;
+    uint64_t add(std::size_t node, fail_fn fail) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      auto token = ++next_;
+      calls_.emplace(token, std::make_pair(node, std::move(fail)));
+      return token;
+    }
+    /// True for the first taker of `token`.
+    bool take(uint64_t token) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      return calls_.erase(token) > 0;
+    }
+    /// Takes every call waiting for `node`.
+    std::vector<fail_fn> take_node(std::size_t node) {
+      std::vector<fail_fn> out;
+      std::lock_guard<std::mutex> guard{mtx_};
+      for (auto i = calls_.begin(); i != calls_.end();) {
+        if (i->second.first == node) {
+          out.push_back(std::move(i->second.second));
+          i = calls_.erase(i);
+        } else {
+          ++i;
+        }
+      }
+      return out;
+    }
+
+  private:
+    std::mutex mtx_;
+    uint64_t next_ = 0;
+    std::unordered_map<uint64_t, std::pair<std::size_t, fail_fn>> calls_;
+  };
+
+  void node_down(std::size_t node) {
+    for (auto& fail : waiting_.take_node(node)) {
+      --in_flight_;
+      fail(unavailable(node, "down"));
+    }
+  }
+
+  template<class T>
+  using answers = std::vector<std::pair<std::size_t, outcome<T>>>;
+
+  /// Asks every node — this one through `local`, the others with `xs...`
+  /// — and hands all their answers to `done` once each has answered (or
+  /// was found down, or timed out: node_unavailable).
+  template<class T, class Local, class... Ts>
+  void gather(Local local, std::function<void(answers<T>)> done, Ts... xs) {
+    struct pending {
+      std::mutex mtx;
+      answers<T> got;
+      std::size_t left = 0;
+      std::function<void(answers<T>)> done;
+    };
+    auto st = std::make_shared<pending>();
+    const auto n = table_->names().size();
+    st->left = n;
+    st->done = std::move(done);
+    auto arrive = [st](std::size_t node, outcome<T> r) {
+      std::unique_lock<std::mutex> guard{st->mtx};
+      st->got.emplace_back(node, std::move(r));
+      if (--st->left > 0)
+        return;
+      auto all = std::move(st->got);
+      guard.unlock();
+      std::sort(all.begin(), all.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      st->done(std::move(all));
+    };
+    for (std::size_t node = 0; node < n; ++node) {
+      reply<T> one = [arrive, node](outcome<T> r) {
+        arrive(node, std::move(r));
+      };
+      if (node == table_->self_index())
+        local(std::move(one));
+      else
+        forward<T>(node, std::move(one), xs...);
+    }
+  }
+
+  /// The first problem among `all`, if any.
+  template<class T>
+  static std::optional<problem> first_problem(const answers<T>& all) {
+    for (const auto& [node, r] : all)
+      if (!r)
+        return r.error();
+    return std::nullopt;
+  }
+
+  std::unique_ptr<engine_core> local_;
+  std::shared_ptr<cluster_table> table_;
+  std::chrono::milliseconds forward_timeout_;
+  uint32_t max_in_flight_;
+  std::atomic<uint32_t> in_flight_{0};
+  waiting_calls waiting_;
+  caf::actor_system_config sys_cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  membership_actor membership_;
+  cluster_endpoint_actor endpoint_;
+  caf::actor forwarder_;
+  std::atomic<bool> stopped_{false};
+};
+
+cluster_hello hello_of(const cfg::cluster& c) {
+  return cluster_hello{c.node, cfg::membership_digest(c), c.nodes};
+}
+
+cluster_engine::cluster_engine(const cfg::config& c)
+    : local_(engine_core::start(c)),
+      table_(std::make_shared<cluster_table>(c.cluster)),
+      forward_timeout_(c.cluster.forward_timeout_ms),
+      max_in_flight_(c.server.max_in_flight) {
+  const auto& cc = c.cluster;
+  add_cluster_message_types(sys_cfg_);
+  sys_cfg_.load<caf::io::middleman>();
+  sys_cfg_.set("scheduler.max-threads", 2);
+  sys_cfg_.set("logger.console", caf::atom("none"));
+  // BASP heartbeats close a link that stays silent; the membership's own
+  // pings judge a node down well before that.
+  sys_cfg_.set(
+      "middleman.heartbeat-interval",
+      caf::timespan{std::chrono::milliseconds{cc.heartbeat_interval_ms}});
+  sys_cfg_.set("middleman.connection-timeout",
+               caf::timespan{std::chrono::milliseconds{
+                   std::max<uint64_t>(4ull * cc.node_timeout_ms, 10'000)}});
+  sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
+  table_->on_down([this](std::size_t node) { node_down(node); });
+  auto hello = hello_of(cc);
+  membership_options mo;
+  mo.hello = hello;
+  mo.heartbeat = std::chrono::milliseconds{cc.heartbeat_interval_ms};
+  mo.node_timeout = std::chrono::milliseconds{cc.node_timeout_ms};
+  membership_ = spawn_membership(
+      *sys_, table_,
+      caf::actor_cast<caf::actor>(sys_->middleman().actor_handle()), mo);
+  endpoint_options eo;
+  eo.hello = hello;
+  eo.live_intents = [this] { return own_live(); };
+  endpoint_ = spawn_endpoint(*sys_, *local_, membership_, eo);
+  forwarder_ = sys_->spawn(forwarder_impl);
+  auto listen = cfg::parse_host_port(cc.listen);
+  auto port = sys_->middleman().publish(endpoint_, listen.value.port,
+                                        listen.value.host.c_str(), true);
+  if (!port) {
+    auto why = sys_->render(port.error());
+    stop();
+    throw std::runtime_error("cannot listen on cluster.listen " + cc.listen +
+                             ": " + why);
+  }
+  caf::anon_send(membership_, publish_atom::value, endpoint_);
+  spdlog::info("cluster: node {} of {} takes other nodes' calls at {}:{}",
+               cc.node, cc.nodes.size(), listen.value.host, *port);
+}
+
+void cluster_engine::stop() {
+  if (stopped_.exchange(true))
+    return;
+  if (sys_) {
+    {
+      caf::scoped_actor self{*sys_};
+      auto reason = caf::exit_reason::user_shutdown;
+      for (const auto& who :
+           {caf::actor_cast<caf::actor>(membership_),
+            caf::actor_cast<caf::actor>(endpoint_), forwarder_})
+        if (who)
+          self->send_exit(who, reason);
+      for (const auto& who :
+           {caf::actor_cast<caf::actor>(membership_),
+            caf::actor_cast<caf::actor>(endpoint_), forwarder_})
+        if (who)
+          self->wait_for(who);
+    }
+    membership_ = nullptr;
+    endpoint_ = nullptr;
+    forwarder_ = caf::actor{};
+    // Forwarded requests the forwarder left unanswered, answered now.
+    for (std::size_t node = 0; node < table_->names().size(); ++node)
+      for (auto& fail : waiting_.take_node(node)) {
+        --in_flight_;
+        fail(problem{errc::overloaded, "This node is stopping.", {}});
+      }
+    sys_->clock().cancel_all();
+    sys_.reset();
+  }
+  if (local_)
+    local_->stop();
+}
+
+void cluster_engine::submit(intent in, std::string body_digest,
+                            submit_admission admit, reply<submit_result> done) {
+  const auto self = table_->self_index();
+  if (in.id.empty()) {
+    // An id this node owns, so that it is stored here without a hop.
+    for (int tries = 0; tries < 256 && in.id.empty(); ++tries) {
+      auto id = generate_intent_id();
+      if (id.empty())
+        break;
+      if (table_->owner_of(id) == self)
+        in.id = std::move(id);
+    }
+    if (in.id.empty())
+      return done(problem{errc::internal,
+                          "The server has no entropy for a fresh intent id; "
+                          "retry, or send an id of your own.",
+                          {}});
+  }
+  auto owner = table_->owner_of(in.id);
+  auto node = name_of(owner);
+  auto stamp = [node, done = std::move(done)](outcome<submit_result> r) {
+    if (r)
+      r->record.node = node;
+    done(std::move(r));
+  };
+  if (owner == self)
+    return local_->submit(std::move(in), std::move(body_digest),
+                          std::move(admit), std::move(stamp));
+  if (admit)
+    if (auto refused = admit(in))
+      return stamp(std::move(*refused));
+  forward<submit_reply>(
+      owner,
+      [stamp = std::move(stamp)](submit_outcome r) {
+        if (!r)
+          return stamp(r.error());
+        stamp(submit_result{std::move(r->record), r->created});
+      },
+      submit_atom::value, std::move(in), std::move(body_digest));
+}
+
+void cluster_engine::get(const std::string& id, reply<intent_record> done) {
+  auto owner = table_->owner_of(id);
+  auto stamp = stamped(name_of(owner), std::move(done));
+  if (owner == table_->self_index())
+    return local_->get(id, std::move(stamp));
+  forward<intent_record>(owner, std::move(stamp), get_atom::value, id);
+}
+
+void cluster_engine::get_rendered(const std::string& id,
+                                  reply<rendered_record> done) {
+  get(id, [this, done = std::move(done)](outcome<intent_record> r) {
+    if (!r)
+      return done(r.error());
+    auto json =
+        std::make_shared<const std::string>(render_record(*r, tokens()));
+    done(rendered_record{std::make_shared<const intent_record>(std::move(*r)),
+                         std::move(json)});
+  });
+}
+
+void cluster_engine::cancel(const std::string& id,
+                            std::optional<cancel_auth> auth,
+                            reply<intent_record> done) {
+  auto owner = table_->owner_of(id);
+  auto stamp = stamped(name_of(owner), std::move(done));
+  if (owner == table_->self_index())
+    return local_->cancel(id, std::move(auth), std::move(stamp));
+  forward<intent_record>(owner, std::move(stamp), cancel_atom::value, id,
+                         std::move(auth));
+}
+
+void cluster_engine::retry_dead_letter(const std::string& id,
+                                       reply<intent_record> done) {
+  auto owner = table_->owner_of(id);
+  auto stamp = stamped(name_of(owner), std::move(done));
+  if (owner == table_->self_index())
+    return local_->retry_dead_letter(id, std::move(stamp));
+  forward<intent_record>(owner, std::move(stamp), retry_atom::value, id);
+}
+
+void cluster_engine::purge_dead_letter(const std::string& id,
+                                       reply<intent_record> done) {
+  auto owner = table_->owner_of(id);
+  auto stamp = stamped(name_of(owner), std::move(done));
+  if (owner == table_->self_index())
+    return local_->purge_dead_letter(id, std::move(stamp));
+  forward<intent_record>(owner, std::move(stamp), purge_atom::value, id);
+}
+
+void cluster_engine::list(const list_query& query, reply<record_page> done) {
+  auto from = decode_merged_cursor(query.cursor, table_->names());
+  if (!from)
+    return done(from.error());
+  const auto n = table_->names().size();
+  struct pending {
+    std::mutex mtx;
+    std::vector<node_page> pages;
+    std::optional<problem> failed;
+    std::size_t left = 0;
+  };
+  auto st = std::make_shared<pending>();
+  auto asked = std::vector<std::size_t>{};
+  for (std::size_t node = 0; node < n; ++node)
+    if (!(*from)[name_of(node)].done)
+      asked.push_back(node);
+  if (asked.empty())
+    return done(record_page{});
+  st->left = asked.size();
+  auto finish = [this, st, from = *from, limit = query.limit, done]() {
+    if (st->failed)
+      return done(std::move(*st->failed));
+    auto merged = merge_pages(from, std::move(st->pages), limit);
+    record_page page;
+    for (auto& [node, rec] : merged.items) {
+      rec.node = node;
+      page.items.push_back(std::move(rec));
+    }
+    page.next_cursor = std::move(merged.next_cursor);
+    done(std::move(page));
+  };
+  for (auto node : asked) {
+    auto q = query;
+    q.cursor = (*from)[name_of(node)].cursor;
+    reply<record_page> one = [st, finish,
+                              name = name_of(node)](outcome<record_page> r) {
+      std::unique_lock<std::mutex> guard{st->mtx};
+      if (!r) {
+        if (!st->failed)
+          st->failed = r.error();
+      } else {
+        st->pages.push_back(node_page{name, std::move(*r)});
+      }
+      if (--st->left > 0)
+        return;
+      guard.unlock();
+      finish();
+    };
+    if (node == table_->self_index())
+      local_->list(q, std::move(one));
+    else
+      forward<record_page>(node, std::move(one), list_atom::value, q);
+  }
+}
+
+void cluster_engine::find_by_tx(const std::string& hash,
+                                reply<intent_record> done) {
+  // A transaction names no owner: every node is asked; the one that knows
+  // it answers. Without it, a node that could not be asked may hold it.
+  gather<intent_record>(
+      [this, hash](reply<intent_record> one) {
+        local_->find_by_tx(hash, std::move(one));
+      },
+      [this, hash, done = std::move(done)](answers<intent_record> all) {
+        std::optional<problem> other;
+        for (auto& [node, r] : all) {
+          if (r) {
+            r->node = name_of(node);
+            return done(std::move(r));
+          }
+          if (r.error().code != errc::not_found && !other)
+            other = r.error();
+        }
+        if (other)
+          return done(std::move(*other));
+        done(problem{
+            errc::not_found, "No intent with transaction " + hash + ".", {}});
+      },
+      tx_atom::value, hash);
+}
+
+void cluster_engine::dead_letters(uint32_t limit,
+                                  reply<std::vector<intent_record>> done) {
+  using records = std::vector<intent_record>;
+  gather<records>(
+      [this, limit](reply<records> one) {
+        local_->dead_letters(limit, std::move(one));
+      },
+      [this, limit, done = std::move(done)](answers<records> all) {
+        if (auto p = first_problem(all))
+          return done(std::move(*p));
+        records out;
+        for (auto& [node, r] : all)
+          for (auto& rec : *r) {
+            rec.node = name_of(node);
+            out.push_back(std::move(rec));
+          }
+        // Oldest first across nodes, as on one node (by_time keys).
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+          return a.created_at != b.created_at ? a.created_at < b.created_at
+                                              : a.request.id < b.request.id;
+        });
+        if (out.size() > limit)
+          out.resize(limit);
+        done(std::move(out));
+      },
+      dead_atom::value, limit);
+}
+
+void cluster_engine::solvers(reply<std::vector<solver_view>> done) {
+  using views = std::vector<solver_view>;
+  gather<views>([this](reply<views> one) { local_->solvers(std::move(one)); },
+                [this, done = std::move(done)](answers<views> all) {
+                  if (auto p = first_problem(all))
+                    return done(std::move(*p));
+                  views out;
+                  for (auto& [node, r] : all)
+                    for (auto& v : *r) {
+                      v.node = name_of(node);
+                      out.push_back(std::move(v));
+                    }
+                  done(std::move(out));
+                },
+                stats_atom::value);
+}
+
+void cluster_engine::readiness(
+    std::function<void(std::vector<health_check>)> done) {
+  auto view = table_->view(own_live());
+  local_->readiness([view,
+                     done = std::move(done)](std::vector<health_check> checks) {
+    std::size_t up = 0;
+    std::string down;
+    for (const auto& m : view.nodes) {
+      if (m.state != node_state::down)
+        ++up;
+      else
+        down += (down.empty() ? "" : ", ") + m.name;
+    }
+    health_check c;
+    c.name = "cluster";
+    // A node cut off from every other serves only its own intents.
+    c.ok = view.nodes.size() == 1 || up > 1;
+    c.detail = std::to_string(up) + " of " + std::to_string(view.nodes.size()) +
+               " nodes up" + (down.empty() ? "" : "; down: " + down);
+    checks.push_back(std::move(c));
+    done(std::move(checks));
+  });
+}
+
+} // namespace
+
+std::unique_ptr<engine_core> start_cluster_node(const cfg::config& config) {
+  return std::make_unique<cluster_engine>(config);
+}
+
+} // namespace intentd

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <memory>
+
+#include "config/config.hpp"
+#include "runtime/engine/engine.hpp"
+
+namespace intentd {
+
+/// The engine of one node of a cluster (config.cluster set): this node's
+/// own engine, plus the membership and the endpoint other nodes call over
+/// CAF's middleman. Every request reaches the node that owns it
+/// (rendezvous hashing of the intent id over the node names); a request
+/// that needs a node that is down is answered node_unavailable at once.
+/// Throws like engine_core::start when the engine or the middleman's port
+/// cannot start.
+std::unique_ptr<engine_core> start_cluster_node(const cfg::config& config);
+
+} // namespace intentd

@@ -1,0 +1,165 @@
+#include "runtime/cluster/endpoint.hpp"
+
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/message.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/cluster.hpp"
+
+namespace intentd {
+
+namespace {
+
+/// The local engine's answer to a forwarded request, back on the actor.
+using answer_atom = caf::atom_constant<caf::atom("answer")>;
+
+using endpoint_impl_actor = cluster_endpoint_actor::extend<
+    caf::reacts_to<answer_atom, uint64_t, caf::message>>;
+
+struct endpoint_state {
+  engine_core* local = nullptr;
+  membership_actor membership;
+  endpoint_options opts;
+  uint64_t next_token = 0;
+  /// Forwarded requests waiting for the engine, by token.
+  std::unordered_map<uint64_t, std::function<void(caf::message&)>> waiting;
+  static inline const char* name = "cluster-endpoint";
+};
+
+using self_ptr = endpoint_impl_actor::stateful_pointer<endpoint_state>;
+
+problem busy() {
+  return problem{errc::overloaded,
+                 "This node has too many forwarded requests in flight; retry "
+                 "shortly.",
+                 {}};
+}
+
+/// Runs `call` on the local engine with a callback that brings its answer
+/// back to this actor, which delivers it to the node that asked.
+template<class Out, class Call>
+caf::typed_response_promise<Out> serve(self_ptr self, Call call) {
+  auto rp = self->make_response_promise<Out>();
+  auto& st = self->state;
+  if (st.waiting.size() >= st.opts.max_waiting) {
+    rp.deliver(Out{busy()});
+    return rp;
+  }
+  auto token = ++st.next_token;
+  st.waiting.emplace(token, [rp](caf::message& msg) mutable {
+    rp.deliver(msg.get_mutable_as<Out>(0));
+  });
+  auto home = caf::actor_cast<caf::actor>(self);
+  call([home, token](Out out) {
+    caf::anon_send(home, answer_atom::value, token,
+                   caf::make_message(std::move(out)));
+  });
+  return rp;
+}
+
+endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
+                                                 engine_core* local,
+                                                 membership_actor membership,
+                                                 endpoint_options opts) {
+  auto& st = self->state;
+  st.local = local;
+  st.membership = std::move(membership);
+  st.opts = std::move(opts);
+  return {
+      [=](hello_atom, cluster_hello& theirs,
+          cluster_endpoint_actor_fwd& caller) -> hello_outcome {
+        const auto& ours = self->state.opts.hello;
+        if (theirs.digest != ours.digest) {
+          auto diff = cfg::membership_difference(ours.nodes, theirs.nodes);
+          auto why = "node " + theirs.node + " has another cluster list" +
+                     (diff.empty() ? std::string{" (heartbeat or timeout "
+                                                 "settings differ)"}
+                                   : ": " + diff);
+          spdlog::error("cluster: refusing {}", why);
+          return problem{
+              errc::conflict, "node " + ours.node + " refuses " + why, {}};
+        }
+        if (caller)
+          self->send(self->state.membership, join_atom::value, theirs,
+                     caf::actor_cast<cluster_endpoint_actor>(caller));
+        return ours;
+      },
+      [=](ping_atom, const std::string&) {
+        auto& o = self->state.opts;
+        return cluster_pong{o.hello.node,
+                            o.live_intents ? o.live_intents() : 0};
+      },
+      [=](submit_atom, intent& in, std::string& digest) {
+        return serve<submit_outcome>(
+            self, [=, in = std::move(in),
+                   digest = std::move(digest)](auto deliver) mutable {
+              local->submit(std::move(in), std::move(digest),
+                            [deliver](outcome<submit_result> r) {
+                              if (!r)
+                                return deliver(submit_outcome{r.error()});
+                              deliver(submit_outcome{submit_reply{
+                                  std::move(r->record), r->created}});
+                            });
+            });
+      },
+      [=](get_atom, const std::string& id) {
+        return serve<record_outcome>(
+            self, [=](auto deliver) { local->get(id, deliver); });
+      },
+      [=](cancel_atom, const std::string& id,
+          std::optional<cancel_auth>& auth) {
+        return serve<record_outcome>(
+            self, [=](auto deliver) { local->cancel(id, auth, deliver); });
+      },
+      [=](tx_atom, const std::string& hash) {
+        return serve<record_outcome>(
+            self, [=](auto deliver) { local->find_by_tx(hash, deliver); });
+      },
+      [=](list_atom, list_query& q) {
+        return serve<page_outcome>(
+            self, [=](auto deliver) { local->list(q, deliver); });
+      },
+      [=](dead_atom, uint32_t limit) {
+        return serve<records_outcome>(
+            self, [=](auto deliver) { local->dead_letters(limit, deliver); });
+      },
+      [=](retry_atom, const std::string& id) {
+        return serve<record_outcome>(
+            self, [=](auto deliver) { local->retry_dead_letter(id, deliver); });
+      },
+      [=](purge_atom, const std::string& id) {
+        return serve<record_outcome>(
+            self, [=](auto deliver) { local->purge_dead_letter(id, deliver); });
+      },
+      [=](stats_atom) {
+        return serve<solvers_outcome>(
+            self, [=](auto deliver) { local->solvers(deliver); });
+      },
+      [=](answer_atom, uint64_t token, caf::message& msg) {
+        auto& waiting = self->state.waiting;
+        auto i = waiting.find(token);
+        if (i == waiting.end())
+          return;
+        auto deliver = std::move(i->second);
+        waiting.erase(i);
+        deliver(msg);
+      },
+  };
+}
+
+} // namespace
+
+cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
+                                      engine_core& local,
+                                      membership_actor membership,
+                                      endpoint_options opts) {
+  return caf::actor_cast<cluster_endpoint_actor>(
+      sys.spawn(endpoint_impl, &local, std::move(membership), std::move(opts)));
+}
+
+} // namespace intentd

@@ -1,0 +1,146 @@
+#pragma once
+
+// What cluster nodes say to each other: plain data with an inspect overload
+// and a type id (a block after the engine's, actors/message_types.hpp), and
+// the typed interfaces of the two cluster actors.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/message_types.hpp"
+#include "config/config.hpp"
+#include "runtime/engine/engine.hpp"
+#include "runtime/model/cluster_view.hpp"
+#include "runtime/model/listing.hpp"
+#include "runtime/model/signature_check.hpp"
+
+namespace intentd::cfg {
+
+// Found by argument-dependent lookup, so in the config's namespace.
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_node& x) {
+  return f(caf::meta::type_name("cluster_node"), x.name, x.address, x.http);
+}
+
+} // namespace intentd::cfg
+
+namespace intentd {
+
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using dead_atom = caf::atom_constant<caf::atom("dead")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+
+/// What a node says of itself when it connects: its name and its view of
+/// the membership, so that a node with another list is refused by name.
+struct cluster_hello {
+  std::string node;
+  std::string digest; // cfg::membership_digest of its cluster section
+  std::vector<cfg::cluster_node> nodes;
+};
+
+/// The answer to a heartbeat.
+struct cluster_pong {
+  std::string node;
+  uint64_t live_intents = 0;
+};
+
+using hello_outcome = outcome<cluster_hello>;
+using page_outcome = outcome<record_page>;
+using solvers_outcome = outcome<std::vector<solver_view>>;
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_hello& x) {
+  return f(caf::meta::type_name("cluster_hello"), x.node, x.digest, x.nodes);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_pong& x) {
+  return f(caf::meta::type_name("cluster_pong"), x.node, x.live_intents);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_query& x) {
+  return f(caf::meta::type_name("list_query"), x.user, x.status, x.limit,
+           x.cursor);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_page& x) {
+  return f(caf::meta::type_name("record_page"), x.items, x.next_cursor,
+           x.item_cursors);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_auth& x) {
+  return f(caf::meta::type_name("cancel_auth"), x.public_key, x.signature);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, solver_view& x) {
+  return f(caf::meta::type_name("solver_view"), x.solver_id, x.attempts,
+           x.successes, x.failures, x.success_rate, x.mean_execution_ms,
+           x.healthy, x.node);
+}
+
+/// Registers the cluster's message types (and the engine's) with `cfg`.
+void add_cluster_message_types(caf::actor_system_config& cfg);
+
+/// A node's endpoint as its hello names it: the dynamically typed handle
+/// (a typed handle cannot name its own type in its interface).
+using cluster_endpoint_actor_fwd = caf::actor;
+
+/// What every node publishes on cluster.listen: the requests another node
+/// forwards to the owner of an intent (answered exactly as the owner's own
+/// API answers them), the heartbeat, and the hello of a connecting node.
+using cluster_endpoint_actor = caf::typed_actor<
+    caf::replies_to<hello_atom, cluster_hello,
+                    cluster_endpoint_actor_fwd>::with<hello_outcome>,
+    caf::replies_to<ping_atom, std::string>::with<cluster_pong>,
+    caf::replies_to<submit_atom, intent, std::string>::with<submit_outcome>,
+    caf::replies_to<get_atom, std::string>::with<record_outcome>,
+    caf::replies_to<cancel_atom, std::string,
+                    std::optional<cancel_auth>>::with<record_outcome>,
+    caf::replies_to<tx_atom, std::string>::with<record_outcome>,
+    caf::replies_to<list_atom, list_query>::with<page_outcome>,
+    caf::replies_to<dead_atom, uint32_t>::with<records_outcome>,
+    caf::replies_to<retry_atom, std::string>::with<record_outcome>,
+    caf::replies_to<purge_atom, std::string>::with<record_outcome>,
+    caf::replies_to<stats_atom>::with<solvers_outcome>>;
+
+/// Keeps the membership: connects to every other node (again, with
+/// backoff, whenever a link drops), sends heartbeats, marks nodes up and
+/// down. `publish` gives it this node's endpoint (it starts then); `join`
+/// hands it the endpoint of a node that connected to us.
+using membership_actor = caf::typed_actor<
+    caf::reacts_to<publish_atom, cluster_endpoint_actor>,
+    caf::reacts_to<join_atom, cluster_hello, cluster_endpoint_actor>,
+    caf::reacts_to<tick_atom>>;
+
+} // namespace intentd
+
+CAF_BEGIN_TYPE_ID_BLOCK(intentd_cluster, caf::id_block::intentd_messages::end)
+
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::cfg::cluster_node))
+CAF_ADD_TYPE_ID(intentd_cluster, (std::vector<intentd::cfg::cluster_node>))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::cluster_hello))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::hello_outcome))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::cluster_pong))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::list_query))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::record_page))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::page_outcome))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::cancel_auth))
+CAF_ADD_TYPE_ID(intentd_cluster, (std::optional<intentd::cancel_auth>))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::solver_view))
+CAF_ADD_TYPE_ID(intentd_cluster, (std::vector<intentd::solver_view>))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::solvers_outcome))
+
+CAF_END_TYPE_ID_BLOCK(intentd_cluster)

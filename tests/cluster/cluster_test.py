@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Three real intentd nodes on loopback, each with its own storage.
+
+  * 3,000 mixed intents (--count) submitted round-robin through all nodes
+    all complete; each answer names the node that owns the id (rendezvous
+    hashing of the id over the node names, computed here the same way);
+    every record reads the same through every node.
+  * kill -9 of n2 while intents run: within 3 s the others answer 503
+    node_unavailable (with Retry-After) for n2's intents and keep serving
+    the rest; n2 restarted on its storage: its intents complete, each with
+    one transaction.
+  * SIGSTOP of n3 is detected the same way (within node_timeout_ms plus a
+    heartbeat); SIGCONT brings it back.
+  * GET /api/v1/cluster and /readyz on every node tell the states.
+
+  tests/cluster/cluster_test.py [--binary PATH] [--count N] [--keep]
+
+Exit status 0 when every check passed, 1 when one failed, 2 when the test
+could not run. Standard library only; everything runs on 127.0.0.1 and is
+stopped at the end.
+"""
+
+import argparse
+import concurrent.futures as futures
+import http.client
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "crash"))
+from crash_test import Client, Daemon, make_intent  # noqa: E402
+
+NAMES = ["n1", "n2", "n3"]
+HEARTBEAT_MS = 200
+NODE_TIMEOUT_MS = 1000
+MASK = (1 << 64) - 1
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001b3) & MASK
+    return h
+
+
+def mix(x):
+    """splitmix64's finalizer."""
+    x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & MASK
+    x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & MASK
+    return x ^ (x >> 31)
+
+
+def owner_of(key, names=NAMES):
+    """Rendezvous hashing as runtime/model/rendezvous.cpp does it."""
+    best = None
+    for name in sorted(names):
+        w = mix(fnv1a64(name.encode() + b"\0" + key.encode()))
+        if best is None or w > best[0]:
+            best = (w, name)
+    return best[1]
+
+
+def free_ports(n):
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def node_config(name, storage, mm_ports, http_ports):
+    i = NAMES.index(name)
+    nodes = "\n".join(
+        f'    - {{ name: {n}, address: "127.0.0.1:{mm_ports[j]}", '
+        f'http: "127.0.0.1:{http_ports[j]}" }}' for j, n in enumerate(NAMES))
+    return f"""server:
+  listen: "127.0.0.1:{http_ports[i]}"
+storage:
+  path: "{storage}"
+  sync: true
+chain:
+  kind: simulated
+  simulated:
+    latency_ms: 5
+    failure_rate: 0.0
+    revert_rate: 0.0
+solvers:
+  retry:
+    max_attempts: 10
+    base_delay_ms: 20
+    max_delay_ms: 200
+rate_limits:
+  enabled: false
+logging:
+  level: info
+cluster:
+  node: {name}
+  listen: "127.0.0.1:{mm_ports[i]}"
+  heartbeat_interval_ms: {HEARTBEAT_MS}
+  node_timeout_ms: {NODE_TIMEOUT_MS}
+  forward_timeout_ms: 3000
+  nodes:
+{nodes}
+"""
+
+
+class Failures:
+    def __init__(self):
+        self.items = []
+
+    def check(self, ok, what):
+        if not ok:
+            self.items.append(what)
+            print("  FAILED:", what, flush=True)
+        return ok
+
+
+def wait_for(what, predicate, timeout):
+    """Polls `predicate` until it returns a true value; raises on timeout."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def get(port, path):
+    c = Client(port, timeout=10)
+    try:
+        return c.request("GET", path)
+    except OSError:
+        return (None, None, "")
+    finally:
+        c.close()
+
+
+def states(port):
+    status, js, _ = get(port, "/api/v1/cluster")
+    if status != 200 or not js:
+        return {}
+    return {n["name"]: n["state"] for n in js["nodes"]}
+
+
+def all_up(ports, among=NAMES):
+    for name in among:
+        seen = states(ports[name])
+        for other in among:
+            want = "self" if other == name else "up"
+            if seen.get(other) != want:
+                return False
+    return True
+
+
+def submit_all(ports, bodies, order):
+    """Submits each body through the node `order` picks; (id, status, js)."""
+    def one(i_body):
+        i, body = i_body
+        c = Client(ports[order(i)], timeout=15)
+        try:
+            status, js, text = c.request("POST", "/api/v1/intents", body)
+            return body["id"], status, js, text
+        finally:
+            c.close()
+    with futures.ThreadPoolExecutor(8) as pool:
+        return list(pool.map(one, enumerate(bodies)))
+
+
+def final(port, iid):
+    status, js, _ = get(port, f"/api/v1/intents/{iid}")
+    return status == 200 and js["status"] in ("completed", "failed",
+                                              "expired", "cancelled")
+
+
+def ids_owned_by(name, prefix, n):
+    out, i = [], 0
+    while len(out) < n:
+        iid = f"{prefix}-{i}"
+        if owner_of(iid) == name:
+            out.append(iid)
+        i += 1
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(
+        os.path.dirname(os.path.dirname(HERE)), "build", "intentd"))
+    ap.add_argument("--count", type=int, default=3000)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    if not os.access(args.binary, os.X_OK):
+        print(f"no intentd binary at {args.binary}")
+        return 2
+    work = tempfile.mkdtemp(prefix="intentd-cluster-")
+    mm = free_ports(3)
+    http_ports = free_ports(3)
+    ports = {n: http_ports[i] for i, n in enumerate(NAMES)}
+    daemons = {}
+    f = Failures()
+    try:
+        for n in NAMES:
+            d = os.path.join(work, n)
+            os.makedirs(d)
+            cfg = os.path.join(d, "intentd.yaml")
+            with open(cfg, "w") as out:
+                out.write(node_config(n, os.path.join(d, "data"), mm, http_ports))
+            daemons[n] = Daemon(args.binary, d, cfg)
+        # A node is ready once it sees another node up: start them together.
+        with futures.ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda n: daemons[n].start(), NAMES))
+        t0 = time.time()
+        wait_for("every node to see every other up",
+                 lambda: all_up(ports), 20)
+        print(f"cluster up in {time.time() - t0:.2f} s", flush=True)
+
+        # -- 1. mixed intents through every node, all complete ------------
+        bodies = [make_intent(f"cl-{i}", i) for i in range(args.count)]
+        answers = submit_all(ports, bodies, lambda i: NAMES[i % 3])
+        for iid, status, js, text in answers:
+            if not f.check(status == 202, f"{iid}: submit answered {status} {text[:200]}"):
+                continue
+            f.check(js.get("node") == owner_of(iid),
+                    f"{iid}: answered node {js.get('node')}, owner is {owner_of(iid)}")
+        owned = {n: sum(1 for b in bodies if owner_of(b["id"]) == n) for n in NAMES}
+        print(f"submitted {len(bodies)}; owners {owned}", flush=True)
+        t0 = time.time()
+        for b in bodies:
+            wait_for(f"{b['id']} to end", lambda: final(ports["n1"], b["id"]), 120)
+        print(f"all final {time.time() - t0:.2f} s after the last submission",
+              flush=True)
+        for b in bodies[::7]:
+            seen = [get(ports[n], f"/api/v1/intents/{b['id']}") for n in NAMES]
+            f.check(all(s[0] == 200 for s in seen), f"{b['id']}: not 200 everywhere")
+            f.check(len({s[2] for s in seen}) == 1,
+                    f"{b['id']}: reads differ between nodes")
+            js = seen[0][1]
+            f.check(js["status"] == "completed", f"{b['id']}: {js['status']}")
+            f.check(len(js["execution"]["transactions"]) == 1,
+                    f"{b['id']}: {len(js['execution']['transactions'])} transactions")
+        status, js, _ = get(ports["n1"], "/api/v1/solvers")
+        f.check(status == 200 and {s.get("node") for s in js["solvers"]} == set(NAMES),
+                f"solvers do not cover every node: {js}")
+
+        # -- 2. kill -9 of n2 under load ----------------------------------
+        slow = [make_intent(f"k-{i}", i) for i in range(300)]
+        submit_all(ports, slow, lambda i: NAMES[i % 3])
+        daemons["n2"].kill9()
+        t_kill = time.time()
+        n2_ids = [b["id"] for b in bodies if owner_of(b["id"]) == "n2"][:20]
+        n1_ids = [b["id"] for b in bodies if owner_of(b["id"]) == "n1"][:20]
+
+        def n2_unavailable():
+            status, js, _ = get(ports["n1"], f"/api/v1/intents/{n2_ids[0]}")
+            return status == 503 and js["error"]["code"] == "node_unavailable"
+        wait_for("n1 to answer node_unavailable for n2's intents", n2_unavailable, 10)
+        took = time.time() - t_kill
+        print(f"first 503 node_unavailable {took:.2f} s after kill -9", flush=True)
+        f.check(took < 3, f"node_unavailable only {took:.2f} s after the kill")
+        for iid in n2_ids:
+            conn = http.client.HTTPConnection("127.0.0.1", ports["n3"], timeout=5)
+            t = time.time()
+            conn.request("GET", f"/api/v1/intents/{iid}")
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
+            f.check(resp.status == 503 and resp.getheader("Retry-After") and
+                    time.time() - t < 1,
+                    f"{iid} via n3 while n2 is down: {resp.status} "
+                    f"Retry-After {resp.getheader('Retry-After')}")
+        for iid in n1_ids:
+            f.check(get(ports["n3"], f"/api/v1/intents/{iid}")[0] == 200,
+                    f"{iid} (n1's) via n3 while n2 is down")
+        new_n2 = ids_owned_by("n2", "after-kill", 5)
+        new_n3 = ids_owned_by("n3", "after-kill", 5)
+        for i, iid in enumerate(new_n2 + new_n3):
+            body = make_intent(iid, i)
+            c = Client(ports["n1"], timeout=10)
+            status, js, text = c.request("POST", "/api/v1/intents", body)
+            c.close()
+            want = 503 if iid in new_n2 else 202
+            f.check(status == want, f"{iid} while n2 is down: {status} {text[:120]}")
+        print(f"cluster view on n1: {states(ports['n1'])}", flush=True)
+        f.check(states(ports["n1"]).get("n2") == "down", "n1 does not see n2 down")
+
+        daemons["n2"].start()
+        t_back = time.time()
+        wait_for("n2 to be routed to again",
+                 lambda: get(ports["n1"], f"/api/v1/intents/{n2_ids[0]}")[0] == 200, 20)
+        print(f"first 200 for n2's intents {time.time() - t_back:.2f} s after "
+              f"its restart", flush=True)
+        for b in slow:
+            wait_for(f"{b['id']} to end", lambda: final(ports["n1"], b["id"]), 120)
+        for b in slow:
+            status, js, _ = get(ports["n3"], f"/api/v1/intents/{b['id']}")
+            f.check(status == 200 and js["status"] == "completed" and
+                    len(js["execution"]["transactions"]) == 1,
+                    f"{b['id']} after n2's restart: {status} {js and js['status']}")
+
+        # -- 3. SIGSTOP of n3 ---------------------------------------------
+        n3_ids = [b["id"] for b in bodies if owner_of(b["id"]) == "n3"][:5]
+        daemons["n3"].proc.send_signal(signal.SIGSTOP)
+        t_stop = time.time()
+
+        def n3_unavailable():
+            status, _, _ = get(ports["n2"], f"/api/v1/intents/{n3_ids[0]}")
+            return status == 503
+        wait_for("n2 to answer node_unavailable for n3's intents", n3_unavailable, 10)
+        took = time.time() - t_stop
+        print(f"SIGSTOP detected after {took:.2f} s", flush=True)
+        f.check(took < 3, f"SIGSTOP detected only after {took:.2f} s")
+        status, js, _ = get(ports["n1"], "/readyz")
+        f.check(status == 200, f"/readyz of n1 while n3 is stopped: {status} {js}")
+        daemons["n3"].proc.send_signal(signal.SIGCONT)
+        wait_for("n3 to answer again", lambda: all_up(ports), 20)
+        f.check(get(ports["n2"], f"/api/v1/intents/{n3_ids[0]}")[0] == 200,
+                "n3's intent after SIGCONT")
+
+        for n in NAMES:
+            code = daemons[n].terminate(10)
+            f.check(code == 0, f"{n} exited with {code}")
+    except RuntimeError as e:
+        f.check(False, str(e))
+        for n, d in daemons.items():
+            print(f"--- {n} log tail\n{d.tail(30)}")
+    finally:
+        for d in daemons.values():
+            if d.proc and d.proc.poll() is None:
+                try:
+                    d.proc.send_signal(signal.SIGCONT)
+                except OSError:
+                    pass
+            d.cleanup()
+        if args.keep or os.environ.get("KEEP"):
+            print("kept", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    if f.items:
+        print(f"cluster test: {len(f.items)} checks failed")
+        return 1
+    print("cluster test: every check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
