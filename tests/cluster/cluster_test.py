@@ -11,6 +11,7 @@
     one transaction.
   * SIGSTOP of n3 is detected the same way (within node_timeout_ms plus a
     heartbeat); SIGCONT brings it back.
+  * a user's intents on every node list once across pages through any node;
   * GET /api/v1/cluster and /readyz on every node tell the states.
 
   tests/cluster/cluster_test.py [--binary PATH] [--count N] [--keep]
@@ -64,6 +65,14 @@ def owner_of(key, names=NAMES):
         if best is None or w > best[0]:
             best = (w, name)
     return best[1]
+
+
+def time_key(text):
+    """An RFC 3339 UTC time ("...T10:05:00.25Z") as a sortable text: the
+    fraction padded to nine digits."""
+    body = text.rstrip("Z")
+    whole, _, frac = body.partition(".")
+    return whole + "." + frac.ljust(9, "0")
 
 
 def free_ports(n):
@@ -250,6 +259,37 @@ def main():
             f.check(js["status"] == "completed", f"{b['id']}: {js['status']}")
             f.check(len(js["execution"]["transactions"]) == 1,
                     f"{b['id']}: {len(js['execution']['transactions'])} transactions")
+        # A user's intents, spread over every node, list exactly once
+        # across pages, newest first, through any node.
+        user = bodies[7]["user_account"]
+        want = {b["id"] for b in bodies if b["user_account"] == user}
+        f.check(len({owner_of(i) for i in want}) == 3,
+                f"{user}'s intents are not on every node")
+        for via in NAMES:
+            got, cursor, pages = [], None, 0
+            while True:
+                path = f"/api/v1/intents?user={user}&limit=7"
+                if cursor:
+                    path += f"&cursor={cursor}"
+                status, js, text = get(ports[via], path)
+                if not f.check(status == 200, f"listing via {via}: {status} {text[:200]}"):
+                    break
+                got += js["items"]
+                pages += 1
+                cursor = js["next_cursor"]
+                if not cursor or pages > 100:
+                    break
+            ids = [it["id"] for it in got]
+            f.check(len(ids) == len(set(ids)), f"listing via {via} repeats items")
+            f.check(set(ids) == want, f"listing via {via}: {len(set(ids))} of "
+                    f"{len(want)} items, {len(set(ids) - want)} foreign")
+            keys = [(time_key(it["created_at"]), it["id"]) for it in got]
+            f.check(keys == sorted(keys, reverse=True),
+                    f"listing via {via} is not newest first")
+            f.check(all(it.get("node") == owner_of(it["id"]) for it in got),
+                    f"listing via {via}: an item names the wrong node")
+        print(f"{user}: {len(want)} intents listed once via every node",
+              flush=True)
         status, js, _ = get(ports["n1"], "/api/v1/solvers")
         f.check(status == 200 and {s.get("node") for s in js["solvers"]} == set(NAMES),
                 f"solvers do not cover every node: {js}")
