@@ -19,6 +19,7 @@
 #include "runtime/cluster/cluster_table.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/membership.hpp"
+#include "runtime/cluster/subscriptions.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/merged_listing.hpp"
 #include "runtime/model/record_json.hpp"
@@ -94,7 +95,7 @@ public:
   }
 
   std::unique_ptr<subscriber> subscribe(notice_handler on_notice) override {
-    return local_->subscribe(std::move(on_notice));
+    return subs_->attach(std::move(on_notice));
   }
   std::shared_ptr<rate_limiter> rate_limits() override {
     return local_->rate_limits();
@@ -217,6 +218,8 @@ private:
   };
 
   void node_down(std::size_t node) {
+    if (subs_)
+      subs_->node_down(node);
     for (auto& fail : waiting_.take_node(node)) {
       --in_flight_;
       fail(unavailable(node, "down"));
@@ -283,6 +286,7 @@ private:
   membership_actor membership_;
   cluster_endpoint_actor endpoint_;
   caf::actor forwarder_;
+  std::unique_ptr<cluster_subscriptions> subs_;
   std::atomic<bool> stopped_{false};
 };
 
@@ -309,6 +313,7 @@ cluster_engine::cluster_engine(const cfg::config& c)
                caf::timespan{std::chrono::milliseconds{
                    std::max<uint64_t>(4ull * cc.node_timeout_ms, 10'000)}});
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
+  subs_ = std::make_unique<cluster_subscriptions>(*sys_, table_, *local_);
   table_->on_down([this](std::size_t node) { node_down(node); });
   auto hello = hello_of(cc);
   membership_options mo;
@@ -341,6 +346,7 @@ void cluster_engine::stop() {
   if (stopped_.exchange(true))
     return;
   if (sys_) {
+    subs_->stop();
     {
       caf::scoped_actor self{*sys_};
       auto reason = caf::exit_reason::user_shutdown;

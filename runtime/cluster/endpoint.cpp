@@ -1,5 +1,6 @@
 #include "runtime/cluster/endpoint.hpp"
 
+#include <map>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -28,6 +29,8 @@ struct endpoint_state {
   uint64_t next_token = 0;
   /// Forwarded requests waiting for the engine, by token.
   std::unordered_map<uint64_t, std::function<void(caf::message&)>> waiting;
+  /// Subscribers of other nodes, by the relay their notices go to.
+  std::map<caf::actor_addr, std::unique_ptr<subscriber>> remote_subscribers;
   static inline const char* name = "cluster-endpoint";
 };
 
@@ -70,6 +73,9 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
   st.local = local;
   st.membership = std::move(membership);
   st.opts = std::move(opts);
+  self->set_down_handler([=](caf::down_msg& msg) {
+    self->state.remote_subscribers.erase(msg.source);
+  });
   return {
       [=](hello_atom, cluster_hello& theirs,
           cluster_endpoint_actor_fwd& caller) -> hello_outcome {
@@ -139,6 +145,29 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
       [=](stats_atom) {
         return serve<solvers_outcome>(
             self, [=](auto deliver) { local->solvers(deliver); });
+      },
+      [=](subscribe_atom, subscription_target target, const std::string& key,
+          relay_handle& relay) {
+        auto& subs = self->state.remote_subscribers;
+        auto i = subs.find(relay.address());
+        if (i == subs.end()) {
+          auto sub = self->state.local->subscribe([relay](const notice& n) {
+            caf::anon_send(relay, publish_atom::value, n);
+            return true;
+          });
+          if (!sub)
+            return;
+          // The relay's node, or the relay, went away: so does this.
+          self->monitor(relay);
+          i = subs.emplace(relay.address(), std::move(sub)).first;
+        }
+        i->second->subscribe(target, key);
+      },
+      [=](unsubscribe_atom, subscription_target target, const std::string& key,
+          relay_handle& relay) {
+        auto& subs = self->state.remote_subscribers;
+        if (auto i = subs.find(relay.address()); i != subs.end())
+          i->second->unsubscribe(target, key);
       },
       [=](answer_atom, uint64_t token, caf::message& msg) {
         auto& waiting = self->state.waiting;

@@ -38,6 +38,7 @@ using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using dead_atom = caf::atom_constant<caf::atom("dead")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
+using lost_atom = caf::atom_constant<caf::atom("lost")>;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
@@ -94,13 +95,20 @@ typename Inspector::result_type inspect(Inspector& f, solver_view& x) {
 /// Registers the cluster's message types (and the engine's) with `cfg`.
 void add_cluster_message_types(caf::actor_system_config& cfg);
 
+/// A subscriber's relay on another node, as a subscription names it: the
+/// endpoint sends it `(publish, notice)` for every notice of the
+/// subscription, in order.
+using relay_handle = caf::actor;
+
 /// A node's endpoint as its hello names it: the dynamically typed handle
 /// (a typed handle cannot name its own type in its interface).
 using cluster_endpoint_actor_fwd = caf::actor;
 
 /// What every node publishes on cluster.listen: the requests another node
 /// forwards to the owner of an intent (answered exactly as the owner's own
-/// API answers them), the heartbeat, and the hello of a connecting node.
+/// API answers them), the heartbeat, the hello of a connecting node, and
+/// subscriptions of subscribers on other nodes (their notices go to the
+/// relay each names, until it unsubscribes or its node goes away).
 using cluster_endpoint_actor = caf::typed_actor<
     caf::replies_to<hello_atom, cluster_hello,
                     cluster_endpoint_actor_fwd>::with<hello_outcome>,
@@ -114,7 +122,11 @@ using cluster_endpoint_actor = caf::typed_actor<
     caf::replies_to<dead_atom, uint32_t>::with<records_outcome>,
     caf::replies_to<retry_atom, std::string>::with<record_outcome>,
     caf::replies_to<purge_atom, std::string>::with<record_outcome>,
-    caf::replies_to<stats_atom>::with<solvers_outcome>>;
+    caf::replies_to<stats_atom>::with<solvers_outcome>,
+    caf::reacts_to<subscribe_atom, subscription_target, std::string,
+                   caf::actor>,
+    caf::reacts_to<unsubscribe_atom, subscription_target, std::string,
+                   caf::actor>>;
 
 /// Keeps the membership: connects to every other node (again, with
 /// backoff, whenever a link drops), sends heartbeats, marks nodes up and

@@ -9,6 +9,10 @@
     node_unavailable (with Retry-After) for n2's intents and keep serving
     the rest; n2 restarted on its storage: its intents complete, each with
     one transaction.
+  * a WebSocket subscriber on n1 follows an intent on n3 (current state,
+    then every transition in order) and an account's intents on n3; when
+    n2 is killed, a subscriber to one of its intents gets an error event
+    node_unavailable, and subscribing again after its restart works.
   * SIGSTOP of n3 is detected the same way (within node_timeout_ms plus a
     heartbeat); SIGCONT brings it back.
   * a user's intents on every node list once across pages through any node;
@@ -35,6 +39,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "crash"))
 from crash_test import Client, Daemon, make_intent  # noqa: E402
+from ws_client import WsClient  # noqa: E402
 
 NAMES = ["n1", "n2", "n3"]
 HEARTBEAT_MS = 200
@@ -290,6 +295,45 @@ def main():
                     f"listing via {via}: an item names the wrong node")
         print(f"{user}: {len(want)} intents listed once via every node",
               flush=True)
+        # WebSocket: a subscriber on n1 follows an intent n3 owns, and an
+        # account's intents on other nodes.
+        ws_user = "ws-user.near"
+        user_ws = WsClient("127.0.0.1", ports["n1"])
+        user_ws.send_json({"op": "subscribe-user", "user_account": ws_user})
+        ev = user_ws.recv_json()
+        f.check(ev.get("event") == "subscribed", f"subscribe-user: {ev}")
+        iid = ids_owned_by("n3", "ws", 1)[0]
+        body = make_intent(iid, 1)
+        body["user_account"] = ws_user
+        c = Client(ports["n2"], timeout=10)
+        status, js, text = c.request("POST", "/api/v1/intents", body)
+        c.close()
+        f.check(status == 202, f"{iid}: {status} {text[:200]}")
+        ws = WsClient("127.0.0.1", ports["n1"])
+        ws.send_json({"op": "subscribe-intent", "intent_id": iid})
+        events = []
+        while not events or events[-1].get("status") != "completed":
+            ev = ws.recv_json()
+            events.append(ev)
+            if ev.get("event") == "error":
+                break
+        f.check(events[0].get("event") == "subscribed", f"first event {events[0]}")
+        seqs = [e["seq"] for e in events if e.get("event") == "intent-update"]
+        f.check(seqs and seqs == sorted(set(seqs)) and
+                events[-1].get("status") == "completed",
+                f"{iid} followed from n1: {events}")
+        seen = []
+        while not seen or seen[-1].get("status") != "completed":
+            ev = user_ws.recv_json()
+            if ev.get("event") == "intent-update" and ev["intent_id"] == iid:
+                seen.append(ev)
+        f.check([e["seq"] for e in seen] == sorted({e["seq"] for e in seen}),
+                f"{ws_user} followed from n1: {seen}")
+        ws.close()
+        user_ws.close()
+        print(f"{iid} (on n3) followed over a WebSocket on n1: seqs {seqs}",
+              flush=True)
+
         status, js, _ = get(ports["n1"], "/api/v1/solvers")
         f.check(status == 200 and {s.get("node") for s in js["solvers"]} == set(NAMES),
                 f"solvers do not cover every node: {js}")
@@ -297,8 +341,22 @@ def main():
         # -- 2. kill -9 of n2 under load ----------------------------------
         slow = [make_intent(f"k-{i}", i) for i in range(300)]
         submit_all(ports, slow, lambda i: NAMES[i % 3])
+        watched = [b["id"] for b in bodies if owner_of(b["id"]) == "n2"][0]
+        watch = WsClient("127.0.0.1", ports["n1"])
+        watch.send_json({"op": "subscribe-intent", "intent_id": watched})
+        first = [watch.recv_json(), watch.recv_json()]
+        f.check(first[0].get("event") == "subscribed" and
+                first[1].get("status") == "completed",
+                f"subscription to {watched} on n2: {first}")
         daemons["n2"].kill9()
         t_kill = time.time()
+        ev = watch.recv_json(timeout=5)
+        f.check(ev.get("event") == "error" and ev.get("code") == "node_unavailable"
+                and ev.get("intent_id") == watched,
+                f"{watched}'s subscriber after n2's kill: {ev}")
+        print(f"subscriber told node_unavailable {time.time() - t_kill:.2f} s "
+              f"after kill -9", flush=True)
+        watch.close()
         n2_ids = [b["id"] for b in bodies if owner_of(b["id"]) == "n2"][:20]
         n1_ids = [b["id"] for b in bodies if owner_of(b["id"]) == "n1"][:20]
 
@@ -343,6 +401,13 @@ def main():
               f"its restart", flush=True)
         for b in slow:
             wait_for(f"{b['id']} to end", lambda: final(ports["n1"], b["id"]), 120)
+        again = WsClient("127.0.0.1", ports["n1"])
+        again.send_json({"op": "subscribe-intent", "intent_id": watched})
+        first = [again.recv_json(), again.recv_json()]
+        f.check(first[0].get("event") == "subscribed" and
+                first[1].get("status") == "completed",
+                f"subscription to {watched} after n2's restart: {first}")
+        again.close()
         for b in slow:
             status, js, _ = get(ports["n3"], f"/api/v1/intents/{b['id']}")
             f.check(status == 200 and js["status"] == "completed" and

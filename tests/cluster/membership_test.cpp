@@ -66,6 +66,8 @@ fake_endpoint(cluster_endpoint_actor::pointer self,
       [=](retry_atom, std::string&) { return record_outcome{not_here()}; },
       [=](purge_atom, std::string&) { return record_outcome{not_here()}; },
       [=](stats_atom) { return solvers_outcome{not_here()}; },
+      [=](subscribe_atom, subscription_target, std::string&, caf::actor&) {},
+      [=](unsubscribe_atom, subscription_target, std::string&, caf::actor&) {},
   };
 }
 

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "runtime/cluster/cluster_table.hpp"
+#include "runtime/engine/engine.hpp"
+
+namespace intentd {
+
+/// Subscribers of a cluster node. A subscription to an intent this node
+/// owns, and the local part of an account's, go to the local engine; one
+/// to an intent another node owns goes to that node's endpoint, and an
+/// account's to every other node too. Notices of other nodes arrive through
+/// one relay actor per subscriber, in order per node. When a node goes down
+/// (its link drops or it stops answering heartbeats), each of its
+/// subscriptions ends with an error notice `node_unavailable` naming the
+/// intent (or the account and the node); subscribing again after it is back
+/// works as before.
+class cluster_subscriptions {
+public:
+  cluster_subscriptions(caf::actor_system& sys,
+                        std::shared_ptr<cluster_table> table,
+                        engine_core& local);
+
+  std::unique_ptr<subscriber> attach(notice_handler on_notice);
+
+  /// Ends the subscriptions on `node`, which went down.
+  void node_down(std::size_t node);
+
+  /// Stops every relay; later subscribers get nothing from other nodes.
+  void stop();
+
+  /// The live relays, shared with the subscriber handles, which may
+  /// outlive the engine: once stopped, a handle leaves its relay alone.
+  struct registry {
+    std::mutex mtx;
+    bool stopped = false;
+    uint64_t next_id = 0;
+    std::map<uint64_t, caf::actor> relays;
+  };
+
+private:
+  caf::actor_system& sys_;
+  std::shared_ptr<cluster_table> table_;
+  engine_core& local_;
+  std::shared_ptr<registry> registry_ = std::make_shared<registry>();
+};
+
+} // namespace intentd
