@@ -16,6 +16,7 @@
 
 #include "config/cluster.hpp"
 #include "config/host_port.hpp"
+#include "runtime/cluster/cluster_metrics.hpp"
 #include "runtime/cluster/cluster_table.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/membership.hpp"
@@ -146,20 +147,37 @@ private:
   template<class T, class... Ts>
   void forward(std::size_t node, reply<T> done, Ts... xs) {
     auto endpoint = table_->endpoint(node);
-    if (!endpoint)
+    if (!endpoint) {
+      cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
       return done(unavailable(node, "down"));
+    }
     if (in_flight_.fetch_add(1) >= max_in_flight_) {
       --in_flight_;
+      cluster_metrics_.forwarded(node, forward_result::overloaded, 0);
       return done(problem{errc::overloaded,
                           "This node has too many requests forwarded to "
                           "other nodes in flight; retry shortly.",
                           {}});
     }
     // Whoever comes first answers: the node, the timeout, or its going down.
-    auto token = waiting_.add(node, [done](problem p) { done(std::move(p)); });
-    auto finish = [this, token, done](outcome<T> r) {
+    auto token = waiting_.add(node, [this, node, done](problem p) {
+      cluster_metrics_.forwarded(node,
+                                 p.code == errc::overloaded
+                                     ? forward_result::overloaded
+                                     : forward_result::unavailable,
+                                 0);
+      done(std::move(p));
+    });
+    auto started = std::chrono::steady_clock::now();
+    auto finish = [this, token, done, node, started](outcome<T> r,
+                                                     forward_result how) {
       if (waiting_.take(token)) {
         --in_flight_;
+        cluster_metrics_.forwarded(
+            node, how,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                          started)
+                .count());
         done(std::move(r));
       }
     };
@@ -167,15 +185,17 @@ private:
     auto name = name_of(node);
     forward_call call{[=, ep = *endpoint](caf::event_based_actor* self) {
       self->request(ep, timeout, xs...)
-          .then([=](outcome<T>& r) { finish(std::move(r)); },
-                [=](caf::error& err) {
-                  finish(problem{errc::node_unavailable,
-                                 "Node " + name +
-                                     ", which this request needs, did not "
-                                     "answer: " +
-                                     caf::to_string(err) + "; retry shortly.",
-                                 {}});
-                });
+          .then(
+              [=](outcome<T>& r) { finish(std::move(r), forward_result::ok); },
+              [=](caf::error& err) {
+                finish(problem{errc::node_unavailable,
+                               "Node " + name +
+                                   ", which this request needs, did not "
+                                   "answer: " +
+                                   caf::to_string(err) + "; retry shortly.",
+                               {}},
+                       forward_result_of(err));
+              });
     }};
     caf::anon_send(forwarder_, std::move(call));
   }
@@ -277,6 +297,7 @@ private:
 
   std::unique_ptr<engine_core> local_;
   std::shared_ptr<cluster_table> table_;
+  cluster_metrics cluster_metrics_;
   std::chrono::milliseconds forward_timeout_;
   uint32_t max_in_flight_;
   std::atomic<uint32_t> in_flight_{0};
@@ -297,6 +318,7 @@ cluster_hello hello_of(const cfg::cluster& c) {
 cluster_engine::cluster_engine(const cfg::config& c)
     : local_(engine_core::start(c)),
       table_(std::make_shared<cluster_table>(c.cluster)),
+      cluster_metrics_(local_->metrics(), table_),
       forward_timeout_(c.cluster.forward_timeout_ms),
       max_in_flight_(c.server.max_in_flight) {
   const auto& cc = c.cluster;
@@ -320,6 +342,9 @@ cluster_engine::cluster_engine(const cfg::config& c)
   mo.hello = hello;
   mo.heartbeat = std::chrono::milliseconds{cc.heartbeat_interval_ms};
   mo.node_timeout = std::chrono::milliseconds{cc.node_timeout_ms};
+  mo.on_heartbeat_miss = [this](std::size_t node) {
+    cluster_metrics_.heartbeat_miss(node);
+  };
   membership_ = spawn_membership(
       *sys_, table_,
       caf::actor_cast<caf::actor>(sys_->middleman().actor_handle()), mo);

@@ -4,6 +4,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
@@ -65,6 +66,11 @@ void mark_down(self_ptr self, peer& p, const std::string& why) {
   p.up = false;
   self->state.table->mark_down(p.index);
   spdlog::warn("cluster: node {} is down: {}", p.name, why);
+}
+
+void missed(self_ptr self, std::size_t index) {
+  if (self->state.opts.on_heartbeat_miss)
+    self->state.opts.on_heartbeat_miss(index);
 }
 
 void failed(self_ptr self, peer& p, const std::string& why) {
@@ -161,10 +167,13 @@ void tick(self_ptr self) {
   const auto& o = self->state.opts;
   for (auto& p : self->state.peers) {
     if (p.endpoint) {
-      if (p.up && now - p.last_heard > o.node_timeout)
-        mark_down(self, p,
-                  "no heartbeat answer for " +
-                      std::to_string(o.node_timeout.count()) + " ms");
+      if (now - p.last_heard > o.node_timeout) {
+        missed(self, p.index);
+        if (p.up)
+          mark_down(self, p,
+                    "no heartbeat answer for " +
+                        std::to_string(o.node_timeout.count()) + " ms");
+      }
       auto name = p.name;
       self->request(p.endpoint, o.node_timeout, ping_atom::value, o.hello.node)
           .then(
@@ -175,8 +184,11 @@ void tick(self_ptr self) {
                 self->state.table->set_live(q->index, pong.live_intents);
                 mark_up(self, *q, "answering again");
               },
-              [](caf::error&) {
+              [=](caf::error& err) {
                 // Silence is judged by the next ticks against node_timeout.
+                if (err == caf::sec::request_timeout)
+                  if (auto* q = find_peer(self, name))
+                    missed(self, q->index);
               });
     } else if (!p.connecting && now >= p.next_attempt) {
       connect(self, p);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct membership_options {
   /// to max_backoff.
   std::chrono::milliseconds min_backoff{100};
   std::chrono::milliseconds max_backoff{5'000};
+  /// Called with a node's index in hello.nodes each time it misses a
+  /// heartbeat: a ping that timed out, or a tick that finds it silent for
+  /// longer than node_timeout. Runs in the actor; may be empty.
+  std::function<void(std::size_t)> on_heartbeat_miss;
 };
 
 /// The membership actor. Every `heartbeat` it pings each node it holds an

@@ -17,6 +17,9 @@
     heartbeat); SIGCONT brings it back.
   * a user's intents on every node list once across pages through any node;
   * GET /api/v1/cluster and /readyz on every node tell the states.
+  * /metrics on every node has the cluster families (and passes `promtool
+    check metrics` when promtool is installed): nodes up, forwards by node
+    and outcome, their latency, heartbeat misses.
 
   tests/cluster/cluster_test.py [--binary PATH] [--count N] [--keep]
 
@@ -32,6 +35,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -198,6 +202,65 @@ def final(port, iid):
                                               "expired", "cancelled")
 
 
+CLUSTER_FAMILIES = {
+    "cluster_nodes_up": "gauge",
+    "cluster_node_up": "gauge",
+    "cluster_forwarded_total": "counter",
+    "cluster_forward_duration_seconds": "histogram",
+    "cluster_heartbeat_misses_total": "counter",
+}
+
+
+def scrape(port):
+    """The samples of GET /metrics by series, and the text."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", "/metrics")
+        text = c.getresponse().read().decode()
+    finally:
+        c.close()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples, text
+
+
+def forwarded(samples, node, outcome):
+    return samples.get(
+        f'cluster_forwarded_total{{node="{node}",outcome="{outcome}"}}', 0)
+
+
+def check_cluster_metrics(f, ports):
+    """Every node exposes the cluster families, sees all three nodes up,
+    and counted the forwards of the round-robin submissions as ok."""
+    promtool = shutil.which("promtool")
+    for name in NAMES:
+        samples, text = scrape(ports[name])
+        for fam, kind in CLUSTER_FAMILIES.items():
+            f.check(f"# TYPE {fam} {kind}" in text, f"{name}: no {kind} {fam}")
+        f.check(samples.get("cluster_nodes_up") == 3,
+                f"{name}: cluster_nodes_up {samples.get('cluster_nodes_up')}")
+        for other in NAMES:
+            f.check(samples.get(f'cluster_node_up{{node="{other}"}}') == 1,
+                    f"{name}: cluster_node_up of {other} is not 1")
+            if other == name:
+                continue
+            f.check(forwarded(samples, other, "ok") > 0,
+                    f"{name}: no ok forward to {other} counted")
+            count = samples.get(
+                f'cluster_forward_duration_seconds_count{{node="{other}"}}', 0)
+            f.check(count == forwarded(samples, other, "ok"),
+                    f"{name}: {count} forward latencies to {other}, "
+                    f"{forwarded(samples, other, 'ok')} ok forwards")
+        if promtool:
+            r = subprocess.run([promtool, "check", "metrics"], input=text,
+                               capture_output=True, text=True)
+            f.check(r.returncode == 0,
+                    f"{name}: promtool check metrics: {r.stdout}{r.stderr}")
+
+
 def ids_owned_by(name, prefix, n):
     out, i = [], 0
     while len(out) < n:
@@ -337,6 +400,7 @@ def main():
         status, js, _ = get(ports["n1"], "/api/v1/solvers")
         f.check(status == 200 and {s.get("node") for s in js["solvers"]} == set(NAMES),
                 f"solvers do not cover every node: {js}")
+        check_cluster_metrics(f, ports)
 
         # -- 2. kill -9 of n2 under load ----------------------------------
         slow = [make_intent(f"k-{i}", i) for i in range(300)]
@@ -392,6 +456,13 @@ def main():
             f.check(status == want, f"{iid} while n2 is down: {status} {text[:120]}")
         print(f"cluster view on n1: {states(ports['n1'])}", flush=True)
         f.check(states(ports["n1"]).get("n2") == "down", "n1 does not see n2 down")
+        samples, _ = scrape(ports["n1"])
+        f.check(samples.get('cluster_node_up{node="n2"}') == 0 and
+                samples.get("cluster_nodes_up") == 2,
+                "n1's metrics do not show n2 down")
+        f.check(forwarded(samples, "n2", "unavailable") >= len(new_n2),
+                f"n1 counted {forwarded(samples, 'n2', 'unavailable')} "
+                f"unavailable forwards to n2")
 
         daemons["n2"].start()
         t_back = time.time()
@@ -426,6 +497,9 @@ def main():
         took = time.time() - t_stop
         print(f"SIGSTOP detected after {took:.2f} s", flush=True)
         f.check(took < 3, f"SIGSTOP detected only after {took:.2f} s")
+        samples, _ = scrape(ports["n2"])
+        f.check(samples.get('cluster_heartbeat_misses_total{node="n3"}', 0) > 0,
+                "n2 counted no heartbeat miss of the stopped n3")
         status, js, _ = get(ports["n1"], "/readyz")
         f.check(status == 200, f"/readyz of n1 while n3 is stopped: {status} {js}")
         daemons["n3"].proc.send_signal(signal.SIGCONT)

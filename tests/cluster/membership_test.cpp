@@ -82,6 +82,9 @@ struct fixture {
   std::map<uint16_t, cluster_endpoint_actor> endpoints;
   std::set<uint16_t> refusing; // ports whose connect fails
   uint64_t connects = 0;
+  /// Heartbeat misses the membership reported, by node index.
+  std::shared_ptr<std::map<std::size_t, uint64_t>> misses =
+      std::make_shared<std::map<std::size_t, uint64_t>>();
   membership_actor membership;
 
   fixture() {
@@ -127,6 +130,7 @@ struct fixture {
     mo.node_timeout = std::chrono::milliseconds{cc.node_timeout_ms};
     mo.min_backoff = 100ms;
     mo.max_backoff = 800ms;
+    mo.on_heartbeat_miss = [m = misses](std::size_t node) { ++(*m)[node]; };
     membership = spawn_membership(*sys, table, connector, mo);
     auto own = sys->spawn(fake_endpoint, std::make_shared<fake_node>());
     caf::anon_send(membership, publish_atom::value, own);
@@ -249,4 +253,48 @@ TEST_CASE("a node answering at an address under another name is refused") {
   f.advance(1000ms);
   CHECK(f.n3() == node_state::down);
   CHECK(f.n2() == node_state::up);
+}
+
+TEST_CASE("heartbeat misses are counted for a silent node only, while it "
+          "stays silent") {
+  fixture f;
+  f.advance(1000ms);
+  CHECK(f.misses->empty()); // both answer every ping
+  f.nodes[7102]->silent = true;
+  f.advance(400ms);
+  // Silent for 400 ms: not yet past node_timeout_ms, and no ping has
+  // waited for it yet.
+  CHECK(f.misses->count(1) == 0);
+  f.advance(200ms);
+  REQUIRE(f.n2() == node_state::down);
+  auto at_down = (*f.misses)[1];
+  CHECK(at_down >= 1);
+  // While it stays silent, every tick and every ping that times out counts:
+  // a tick each 100 ms, and a ping sent each 100 ms times out 400 ms later.
+  f.advance(1000ms);
+  auto later = (*f.misses)[1];
+  CHECK(later - at_down >= 15);
+  CHECK(later - at_down <= 22);
+  CHECK(f.misses->count(2) == 0); // n3 answered throughout
+  // It answers again: the count stops once the pings it left unanswered
+  // have timed out (node_timeout_ms after the last of them was sent).
+  f.nodes[7102]->silent = false;
+  f.advance(200ms);
+  REQUIRE(f.n2() == node_state::up);
+  f.advance(400ms);
+  auto back = (*f.misses)[1];
+  f.advance(1000ms);
+  CHECK((*f.misses)[1] == back);
+}
+
+TEST_CASE("a node whose link dropped is not pinged, so it misses no "
+          "heartbeat") {
+  fixture f;
+  f.refusing.insert(7103);
+  caf::anon_send_exit(f.endpoints[7103], caf::exit_reason::kill);
+  f.endpoints.erase(7103);
+  f.sched->run();
+  REQUIRE(f.n3() == node_state::down);
+  f.advance(2000ms);
+  CHECK(f.misses->count(2) == 0);
 }

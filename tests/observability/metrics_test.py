@@ -31,6 +31,12 @@ FAMILIES = [
     "cache_requests_total", "websocket_connections",
     "websocket_slow_consumers_dropped_total", "storage_corrupt_values_total",
 ]
+# Exposed by cluster nodes only (tests/cluster/cluster_test.py scrapes
+# them); the dashboard and the alerts cover them too.
+CLUSTER_FAMILIES = [
+    "cluster_nodes_up", "cluster_node_up", "cluster_forwarded_total",
+    "cluster_forward_duration_seconds", "cluster_heartbeat_misses_total",
+]
 failures = []
 
 
@@ -217,7 +223,7 @@ def main():
     with open(os.path.join(EXAMPLES, "grafana", "intentd-dashboard.json")) as f:
         dash = f.read()
     json.loads(dash)
-    for fam in FAMILIES:
+    for fam in FAMILIES + CLUSTER_FAMILIES:
         check(fam in dash, f"the dashboard shows {fam}")
     print(f"{len(failures)} checks failed" if failures else "all checks passed")
     return 1 if failures else 0
