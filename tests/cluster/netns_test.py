@@ -30,10 +30,13 @@ Then:
     read the same through every node and complete with one transaction;
     every node exits 0 on SIGTERM.
 
-  tests/cluster/netns_test.py [--binary PATH] [--hold SECONDS] [--keep]
+  tests/cluster/netns_test.py [--binary PATH] [--hold SECONDS]
+                              [--restart-while-cut] [--keep]
 
 --hold keeps the link down at least that long (past the middleman's
 connection-timeout, 10 s here, the nodes drop the link and dial again).
+--restart-while-cut then kills n2 (kill -9) and restarts it before the
+link comes back: n1 and n2 must see each other up again within 5 s.
 A node that does not exit within 10 s of SIGTERM is killed after its
 threads' stacks are written to <node>/stacks.txt (with gdb, if installed).
 
@@ -375,6 +378,17 @@ def run(args, net, work, f):
         # -- mend the link -------------------------------------------------
         if args.hold > time.time() - t_cut:
             time.sleep(args.hold - (time.time() - t_cut))
+        if args.restart_while_cut:
+            daemons["n2"].kill9()
+            t_kill = time.time()
+            daemons["n2"].start(timeout=15)  # ready: it sees a node up
+            wait_for("n1 and n2 to see each other up again",
+                     lambda: sees("n1", {"n2": "up", "n3": "down"}) and
+                     sees("n2", {"n1": "up", "n3": "down"}), 15)
+            took = time.time() - t_kill
+            log(f"n2, killed and restarted while n3 is cut off, joined n1 "
+                f"{took:.2f} s after the kill")
+            f.check(took < 5, f"n2 took {took:.2f} s to join n1 again")
         cut_s = time.time() - t_cut
         net.set_cluster_link("n3", "up")
         t_mend = time.time()
@@ -429,6 +443,9 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--hold", type=float, default=0,
                     help="keep the link down at least this many seconds")
+    ap.add_argument("--restart-while-cut", action="store_true",
+                    help="kill -9 and restart n2 while n3 is cut off (after "
+                    "--hold); n1 and n2 must join again within 5 s")
     args = ap.parse_args()
     args.binary = os.path.abspath(args.binary)
     if not os.access(args.binary, os.X_OK):
