@@ -48,6 +48,7 @@ from ws_client import WsClient  # noqa: E402
 NAMES = ["n1", "n2", "n3"]
 HEARTBEAT_MS = 200
 NODE_TIMEOUT_MS = 1000
+LOOPBACK = ["127.0.0.1"] * len(NAMES)
 MASK = (1 << 64) - 1
 
 
@@ -96,13 +97,16 @@ def free_ports(n):
     return ports
 
 
-def node_config(name, storage, mm_ports, http_ports):
+def node_config(name, storage, mm_ports, http_ports, mm_hosts=LOOPBACK,
+                http_hosts=LOOPBACK):
+    """Node `name`'s config; node j's middleman listens on mm_hosts[j]:
+    mm_ports[j], its HTTP server on http_hosts[j]:http_ports[j]."""
     i = NAMES.index(name)
     nodes = "\n".join(
-        f'    - {{ name: {n}, address: "127.0.0.1:{mm_ports[j]}", '
-        f'http: "127.0.0.1:{http_ports[j]}" }}' for j, n in enumerate(NAMES))
+        f'    - {{ name: {n}, address: "{mm_hosts[j]}:{mm_ports[j]}", '
+        f'http: "{http_hosts[j]}:{http_ports[j]}" }}' for j, n in enumerate(NAMES))
     return f"""server:
-  listen: "127.0.0.1:{http_ports[i]}"
+  listen: "{http_hosts[i]}:{http_ports[i]}"
 storage:
   path: "{storage}"
   sync: true
@@ -123,7 +127,7 @@ logging:
   level: info
 cluster:
   node: {name}
-  listen: "127.0.0.1:{mm_ports[i]}"
+  listen: "{mm_hosts[i]}:{mm_ports[i]}"
   heartbeat_interval_ms: {HEARTBEAT_MS}
   node_timeout_ms: {NODE_TIMEOUT_MS}
   forward_timeout_ms: 3000
@@ -155,8 +159,15 @@ def wait_for(what, predicate, timeout):
         time.sleep(0.05)
 
 
+def client(where, timeout):
+    """A Client for `where`: a port on 127.0.0.1, or a (host, port) pair."""
+    if isinstance(where, tuple):
+        return Client(where[1], timeout=timeout, host=where[0])
+    return Client(where, timeout=timeout)
+
+
 def get(port, path):
-    c = Client(port, timeout=10)
+    c = client(port, timeout=10)
     try:
         return c.request("GET", path)
     except OSError:
@@ -186,7 +197,7 @@ def submit_all(ports, bodies, order):
     """Submits each body through the node `order` picks; (id, status, js)."""
     def one(i_body):
         i, body = i_body
-        c = Client(ports[order(i)], timeout=15)
+        c = client(ports[order(i)], timeout=15)
         try:
             status, js, text = c.request("POST", "/api/v1/intents", body)
             return body["id"], status, js, text

@@ -80,9 +80,10 @@ class Violations:
 class Client:
     """One keep-alive HTTP/1.1 connection; reconnects after any error."""
 
-    def __init__(self, port, timeout=15):
+    def __init__(self, port, timeout=15, host="127.0.0.1"):
         self.port = port
         self.timeout = timeout
+        self.host = host
         self.conn = None
 
     def close(self):
@@ -93,7 +94,7 @@ class Client:
     def connect(self):
         """Raises ConnectionError when the daemon does not accept."""
         if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
+            self.conn = http.client.HTTPConnection(self.host, self.port,
                                                    timeout=self.timeout)
             try:
                 self.conn.connect()
@@ -170,10 +171,15 @@ logging:
 
 
 class Daemon:
-    def __init__(self, binary, workdir, config):
+    """intentd on `config`. `wrap` prefixes the command (e.g. `ip netns exec
+    NS`); `host` is where its HTTP listener is reached."""
+
+    def __init__(self, binary, workdir, config, wrap=(), host="127.0.0.1"):
         self.binary = binary
         self.workdir = workdir
         self.config = config
+        self.wrap = list(wrap)
+        self.host = host
         self.proc = None
         self.port = None
         self.logpath = None
@@ -187,7 +193,8 @@ class Daemon:
         logf = open(self.logpath, "wb")
         t0 = time.time()
         try:
-            self.proc = subprocess.Popen([self.binary, "--config", self.config],
+            self.proc = subprocess.Popen(self.wrap + [self.binary, "--config",
+                                                      self.config],
                                          stdout=logf, stderr=subprocess.STDOUT,
                                          cwd=self.workdir)
         finally:
@@ -205,7 +212,7 @@ class Daemon:
                 if m:
                     self.port = int(m.group(1))
             if self.port is not None:
-                c = Client(self.port, timeout=2)
+                c = Client(self.port, timeout=2, host=self.host)
                 try:
                     if c.request("GET", "/readyz")[0] == 200:
                         return time.time() - t0
