@@ -21,6 +21,7 @@
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/membership.hpp"
 #include "runtime/cluster/subscriptions.hpp"
+#include "runtime/cluster/tcp_probe.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/merged_listing.hpp"
 #include "runtime/model/record_json.hpp"
@@ -342,6 +343,7 @@ cluster_engine::cluster_engine(const cfg::config& c)
   mo.hello = hello;
   mo.heartbeat = std::chrono::milliseconds{cc.heartbeat_interval_ms};
   mo.node_timeout = std::chrono::milliseconds{cc.node_timeout_ms};
+  mo.probe = tcp_reachable;
   mo.on_heartbeat_miss = [this](std::size_t node) {
     cluster_metrics_.heartbeat_miss(node);
   };

@@ -116,8 +116,7 @@ std::string refusal(const membership_options& o, const peer& p,
   return {};
 }
 
-void connect(self_ptr self, peer& p) {
-  p.connecting = true;
+void dial(self_ptr self, peer& p) {
   auto timeout = self->state.opts.node_timeout;
   auto name = p.name;
   self->request(self->state.connector, timeout, caf::connect_atom::value,
@@ -155,6 +154,41 @@ void connect(self_ptr self, peer& p) {
                       if (auto* q = find_peer(self, name))
                         failed(self, *q, caf::to_string(err));
                     });
+          },
+          [=](caf::error& err) {
+            if (auto* q = find_peer(self, name))
+              failed(self, *q, caf::to_string(err));
+          });
+}
+
+/// Probes the node first when a probe is set (on a detached actor: it
+/// blocks), then dials it through the middleman.
+void connect(self_ptr self, peer& p) {
+  p.connecting = true;
+  const auto& o = self->state.opts;
+  if (!o.probe)
+    return dial(self, p);
+  auto probe = self->spawn<caf::detached>(
+      [](caf::event_based_actor* me, decltype(o.probe) f, std::string host,
+         uint16_t port, std::chrono::milliseconds timeout) -> caf::behavior {
+        return {
+            [=](probe_atom) {
+              me->quit();
+              return f(host, port, timeout);
+            },
+        };
+      },
+      o.probe, p.host, p.port, o.node_timeout);
+  auto name = p.name;
+  self->request(probe, o.node_timeout * 2, probe_atom::value)
+      .then(
+          [=](bool reachable) {
+            auto* q = find_peer(self, name);
+            if (!q)
+              return;
+            if (!reachable)
+              return failed(self, *q, "not reachable over TCP");
+            dial(self, *q);
           },
           [=](caf::error& err) {
             if (auto* q = find_peer(self, name))

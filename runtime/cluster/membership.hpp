@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,12 @@ struct membership_options {
   /// to max_backoff.
   std::chrono::milliseconds min_backoff{100};
   std::chrono::milliseconds max_backoff{5'000};
+  /// When set, called on a thread of its own before each connection: a
+  /// node it finds unreachable (within node_timeout) counts as a failed
+  /// try, and the middleman is not asked to connect to it.
+  std::function<bool(const std::string& host, uint16_t port,
+                     std::chrono::milliseconds timeout)>
+      probe;
   /// Called with a node's index in hello.nodes each time it misses a
   /// heartbeat: a ping that timed out, or a tick that finds it silent for
   /// longer than node_timeout. Runs in the actor; may be empty.
