@@ -122,8 +122,9 @@ engine_impl::engine_impl(const cfg::config& c,
   observe_solvers(pool_opts, metrics_);
   pool_ = spawn_solver_pool(*sys_, chain_, pool_opts);
 
-  // Subscriptions and the directory read stored records on the reader's own
-  // thread, never on the scheduler the notifier and the directory run on.
+  // Subscriptions and the directory (recovery too) read stored records on
+  // the reader's own thread, never on the scheduler the notifier and the
+  // directory run on.
   reader_ = spawn_record_reader(
       *sys_,
       [store](const std::string& id) {
@@ -134,7 +135,7 @@ engine_impl::engine_impl(const cfg::config& c,
           return record_outcome{std::move(**found)};
         return record_outcome{no_such_intent(id)};
       },
-      list_live_of(store), nonce_owner_of(store));
+      list_live_of(store), nonce_owner_of(store), live_pages_of(store));
   auto note_opts = s.notifier;
   note_opts.active = std::make_shared<std::atomic<uint64_t>>(0);
   notifier_ = spawn_notifier(*sys_, reader_, note_opts);
@@ -174,7 +175,7 @@ engine_impl::engine_impl(const cfg::config& c,
     return store->purge_dead_letter(id);
   };
   observe_directory(dir_opts, *metrics_);
-  directory_ = spawn_directory(*sys_, store_, deps, dir_opts);
+  directory_ = spawn_directory(*sys_, deps, dir_opts);
   bridge_ = sys_->spawn(bridge_impl);
 
   if (s.sweeper)

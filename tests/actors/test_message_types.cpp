@@ -86,6 +86,10 @@ bool same(const nonce_owner& a, const nonce_owner& b) {
   return a.intent_id == b.intent_id;
 }
 
+bool same(const live_page& a, const live_page& b) {
+  return same(a.records, b.records) && a.next == b.next && a.more == b.more;
+}
+
 template<class T>
 bool same(const outcome<T>& a, const outcome<T>& b) {
   if (static_cast<bool>(a) != static_cast<bool>(b))
@@ -331,4 +335,17 @@ TEST_CASE_FIXTURE(serializer_fixture,
   round_trip(nonce_owner_outcome{nonce_owner{std::string{"intent-1"}}});
   round_trip(nonce_owner_outcome{nonce_owner{}});
   round_trip(nonce_owner_outcome{problem{errc::storage_unavailable, "x", {}}});
+}
+
+TEST_CASE_FIXTURE(serializer_fixture,
+                  "a page of live records round-trips through the binary "
+                  "serializer") {
+  live_page page;
+  page.records = {full_record(), full_record()};
+  page.records[1].request.id = "intent-2";
+  page.next = std::string("\x01\x00key", 6);
+  page.more = true;
+  round_trip(live_page_outcome{page});
+  round_trip(live_page_outcome{live_page{}});
+  round_trip(live_page_outcome{problem{errc::storage_corrupt, "x", {}}});
 }

@@ -115,13 +115,19 @@ std::vector<std::pair<std::string, read_path>> read_paths() {
           return text;
         });
   });
-  out.emplace_back("for_each_live", [](const intent_store& s) {
+  out.emplace_back("live_after", [](const intent_store& s) {
     std::string seen;
-    auto n = s.for_each_live(
-        [&](intent_record&& rec) { seen += rec.request.id + " "; });
-    if (!n)
-      return outcome<std::string>{n.error()};
-    return outcome<std::string>{seen + "= " + std::to_string(*n)};
+    std::string after;
+    for (bool more = true; more;) {
+      auto page = s.live_after(after, 1);
+      if (!page)
+        return outcome<std::string>{page.error()};
+      for (const auto& rec : page->records)
+        seen += rec.request.id + " ";
+      more = page->more;
+      after = page->next;
+    }
+    return outcome<std::string>{seen};
   });
   out.emplace_back("live_by_expiry", [](const intent_store& s) {
     using entries = std::vector<std::pair<time_us, std::string>>;
