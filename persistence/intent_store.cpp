@@ -229,11 +229,13 @@ uint64_t intent_store::map_size() const {
   return impl_->map_size.load();
 }
 
-std::optional<intent_record> intent_store::get(const std::string& id) const {
+outcome<intent_record> intent_store::get(const std::string& id) const {
   auto found = find(id);
   if (!found)
-    return std::nullopt;
-  return std::move(*found);
+    return found.error();
+  if (!*found)
+    return problem{errc::not_found, "No intent with id " + id + ".", {}};
+  return std::move(**found);
 }
 
 outcome<std::optional<intent_record>>

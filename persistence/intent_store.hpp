@@ -91,10 +91,10 @@ public:
   /// Writes solver counters in their own transaction.
   outcome<done> put_solver_stats(const std::vector<solver_stats>& stats);
 
-  /// The record of `id`; nullopt both when there is none and when it
-  /// cannot be read (a damaged one is reported to on_corrupt). For tests and
-  /// tools only: the daemon reads with find(), which tells the two apart.
-  std::optional<intent_record> get(const std::string& id) const;
+  /// The record of `id`: a not_found problem ("No intent with id ...")
+  /// when there is none, and when it cannot be read the problem find()
+  /// answers (never "none" for a failed read).
+  outcome<intent_record> get(const std::string& id) const;
 
   /// The record of `id`, nullopt when there is none; a storage_corrupt
   /// problem naming the id when its stored bytes fail their checksum or do

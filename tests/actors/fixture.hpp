@@ -250,12 +250,7 @@ struct engine_fixture {
           ++reads;
           if (read_failure)
             return problem{*read_failure, "injected read failure", {}};
-          auto found = store->find(id);
-          if (!found)
-            return found.error();
-          if (*found)
-            return std::move(**found);
-          return problem{errc::not_found, "No intent with id " + id + ".", {}};
+          return store->get(id);
         },
         live_list_fn{}, nonce_owner_of(store),
         [this](const std::string& after, uint32_t limit) -> live_page_outcome {
@@ -349,8 +344,8 @@ struct engine_fixture {
 
   intent_record stored(const std::string& id) {
     auto rec = store->get(id);
-    REQUIRE(rec);
-    return *rec;
+    REQUIRE_MESSAGE(rec, why(rec));
+    return std::move(*rec);
   }
 
   uint64_t live() {

@@ -63,6 +63,17 @@ std::vector<std::pair<std::string, read_path>> read_paths() {
         s.find("live-2"),
         [](const auto& rec) { return rec ? rec->request.id : "none"; });
   });
+  out.emplace_back("get", [](const intent_store& s) {
+    return render<intent_record>(
+        s.get("live-2"), [](const auto& rec) { return rec.request.id; });
+  });
+  out.emplace_back("get missing", [](const intent_store& s) {
+    auto rec = s.get("nobody");
+    if (rec || rec.error().code != errc::not_found)
+      return render<intent_record>(rec,
+                                   [](const auto& r) { return r.request.id; });
+    return outcome<std::string>{std::string{"none"}};
+  });
   out.emplace_back("find missing", [](const intent_store& s) {
     return render<std::optional<intent_record>>(
         s.find("nobody"),
