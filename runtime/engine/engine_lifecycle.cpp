@@ -50,9 +50,9 @@ std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
 
 } // namespace
 
-engine_impl::engine_impl(const cfg::config& c,
+engine_impl::engine_impl(const cfg::config& c, component_settings settings,
                          std::unique_ptr<chain_adapter> custom_chain)
-    : config_(c), settings_(settings_of(c, settings_scope::engine)) {
+    : config_(c), settings_(std::move(settings)) {
   const auto& s = settings_;
   timeout_ = s.request_timeout;
   call_timeout_ = s.call_timeout;
@@ -316,7 +316,8 @@ void engine_impl::stop() {
 }
 
 std::unique_ptr<engine_core> engine_core::start(const cfg::config& config) {
-  return std::make_unique<engine_impl>(config);
+  return std::make_unique<engine_impl>(
+      config, settings_of(config, settings_scope::engine));
 }
 
 std::unique_ptr<engine_core>
@@ -324,7 +325,15 @@ engine_core::start(const cfg::config& config,
                    std::unique_ptr<chain_adapter> chain) {
   if (!chain)
     throw std::invalid_argument("engine_core::start: no chain adapter");
-  return std::make_unique<engine_impl>(config, std::move(chain));
+  return std::make_unique<engine_impl>(
+      config, settings_of(config, settings_scope::engine), std::move(chain));
+}
+
+std::unique_ptr<engine_core>
+engine_core::start(const cfg::config& config,
+                   const component_settings& settings,
+                   std::unique_ptr<chain_adapter> chain) {
+  return std::make_unique<engine_impl>(config, settings, std::move(chain));
 }
 
 } // namespace intentd
