@@ -54,6 +54,8 @@ intent_actor activate(directory_self self, intent_record rec) {
   auto& st = self->state;
   auto id = rec.request.id;
   auto expires = rec.request.expires_at;
+  if (st.recovering)
+    st.recovered.insert(id);
   auto handle = spawn_intent(self, std::move(rec), st.deps);
   auto entry =
       st.live.insert_or_assign(std::move(id), live_entry{handle, expires});
@@ -206,10 +208,8 @@ problem no_such_intent(const std::string& id) {
 }
 
 directory_self_actor::behavior_type
-directory_impl(directory_self self, std::shared_ptr<const intent_store> store,
-               intent_deps deps, directory_options opts) {
+directory_impl(directory_self self, intent_deps deps, directory_options opts) {
   auto& st = self->state;
-  st.store = std::move(store);
   st.deps = std::make_shared<const intent_deps>(std::move(deps));
   st.opts = opts;
   self->set_exit_handler([=](caf::exit_msg& msg) {
@@ -264,16 +264,10 @@ directory_impl(directory_self self, std::shared_ptr<const intent_store> store,
         purge_dead_letter(self, id, rp);
         return rp;
       },
-      [=](recover_atom) -> caf::result<uint64_t> {
-        auto count = self->state.store->for_each_live([&](intent_record&& rec) {
-          auto handle = activate(self, std::move(rec));
-          self->send(handle, start_atom::value, recover_atom::value);
-        });
-        if (!count)
-          return caf::make_error(caf::sec::runtime_error,
-                                 count.error().message);
-        spdlog::info("recovered {} live intents", *count);
-        return static_cast<uint64_t>(*count);
+      [=](recover_atom) -> caf::typed_response_promise<uint64_t> {
+        auto rp = self->make_response_promise<uint64_t>();
+        recover(self, rp);
+        return rp;
       },
       [=](live_atom) { return static_cast<uint64_t>(self->state.live.size()); },
       [=](tick_atom) { on_tick(self); },
@@ -284,10 +278,9 @@ directory_impl(directory_self self, std::shared_ptr<const intent_store> store,
 
 using namespace directory_detail;
 
-directory_actor spawn_directory(caf::actor_system& sys,
-                                std::shared_ptr<const intent_store> store,
-                                intent_deps deps, directory_options opts) {
-  return sys.spawn(directory_impl, std::move(store), std::move(deps), opts);
+directory_actor spawn_directory(caf::actor_system& sys, intent_deps deps,
+                                directory_options opts) {
+  return sys.spawn(directory_impl, std::move(deps), std::move(opts));
 }
 
 } // namespace intentd

@@ -21,9 +21,13 @@ struct directory_options {
   /// false when it is no dead letter. Unset: purging is refused.
   std::function<outcome<bool>(const std::string& id)> purge_dead_letter;
   /// Required: reads stored records and the nonce index off the cooperative
-  /// scheduler, for submissions, cancellations, restarts and dead-letter
-  /// retries and purges (a record_reader with a nonce index).
+  /// scheduler, for submissions, cancellations, restarts, dead-letter
+  /// retries and purges, and recovery (a record_reader with a nonce index
+  /// and recovery pages).
   record_reader_actor reader;
+  /// Live records per page of recovery: the directory activates the
+  /// intents of one page before it asks for the next.
+  uint32_t recovery_page = 1024;
   /// Called with the number of live intent actors whenever it changes (on
   /// the directory's thread; keep it cheap). Unset: nobody is told.
   std::function<void(size_t live)> on_live_count;
@@ -41,9 +45,9 @@ struct directory_options {
 ///                                    an error naming the intent that
 ///                                    could not be read and why
 ///   (live_atom)                   -> uint64_t (live intent actors)
-directory_actor spawn_directory(caf::actor_system& sys,
-                                std::shared_ptr<const intent_store> store,
-                                intent_deps deps, directory_options opts);
+/// It reads storage only through `opts.reader`.
+directory_actor spawn_directory(caf::actor_system& sys, intent_deps deps,
+                                directory_options opts);
 
 /// The record of a new submission: pending, first history entry, seq 1.
 intent_record make_pending_record(intent in, std::string digest, time_us now);

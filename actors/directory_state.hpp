@@ -1,8 +1,9 @@
 #pragma once
 
 // The directory actor's state and the steps its files share: directory.cpp
-// (live intents, restarts, recovery), directory_requests.cpp (submissions
-// and cancellations) and directory_dead_letters.cpp (retry and purge).
+// (live intents, restarts), directory_recovery.cpp (recovery),
+// directory_requests.cpp (submissions and cancellations) and
+// directory_dead_letters.cpp (retry and purge).
 
 #include <chrono>
 #include <deque>
@@ -13,6 +14,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -32,7 +34,6 @@ struct live_entry {
 };
 
 struct directory_state {
-  std::shared_ptr<const intent_store> store;
   std::shared_ptr<const intent_deps> deps;
   directory_options opts;
   std::unordered_map<std::string, live_entry> live;
@@ -56,6 +57,11 @@ struct directory_state {
   /// is done: one actor per id, and answers as if the requests had come one
   /// after the other. At most `opts.max_live` ids.
   std::unordered_map<std::string, std::vector<std::function<void()>>> reading;
+  /// While recovery pages through the live records: every id activated
+  /// since it began, so that a record met again on a later page (its actor
+  /// moved it on, or ended) is not activated twice.
+  bool recovering = false;
+  std::unordered_set<std::string> recovered;
   static constexpr size_t max_parked = 64;
   static inline const char* name = "directory";
 };
@@ -105,6 +111,11 @@ void read_stored(directory_self self, const std::string& id, Next next) {
                     {}}});
       });
 }
+
+/// Reactivates every live intent in storage, page by page through the
+/// record reader; answers `rp` with how many, or with an error naming what
+/// could not be read (a failed page never ends recovery as done).
+void recover(directory_self self, caf::typed_response_promise<uint64_t> rp);
 
 /// Submits `in`: asks its live actor, answers from its stored record, or
 /// activates an actor for it once its id and nonce are read as unused.

@@ -32,12 +32,15 @@ using notice_sink = std::function<bool(const notice&)>;
 
 /// Stored records, read off the cooperative scheduler: one record by id
 /// (not_found when there is none), an account's live records, at most
-/// `limit` of them, or the intent that used an account's nonce.
+/// `limit` of them, the intent that used an account's nonce, or a page of
+/// the live records for recovery.
 using record_reader_actor = caf::typed_actor<
     caf::replies_to<get_atom, std::string>::with<record_outcome>,
     caf::replies_to<live_atom, std::string, uint32_t>::with<records_outcome>,
     caf::replies_to<nonce_atom, std::string,
-                    uint64_t>::with<nonce_owner_outcome>>;
+                    uint64_t>::with<nonce_owner_outcome>,
+    caf::replies_to<recover_atom, std::string,
+                    uint32_t>::with<live_page_outcome>>;
 
 /// The single storage writer: a record is answered once its batch
 /// committed; a job runs after the records before it.

@@ -49,5 +49,6 @@ using records_outcome = outcome<std::vector<intent_record>>;
 using submit_outcome = outcome<submit_reply>;
 using write_outcome = outcome<done>;
 using nonce_owner_outcome = outcome<nonce_owner>;
+using live_page_outcome = outcome<live_page>;
 
 } // namespace intentd

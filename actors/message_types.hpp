@@ -144,6 +144,11 @@ typename Inspector::result_type inspect(Inspector& f, outcome<T>& x) {
 }
 
 template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, live_page& x) {
+  return f(caf::meta::type_name("live_page"), x.records, x.next, x.more);
+}
+
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, solver_stats& x) {
   return f(caf::meta::type_name("solver_stats"), x.solver_id, x.attempts,
            x.successes, x.failures, x.total_execution_us);
@@ -283,5 +288,7 @@ CAF_ADD_TYPE_ID(intentd_messages,
                 (std::vector<std::pair<std::string, uint64_t>>))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::nonce_owner))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::nonce_owner_outcome))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::live_page))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::live_page_outcome))
 
 CAF_END_TYPE_ID_BLOCK(intentd_messages)

@@ -10,7 +10,8 @@ namespace intentd {
 namespace {
 
 record_reader_actor::behavior_type reader_impl(read_fn read, live_list_fn list,
-                                               nonce_owner_fn nonce) {
+                                               nonce_owner_fn nonce,
+                                               live_page_fn pages) {
   return {
       [=](get_atom, const std::string& id) -> record_outcome {
         try {
@@ -37,6 +38,20 @@ record_reader_actor::behavior_type reader_impl(read_fn read, live_list_fn list,
           return nonce(user, n);
         } catch (const std::exception& e) {
           return problem{errc::storage_unavailable, e.what(), {}};
+        }
+      },
+      [=](recover_atom, const std::string& after,
+          uint32_t limit) -> live_page_outcome {
+        if (!pages)
+          return problem{
+              errc::internal, "This reader cannot read the live intents.", {}};
+        try {
+          return pages(after, limit);
+        } catch (const std::exception& e) {
+          return problem{
+              errc::storage_unavailable,
+              std::string("recovery cannot read the live intents: ") + e.what(),
+              {}};
         }
       },
   };
@@ -85,14 +100,29 @@ nonce_owner_fn nonce_owner_of(std::shared_ptr<const intent_store> store) {
       };
 }
 
+live_page_fn live_pages_of(std::shared_ptr<const intent_store> store) {
+  return
+      [store](const std::string& after, uint32_t limit) -> live_page_outcome {
+        return store->live_after(after, limit);
+      };
+}
+
+record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
+                                        live_list_fn list, nonce_owner_fn nonce,
+                                        live_page_fn pages, bool detached) {
+  if (detached)
+    return sys.spawn<caf::detached>(reader_impl, std::move(read),
+                                    std::move(list), std::move(nonce),
+                                    std::move(pages));
+  return sys.spawn(reader_impl, std::move(read), std::move(list),
+                   std::move(nonce), std::move(pages));
+}
+
 record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,
                                         live_list_fn list, nonce_owner_fn nonce,
                                         bool detached) {
-  if (detached)
-    return sys.spawn<caf::detached>(reader_impl, std::move(read),
-                                    std::move(list), std::move(nonce));
-  return sys.spawn(reader_impl, std::move(read), std::move(list),
-                   std::move(nonce));
+  return spawn_record_reader(sys, std::move(read), std::move(list),
+                             std::move(nonce), live_page_fn{}, detached);
 }
 
 record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,

@@ -1,6 +1,7 @@
 #include "persistence/intent_store.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <new>
 
 #include "persistence/checksum.hpp"
@@ -228,11 +229,13 @@ uint64_t intent_store::map_size() const {
   return impl_->map_size.load();
 }
 
-std::optional<intent_record> intent_store::get(const std::string& id) const {
+outcome<intent_record> intent_store::get(const std::string& id) const {
   auto found = find(id);
   if (!found)
-    return std::nullopt;
-  return std::move(*found);
+    return found.error();
+  if (!*found)
+    return problem{errc::not_found, "No intent with id " + id + ".", {}};
+  return std::move(**found);
 }
 
 outcome<std::optional<intent_record>>
@@ -352,31 +355,50 @@ outcome<std::vector<solver_stats>> intent_store::load_solver_stats() const {
   });
 }
 
-outcome<std::size_t> intent_store::for_each_live(
-    const std::function<void(intent_record&&)>& fn) const {
+outcome<live_page> intent_store::live_after(const std::string& after,
+                                            std::size_t limit) const {
+  limit = std::max<std::size_t>(limit, 1);
+  // The live status `after` is in: the page resumes there.
+  std::size_t first = 0;
+  if (!after.empty())
+    while (first < std::size(live_statuses) &&
+           !keys::starts_with(after, keys::status_prefix(live_statuses[first])))
+      ++first;
+  live_page page;
+  page.next = after;
   // The key being read, so that a failure names it.
   std::string at = "the live intents";
-  std::size_t passed = 0;
+  std::size_t visited = 0;
   try {
     auto t = impl_->read();
     auto c = lmdb::cursor::open(t.handle(), impl_->by_status);
-    for (auto status : live_statuses) {
+    for (auto i = first; i < std::size(live_statuses); ++i) {
+      auto status = live_statuses[i];
       std::string prefix = keys::status_prefix(status);
-      std::string_view k = prefix;
+      bool resume = i == first && !after.empty();
+      std::string_view k = resume ? std::string_view{after} : prefix;
       std::string_view v;
-      at = std::string("the first ") + to_string(status) + " intent";
-      for (bool found = c.get(k, v, MDB_SET_RANGE);
-           found && keys::starts_with(k, prefix);
+      at = resume ? "the " + std::string(to_string(status)) + " intent after " +
+                        std::string(keys::id_of(after, prefix.size()))
+                  : std::string("the first ") + to_string(status) + " intent";
+      bool found = c.get(k, v, MDB_SET_RANGE);
+      if (found && resume && k == after)
+        found = c.get(k, v, MDB_NEXT);
+      for (; found && keys::starts_with(k, prefix);
            found = c.get(k, v, MDB_NEXT)) {
+        if (visited == limit) {
+          page.more = true;
+          return page;
+        }
         auto id = keys::id_of(k, prefix.size());
         at = "intent " + std::string(id);
         // A damaged record was reported by load() (a log line and a
         // metric) and stays where it is, not recovered.
         if (auto rec = impl_->load(t.handle(), id, k, keys::by_status);
-            rec && *rec) {
-          fn(std::move(**rec));
-          ++passed;
-        }
+            rec && *rec)
+          page.records.push_back(std::move(**rec));
+        page.next.assign(k);
+        ++visited;
         at = "the " + std::string(to_string(status)) + " intent after " +
              std::string(id);
       }
@@ -390,7 +412,7 @@ outcome<std::size_t> intent_store::for_each_live(
                    "recovery cannot read " + at + ": " + e.what(),
                    {}};
   }
-  return passed;
+  return page;
 }
 
 outcome<std::vector<uint64_t>> intent_store::count_by_status() const {

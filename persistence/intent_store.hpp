@@ -15,6 +15,16 @@
 
 namespace intentd {
 
+/// A page of live records (intent_store::live_after).
+struct live_page {
+  std::vector<intent_record> records;
+  /// Where the next page starts: the index key of the last record visited
+  /// (opaque); `after` again when the page visited none.
+  std::string next;
+  /// Whether a live record is left after `next`.
+  bool more = false;
+};
+
 /// Where and how to open an intent_store.
 struct store_options {
   std::string path;               // a directory; created when missing
@@ -41,8 +51,7 @@ struct store_options {
 /// full. LMDB allows that only while this process has no transaction open,
 /// so every transaction holds an internal gate shared and the resize holds
 /// it exclusively: a resize waits for running reads to end and holds new
-/// ones back for its duration (microseconds). A write issued from inside a
-/// for_each_live callback cannot grow the map and reports it full.
+/// ones back for its duration (microseconds).
 ///
 /// open() falls back to read-only when the directory or file denies write
 /// access (EACCES, EPERM, EROFS); every write then returns
@@ -82,10 +91,10 @@ public:
   /// Writes solver counters in their own transaction.
   outcome<done> put_solver_stats(const std::vector<solver_stats>& stats);
 
-  /// The record of `id`; nullopt both when there is none and when it
-  /// cannot be read (a damaged one is reported to on_corrupt). For tests and
-  /// tools only: the daemon reads with find(), which tells the two apart.
-  std::optional<intent_record> get(const std::string& id) const;
+  /// The record of `id`: a not_found problem ("No intent with id ...")
+  /// when there is none, and when it cannot be read the problem find()
+  /// answers (never "none" for a failed read).
+  outcome<intent_record> get(const std::string& id) const;
 
   /// The record of `id`, nullopt when there is none; a storage_corrupt
   /// problem naming the id when its stored bytes fail their checksum or do
@@ -132,13 +141,15 @@ public:
   /// (they start at zero).
   outcome<std::vector<solver_stats>> load_solver_stats() const;
 
-  /// Calls `fn` for every non-terminal record (crash recovery) and returns
-  /// how many it passed. A record whose stored value is damaged is
-  /// quarantined: reported to on_corrupt, left where it is, not passed. A
-  /// read that fails stops the walk: a problem naming the intent (or the
-  /// range) being read and why; the records passed before it were passed.
-  outcome<std::size_t>
-  for_each_live(const std::function<void(intent_record&&)>& fn) const;
+  /// One page of the non-terminal records (crash recovery), in recovery
+  /// order: pending, then verified, then executing, each oldest created
+  /// first. It visits at most `limit` records (at least one) after `after`,
+  /// a page's `next` (empty: from the first). A record whose stored value is
+  /// damaged is quarantined: reported to on_corrupt, left where it is, not
+  /// passed, but visited. A read that fails is a problem naming the intent
+  /// (or the range) being read and why, never a shorter page.
+  outcome<live_page> live_after(const std::string& after,
+                                std::size_t limit) const;
 
   /// Number of records per status, indexed by intent_status.
   outcome<std::vector<uint64_t>> count_by_status() const;

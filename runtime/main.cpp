@@ -3,6 +3,7 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -50,18 +51,21 @@ int run(const intentd::cfg::config& config) {
 
   intentd::setup_logging(config.logging);
   intentd::log_startup_warnings(config);
+  // Every component's settings, mapped once for the engine and the gateway.
+  std::optional<intentd::component_settings> settings;
   std::unique_ptr<intentd::engine_core> engine;
   try {
-    engine = config.cluster.enabled() ? intentd::start_cluster_node(config)
-                                      : intentd::engine_core::start(config);
+    settings = intentd::settings_of(config);
+    engine = config.cluster.enabled()
+                 ? intentd::start_cluster_node(config, *settings)
+                 : intentd::engine_core::start(config, *settings);
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;
   }
   std::unique_ptr<intentd::http_server> server;
   try {
-    server = std::make_unique<intentd::http_server>(
-        *engine, intentd::settings_of(config).http);
+    server = std::make_unique<intentd::http_server>(*engine, *settings);
     server->start();
   } catch (const std::exception& e) {
     spdlog::critical("cannot listen on {}: {}", config.server.listen, e.what());

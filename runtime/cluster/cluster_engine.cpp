@@ -52,7 +52,7 @@ caf::behavior forwarder_impl(caf::event_based_actor* self) {
 
 class cluster_engine final : public engine_core {
 public:
-  explicit cluster_engine(const cfg::config& c);
+  cluster_engine(const cfg::config& c, const component_settings& settings);
   ~cluster_engine() override { stop(); }
 
   const token_registry& tokens() const override { return local_->tokens(); }
@@ -316,8 +316,9 @@ cluster_hello hello_of(const cfg::cluster& c) {
   return cluster_hello{c.node, cfg::membership_digest(c), c.nodes};
 }
 
-cluster_engine::cluster_engine(const cfg::config& c)
-    : local_(engine_core::start(c)),
+cluster_engine::cluster_engine(const cfg::config& c,
+                               const component_settings& settings)
+    : local_(engine_core::start(c, settings)),
       table_(std::make_shared<cluster_table>(c.cluster)),
       cluster_metrics_(local_->metrics(), table_),
       forward_timeout_(c.cluster.forward_timeout_ms),
@@ -646,8 +647,10 @@ void cluster_engine::readiness(
 
 } // namespace
 
-std::unique_ptr<engine_core> start_cluster_node(const cfg::config& config) {
-  return std::make_unique<cluster_engine>(config);
+std::unique_ptr<engine_core>
+start_cluster_node(const cfg::config& config,
+                   const component_settings& settings) {
+  return std::make_unique<cluster_engine>(config, settings);
 }
 
 } // namespace intentd

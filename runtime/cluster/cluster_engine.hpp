@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/engine/engine.hpp"
 
 namespace intentd {
@@ -14,6 +15,9 @@ namespace intentd {
 /// that needs a node that is down is answered node_unavailable at once.
 /// Throws like engine_core::start when the engine or the middleman's port
 /// cannot start.
-std::unique_ptr<engine_core> start_cluster_node(const cfg::config& config);
+/// `settings` are the components' settings mapped from `config`.
+std::unique_ptr<engine_core>
+start_cluster_node(const cfg::config& config,
+                   const component_settings& settings);
 
 } // namespace intentd

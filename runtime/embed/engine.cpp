@@ -200,12 +200,12 @@ result<std::unique_ptr<engine>> engine::start(const config& cfg,
   auto state = std::make_unique<impl>();
   state->config = c;
   try {
-    state->limits = settings_of(c).limits;
+    auto settings = settings_of(c);
+    state->limits = settings.limits;
+    std::unique_ptr<chain_adapter> chain;
     if (opts.chain)
-      state->core = engine_core::start(
-          c, embed::adapt_chain(std::move(opts.chain), settings_of(c).tokens));
-    else
-      state->core = engine_core::start(c);
+      chain = embed::adapt_chain(std::move(opts.chain), settings.tokens);
+    state->core = engine_core::start(c, settings, std::move(chain));
   } catch (const std::exception& e) {
     return error{"storage_unavailable",
                  std::string{"cannot start the engine: "} + e.what(),
@@ -455,7 +455,7 @@ result<uint16_t> engine::start_gateway(const std::string& listen) {
     c.server.listen = listen;
   }
   try {
-    auto server = std::make_unique<http_server>(*s.core, settings_of(c).http);
+    auto server = std::make_unique<http_server>(*s.core, settings_of(c));
     server->start();
     auto port = server->port();
     s.gateway = std::move(server);

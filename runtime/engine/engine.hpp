@@ -21,6 +21,7 @@
 namespace intentd {
 
 class engine_metrics;
+struct component_settings;
 
 /// One readiness check of /readyz.
 struct health_check {
@@ -92,6 +93,11 @@ public:
   /// checked against the seeded keys and those registered over the API.
   static std::unique_ptr<engine_core>
   start(const cfg::config& config, std::unique_ptr<chain_adapter> chain);
+  /// `start` with `settings`, which the caller mapped from `config` already
+  /// (settings_of), on `chain` when one is given.
+  static std::unique_ptr<engine_core>
+  start(const cfg::config& config, const component_settings& settings,
+        std::unique_ptr<chain_adapter> chain = nullptr);
 
   virtual const token_registry& tokens() const = 0;
   virtual const cfg::config& config() const = 0;

@@ -39,9 +39,10 @@ namespace intentd {
 
 class engine_impl final : public engine_core {
 public:
-  /// On `chain`, or the simulated chain when it is null.
-  explicit engine_impl(const cfg::config& c,
-                       std::unique_ptr<chain_adapter> chain = nullptr);
+  /// With `s`, the settings of `c` (settings_of), on `chain`, or the
+  /// simulated chain when it is null.
+  engine_impl(const cfg::config& c, component_settings s,
+              std::unique_ptr<chain_adapter> chain = nullptr);
 
   ~engine_impl() override { stop(); }
 

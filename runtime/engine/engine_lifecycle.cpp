@@ -50,9 +50,9 @@ std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
 
 } // namespace
 
-engine_impl::engine_impl(const cfg::config& c,
+engine_impl::engine_impl(const cfg::config& c, component_settings settings,
                          std::unique_ptr<chain_adapter> custom_chain)
-    : config_(c), settings_(settings_of(c, settings_scope::engine)) {
+    : config_(c), settings_(std::move(settings)) {
   const auto& s = settings_;
   timeout_ = s.request_timeout;
   call_timeout_ = s.call_timeout;
@@ -122,8 +122,9 @@ engine_impl::engine_impl(const cfg::config& c,
   observe_solvers(pool_opts, metrics_);
   pool_ = spawn_solver_pool(*sys_, chain_, pool_opts);
 
-  // Subscriptions and the directory read stored records on the reader's own
-  // thread, never on the scheduler the notifier and the directory run on.
+  // Subscriptions and the directory (recovery too) read stored records on
+  // the reader's own thread, never on the scheduler the notifier and the
+  // directory run on.
   reader_ = spawn_record_reader(
       *sys_,
       [store](const std::string& id) {
@@ -134,7 +135,7 @@ engine_impl::engine_impl(const cfg::config& c,
           return record_outcome{std::move(**found)};
         return record_outcome{no_such_intent(id)};
       },
-      list_live_of(store), nonce_owner_of(store));
+      list_live_of(store), nonce_owner_of(store), live_pages_of(store));
   auto note_opts = s.notifier;
   note_opts.active = std::make_shared<std::atomic<uint64_t>>(0);
   notifier_ = spawn_notifier(*sys_, reader_, note_opts);
@@ -174,7 +175,7 @@ engine_impl::engine_impl(const cfg::config& c,
     return store->purge_dead_letter(id);
   };
   observe_directory(dir_opts, *metrics_);
-  directory_ = spawn_directory(*sys_, store_, deps, dir_opts);
+  directory_ = spawn_directory(*sys_, deps, dir_opts);
   bridge_ = sys_->spawn(bridge_impl);
 
   if (s.sweeper)
@@ -315,7 +316,8 @@ void engine_impl::stop() {
 }
 
 std::unique_ptr<engine_core> engine_core::start(const cfg::config& config) {
-  return std::make_unique<engine_impl>(config);
+  return std::make_unique<engine_impl>(
+      config, settings_of(config, settings_scope::engine));
 }
 
 std::unique_ptr<engine_core>
@@ -323,7 +325,15 @@ engine_core::start(const cfg::config& config,
                    std::unique_ptr<chain_adapter> chain) {
   if (!chain)
     throw std::invalid_argument("engine_core::start: no chain adapter");
-  return std::make_unique<engine_impl>(config, std::move(chain));
+  return std::make_unique<engine_impl>(
+      config, settings_of(config, settings_scope::engine), std::move(chain));
+}
+
+std::unique_ptr<engine_core>
+engine_core::start(const cfg::config& config,
+                   const component_settings& settings,
+                   std::unique_ptr<chain_adapter> chain) {
+  return std::make_unique<engine_impl>(config, settings, std::move(chain));
 }
 
 } // namespace intentd

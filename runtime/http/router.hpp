@@ -107,6 +107,9 @@ class http_router {
 public:
   /// Takes its settings from settings_of(e.config()).
   explicit http_router(engine_core& e);
+  /// Takes its settings (the validation and rate limits) from `s`, the
+  /// settings of e.config().
+  http_router(engine_core& e, const component_settings& s);
 
   /// The route table, in match order: the first pattern that matches a
   /// path is its route, and the rows with that pattern give the methods
@@ -164,8 +167,6 @@ private:
                const std::optional<std::string>& reader) const;
   /// True under security.read_access owner.
   bool owner_reads() const;
-
-  http_router(engine_core& e, const component_settings& s);
 
   engine_core& engine_;
   validation_limits limits_;

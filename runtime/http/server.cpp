@@ -109,9 +109,9 @@ void server_core::stop(std::chrono::milliseconds grace) {
 
 } // namespace http_detail
 
-http_detail::server_core::server_core(engine_core& e, http_options o)
-    : opts(std::move(o)), router(e),
-      ws(std::make_shared<ws_hub>(e, settings_of(e.config()).ws)) {
+http_detail::server_core::server_core(engine_core& e,
+                                      const component_settings& s)
+    : opts(s.http), router(e, s), ws(std::make_shared<ws_hub>(e, s.ws)) {
   auto count = std::max<uint32_t>(1, opts.threads);
   for (uint32_t i = 0; i < count; ++i) {
     contexts.push_back(std::make_unique<net::io_context>(1));
@@ -126,8 +126,8 @@ struct http_server::impl : http_detail::server_core {
   ~impl() { stop(std::chrono::milliseconds{0}); }
 };
 
-http_server::http_server(engine_core& e, http_options opts)
-    : impl_(std::make_unique<impl>(e, std::move(opts))) {}
+http_server::http_server(engine_core& e, const component_settings& s)
+    : impl_(std::make_unique<impl>(e, s)) {}
 
 http_server::~http_server() = default;
 

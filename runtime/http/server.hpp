@@ -12,13 +12,16 @@ namespace intentd {
 class rate_limiter;
 
 class engine_core;
+struct component_settings;
 
 /// The HTTP/1.1 gateway: an acceptor and one session per connection, run by
 /// `threads` asio threads, answering from the engine. The engine must outlive
 /// the server.
 class http_server {
 public:
-  http_server(engine_core& e, http_options opts);
+  /// With the gateway's parts of `s` (http, ws, the validation and rate
+  /// limits), the settings of the engine's config (settings_of).
+  http_server(engine_core& e, const component_settings& s);
   /// Stops with no grace if still running.
   ~http_server();
   http_server(const http_server&) = delete;

@@ -58,8 +58,8 @@ struct reply_gate {
 class session;
 
 struct server_core {
-  /// The WebSocket limits come from settings_of(e.config()).
-  server_core(engine_core& e, http_options o);
+  /// The gateway's parts of `s`, the settings of e.config().
+  server_core(engine_core& e, const component_settings& s);
 
   void start();
   void stop(std::chrono::milliseconds grace);

@@ -358,8 +358,12 @@ void ws_hub::start(tcp::socket socket, http::request<http::string_body> req,
 }
 
 void ws_hub::remove(ws_session* s) {
-  if (sessions_.remove(s) && metrics_)
+  if (!sessions_.remove(s))
+    return;
+  if (metrics_)
     metrics_->websocket_connections().add(-1);
+  if (on_removed_)
+    on_removed_();
 }
 
 void ws_hub::shutdown(bool force) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -48,6 +49,11 @@ public:
   /// Waits up to `limit` for every session to end; true when none is left.
   bool wait_gone(std::chrono::milliseconds limit);
 
+  /// Called on the thread that ended a session, once it left the count
+  /// (the server may destroy the io_contexts from then on). Set it before
+  /// the first session starts; for tests of the teardown's order.
+  void on_removed(std::function<void()> hook) { on_removed_ = std::move(hook); }
+
   // For the sessions.
   engine_core& eng() { return engine_; }
   const ws_options& opts() const { return opts_; }
@@ -60,6 +66,7 @@ private:
   ws_options opts_;
   session_set<ws_session> sessions_;
   std::atomic<uint64_t> dropped_slow_{0};
+  std::function<void()> on_removed_;
 };
 
 } // namespace intentd

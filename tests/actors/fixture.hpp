@@ -162,6 +162,14 @@ struct engine_fixture {
   /// read fail with it.
   int reads = 0;
   std::optional<errc> read_failure;
+  /// Pages of live records read through the reader for recovery (the
+  /// directory's page is `recovery_page` records). `on_page` sees (and may
+  /// change) the n-th (1-based) once read; the pages listed in
+  /// `failing_pages` fail as storage_unavailable.
+  static constexpr uint32_t recovery_page = 2;
+  int pages = 0;
+  std::function<void(int, live_page&)> on_page;
+  std::set<int> failing_pages;
   /// Commits that fail on purpose: the n-th commit (1-based) fails when
   /// listed here.
   std::set<int> failing_commits;
@@ -242,14 +250,21 @@ struct engine_fixture {
           ++reads;
           if (read_failure)
             return problem{*read_failure, "injected read failure", {}};
-          auto found = store->find(id);
-          if (!found)
-            return found.error();
-          if (*found)
-            return std::move(**found);
-          return problem{errc::not_found, "No intent with id " + id + ".", {}};
+          return store->get(id);
         },
-        live_list_fn{}, nonce_owner_of(store), false);
+        live_list_fn{}, nonce_owner_of(store),
+        [this](const std::string& after, uint32_t limit) -> live_page_outcome {
+          ++pages;
+          if (failing_pages.count(pages))
+            return problem{errc::storage_unavailable,
+                           "injected page failure " + std::to_string(pages),
+                           {}};
+          auto page = store->live_after(after, limit);
+          if (page && on_page)
+            on_page(pages, *page);
+          return page;
+        },
+        false);
     directory_options dir_opts;
     dir_opts.reader = reader;
     dir_opts.purge_dead_letter = [this](const std::string& id) {
@@ -257,11 +272,12 @@ struct engine_fixture {
     };
     dir_opts.max_live = max_live;
     dir_opts.restart_limit = restart_limit;
+    dir_opts.recovery_page = recovery_page;
     dir_opts.on_live_count = [gauge =
                                   metrics.live_intents()](size_t n) mutable {
       gauge.set(static_cast<double>(n));
     };
-    directory = spawn_directory(*sys, store, deps, dir_opts);
+    directory = spawn_directory(*sys, deps, dir_opts);
     run();
   }
 
@@ -328,8 +344,8 @@ struct engine_fixture {
 
   intent_record stored(const std::string& id) {
     auto rec = store->get(id);
-    REQUIRE(rec);
-    return *rec;
+    REQUIRE_MESSAGE(rec, why(rec));
+    return std::move(*rec);
   }
 
   uint64_t live() {

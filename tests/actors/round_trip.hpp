@@ -95,6 +95,10 @@ inline bool same(const nonce_owner& a, const nonce_owner& b) {
   return a.intent_id == b.intent_id;
 }
 
+inline bool same(const live_page& a, const live_page& b) {
+  return same(a.records, b.records) && a.next == b.next && a.more == b.more;
+}
+
 template<class T>
 inline bool same(const outcome<T>& a, const outcome<T>& b) {
   if (static_cast<bool>(a) != static_cast<bool>(b))

@@ -31,10 +31,13 @@ std::optional<intent_record> read_through(status_cache& c, intent_store& store,
     return *hit;
   auto ticket = c.ticket(id);
   auto rec = store.get(id);
-  c.count(cache_level::storage, rec.has_value());
-  if (rec)
-    c.fill(id, ptr(*rec), ticket, now);
-  return rec;
+  c.count(cache_level::storage, static_cast<bool>(rec));
+  if (!rec) {
+    REQUIRE(missing(rec));
+    return std::nullopt;
+  }
+  c.fill(id, ptr(*rec), ticket, now);
+  return std::move(*rec);
 }
 
 uint64_t count_of(const status_cache& c, const char* level,

@@ -66,7 +66,7 @@ int run_with_failing_commit(int n, errc code) {
         seqs.push_back(w.seq);
     if (!answer) {
       CHECK(answer.error().code == errc::storage_unavailable);
-      CHECK_FALSE(f.store->get(id));
+      CHECK(missing(f.store->get(id)));
       CHECK(seqs.empty());
       CHECK(f.chain_impl->executions[id] == 0);
       continue;

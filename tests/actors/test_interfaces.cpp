@@ -82,13 +82,14 @@ static_assert(
     replies_with<intent_actor, record_outcome, start_atom, retry_atom>);
 static_assert(replies_with<record_reader_actor, records_outcome, live_atom,
                            std::string, uint32_t>);
+static_assert(replies_with<record_reader_actor, live_page_outcome, recover_atom,
+                           std::string, uint32_t>);
 
 TEST_CASE("the spawn functions hand out typed handles") {
   using caf::actor_system;
-  CHECK(std::is_same<decltype(spawn_directory(
-                         std::declval<actor_system&>(),
-                         std::shared_ptr<const intent_store>{}, intent_deps{},
-                         directory_options{})),
+  CHECK(std::is_same<decltype(spawn_directory(std::declval<actor_system&>(),
+                                              intent_deps{},
+                                              directory_options{})),
                      directory_actor>::value);
   CHECK(std::is_same<decltype(spawn_solver_pool(std::declval<actor_system&>(),
                                                 chain_actor{},

@@ -72,3 +72,16 @@ TEST_CASE_FIXTURE(serializer_fixture,
   round_trip(nonce_owner_outcome{nonce_owner{}});
   round_trip(nonce_owner_outcome{problem{errc::storage_unavailable, "x", {}}});
 }
+
+TEST_CASE_FIXTURE(serializer_fixture,
+                  "a page of live records round-trips through the binary "
+                  "serializer") {
+  live_page page;
+  page.records = {full_record(), full_record()};
+  page.records[1].request.id = "intent-2";
+  page.next = std::string("\x01\x00key", 6);
+  page.more = true;
+  round_trip(live_page_outcome{page});
+  round_trip(live_page_outcome{live_page{}});
+  round_trip(live_page_outcome{problem{errc::storage_corrupt, "x", {}}});
+}

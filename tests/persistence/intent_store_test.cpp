@@ -9,6 +9,7 @@
 using namespace intentd;
 using intentd::test::fast_options;
 using intentd::test::make_record;
+using intentd::test::missing;
 using intentd::test::open_store;
 using intentd::test::temp_dir;
 using intentd::test::value_of;
@@ -37,8 +38,8 @@ TEST_CASE("put then get returns the record; a missing id is empty") {
   CHECK(got->body_digest == "digest-a1");
   REQUIRE(got->error);
   CHECK(got->error->code == "x");
-  CHECK_FALSE(store.get("missing"));
-  CHECK_FALSE(store.get(""));
+  CHECK(missing(store.get("missing")));
+  CHECK(missing(store.get("")));
 }
 
 TEST_CASE("a record without an id is refused as a value") {
@@ -134,7 +135,7 @@ TEST_CASE("dead letters come oldest first and leave when cleared") {
         std::vector<std::string>{"d4", "d1", "d0"});
 }
 
-TEST_CASE("for_each_live visits exactly the non-terminal records") {
+TEST_CASE("live_after pages through exactly the non-terminal records") {
   temp_dir dir;
   auto store = open_store(fast_options(dir));
   std::vector<intent_record> recs;
@@ -144,17 +145,58 @@ TEST_CASE("for_each_live visits exactly the non-terminal records") {
                                  "u" + std::to_string(i),
                                  static_cast<intent_status>(s), 10 * i + s));
   REQUIRE(store.put(recs));
-  std::set<std::string> seen;
-  value_of(store.for_each_live([&](intent_record&& rec) {
-    CHECK((rec.status == intent_status::pending ||
-           rec.status == intent_status::verified ||
-           rec.status == intent_status::executing));
-    CHECK(seen.insert(rec.request.id).second);
-  }));
-  CHECK(seen.size() == 9);
+  const std::vector<std::string> order = {"r00", "r01", "r02", "r10", "r11",
+                                          "r12", "r20", "r21", "r22"};
+  for (std::size_t limit : {1, 2, 3, 4, 9, 10}) {
+    CAPTURE(limit);
+    std::vector<std::string> seen;
+    std::string after;
+    std::size_t pages = 0;
+    for (bool more = true; more && pages < 20; ++pages) {
+      auto page = value_of(store.live_after(after, limit));
+      CHECK(page.records.size() <= limit);
+      for (auto& id : ids_of(page.records))
+        seen.push_back(id);
+      more = page.more;
+      // "more" is exact: no page after the last visits nothing.
+      CHECK(page.records.size() == (more ? limit : (9 - 1) % limit + 1));
+      after = page.next;
+    }
+    CHECK(seen == order);
+    CHECK(pages == (9 + limit - 1) / limit);
+    // After the last one, nothing is left.
+    auto rest = value_of(store.live_after(after, limit));
+    CHECK(rest.records.empty());
+    CHECK_FALSE(rest.more);
+    CHECK(rest.next == after);
+  }
+  // A limit of 0 visits one record, so a caller always moves on.
+  CHECK(ids_of(value_of(store.live_after("", 0)).records) ==
+        std::vector<std::string>{"r00"});
   auto counts = value_of(store.count_by_status());
   for (int s = 0; s < intent_status_count; ++s)
     CHECK(counts[s] == 3);
+}
+
+TEST_CASE("a page resumes after its last record when records move between "
+          "pages") {
+  temp_dir dir;
+  auto store = open_store(fast_options(dir));
+  auto a = make_record("a", "u", intent_status::pending, 1);
+  auto b = make_record("b", "u", intent_status::pending, 2);
+  auto c = make_record("c", "u", intent_status::pending, 3);
+  REQUIRE(store.put({a, b, c}));
+  auto first = value_of(store.live_after("", 2));
+  CHECK(ids_of(first.records) == std::vector<std::string>{"a", "b"});
+  CHECK(first.more);
+  // The last record of the page ends, an earlier one moves on: the next
+  // page still starts after b's old place.
+  b.status = intent_status::completed;
+  a.status = intent_status::executing;
+  REQUIRE(store.put({a, b}));
+  auto second = value_of(store.live_after(first.next, 2));
+  CHECK(ids_of(second.records) == std::vector<std::string>{"c", "a"});
+  CHECK_FALSE(second.more);
 }
 
 TEST_CASE("solver stats survive a reopen, as do records") {
@@ -209,7 +251,7 @@ TEST_CASE("a full map is an error value and the store stays readable") {
   CHECK(r.error().code == errc::storage_unavailable);
   CHECK(r.error().message.find("full") != std::string::npos);
   CHECK(store.get("first"));
-  CHECK_FALSE(store.get("big0"));
+  CHECK(missing(store.get("big0")));
   CHECK(store.list(list_query{})->items.size() == 1);
   CHECK(store.put({make_record("second", "alice", intent_status::pending, 2)}));
 }

@@ -63,6 +63,17 @@ std::vector<std::pair<std::string, read_path>> read_paths() {
         s.find("live-2"),
         [](const auto& rec) { return rec ? rec->request.id : "none"; });
   });
+  out.emplace_back("get", [](const intent_store& s) {
+    return render<intent_record>(
+        s.get("live-2"), [](const auto& rec) { return rec.request.id; });
+  });
+  out.emplace_back("get missing", [](const intent_store& s) {
+    auto rec = s.get("nobody");
+    if (rec || rec.error().code != errc::not_found)
+      return render<intent_record>(rec,
+                                   [](const auto& r) { return r.request.id; });
+    return outcome<std::string>{std::string{"none"}};
+  });
   out.emplace_back("find missing", [](const intent_store& s) {
     return render<std::optional<intent_record>>(
         s.find("nobody"),
@@ -115,13 +126,19 @@ std::vector<std::pair<std::string, read_path>> read_paths() {
           return text;
         });
   });
-  out.emplace_back("for_each_live", [](const intent_store& s) {
+  out.emplace_back("live_after", [](const intent_store& s) {
     std::string seen;
-    auto n = s.for_each_live(
-        [&](intent_record&& rec) { seen += rec.request.id + " "; });
-    if (!n)
-      return outcome<std::string>{n.error()};
-    return outcome<std::string>{seen + "= " + std::to_string(*n)};
+    std::string after;
+    for (bool more = true; more;) {
+      auto page = s.live_after(after, 1);
+      if (!page)
+        return outcome<std::string>{page.error()};
+      for (const auto& rec : page->records)
+        seen += rec.request.id + " ";
+      more = page->more;
+      after = page->next;
+    }
+    return outcome<std::string>{seen};
   });
   out.emplace_back("live_by_expiry", [](const intent_store& s) {
     using entries = std::vector<std::pair<time_us, std::string>>;

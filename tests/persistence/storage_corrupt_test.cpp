@@ -97,7 +97,10 @@ TEST_CASE("a flipped byte in a stored record is storage_corrupt, not a "
   CHECK(found.error().code == errc::storage_corrupt);
   CHECK(found.error().message.find("intent a2") != std::string::npos);
   CHECK(found.error().message.find("checksum") != std::string::npos);
-  CHECK_FALSE(store.get("a2"));
+  auto got = store.get("a2");
+  REQUIRE_FALSE(got);
+  CHECK(got.error().code == errc::storage_corrupt);
+  CHECK(got.error().message == found.error().message);
   // The others are served; a listing that meets the damaged one says so.
   auto ok = store.find("a1");
   REQUIRE(ok);

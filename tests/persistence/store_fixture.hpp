@@ -51,6 +51,13 @@ T value_of(outcome<T> o) {
   return std::move(*o);
 }
 
+/// Whether a read answered that there is no such record (not_found), as
+/// opposed to a record or a read that failed.
+template<class T>
+bool missing(const outcome<T>& o) {
+  return !o && o.error().code == errc::not_found;
+}
+
 /// Opens a store, failing the test with the reason when it cannot.
 inline intent_store open_store(const store_options& opts) {
   auto store = intent_store::open(opts);

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "runtime/engine/component_settings.hpp"
 #include "runtime/http/server.hpp"
 #include "tests/runtime/fake_engine.hpp"
 #include "tests/runtime/http_client.hpp"
@@ -30,11 +31,19 @@ inline http_options test_options() {
   return o;
 }
 
+/// The settings of `c` with `o` as the HTTP options.
+inline component_settings test_settings(const http_options& o = test_options(),
+                                        const cfg::config& c = test_config()) {
+  auto s = settings_of(c);
+  s.http = o;
+  return s;
+}
+
 /// A started http_server on 127.0.0.1, port 0, over a fake engine.
 struct server_fixture {
   explicit server_fixture(http_options o = test_options(),
                           cfg::config c = test_config())
-      : eng(std::move(c)), server(eng, o) {
+      : eng(std::move(c)), server(eng, test_settings(o, eng.config())) {
     server.start();
   }
   ~server_fixture() {

@@ -39,7 +39,7 @@ struct loopback_daemon {
   void start() {
     using namespace std::chrono_literals;
     eng = engine_core::start(config);
-    server = std::make_unique<http_server>(*eng, settings_of(config).http);
+    server = std::make_unique<http_server>(*eng, settings_of(config));
     server->start();
     port = server->port();
     for (int i = 0;

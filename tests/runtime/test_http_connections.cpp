@@ -137,7 +137,7 @@ TEST_CASE("connections past max_connections get 503") {
 TEST_CASE("stop lets a request in flight finish and closes idle "
           "connections") {
   fake_engine eng{test_config()};
-  http_server server{eng, test_options()};
+  http_server server{eng, test_settings()};
   server.start();
   auto port = server.port();
   http_client idle{port};
@@ -160,7 +160,7 @@ TEST_CASE("stop lets a request in flight finish and closes idle "
 
 TEST_CASE("stop closes what is still running once the grace has passed") {
   fake_engine eng{test_config()};
-  http_server server{eng, test_options()};
+  http_server server{eng, test_settings()};
   server.start();
   http_client busy{server.port()};
   eng.hold(true);
@@ -174,11 +174,11 @@ TEST_CASE("stop closes what is still running once the grace has passed") {
 
 TEST_CASE("start reports an address in use") {
   fake_engine eng{test_config()};
-  http_server first{eng, test_options()};
+  http_server first{eng, test_settings()};
   first.start();
   auto opts = test_options();
   opts.port = first.port();
-  http_server second{eng, opts};
+  http_server second{eng, test_settings(opts)};
   CHECK_THROWS_AS(second.start(), std::runtime_error);
   first.stop(1s);
 }

@@ -74,7 +74,7 @@ TEST_CASE("past server.max_in_flight the gateway answers 503 with "
   config.rate_limits.enabled = false;
   config.logging.level = "off";
   auto eng = engine_core::start(config);
-  http_server server{*eng, settings_of(config).http};
+  http_server server{*eng, settings_of(config)};
   server.start();
   auto port = server.port();
   for (int i = 0; i < 500 && !eng->ready(); ++i)
