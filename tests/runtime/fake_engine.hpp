@@ -142,7 +142,8 @@ public:
 
   void solvers(reply<std::vector<solver_view>> done) override {
     defer([done = std::move(done)] {
-      done(std::vector<solver_view>{{"solver-1", 4, 3, 1, 0.75, 12.5, true}});
+      done(std::vector<solver_view>{
+          {"solver-1", 4, 3, 1, 0.75, 12.5, true, ""}});
     });
   }
 
