@@ -213,6 +213,12 @@ TEST_CASE("dead letters, solvers, healthz and readyz") {
   CHECK(solvers["solvers"][0]["solver_id"] == "solver-1");
   CHECK(solvers["solvers"][0]["success_rate"] == 0.75);
   CHECK(solvers["solvers"][0]["healthy"] == true);
+  CHECK_FALSE(solvers["solvers"][0].contains("node"));
+
+  // A single node has no cluster to show.
+  auto alone = request(f.port(), verb::get, "/api/v1/cluster");
+  CHECK(alone.status == 404);
+  CHECK(alone.json()["error"]["code"] == "not_found");
 
   CHECK(request(f.port(), verb::get, "/healthz").json()["status"] == "ok");
   CHECK(request(f.port(), verb::get, "/readyz").json()["status"] == "ready");

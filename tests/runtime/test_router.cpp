@@ -100,6 +100,7 @@ TEST_CASE("the route table holds every endpoint, one row per method") {
       {"POST", "/api/v1/dead-letters/{id}/retry"},
       {"POST", "/api/v1/accounts/{account}/keys"},
       {"GET", "/api/v1/solvers"},
+      {"GET", "/api/v1/cluster"},
       {"GET", "/api/v1/ws"},
   };
   CHECK(rows == expected);
