@@ -66,6 +66,11 @@ public:
   void submit(intent in, std::string body_digest, submit_admission admit,
               reply<submit_result> done) override;
 
+  void nonce_owner(const std::string& account, uint64_t nonce,
+                   reply<std::optional<std::string>> done) override {
+    local_->nonce_owner(account, nonce, std::move(done));
+  }
+
   outcome<std::string> prove_reader(const std::string& token) const override {
     return local_->prove_reader(token);
   }
@@ -114,6 +119,36 @@ public:
   void stop() override;
 
 private:
+  using done_t = intentd::done;
+
+  /// A submission whose nonce (if signed) is reserved: to its owner.
+  void route_submit(intent in, std::string body_digest, submit_admission admit,
+                    reply<submit_result> done);
+
+  /// The stored intent that used `nonce` of `account` on any node: every
+  /// node's nonces index; a node that cannot answer makes it a problem.
+  void nonce_anywhere(const std::string& account, uint64_t nonce,
+                      std::function<void(nonce_owner_outcome)> done) {
+    gather<intentd::nonce_owner>(
+        [this, account, nonce](reply<intentd::nonce_owner> one) {
+          local_->nonce_owner(account, nonce,
+                              [one](outcome<std::optional<std::string>> r) {
+                                if (!r)
+                                  return one(r.error());
+                                one(intentd::nonce_owner{std::move(*r)});
+                              });
+        },
+        [done = std::move(done)](answers<intentd::nonce_owner> all) {
+          if (auto p = first_problem(all))
+            return done(std::move(*p));
+          for (auto& [node, r] : all)
+            if (r->intent_id)
+              return done(std::move(*r));
+          done(intentd::nonce_owner{});
+        },
+        nonce_atom::value, account, nonce);
+  }
+
   uint64_t own_live() const {
     auto m = local_->metrics();
     return m ? static_cast<uint64_t>(m->live_intents().value()) : 0;
@@ -147,7 +182,10 @@ private:
   /// cluster.forward_timeout_ms, is answered node_unavailable.
   template<class T, class... Ts>
   void forward(std::size_t node, reply<T> done, Ts... xs) {
-    auto endpoint = table_->endpoint(node);
+    // This node's own endpoint too: the home of an account may be here.
+    auto endpoint = node == table_->self_index()
+                        ? std::optional<cluster_endpoint_actor>{endpoint_}
+                        : table_->endpoint(node);
     if (!endpoint) {
       cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
       return done(unavailable(node, "down"));
@@ -354,6 +392,11 @@ cluster_engine::cluster_engine(const cfg::config& c,
   endpoint_options eo;
   eo.hello = hello;
   eo.live_intents = [this] { return own_live(); };
+  eo.nonce_anywhere = [this](const std::string& account, uint64_t nonce,
+                             std::function<void(nonce_owner_outcome)> done) {
+    nonce_anywhere(account, nonce, std::move(done));
+  };
+  eo.reservation_ttl = 2 * forward_timeout_;
   endpoint_ = spawn_endpoint(*sys_, *local_, membership_, eo);
   forwarder_ = sys_->spawn(forwarder_impl);
   auto listen = cfg::parse_host_port(cc.listen);
@@ -423,6 +466,32 @@ void cluster_engine::submit(intent in, std::string body_digest,
                           "retry, or send an id of your own.",
                           {}});
   }
+  if (in.signature.empty())
+    return route_submit(std::move(in), std::move(body_digest), std::move(admit),
+                        std::move(done));
+  // A signed intent's nonce is reserved at its account's home node first,
+  // so that the account uses it once in the whole cluster.
+  auto home = table_->owner_of(in.user_account);
+  auto user = in.user_account;
+  auto nonce = in.nonce;
+  auto id = in.id;
+  forward<done_t>(
+      home,
+      [this, in = std::move(in), body_digest = std::move(body_digest),
+       admit = std::move(admit),
+       done = std::move(done)](outcome<done_t> reserved) mutable {
+        if (!reserved)
+          return done(reserved.error());
+        route_submit(std::move(in), std::move(body_digest), std::move(admit),
+                     std::move(done));
+      },
+      reserve_atom::value, std::move(user), nonce, std::move(id));
+}
+
+void cluster_engine::route_submit(intent in, std::string body_digest,
+                                  submit_admission admit,
+                                  reply<submit_result> done) {
+  const auto self = table_->self_index();
   auto owner = table_->owner_of(in.id);
   auto node = name_of(owner);
   auto stamp = [node, done = std::move(done)](outcome<submit_result> r) {

@@ -29,6 +29,15 @@ struct endpoint_state {
   uint64_t next_token = 0;
   /// Forwarded requests waiting for the engine, by token.
   std::unordered_map<uint64_t, std::function<void(caf::message&)>> waiting;
+  /// Nonces reserved at this home node: account '\0' nonce -> the intent
+  /// and until when it holds the nonce.
+  struct reservation {
+    std::string intent_id;
+    caf::actor_clock::time_point until;
+  };
+  std::map<std::string, reservation> reservations;
+  /// Nonces being checked; later requests for them wait here.
+  std::map<std::string, std::vector<std::function<void()>>> resolving;
   /// Subscribers of other nodes, by the relay their notices go to.
   std::map<caf::actor_addr, std::unique_ptr<subscriber>> remote_subscribers;
   static inline const char* name = "cluster-endpoint";
@@ -63,6 +72,75 @@ caf::typed_response_promise<Out> serve(self_ptr self, Call call) {
                    caf::make_message(std::move(out)));
   });
   return rp;
+}
+
+problem nonce_reused(const std::string& account, uint64_t nonce) {
+  return problem{errc::nonce_reused,
+                 "Nonce " + std::to_string(nonce) + " was used before by " +
+                     account + "; sign the intent with a new nonce.",
+                 {{"nonce", "was used before by this account"}}};
+}
+
+/// Makes room for one more reservation: drops the expired ones.
+bool room_for_one(self_ptr self) {
+  auto& st = self->state;
+  if (st.reservations.size() < st.opts.max_reservations)
+    return true;
+  auto now = self->clock().now();
+  for (auto i = st.reservations.begin(); i != st.reservations.end();)
+    i = i->second.until <= now ? st.reservations.erase(i) : std::next(i);
+  return st.reservations.size() < st.opts.max_reservations;
+}
+
+void reserve(self_ptr self, const std::string& account, uint64_t nonce,
+             const std::string& id,
+             caf::typed_response_promise<write_outcome> rp) {
+  auto& st = self->state;
+  auto key = account + '\0' + std::to_string(nonce);
+  if (auto w = st.resolving.find(key); w != st.resolving.end()) {
+    w->second.push_back(
+        [=]() mutable { reserve(self, account, nonce, id, rp); });
+    return;
+  }
+  auto now = self->clock().now();
+  if (auto r = st.reservations.find(key);
+      r != st.reservations.end() && r->second.until > now) {
+    if (r->second.intent_id != id) {
+      rp.deliver(write_outcome{nonce_reused(account, nonce)});
+      return;
+    }
+    r->second.until = now + st.opts.reservation_ttl;
+    rp.deliver(write_outcome{done{}});
+    return;
+  }
+  if (!st.opts.nonce_anywhere || !room_for_one(self)) {
+    rp.deliver(write_outcome{busy()});
+    return;
+  }
+  st.resolving[key];
+  auto token = ++st.next_token;
+  st.waiting.emplace(token, [=](caf::message& msg) mutable {
+    auto& st = self->state;
+    auto owner = msg.get_as<nonce_owner_outcome>(0);
+    auto waiters = std::move(st.resolving[key]);
+    st.resolving.erase(key);
+    if (!owner) {
+      rp.deliver(write_outcome{owner.error()});
+    } else if (owner->intent_id && *owner->intent_id != id) {
+      rp.deliver(write_outcome{nonce_reused(account, nonce)});
+    } else {
+      st.reservations[key] = endpoint_state::reservation{
+          id, self->clock().now() + st.opts.reservation_ttl};
+      rp.deliver(write_outcome{done{}});
+    }
+    for (auto& w : waiters)
+      w();
+  });
+  auto home = caf::actor_cast<caf::actor>(self);
+  st.opts.nonce_anywhere(account, nonce, [home, token](nonce_owner_outcome r) {
+    caf::anon_send(home, answer_atom::value, token,
+                   caf::make_message(std::move(r)));
+  });
 }
 
 endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
@@ -145,6 +223,22 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
       [=](stats_atom) {
         return serve<solvers_outcome>(
             self, [=](auto deliver) { local->solvers(deliver); });
+      },
+      [=](nonce_atom, const std::string& account, uint64_t nonce) {
+        return serve<nonce_owner_outcome>(self, [=](auto deliver) {
+          local->nonce_owner(
+              account, nonce, [deliver](outcome<std::optional<std::string>> r) {
+                if (!r)
+                  return deliver(nonce_owner_outcome{r.error()});
+                deliver(nonce_owner_outcome{nonce_owner{std::move(*r)}});
+              });
+        });
+      },
+      [=](reserve_atom, const std::string& account, uint64_t nonce,
+          const std::string& id) {
+        auto rp = self->make_response_promise<write_outcome>();
+        reserve(self, account, nonce, id, rp);
+        return rp;
       },
       [=](subscribe_atom, subscription_target target, const std::string& key,
           relay_handle& relay) {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -17,6 +20,17 @@ struct endpoint_options {
   /// Requests from other nodes waiting for the local engine at once; past
   /// it they are answered overloaded.
   uint32_t max_waiting = 10'000;
+  /// Asks every node's nonces index which stored intent used an account's
+  /// nonce (a problem when a node cannot answer); for reservations.
+  std::function<void(const std::string& account, uint64_t nonce,
+                     std::function<void(nonce_owner_outcome)>)>
+      nonce_anywhere;
+  /// How long a reservation holds the nonce for its intent while the
+  /// intent is being stored on its owner; after that the nonces index is
+  /// the word.
+  std::chrono::milliseconds reservation_ttl{10'000};
+  /// Reservations kept at once (expired ones make room first).
+  std::size_t max_reservations = 100'000;
 };
 
 /// The actor other nodes talk to (published on cluster.listen). It answers
@@ -24,6 +38,14 @@ struct endpoint_options {
 /// the caller to `membership`; answers heartbeats; and serves forwarded
 /// requests through `local`, the engine of this node, exactly as its own
 /// API would. `local` must outlive the actor.
+///
+/// As an account's home node it reserves the nonces of its signed
+/// submissions, one at a time per nonce, before the intent's owner stores
+/// it: `(reserve, account, nonce, id)` is answered done when no other
+/// stored intent used the nonce (every node's index, through
+/// `nonce_anywhere`) and no other intent holds a reservation for it, else
+/// nonce_reused; a node that cannot answer makes it a problem, never a
+/// yes. A reservation whose intent was never stored ends with its ttl.
 cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
                                       engine_core& local,
                                       membership_actor membership,

@@ -39,6 +39,7 @@ using list_atom = caf::atom_constant<caf::atom("list")>;
 using dead_atom = caf::atom_constant<caf::atom("dead")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
+using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
@@ -106,7 +107,9 @@ using cluster_endpoint_actor_fwd = caf::actor;
 
 /// What every node publishes on cluster.listen: the requests another node
 /// forwards to the owner of an intent (answered exactly as the owner's own
-/// API answers them), the heartbeat, the hello of a connecting node, and
+/// API answers them), the heartbeat, the hello of a connecting node, the
+/// nonce checks of signed submissions (`nonce`: this node's nonces index;
+/// `reserve`: at the account's home node, see endpoint.hpp), and
 /// subscriptions of subscribers on other nodes (their notices go to the
 /// relay each names, until it unsubscribes or its node goes away).
 using cluster_endpoint_actor = caf::typed_actor<
@@ -123,6 +126,10 @@ using cluster_endpoint_actor = caf::typed_actor<
     caf::replies_to<retry_atom, std::string>::with<record_outcome>,
     caf::replies_to<purge_atom, std::string>::with<record_outcome>,
     caf::replies_to<stats_atom>::with<solvers_outcome>,
+    caf::replies_to<nonce_atom, std::string,
+                    uint64_t>::with<nonce_owner_outcome>,
+    caf::replies_to<reserve_atom, std::string, uint64_t,
+                    std::string>::with<write_outcome>,
     caf::reacts_to<subscribe_atom, subscription_target, std::string,
                    caf::actor>,
     caf::reacts_to<unsubscribe_atom, subscription_target, std::string,

@@ -163,6 +163,14 @@ public:
                                  reply<intent_record> done) = 0;
   virtual void solvers(reply<std::vector<solver_view>> done) = 0;
 
+  /// The stored intent that used `nonce` of `account`, if one did (the
+  /// nonces index); the storage's problem when it cannot be read. The
+  /// default keeps no nonces and says so.
+  virtual void nonce_owner(const std::string& account, uint64_t nonce,
+                           reply<std::optional<std::string>> done) {
+    done(problem{errc::internal, "This engine keeps no nonces.", {}});
+  }
+
   /// The cluster as this node sees it (GET /api/v1/cluster); not_found on
   /// an engine that runs alone.
   virtual void cluster(reply<cluster_view> done) {

@@ -90,6 +90,9 @@ public:
 
   void solvers(reply<std::vector<solver_view>> done) override;
 
+  void nonce_owner(const std::string& account, uint64_t nonce,
+                   reply<std::optional<std::string>> done) override;
+
   std::unique_ptr<subscriber> subscribe(notice_handler on_notice) override {
     return link_->attach(std::move(on_notice));
   }

@@ -204,6 +204,18 @@ void engine_impl::solvers(reply<std::vector<solver_view>> done) {
       done, stats_atom::value);
 }
 
+void engine_impl::nonce_owner(const std::string& account, uint64_t nonce,
+                              reply<std::optional<std::string>> done) {
+  ask<nonce_owner_outcome>(
+      reader_,
+      [done](nonce_owner_outcome r) {
+        if (!r)
+          return done(r.error());
+        done(std::move(r->intent_id));
+      },
+      done, nonce_atom::value, account, nonce);
+}
+
 void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
   using hit = status_cache::hit;
   const auto& opts = cache_->settings();

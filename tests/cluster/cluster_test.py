@@ -31,6 +31,7 @@ stopped at the end.
 import argparse
 import concurrent.futures as futures
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -46,6 +47,11 @@ from crash_test import Client, Daemon, make_intent  # noqa: E402
 from ws_client import WsClient  # noqa: E402
 
 NAMES = ["n1", "n2", "n3"]
+# The account whose signed intents test the cluster-wide nonce, and its key
+# (an ed25519 seed fixed for the test).
+SIGNER = "signer.near"
+SIGNER_SEED = "2a3aefc9b9835668c7457609a888c11fd5b0146ccbd1f69444691f076762416b"
+SIGNER_KEY = "1c5d14b6270db8f47ec6613262055a032c462353967e602d49ceaa464f9f6616"
 HEARTBEAT_MS = 200
 NODE_TIMEOUT_MS = 1000
 LOOPBACK = ["127.0.0.1"] * len(NAMES)
@@ -125,6 +131,9 @@ rate_limits:
   enabled: false
 logging:
   level: info
+security:
+  keys:
+    - {{ account: "{SIGNER}", public_key: "{SIGNER_KEY}" }}
 cluster:
   node: {name}
   listen: "{mm_hosts[i]}:{mm_ports[i]}"
@@ -407,6 +416,36 @@ def main():
         user_ws.close()
         print(f"{iid} (on n3) followed over a WebSocket on n1: seqs {seqs}",
               flush=True)
+
+        # A signed intent's nonce is used once per account in the whole
+        # cluster, whichever nodes own the intents.
+        ctl = os.path.join(os.path.dirname(args.binary), "intentctl")
+        cfg1 = os.path.join(work, "n1", "intentd.yaml")
+
+        def signed(iid, nonce):
+            body = make_intent(iid, 1)
+            body["user_account"] = SIGNER
+            out = subprocess.run(
+                [ctl, "sign", "--seed", SIGNER_SEED, "--nonce", str(nonce),
+                 "--config", cfg1], input=json.dumps(body), text=True,
+                capture_output=True, check=True).stdout
+            return json.loads(out)
+        first, second, third = (ids_owned_by("n2", "nonce-a", 1)[0],
+                                ids_owned_by("n3", "nonce-b", 1)[0],
+                                ids_owned_by("n1", "nonce-c", 1)[0])
+        answers = []
+        for iid, nonce, via in ((first, 77, "n1"), (second, 77, "n3"),
+                                (first, 77, "n2"), (third, 78, "n2")):
+            c = Client(ports[via], timeout=10)
+            status, js, text = c.request("POST", "/api/v1/intents",
+                                         signed(iid, nonce))
+            c.close()
+            answers.append((status, ((js or {}).get("error") or {}).get("code")))
+        f.check(answers == [(202, None), (409, "nonce_reused"), (200, None),
+                            (202, None)],
+                f"signed intents with one nonce on several nodes: {answers}")
+        print(f"nonce 77 of {SIGNER}: accepted on n2, refused on n3 "
+              f"({answers})", flush=True)
 
         status, js, _ = get(ports["n1"], "/api/v1/solvers")
         f.check(status == 200 and {s.get("node") for s in js["solvers"]} == set(NAMES),

@@ -66,6 +66,12 @@ fake_endpoint(cluster_endpoint_actor::pointer self,
       [=](retry_atom, std::string&) { return record_outcome{not_here()}; },
       [=](purge_atom, std::string&) { return record_outcome{not_here()}; },
       [=](stats_atom) { return solvers_outcome{not_here()}; },
+      [=](nonce_atom, std::string&, uint64_t) {
+        return nonce_owner_outcome{not_here()};
+      },
+      [=](reserve_atom, std::string&, uint64_t, std::string&) {
+        return write_outcome{not_here()};
+      },
       [=](subscribe_atom, subscription_target, std::string&, caf::actor&) {},
       [=](unsubscribe_atom, subscription_target, std::string&, caf::actor&) {},
   };
