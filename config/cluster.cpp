@@ -111,7 +111,7 @@ cluster_problem check_cluster(const cluster& c) {
     for (const auto& n : c.nodes)
       if (auto problem = check_node_name(n.name); !problem.empty())
         return {"nodes", "nodes", "a node's name " + problem};
-    for (auto problem :
+    for (const auto& problem :
          {duplicate(c.nodes, "name", &cluster_node::name, false),
           duplicate(c.nodes, "address", &cluster_node::address, true),
           duplicate(c.nodes, "http", &cluster_node::http, true)})

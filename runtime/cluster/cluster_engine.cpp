@@ -583,7 +583,7 @@ void cluster_engine::list(const list_query& query, reply<record_page> done) {
   if (asked.empty())
     return done(record_page{});
   st->left = asked.size();
-  auto finish = [this, st, from = *from, limit = query.limit, done]() {
+  auto finish = [st, from = *from, limit = query.limit, done]() {
     if (st->failed)
       return done(std::move(*st->failed));
     auto merged = merge_pages(from, std::move(st->pages), limit);

@@ -98,7 +98,7 @@ void reserve(self_ptr self, const std::string& account, uint64_t nonce,
   auto& st = self->state;
   auto key = account + '\0' + std::to_string(nonce);
   if (auto w = st.resolving.find(key); w != st.resolving.end()) {
-    w->second.push_back(
+    w->second.emplace_back(
         [=]() mutable { reserve(self, account, nonce, id, rp); });
     return;
   }
