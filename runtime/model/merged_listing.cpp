@@ -1,5 +1,7 @@
 #include "runtime/model/merged_listing.hpp"
 
+#include "runtime/model/read_token.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <optional>
@@ -12,70 +14,6 @@ namespace {
 // The payload before base64url: "m1", then per node
 // <name length>:<name><'d' or 'c'><cursor length>:<cursor>.
 constexpr std::string_view version = "m1";
-
-constexpr char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64url(const std::string& bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto at = [&bytes](std::size_t k) {
-    return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k]));
-  };
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
-    for (int shift : {18, 12, 6, 0})
-      out += alphabet[(v >> shift) & 0x3f];
-  }
-  if (const std::size_t rest = bytes.size() - i; rest > 0) {
-    const uint32_t v = at(i) << 16 | (rest == 2 ? at(i + 1) << 8 : 0);
-    out += alphabet[(v >> 18) & 0x3f];
-    out += alphabet[(v >> 12) & 0x3f];
-    if (rest == 2)
-      out += alphabet[(v >> 6) & 0x3f];
-  }
-  return out;
-}
-
-int sextet(char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '-')
-    return 62;
-  if (c == '_')
-    return 63;
-  return -1;
-}
-
-/// The bytes of unpadded base64url `text`; nullopt when it is not that
-/// (a foreign character, a length of 1 mod 4, or non-zero spare bits, so
-/// that every cursor has one spelling).
-std::optional<std::string> from_base64url(std::string_view text) {
-  if (text.size() % 4 == 1)
-    return std::nullopt;
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = sextet(c);
-    if (v < 0)
-      return std::nullopt;
-    acc = (acc << 6 | static_cast<uint32_t>(v)) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  if ((acc & ((1u << bits) - 1)) != 0)
-    return std::nullopt;
-  return out;
-}
 
 void put_field(std::string& out, const std::string& text) {
   out += std::to_string(text.size());
@@ -123,7 +61,7 @@ std::string encode_merged_cursor(const merged_position& pos) {
     payload += at.done ? 'd' : 'c';
     put_field(payload, at.cursor);
   }
-  return base64url(payload);
+  return base64url_encode(payload);
 }
 
 outcome<merged_position>
@@ -134,7 +72,7 @@ decode_merged_cursor(const std::string& text,
     pos.emplace(name, node_position{});
   if (text.empty())
     return pos;
-  const auto payload = from_base64url(text);
+  const auto payload = base64url_decode(text);
   if (!payload || payload->compare(0, version.size(), version) != 0)
     return bad_cursor("must be a next_cursor of the same query");
   std::map<std::string, node_position> named;

@@ -49,31 +49,6 @@ inline bool same(const solver_view& a, const solver_view& b) {
                   b.success_rate, b.mean_execution_ms, b.healthy, b.node);
 }
 
-inline bool same(const std::vector<solver_view>& a,
-                 const std::vector<solver_view>& b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (!same(a[i], b[i]))
-      return false;
-  return true;
-}
-
-inline bool same(const hello_outcome& a, const hello_outcome& b) {
-  return static_cast<bool>(a) == static_cast<bool>(b) &&
-         (a ? same(*a, *b) : same(a.error(), b.error()));
-}
-
-inline bool same(const page_outcome& a, const page_outcome& b) {
-  return static_cast<bool>(a) == static_cast<bool>(b) &&
-         (a ? same(*a, *b) : same(a.error(), b.error()));
-}
-
-inline bool same(const solvers_outcome& a, const solvers_outcome& b) {
-  return static_cast<bool>(a) == static_cast<bool>(b) &&
-         (a ? same(*a, *b) : same(a.error(), b.error()));
-}
-
 } // namespace intentd
 
 using namespace intentd;
