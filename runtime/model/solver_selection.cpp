@@ -6,12 +6,11 @@ namespace intentd {
 
 solver_selection::solver_selection(size_t solvers, uint32_t failover_after,
                                    int64_t cooldown_ms)
-    : entries_(std::max<size_t>(solvers, 1)),
-      failover_after_(std::max<uint32_t>(failover_after, 1)),
-      cooldown_ms_(cooldown_ms) {}
+    : entries_(std::max<size_t>(solvers, 1),
+               fade_breaker{{failover_after, cooldown_ms, cooldown_ms}}) {}
 
 bool solver_selection::healthy(size_t solver, int64_t now_ms) const {
-  return entries_[solver].skipped_until <= now_ms;
+  return !entries_[solver].resting(now_ms);
 }
 
 size_t solver_selection::pick(int64_t now_ms) {
@@ -23,24 +22,16 @@ size_t solver_selection::pick(int64_t now_ms) {
       return i;
     }
   }
-  auto best = std::min_element(entries_.begin(), entries_.end(),
-                               [](const entry& a, const entry& b) {
-                                 return a.skipped_until < b.skipped_until;
-                               });
+  auto best =
+      std::min_element(entries_.begin(), entries_.end(),
+                       [](const fade_breaker& a, const fade_breaker& b) {
+                         return a.resting_until() < b.resting_until();
+                       });
   return static_cast<size_t>(best - entries_.begin());
 }
 
 void solver_selection::report(size_t solver, bool ok, int64_t now_ms) {
-  auto& e = entries_[solver];
-  if (ok) {
-    e.consecutive_failures = 0;
-    e.skipped_until = 0;
-    return;
-  }
-  if (++e.consecutive_failures >= failover_after_) {
-    e.skipped_until = now_ms + cooldown_ms_;
-    e.consecutive_failures = 0;
-  }
+  entries_[solver].report(ok, now_ms);
 }
 
 } // namespace intentd

@@ -4,13 +4,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/model/fade_breaker.hpp"
+
 namespace intentd {
 
 /// Chooses which solver takes the next execution: round robin over the
 /// healthy ones. A solver that fails `failover_after` times in a row is
 /// skipped until `cooldown_ms` have passed; when every solver is skipped,
 /// the one whose cooldown ends first is used. Times are milliseconds on any
-/// monotonic clock, passed in by the caller.
+/// monotonic clock, passed in by the caller. The cooldown is fixed: a
+/// fade_breaker whose schedule does not double.
 class solver_selection {
 public:
   solver_selection(size_t solvers, uint32_t failover_after,
@@ -27,13 +30,7 @@ public:
   size_t size() const { return entries_.size(); }
 
 private:
-  struct entry {
-    uint32_t consecutive_failures = 0;
-    int64_t skipped_until = 0;
-  };
-  std::vector<entry> entries_;
-  uint32_t failover_after_;
-  int64_t cooldown_ms_;
+  std::vector<fade_breaker> entries_;
   size_t next_ = 0;
 };
 
