@@ -26,6 +26,9 @@ using namespace intentd;
 constexpr const char* usage = R"(usage: intentctl COMMAND [options]
 
   keygen                       print a new ed25519 seed and its public key
+  solver-keygen [SOLVER_ID]    a new ed25519 key pair for an external solver
+                               (of --seed when given): JSON, then its
+                               solvers.external entry for the daemon's config
   pubkey                       print the public key of --seed
   sign [FILE]                  sign an intent (JSON from FILE or stdin)
   submit [FILE]                sign an intent and POST it
@@ -36,7 +39,9 @@ constexpr const char* usage = R"(usage: intentctl COMMAND [options]
                                --seed, living --ttl seconds
 
 options:
-  --seed HEX      private seed (or INTENTCTL_SEED)
+  --seed HEX      private seed (or INTENTCTL_SEED; solver-keygen: --seed only)
+  --account ID    solver-keygen: the solver's paying account (default
+                  SOLVER_ID.near)
   --url URL       daemon (default http://127.0.0.1:8080, or INTENTCTL_URL)
   --api-key KEY   admin API key for register (or INTENTCTL_API_KEY)
   --config FILE   the daemon's config: tokens and limits to sign with
@@ -105,6 +110,44 @@ std::string hex_of(const std::array<unsigned char, 32>& bytes) {
   return to_hex({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
 }
 
+/// solver_id for solvers.external: 1 to 64 of [A-Za-z0-9_.-].
+bool valid_solver_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "abcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+             std::string::npos;
+}
+
+/// Prints a solver's keys as JSON, then its solvers.external entry.
+int solver_keygen(const options& o) {
+  std::string id = o.args.size() > 1 ? o.args[1] : "solver-1";
+  if (!valid_solver_id(id))
+    throw std::runtime_error("\"" + id +
+                             "\" is not a solver id: 1 to 64 characters of "
+                             "A-Z, a-z, 0-9, '_', '.' and '-'");
+  std::string account = o.get("account", nullptr, id + ".near");
+  if (!valid_account(account))
+    throw std::runtime_error("\"" + account +
+                             "\" is not an account id (give --account)");
+  auto seed = o.get("seed", nullptr);
+  auto keys = seed.empty()
+                  ? generate_keys()
+                  : std::optional<ed25519_keys>{ctl::keys_from_hex(seed)};
+  if (!keys)
+    throw std::runtime_error("no entropy for a key");
+  auto key = hex_of(keys->public_key);
+  std::cout << json{{"seed", hex_of(keys->seed)},
+                    {"public_key", key},
+                    {"solver_id", id},
+                    {"account", account}}
+                   .dump()
+            << "\n# under solvers.external in the daemon's config; the seed "
+               "stays with the solver:\n"
+            << "- {solver_id: \"" << id << "\", public_key: \"" << key
+            << "\", account: \"" << account << "\"}\n";
+  return 0;
+}
+
 cfg::config load_config(const options& o) {
   auto path = o.get("config", nullptr);
   if (path.empty())
@@ -143,6 +186,8 @@ int run(const options& o) {
               << "\n";
     return 0;
   }
+  if (cmd == "solver-keygen")
+    return solver_keygen(o);
   if (cmd == "pubkey") {
     std::cout << hex_of(seed_keys(o).public_key) << "\n";
     return 0;
