@@ -1,5 +1,7 @@
 #include "runtime/model/quote_check.hpp"
 
+#include <algorithm>
+
 #include "runtime/model/time.hpp"
 
 namespace intentd {
