@@ -89,7 +89,7 @@ void solver_registry::deliver_quote(const std::string& id, std::string text) {
     handler = handler_;
   }
   if (handler)
-    (*handler)(solver_frame{id, std::move(text), now_()});
+    (*handler)(received_quote{id, std::move(text), now_()});
 }
 
 } // namespace intentd

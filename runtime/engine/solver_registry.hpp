@@ -31,7 +31,7 @@ public:
 };
 
 /// A `quote` frame as an authenticated solver sent it, unparsed.
-struct solver_frame {
+struct received_quote {
   std::string solver_id;
   std::string text;
   time_us received_at = 0; // wall clock, microseconds since the epoch
@@ -44,7 +44,7 @@ struct solver_frame {
 /// the connection that read them, in the order that connection read them.
 class solver_registry {
 public:
-  using quote_handler = std::function<void(solver_frame)>;
+  using quote_handler = std::function<void(received_quote)>;
   using clock = std::function<time_us()>;
 
   /// `metrics` (may be null) gets the gauge of connected solvers.

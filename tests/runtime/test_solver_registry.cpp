@@ -81,8 +81,8 @@ TEST_CASE("quote frames go to the handler with the solver id and the time") {
   time_us now = 1'700'000'000'000'000;
   solver_registry r{two_solvers(), nullptr, [&] { return now; }};
   r.deliver_quote("acme", "{}"); // no handler yet: dropped
-  std::vector<solver_frame> got;
-  r.on_quote([&](solver_frame f) { got.push_back(std::move(f)); });
+  std::vector<received_quote> got;
+  r.on_quote([&](received_quote f) { got.push_back(std::move(f)); });
   now += 5;
   r.deliver_quote("beta", R"({"type":"quote"})");
   REQUIRE(got.size() == 1);

@@ -220,8 +220,8 @@ TEST_CASE("the registry hands quote frames to its handler and sends frames") {
   temp_dir dir;
   solver_daemon d{dir};
   std::mutex mu;
-  std::vector<solver_frame> quotes;
-  d.registry().on_quote([&](solver_frame f) {
+  std::vector<received_quote> quotes;
+  d.registry().on_quote([&](received_quote f) {
     std::lock_guard<std::mutex> lock(mu);
     quotes.push_back(std::move(f));
   });
