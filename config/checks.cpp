@@ -118,4 +118,40 @@ std::string check_api_keys(const std::vector<std::string>& value) {
   return {};
 }
 
+std::string check_solver_id(const std::string& value) {
+  const bool ok = !value.empty() && value.size() <= 64 &&
+                  std::all_of(value.begin(), value.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+                           c == '_' || c == '-' || c == '.';
+                  });
+  if (ok)
+    return {};
+  return "expected 1 to 64 characters of a-z, A-Z, 0-9, '_', '-' and '.', "
+         "got \"" +
+         value + "\"";
+}
+
+std::string check_external_solvers(const std::vector<external_solver>& list) {
+  const auto lower = [](std::string text) {
+    for (char& c : text)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  const auto item = [](std::size_t i) {
+    return "external[" + std::to_string(i) + "]";
+  };
+  for (std::size_t i = 0; i < list.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j) {
+      if (list[i].solver_id == list[j].solver_id)
+        return item(i) + " has the same solver_id as " + item(j) + " (\"" +
+               list[i].solver_id + "\"); each solver needs its own";
+      // A challenge signature names no solver: a shared key would let one
+      // solver sign in as the other.
+      if (lower(list[i].public_key) == lower(list[j].public_key))
+        return item(i) + " has the same public_key as " + item(j) +
+               "; each solver needs its own key";
+    }
+  return {};
+}
+
 } // namespace intentd::cfg

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "config/scalar.hpp"
 
 namespace intentd::cfg {
@@ -81,6 +82,13 @@ std::string check_token_id(const std::string& value);
 
 /// Accepts 64 hex digits (an ed25519 public key).
 std::string check_hex_key(const std::string& value);
+
+/// Accepts 1 to 64 characters of a-z, A-Z, 0-9, '_', '-' and '.'.
+std::string check_solver_id(const std::string& value);
+
+/// Rejects two external solvers with the same solver_id or the same
+/// public_key, naming both entries ("external[1] ... external[0]").
+std::string check_external_solvers(const std::vector<external_solver>& list);
 
 /// Accepts API keys of at least 16 characters without whitespace.
 std::string check_api_keys(const std::vector<std::string>& value);

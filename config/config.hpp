@@ -79,12 +79,23 @@ struct retry {
   double jitter = 0.2;
 };
 
+/// A solver outside the process, allowed to connect at
+/// GET /api/v1/solver-ws when it proves `public_key`.
+struct external_solver {
+  std::string solver_id;
+  std::string public_key; // 64 hex digits, ed25519
+  std::string account;    // pays the output of the intents it wins
+};
+
 struct solvers {
   uint32_t count = 3;
   cfg::retry retry;
   /// Consecutive failures after which a solver is skipped for a while.
   uint32_t failover_after = 3;
   uint32_t cooldown_ms = 5'000;
+  std::vector<external_solver> external;
+  /// How long quotes from external solvers are collected for one intent.
+  uint32_t quote_window_ms = 1'000;
 };
 
 struct validation {

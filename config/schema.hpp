@@ -75,11 +75,22 @@ void inspect(Inspector& f, retry& x) {
 }
 
 template<class Inspector>
+void inspect(Inspector& f, external_solver& x) {
+  f.field("solver_id", x.solver_id, check_solver_id);
+  f.field("public_key", x.public_key, check_hex_key);
+  f.field("account", x.account, check_non_empty);
+}
+
+template<class Inspector>
 void inspect(Inspector& f, solvers& x) {
   f.field("count", x.count, in_range<uint32_t>(1, 64));
   f.section("retry", x.retry);
   f.field("failover_after", x.failover_after, at_least<uint32_t>(1));
   f.field("cooldown_ms", x.cooldown_ms);
+  f.list("external", x.external);
+  const auto problem = check_external_solvers(x.external);
+  f.require(problem.empty(), {"external"}, problem);
+  f.field("quote_window_ms", x.quote_window_ms, in_range<uint32_t>(10, 60'000));
 }
 
 template<class Inspector>

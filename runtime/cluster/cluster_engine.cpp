@@ -108,6 +108,9 @@ public:
     return local_->rate_limits();
   }
   std::shared_ptr<status_cache> cache() override { return local_->cache(); }
+  std::shared_ptr<solver_registry> solver_links() override {
+    return local_->solver_links();
+  }
   bool ready() const override { return local_->ready(); }
   std::optional<std::string> failure() const override {
     return local_->failure();

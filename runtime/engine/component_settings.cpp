@@ -112,6 +112,7 @@ component_settings build(const cfg::config& c, settings_scope scope,
   if (gateway) {
     run_step(problems, [&] { s.http = http_of(c.server); });
     s.ws = ws_of(c);
+    s.solver_ws.link = s.ws;
   }
   s.chain_journal.path =
       (std::filesystem::path{c.storage.path} / "chain").string();

@@ -69,6 +69,7 @@ struct component_settings {
   // The gateway.
   http_options http;
   ws_options ws;
+  solver_ws_options solver_ws;
 };
 
 /// Which components settings_of maps and checks.

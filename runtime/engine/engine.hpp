@@ -31,6 +31,7 @@ struct health_check {
 };
 
 class rate_limiter;
+class solver_registry;
 class status_cache;
 
 struct submit_result {
@@ -203,6 +204,9 @@ public:
   virtual std::shared_ptr<rate_limiter> rate_limits() { return nullptr; }
   /// The status cache behind get() and its counters; null when none.
   virtual std::shared_ptr<status_cache> cache() { return nullptr; }
+  /// The external solvers connected at /api/v1/solver-ws (null: the
+  /// gateway builds a registry of its own from config()).
+  virtual std::shared_ptr<solver_registry> solver_links() { return nullptr; }
 
   /// True once storage is open and recovery has finished.
   virtual bool ready() const = 0;

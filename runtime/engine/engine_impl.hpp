@@ -23,6 +23,7 @@
 #include "runtime/engine/metrics_wiring.hpp"
 #include "runtime/engine/notifier_link.hpp"
 #include "runtime/engine/signature_gate.hpp"
+#include "runtime/engine/solver_registry.hpp"
 
 namespace intentd {
 /// Work for the bridge: the actor that sends requests on behalf of threads
@@ -99,6 +100,9 @@ public:
 
   std::shared_ptr<rate_limiter> rate_limits() override { return limiter_; }
   std::shared_ptr<status_cache> cache() override { return cache_; }
+  std::shared_ptr<solver_registry> solver_links() override {
+    return solver_links_;
+  }
 
   bool ready() const override { return ready_; }
   std::optional<std::string> failure() const override;
@@ -150,6 +154,8 @@ private:
   cfg::config config_;
   component_settings settings_;
   std::shared_ptr<engine_metrics> metrics_ = std::make_shared<engine_metrics>();
+  std::shared_ptr<solver_registry> solver_links_ =
+      std::make_shared<solver_registry>(config_.solvers.external, metrics_);
   std::shared_ptr<commit_health> commit_health_ =
       std::make_shared<commit_health>();
   std::chrono::milliseconds timeout_;

@@ -186,6 +186,7 @@ const std::vector<http_route>& http_router::routes() {
       {"GET", "/api/v1/cluster",
        [](http_router& r, call, reply_fn done) { r.cluster(std::move(done)); }},
       {"GET", websocket_route, nullptr},
+      {"GET", solver_websocket_route, nullptr},
   };
   return table;
 }

@@ -59,6 +59,8 @@ std::string url_decode(std::string_view in, bool plus_is_space, bool& ok);
 
 /// The WebSocket endpoint; the session upgrades it before the router runs.
 inline constexpr std::string_view websocket_route = "/api/v1/ws";
+/// The external solvers' WebSocket endpoint, upgraded the same way.
+inline constexpr std::string_view solver_websocket_route = "/api/v1/solver-ws";
 
 /// A request target as the router reads it, parsed once.
 struct request_path {

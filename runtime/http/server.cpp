@@ -72,7 +72,7 @@ void server_core::on_accept(beast::error_code ec, socket_type socket) {
 }
 
 size_t server_core::connections() {
-  return sessions.size() + ws->open();
+  return sessions.size() + ws->open() + solvers->open();
 }
 
 void server_core::stop(std::chrono::milliseconds grace) {
@@ -88,14 +88,20 @@ void server_core::stop(std::chrono::milliseconds grace) {
   });
   sessions.shutdown_all(false);
   ws->shutdown(false);
+  solvers->shutdown(false);
   auto deadline = std::chrono::steady_clock::now() + grace;
-  if (!sessions.wait_empty(grace) ||
-      !ws->wait_gone(std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now()))) {
+  const auto left = [deadline] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+  };
+  if (!sessions.wait_empty(grace) || !ws->wait_gone(left()) ||
+      !solvers->wait_gone(left())) {
     sessions.shutdown_all(true);
     ws->shutdown(true);
+    solvers->shutdown(true);
     sessions.wait_empty(force_close_wait);
     ws->wait_gone(force_close_wait);
+    solvers->wait_gone(force_close_wait);
   }
   work.clear();
   for (auto& context : contexts)
@@ -112,6 +118,12 @@ void server_core::stop(std::chrono::milliseconds grace) {
 http_detail::server_core::server_core(engine_core& e,
                                       const component_settings& s)
     : opts(s.http), router(e, s), ws(std::make_shared<ws_hub>(e, s.ws)) {
+  auto registry = e.solver_links();
+  if (!registry)
+    registry = std::make_shared<solver_registry>(e.config().solvers.external,
+                                                 e.metrics());
+  solvers = std::make_shared<solver_hub>(std::move(registry), s.solver_ws,
+                                         e.metrics());
   auto count = std::max<uint32_t>(1, opts.threads);
   for (uint32_t i = 0; i < count; ++i) {
     contexts.push_back(std::make_unique<net::io_context>(1));

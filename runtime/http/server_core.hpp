@@ -22,6 +22,7 @@
 #include "runtime/http/server.hpp"
 #include "runtime/ws/session.hpp"
 #include "runtime/ws/session_set.hpp"
+#include "runtime/ws/solver_hub.hpp"
 
 namespace intentd::http_detail {
 
@@ -37,6 +38,7 @@ constexpr std::chrono::milliseconds force_close_wait{1'000};
 /// most `header_limit` plus this much.
 constexpr size_t read_chunk = 16 * 1024;
 const std::string ws_path{websocket_route};
+const std::string solver_ws_path{solver_websocket_route};
 
 // Each HTTP thread runs an io_context of its own, and each connection stays
 // on one of them: its handlers never run concurrently, without a strand, and
@@ -70,6 +72,7 @@ struct server_core {
   http_options opts;
   http_router router;
   std::shared_ptr<ws_hub> ws; // WebSocket connections, after the upgrade
+  std::shared_ptr<solver_hub> solvers; // external solvers' connections
   std::shared_ptr<reply_gate> gate = std::make_shared<reply_gate>();
   std::atomic<bool> stopping{false};
   std::mutex stop_mu;

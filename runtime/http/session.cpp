@@ -243,10 +243,15 @@ void session::on_read(beast::error_code ec, std::size_t) {
     return;
   first_ = false;
   auto& req = parser_->get();
-  if (target_ == ws_path || target_.rfind(ws_path + "?", 0) == 0) {
+  const auto on_path = [this](const std::string& path) {
+    return target_ == path || target_.rfind(path + "?", 0) == 0;
+  };
+  const bool solver = on_path(solver_ws_path);
+  if (solver || on_path(ws_path)) {
     if (!beast::websocket::is_upgrade(req))
       return send(error_reply(426, "upgrade_required",
-                              "GET /api/v1/ws takes a WebSocket upgrade."),
+                              "GET " + (solver ? solver_ws_path : ws_path) +
+                                  " takes a WebSocket upgrade."),
                   false);
     if (!ws_detail::valid_websocket_key(req[http::field::sec_websocket_key]))
       return send(problem_reply(problem{errc::bad_request,
@@ -257,6 +262,12 @@ void session::on_read(beast::error_code ec, std::size_t) {
     http_request upgrade = describe(req);
     if (auto refused = server_.router.admit_websocket(upgrade))
       return send(std::move(*refused), false);
+    if (solver) {
+      stream_.expires_never();
+      server_.solvers->start(tcp::socket{stream_.release_socket()},
+                             parser_->release());
+      return;
+    }
     bool admin = !server_.router.deny_admin(upgrade);
     stream_.expires_never();
     server_.ws->start(tcp::socket{stream_.release_socket()}, parser_->release(),

@@ -107,6 +107,27 @@ engine_metrics::engine_metrics() {
       r.add_counter("websocket_slow_consumers_dropped_total",
                     "WebSocket clients closed because they read too slowly.")
           .get();
+  solvers_connected_ =
+      r.add_gauge("external_solvers_connected",
+                  "External solvers connected and authenticated now.")
+          .get();
+  solver_accepted_ =
+      r.add_counter("solver_ws_connections_total",
+                    "WebSocket connections accepted at /api/v1/solver-ws, "
+                    "before their authentication.")
+          .get();
+  solver_auth_failures_ = r.add_counter(
+      "solver_ws_auth_failures_total",
+      "Solver connections closed before or at authentication, by reason "
+      "(bad_frame, unknown_solver, bad_signature, timeout).",
+      {"reason"});
+  auto solver_frames =
+      r.add_counter("solver_ws_frames_total",
+                    "Frames on external solver connections, by direction "
+                    "(received, sent).",
+                    {"direction"});
+  solver_in_ = solver_frames.with({"received"});
+  solver_out_ = solver_frames.with({"sent"});
   storage_waits_ =
       r.add_counter("intent_storage_waits_total",
                     "Pauses of an intent because the chain could not store "
@@ -132,6 +153,9 @@ engine_metrics::engine_metrics() {
             {to_string(a), to_string(static_cast<intent_status>(s))});
     submitted_.with({to_string(a), "accepted"});
   }
+  for (const char* reason :
+       {"bad_frame", "unknown_solver", "bad_signature", "timeout"})
+    solver_auth_failures_.with({reason});
   commit_latency_handle_ = commit_latency_.get();
   commit_batch_handle_ = commit_batch_.get();
 }
@@ -199,6 +223,11 @@ metrics::counter engine_metrics::rate_limited(std::string_view rule) const {
 metrics::counter engine_metrics::cache_request(std::string_view level,
                                                bool hit) const {
   return cache_.with({std::string{level}, hit ? "hit" : "miss"});
+}
+
+metrics::counter
+engine_metrics::solver_auth_failure(std::string_view reason) const {
+  return solver_auth_failures_.with({std::string{reason}});
 }
 
 } // namespace intentd

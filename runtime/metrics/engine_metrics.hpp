@@ -23,6 +23,10 @@ namespace intentd {
 ///   websocket_connections().add(+1 / -1) websocket_connections
 ///   websocket_slow_consumers_dropped().inc()
 ///                                        websocket_slow_consumers_dropped_total
+///   external_solvers_connected().set(n)  external_solvers_connected
+///   solver_connections_accepted().inc()  solver_ws_connections_total
+///   solver_auth_failure(reason).inc()    solver_ws_auth_failures_total{reason}
+///   solver_frames_received() / _sent()   solver_ws_frames_total{direction}
 class engine_metrics {
 public:
   engine_metrics();
@@ -71,6 +75,20 @@ public:
   metrics::counter websocket_slow_consumers_dropped() const {
     return ws_dropped_;
   }
+  /// Authenticated external solver connections (GET /api/v1/solver-ws).
+  metrics::gauge external_solvers_connected() const {
+    return solvers_connected_;
+  }
+  /// WebSocket upgrades accepted at /api/v1/solver-ws, before their auth.
+  metrics::counter solver_connections_accepted() const {
+    return solver_accepted_;
+  }
+  /// A solver connection closed before or at its auth: `reason` is
+  /// bad_frame, unknown_solver, bad_signature or timeout.
+  metrics::counter solver_auth_failure(std::string_view reason) const;
+  /// Frames read from / written to external solver connections.
+  metrics::counter solver_frames_received() const { return solver_in_; }
+  metrics::counter solver_frames_sent() const { return solver_out_; }
   /// storage_corrupt_values_total: stored values refused as damaged.
   metrics::counter storage_corrupt() const { return storage_corrupt_; }
   /// intent_storage_waits_total: an intent paused for the chain's storage.
@@ -97,6 +115,11 @@ private:
   metrics::counter_family cache_;
   metrics::gauge ws_connections_;
   metrics::counter ws_dropped_;
+  metrics::gauge solvers_connected_;
+  metrics::counter solver_accepted_;
+  metrics::counter_family solver_auth_failures_;
+  metrics::counter solver_in_;
+  metrics::counter solver_out_;
   metrics::counter storage_corrupt_;
   metrics::counter storage_waits_;
 

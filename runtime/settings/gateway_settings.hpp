@@ -35,4 +35,13 @@ struct ws_options {
   uint32_t send_buffer_bytes = 0; // 0: the system's
 };
 
+/// Limits of external solver connections (`GET /api/v1/solver-ws`): those
+/// of the notifier's connections, and a deadline for the `auth` message.
+struct solver_ws_options {
+  ws_options link;
+  /// A connection that has not authenticated this long after its
+  /// challenge is closed with 1008.
+  std::chrono::milliseconds auth_timeout{5'000};
+};
+
 } // namespace intentd

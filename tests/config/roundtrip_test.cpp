@@ -49,6 +49,8 @@ void check_same(const config& a, const config& b) {
   CHECK(a.solvers.retry.jitter == b.solvers.retry.jitter);
   CHECK(a.solvers.failover_after == b.solvers.failover_after);
   CHECK(a.solvers.cooldown_ms == b.solvers.cooldown_ms);
+  CHECK(a.solvers.external.size() == b.solvers.external.size());
+  CHECK(a.solvers.quote_window_ms == b.solvers.quote_window_ms);
   REQUIRE(a.tokens.size() == b.tokens.size());
   for (size_t i = 0; i < a.tokens.size(); ++i) {
     CHECK(a.tokens[i].id == b.tokens[i].id);
@@ -156,6 +158,8 @@ TEST_CASE("to_yaml of the defaults parses back to the defaults") {
                           "jitter",
                           "failover_after",
                           "cooldown_ms",
+                          "external",
+                          "quote_window_ms",
                           "tokens",
                           "decimals",
                           "price",

@@ -53,7 +53,11 @@ TEST_CASE("every family is exposed before anything happens") {
       {"http_rate_limited_total", "counter"},
       {"cache_requests_total", "counter"},
       {"websocket_connections", "gauge"},
-      {"websocket_slow_consumers_dropped_total", "counter"}};
+      {"websocket_slow_consumers_dropped_total", "counter"},
+      {"external_solvers_connected", "gauge"},
+      {"solver_ws_connections_total", "counter"},
+      {"solver_ws_auth_failures_total", "counter"},
+      {"solver_ws_frames_total", "counter"}};
   // Not a structured binding: clang refuses to capture one in the lambda
   // CHECK_MESSAGE expands to.
   for (const auto& family : families)
@@ -65,6 +69,9 @@ TEST_CASE("every family is exposed before anything happens") {
                   "\"completed\"} 0"));
   CHECK(has(text, "websocket_connections 0"));
   CHECK(has(text, "websocket_slow_consumers_dropped_total 0"));
+  CHECK(has(text, "external_solvers_connected 0"));
+  CHECK(has(text, "solver_ws_auth_failures_total{reason=\"bad_signature\"} 0"));
+  CHECK(has(text, "solver_ws_frames_total{direction=\"received\"} 0"));
 }
 
 TEST_CASE("a terminal transition counts and times the intent") {

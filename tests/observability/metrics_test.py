@@ -30,6 +30,8 @@ FAMILIES = [
     "dead_letters", "live_intent_actors", "http_rate_limited_total",
     "cache_requests_total", "websocket_connections",
     "websocket_slow_consumers_dropped_total", "storage_corrupt_values_total",
+    "external_solvers_connected", "solver_ws_connections_total",
+    "solver_ws_auth_failures_total", "solver_ws_frames_total",
 ]
 # Exposed by cluster nodes only (tests/cluster/cluster_test.py scrapes
 # them); the dashboard and the alerts cover them too.

@@ -56,6 +56,20 @@ struct loopback_daemon {
     eng.reset();
   }
 
+  /// Polls `pred` until it holds; false when `limit` passed first.
+  template<class Pred>
+  static bool
+  eventually(Pred pred,
+             std::chrono::milliseconds limit = std::chrono::seconds{20}) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > until)
+        return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    return true;
+  }
+
   ~loopback_daemon() {
     if (eng)
       stop();

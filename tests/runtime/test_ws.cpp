@@ -41,17 +41,6 @@ struct ws_daemon : loopback_daemon {
     auto res = request(port, verb::post, "/api/v1/intents", body.dump());
     REQUIRE(res.status == 202);
   }
-
-  template<class Pred>
-  bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > until)
-        return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return true;
-  }
 };
 
 json sub_intent(const std::string& id) {

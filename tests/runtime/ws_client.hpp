@@ -16,9 +16,9 @@
 
 namespace intentd::test {
 
-/// A WebSocket client of /api/v1/ws on 127.0.0.1:port. Every operation is
-/// bounded by `timeout`; connect and send throw std::runtime_error when
-/// they fail.
+/// A WebSocket client of /api/v1/ws (or `target`) on 127.0.0.1:port. Every
+/// operation is bounded by `timeout`; connect and send throw
+/// std::runtime_error when they fail.
 class ws_client {
 public:
   using json = nlohmann::json;
@@ -28,7 +28,8 @@ public:
   explicit ws_client(
       uint16_t port, int receive_buffer = 0,
       std::chrono::milliseconds timeout = std::chrono::seconds{10},
-      std::vector<std::pair<std::string, std::string>> headers = {})
+      std::vector<std::pair<std::string, std::string>> headers = {},
+      const std::string& target = "/api/v1/ws")
       : ws_(ioc_), timeout_(timeout) {
     ws_.control_callback([this](boost::beast::websocket::frame_type kind,
                                 boost::beast::string_view) {
@@ -49,9 +50,8 @@ public:
           net::socket_base::receive_buffer_size(receive_buffer));
     net::ip::tcp::endpoint ep{net::ip::make_address("127.0.0.1"), port};
     run("connect", [&](auto done) { tcp.async_connect(ep, done); });
-    run("handshake", [&](auto done) {
-      ws_.async_handshake("127.0.0.1", "/api/v1/ws", done);
-    });
+    run("handshake",
+        [&](auto done) { ws_.async_handshake("127.0.0.1", target, done); });
   }
 
   void send(const std::string& text) {
