@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/metrics/engine_metrics.hpp"
+#include "runtime/model/solver_quote.hpp"
 #include "runtime/ws/connection.hpp"
-#include "runtime/ws/solver_auth.hpp"
 #include "runtime/ws/solver_hub.hpp"
 
 namespace intentd {
@@ -76,7 +76,7 @@ private:
   void on_open() override {
     if (auto* m = hub_->metrics())
       m->solver_connections_accepted().inc();
-    nonce_ = solver_auth::fresh_nonce();
+    nonce_ = generate_auth_nonce().value_or(std::string{});
     if (nonce_.empty())
       return start_close(websocket::close_code::internal_error,
                          "no entropy for a challenge");
@@ -134,7 +134,7 @@ private:
     auto known = hub_->registry().find(*id);
     if (!known)
       return refuse("unknown_solver", "unknown solver id");
-    if (!solver_auth::verify(known->public_key, nonce_, *signature))
+    if (!verify_solver_auth(known->public_key, nonce_, *signature))
       return refuse("bad_signature", "the signature does not verify");
     solver_id_ = *id;
     auth_timer_.cancel();

@@ -8,7 +8,7 @@
 #include "runtime/engine/solver_registry.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/signing.hpp"
-#include "runtime/ws/solver_auth.hpp"
+#include "runtime/model/solver_quote.hpp"
 
 using namespace intentd;
 
@@ -98,24 +98,24 @@ TEST_CASE("the auth signature covers 'intentd-solver-auth:' and the nonce") {
   auto keys = *keys_from_seed(std::string(32, '\x07'));
   auto key = to_hex({reinterpret_cast<const char*>(keys.public_key.data()),
                      keys.public_key.size()});
-  auto nonce = solver_auth::fresh_nonce();
+  auto nonce = generate_auth_nonce().value_or(std::string{});
   REQUIRE(nonce.size() == 64);
-  CHECK(nonce != solver_auth::fresh_nonce());
-  CHECK(solver_auth::message(nonce) == "intentd-solver-auth:" + nonce);
+  CHECK(nonce != generate_auth_nonce());
+  CHECK(solver_auth_message(nonce) == "intentd-solver-auth:" + nonce);
   auto sig = sign_message(keys, "intentd-solver-auth:" + nonce);
-  CHECK(solver_auth::verify(key, nonce, sig));
+  CHECK(verify_solver_auth(key, nonce, sig));
   std::string upper = sig;
   for (char& c : upper)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  CHECK(solver_auth::verify(key, nonce, upper));
+  CHECK(verify_solver_auth(key, nonce, upper));
   // Another nonce, the bare nonce, another key, malformed hex.
-  CHECK_FALSE(solver_auth::verify(key, std::string(64, '0'), sig));
-  CHECK_FALSE(solver_auth::verify(key, nonce, sign_message(keys, nonce)));
+  CHECK_FALSE(verify_solver_auth(key, std::string(64, '0'), sig));
+  CHECK_FALSE(verify_solver_auth(key, nonce, sign_message(keys, nonce)));
   auto other = *keys_from_seed(std::string(32, '\x08'));
-  CHECK_FALSE(solver_auth::verify(
+  CHECK_FALSE(verify_solver_auth(
       key, nonce, sign_message(other, "intentd-solver-auth:" + nonce)));
-  CHECK_FALSE(solver_auth::verify(key, nonce, sig.substr(2)));
-  CHECK_FALSE(solver_auth::verify(key, nonce, "zz" + sig.substr(2)));
-  CHECK_FALSE(solver_auth::verify(key.substr(2), nonce, sig));
-  CHECK_FALSE(solver_auth::verify(key, nonce, ""));
+  CHECK_FALSE(verify_solver_auth(key, nonce, sig.substr(2)));
+  CHECK_FALSE(verify_solver_auth(key, nonce, "zz" + sig.substr(2)));
+  CHECK_FALSE(verify_solver_auth(key.substr(2), nonce, sig));
+  CHECK_FALSE(verify_solver_auth(key, nonce, ""));
 }
