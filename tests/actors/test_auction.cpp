@@ -70,7 +70,8 @@ struct auction_fixture {
                                            {"beta", quote_test::other_keys()},
                                            {"gamma", gamma_keys()}};
 
-  explicit auction_fixture(uint32_t failover_after = 2, size_t max_open = 16) {
+  explicit auction_fixture(uint32_t failover_after = 2, size_t max_open = 16,
+                           size_t max_quotes = 64) {
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
     add_message_types(cfg);
@@ -86,6 +87,7 @@ struct auction_fixture {
     opts.failover_after = failover_after;
     opts.cooldown_ms = 1000;
     opts.max_open = max_open;
+    opts.max_quotes = max_quotes;
     opts.now = [this] { return now(); };
     opts.request_prefix = "rq";
     opts.channel.connected = [c = channel] { return c->connected; };
@@ -618,4 +620,16 @@ TEST_CASE_FIXTURE(auction_fixture,
   CHECK((*slot)->error().code == errc::overloaded);
   advance(1000 * ms);
   CHECK(sys->registry().running() == 0);
+}
+
+TEST_CASE("past max_quotes valid quotes a window refuses more") {
+  auction_fixture fx{2, 16, 2};
+  auto slot = fx.start(fx.swap("swap-1"));
+  fx.quote("acme", "swap-1", "19.6");
+  fx.quote("beta", "swap-1", "19.7");
+  fx.quote("gamma", "swap-1", "25");
+  CHECK(fx.channel->last("gamma", "error")["code"] == "too_many_quotes");
+  auto& r = result_of(*slot);
+  CHECK(winners(r) == std::vector<std::string>{"beta", "acme"});
+  CHECK(rejected(fx.stats_of("gamma"), "too_many_quotes") == 1);
 }
