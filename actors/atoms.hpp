@@ -29,6 +29,15 @@ using purge_atom = caf::atom_constant<caf::atom("purge")>;
 using live_atom = caf::atom_constant<caf::atom("live")>;
 using nonce_atom = caf::atom_constant<caf::atom("nonce")>;
 
+// The auction of external solvers.
+using auction_atom = caf::atom_constant<caf::atom("auction")>;
+using quote_atom = caf::atom_constant<caf::atom("quote")>;
+using gone_atom = caf::atom_constant<caf::atom("gone")>;
+using assigned_atom = caf::atom_constant<caf::atom("assigned")>;
+using settled_atom = caf::atom_constant<caf::atom("settled")>;
+using failed_atom = caf::atom_constant<caf::atom("failed")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+
 // The notifier's subscribers.
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using detach_atom = caf::atom_constant<caf::atom("detach")>;

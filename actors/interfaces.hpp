@@ -66,6 +66,22 @@ using solver_pool_actor = caf::typed_actor<
     caf::replies_to<execute_atom, intent>::with<execute_result, std::string>,
     caf::replies_to<stats_atom>::with<std::vector<solver_report>>>;
 
+/// The auction of external solvers (see spawn_auction): an intent's quotes
+/// ranked once its window closes; a quote frame a solver sent (solver id,
+/// text, arrival in wall-clock microseconds); a solver that disconnected;
+/// what became of a ranked quote (assigned to its solver, settled with the
+/// transaction and output amount, or failed with a reason), each told to
+/// the solver; every external solver's counters.
+using auction_actor = caf::typed_actor<
+    caf::replies_to<auction_atom, intent>::with<auction_outcome>,
+    caf::reacts_to<quote_atom, std::string, std::string, time_us>,
+    caf::reacts_to<gone_atom, std::string>,
+    caf::reacts_to<assigned_atom, std::string, std::string, std::string>,
+    caf::reacts_to<settled_atom, std::string, std::string, std::string,
+                   std::string>,
+    caf::reacts_to<failed_atom, std::string, std::string, std::string>,
+    caf::replies_to<stats_atom>::with<std::vector<external_solver_report>>>;
+
 /// The chain level of the status cache: a record as the chain knows it.
 using cache_actor = caf::typed_actor<
     caf::replies_to<get_atom, std::string>::with<record_outcome>>;

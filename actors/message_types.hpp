@@ -250,6 +250,35 @@ typename Inspector::result_type inspect(Inspector& f, notifier_stats& x) {
            x.subscriptions, x.dropped_slow, x.delivered);
 }
 
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, solver_quote& x) {
+  return f(caf::meta::type_name("solver_quote"), x.request_id, x.intent_id,
+           x.output_amount, x.fee, x.valid_until, x.signature);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, auction_quote& x) {
+  return f(caf::meta::type_name("auction_quote"), x.solver_id, x.account,
+           x.quote, units_field{x.output_amount}, units_field{x.fee},
+           x.valid_until, x.arrived_at);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, auction_result& x) {
+  return f(caf::meta::type_name("auction_result"), x.request_id, x.ranked,
+           x.asked, x.valid);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        external_solver_report& x) {
+  return f(caf::meta::type_name("external_solver_report"), x.solver_id,
+           x.account, x.kind, x.connected, x.resting, x.resting_until, x.asked,
+           x.answered, x.valid, x.won, x.settled, x.failed,
+           x.consecutive_failures, x.mean_response_ms, x.success_rate,
+           x.rejected);
+}
+
 /// Adds every type of the intentd type id block to `cfg`, so that messages
 /// holding them serialize (between nodes) and print. Call once per config,
 /// before the actor system starts.
@@ -290,5 +319,12 @@ CAF_ADD_TYPE_ID(intentd_messages, (intentd::nonce_owner))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::nonce_owner_outcome))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::live_page))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::live_page_outcome))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::solver_quote))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::auction_quote))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::auction_result))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::auction_outcome))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::external_solver_report))
+CAF_ADD_TYPE_ID(intentd_messages,
+                (std::vector<intentd::external_solver_report>))
 
 CAF_END_TYPE_ID_BLOCK(intentd_messages)

@@ -4,6 +4,43 @@
 
 using namespace intentd;
 
+namespace intentd {
+
+inline bool same(const solver_quote& a, const solver_quote& b) {
+  return std::tie(a.request_id, a.intent_id, a.output_amount, a.fee,
+                  a.valid_until, a.signature) ==
+         std::tie(b.request_id, b.intent_id, b.output_amount, b.fee,
+                  b.valid_until, b.signature);
+}
+
+inline bool same(const auction_quote& a, const auction_quote& b) {
+  return same(a.quote, b.quote) &&
+         std::tie(a.solver_id, a.account, a.output_amount, a.fee, a.valid_until,
+                  a.arrived_at) == std::tie(b.solver_id, b.account,
+                                            b.output_amount, b.fee,
+                                            b.valid_until, b.arrived_at);
+}
+
+inline bool same(const auction_result& a, const auction_result& b) {
+  return same(a.ranked, b.ranked) &&
+         std::tie(a.request_id, a.asked, a.valid) ==
+             std::tie(b.request_id, b.asked, b.valid);
+}
+
+inline bool same(const external_solver_report& a,
+                 const external_solver_report& b) {
+  return std::tie(a.solver_id, a.account, a.kind, a.connected, a.resting,
+                  a.resting_until, a.asked, a.answered, a.valid, a.won,
+                  a.settled, a.failed, a.consecutive_failures,
+                  a.mean_response_ms, a.success_rate, a.rejected) ==
+         std::tie(b.solver_id, b.account, b.kind, b.connected, b.resting,
+                  b.resting_until, b.asked, b.answered, b.valid, b.won,
+                  b.settled, b.failed, b.consecutive_failures,
+                  b.mean_response_ms, b.success_rate, b.rejected);
+}
+
+} // namespace intentd
+
 namespace {
 
 using serializer_fixture = basic_serializer_fixture<add_message_types>;
@@ -84,4 +121,45 @@ TEST_CASE_FIXTURE(serializer_fixture,
   round_trip(live_page_outcome{page});
   round_trip(live_page_outcome{live_page{}});
   round_trip(live_page_outcome{problem{errc::storage_corrupt, "x", {}}});
+}
+
+TEST_CASE_FIXTURE(serializer_fixture,
+                  "auction answers and external solver stats round-trip "
+                  "with every field") {
+  auction_quote q;
+  q.solver_id = "acme";
+  q.account = "acme.near";
+  q.quote = {"rq-1",
+             "swap-1",
+             "19.75",
+             "0.1",
+             "2026-11-22T10:01:00Z",
+             std::string(128, 'a')};
+  q.output_amount = units{1975} * pow10(22) + (units{1} << 70);
+  q.fee = 100'000;
+  q.valid_until = 1'795'341'660'000'000;
+  q.arrived_at = 1'795'341'600'200'000;
+  auto second = q;
+  second.solver_id = "beta";
+  round_trip(q.quote);
+  round_trip(auction_outcome{auction_result{"rq-1", {q, second}, 3, 2}});
+  round_trip(auction_outcome{auction_result{}});
+  round_trip(auction_outcome{problem{errc::overloaded, "full", {}}});
+  external_solver_report r;
+  r.solver_id = "acme";
+  r.account = "acme.near";
+  r.connected = true;
+  r.resting = true;
+  r.resting_until = 1'795'341'605'000'000;
+  r.asked = 10;
+  r.answered = 9;
+  r.valid = 8;
+  r.won = 5;
+  r.settled = 3;
+  r.failed = 2;
+  r.consecutive_failures = 2;
+  r.mean_response_ms = 12.5;
+  r.success_rate = 0.6;
+  r.rejected = {{"late", 1}, {"bad_json", 2}};
+  round_trip(std::vector<external_solver_report>{r, external_solver_report{}});
 }

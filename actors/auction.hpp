@@ -1,0 +1,92 @@
+#pragma once
+
+// The auction of external solvers (docs/solvers.md, "Auction").
+//
+// One actor runs every intent's quote window. Asked with (auction_atom,
+// intent), it sends a quote_request with a fresh request_id to every
+// connected external solver that is not resting and answers once the window
+// closes: after quote_window_ms, or earlier when every asked solver has
+// answered or disconnected. The answer ranks the valid quotes by the
+// selection rule (select_quote: a swap by the highest output_amount, a
+// transfer or stake by the lowest fee, ties to the earlier quote), winner
+// first; an empty ranking means no quote and the built-in solvers take the
+// intent. With no solver to ask it answers at once.
+//
+// The transport hands it each quote frame as (quote_atom, solver_id, text,
+// arrived_at). A frame that does not parse, names no open request, comes
+// from a solver not asked, or fails check_quote is answered with an error
+// frame to that solver and counted by reason. A solver that disconnects
+// ((gone_atom, solver_id)) loses: its quotes in open windows no longer count.
+//
+// The caller reports what became of a ranked quote: (assigned_atom, solver,
+// intent, request) when it settles with it, then (settled_atom, solver,
+// intent, tx_hash, output_amount) or (failed_atom, solver, intent, reason).
+// Each is sent to the solver as its frame; failed settlements feed the
+// solver's fade breaker: failover_after in a row and it rests (is not asked)
+// for cooldown_ms, doubling for each rest in a row up to 64 times.
+//
+// Bounded: at most max_open windows (an auction past it is refused as
+// overloaded), max_quotes valid quotes per window, max_assigned settlements
+// awaiting their outcome (the oldest forgotten first). The window runs on
+// one delayed message at a time, for the oldest open window; a stale one is
+// ignored. On exit the open windows are answered as overloaded.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/interfaces.hpp"
+#include "runtime/model/quote_check.hpp"
+#include "runtime/model/tokens.hpp"
+
+namespace intentd {
+
+/// The connected external solvers, as the transport's registry knows them.
+/// Both calls are made on the auction's thread and must not block.
+struct solver_channel {
+  /// Ids of the solvers connected and authenticated now.
+  std::function<std::vector<std::string>()> connected;
+  /// Queues a text frame to a solver; false when it is not connected or
+  /// its connection refused the frame.
+  std::function<bool(const std::string& solver_id, std::string text)> send;
+};
+
+/// One configured external solver (solvers.external).
+struct auction_solver {
+  std::string solver_id;
+  std::string public_key; // raw 32-byte ed25519 key
+  std::string account;    // pays the output on settlement
+};
+
+struct auction_options {
+  std::vector<auction_solver> solvers;
+  token_registry tokens;
+  /// The quote window (solvers.quote_window_ms).
+  uint32_t quote_window_ms = 1000;
+  /// Failed settlements in a row that send a solver to rest, and the first
+  /// rest (solvers.failover_after, solvers.cooldown_ms).
+  uint32_t failover_after = 3;
+  uint32_t cooldown_ms = 5'000;
+  quote_limits limits;
+  size_t max_open = 1024;
+  size_t max_quotes = 64;
+  size_t max_assigned = 4096;
+  /// Remembered quote signatures and answers (quote_replay_guard).
+  size_t replay_capacity = 65'536;
+  /// Wall clock in microseconds since the epoch; the quotes' arrival times
+  /// are on it.
+  std::function<time_us()> now;
+  solver_channel channel;
+  /// Request ids are "<prefix>-<n>"; empty: "rq" and the hex of the clock
+  /// at spawn, so that ids differ across restarts.
+  std::string request_prefix;
+};
+
+/// Spawns the auction (see the top of this file and auction_actor).
+auction_actor spawn_auction(caf::actor_system& sys, auction_options opts);
+
+} // namespace intentd
