@@ -289,11 +289,12 @@ private:
       std::lock_guard<std::mutex> guard{mtx_};
       return calls_.erase(token) > 0;
     }
-    /// The answer function of `token` for its first taker.
+    /// The answer function of `token` for its first taker (a call that
+    /// has one: forwarded reads only).
     std::optional<answer_fn> take_answer(uint64_t token) {
       std::lock_guard<std::mutex> guard{mtx_};
       auto i = calls_.find(token);
-      if (i == calls_.end())
+      if (i == calls_.end() || !i->second.answer)
         return std::nullopt;
       auto answer = std::move(i->second.answer);
       calls_.erase(i);
@@ -695,7 +696,7 @@ void cluster_engine::read_answered(caf::mailbox_element_ptr reply) {
   if (!reply || !reply->mid.is_response())
     return;
   auto answer = waiting_.take_answer(reply->mid.request_id().integer_value());
-  if (!answer || !*answer)
+  if (!answer)
     return; // failed already: timed out, or its node went down
   auto msg = reply->move_content_to_message();
   (*answer)(msg);
