@@ -58,7 +58,7 @@ cache_impl(cache_self_actor::stateful_pointer<cache_state> self,
                 rp.deliver(std::move(r));
                 return;
               }
-              auto rec = std::make_shared<const intent_record>(std::move(*r));
+              auto rec = cache->own(std::move(*r));
               cache->fill(id, rec, ticket, now());
               rp.deliver(record_outcome{*rec});
             },

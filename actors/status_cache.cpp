@@ -25,6 +25,12 @@ status_cache::shard& status_cache::shard_of(const std::string& id) const {
   return *shards_[std::hash<std::string>{}(id) % shard_count];
 }
 
+status_cache::record_ptr status_cache::own(intent_record rec) const {
+  if (!settings_.node.empty())
+    rec.node = settings_.node;
+  return std::make_shared<const intent_record>(std::move(rec));
+}
+
 status_cache::record_ptr status_cache::find(const std::string& id,
                                             time_us now) {
   return find_with_body(id, now).rec;
@@ -79,7 +85,7 @@ void status_cache::update(const intent_record& stored, time_us now) {
   auto* e = s.table.find(stored.request.id);
   if (e == nullptr || (e->rec && e->rec->seq > stored.seq))
     return;
-  e->rec = std::make_shared<const intent_record>(stored);
+  e->rec = own(stored);
   e->body = nullptr;
   e->expires = now + settings_.ttl;
 }

@@ -18,6 +18,10 @@ struct cache_settings {
   time_us ttl = 30'000'000;
   size_t capacity = 10'000;
   bool chain_fallback = true;
+  /// The cluster node this engine runs on, carried by every record read
+  /// through the cache (so that a rendering kept beside it names the
+  /// owner); empty on a single node.
+  std::string node;
 };
 
 /// Where a status read was answered from.
@@ -54,6 +58,10 @@ public:
   explicit status_cache(cache_settings s);
 
   const cache_settings& settings() const { return settings_; }
+
+  /// `rec`, read from a lower level, as the cache keeps it: with
+  /// settings().node when there is one.
+  record_ptr own(intent_record rec) const;
 
   /// The cached record, unless absent or expired; counts a memory hit/miss.
   record_ptr find(const std::string& id, time_us now);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -44,10 +45,38 @@ namespace intentd {
 
 namespace {
 
-caf::behavior forwarder_impl(caf::event_based_actor* self) {
+/// Runs forward calls; every `sweep_every` it calls `sweep` (forwarded
+/// reads keep their own deadlines).
+caf::behavior forwarder_impl(caf::event_based_actor* self,
+                             std::chrono::milliseconds sweep_every,
+                             std::function<void()> sweep) {
+  self->delayed_send(self, sweep_every, tick_atom::value);
   return {
       [=](forward_call& call) { call.run(self); },
+      [=](tick_atom) {
+        sweep();
+        self->delayed_send(self, sweep_every, tick_atom::value);
+      },
   };
+}
+
+/// Takes the replies to forwarded reads on the thread that delivers them
+/// (the middleman's). Terminated by `close`, as actor_companion::disconnect
+/// would (declared by CAF 0.17.6 but not defined in its library).
+class read_receiver final : public caf::actor_companion {
+public:
+  using caf::actor_companion::actor_companion;
+
+  /// No reply is being handled once this returns, and none will be.
+  void close() {
+    on_enqueue({});
+    cleanup(caf::exit_reason::user_shutdown, nullptr);
+  }
+};
+
+read_receiver* receiver_of(const caf::actor& handle) {
+  return static_cast<read_receiver*>(
+      caf::actor_cast<caf::abstract_actor*>(handle));
 }
 
 class cluster_engine final : public engine_core {
@@ -247,10 +276,15 @@ private:
   class waiting_calls {
   public:
     using fail_fn = std::function<void(problem)>;
-    uint64_t add(std::size_t node, fail_fn fail) {
+    /// Takes the answer of a forwarded read (`forward_read`).
+    using answer_fn = std::function<void(caf::message&)>;
+    using clock = std::chrono::steady_clock;
+    uint64_t add(std::size_t node, fail_fn fail, answer_fn answer = {},
+                 clock::time_point deadline = clock::time_point::max()) {
       std::lock_guard<std::mutex> guard{mtx_};
       auto token = ++next_;
-      calls_.emplace(token, std::make_pair(node, std::move(fail)));
+      calls_.emplace(token,
+                     call{node, std::move(fail), std::move(answer), deadline});
       return token;
     }
     /// True for the first taker of `token`.
@@ -258,26 +292,79 @@ private:
       std::lock_guard<std::mutex> guard{mtx_};
       return calls_.erase(token) > 0;
     }
+    /// The answer function of `token` for its first taker (a call that
+    /// has one: forwarded reads only).
+    std::optional<answer_fn> take_answer(uint64_t token) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      auto i = calls_.find(token);
+      if (i == calls_.end() || !i->second.answer)
+        return std::nullopt;
+      auto answer = std::move(i->second.answer);
+      calls_.erase(i);
+      return answer;
+    }
     /// Takes every call waiting for `node`.
     std::vector<fail_fn> take_node(std::size_t node) {
       std::vector<fail_fn> out;
+      take_if([node](const call& c) { return c.node == node; },
+              [&out](call& c) { out.push_back(std::move(c.fail)); });
+      return out;
+    }
+    /// Takes the answer functions of the calls whose deadline passed.
+    std::vector<answer_fn> take_expired(clock::time_point now) {
+      std::vector<answer_fn> out;
+      take_if([now](const call& c) { return c.deadline <= now; },
+              [&out](call& c) { out.push_back(std::move(c.answer)); });
+      return out;
+    }
+
+  private:
+    struct call {
+      std::size_t node;
+      fail_fn fail;
+      answer_fn answer;
+      clock::time_point deadline;
+    };
+    template<class Pred, class Take>
+    void take_if(Pred pred, Take take) {
       std::lock_guard<std::mutex> guard{mtx_};
       for (auto i = calls_.begin(); i != calls_.end();) {
-        if (i->second.first == node) {
-          out.push_back(std::move(i->second.second));
+        if (pred(i->second)) {
+          take(i->second);
           i = calls_.erase(i);
         } else {
           ++i;
         }
       }
-      return out;
     }
-
-  private:
     std::mutex mtx_;
     uint64_t next_ = 0;
-    std::unordered_map<uint64_t, std::pair<std::size_t, fail_fn>> calls_;
+    std::unordered_map<uint64_t, call> calls_;
   };
+
+  /// A read by id at another node, sent by the calling thread itself, its
+  /// answer taken by `reader_` on the middleman's thread: no hop through
+  /// this node's actors or its clock. Answers like `forward`: the owner's
+  /// answer, or node_unavailable when the node is down, goes down while
+  /// the read waits, or does not answer in cluster.forward_timeout_ms (a
+  /// tenth more at most: the forwarder sweeps).
+  void forward_read(std::size_t node, const std::string& id,
+                    reply<rendered_reply> done);
+
+  /// A reply to a forwarded read, on whatever thread brought it.
+  void read_answered(caf::mailbox_element_ptr reply);
+
+  /// Answers the forwarded reads whose deadline passed as CAF answers a
+  /// request that timed out.
+  void sweep_reads() {
+    auto expired = waiting_.take_expired(waiting_calls::clock::now());
+    if (expired.empty())
+      return;
+    auto timed_out =
+        caf::make_message(caf::make_error(caf::sec::request_timeout));
+    for (auto& answer : expired)
+      answer(timed_out);
+  }
 
   void node_down(std::size_t node) {
     if (subs_)
@@ -349,6 +436,7 @@ private:
   membership_actor membership_;
   cluster_endpoint_actor endpoint_;
   caf::actor forwarder_;
+  caf::actor reader_; // a read_receiver: see forward_read
   std::unique_ptr<cluster_subscriptions> subs_;
   std::atomic<bool> stopped_{false};
 };
@@ -368,6 +456,10 @@ cluster_engine::cluster_engine(const cfg::config& c,
   add_cluster_message_types(sys_cfg_);
   sys_cfg_.load<caf::io::middleman>();
   sys_cfg_.set("scheduler.max-threads", 2);
+  // Workers that wait on a condition instead of polling with short sleeps:
+  // a forward crosses this system's threads twice, and polling workers
+  // spend the shared cores on wake-ups.
+  sys_cfg_.set("scheduler.policy", caf::atom("sharing"));
   sys_cfg_.set("logger.console", caf::atom("none"));
   // BASP heartbeats close a link that stays silent; the membership's own
   // pings judge a node down well before that.
@@ -401,7 +493,14 @@ cluster_engine::cluster_engine(const cfg::config& c,
   };
   eo.reservation_ttl = 2 * forward_timeout_;
   endpoint_ = spawn_endpoint(*sys_, *local_, membership_, eo);
-  forwarder_ = sys_->spawn(forwarder_impl);
+  forwarder_ =
+      sys_->spawn(forwarder_impl,
+                  std::max(std::chrono::milliseconds{1}, forward_timeout_ / 10),
+                  [this] { sweep_reads(); });
+  reader_ = sys_->spawn<read_receiver, caf::hidden>();
+  receiver_of(reader_)->on_enqueue([this](caf::mailbox_element_ptr reply) {
+    read_answered(std::move(reply));
+  });
   auto listen = cfg::parse_host_port(cc.listen);
   auto port = sys_->middleman().publish(endpoint_, listen.value.port,
                                         listen.value.host.c_str(), true);
@@ -435,6 +534,10 @@ void cluster_engine::stop() {
         if (who)
           self->wait_for(who);
     }
+    // Late answers to forwarded reads go nowhere from now on.
+    if (reader_)
+      receiver_of(reader_)->close();
+    reader_ = caf::actor{};
     membership_ = nullptr;
     endpoint_ = nullptr;
     forwarder_ = caf::actor{};
@@ -528,14 +631,78 @@ void cluster_engine::get(const std::string& id, reply<intent_record> done) {
 
 void cluster_engine::get_rendered(const std::string& id,
                                   reply<rendered_record> done) {
-  get(id, [this, done = std::move(done)](outcome<intent_record> r) {
+  // The owner's records carry its name from its cache on, so its kept
+  // rendering is the answer, here and through any other node.
+  auto owner = table_->owner_of(id);
+  if (owner == table_->self_index())
+    return local_->get_rendered(id, std::move(done));
+  forward_read(owner, id, [done = std::move(done)](rendered_outcome r) {
     if (!r)
       return done(r.error());
-    auto json =
-        std::make_shared<const std::string>(render_record(*r, tokens()));
-    done(rendered_record{std::make_shared<const intent_record>(std::move(*r)),
-                         std::move(json)});
+    done(rendered_record{
+        nullptr, std::make_shared<const std::string>(std::move(r->json)),
+        std::move(r->user_account)});
   });
+}
+
+void cluster_engine::forward_read(std::size_t node, const std::string& id,
+                                  reply<rendered_reply> done) {
+  auto endpoint = table_->endpoint(node);
+  if (!endpoint) {
+    cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
+    return done(unavailable(node, "down"));
+  }
+  if (in_flight_.fetch_add(1) >= max_in_flight_) {
+    --in_flight_;
+    cluster_metrics_.forwarded(node, forward_result::overloaded, 0);
+    return done(problem{errc::overloaded,
+                        "This node has too many requests forwarded to "
+                        "other nodes in flight; retry shortly.",
+                        {}});
+  }
+  auto started = waiting_calls::clock::now();
+  auto fail = [this, node, done](problem p) {
+    cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
+    done(std::move(p));
+  };
+  auto answer = [this, node, done, started,
+                 name = name_of(node)](caf::message& msg) {
+    --in_flight_;
+    auto took =
+        std::chrono::duration<double>(waiting_calls::clock::now() - started)
+            .count();
+    if (msg.match_elements<rendered_outcome>()) {
+      cluster_metrics_.forwarded(node, forward_result::ok, took);
+      return done(std::move(msg.get_mutable_as<rendered_outcome>(0)));
+    }
+    auto err = msg.match_elements<caf::error>() ? msg.get_as<caf::error>(0)
+                                                : caf::error{};
+    cluster_metrics_.forwarded(node, forward_result_of(err), took);
+    done(problem{errc::node_unavailable,
+                 "Node " + name +
+                     ", which this request needs, did not "
+                     "answer: " +
+                     caf::to_string(err) + "; retry shortly.",
+                 {}});
+  };
+  auto token = waiting_.add(node, std::move(fail), std::move(answer),
+                            started + forward_timeout_);
+  // A request id of the reader's own: the reply comes back with it.
+  auto ep = caf::actor_cast<caf::strong_actor_ptr>(*endpoint);
+  ep->enqueue(caf::actor_cast<caf::strong_actor_ptr>(reader_),
+              caf::make_message_id(token),
+              caf::make_message(get_atom::value, rendered_atom::value, id),
+              nullptr);
+}
+
+void cluster_engine::read_answered(caf::mailbox_element_ptr reply) {
+  if (!reply || !reply->mid.is_response())
+    return;
+  auto answer = waiting_.take_answer(reply->mid.request_id().integer_value());
+  if (!answer)
+    return; // failed already: timed out, or its node went down
+  auto msg = reply->move_content_to_message();
+  (*answer)(msg);
 }
 
 void cluster_engine::cancel(const std::string& id,

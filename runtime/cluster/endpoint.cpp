@@ -1,6 +1,9 @@
 #include "runtime/cluster/endpoint.hpp"
 
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -53,7 +56,9 @@ problem busy() {
 }
 
 /// Runs `call` on the local engine with a callback that brings its answer
-/// back to this actor, which delivers it to the node that asked.
+/// back to this actor, which delivers it to the node that asked. An answer
+/// given before `call` returns (a read from the cache) is delivered at
+/// once, without the trip through the mailbox.
 template<class Out, class Call>
 caf::typed_response_promise<Out> serve(self_ptr self, Call call) {
   auto rp = self->make_response_promise<Out>();
@@ -62,14 +67,35 @@ caf::typed_response_promise<Out> serve(self_ptr self, Call call) {
     rp.deliver(Out{busy()});
     return rp;
   }
+  struct early {
+    std::mutex mtx;
+    bool calling = true;
+    std::optional<Out> out;
+  };
+  auto now = std::make_shared<early>();
   auto token = ++st.next_token;
-  st.waiting.emplace(token, [rp](caf::message& msg) mutable {
-    rp.deliver(msg.get_mutable_as<Out>(0));
-  });
   auto home = caf::actor_cast<caf::actor>(self);
-  call([home, token](Out out) {
+  call([home, token, now](Out out) {
+    {
+      std::lock_guard<std::mutex> guard{now->mtx};
+      if (now->calling) {
+        now->out.emplace(std::move(out));
+        return;
+      }
+    }
     caf::anon_send(home, answer_atom::value, token,
                    caf::make_message(std::move(out)));
+  });
+  std::unique_lock<std::mutex> guard{now->mtx};
+  now->calling = false;
+  if (now->out) {
+    rp.deliver(std::move(*now->out));
+    return rp;
+  }
+  guard.unlock();
+  // The answer comes as a message, handled after this one.
+  st.waiting.emplace(token, [rp](caf::message& msg) mutable {
+    rp.deliver(msg.get_mutable_as<Out>(0));
   });
   return rp;
 }
@@ -194,6 +220,16 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
       [=](get_atom, const std::string& id) {
         return serve<record_outcome>(
             self, [=](auto deliver) { local->get(id, deliver); });
+      },
+      [=](get_atom, rendered_atom, const std::string& id) {
+        return serve<rendered_outcome>(self, [=](auto deliver) {
+          local->get_rendered(id, [deliver](outcome<rendered_record> r) {
+            if (!r)
+              return deliver(rendered_outcome{r.error()});
+            deliver(rendered_outcome{
+                rendered_reply{*r->json, std::move(r->user_account)}});
+          });
+        });
       },
       [=](cancel_atom, const std::string& id,
           std::optional<cancel_auth>& auth) {

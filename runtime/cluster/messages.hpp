@@ -40,6 +40,7 @@ using dead_atom = caf::atom_constant<caf::atom("dead")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
+using rendered_atom = caf::atom_constant<caf::atom("rendered")>;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
@@ -55,7 +56,16 @@ struct cluster_pong {
   uint64_t live_intents = 0;
 };
 
+/// A read by id as the owner answers it: the JSON its API shows (kept
+/// beside its cached record, naming the owner) and the intent's account,
+/// whose read limit a read by anyone else spends.
+struct rendered_reply {
+  std::string json;
+  std::string user_account;
+};
+
 using hello_outcome = outcome<cluster_hello>;
+using rendered_outcome = outcome<rendered_reply>;
 using page_outcome = outcome<record_page>;
 using solvers_outcome = outcome<std::vector<solver_view>>;
 
@@ -67,6 +77,11 @@ typename Inspector::result_type inspect(Inspector& f, cluster_hello& x) {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_pong& x) {
   return f(caf::meta::type_name("cluster_pong"), x.node, x.live_intents);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rendered_reply& x) {
+  return f(caf::meta::type_name("rendered_reply"), x.json, x.user_account);
 }
 
 template<class Inspector>
@@ -107,9 +122,10 @@ using cluster_endpoint_actor_fwd = caf::actor;
 
 /// What every node publishes on cluster.listen: the requests another node
 /// forwards to the owner of an intent (answered exactly as the owner's own
-/// API answers them), the heartbeat, the hello of a connecting node, the
-/// nonce checks of signed submissions (`nonce`: this node's nonces index;
-/// `reserve`: at the account's home node, see endpoint.hpp), and
+/// API answers them; `(get, rendered, id)` with the owner's rendering of
+/// the record rather than the record), the heartbeat, the hello of a connecting
+/// node, the nonce checks of signed submissions (`nonce`: this node's nonces
+/// index; `reserve`: at the account's home node, see endpoint.hpp), and
 /// subscriptions of subscribers on other nodes (their notices go to the
 /// relay each names, until it unsubscribes or its node goes away).
 using cluster_endpoint_actor = caf::typed_actor<
@@ -118,6 +134,8 @@ using cluster_endpoint_actor = caf::typed_actor<
     caf::replies_to<ping_atom, std::string>::with<cluster_pong>,
     caf::replies_to<submit_atom, intent, std::string>::with<submit_outcome>,
     caf::replies_to<get_atom, std::string>::with<record_outcome>,
+    caf::replies_to<get_atom, rendered_atom,
+                    std::string>::with<rendered_outcome>,
     caf::replies_to<cancel_atom, std::string,
                     std::optional<cancel_auth>>::with<record_outcome>,
     caf::replies_to<tx_atom, std::string>::with<record_outcome>,
@@ -161,5 +179,7 @@ CAF_ADD_TYPE_ID(intentd_cluster, (std::optional<intentd::cancel_auth>))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::solver_view))
 CAF_ADD_TYPE_ID(intentd_cluster, (std::vector<intentd::solver_view>))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::solvers_outcome))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rendered_reply))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rendered_outcome))
 
 CAF_END_TYPE_ID_BLOCK(intentd_cluster)

@@ -157,6 +157,8 @@ component_settings build(const cfg::config& c, settings_scope scope,
   s.notifier.tokens = s.tokens;
 
   s.cache = cache_of(c.cache);
+  // A cluster node's records name it from the cache on, renderings too.
+  s.cache.node = c.cluster.node;
   s.rate_limits = rate_limits_of(c.rate_limits);
   if (c.storage.retention_s > 0) {
     sweeper_options sweep;

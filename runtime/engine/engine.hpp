@@ -56,8 +56,13 @@ using reply = std::function<void(outcome<T>)>;
 
 /// A record with its JSON as the HTTP API shows it (`render_record`).
 struct rendered_record {
+  /// Null when the rendering came from another node (a cluster engine
+  /// forwards the owner's rendering, not its record).
   std::shared_ptr<const intent_record> record;
   std::shared_ptr<const std::string> json;
+  /// The intent's account (record->request.user_account when there is a
+  /// record): whose read limit a read by anyone else spends.
+  std::string user_account;
 };
 
 /// Receives a subscriber's notices on an engine thread, in order; it must

@@ -91,7 +91,9 @@ void engine_impl::get_rendered(const std::string& id,
           render_record(*h->rec, settings_.tokens));
       cache_->keep_body(id, h->rec, h->body);
     }
-    done(rendered_record{std::move(h->rec), std::move(h->body)});
+    auto account = h->rec->request.user_account;
+    done(rendered_record{std::move(h->rec), std::move(h->body),
+                         std::move(account)});
   });
 }
 
@@ -224,8 +226,7 @@ void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
     if (!stored)
       return done(stored.error());
     if (auto& rec = *stored)
-      return done(
-          hit{std::make_shared<const intent_record>(std::move(*rec)), {}});
+      return done(hit{cache_->own(std::move(*rec)), {}});
     return done(no_such_intent(id));
   }
   auto now = wall_clock_now();
@@ -237,7 +238,7 @@ void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
     return done(stored.error());
   if (auto& rec = *stored) {
     cache_->count(cache_level::storage, true);
-    auto ptr = std::make_shared<const intent_record>(std::move(*rec));
+    auto ptr = cache_->own(std::move(*rec));
     cache_->fill(id, ptr, ticket, now);
     return done(hit{std::move(ptr), {}});
   }
@@ -261,8 +262,9 @@ void engine_core::get_rendered(const std::string& id,
       return done(r.error());
     auto json =
         std::make_shared<const std::string>(render_record(*r, tokens()));
+    auto account = r->request.user_account;
     done(rendered_record{std::make_shared<const intent_record>(std::move(*r)),
-                         std::move(json)});
+                         std::move(json), std::move(account)});
   });
 }
 

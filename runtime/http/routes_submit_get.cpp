@@ -281,20 +281,20 @@ void http_router::get(const http_request& req, const std::string& id,
         id, respond<rendered_record>(
                 http_limits::with_headers(std::move(done), decision), render));
   // Anyone else's read counts against the intent's owner.
-  engine_.get_rendered(id, [gate = limits_gate_, who = rate_client_of(req),
-                            decision, render, done = std::move(done)](
-                               outcome<rendered_record> r) mutable {
-    auto d = decision;
-    if (r) {
-      auto owner = gate.check(who, route_read, r->record->request.user_account,
-                              key_bit(rate_key::user));
-      if (!owner.allowed)
-        return done(http_limits::too_many(owner));
-      d = http_limits::closest(d, owner);
-    }
-    respond<rendered_record>(http_limits::with_headers(done, d),
-                             render)(std::move(r));
-  });
+  engine_.get_rendered(
+      id, [gate = limits_gate_, who = rate_client_of(req), decision, render,
+           done = std::move(done)](outcome<rendered_record> r) mutable {
+        auto d = decision;
+        if (r) {
+          auto owner = gate.check(who, route_read, r->user_account,
+                                  key_bit(rate_key::user));
+          if (!owner.allowed)
+            return done(http_limits::too_many(owner));
+          d = http_limits::closest(d, owner);
+        }
+        respond<rendered_record>(http_limits::with_headers(done, d),
+                                 render)(std::move(r));
+      });
 }
 
 } // namespace intentd

@@ -51,7 +51,7 @@ uint64_t count_of(const status_cache& c, const char* level,
 } // namespace
 
 TEST_CASE("cached records expire after the TTL; capacity bounds the cache") {
-  status_cache c{cache_settings{true, 30 * sec, 32, true}};
+  status_cache c{cache_settings{true, 30 * sec, 32, true, {}}};
   c.fill("a", ptr(rec_at("a", 1, S::pending)), c.ticket("a"), 0);
   REQUIRE(c.find("a", 29 * sec));
   CHECK(c.find("a", 30 * sec) == nullptr);
@@ -104,6 +104,27 @@ TEST_CASE("a kept rendering goes with the record it rendered") {
   // Nor is one for an id that is not cached.
   c.keep_body("b", first, std::make_shared<const std::string>("b"));
   CHECK(c.find_with_body("b", sec).rec == nullptr);
+}
+
+TEST_CASE("a cluster node's cache keeps its records with the node's name") {
+  cache_settings opts;
+  opts.node = "n2";
+  status_cache c{opts};
+  auto first = c.own(rec_at("a", 1, S::pending));
+  CHECK(first->node == "n2");
+  c.fill("a", first, c.ticket("a"), 0);
+  c.update(rec_at("a", 2, S::verified), sec);
+  auto hit = c.find("a", sec);
+  REQUIRE(hit);
+  CHECK(hit->seq == 2);
+  CHECK(hit->node == "n2");
+  // A single node's records name none.
+  status_cache single{cache_settings{}};
+  CHECK(single.own(rec_at("b", 1, S::pending))->node.empty());
+  single.fill("b", single.own(rec_at("b", 1, S::pending)), single.ticket("b"),
+              0);
+  single.update(rec_at("b", 2, S::verified), sec);
+  CHECK(single.find("b", sec)->node.empty());
 }
 
 TEST_CASE("a read right after each transition returns that transition") {

@@ -4,7 +4,7 @@
   * 3,000 mixed intents (--count) submitted round-robin through all nodes
     all complete; each answer names the node that owns the id (rendezvous
     hashing of the id over the node names, computed here the same way);
-    every record reads the same through every node.
+    every record reads the same through every node, naming its owner.
   * kill -9 of n2 while intents run: within 3 s the others answer 503
     node_unavailable (with Retry-After) for n2's intents and keep serving
     the rest; n2 restarted on its storage: its intents complete, each with
@@ -344,6 +344,11 @@ def main():
             f.check(len({s[2] for s in seen}) == 1,
                     f"{b['id']}: reads differ between nodes")
             js = seen[0][1]
+            # The owner's kept rendering, through a forward too: it names
+            # the owner.
+            f.check(js.get("node") == owner_of(b["id"]),
+                    f"{b['id']}: read names node {js.get('node')}, owner is "
+                    f"{owner_of(b['id'])}")
             f.check(js["status"] == "completed", f"{b['id']}: {js['status']}")
             f.check(len(js["execution"]["transactions"]) == 1,
                     f"{b['id']}: {len(js['execution']['transactions'])} transactions")

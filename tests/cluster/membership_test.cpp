@@ -57,6 +57,9 @@ fake_endpoint(cluster_endpoint_actor::pointer self,
         return submit_outcome{not_here()};
       },
       [=](get_atom, std::string&) { return record_outcome{not_here()}; },
+      [=](get_atom, rendered_atom, std::string&) {
+        return rendered_outcome{not_here()};
+      },
       [=](cancel_atom, std::string&, std::optional<cancel_auth>&) {
         return record_outcome{not_here()};
       },

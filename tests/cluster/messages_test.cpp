@@ -42,6 +42,10 @@ inline bool same(const std::optional<cancel_auth>& a,
   return a.has_value() == b.has_value() && (!a || same(*a, *b));
 }
 
+inline bool same(const rendered_reply& a, const rendered_reply& b) {
+  return a.json == b.json && a.user_account == b.user_account;
+}
+
 inline bool same(const solver_view& a, const solver_view& b) {
   return std::tie(a.solver_id, a.attempts, a.successes, a.failures,
                   a.success_rate, a.mean_execution_ms, a.healthy, a.node) ==
@@ -113,6 +117,9 @@ TEST_CASE_FIXTURE(cluster_serializer,
   round_trip(std::vector<solver_view>{full_solver(), solver_view{}});
   round_trip(solvers_outcome{std::vector<solver_view>{full_solver()}});
   round_trip(solvers_outcome{full_problem()});
+  round_trip(rendered_reply{R"({"id":"i-1","node":"n2"})", "alice.near"});
+  round_trip(rendered_outcome{rendered_reply{"{}", "bob.near"}});
+  round_trip(rendered_outcome{full_problem()});
   // The engine's own messages travel too (a record names its node).
   round_trip(record_outcome{full_record()});
   round_trip(submit_outcome{submit_reply{full_record(), true}});

@@ -1,0 +1,177 @@
+// A read by id forwarded to the owner's endpoint, on CAF's test
+// coordinator: the answer is the owner's own rendering (the bytes its API
+// shows, naming it) and the intent's account, whether the owner's engine
+// answers at once (from its cache) or later.
+
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <optional>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+
+#include "runtime/cluster/endpoint.hpp"
+#include "runtime/model/record_json.hpp"
+
+using namespace intentd;
+
+namespace {
+
+/// An owner whose reads by id answer from a rendering it keeps: at once,
+/// or when the test says (`deferred`).
+class owner_engine final : public engine_core {
+public:
+  bool deferred = false;
+  std::deque<std::function<void()>> later;
+  int renderings = 0;
+
+  owner_engine() {
+    rec_.request.id = "i-1";
+    rec_.request.user_account = "alice.near";
+    rec_.seq = 3;
+    rec_.status = intent_status::executing;
+    rec_.node = "n2";
+    json_ = std::make_shared<const std::string>(render_record(rec_, tokens_));
+  }
+
+  const intent_record& record() const { return rec_; }
+  const std::string& json() const { return *json_; }
+
+  const token_registry& tokens() const override { return tokens_; }
+  const cfg::config& config() const override { return config_; }
+  void submit(intent, std::string, reply<submit_result> done) override {
+    done(refused());
+  }
+  void get(const std::string&, reply<intent_record> done) override {
+    done(refused()); // a forwarded read by id never asks for the record
+  }
+  void get_rendered(const std::string& id,
+                    reply<rendered_record> done) override {
+    auto answer = [this, id, done] {
+      if (id != rec_.request.id)
+        return done(problem{errc::not_found, "No intent with id " + id, {}});
+      ++renderings;
+      done(rendered_record{std::make_shared<const intent_record>(rec_), json_,
+                           rec_.request.user_account});
+    };
+    if (deferred)
+      later.push_back(answer);
+    else
+      answer();
+  }
+  void list(const list_query&, reply<record_page> done) override {
+    done(refused());
+  }
+  void find_by_tx(const std::string&, reply<intent_record> done) override {
+    done(refused());
+  }
+  void cancel(const std::string&, reply<intent_record> done) override {
+    done(refused());
+  }
+  void dead_letters(uint32_t, reply<std::vector<intent_record>> done) override {
+    done(refused());
+  }
+  void retry_dead_letter(const std::string&,
+                         reply<intent_record> done) override {
+    done(refused());
+  }
+  void purge_dead_letter(const std::string&,
+                         reply<intent_record> done) override {
+    done(refused());
+  }
+  void solvers(reply<std::vector<solver_view>> done) override {
+    done(refused());
+  }
+  bool ready() const override { return true; }
+  void stop() override {}
+
+private:
+  static problem refused() { return problem{errc::internal, "no", {}}; }
+  token_registry tokens_;
+  cfg::config config_;
+  intent_record rec_;
+  std::shared_ptr<const std::string> json_;
+};
+
+struct fixture {
+  caf::actor_system_config sys_cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  owner_engine engine;
+  cluster_endpoint_actor endpoint;
+
+  fixture() {
+    sys_cfg.set("scheduler.policy", caf::atom("testing"));
+    sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+    add_cluster_message_types(sys_cfg);
+    sys = std::make_unique<caf::actor_system>(sys_cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    endpoint = spawn_endpoint(*sys, engine, membership_actor{}, {});
+    sched->run();
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+    sched->run();
+    sched->clock().cancel_all();
+  }
+
+  /// Asks for `id` as another node does; the answer lands in the slot.
+  std::shared_ptr<std::optional<rendered_outcome>> read(const std::string& id) {
+    auto slot = std::make_shared<std::optional<rendered_outcome>>();
+    sys->spawn([=, ep = endpoint](caf::event_based_actor* self) {
+      self->request(ep, caf::infinite, get_atom::value, rendered_atom::value,
+                    id)
+          .then([=](rendered_outcome& r) { *slot = std::move(r); });
+    });
+    sched->run();
+    return slot;
+  }
+};
+
+} // namespace
+
+TEST_CASE("a forwarded read answers the owner's rendering and the account") {
+  fixture f;
+  auto r = f.read("i-1");
+  REQUIRE(r->has_value());
+  REQUIRE(**r);
+  CHECK((**r)->json == f.engine.json());
+  CHECK((**r)->json.find("\"node\":\"n2\"") != std::string::npos);
+  CHECK((**r)->user_account == "alice.near");
+  CHECK(f.engine.renderings == 1);
+}
+
+TEST_CASE("a forwarded read waits for an owner that answers later") {
+  fixture f;
+  f.engine.deferred = true;
+  auto r = f.read("i-1");
+  CHECK_FALSE(r->has_value());
+  REQUIRE(f.engine.later.size() == 1);
+  f.engine.later.front()();
+  f.engine.later.pop_front();
+  f.sched->run();
+  REQUIRE(r->has_value());
+  REQUIRE(**r);
+  CHECK((**r)->json == f.engine.json());
+  CHECK((**r)->user_account == "alice.near");
+}
+
+TEST_CASE("a forwarded read of an unknown id answers the owner's problem") {
+  fixture f;
+  auto r = f.read("i-404");
+  REQUIRE(r->has_value());
+  REQUIRE_FALSE(**r);
+  CHECK((**r).error().code == errc::not_found);
+  f.engine.deferred = true;
+  auto later = f.read("i-404");
+  f.engine.later.front()();
+  f.sched->run();
+  REQUIRE(later->has_value());
+  REQUIRE_FALSE(**later);
+  CHECK((**later).error().code == errc::not_found);
+}
