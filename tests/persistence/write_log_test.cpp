@@ -148,7 +148,7 @@ TEST_CASE("a torn last batch is cut at every byte it could end at") {
     auto kept = cut < third_end ? before_last : third_end;
     std::vector<std::string> expect{"first", "second"};
     if (cut >= third_end)
-      expect.push_back("third");
+      expect.emplace_back("third");
     CHECK(r.bytes == expect);
     CHECK(log.report().torn_bytes == cut - kept);
     if (cut > kept)
@@ -171,6 +171,40 @@ TEST_CASE("a torn last batch is cut at every byte it could end at") {
     CHECK(r.bytes[0] == "first");
     CHECK(r.bytes[1] == "second");
   }
+}
+
+TEST_CASE("records of a torn batch never come back after later appends") {
+  // The first record of a batch is torn, the two after it reached the disk
+  // whole (sectors out of order). Opening cuts them all; a record of the
+  // same length appended after that, which ends where the old "b" began,
+  // must not bring "b" and "c" back as sequences 3 and 4.
+  temp_dir dir;
+  auto o = options_in(dir);
+  std::string path;
+  uint64_t before = 0;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    log.append({"kept"});
+    path = segment_files(dir.path()).front();
+    before = fs::file_size(path);
+    log.append({"torn-record-aaaa", "b", "c"});
+  }
+  auto bytes = read_all(path);
+  bytes[before + 3] ^= 0x40; // the CRC of the first record of the batch
+  write_all(path, bytes);
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    CHECK(r.bytes == std::vector<std::string>{"kept"});
+    CHECK(log.report().torn_seq == 2);
+    CHECK(log.report().torn_offset == before);
+    CHECK(*log.append({"torn-record-dddd"}) == 2);
+  }
+  replayed r;
+  auto log = open_log(o, r);
+  CHECK(r.bytes == std::vector<std::string>{"kept", "torn-record-dddd"});
+  CHECK(log.report().torn_bytes == 0);
 }
 
 TEST_CASE("a damaged record followed by a later batch is refused, not "
