@@ -260,6 +260,10 @@ outcome<done> write_log::impl::recover(uint64_t from, const record_fn& fn) {
     if (!scanned)
       return scanned;
   }
+  if (!segments.empty() && next_seq < from)
+    return corrupt("it ends before sequence " + std::to_string(next_seq) +
+                   ", records up to " + std::to_string(from) +
+                   " were expected");
   report.segments = segments.size();
   report.next_seq = next_seq;
   if (!segments.empty()) {

@@ -69,7 +69,8 @@ public:
   /// to `fn`, and cuts a torn tail off the last segment (reported). Refuses
   /// with storage_corrupt a damaged record that is not the torn tail (one
   /// followed by a later batch, or in a segment before the last), a gap
-  /// between segments, and a log starting after `from` (records missing);
+  /// between segments, and a log starting after `from` or ending before it
+  /// (records missing);
   /// an I/O failure is storage_unavailable. An empty log starts at `from`
   /// (at least 1).
   static outcome<write_log> open(const write_log_options& opts, uint64_t from,

@@ -120,6 +120,13 @@ TEST_CASE("the write log rolls segments and truncates whole ones before a "
   auto gone = write_log::open(o, 5, into(none));
   REQUIRE_FALSE(gone);
   CHECK(gone.error().code == errc::storage_corrupt);
+  // And so does one that ends before the sequence asked for.
+  auto short_ = write_log::open(o, 40, into(none));
+  REQUIRE_FALSE(short_);
+  CHECK(short_.error().code == errc::storage_corrupt);
+  CHECK(short_.error().message.find("ends before") != std::string::npos);
+  // The next sequence itself is where an empty replay starts.
+  CHECK(write_log::open(o, 32, into(none)));
 }
 
 TEST_CASE("a torn last batch is cut at every byte it could end at") {
