@@ -150,3 +150,90 @@ storage_figures() {
       printf "storage: %d commits of %.1f records on average, writer busy %.1f s (%.1f ms per 1,000 records)\n",
         commits, records / commits, busy, busy * 1e6 / records}'
 }
+
+# The block device holding storage.path, as /proc/diskstats names it (the
+# partition when it is one): from the directory's st_dev through /sys/dev/block.
+storage_device() {
+  local dev
+  dev=$(stat -c '%Hd:%Ld' "$WORK/data")
+  sed -n 's/^DEVNAME=//p' "/sys/dev/block/$dev/uevent"
+}
+
+# Bytes the device has been asked to write so far (sectors of 512 bytes,
+# field 10 of /proc/diskstats). The whole device: other processes' writes
+# count too (see write_figures' background rate).
+device_bytes() { awk -v d="$1" '$3 == d {printf "%.0f", $10 * 512}' /proc/diskstats; }
+
+# Bytes intentd caused to be written (write_bytes of /proc/PID/io: page-cache
+# pages it dirtied, counted when dirtied).
+proc_write_bytes() { awk '$1 == "write_bytes:" {print $2}' "/proc/$INTENTD_PID/io"; }
+
+# "TID write_bytes" for each thread of intentd (/proc/PID/task/TID/io).
+thread_write_bytes() {
+  local t
+  for t in /proc/"$INTENTD_PID"/task/*; do
+    awk -v t="${t##*/}" '$1 == "write_bytes:" {print t, $2}' "$t/io" 2>/dev/null
+  done
+}
+
+# The write figures of a run: write_figures DEVICE DEV_BEFORE DEV_AFTER
+# PROC_BEFORE PROC_AFTER SECONDS INTENTS BACKGROUND_BYTES_PER_S.
+write_figures() {
+  awk -v dev="$1" -v d0="$2" -v d1="$3" -v p0="$4" -v p1="$5" -v s="$6" \
+      -v n="$7" -v bg="$8" 'BEGIN {if (n > 0) {
+    d = d1 - d0; p = p1 - p0; net = d - bg * s
+    printf "device %s: %.1f MB written in %.1f s, %.0f bytes per intent (%.0f after the %.0f KB/s written before the run by others)\n",
+      dev, d / 1e6, s, d / n, (net > 0 ? net : 0) / n, bg / 1e3
+    printf "intentd write_bytes (/proc/PID/io): %.1f MB, %.0f bytes per intent\n", p / 1e6, p / n}}'
+}
+
+# The threads of intentd that dirtied the most pages between two
+# thread_write_bytes listings, with their share: thread_split FILE0 FILE1 N.
+thread_split() {
+  awk -v n="$3" 'NR == FNR {a[$1] = $2; next} {d = $2 - a[$1]; if (d > 0) {w[$1] = d; t += d}}
+    END {for (k in w) if (w[k] * 20 >= t)
+      printf "  thread %s: %.1f MB, %.0f bytes per intent (%.0f %%)\n", k, w[k] / 1e6, w[k] / n, 100 * w[k] / t}' "$1" "$2"
+}
+
+# strace of intentd's write and sync calls for SECONDS, summed per file:
+# calls, bytes and syncs, with the threads that made them.
+strace_writes() {
+  local pid
+  strace -f -qq -y -p "$INTENTD_PID" -o "$WORK/strace.out" \
+    -e trace=write,pwrite64,writev,pwritev,fdatasync,fsync,msync > /dev/null 2>&1 &
+  pid=$!
+  sleep "$1"
+  kill -TERM "$pid" 2> /dev/null || true
+  wait "$pid" 2> /dev/null || true
+  awk '{
+      tid = $1
+      if (!match($0, /^[0-9]+ +[a-z0-9]+\([0-9]+<[^>]*>/)) next
+      call = $2; sub(/\(.*/, "", call)
+      file = $0; sub(/^[^<]*</, "", file); sub(/>.*/, "", file)
+      ret = $NF
+      if (call ~ /sync/) {syncs[file]++} else if (ret + 0 > 0) {calls[file]++; bytes[file] += ret}
+      tids[file] = tids[file] (index(tids[file], " " tid " ") ? "" : " " tid " ")
+      seen[file] = 1
+    }
+    END {for (f in seen) printf "  %s: %d write calls, %.1f MB, %d syncs; threads%s\n", f, calls[f], bytes[f] / 1e6, syncs[f], tids[f]}' \
+    "$WORK/strace.out" | sort
+}
+
+# "FILE pages last_txn" for both LMDB environments (mdb_stat -e, read only):
+# pages in use and the last transaction id.
+mdb_pages() {
+  command -v mdb_stat > /dev/null || return 0
+  local f
+  for f in "$WORK/data" "$WORK/data/chain"; do
+    mdb_stat -e "$f" 2> /dev/null | awk -v f="${f#"$WORK"/}/data.mdb" '
+      /Number of pages used/ {p = $NF} /Last transaction ID/ {t = $NF}
+      END {print f, p + 0, t + 0}'
+  done
+}
+
+# Growth of each environment between two mdb_pages listings.
+mdb_pages_split() {
+  awk -v n="$3" 'NR == FNR {p[$1] = $2; t[$1] = $3; next}
+    {if (n > 0) printf "  %s: %d commits, %d pages in use more (%.0f bytes per intent)\n",
+       $1, $3 - t[$1], $2 - p[$1], ($2 - p[$1]) * 4096 / n}' "$1" "$2"
+}

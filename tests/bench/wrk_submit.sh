@@ -10,6 +10,11 @@
 #                                             # intents stay live (submission
 #                                             # alone), no final-state check
 #   SETTLE_S=120                              # wait for final states (default 120 s)
+#   BASELINE_S=5                              # seconds of the device's writes
+#                                             # measured before the run (others')
+#   STRACE_S=5                                # strace the write and sync calls for
+#                                             # that long in the middle of the run,
+#                                             # summed per file (slows intentd)
 #   INTENTD_BIN=build-rel/intentd WRK_THREADS=2 ...
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,12 +36,31 @@ logging:
 
 echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}, chain journal_sync ${CHAIN_SYNC:-true}"
 echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s; $(bench_load)"
+device=$(storage_device)
+bg0=$(device_bytes "$device")
+sleep "${BASELINE_S:-5}"
+background=$(awk -v a="$bg0" -v b="$(device_bytes "$device")" -v s="${BASELINE_S:-5}" 'BEGIN {printf "%.0f", (b - a) / s}')
+mdb_pages > "$WORK/pages.before"
+thread_write_bytes > "$WORK/threads.before"
+if [[ -n ${STRACE_S:-} ]]; then
+  (trap - EXIT INT TERM; sleep $(( (DURATION - STRACE_S) / 2 )); strace_writes "$STRACE_S" > "$WORK/strace.sum") &
+  strace_pid=$!
+fi
+dev_before=$(device_bytes "$device")
+proc_before=$(proc_write_bytes)
+t_before=$(date +%s.%N)
 cpu_before=$(cpu_s)
 ticks_before=$(machine_ticks)
 timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s" \
   --timeout 10s --latency -s submit.lua "$INTENTD_URL/api/v1/intents" | tee "$WORK/wrk.out"
 echo "after the run: $(bench_load)"
 cpu_after=$(cpu_s)
+dev_after=$(device_bytes "$device")
+proc_after=$(proc_write_bytes)
+t_after=$(date +%s.%N)
+thread_write_bytes > "$WORK/threads.after"
+mdb_pages > "$WORK/pages.after"
+[[ -n ${strace_pid:-} ]] && { wait "$strace_pid" || true; }
 machine_split "$ticks_before" "$(machine_ticks)"
 storage_figures
 echo "intentd VmRSS after the run: $(mem VmRSS) MB (RssAnon $(mem RssAnon) MB, RssFile $(mem RssFile) MB)"
@@ -46,6 +70,12 @@ echo "intentd VmRSS after the run: $(mem VmRSS) MB (RssAnon $(mem RssAnon) MB, R
 accepted=$(sed -n 's/.*status codes: 2xx: \([0-9]*\).*/\1/p' "$WORK/wrk.out")
 awk -v a="$cpu_before" -v b="$cpu_after" -v n="${accepted:-0}" 'BEGIN {if (n > 0)
   printf "intentd CPU during the run: %.1f s, %.0f us per accepted intent\n", b - a, (b - a) * 1e6 / n}'
+echo "writes during the run, per accepted intent:"
+write_figures "$device" "$dev_before" "$dev_after" "$proc_before" "$proc_after" \
+  "$(awk -v a="$t_before" -v b="$t_after" 'BEGIN {print b - a}')" "${accepted:-0}" "$background"
+thread_split "$WORK/threads.before" "$WORK/threads.after" "${accepted:-0}"
+mdb_pages_split "$WORK/pages.before" "$WORK/pages.after" "${accepted:-0}"
+[[ -s $WORK/strace.sum ]] && { echo "strace of ${STRACE_S} s in the middle of the run:"; cat "$WORK/strace.sum"; }
 if (( ${LATENCY_MS:-0} > 0 )); then
   echo "chain latency ${LATENCY_MS} ms: the accepted intents stay live; no final-state check"
   exit 0

@@ -1,0 +1,390 @@
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "persistence/write_log.hpp"
+#include "store_fixture.hpp"
+
+using namespace intentd;
+using intentd::test::temp_dir;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct replayed {
+  std::vector<uint64_t> seqs;
+  std::vector<std::string> bytes;
+};
+
+write_log::record_fn into(replayed& r) {
+  return [&r](uint64_t seq, std::string_view b) {
+    r.seqs.push_back(seq);
+    r.bytes.emplace_back(b);
+  };
+}
+
+write_log open_log(const write_log_options& o, replayed& r, uint64_t from = 1) {
+  auto log = write_log::open(o, from, into(r));
+  REQUIRE_MESSAGE(log, test::why(log));
+  return std::move(*log);
+}
+
+std::vector<std::string> segment_files(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_all(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string record(int i) {
+  return "record " + std::to_string(i) + std::string(i % 7, '.');
+}
+
+write_log_options options_in(const temp_dir& dir) {
+  write_log_options o;
+  o.dir = dir.path().string();
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("the write log hands back every appended record after a reopen") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  replayed r;
+  {
+    auto log = open_log(o, r);
+    CHECK(log.next_seq() == 1);
+    CHECK(*log.append({"a"}) == 1);
+    auto b = log.append({"b", "", "c"});
+    REQUIRE_MESSAGE(b, test::why(b));
+    CHECK(*b == 2);
+    CHECK(*log.append({}) == 5);
+    CHECK(log.next_seq() == 5);
+  }
+  auto log = open_log(o, r);
+  CHECK(r.seqs == std::vector<uint64_t>{1, 2, 3, 4});
+  CHECK(r.bytes == std::vector<std::string>{"a", "b", "", "c"});
+  CHECK(log.report().torn_bytes == 0);
+  CHECK(log.next_seq() == 5);
+  CHECK(*log.append({"d"}) == 5);
+  replayed from3;
+  open_log(o, from3, 3);
+  CHECK(from3.seqs == std::vector<uint64_t>{3, 4, 5});
+}
+
+TEST_CASE("the write log rolls segments and truncates whole ones before a "
+          "sequence") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.segment_size = 200;
+  replayed r;
+  auto log = open_log(o, r);
+  for (int i = 1; i <= 30; ++i) {
+    std::string rec = record(i);
+    REQUIRE(*log.append({rec}) == static_cast<uint64_t>(i));
+  }
+  auto files = segment_files(dir.path());
+  CHECK(files.size() > 3);
+  for (const auto& f : files)
+    CHECK(fs::file_size(f) <= 200);
+  auto removed = log.truncate_before(20);
+  REQUIRE(removed);
+  CHECK(*removed > 0);
+  replayed after;
+  auto again = open_log(o, after, 20);
+  REQUIRE(!after.seqs.empty());
+  CHECK(after.seqs.front() == 20);
+  CHECK(after.seqs.back() == 30);
+  CHECK(again.report().first_seq <= 20);
+  // Never the segment appends go to, whatever the sequence.
+  CHECK(*again.truncate_before(1000) >= 0);
+  CHECK(segment_files(dir.path()).size() == 1);
+  CHECK(*again.append({"next"}) == 31);
+  // A log asked for records it no longer holds refuses.
+  replayed none;
+  auto gone = write_log::open(o, 5, into(none));
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().code == errc::storage_corrupt);
+  // And so does one that ends before the sequence asked for.
+  auto short_ = write_log::open(o, 40, into(none));
+  REQUIRE_FALSE(short_);
+  CHECK(short_.error().code == errc::storage_corrupt);
+  CHECK(short_.error().message.find("ends before") != std::string::npos);
+  // The next sequence itself is where an empty replay starts.
+  CHECK(write_log::open(o, 32, into(none)));
+}
+
+TEST_CASE("a torn last batch is cut at every byte it could end at") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  std::string path;
+  std::string whole;
+  uint64_t before_last = 0;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    log.append({"first", "second"});
+    path = segment_files(dir.path()).front();
+    before_last = fs::file_size(path);
+    log.append({"third", "fourth-and-longer"});
+    whole = read_all(path);
+  }
+  // Whole records of the torn batch are kept in order (a prefix of it: none
+  // of it was acknowledged, the caller takes it as written); the rest goes.
+  auto third_end = before_last + 20 + 5;
+  for (auto cut = before_last; cut < whole.size(); ++cut) {
+    CAPTURE(cut);
+    write_all(path, whole.substr(0, cut));
+    replayed r;
+    auto log = open_log(o, r);
+    auto kept = cut < third_end ? before_last : third_end;
+    std::vector<std::string> expect{"first", "second"};
+    if (cut >= third_end)
+      expect.emplace_back("third");
+    CHECK(r.bytes == expect);
+    CHECK(log.report().torn_bytes == cut - kept);
+    if (cut > kept)
+      CHECK(log.report().torn_seq == expect.size() + 1);
+    CHECK(fs::file_size(path) == kept);
+    CHECK(*log.append({"again"}) == expect.size() + 1);
+  }
+  // A flipped bit in the last batch is a torn tail too, and so is a damaged
+  // record whose batch goes on after it (its sectors reached the disk out
+  // of order).
+  for (auto at = before_last; at < whole.size(); ++at) {
+    CAPTURE(at);
+    auto bad = whole;
+    bad[at] ^= 0x10;
+    write_all(path, bad);
+    replayed r;
+    auto log = open_log(o, r);
+    CHECK(r.bytes.size() >= 2);
+    CHECK(r.bytes.size() <= 3);
+    CHECK(r.bytes[0] == "first");
+    CHECK(r.bytes[1] == "second");
+  }
+}
+
+TEST_CASE("records of a torn batch never come back after later appends") {
+  // The first record of a batch is torn, the two after it reached the disk
+  // whole (sectors out of order). Opening cuts them all; a record of the
+  // same length appended after that, which ends where the old "b" began,
+  // must not bring "b" and "c" back as sequences 3 and 4.
+  temp_dir dir;
+  auto o = options_in(dir);
+  std::string path;
+  uint64_t before = 0;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    log.append({"kept"});
+    path = segment_files(dir.path()).front();
+    before = fs::file_size(path);
+    log.append({"torn-record-aaaa", "b", "c"});
+  }
+  auto bytes = read_all(path);
+  bytes[before + 3] ^= 0x40; // the CRC of the first record of the batch
+  write_all(path, bytes);
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    CHECK(r.bytes == std::vector<std::string>{"kept"});
+    CHECK(log.report().torn_seq == 2);
+    CHECK(log.report().torn_offset == before);
+    CHECK(*log.append({"torn-record-dddd"}) == 2);
+  }
+  replayed r;
+  auto log = open_log(o, r);
+  CHECK(r.bytes == std::vector<std::string>{"kept", "torn-record-dddd"});
+  CHECK(log.report().torn_bytes == 0);
+}
+
+TEST_CASE("a damaged record followed by a later batch is refused, not "
+          "skipped") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  std::string path;
+  std::string whole;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    log.append({"one"});
+    log.append({"two"});
+    log.append({"three"});
+    path = segment_files(dir.path()).front();
+    whole = read_all(path);
+  }
+  // A bit of "two" (sequence 2, its own batch) flips: "three" was written
+  // after "two" was synced, so this is damage, not a torn write.
+  auto at = whole.find("two");
+  whole[at] ^= 0x01;
+  write_all(path, whole);
+  replayed r;
+  auto log = write_log::open(o, 1, into(r));
+  REQUIRE_FALSE(log);
+  CHECK(log.error().code == errc::storage_corrupt);
+  CHECK(log.error().message.find("sequence 2") != std::string::npos);
+  CHECK(read_all(path) == whole); // nothing cut
+}
+
+TEST_CASE("a damaged segment before the last one is refused") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.segment_size = 64;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    for (int i = 1; i <= 4; ++i)
+      log.append({record(i) + std::string(30, 'x')});
+  }
+  auto files = segment_files(dir.path());
+  REQUIRE(files.size() == 4);
+  auto bytes = read_all(files[1]);
+  bytes[bytes.size() - 1] ^= 0x01;
+  write_all(files[1], bytes);
+  replayed r;
+  auto log = write_log::open(o, 1, into(r));
+  REQUIRE_FALSE(log);
+  CHECK(log.error().code == errc::storage_corrupt);
+  // A segment missing in the middle is a gap.
+  bytes[bytes.size() - 1] ^= 0x01;
+  write_all(files[1], bytes);
+  fs::remove(files[2]);
+  auto gap = write_log::open(o, 1, into(r));
+  REQUIRE_FALSE(gap);
+  CHECK(gap.error().code == errc::storage_corrupt);
+}
+
+TEST_CASE("a segment begun by a batch that never completed is dropped") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.segment_size = 64;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    log.append({std::string(40, 'a')});
+    log.append({std::string(40, 'b')});
+  }
+  auto files = segment_files(dir.path());
+  REQUIRE(files.size() == 2);
+  for (std::size_t keep : {0, 5, 19}) {
+    auto bytes = read_all(files[1]);
+    write_all(files[1], bytes.substr(0, keep));
+    replayed r;
+    auto log = open_log(o, r);
+    CHECK(r.seqs == std::vector<uint64_t>{1});
+    CHECK(log.report().torn_seq == 2);
+    CHECK(segment_files(dir.path()).size() == 1);
+    CHECK(*log.append({std::string(40, 'c')}) == 2);
+    files = segment_files(dir.path());
+  }
+}
+
+TEST_CASE("a failing write or sync loses nothing acknowledged and the log "
+          "goes on") {
+  // The n-th file operation fails (ENOSPC), n = 1, 2, ... until a run no
+  // longer reaches it: every append answered with a sequence is replayed,
+  // no failed one is, and the log takes appends after the failure.
+  for (int n = 1;; ++n) {
+    CAPTURE(n);
+    temp_dir dir;
+    auto o = options_in(dir);
+    o.segment_size = 100;
+    int ops = 0;
+    bool hit = false;
+    o.fault = [&](log_op) {
+      if (++ops == n) {
+        hit = true;
+        return ENOSPC;
+      }
+      return 0;
+    };
+    std::vector<std::string> acked;
+    {
+      replayed r;
+      auto log = write_log::open(o, 1, into(r));
+      if (log) {
+        for (int i = 1; i <= 8; ++i) {
+          auto rec = record(i) + std::string(20, 'z');
+          auto s = log->append({rec});
+          if (s) {
+            CHECK(*s == acked.size() + 1);
+            acked.push_back(rec);
+          } else {
+            CHECK(s.error().code == errc::storage_unavailable);
+            CHECK(s.error().message.find("disk is full") != std::string::npos);
+          }
+        }
+      } else {
+        CHECK(log.error().code == errc::storage_unavailable);
+      }
+    }
+    o.fault = nullptr;
+    replayed r;
+    auto log = open_log(o, r);
+    CHECK(r.bytes == acked);
+    CHECK(log.report().torn_bytes == 0);
+    if (!hit)
+      break;
+    CHECK(acked.size() >= 7);
+  }
+}
+
+TEST_CASE("an append whose undo fails too leaves the log refusing appends") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  bool fail = false;
+  o.fault = [&](log_op op) {
+    return fail && (op == log_op::sync || op == log_op::truncate) ? EIO : 0;
+  };
+  replayed r;
+  auto log = open_log(o, r);
+  CHECK(*log.append({"kept"}) == 1);
+  fail = true;
+  CHECK_FALSE(log.append({"lost"}));
+  fail = false;
+  auto refused = log.append({"after"});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("until reopened") != std::string::npos);
+  // Reopened, the unsynced batch may or may not be there (the kernel may
+  // have written it); what was acknowledged is.
+  o.fault = nullptr;
+  replayed again;
+  auto reopened = open_log(o, again);
+  REQUIRE(!again.bytes.empty());
+  CHECK(again.bytes.front() == "kept");
+}
+
+TEST_CASE("a preallocated segment ends cleanly at its zeros") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.preallocate = true;
+  o.segment_size = 4096;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    log.append({"a", "b"});
+    log.append({"c"});
+    CHECK(fs::file_size(segment_files(dir.path()).front()) == 4096);
+  }
+  replayed r;
+  auto log = open_log(o, r);
+  CHECK(r.bytes == std::vector<std::string>{"a", "b", "c"});
+  CHECK(log.report().torn_bytes == 0);
+  CHECK(*log.append({"d"}) == 4);
+}
