@@ -21,6 +21,7 @@
 #include "runtime/cluster/cluster_table.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/membership.hpp"
+#include "runtime/cluster/rate_homes.hpp"
 #include "runtime/cluster/subscriptions.hpp"
 #include "runtime/cluster/tcp_probe.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
@@ -136,6 +137,8 @@ public:
   std::shared_ptr<rate_limiter> rate_limits() override {
     return local_->rate_limits();
   }
+  void count_rate(rate_route route, rate_subject who, uint8_t keys,
+                  std::function<void(rate_decision)> done) override;
   std::shared_ptr<status_cache> cache() override { return local_->cache(); }
   std::shared_ptr<solver_registry> solver_links() override {
     return local_->solver_links();
@@ -181,6 +184,13 @@ private:
         nonce_atom::value, account, nonce);
   }
 
+  /// Counts `shares[next]` and the ones after it, stopping at the first
+  /// refusal; `so_far` is what the earlier ones decided.
+  void count_shares(rate_route route, std::shared_ptr<const rate_subject> who,
+                    std::shared_ptr<const std::vector<rate_share>> shares,
+                    std::size_t next, rate_decision so_far,
+                    std::function<void(rate_decision)> done);
+
   uint64_t own_live() const {
     auto m = local_->metrics();
     return m ? static_cast<uint64_t>(m->live_intents().value()) : 0;
@@ -214,6 +224,13 @@ private:
   /// cluster.forward_timeout_ms, is answered node_unavailable.
   template<class T, class... Ts>
   void forward(std::size_t node, reply<T> done, Ts... xs) {
+    forward_within<T>(forward_timeout_, node, std::move(done), xs...);
+  }
+
+  /// `forward`, waiting at most `timeout` for the answer.
+  template<class T, class... Ts>
+  void forward_within(std::chrono::milliseconds timeout, std::size_t node,
+                      reply<T> done, Ts... xs) {
     // This node's own endpoint too: the home of an account may be here.
     auto endpoint = node == table_->self_index()
                         ? std::optional<cluster_endpoint_actor>{endpoint_}
@@ -252,7 +269,6 @@ private:
         done(std::move(r));
       }
     };
-    auto timeout = forward_timeout_;
     auto name = name_of(node);
     forward_call call{[=, ep = *endpoint](caf::event_based_actor* self) {
       self->request(ep, timeout, xs...)
@@ -428,6 +444,8 @@ private:
   std::shared_ptr<cluster_table> table_;
   cluster_metrics cluster_metrics_;
   std::chrono::milliseconds forward_timeout_;
+  /// How long a count waits for a key's home before counting here.
+  std::chrono::milliseconds rate_timeout_;
   uint32_t max_in_flight_;
   std::atomic<uint32_t> in_flight_{0};
   waiting_calls waiting_;
@@ -451,6 +469,8 @@ cluster_engine::cluster_engine(const cfg::config& c,
       table_(std::make_shared<cluster_table>(c.cluster)),
       cluster_metrics_(local_->metrics(), table_),
       forward_timeout_(c.cluster.forward_timeout_ms),
+      rate_timeout_(std::min<std::chrono::milliseconds>(
+          forward_timeout_, std::chrono::milliseconds{1000})),
       max_in_flight_(c.server.max_in_flight) {
   const auto& cc = c.cluster;
   add_cluster_message_types(sys_cfg_);
@@ -608,17 +628,68 @@ void cluster_engine::route_submit(intent in, std::string body_digest,
   if (owner == self)
     return local_->submit(std::move(in), std::move(body_digest),
                           std::move(admit), std::move(stamp));
-  if (admit)
-    if (auto refused = admit(in))
+  auto send = [this, owner, stamp = std::move(stamp)](
+                  std::optional<problem> refused, intent in,
+                  std::string body_digest) mutable {
+    if (refused)
       return stamp(std::move(*refused));
-  forward<submit_reply>(
-      owner,
-      [stamp = std::move(stamp)](submit_outcome r) {
-        if (!r)
-          return stamp(r.error());
-        stamp(submit_result{std::move(r->record), r->created});
+    forward<submit_reply>(
+        owner,
+        [stamp = std::move(stamp)](submit_outcome r) {
+          if (!r)
+            return stamp(r.error());
+          stamp(submit_result{std::move(r->record), r->created});
+        },
+        submit_atom::value, std::move(in), std::move(body_digest));
+  };
+  if (!admit)
+    return send(std::nullopt, std::move(in), std::move(body_digest));
+  auto held = std::make_shared<intent>(std::move(in));
+  const auto& ref = *held;
+  admit(ref, [held, body_digest = std::move(body_digest),
+              send = std::move(send)](std::optional<problem> refused) mutable {
+    send(std::move(refused), std::move(*held), std::move(body_digest));
+  });
+}
+
+void cluster_engine::count_rate(rate_route route, rate_subject who,
+                                uint8_t keys,
+                                std::function<void(rate_decision)> done) {
+  auto shares = std::make_shared<const std::vector<rate_share>>(rate_shares(
+      keys, who, table_->self_index(),
+      [this](const std::string& key) { return table_->owner_of(key); }));
+  count_shares(route, std::make_shared<const rate_subject>(std::move(who)),
+               std::move(shares), 0, rate_decision{}, std::move(done));
+}
+
+void cluster_engine::count_shares(
+    rate_route route, std::shared_ptr<const rate_subject> who,
+    std::shared_ptr<const std::vector<rate_share>> shares, std::size_t next,
+    rate_decision so_far, std::function<void(rate_decision)> done) {
+  if (next == shares->size() || (so_far.applied && !so_far.allowed))
+    return done(so_far);
+  const auto share = (*shares)[next];
+  auto then = [this, route, who, shares, next, so_far,
+               done = std::move(done)](rate_decision d) mutable {
+    count_shares(route, std::move(who), std::move(shares), next + 1,
+                 tighter(so_far, d), std::move(done));
+  };
+  if (share.node == table_->self_index())
+    return local_->count_rate(route, *who, share.keys, std::move(then));
+  // The keys' home counts them; when it cannot answer soon, this node
+  // does, so that a lost node loosens the limits to per node, never lifts
+  // them.
+  forward_within<rate_decision>(
+      rate_timeout_, share.node,
+      [this, route, who, share, then](outcome<rate_decision> r) mutable {
+        if (r)
+          return then(*r);
+        cluster_metrics_.rate_counted_here(share.node);
+        spdlog::debug("cluster: rate limits of node {} counted here: {}",
+                      name_of(share.node), r.error().message);
+        local_->count_rate(route, *who, share.keys, std::move(then));
       },
-      submit_atom::value, std::move(in), std::move(body_digest));
+      rate_atom::value, static_cast<uint8_t>(route), *who, share.keys);
 }
 
 void cluster_engine::get(const std::string& id, reply<intent_record> done) {

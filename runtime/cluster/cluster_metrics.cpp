@@ -65,6 +65,12 @@ cluster_metrics::cluster_metrics(std::shared_ptr<engine_metrics> m,
       "Heartbeats a node missed: a ping that timed out, or a heartbeat tick "
       "that found it silent past node_timeout_ms.",
       {"node"});
+  auto rate_here = r.add_counter(
+      "cluster_rate_local_counts_total",
+      "Rate-limit counts of keys (a client address, an account) whose home "
+      "is the node, made on this node instead because the node was down, "
+      "overloaded, or did not answer in time.",
+      {"node"});
 
   const auto& names = table->names();
   std::vector<metrics::gauge> up_handles;
@@ -79,6 +85,7 @@ cluster_metrics::cluster_metrics(std::shared_ptr<engine_metrics> m,
           forwarded.with({names[i], to_string(static_cast<forward_result>(o))});
     n.latency = latency.with({names[i]});
     n.misses = misses.with({names[i]});
+    n.rate_here = rate_here.with({names[i]});
   }
   std::weak_ptr<const cluster_table> weak = table;
   r.on_collect([weak, nodes_up, up_handles]() mutable {
@@ -108,6 +115,11 @@ void cluster_metrics::forwarded(std::size_t node, forward_result how,
 void cluster_metrics::heartbeat_miss(std::size_t node) {
   if (node < nodes_.size())
     nodes_[node].misses.inc();
+}
+
+void cluster_metrics::rate_counted_here(std::size_t node) {
+  if (node < nodes_.size())
+    nodes_[node].rate_here.inc();
 }
 
 } // namespace intentd

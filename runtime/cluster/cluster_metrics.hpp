@@ -34,6 +34,7 @@ forward_result forward_result_of(const caf::error& err);
 ///   cluster_forwarded_total{node,outcome}     counter
 ///   cluster_forward_duration_seconds{node}    histogram
 ///   cluster_heartbeat_misses_total{node}      counter
+///   cluster_rate_local_counts_total{node}     counter
 /// The two gauges are read from `table` at each scrape; the rest are fed
 /// by the calls below (thread-safe, atomics only). A default-constructed
 /// or metrics-less instance ignores every call.
@@ -49,12 +50,16 @@ public:
   /// A heartbeat to node `node` missed: its ping timed out, or a tick found
   /// it silent past node_timeout_ms.
   void heartbeat_miss(std::size_t node);
+  /// Rate limits whose home is node `node` were counted on this node
+  /// instead: `node` was down, overloaded, or did not answer in time.
+  void rate_counted_here(std::size_t node);
 
 private:
   struct per_node {
     std::array<metrics::counter, forward_result_count> forwarded;
     metrics::histogram latency;
     metrics::counter misses;
+    metrics::counter rate_here;
   };
   std::shared_ptr<engine_metrics> keep_; // the registry the handles live in
   std::vector<per_node> nodes_;

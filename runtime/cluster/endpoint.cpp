@@ -276,6 +276,15 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
         reserve(self, account, nonce, id, rp);
         return rp;
       },
+      [=](rate_atom, uint8_t route, rate_subject& who, uint8_t keys) {
+        // Counted here, at the keys' home: never sent on again.
+        return serve<rate_outcome>(
+            self, [=, who = std::move(who)](auto deliver) mutable {
+              local->count_rate(
+                  static_cast<rate_route>(route), std::move(who), keys,
+                  [deliver](rate_decision d) { deliver(rate_outcome{d}); });
+            });
+      },
       [=](subscribe_atom, subscription_target target, const std::string& key,
           relay_handle& relay) {
         auto& subs = self->state.remote_subscribers;

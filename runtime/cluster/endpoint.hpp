@@ -46,6 +46,11 @@ struct endpoint_options {
 /// `nonce_anywhere`) and no other intent holds a reservation for it, else
 /// nonce_reused; a node that cannot answer makes it a problem, never a
 /// yes. A reservation whose intent was never stored ends with its ttl.
+///
+/// As the home node of a client address or an account it counts their
+/// rate limits: `(rate, route, subject, keys)` is counted on `local`
+/// (engine_core::count_rate of this node's own engine) and answered with
+/// its decision.
 cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
                                       engine_core& local,
                                       membership_actor membership,

@@ -41,6 +41,7 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using rendered_atom = caf::atom_constant<caf::atom("rendered")>;
+using rate_atom = caf::atom_constant<caf::atom("rate")>;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
@@ -68,6 +69,7 @@ using hello_outcome = outcome<cluster_hello>;
 using rendered_outcome = outcome<rendered_reply>;
 using page_outcome = outcome<record_page>;
 using solvers_outcome = outcome<std::vector<solver_view>>;
+using rate_outcome = outcome<rate_decision>;
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_hello& x) {
@@ -108,6 +110,17 @@ typename Inspector::result_type inspect(Inspector& f, solver_view& x) {
            x.healthy, x.node);
 }
 
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rate_subject& x) {
+  return f(caf::meta::type_name("rate_subject"), x.ip, x.user);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rate_decision& x) {
+  return f(caf::meta::type_name("rate_decision"), x.applied, x.allowed, x.rule,
+           x.limit, x.remaining, x.reset_s, x.retry_after_s);
+}
+
 /// Registers the cluster's message types (and the engine's) with `cfg`.
 void add_cluster_message_types(caf::actor_system_config& cfg);
 
@@ -125,7 +138,9 @@ using cluster_endpoint_actor_fwd = caf::actor;
 /// API answers them; `(get, rendered, id)` with the owner's rendering of
 /// the record rather than the record), the heartbeat, the hello of a connecting
 /// node, the nonce checks of signed submissions (`nonce`: this node's nonces
-/// index; `reserve`: at the account's home node, see endpoint.hpp), and
+/// index; `reserve`: at the account's home node, see endpoint.hpp), rate-limit
+/// counts of the keys whose home this node is (`rate`: route, subject,
+/// keys), and
 /// subscriptions of subscribers on other nodes (their notices go to the
 /// relay each names, until it unsubscribes or its node goes away).
 using cluster_endpoint_actor = caf::typed_actor<
@@ -148,6 +163,8 @@ using cluster_endpoint_actor = caf::typed_actor<
                     uint64_t>::with<nonce_owner_outcome>,
     caf::replies_to<reserve_atom, std::string, uint64_t,
                     std::string>::with<write_outcome>,
+    caf::replies_to<rate_atom, uint8_t, rate_subject,
+                    uint8_t>::with<rate_outcome>,
     caf::reacts_to<subscribe_atom, subscription_target, std::string,
                    caf::actor>,
     caf::reacts_to<unsubscribe_atom, subscription_target, std::string,
@@ -181,5 +198,8 @@ CAF_ADD_TYPE_ID(intentd_cluster, (std::vector<intentd::solver_view>))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::solvers_outcome))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rendered_reply))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rendered_outcome))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_subject))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_decision))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_outcome))
 
 CAF_END_TYPE_ID_BLOCK(intentd_cluster)

@@ -14,6 +14,7 @@
 #include "runtime/model/listing.hpp"
 #include "runtime/model/notice.hpp"
 #include "runtime/model/problem.hpp"
+#include "runtime/model/rate_limit.hpp"
 #include "runtime/model/signature_check.hpp"
 #include "runtime/model/solver_stats.hpp"
 #include "runtime/model/tokens.hpp"
@@ -112,22 +113,23 @@ public:
   virtual void submit(intent in, std::string body_digest,
                       reply<submit_result> done) = 0;
 
+  /// The answer of a submit_admission: a problem refuses the submission
+  /// with that problem, nullopt lets it go on. Called exactly once, on any
+  /// thread.
+  using admission_done = std::function<void(std::optional<problem>)>;
+
   /// Decides whether a submission may go on once its signature has been
-  /// checked: a problem refuses it with that problem. Per-user rate limits
-  /// live here, so that only a submission that passed the signature check
-  /// spends its account's budget.
-  using submit_admission = std::function<std::optional<problem>(const intent&)>;
+  /// checked, answering `admission_done` (perhaps later, from another
+  /// thread: the per-user budget may be counted on another node). Per-user
+  /// rate limits live here, so that only a submission that passed the
+  /// signature check spends its account's budget.
+  using submit_admission = std::function<void(const intent&, admission_done)>;
 
   /// `submit`, calling `admit` after the signature check (a refused
   /// signature never reaches it) and before anything is stored. The
   /// default, for engines that check no signatures, admits first.
   virtual void submit(intent in, std::string body_digest,
-                      submit_admission admit, reply<submit_result> done) {
-    if (admit)
-      if (auto refused = admit(in))
-        return done(std::move(*refused));
-    submit(std::move(in), std::move(body_digest), std::move(done));
-  }
+                      submit_admission admit, reply<submit_result> done);
 
   /// The account a read token proves now (docs/security.md, "Read
   /// access"), or an `unauthorized` problem saying why it proves none.
@@ -207,6 +209,16 @@ public:
   /// The rate limits the gateway applies (null: the gateway builds its own
   /// from config()). Also where their counters are read.
   virtual std::shared_ptr<rate_limiter> rate_limits() { return nullptr; }
+
+  /// Counts one request of `route` from `who` against the rules covering
+  /// it whose key is in `keys`, and answers the decision (always one: a
+  /// count that cannot be made where it belongs is made here). The
+  /// default counts on rate_limits() and answers before it returns; with
+  /// no rate limits it answers a decision that does not apply. A cluster
+  /// node counts each key at its home node (docs/cluster.md, "Rate
+  /// limits"). Exemptions are the caller's to decide.
+  virtual void count_rate(rate_route route, rate_subject who, uint8_t keys,
+                          std::function<void(rate_decision)> done);
   /// The status cache behind get() and its counters; null when none.
   virtual std::shared_ptr<status_cache> cache() { return nullptr; }
   /// The external solvers connected at /api/v1/solver-ws (null: the

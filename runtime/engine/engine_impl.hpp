@@ -118,6 +118,10 @@ private:
   static problem overloaded();
   static problem no_such_intent(const std::string& id);
 
+  /// Hands an admitted submission to the directory.
+  void store_submission(intent in, std::string body_digest,
+                        reply<submit_result> done);
+
   // Memory, then storage on this thread (LMDB reads take no lock and do
   // not wait on the writer), then the chain through the cache actor. The
   // hit carries a rendering only when the cache kept one.

@@ -52,9 +52,21 @@ void engine_impl::submit(intent in, std::string body_digest,
     metrics_->submitted(to_string(in.action), submit_status(out));
     return done(std::move(out));
   }
-  if (admit)
-    if (auto refused = admit(in))
+  if (!admit)
+    return store_submission(std::move(in), std::move(body_digest),
+                            std::move(done));
+  auto held = std::make_shared<intent>(std::move(in));
+  const auto& ref = *held;
+  admit(ref, [this, held, body_digest = std::move(body_digest),
+              done = std::move(done)](std::optional<problem> refused) mutable {
+    if (refused)
       return done(std::move(*refused));
+    store_submission(std::move(*held), std::move(body_digest), std::move(done));
+  });
+}
+
+void engine_impl::store_submission(intent in, std::string body_digest,
+                                   reply<submit_result> done) {
   ask<submit_outcome>(
       directory_,
       [done, m = metrics_,
@@ -253,6 +265,28 @@ void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
         done(hit{std::make_shared<const intent_record>(std::move(*r)), {}});
       },
       done, get_atom::value, id);
+}
+
+void engine_core::submit(intent in, std::string body_digest,
+                         submit_admission admit, reply<submit_result> done) {
+  if (!admit)
+    return submit(std::move(in), std::move(body_digest), std::move(done));
+  auto held = std::make_shared<intent>(std::move(in));
+  const auto& ref = *held;
+  admit(ref, [this, held, body_digest = std::move(body_digest),
+              done = std::move(done)](std::optional<problem> refused) mutable {
+    if (refused)
+      return done(std::move(*refused));
+    submit(std::move(*held), std::move(body_digest), std::move(done));
+  });
+}
+
+void engine_core::count_rate(rate_route route, rate_subject who, uint8_t keys,
+                             std::function<void(rate_decision)> done) {
+  auto limiter = rate_limits();
+  if (!limiter)
+    return done(rate_decision{});
+  done(limiter->check(route, who, wall_clock_now(), keys));
 }
 
 void engine_core::get_rendered(const std::string& id,

@@ -5,22 +5,25 @@
 
 namespace intentd {
 
-http_limits::http_limits(std::shared_ptr<rate_limiter> limiter)
-    : limiter_(std::move(limiter)) {}
+http_limits::http_limits(std::shared_ptr<rate_limiter> limiter, count_fn count)
+    : limiter_(std::move(limiter)), count_(std::move(count)) {}
 
 const std::string& http_limits::api_key_header() const {
   return limiter_->settings().api_key_header;
 }
 
-rate_decision http_limits::check(const http_request& req, rate_route route,
-                                 const std::string& user, uint8_t keys) {
-  if (!limiter_->enabled())
-    return {};
+void http_limits::check(const http_request& req, rate_route route,
+                        const std::string& user, uint8_t keys,
+                        decided done) const {
+  if (!limiter_->enabled() || !limiter_->covers(route, keys))
+    return done(rate_decision{});
   auto ip = limiter_->client(req.peer, req.forwarded_for);
   if (limiter_->exempt(ip, req.api_key))
-    return {};
-  return limiter_->check(route, rate_subject{std::move(ip), user},
-                         wall_clock_now(), keys);
+    return done(rate_decision{});
+  rate_subject who{std::move(ip), user};
+  if (count_)
+    return count_(route, std::move(who), keys, std::move(done));
+  done(limiter_->check(route, who, wall_clock_now(), keys));
 }
 
 bool http_limits::limits_users(rate_route route) const {

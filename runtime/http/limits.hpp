@@ -15,16 +15,28 @@ struct http_reply;
 /// and the headers that tell the client.
 class http_limits {
 public:
-  explicit http_limits(std::shared_ptr<rate_limiter> limiter);
+  using decided = std::function<void(rate_decision)>;
+  /// Counts one request (engine_core::count_rate): answers once, perhaps
+  /// later and on another thread.
+  using count_fn =
+      std::function<void(rate_route, rate_subject, uint8_t, decided)>;
+
+  /// Counts on `limiter` itself, or through `count` when given (the
+  /// engine's, which in a cluster counts each key at its home node).
+  /// `limiter` still decides exemptions and whether limits are on.
+  explicit http_limits(std::shared_ptr<rate_limiter> limiter,
+                       count_fn count = nullptr);
 
   /// The header carrying an API key, for the session to copy.
   const std::string& api_key_header() const;
 
   /// Counts `req` against the rules of `route` whose key is in `keys`;
-  /// `user` is empty when unknown. Exempt clients and disabled limits give
-  /// a decision that does not apply.
-  rate_decision check(const http_request& req, rate_route route,
-                      const std::string& user, uint8_t keys = all_keys);
+  /// `user` is empty when unknown. Exempt clients, disabled limits and
+  /// routes no such rule covers get a decision that does not apply, at
+  /// once. `done` runs exactly once, before this returns when the count is
+  /// made on this node.
+  void check(const http_request& req, rate_route route, const std::string& user,
+             uint8_t keys, decided done) const;
   /// True when a rule keyed by user account covers `route`.
   bool limits_users(rate_route route) const;
 
@@ -44,6 +56,7 @@ public:
 
 private:
   std::shared_ptr<rate_limiter> limiter_;
+  count_fn count_;
 };
 
 /// What of `req` the rate limits look at (address, proxies' header, API

@@ -132,8 +132,11 @@ public:
   /// The rate limits applied, and their counters.
   rate_limiter& rate_limits() { return limits_gate_.limiter(); }
   /// A WebSocket upgrade counts against the rules covering `websocket`:
-  /// the 429 to send instead, or nullopt when it may go on.
-  std::optional<http_reply> admit_websocket(const http_request& req);
+  /// `done` gets the 429 to send instead, or nullopt when it may go on,
+  /// exactly once (before this returns when counted on this node, else
+  /// later on an engine thread).
+  void admit_websocket(const http_request& req,
+                       std::function<void(std::optional<http_reply>)> done);
   /// The reply refusing an admin call, or nullopt when it may go on.
   std::optional<http_reply> deny_admin(const http_request& req) const;
 

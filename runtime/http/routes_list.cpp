@@ -50,6 +50,22 @@ std::string limit_problem() {
   return "must be an integer from 1 to " + std::to_string(max_page);
 }
 
+/// One page of `q`, the client admitted.
+void list_admitted(engine_core& engine, const list_query& q,
+                   std::function<void(http_reply)> done) {
+  const auto& tokens = engine.tokens();
+  engine.list(
+      q,
+      respond<record_page>(std::move(done), [&tokens](const record_page& page) {
+        json next =
+            page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor);
+        return http_reply{200,
+                          "{\"items\":" + items_text(page.items, tokens) +
+                              ",\"next_cursor\":" + dump_json(next) + "}",
+                          {}};
+      }));
+}
+
 } // namespace
 
 void http_router::list(const http_request& req, std::string_view query,
@@ -84,36 +100,41 @@ void http_router::list(const http_request& req, std::string_view query,
   }
   if (auto it = params.find("cursor"); it != params.end())
     q.cursor = it->second;
-  auto decision = limits_gate_.check(req, route_read, {}, anonymous_keys);
-  if (!decision.allowed)
-    return done(http_limits::too_many(decision));
-  if (!bad.empty())
-    return http_limits::with_headers(std::move(done), decision)(problem_reply(
-        problem{errc::bad_request, "The query has invalid parameters.",
-                std::move(bad)}));
+  // Decided now, answered in this order once the address is admitted.
   auto reader = reader_of(req);
+  std::optional<http_reply> refused;
   if (!reader)
-    return done(unauthorized_reply(reader.error()));
-  if (auto denied = deny_listing(req, q.user, *reader))
-    return done(std::move(*denied));
+    refused = unauthorized_reply(reader.error());
+  else if (auto denied = deny_listing(req, q.user, *reader))
+    refused = std::move(*denied);
   // A proven reader pays for its reads, anyone else the account listed.
-  auto own = limits_gate_.check(req, route_read, reader->value_or(q.user),
-                                key_bit(rate_key::user));
-  if (!own.allowed)
-    return done(http_limits::too_many(own));
-  done = http_limits::with_headers(std::move(done),
-                                   http_limits::closest(decision, own));
-  const auto& tokens = engine_.tokens();
-  engine_.list(
-      q,
-      respond<record_page>(std::move(done), [&tokens](const record_page& page) {
-        json next =
-            page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor);
-        return http_reply{200,
-                          "{\"items\":" + items_text(page.items, tokens) +
-                              ",\"next_cursor\":" + dump_json(next) + "}",
-                          {}};
-      }));
+  auto payer = reader ? reader->value_or(q.user) : std::string{};
+  limits_gate_.check(
+      req, route_read, {}, anonymous_keys,
+      [&engine = engine_, gate = limits_gate_, who = rate_client_of(req), q,
+       bad = std::move(bad), refused = std::move(refused),
+       payer = std::move(payer),
+       done = std::move(done)](rate_decision decision) mutable {
+        if (!decision.allowed)
+          return done(http_limits::too_many(decision));
+        if (!bad.empty())
+          return http_limits::with_headers(std::move(done),
+                                           decision)(problem_reply(
+              problem{errc::bad_request, "The query has invalid parameters.",
+                      std::move(bad)}));
+        if (refused)
+          return done(std::move(*refused));
+        gate.check(who, route_read, payer, key_bit(rate_key::user),
+                   [&engine, q, decision,
+                    done = std::move(done)](rate_decision own) mutable {
+                     if (!own.allowed)
+                       return done(http_limits::too_many(own));
+                     list_admitted(engine, q,
+                                   http_limits::with_headers(
+                                       std::move(done),
+                                       http_limits::closest(decision, own)));
+                   });
+      });
 }
 
 void http_router::dead_letters(const http_request& req, std::string_view query,

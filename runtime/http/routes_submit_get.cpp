@@ -156,11 +156,111 @@ std::string url_decode(std::string_view in, bool plus_is_space, bool& ok) {
 
 namespace {
 
-std::shared_ptr<rate_limiter> limiter_of(engine_core& e,
-                                         const component_settings& s) {
+/// The engine's rate limits, counted by the engine (at each key's home
+/// node in a cluster); or limits of the gateway's own when the engine
+/// keeps none.
+http_limits limits_of(engine_core& e, const component_settings& s) {
   if (auto shared = e.rate_limits())
-    return shared;
-  return std::make_shared<rate_limiter>(s.rate_limits);
+    return http_limits{std::move(shared),
+                       [engine = &e](rate_route route, rate_subject who,
+                                     uint8_t keys, http_limits::decided done) {
+                         engine->count_rate(route, std::move(who), keys,
+                                            std::move(done));
+                       }};
+  return http_limits{std::make_shared<rate_limiter>(s.rate_limits)};
+}
+
+/// A parsed submission whose address was admitted (`decision`): the
+/// account pays once the engine has checked the signature, so that nobody
+/// spends an account's budget without its key.
+void submit_admitted(engine_core& engine, http_limits gate, http_request who,
+                     parsed_intent parsed, rate_decision decision,
+                     std::function<void(http_reply)> done) {
+  auto charged = std::make_shared<rate_decision>();
+  engine_core::submit_admission admit =
+      [gate = std::move(gate), who = std::move(who),
+       charged](const intent& in, engine_core::admission_done answer) {
+        gate.check(
+            who, route_submit, in.user_account, key_bit(rate_key::user),
+            [charged, answer = std::move(answer)](rate_decision d) {
+              *charged = d;
+              if (d.allowed)
+                return answer(std::nullopt);
+              answer(problem{errc::rate_limited, "Too many requests.", {}});
+            });
+      };
+  const auto& tokens = engine.tokens();
+  auto render = [&tokens](const submit_result& r) {
+    http_reply rep{
+        r.created ? 202u : 200u, render_record(r.record, tokens), {}};
+    if (r.created)
+      rep.headers.emplace_back("Location",
+                               "/api/v1/intents/" + r.record.request.id);
+    return rep;
+  };
+  engine.submit(
+      std::move(parsed.value), std::move(parsed.body_digest), std::move(admit),
+      [done = std::move(done), decision, charged,
+       render](outcome<submit_result> r) mutable {
+        if (!r && r.error().code == errc::rate_limited && charged->applied &&
+            !charged->allowed)
+          return done(http_limits::too_many(*charged));
+        respond<submit_result>(
+            http_limits::with_headers(std::move(done),
+                                      http_limits::closest(decision, *charged)),
+            render)(std::move(r));
+      });
+}
+
+/// A read by id whose address was admitted (`decision`): a proven reader
+/// pays for its own reads, anyone else's read counts against the intent's
+/// owner.
+void read_admitted(engine_core& engine, http_limits gate, http_request who,
+                   std::string id, std::optional<std::string> reader,
+                   rate_decision decision,
+                   std::function<void(http_reply)> done) {
+  auto render = [](const rendered_record& r) {
+    return http_reply{200, *r.json, {}};
+  };
+  if (reader) {
+    const auto& account = *reader;
+    return gate.check(
+        who, route_read, account, key_bit(rate_key::user),
+        [&engine, id = std::move(id), decision, render,
+         done = std::move(done)](rate_decision own) mutable {
+          if (!own.allowed)
+            return done(http_limits::too_many(own));
+          engine.get_rendered(
+              id, respond<rendered_record>(
+                      http_limits::with_headers(
+                          std::move(done), http_limits::closest(decision, own)),
+                      render));
+        });
+  }
+  if (!gate.limits_users(route_read))
+    return engine.get_rendered(
+        id, respond<rendered_record>(
+                http_limits::with_headers(std::move(done), decision), render));
+  engine.get_rendered(
+      id, [gate = std::move(gate), who = std::move(who), decision, render,
+           done = std::move(done)](outcome<rendered_record> r) mutable {
+        if (!r)
+          return respond<rendered_record>(
+              http_limits::with_headers(std::move(done), decision),
+              render)(std::move(r));
+        const auto& owner = r->user_account;
+        gate.check(
+            who, route_read, owner, key_bit(rate_key::user),
+            [decision, render, done = std::move(done),
+             r = std::move(r)](rate_decision charged) mutable {
+              if (!charged.allowed)
+                return done(http_limits::too_many(charged));
+              respond<rendered_record>(
+                  http_limits::with_headers(
+                      std::move(done), http_limits::closest(decision, charged)),
+                  render)(std::move(r));
+            });
+      });
 }
 
 } // namespace
@@ -170,17 +270,20 @@ http_router::http_router(engine_core& e)
 
 http_router::http_router(engine_core& e, const component_settings& s)
     : engine_(e), limits_(s.limits), metrics_(e.metrics()),
-      limits_gate_(limiter_of(e, s)) {
+      limits_gate_(limits_of(e, s)) {
   if (!metrics_)
     metrics_ = std::make_shared<engine_metrics>();
 }
 
-std::optional<http_reply>
-http_router::admit_websocket(const http_request& req) {
-  auto decision = limits_gate_.check(req, route_websocket, std::string{});
-  if (decision.allowed)
-    return std::nullopt;
-  return http_limits::too_many(decision);
+void http_router::admit_websocket(
+    const http_request& req,
+    std::function<void(std::optional<http_reply>)> done) {
+  limits_gate_.check(req, route_websocket, std::string{}, all_keys,
+                     [done = std::move(done)](rate_decision decision) {
+                       if (decision.allowed)
+                         return done(std::nullopt);
+                       done(http_limits::too_many(decision));
+                     });
 }
 
 void http_router::submit(const http_request& req, reply_fn done) {
@@ -191,50 +294,23 @@ void http_router::submit(const http_request& req, reply_fn done) {
                 "Send the intent as JSON with Content-Type: application/json.",
                 {}}));
   }
-  auto parsed =
-      parse_intent(req.body, engine_.tokens(), limits_, wall_clock_now());
+  auto parsed = std::make_shared<outcome<parsed_intent>>(
+      parse_intent(req.body, engine_.tokens(), limits_, wall_clock_now()));
   // Addresses pay for everything: invalid bodies and bad signatures too.
-  auto decision = limits_gate_.check(req, route_submit, {}, anonymous_keys);
-  if (!decision.allowed)
-    return done(http_limits::too_many(decision));
-  if (!parsed) {
-    metrics_->submitted("unknown", to_string(parsed.error().code));
-    return http_limits::with_headers(std::move(done),
-                                     decision)(problem_reply(parsed.error()));
-  }
-  // The account pays only once the engine has checked the signature, so
-  // that nobody spends an account's budget without its key.
-  auto charged = std::make_shared<rate_decision>();
-  engine_core::submit_admission admit =
-      [gate = limits_gate_, who = rate_client_of(req),
-       charged](const intent& in) mutable -> std::optional<problem> {
-    *charged =
-        gate.check(who, route_submit, in.user_account, key_bit(rate_key::user));
-    if (charged->allowed)
-      return std::nullopt;
-    return problem{errc::rate_limited, "Too many requests.", {}};
-  };
-  const auto& tokens = engine_.tokens();
-  auto render = [&tokens](const submit_result& r) {
-    http_reply rep{
-        r.created ? 202u : 200u, render_record(r.record, tokens), {}};
-    if (r.created)
-      rep.headers.emplace_back("Location",
-                               "/api/v1/intents/" + r.record.request.id);
-    return rep;
-  };
-  engine_.submit(
-      std::move(parsed->value), std::move(parsed->body_digest),
-      std::move(admit),
-      [done = std::move(done), decision, charged,
-       render](outcome<submit_result> r) mutable {
-        if (!r && r.error().code == errc::rate_limited && charged->applied &&
-            !charged->allowed)
-          return done(http_limits::too_many(*charged));
-        respond<submit_result>(
-            http_limits::with_headers(std::move(done),
-                                      http_limits::closest(decision, *charged)),
-            render)(std::move(r));
+  limits_gate_.check(
+      req, route_submit, {}, anonymous_keys,
+      [&engine = engine_, metrics = metrics_, gate = limits_gate_,
+       who = rate_client_of(req), parsed,
+       done = std::move(done)](rate_decision decision) mutable {
+        if (!decision.allowed)
+          return done(http_limits::too_many(decision));
+        if (!*parsed) {
+          metrics->submitted("unknown", to_string(parsed->error().code));
+          return http_limits::with_headers(std::move(done), decision)(
+              problem_reply(parsed->error()));
+        }
+        submit_admitted(engine, std::move(gate), std::move(who),
+                        std::move(**parsed), decision, std::move(done));
       });
 }
 
@@ -258,42 +334,15 @@ void http_router::get(const http_request& req, const std::string& id,
   auto reader = reader_of(req);
   if (!reader)
     return done(unauthorized_reply(reader.error()));
-  auto decision = limits_gate_.check(req, route_read, {}, anonymous_keys);
-  if (!decision.allowed)
-    return done(http_limits::too_many(decision));
-  auto render = [](const rendered_record& r) {
-    return http_reply{200, *r.json, {}};
-  };
-  // A proven reader pays for its own reads.
-  if (*reader) {
-    auto own =
-        limits_gate_.check(req, route_read, **reader, key_bit(rate_key::user));
-    if (!own.allowed)
-      return done(http_limits::too_many(own));
-    return engine_.get_rendered(
-        id, respond<rendered_record>(
-                http_limits::with_headers(std::move(done),
-                                          http_limits::closest(decision, own)),
-                render));
-  }
-  if (!limits_gate_.limits_users(route_read))
-    return engine_.get_rendered(
-        id, respond<rendered_record>(
-                http_limits::with_headers(std::move(done), decision), render));
-  // Anyone else's read counts against the intent's owner.
-  engine_.get_rendered(
-      id, [gate = limits_gate_, who = rate_client_of(req), decision, render,
-           done = std::move(done)](outcome<rendered_record> r) mutable {
-        auto d = decision;
-        if (r) {
-          auto owner = gate.check(who, route_read, r->user_account,
-                                  key_bit(rate_key::user));
-          if (!owner.allowed)
-            return done(http_limits::too_many(owner));
-          d = http_limits::closest(d, owner);
-        }
-        respond<rendered_record>(http_limits::with_headers(done, d),
-                                 render)(std::move(r));
+  limits_gate_.check(
+      req, route_read, {}, anonymous_keys,
+      [&engine = engine_, gate = limits_gate_, who = rate_client_of(req), id,
+       reader = std::move(*reader),
+       done = std::move(done)](rate_decision decision) mutable {
+        if (!decision.allowed)
+          return done(http_limits::too_many(decision));
+        read_admitted(engine, std::move(gate), std::move(who), id,
+                      std::move(reader), decision, std::move(done));
       });
 }
 

@@ -103,6 +103,12 @@ public:
 
   void on_reply(uint64_t generation, http_reply rep);
 
+  /// The rate limits' answer to the WebSocket upgrade of `generation`:
+  /// the 429 to send, or nullopt to hand the connection over.
+  void on_websocket_admitted(uint64_t generation,
+                             std::optional<http_reply> refused, bool admin,
+                             bool solver);
+
   executor_type executor() { return stream_.get_executor(); }
 
 private:
@@ -143,6 +149,11 @@ private:
   void on_read(beast::error_code ec, std::size_t);
 
   void on_request_timeout(uint64_t generation);
+
+  /// Sends `refused`, or hands the connection to the WebSocket server.
+  /// `solver`: the upgrade is for GET /api/v1/solver-ws.
+  void finish_upgrade(std::optional<http_reply> refused, bool admin,
+                      bool solver);
 
   void send(http_reply rep, bool keep_alive);
 

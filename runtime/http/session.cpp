@@ -60,6 +60,29 @@ void session::on_reply(uint64_t generation, http_reply rep) {
   send(std::move(rep), keep_alive_);
 }
 
+void session::on_websocket_admitted(uint64_t generation,
+                                    std::optional<http_reply> refused,
+                                    bool admin, bool solver) {
+  if (generation != generation_ || state_ != state::waiting)
+    return;
+  request_timer_.cancel();
+  finish_upgrade(std::move(refused), admin, solver);
+}
+
+void session::finish_upgrade(std::optional<http_reply> refused, bool admin,
+                             bool solver) {
+  if (refused)
+    return send(std::move(*refused), false);
+  stream_.expires_never();
+  if (solver) {
+    server_.solvers->start(tcp::socket{stream_.release_socket()},
+                           parser_->release());
+    return;
+  }
+  server_.ws->start(tcp::socket{stream_.release_socket()}, parser_->release(),
+                    admin);
+}
+
 void session::do_read() {
   if (stopping_ || server_.stopping)
     return do_close();
@@ -260,18 +283,45 @@ void session::on_read(beast::error_code ec, std::size_t) {
                                         {}}),
                   false);
     http_request upgrade = describe(req);
-    if (auto refused = server_.router.admit_websocket(upgrade))
-      return send(std::move(*refused), false);
-    if (solver) {
-      stream_.expires_never();
-      server_.solvers->start(tcp::socket{stream_.release_socket()},
-                             parser_->release());
-      return;
-    }
     bool admin = !server_.router.deny_admin(upgrade);
-    stream_.expires_never();
-    server_.ws->start(tcp::socket{stream_.release_socket()}, parser_->release(),
-                      admin);
+    keep_alive_ = false;
+    auto generation = ++generation_;
+    std::weak_ptr<session> weak = weak_from_this();
+    auto gate = server_.gate;
+    // Counted on this node, the limits answer before admit_websocket
+    // returns; counted at another node, later on an engine thread.
+    std::optional<std::optional<http_reply>> decided;
+    answering = this;
+    server_.router.admit_websocket(
+        upgrade, [weak, gate, generation, admin, solver, raw = this,
+                  slot = &decided](std::optional<http_reply> refused) {
+          if (answering == raw) {
+            *slot = std::move(refused);
+            return;
+          }
+          std::lock_guard<std::mutex> lock(gate->mu);
+          if (!gate->open)
+            return;
+          if (auto self = weak.lock()) {
+            auto* s = self.get();
+            net::post(s->executor(), [self = std::move(self), generation, admin,
+                                      solver,
+                                      refused = std::move(refused)]() mutable {
+              self->on_websocket_admitted(generation, std::move(refused), admin,
+                                          solver);
+            });
+          }
+        });
+    answering = nullptr;
+    if (decided)
+      return finish_upgrade(std::move(*decided), admin, solver);
+    state_ = state::waiting;
+    request_timer_.expires_after(opts().request_timeout);
+    request_timer_.async_wait(
+        [self = shared_from_this(), generation](beast::error_code ec) {
+          if (!ec)
+            self->on_request_timeout(generation);
+        });
     return;
   }
   keep_alive_ = req.keep_alive();

@@ -213,6 +213,14 @@ rate_decision rate_limits_state::check(rate_route route,
   return d;
 }
 
+rate_decision tighter(const rate_decision& a, const rate_decision& b) {
+  if (!b.applied || (a.applied && !a.allowed))
+    return a;
+  if (!a.applied || !b.allowed || b.remaining < a.remaining)
+    return b;
+  return a;
+}
+
 size_t rate_limits_state::sweep(time_us now) {
   size_t n = 0;
   for (auto& r : rules_)

@@ -115,6 +115,11 @@ struct rate_decision {
   uint32_t retry_after_s = 0; // Retry-After when denied, at least 1
 };
 
+/// Of two decisions on one request (counted apart, e.g. on different
+/// nodes), the one the client is told: a denial, else the one that applies
+/// with the least left.
+rate_decision tighter(const rate_decision& a, const rate_decision& b);
+
 /// One rule's state per key, in a bounded LRU table. Not thread-safe.
 class rate_rule_state {
 public:

@@ -75,6 +75,9 @@ fake_endpoint(cluster_endpoint_actor::pointer self,
       [=](reserve_atom, std::string&, uint64_t, std::string&) {
         return write_outcome{not_here()};
       },
+      [=](rate_atom, uint8_t, rate_subject&, uint8_t) {
+        return rate_outcome{not_here()};
+      },
       [=](subscribe_atom, subscription_target, std::string&, caf::actor&) {},
       [=](unsubscribe_atom, subscription_target, std::string&, caf::actor&) {},
   };

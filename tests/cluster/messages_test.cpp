@@ -53,6 +53,17 @@ inline bool same(const solver_view& a, const solver_view& b) {
                   b.success_rate, b.mean_execution_ms, b.healthy, b.node);
 }
 
+inline bool same(const rate_subject& a, const rate_subject& b) {
+  return a.ip == b.ip && a.user == b.user;
+}
+
+inline bool same(const rate_decision& a, const rate_decision& b) {
+  return std::tie(a.applied, a.allowed, a.rule, a.limit, a.remaining, a.reset_s,
+                  a.retry_after_s) == std::tie(b.applied, b.allowed, b.rule,
+                                               b.limit, b.remaining, b.reset_s,
+                                               b.retry_after_s);
+}
+
 } // namespace intentd
 
 using namespace intentd;
@@ -123,4 +134,15 @@ TEST_CASE_FIXTURE(cluster_serializer,
   // The engine's own messages travel too (a record names its node).
   round_trip(record_outcome{full_record()});
   round_trip(submit_outcome{submit_reply{full_record(), true}});
+}
+
+TEST_CASE_FIXTURE(cluster_serializer,
+                  "rate-limit counts and their decisions round-trip") {
+  round_trip(rate_subject{"203.0.113.9", "0xalice"});
+  round_trip(rate_subject{"::1", ""});
+  rate_decision d{true, false, 2, 500, 0, 61, 7};
+  round_trip(d);
+  round_trip(rate_decision{});
+  round_trip(rate_outcome{d});
+  round_trip(rate_outcome{full_problem()});
 }
