@@ -204,8 +204,8 @@ TEST_CASE("a settlement survives a rebuild and is never made twice") {
   CHECK(alice_wrap == 1'000'000 * pow10(24) + output);
   CHECK(acme_usdc == 1'000'000 * pow10(6) + 10 * pow10(6) + fee);
   // Paid: the swap's input and fee, and p1's reservation (input and gas).
-  CHECK(alice_usdc == 1'000'000 * pow10(6) - 10 * pow10(6) - fee -
-                          (5 * pow10(6) + 30'000));
+  CHECK(alice_usdc ==
+        1'000'000 * pow10(6) - 10 * pow10(6) - fee - (5 * pow10(6) + 30'000));
   CHECK(again.block_height() == 1);
   CHECK(again.intent_state("s1") == chain_intent_state::executed);
   CHECK(again.intent_state("p1") == chain_intent_state::reserved);

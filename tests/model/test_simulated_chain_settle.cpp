@@ -226,7 +226,7 @@ TEST_CASE("an intent is settled or executed once, never twice") {
 
 TEST_CASE("settle faults: retryable ones and reverts move nothing") {
   SUBCASE("retryable faults leave no trace and a retry settles") {
-    auto chain = make_chain(50 * pow10(24), 0.5);
+    auto chain = make_chain(500 * pow10(24), 0.5);
     int retried = 0;
     for (int i = 0; i < 10; ++i) {
       auto in = swap("s" + std::to_string(i));
@@ -234,7 +234,7 @@ TEST_CASE("settle faults: retryable ones and reverts move nothing") {
       }
       auto acme = chain.balance("acme.near", "wrap.near");
       for (;;) {
-        auto r = chain.settle(in, by_acme(pow10(24), 0));
+        auto r = chain.settle(in, by_acme(twenty_wrap, 0));
         if (r.fault == chain_fault::none)
           break;
         REQUIRE(is_retryable(r.fault));
@@ -244,7 +244,7 @@ TEST_CASE("settle faults: retryable ones and reverts move nothing") {
         CHECK(chain.balance("acme.near", "wrap.near") == acme);
       }
       CHECK(chain.executions_of(in.id) == 1);
-      CHECK(chain.balance("acme.near", "wrap.near") == acme - pow10(24));
+      CHECK(chain.balance("acme.near", "wrap.near") == acme - twenty_wrap);
     }
     CHECK(retried > 0);
   }
