@@ -13,6 +13,7 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using verify_atom = caf::atom_constant<caf::atom("verify")>;
 using execute_atom = caf::atom_constant<caf::atom("execute")>;
+using settle_atom = caf::atom_constant<caf::atom("settle")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;

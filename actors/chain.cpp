@@ -196,6 +196,13 @@ chain_impl(chain_self self, chain_adapter* adapter_ptr, chain_options opts) {
         answer_later(self, adapter->execute(in, solver), refused_execute());
         return caf::delegated<execute_result>{};
       },
+      [=](settle_atom, const intent& in,
+          const settlement& s) -> caf::result<execute_result> {
+        if (self->state.stalled)
+          return refused_execute();
+        answer_later(self, adapter->settle(in, s), refused_execute());
+        return caf::delegated<execute_result>{};
+      },
       [=](release_atom, const std::string& id) {
         adapter->release(id);
         changed(self);

@@ -12,7 +12,8 @@
 namespace intentd {
 
 struct chain_options {
-  /// How long every verify and execute takes to answer (block latency).
+  /// How long every verify, execute and settle takes to answer (block
+  /// latency).
   std::chrono::milliseconds latency{20};
   /// On its own thread: needed when commits sync to disk.
   bool detached = false;
@@ -24,6 +25,9 @@ struct chain_options {
 /// Spawns the chain actor: the one owner of a chain adapter.
 ///   (verify_atom, intent)            -> verify_result, after the latency
 ///   (execute_atom, intent, solver)   -> execute_result, after the latency
+///   (settle_atom, intent, settlement) -> execute_result, after the latency:
+///                                       settled for an external solver
+///                                       (chain_adapter::settle)
 ///   (release_atom, id)               -> nothing
 ///   (status_atom, id)                -> chain_intent_state
 ///   (status_atom, hash, tx_atom)     -> std::optional<chain_tx>
@@ -38,7 +42,8 @@ struct chain_options {
 /// calls of that block are answered with chain_fault::storage_unavailable
 /// (nothing is confirmed; ask again), the adapter keeps the block, and the
 /// commit is tried again after growing pauses (0.1 s doubling to 5 s).
-/// Until one succeeds, verify and execute are answered storage_unavailable
+/// Until one succeeds, verify, execute and settle are answered
+/// storage_unavailable
 /// at once without reaching the adapter, a release joins the kept block,
 /// and an execution is not reported as landed.
 chain_actor spawn_chain(caf::actor_system& sys,

@@ -52,6 +52,7 @@ using storage_writer_actor = caf::typed_actor<
 using chain_actor = caf::typed_actor<
     caf::replies_to<verify_atom, intent>::with<verify_result>,
     caf::replies_to<execute_atom, intent, std::string>::with<execute_result>,
+    caf::replies_to<settle_atom, intent, settlement>::with<execute_result>,
     caf::reacts_to<release_atom, std::string>,
     caf::replies_to<status_atom, std::string>::with<chain_intent_state>,
     caf::replies_to<status_atom, std::string,

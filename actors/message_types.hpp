@@ -94,10 +94,17 @@ typename Inspector::result_type inspect(Inspector& f, transaction_info& x) {
 }
 
 template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, winning_quote& x) {
+  return f(caf::meta::type_name("winning_quote"), x.request_id, x.solver_id,
+           x.solver_account, units_field{x.output_amount}, units_field{x.fee},
+           x.valid_until, x.signature);
+}
+
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_info& x) {
   return f(caf::meta::type_name("execution_info"), x.solver_id, x.attempts,
            x.transactions, x.gas_used, units_field{x.total_cost},
-           optional_units_field{x.output_amount});
+           optional_units_field{x.output_amount}, x.quotes, x.quote);
 }
 
 template<class Inspector>
@@ -175,7 +182,14 @@ typename Inspector::result_type inspect(Inspector& f, chain_tx& x) {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chain_execution& x) {
   return f(caf::meta::type_name("chain_execution"), x.tx_hash, x.gas_used,
-           units_field{x.total_cost}, units_field{x.credited});
+           units_field{x.total_cost}, units_field{x.credited},
+           x.solver_account);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, settlement& x) {
+  return f(caf::meta::type_name("settlement"), x.solver_id, x.solver_account,
+           units_field{x.output_amount}, units_field{x.fee});
 }
 
 /// The details travel as JSON text.
@@ -326,5 +340,6 @@ CAF_ADD_TYPE_ID(intentd_messages, (intentd::auction_outcome))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::external_solver_report))
 CAF_ADD_TYPE_ID(intentd_messages,
                 (std::vector<intentd::external_solver_report>))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::settlement))
 
 CAF_END_TYPE_ID_BLOCK(intentd_messages)

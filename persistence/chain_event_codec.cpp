@@ -25,7 +25,8 @@ std::string encode_chain_event(const chain_event& e) {
   bytes::writer w;
   w.u8(static_cast<uint8_t>(magic[0]));
   w.u8(static_cast<uint8_t>(magic[1]));
-  w.u8(chain_event_format_version);
+  bool settle = e.kind == chain_event_kind::settle;
+  w.u8(settle ? chain_event_settle_version : chain_event_format_version);
   w.u32(0); // the checksum, patched below
   w.u8(static_cast<uint8_t>(e.kind));
   w.str(e.intent_id);
@@ -34,6 +35,15 @@ std::string encode_chain_event(const chain_event& e) {
   w.u128(e.amount);
   w.str(e.tx_hash);
   w.u64(e.block);
+  if (settle) {
+    w.str(e.payer);
+    w.str(e.payer_token);
+    w.u128(e.refund);
+    w.str(e.solver_account);
+    w.u128(e.solver_received);
+    w.u128(e.solver_paid);
+    w.u128(e.fee);
+  }
   auto out = w.take();
   uint32_t crc = event_crc(out);
   for (std::size_t i = 0; i < crc_size; ++i)
@@ -49,7 +59,8 @@ outcome<chain_event> decode_chain_event(std::string_view in) try {
     return refuse("not a chain event");
   auto version = static_cast<uint8_t>(in[2]);
   std::size_t start = header_size;
-  if (version == chain_event_format_version) {
+  if (version == chain_event_format_version ||
+      version == chain_event_settle_version) {
     if (in.size() < header_size + crc_size)
       return refuse("truncated");
     bytes::reader crc{in, header_size};
@@ -71,6 +82,19 @@ outcome<chain_event> decode_chain_event(std::string_view in) try {
   e.amount = r.u128();
   e.tx_hash = r.str();
   e.block = r.u64();
+  // Only settle events carry the settlement's fields, and they always do.
+  if (r.ok() && (version == chain_event_settle_version) !=
+                    (e.kind == chain_event_kind::settle))
+    r.fail("a settlement in the wrong format");
+  if (version == chain_event_settle_version) {
+    e.payer = r.str();
+    e.payer_token = r.str();
+    e.refund = r.u128();
+    e.solver_account = r.str();
+    e.solver_received = r.u128();
+    e.solver_paid = r.u128();
+    e.fee = r.u128();
+  }
   if (r.ok() && r.remaining() != 0)
     r.fail("trailing bytes");
   if (!r.ok())

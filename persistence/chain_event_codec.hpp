@@ -9,13 +9,22 @@
 
 namespace intentd {
 
-/// Version written by encode_chain_event; decode_chain_event also reads
-/// version 1 (the same without a checksum) and refuses others.
+/// Version written by encode_chain_event for every kind but settle;
+/// decode_chain_event also reads version 1 (the same without a checksum)
+/// and version 3, and refuses others.
 constexpr uint8_t chain_event_format_version = 2;
+
+/// Version written for settle events: version 2's fields, then the
+/// settlement's (payer, payer token, refund, solver account, solver
+/// received, solver paid, fee). A journal without settlements stays
+/// readable by a daemon that knows only version 2.
+constexpr uint8_t chain_event_settle_version = 3;
 
 /// Binary form of a chain event: magic "ce", version, the CRC-32C (4 bytes,
 /// little-endian) of every other byte of the value, kind, intent id,
-/// account, token, amount (16 bytes), tx hash, block.
+/// account, token, amount (16 bytes), tx hash, block; version 3 appends
+/// payer, payer token, refund, solver account, solver received, solver paid
+/// and fee (amounts 16 bytes).
 std::string encode_chain_event(const chain_event& event);
 
 /// Parses encode_chain_event's output; a storage_corrupt problem for a

@@ -47,7 +47,7 @@ void index_chain_event(MDB_txn* t, const chain_journal_dbs& d, uint64_t seq,
   if (e.kind == chain_event_kind::reserve)
     return;
   d.finals.put(t, e.intent_id, index_value(e.intent_id, seq));
-  if (e.kind == chain_event_kind::execute) {
+  if (is_execution(e.kind)) {
     uint32_t n = chain_executions(t, d, e.intent_id);
     d.executions.put(t, e.intent_id, std::to_string(n + 1));
   }

@@ -473,7 +473,7 @@ read_chain_executions(const std::string& path) {
       auto e = decode_chain_event(v);
       if (!e)
         return e.error();
-      if (e->kind == chain_event_kind::execute)
+      if (is_execution(e->kind))
         ++out[e->intent_id];
     }
   } catch (const lmdb::error& e) {

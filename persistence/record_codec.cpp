@@ -108,13 +108,47 @@ void read_execution(reader& r, execution_info& out) {
     out.output_amount = r.u128();
 }
 
+/// The fields of version 3, after the public key.
+void write_quotes(writer& w, const execution_info& e) {
+  w.u32(e.quotes);
+  w.u8(e.quote ? 1 : 0);
+  if (!e.quote)
+    return;
+  const winning_quote& q = *e.quote;
+  w.str(q.request_id);
+  w.str(q.solver_id);
+  w.str(q.solver_account);
+  w.u128(q.output_amount);
+  w.u128(q.fee);
+  w.i64(q.valid_until);
+  w.str(q.signature);
+}
+
+void read_quotes(reader& r, execution_info& out) {
+  out.quotes = r.u32();
+  if (!r.flag())
+    return;
+  winning_quote q;
+  q.request_id = r.str();
+  q.solver_id = r.str();
+  q.solver_account = r.str();
+  q.output_amount = r.u128();
+  q.fee = r.u128();
+  q.valid_until = r.i64();
+  q.signature = r.str();
+  out.quote = std::move(q);
+}
+
 } // namespace
 
 std::string encode_record(const intent_record& rec) {
   writer w;
   w.u8(static_cast<uint8_t>(record_magic[0]));
   w.u8(static_cast<uint8_t>(record_magic[1]));
-  w.u8(record_format_version);
+  // Version 2 while the record holds nothing of version 3, so that a record
+  // no external solver touched stays readable by a daemon that knows 2.
+  bool quoted = rec.execution.quotes != 0 || rec.execution.quote;
+  w.u8(quoted ? record_format_version : record_unquoted_version);
   w.u32(0); // the checksum, patched below
   write_request(w, rec.request);
   w.u8(static_cast<uint8_t>(rec.status));
@@ -135,9 +169,13 @@ std::string encode_record(const intent_record& rec) {
   w.u64(rec.seq);
   w.str(rec.body_digest);
   w.u8(rec.dead_letter ? 1 : 0);
-  // Appended after the first format: absent in older records.
-  if (!rec.request.public_key.empty())
+  if (quoted) {
     w.str(rec.request.public_key);
+    write_quotes(w, rec.execution);
+  } else if (!rec.request.public_key.empty()) {
+    // Version 2 appends the key only when there is one.
+    w.str(rec.request.public_key);
+  }
   auto out = w.take();
   patch_crc(out, header_size);
   return out;
@@ -159,7 +197,7 @@ outcome<intent_record> decode_record(std::string_view bytes) try {
     return refuse("not an intent record");
   auto version = static_cast<uint8_t>(bytes[2]);
   std::size_t start = header_size;
-  if (version == record_format_version) {
+  if (version == record_format_version || version == record_unquoted_version) {
     if (bytes.size() < header_size + crc_size)
       return refuse("truncated");
     if (read_u32_le(bytes.substr(header_size)) !=
@@ -191,7 +229,11 @@ outcome<intent_record> decode_record(std::string_view bytes) try {
   rec.seq = r.u64();
   rec.body_digest = r.str();
   rec.dead_letter = r.flag();
-  if (r.ok() && r.remaining() != 0) {
+  if (version == record_format_version) {
+    rec.request.public_key = r.str();
+    read_quotes(r, rec.execution);
+  } else if (r.ok() && r.remaining() != 0) {
+    // Versions 1 and 2 append the public key only when one was set.
     rec.request.public_key = r.str();
     if (rec.request.public_key.empty())
       r.fail("trailing bytes"); // never written empty

@@ -72,7 +72,7 @@ void check_chain_journal(walker& w) {
     }
     if (v.size() > 2 && static_cast<uint8_t>(v[2]) == 1)
       ++unsealed;
-    if (e->kind == chain_event_kind::execute)
+    if (is_execution(e->kind))
       ++executed[e->intent_id];
   });
   if (unsealed > 0)

@@ -92,6 +92,10 @@ struct transaction {
 /// `already_executed`), and what execution_of() and intent_state() answer
 /// survives a restart of the program, so that recovery after a crash can
 /// tell an execution that landed from one that did not.
+///
+/// There is no settlement call for external solvers here: on an adapter of
+/// the embedder's own, the built-in solvers execute every intent
+/// (docs/solvers.md, "Settlement").
 class adapter {
 public:
   virtual ~adapter() = default;

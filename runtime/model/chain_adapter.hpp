@@ -55,7 +55,7 @@ struct execute_result {
 enum class chain_intent_state : uint8_t {
   unknown,  // never seen
   reserved, // verified, funds held
-  executed, // executed successfully
+  executed, // executed or settled successfully
   reverted,
   released, // reservation released (cancelled / expired)
 };
@@ -76,6 +76,21 @@ struct chain_execution {
   units total_cost = 0;
   /// What the execution credited (the swap output, or the amount moved).
   units credited = 0;
+  /// The external solver's account when it was a settlement; empty when
+  /// the chain executed the intent itself.
+  std::string solver_account{};
+};
+
+/// What the chain settles for the winner of a quote auction (see
+/// chain_adapter::settle). Amounts in base units.
+struct settlement {
+  std::string solver_id;
+  /// The solver's account on chain: it pays the output and is paid.
+  std::string solver_account;
+  /// Swap: the quoted output, in the output token; unused otherwise.
+  units output_amount = 0;
+  /// The solver's fee, in the input token.
+  units fee = 0;
 };
 
 /// The Verifier and Solver contracts behind one interface. Calls are
@@ -88,11 +103,34 @@ public:
   /// Executes a verified intent; never twice for the same id.
   virtual execute_result execute(const intent& in,
                                  const std::string& solver_id) = 0;
+  /// Settles a verified intent for an external solver instead of
+  /// executing it: in one step the user pays the input and the solver's
+  /// fee out of the verify reservation and the solver's account pays the
+  /// quoted output (swap), or the chain performs the action (transfer,
+  /// stake); docs/solvers.md "Settlement". Refused with nothing moved and
+  /// the reservation kept: insufficient_funds when the solver's balance
+  /// does not cover the output, slippage below the intent's minimum,
+  /// reverted for a fee above the gas reserve or a settlement the chain
+  /// cannot make. Never settles or executes one id twice
+  /// (already_executed). The default cannot settle: it answers reverted
+  /// and the engine falls back to its built-in solvers.
+  virtual execute_result settle(const intent& in, const settlement& s) {
+    (void)in;
+    (void)s;
+    execute_result refused;
+    refused.fault = chain_fault::reverted;
+    return refused;
+  }
+  /// Whether settle() can settle at all; false for the default. On a
+  /// chain that cannot settle, asking external solvers for quotes is
+  /// pointless: a winner could only fail, and be blamed for it.
+  virtual bool settles() const { return false; }
   /// Releases the reservation of a cancelled or expired intent.
   virtual void release(const std::string& intent_id) = 0;
   virtual chain_intent_state intent_state(const std::string& intent_id) = 0;
-  /// The successful execution of an intent, if there was one: how recovery
-  /// completes an intent whose execution landed before a crash.
+  /// The successful execution or settlement of an intent, if there was
+  /// one: how recovery completes an intent whose execution landed before a
+  /// crash.
   virtual std::optional<chain_execution>
   execution_of(const std::string& intent_id) = 0;
   /// Makes the effects of the calls so far final (a block is sealed). The

@@ -17,30 +17,61 @@ enum class chain_event_kind : uint8_t {
   release, // a reservation given back (cancelled, expired)
   execute, // executed: reservation spent, recipient credited, tx mined
   revert,  // failed on chain: refund to the payer, tx mined when sent
+  settle,  // settled for an external solver: reservation spent, the
+           // recipient credited, the solver paid and paying, tx mined
 };
 
-constexpr uint8_t chain_event_kind_count = 4;
+constexpr uint8_t chain_event_kind_count = 5;
+
+/// True for the events that execute an intent (execute, settle): an id has
+/// at most one.
+constexpr bool is_execution(chain_event_kind kind) {
+  return kind == chain_event_kind::execute || kind == chain_event_kind::settle;
+}
 
 /// What the simulated chain needs to redo one state change.
 struct chain_event {
   chain_event_kind kind = chain_event_kind::reserve;
   std::string intent_id;
-  /// reserve: the payer; execute: the credited account; revert: the
-  /// refunded account. Empty for release.
+  /// reserve: the payer; execute and settle: the credited account;
+  /// revert: the refunded account. Empty for release.
   std::string account;
   std::string token;
-  /// reserve: amount held (input plus gas); execute: amount credited;
-  /// revert: amount refunded.
+  /// reserve: amount held (input plus gas); execute and settle: amount
+  /// credited; revert: amount refunded.
   units amount = 0;
-  /// execute and revert: the mined transaction; empty when none was sent.
+  /// execute, settle and revert: the mined transaction; empty when none
+  /// was sent.
   std::string tx_hash;
   /// The block of tx_hash.
   uint64_t block = 0;
 
+  // settle only; empty or 0 for the other kinds.
+  /// The reservation's payer and token (the user, the input token).
+  std::string payer{};
+  std::string payer_token{};
+  /// Given back to the payer: the gas reserve less the solver's fee.
+  units refund = 0;
+  /// The external solver's account.
+  std::string solver_account{};
+  /// What the solver receives, in payer_token: the input and the fee
+  /// (swap) or the fee (transfer, stake).
+  units solver_received = 0;
+  /// What the solver pays, in `token`: the output (swap), else 0.
+  units solver_paid = 0;
+  /// The solver's fee, in payer_token (part of solver_received): what the
+  /// user paid beyond the input.
+  units fee = 0;
+
   friend bool operator==(const chain_event& a, const chain_event& b) {
     return a.kind == b.kind && a.intent_id == b.intent_id &&
            a.account == b.account && a.token == b.token &&
-           a.amount == b.amount && a.tx_hash == b.tx_hash && a.block == b.block;
+           a.amount == b.amount && a.tx_hash == b.tx_hash &&
+           a.block == b.block && a.payer == b.payer &&
+           a.payer_token == b.payer_token && a.refund == b.refund &&
+           a.solver_account == b.solver_account &&
+           a.solver_received == b.solver_received &&
+           a.solver_paid == b.solver_paid && a.fee == b.fee;
   }
 };
 
@@ -75,13 +106,15 @@ struct chain_intent_info {
 class chain_history {
 public:
   virtual ~chain_history() = default;
-  /// Successful executions of an intent (0 when never executed).
+  /// Successful executions and settlements of an intent (0 when never
+  /// executed).
   virtual outcome<uint32_t> executions(const std::string& intent_id) = 0;
-  /// The intent's last release, execute or revert event: its final state.
+  /// The intent's last release, execute, settle or revert event: its final
+  /// state.
   /// Empty when it has none.
   virtual outcome<std::optional<chain_event>>
   final_event(const std::string& intent_id) = 0;
-  /// The execute or revert event that mined transaction `hash`.
+  /// The execute, settle or revert event that mined transaction `hash`.
   virtual outcome<std::optional<chain_event>>
   tx_event(const std::string& hash) = 0;
   /// Calls `fn` with every executed intent id and its count of executions.

@@ -66,13 +66,38 @@ struct transaction_info {
   std::string status; // "success", "reverted", "failed", "pending"
 };
 
-struct execution_info {
+/// The quote an external solver won an intent with, kept with the
+/// executing transition so that recovery can settle it again (or hand the
+/// intent to the built-in solvers) after a crash. Amounts in base units.
+struct winning_quote {
+  std::string request_id;
   std::string solver_id;
+  std::string solver_account;
+  units output_amount = 0; // in the output token (swap)
+  units fee = 0;           // in the input token
+  time_us valid_until = 0;
+  std::string signature; // hex ed25519 over the canonical quote
+
+  friend bool operator==(const winning_quote& a, const winning_quote& b) {
+    return a.request_id == b.request_id && a.solver_id == b.solver_id &&
+           a.solver_account == b.solver_account &&
+           a.output_amount == b.output_amount && a.fee == b.fee &&
+           a.valid_until == b.valid_until && a.signature == b.signature;
+  }
+};
+
+struct execution_info {
+  std::string solver_id; // the built-in solver, or the winning external one
   uint32_t attempts = 0;
   std::vector<transaction_info> transactions;
   uint64_t gas_used = 0;
   units total_cost = 0;
   std::optional<units> output_amount; // swap: what the user received
+  /// How many valid quotes external solvers gave (0: none was asked or
+  /// none was valid).
+  uint32_t quotes = 0;
+  /// Set once an external solver won: the quote it is settled with.
+  std::optional<winning_quote> quote;
 };
 
 struct intent_error {

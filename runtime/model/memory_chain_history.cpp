@@ -19,7 +19,7 @@ void memory_chain_history::note(const chain_event& e) {
   if (e.kind == chain_event_kind::reserve)
     return;
   finals_[e.intent_id] = e;
-  if (e.kind == chain_event_kind::execute)
+  if (is_execution(e.kind))
     ++executions_[e.intent_id];
   if (e.kind != chain_event_kind::release && !e.tx_hash.empty())
     txs_[e.tx_hash] = e;

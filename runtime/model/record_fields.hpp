@@ -52,6 +52,8 @@ void execution(Sink& s, const intent_record& rec,
     s.string(amount_text(*ex.output_amount, rec.request.output_token, tokens));
   else
     s.null();
+  s.key("quotes");
+  s.number(ex.quotes);
   s.key("solver_id");
   if (ex.solver_id.empty())
     s.null();

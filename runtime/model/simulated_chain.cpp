@@ -88,6 +88,17 @@ void simulated_chain::apply(const chain_event& e) {
     if (!e.tx_hash.empty())
       block_ = e.block;
     break;
+  case chain_event_kind::settle:
+    // The reservation was taken from the payer when it was made: what is
+    // not refunded, paid to the solver or credited is the gas.
+    account(e.solver_account).balances[e.token] -= e.solver_paid;
+    account(e.account).balances[e.token] += e.amount;
+    account(e.solver_account).balances[e.payer_token] += e.solver_received;
+    account(e.payer).balances[e.payer_token] += e.refund;
+    reservations_.erase(e.intent_id);
+    if (!e.tx_hash.empty())
+      block_ = e.block;
+    break;
   }
   if (memory_history_)
     memory_history_->note(e);
@@ -103,6 +114,10 @@ simulated_chain::account(const std::string& name) {
     auto initial = checked_mul(opts_.initial_balance_tokens, pow10(t.decimals));
     fresh.balances[t.id] = initial ? *initial : max_units;
   }
+  auto named = opts_.account_balances.find(name);
+  if (named != opts_.account_balances.end())
+    for (const auto& [token, amount] : named->second)
+      fresh.balances[token] = amount;
   return accounts_.emplace(name, std::move(fresh)).first->second;
 }
 
@@ -239,6 +254,76 @@ execute_result simulated_chain::execute(const intent& in,
                 chain_fault::none);
 }
 
+execute_result simulated_chain::settle(const intent& in, const settlement& s) {
+  execute_result result;
+  auto refuse = [&](chain_fault fault) {
+    result.fault = fault;
+    return result;
+  };
+  auto executed = history_->executions(in.id);
+  if (!executed)
+    return refuse(chain_fault::network_error);
+  if (*executed > 0)
+    return refuse(chain_fault::already_executed);
+  auto r = reservations_.find(in.id);
+  if (r == reservations_.end())
+    return refuse(chain_fault::not_verified);
+  units gas_cost = static_cast<units>(opts_.gas_per_execution) *
+                   static_cast<units>(opts_.gas_price);
+  const reservation held = r->second;
+  if (held.account != in.user_account || held.token != in.input_token ||
+      held.amount < gas_cost || held.amount - gas_cost != in.input_amount)
+    return refuse(chain_fault::not_verified);
+  if (roll(opts_.failure_rate)) {
+    static constexpr chain_fault retryable[] = {chain_fault::network_error,
+                                                chain_fault::timeout,
+                                                chain_fault::nonce_too_low};
+    return refuse(retryable[rng_() % 3]);
+  }
+  // Refusals below move nothing and keep the reservation: the next quote,
+  // or the built-in solvers, may still execute the intent.
+  bool swap = in.action == action_kind::swap;
+  if (swap && tokens_.find(in.output_token) == nullptr)
+    return refuse(chain_fault::unknown_token);
+  // The user pays the fee out of the gas reserve, never more than verify
+  // held; a solver account of none, or the user's own, settles nothing.
+  if (s.fee > gas_cost || s.solver_account.empty() ||
+      s.solver_account == in.user_account)
+    return refuse(chain_fault::reverted);
+  if (swap && s.output_amount < in.min_output_amount)
+    return refuse(chain_fault::slippage);
+  if (swap && balance(s.solver_account, in.output_token) < s.output_amount)
+    return refuse(chain_fault::insufficient_funds);
+  if (roll(opts_.revert_rate))
+    return refuse(chain_fault::reverted);
+  const std::string& target =
+      in.recipient.empty() ? in.user_account : in.recipient;
+  chain_event e;
+  e.kind = chain_event_kind::settle;
+  e.intent_id = in.id;
+  e.account = target;
+  e.token = swap ? in.output_token : in.input_token;
+  e.amount = swap ? s.output_amount : in.input_amount;
+  e.tx_hash = next_tx_hash(in.id);
+  e.block = block_ + 1;
+  e.payer = held.account;
+  e.payer_token = held.token;
+  e.refund = gas_cost - s.fee;
+  e.solver_account = s.solver_account;
+  e.solver_received = swap ? in.input_amount + s.fee : s.fee;
+  e.solver_paid = swap ? s.output_amount : 0;
+  e.fee = s.fee;
+  if (!commit(e))
+    return refuse(chain_fault::storage_unavailable);
+  describe(in, held.info.first_seen);
+  result.tx_hash = e.tx_hash;
+  result.gas_used = opts_.gas_per_execution;
+  result.total_cost = s.fee;
+  if (swap)
+    result.output_amount = s.output_amount;
+  return result;
+}
+
 void simulated_chain::release(const std::string& intent_id) {
   auto r = reservations_.find(intent_id);
   if (r == reservations_.end())
@@ -293,6 +378,7 @@ chain_intent_state simulated_chain::intent_state(const std::string& intent_id) {
     return chain_intent_state::unknown;
   switch ((*e)->kind) {
   case chain_event_kind::execute:
+  case chain_event_kind::settle:
     return chain_intent_state::executed;
   case chain_event_kind::revert:
     return chain_intent_state::reverted;
@@ -307,12 +393,17 @@ chain_intent_state simulated_chain::intent_state(const std::string& intent_id) {
 std::optional<chain_execution>
 simulated_chain::execution_of(const std::string& intent_id) {
   auto e = history_->final_event(intent_id);
-  if (!e || !*e || (*e)->kind != chain_event_kind::execute)
+  if (!e || !*e || !is_execution((*e)->kind))
     return std::nullopt;
   const chain_event& landed = **e;
-  return chain_execution{landed.tx_hash, opts_.gas_per_execution,
+  if (landed.kind == chain_event_kind::settle)
+    return chain_execution{landed.tx_hash, opts_.gas_per_execution, landed.fee,
+                           landed.amount, landed.solver_account};
+  return chain_execution{landed.tx_hash,
+                         opts_.gas_per_execution,
                          units{opts_.gas_per_execution} * opts_.gas_price,
-                         landed.amount};
+                         landed.amount,
+                         {}};
 }
 
 bool simulated_chain::commit() {
@@ -324,7 +415,7 @@ std::optional<chain_tx> simulated_chain::tx_status(const std::string& hash) {
   if (!e || !*e)
     return std::nullopt;
   const chain_event& mined = **e;
-  bool executed = mined.kind == chain_event_kind::execute;
+  bool executed = is_execution(mined.kind);
   return chain_tx{hash, mined.intent_id, executed ? "success" : "reverted",
                   mined.block};
 }

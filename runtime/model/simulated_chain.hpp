@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,11 @@ struct simulated_chain_options {
   uint64_t seed = 42;
   /// Starting balance of every token for a new account, in whole tokens.
   units initial_balance_tokens = 1'000'000;
+  /// Starting balances of named accounts (an external solver's, say), in
+  /// base units per token id; a token not named starts at the initial
+  /// balance. Applied when the account is first used, before any replay,
+  /// so a chain rebuilt on its journal with the same options agrees.
+  std::map<std::string, std::map<std::string, units>> account_balances;
   uint64_t gas_per_execution = 30'000;
   uint64_t gas_price = 1; // base units of the input token per gas unit
   /// The wall clock that dates what the chain keeps of each intent
@@ -50,6 +56,13 @@ public:
   verify_result verify(const intent& in) override;
   execute_result execute(const intent& in,
                          const std::string& solver_id) override;
+  /// Settles for an external solver (chain_adapter::settle): the user's
+  /// reservation pays the input to the solver (swap) or to the recipient
+  /// (transfer, stake) and the fee to the solver, the rest of its gas
+  /// reserve goes back to the user, and the solver's account pays the
+  /// output to the recipient (swap). One journaled event.
+  execute_result settle(const intent& in, const settlement& s) override;
+  bool settles() const override { return true; }
   void release(const std::string& intent_id) override;
   chain_intent_state intent_state(const std::string& intent_id) override;
   std::optional<chain_execution>
@@ -63,7 +76,7 @@ public:
   intent_info(const std::string& intent_id) override;
 
   /// Spendable balance (after reservations) of an account, in base units.
-  /// New accounts start with the initial balance.
+  /// New accounts start with the initial balance (or account_balances).
   units balance(const std::string& account, const std::string& token);
   /// How many successful executions the chain has recorded for an id (0
   /// also when the journal cannot be read).

@@ -62,11 +62,12 @@ inline bool same(const intent_record& a, const intent_record& b) {
   auto& f = b.execution;
   return std::tie(a.status, a.status_message, a.created_at, a.updated_at,
                   e.solver_id, e.attempts, e.gas_used, e.total_cost,
-                  e.output_amount, a.seq, a.body_digest, a.dead_letter,
-                  a.node) ==
+                  e.output_amount, e.quotes, e.quote, a.seq, a.body_digest,
+                  a.dead_letter, a.node) ==
          std::tie(b.status, b.status_message, b.created_at, b.updated_at,
                   f.solver_id, f.attempts, f.gas_used, f.total_cost,
-                  f.output_amount, b.seq, b.body_digest, b.dead_letter, b.node);
+                  f.output_amount, f.quotes, f.quote, b.seq, b.body_digest,
+                  b.dead_letter, b.node);
 }
 
 inline bool same(const std::vector<intent_record>& a,
@@ -126,8 +127,15 @@ inline bool same(const chain_tx& a, const chain_tx& b) {
 }
 
 inline bool same(const chain_execution& a, const chain_execution& b) {
-  return std::tie(a.tx_hash, a.gas_used, a.total_cost, a.credited) ==
-         std::tie(b.tx_hash, b.gas_used, b.total_cost, b.credited);
+  return std::tie(a.tx_hash, a.gas_used, a.total_cost, a.credited,
+                  a.solver_account) == std::tie(b.tx_hash, b.gas_used,
+                                                b.total_cost, b.credited,
+                                                b.solver_account);
+}
+
+inline bool same(const settlement& a, const settlement& b) {
+  return std::tie(a.solver_id, a.solver_account, a.output_amount, a.fee) ==
+         std::tie(b.solver_id, b.solver_account, b.output_amount, b.fee);
 }
 
 template<class T>
@@ -228,6 +236,9 @@ inline intent_record full_record() {
   r.execution.gas_used = 21'000;
   r.execution.total_cost = big + 1;
   r.execution.output_amount = big + 2;
+  r.execution.quotes = 4;
+  r.execution.quote =
+      winning_quote{"req-7", "acme", "acme.near", big + 5, big + 6, 33, "sig"};
   r.error = intent_error{"reverted", "the chain reverted it"};
   r.seq = 5;
   r.body_digest = "digest";

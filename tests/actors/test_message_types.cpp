@@ -82,9 +82,30 @@ TEST_CASE_FIXTURE(serializer_fixture,
   round_trip(chain_tx{"0xtx", "intent-1", "success", 77});
   round_trip(std::optional<chain_tx>{chain_tx{"0xtx", "i", "reverted", 1}});
   round_trip(std::optional<chain_tx>{});
-  round_trip(chain_execution{"0xtx", 21'000, big, big + 4});
-  round_trip(std::optional<chain_execution>{chain_execution{"0xtx", 1, 2, 3}});
+  round_trip(chain_execution{"0xtx", 21'000, big, big + 4, {}});
+  round_trip(chain_execution{"0xtx", 21'000, big, big + 4, "acme.near"});
+  round_trip(std::optional<chain_execution>{
+      chain_execution{"0xtx", 1, 2, 3, "acme.near"}});
   round_trip(std::optional<chain_execution>{});
+  round_trip(settlement{"acme", "acme.near", big + 7, big});
+  round_trip(settlement{});
+}
+
+TEST_CASE_FIXTURE(serializer_fixture,
+                  "a record's quotes and winning quote round-trip") {
+  auto rec = full_record();
+  REQUIRE(rec.execution.quote);
+  round_trip(rec);
+  rec.execution.quote.reset();
+  round_trip(rec); // quotes counted, the built-ins ran it
+  // The binary serializer really carries the quote: a record that lost it
+  // is not the same.
+  auto without = full_record();
+  without.execution.quote.reset();
+  CHECK_FALSE(same(full_record(), without));
+  without = full_record();
+  without.execution.quotes = 0;
+  CHECK_FALSE(same(full_record(), without));
 }
 
 TEST_CASE_FIXTURE(serializer_fixture,

@@ -85,7 +85,8 @@ TEST_CASE("a completed swap has the full API shape") {
                         "status": "success"}],
       "gas_used": 30000,
       "total_cost": "0.03",
-      "output_amount": "20.1"
+      "output_amount": "20.1",
+      "quotes": 0
     },
     "error": null,
     "dead_letter": false
@@ -94,6 +95,25 @@ TEST_CASE("a completed swap has the full API shape") {
   CHECK(got == expected);
   CAPTURE(got.dump(2));
   CHECK_FALSE(got.contains("body_digest"));
+}
+
+TEST_CASE("a swap settled by an external solver shows its quotes, not the "
+          "winning quote") {
+  auto rec = completed_swap();
+  rec.execution.solver_id = "acme";
+  rec.execution.quotes = 2;
+  rec.execution.output_amount = 205 * pow10(23); // 20.5, the quoted output
+  rec.execution.quote = winning_quote{
+      "req-1", "acme", "acme.near", 205 * pow10(23), 10'000, t0, "ab"};
+  auto got = to_json(rec, test_tokens());
+  CAPTURE(got.dump(2));
+  const auto& ex = got.at("execution");
+  CHECK(ex.at("quotes") == 2);
+  CHECK(ex.at("solver_id") == "acme");
+  CHECK(ex.at("output_amount") == "20.5");
+  CHECK_FALSE(ex.contains("quote"));
+  CHECK(got.dump().find("acme.near") == std::string::npos);
+  CHECK(ex.size() == 7);
 }
 
 TEST_CASE("a pending transfer omits swap fields and empty values") {
@@ -130,7 +150,8 @@ TEST_CASE("a pending transfer omits swap fields and empty values") {
       "transactions": [],
       "gas_used": 0,
       "total_cost": "0",
-      "output_amount": null
+      "output_amount": null,
+      "quotes": 0
     },
     "error": null,
     "dead_letter": false

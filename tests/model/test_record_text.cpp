@@ -138,6 +138,7 @@ intent_record sweep_record(action_kind action, intent_status status,
   ex.total_cost = pick(sweep_amounts, i + 5);
   if (mask & 64u)
     ex.output_amount = pick(sweep_amounts, i + 6);
+  ex.quotes = i % 5 == 0 ? UINT32_MAX : static_cast<uint32_t>(i % 5);
   if (mask & 128u)
     rec.error = intent_error{pick(texts, i + 9), pick(texts, i + 10)};
   rec.dead_letter = (mask & 256u) != 0;

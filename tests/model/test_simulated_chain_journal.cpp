@@ -164,6 +164,67 @@ TEST_CASE("reservations, releases and reverts survive a rebuild") {
         1'000'000 * pow10(6) + 5 * pow10(6));
 }
 
+TEST_CASE("a settlement survives a rebuild and is never made twice") {
+  auto log = std::make_shared<memory_journal::log>();
+  const units output = 2 * pow10(24);
+  const units fee = 1'000;
+  const settlement acme{"acme", "acme.near", output, fee};
+  std::string hash;
+  units alice_usdc = 0;
+  units alice_wrap = 0;
+  units acme_usdc = 0;
+  units acme_wrap = 0;
+  {
+    auto chain = chain_on(log);
+    REQUIRE(chain.verify(swap("s1")).fault == chain_fault::none);
+    auto r = chain.settle(swap("s1"), acme);
+    REQUIRE(r.fault == chain_fault::none);
+    hash = r.tx_hash;
+    // A refused settlement is not journaled.
+    REQUIRE(chain.verify(pay("p1", "bob.near")).fault == chain_fault::none);
+    REQUIRE(chain
+                .settle(pay("p1", "bob.near"),
+                        settlement{"acme", "acme.near", 0, 30'001})
+                .fault == chain_fault::reverted);
+    alice_usdc = chain.balance("alice.near", "usdc.near");
+    alice_wrap = chain.balance("alice.near", "wrap.near");
+    acme_usdc = chain.balance("acme.near", "usdc.near");
+    acme_wrap = chain.balance("acme.near", "wrap.near");
+  }
+  REQUIRE(log->events.size() == 3);
+  CHECK(log->events[1].kind == chain_event_kind::settle);
+  CHECK(log->events[1].solver_account == "acme.near");
+  CHECK(log->events[1].fee == fee);
+  auto again = chain_on(log);
+  CHECK(again.balance("alice.near", "usdc.near") == alice_usdc);
+  CHECK(again.balance("alice.near", "wrap.near") == alice_wrap);
+  CHECK(again.balance("acme.near", "usdc.near") == acme_usdc);
+  CHECK(again.balance("acme.near", "wrap.near") == acme_wrap);
+  CHECK(acme_wrap == 1'000'000 * pow10(24) - output);
+  CHECK(alice_wrap == 1'000'000 * pow10(24) + output);
+  CHECK(acme_usdc == 1'000'000 * pow10(6) + 10 * pow10(6) + fee);
+  // Paid: the swap's input and fee, and p1's reservation (input and gas).
+  CHECK(alice_usdc ==
+        1'000'000 * pow10(6) - 10 * pow10(6) - fee - (5 * pow10(6) + 30'000));
+  CHECK(again.block_height() == 1);
+  CHECK(again.intent_state("s1") == chain_intent_state::executed);
+  CHECK(again.intent_state("p1") == chain_intent_state::reserved);
+  CHECK(again.settle(swap("s1"), acme).fault == chain_fault::already_executed);
+  CHECK(again.execute(swap("s1"), "solver-1").fault ==
+        chain_fault::already_executed);
+  CHECK(again.executions_by_intent() ==
+        std::map<std::string, uint32_t>{{"s1", 1}});
+  auto landed = again.execution_of("s1");
+  REQUIRE(landed);
+  CHECK(landed->tx_hash == hash);
+  CHECK(landed->credited == output);
+  CHECK(landed->total_cost == fee);
+  CHECK(landed->solver_account == "acme.near");
+  REQUIRE(again.tx_status(hash));
+  CHECK(again.tx_status(hash)->status == "success");
+  CHECK(log->events.size() == 3);
+}
+
 TEST_CASE("a journal that cannot record leaves the chain unchanged") {
   auto log = std::make_shared<memory_journal::log>();
   auto chain = chain_on(log);

@@ -69,6 +69,72 @@ TEST_CASE("chain event codec round-trips and refuses foreign bytes") {
   CHECK_FALSE(decode_chain_event(bad_kind));
 }
 
+TEST_CASE("chain event codec writes settlements in version 3, others in 2") {
+  chain_event e{chain_event_kind::settle,
+                "i1",
+                "bob.near",
+                "wrap.near",
+                pow10(30) + 7,
+                "0xabc",
+                42};
+  e.payer = "alice.near";
+  e.payer_token = "usdc.near";
+  e.refund = 29'000;
+  e.solver_account = "acme.near";
+  e.solver_received = pow10(7) + 1'000;
+  e.solver_paid = pow10(30) + 7;
+  e.fee = 1'000;
+  auto bytes = encode_chain_event(e);
+  CHECK(static_cast<uint8_t>(bytes[2]) == chain_event_settle_version);
+  auto back = decode_chain_event(bytes);
+  REQUIRE(back);
+  CHECK(*back == e);
+  for (std::size_t n = 0; n < bytes.size(); ++n)
+    CHECK_FALSE(decode_chain_event(bytes.substr(0, n)));
+  CHECK_FALSE(decode_chain_event(bytes + "x"));
+  // An execute event keeps version 2, which older daemons read.
+  chain_event plain{
+      chain_event_kind::execute, "i2", "bob.near", "wrap.near", 5, "0xdef", 43};
+  auto old = encode_chain_event(plain);
+  CHECK(static_cast<uint8_t>(old[2]) == chain_event_format_version);
+  REQUIRE(decode_chain_event(old));
+  CHECK(*decode_chain_event(old) == plain);
+}
+
+TEST_CASE("a settlement on the LMDB journal is indexed and replayed") {
+  temp_dir dir;
+  auto opts = journal_options(dir);
+  const settlement acme{"acme", "acme.near", 2 * pow10(24), 500};
+  std::string hash;
+  units acme_wrap = 0;
+  {
+    auto chain = chain_on(open_journal(opts));
+    REQUIRE(chain.verify(swap("s1")).fault == chain_fault::none);
+    auto r = chain.settle(swap("s1"), acme);
+    REQUIRE(r.fault == chain_fault::none);
+    hash = r.tx_hash;
+    acme_wrap = chain.balance("acme.near", "wrap.near");
+    REQUIRE(chain.commit());
+  }
+  {
+    auto chain = chain_on(open_journal(opts));
+    CHECK(chain.balance("acme.near", "wrap.near") == acme_wrap);
+    CHECK(chain.settle(swap("s1"), acme).fault ==
+          chain_fault::already_executed);
+    CHECK(chain.intent_state("s1") == chain_intent_state::executed);
+    auto landed = chain.execution_of("s1");
+    REQUIRE(landed);
+    CHECK(landed->tx_hash == hash);
+    CHECK(landed->solver_account == "acme.near");
+    CHECK(landed->total_cost == 500);
+    REQUIRE(chain.tx_status(hash));
+    CHECK(chain.tx_status(hash)->status == "success");
+  }
+  auto executions = read_chain_executions(opts.path);
+  REQUIRE_MESSAGE(executions, intentd::test::why(executions));
+  CHECK(*executions == std::map<std::string, uint32_t>{{"s1", 1}});
+}
+
 TEST_CASE("a chain reopened on its LMDB journal never executes twice") {
   temp_dir dir;
   auto opts = journal_options(dir);

@@ -227,6 +227,73 @@ TEST_CASE("record codec keeps the public key, appended after older fields") {
   CHECK_FALSE(decode_record(with + '\0'));
 }
 
+TEST_CASE("record codec keeps the quotes in version 3, else writes 2") {
+  auto rec = full_record();
+  rec.execution.solver_id = "acme";
+  rec.execution.quotes = 3;
+  rec.execution.quote = winning_quote{
+      "req-1",   "acme",           "acme.near",          twenty_four_decimals(),
+      ~units{0}, 1795860300123456, std::string(128, 'f')};
+  auto bytes = encode_record(rec);
+  CHECK(record_version(bytes) == record_format_version);
+  CHECK(record_format_version == 3);
+  auto back = decode_record(bytes);
+  REQUIRE(back);
+  check_same(rec, *back);
+  CHECK(back->execution.quotes == 3);
+  REQUIRE(back->execution.quote);
+  CHECK(*back->execution.quote == *rec.execution.quote);
+  CHECK(back->request.public_key.empty());
+  CHECK(encode_record(*back) == bytes);
+  for (std::size_t n = 0; n < bytes.size(); ++n)
+    CHECK_FALSE(decode_record(std::string_view(bytes).substr(0, n)));
+  CHECK_FALSE(decode_record(bytes + '\0'));
+
+  // Quotes counted but none won (the built-ins ran), with a public key.
+  rec.execution.quote.reset();
+  rec.request.public_key = std::string(64, 'a');
+  bytes = encode_record(rec);
+  CHECK(record_version(bytes) == record_format_version);
+  back = decode_record(bytes);
+  REQUIRE(back);
+  CHECK(back->execution.quotes == 3);
+  CHECK_FALSE(back->execution.quote);
+  CHECK(back->request.public_key == rec.request.public_key);
+
+  // Without quotes the record stays in version 2, which older daemons read.
+  rec.execution.quotes = 0;
+  CHECK(record_version(encode_record(rec)) == record_unquoted_version);
+}
+
+TEST_CASE("record codec reads a version 2 record written before quotes") {
+  // Written by the encoder of version 2: a completed swap with a key.
+  const char old[] =
+      "\x69\x72\x02\xfb\x91\x17\x2e\x05\x6f\x6c\x64\x2d\x31\x0a\x61\x6c"
+      "\x69\x63\x65\x2e\x6e\x65\x61\x72\x00\x09\x75\x73\x64\x63\x2e\x6e"
+      "\x65\x61\x72\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x09\x77\x72\x61\x70\x2e\x6e\x65\x61\x72\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x08\x73\x6f\x6c\x76\x65\x72\x2d\x31\x01"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x07\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x02\x61\x62";
+  auto back = decode_record(std::string_view(old, sizeof old - 1));
+  REQUIRE(back);
+  CHECK(back->request.id == "old-1");
+  CHECK(back->request.public_key == "ab");
+  CHECK(back->status == intent_status::completed);
+  CHECK(back->execution.solver_id == "solver-1");
+  CHECK(back->execution.output_amount == units{7});
+  CHECK(back->seq == 4);
+  CHECK(back->execution.quotes == 0);
+  CHECK_FALSE(back->execution.quote);
+  // Written again it is the same bytes: nothing of version 3 to keep.
+  CHECK(encode_record(*back) == std::string(old, sizeof old - 1));
+}
+
 TEST_CASE("record codec reads records written before the checksum") {
   auto rec = full_record();
   auto old = as_format_1(encode_record(rec));
@@ -235,7 +302,7 @@ TEST_CASE("record codec reads records written before the checksum") {
   REQUIRE(back);
   check_same(rec, *back);
   // Written again, it gains the checksum.
-  CHECK(record_version(encode_record(*back)) == record_format_version);
+  CHECK(record_version(encode_record(*back)) == record_unquoted_version);
 }
 
 TEST_CASE("record codec refuses every flipped bit as storage_corrupt") {
