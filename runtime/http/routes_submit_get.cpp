@@ -248,7 +248,7 @@ void read_admitted(engine_core& engine, http_limits gate, http_request who,
           return respond<rendered_record>(
               http_limits::with_headers(std::move(done), decision),
               render)(std::move(r));
-        const auto& owner = r->user_account;
+        auto owner = r->user_account; // a copy: `r` moves into the callback
         gate.check(
             who, route_read, owner, key_bit(rate_key::user),
             [decision, render, done = std::move(done),
