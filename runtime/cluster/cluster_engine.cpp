@@ -24,6 +24,7 @@
 #include "runtime/cluster/rate_homes.hpp"
 #include "runtime/cluster/subscriptions.hpp"
 #include "runtime/cluster/tcp_probe.hpp"
+#include "runtime/engine/admission.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/merged_listing.hpp"
 #include "runtime/model/record_json.hpp"
@@ -222,6 +223,19 @@ private:
   /// outcome of T) to `done`, exactly once; a node that is down, goes down
   /// while the request waits, or does not answer in
   /// cluster.forward_timeout_ms, is answered node_unavailable.
+  /// Takes one of the max_in_flight_ slots for a call to `node`; when none
+  /// is free, the overloaded problem to answer (counted as such).
+  std::optional<problem> take_in_flight(std::size_t node) {
+    if (in_flight_.fetch_add(1) < max_in_flight_)
+      return std::nullopt;
+    --in_flight_;
+    cluster_metrics_.forwarded(node, forward_result::overloaded, 0);
+    return problem{errc::overloaded,
+                   "This node has too many requests forwarded to other "
+                   "nodes in flight; retry shortly.",
+                   {}};
+  }
+
   template<class T, class... Ts>
   void forward(std::size_t node, reply<T> done, Ts... xs) {
     forward_within<T>(forward_timeout_, node, std::move(done), xs...);
@@ -239,14 +253,8 @@ private:
       cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
       return done(unavailable(node, "down"));
     }
-    if (in_flight_.fetch_add(1) >= max_in_flight_) {
-      --in_flight_;
-      cluster_metrics_.forwarded(node, forward_result::overloaded, 0);
-      return done(problem{errc::overloaded,
-                          "This node has too many requests forwarded to "
-                          "other nodes in flight; retry shortly.",
-                          {}});
-    }
+    if (auto full = take_in_flight(node))
+      return done(std::move(*full));
     // Whoever comes first answers: the node, the timeout, or its going down.
     auto token = waiting_.add(node, [this, node, done](problem p) {
       cluster_metrics_.forwarded(node,
@@ -628,28 +636,19 @@ void cluster_engine::route_submit(intent in, std::string body_digest,
   if (owner == self)
     return local_->submit(std::move(in), std::move(body_digest),
                           std::move(admit), std::move(stamp));
-  auto send = [this, owner, stamp = std::move(stamp)](
-                  std::optional<problem> refused, intent in,
-                  std::string body_digest) mutable {
-    if (refused)
-      return stamp(std::move(*refused));
-    forward<submit_reply>(
-        owner,
-        [stamp = std::move(stamp)](submit_outcome r) {
-          if (!r)
-            return stamp(r.error());
-          stamp(submit_result{std::move(r->record), r->created});
-        },
-        submit_atom::value, std::move(in), std::move(body_digest));
-  };
-  if (!admit)
-    return send(std::nullopt, std::move(in), std::move(body_digest));
-  auto held = std::make_shared<intent>(std::move(in));
-  const auto& ref = *held;
-  admit(ref, [held, body_digest = std::move(body_digest),
-              send = std::move(send)](std::optional<problem> refused) mutable {
-    send(std::move(refused), std::move(*held), std::move(body_digest));
-  });
+  after_admission(
+      admit, std::move(in), std::move(body_digest),
+      [this, owner, stamp](intent in, std::string body_digest) {
+        forward<submit_reply>(
+            owner,
+            [stamp](submit_outcome r) {
+              if (!r)
+                return stamp(r.error());
+              stamp(submit_result{std::move(r->record), r->created});
+            },
+            submit_atom::value, std::move(in), std::move(body_digest));
+      },
+      stamp);
 }
 
 void cluster_engine::count_rate(rate_route route, rate_subject who,
@@ -723,14 +722,8 @@ void cluster_engine::forward_read(std::size_t node, const std::string& id,
     cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
     return done(unavailable(node, "down"));
   }
-  if (in_flight_.fetch_add(1) >= max_in_flight_) {
-    --in_flight_;
-    cluster_metrics_.forwarded(node, forward_result::overloaded, 0);
-    return done(problem{errc::overloaded,
-                        "This node has too many requests forwarded to "
-                        "other nodes in flight; retry shortly.",
-                        {}});
-  }
+  if (auto full = take_in_flight(node))
+    return done(std::move(*full));
   auto started = waiting_calls::clock::now();
   auto fail = [this, node, done](problem p) {
     cluster_metrics_.forwarded(node, forward_result::unavailable, 0);

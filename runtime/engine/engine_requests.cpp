@@ -1,3 +1,4 @@
+#include "runtime/engine/admission.hpp"
 #include "runtime/engine/engine.hpp"
 
 #include <spdlog/spdlog.h>
@@ -52,17 +53,12 @@ void engine_impl::submit(intent in, std::string body_digest,
     metrics_->submitted(to_string(in.action), submit_status(out));
     return done(std::move(out));
   }
-  if (!admit)
-    return store_submission(std::move(in), std::move(body_digest),
-                            std::move(done));
-  auto held = std::make_shared<intent>(std::move(in));
-  const auto& ref = *held;
-  admit(ref, [this, held, body_digest = std::move(body_digest),
-              done = std::move(done)](std::optional<problem> refused) mutable {
-    if (refused)
-      return done(std::move(*refused));
-    store_submission(std::move(*held), std::move(body_digest), std::move(done));
-  });
+  after_admission(
+      admit, std::move(in), std::move(body_digest),
+      [this, done](intent in, std::string body_digest) {
+        store_submission(std::move(in), std::move(body_digest), done);
+      },
+      done);
 }
 
 void engine_impl::store_submission(intent in, std::string body_digest,
@@ -269,16 +265,12 @@ void engine_impl::lookup(const std::string& id, reply<status_cache::hit> done) {
 
 void engine_core::submit(intent in, std::string body_digest,
                          submit_admission admit, reply<submit_result> done) {
-  if (!admit)
-    return submit(std::move(in), std::move(body_digest), std::move(done));
-  auto held = std::make_shared<intent>(std::move(in));
-  const auto& ref = *held;
-  admit(ref, [this, held, body_digest = std::move(body_digest),
-              done = std::move(done)](std::optional<problem> refused) mutable {
-    if (refused)
-      return done(std::move(*refused));
-    submit(std::move(*held), std::move(body_digest), std::move(done));
-  });
+  after_admission(
+      admit, std::move(in), std::move(body_digest),
+      [this, done](intent in, std::string body_digest) {
+        submit(std::move(in), std::move(body_digest), done);
+      },
+      done);
 }
 
 void engine_core::count_rate(rate_route route, rate_subject who, uint8_t keys,
