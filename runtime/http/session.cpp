@@ -16,6 +16,25 @@ namespace intentd::http_detail {
 
 thread_local session* session::answering = nullptr;
 
+namespace {
+
+/// Runs `fn(session&)` on the session's executor, unless the gateway has
+/// closed (`gate`) or the session is gone. Called from engine threads.
+template<class Fn>
+void post_while_open(const std::weak_ptr<session>& weak, reply_gate& gate,
+                     Fn fn) {
+  std::lock_guard<std::mutex> lock(gate.mu);
+  if (!gate.open)
+    return;
+  if (auto self = weak.lock()) {
+    auto* s = self.get();
+    net::post(s->executor(), [self = std::move(self),
+                              fn = std::move(fn)]() mutable { fn(*self); });
+  }
+}
+
+} // namespace
+
 session::session(socket_type&& socket, server_core& server, bool reject)
     : stream_(std::move(socket)),
       buffer_(server.opts.header_limit + read_chunk),
@@ -299,18 +318,12 @@ void session::on_read(beast::error_code ec, std::size_t) {
             *slot = std::move(refused);
             return;
           }
-          std::lock_guard<std::mutex> lock(gate->mu);
-          if (!gate->open)
-            return;
-          if (auto self = weak.lock()) {
-            auto* s = self.get();
-            net::post(s->executor(), [self = std::move(self), generation, admin,
-                                      solver,
-                                      refused = std::move(refused)]() mutable {
-              self->on_websocket_admitted(generation, std::move(refused), admin,
-                                          solver);
-            });
-          }
+          post_while_open(weak, *gate,
+                          [generation, admin, solver,
+                           refused = std::move(refused)](session& s) mutable {
+                            s.on_websocket_admitted(
+                                generation, std::move(refused), admin, solver);
+                          });
         });
     answering = nullptr;
     if (decided)
@@ -338,16 +351,10 @@ void session::on_read(beast::error_code ec, std::size_t) {
       raw->inline_reply_ = std::move(rep);
       return;
     }
-    std::lock_guard<std::mutex> lock(gate->mu);
-    if (!gate->open)
-      return;
-    if (auto self = weak.lock()) {
-      auto* s = self.get();
-      net::post(s->executor(), [self = std::move(self), generation,
-                                rep = std::move(rep)]() mutable {
-        self->on_reply(generation, std::move(rep));
-      });
-    }
+    post_while_open(weak, *gate,
+                    [generation, rep = std::move(rep)](session& s) mutable {
+                      s.on_reply(generation, std::move(rep));
+                    });
   };
   answering = this;
   try {
