@@ -291,6 +291,34 @@ def ids_owned_by(name, prefix, n):
     return out
 
 
+def stop_nodes(f, daemons):
+    """SIGTERM to every node; each must exit 0."""
+    for n in NAMES:
+        code = daemons[n].terminate(10)
+        f.check(code == 0, f"{n} exited with {code}")
+
+
+def print_log_tails(daemons):
+    for n, d in daemons.items():
+        print(f"--- {n} log tail\n{d.tail(30)}")
+
+
+def clean_up(daemons, work, keep):
+    """Stops what still runs (a SIGSTOPped node is continued first) and
+    removes `work` unless asked to keep it."""
+    for d in daemons.values():
+        if d.proc and d.proc.poll() is None:
+            try:
+                d.proc.send_signal(signal.SIGCONT)
+            except OSError:
+                pass
+        d.cleanup()
+    if keep or os.environ.get("KEEP"):
+        print("kept", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=os.path.join(
@@ -562,25 +590,12 @@ def main():
         f.check(get(ports["n2"], f"/api/v1/intents/{n3_ids[0]}")[0] == 200,
                 "n3's intent after SIGCONT")
 
-        for n in NAMES:
-            code = daemons[n].terminate(10)
-            f.check(code == 0, f"{n} exited with {code}")
+        stop_nodes(f, daemons)
     except RuntimeError as e:
         f.check(False, str(e))
-        for n, d in daemons.items():
-            print(f"--- {n} log tail\n{d.tail(30)}")
+        print_log_tails(daemons)
     finally:
-        for d in daemons.values():
-            if d.proc and d.proc.poll() is None:
-                try:
-                    d.proc.send_signal(signal.SIGCONT)
-                except OSError:
-                    pass
-            d.cleanup()
-        if args.keep or os.environ.get("KEEP"):
-            print("kept", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        clean_up(daemons, work, args.keep)
     if f.items:
         print(f"cluster test: {len(f.items)} checks failed")
         return 1

@@ -16,6 +16,7 @@
 
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/model/record_json.hpp"
+#include "tests/cluster/idle_engine.hpp"
 
 using namespace intentd;
 
@@ -23,7 +24,7 @@ namespace {
 
 /// An owner whose reads by id answer from a rendering it keeps: at once,
 /// or when the test says (`deferred`).
-class owner_engine final : public engine_core {
+class owner_engine final : public test::idle_engine {
 public:
   bool deferred = false;
   std::deque<std::function<void()>> later;
@@ -41,11 +42,6 @@ public:
   const intent_record& record() const { return rec_; }
   const std::string& json() const { return *json_; }
 
-  const token_registry& tokens() const override { return tokens_; }
-  const cfg::config& config() const override { return config_; }
-  void submit(intent, std::string, reply<submit_result> done) override {
-    done(refused());
-  }
   void get(const std::string&, reply<intent_record> done) override {
     done(refused()); // a forwarded read by id never asks for the record
   }
@@ -63,36 +59,8 @@ public:
     else
       answer();
   }
-  void list(const list_query&, reply<record_page> done) override {
-    done(refused());
-  }
-  void find_by_tx(const std::string&, reply<intent_record> done) override {
-    done(refused());
-  }
-  void cancel(const std::string&, reply<intent_record> done) override {
-    done(refused());
-  }
-  void dead_letters(uint32_t, reply<std::vector<intent_record>> done) override {
-    done(refused());
-  }
-  void retry_dead_letter(const std::string&,
-                         reply<intent_record> done) override {
-    done(refused());
-  }
-  void purge_dead_letter(const std::string&,
-                         reply<intent_record> done) override {
-    done(refused());
-  }
-  void solvers(reply<std::vector<solver_view>> done) override {
-    done(refused());
-  }
-  bool ready() const override { return true; }
-  void stop() override {}
 
 private:
-  static problem refused() { return problem{errc::internal, "no", {}}; }
-  token_registry tokens_;
-  cfg::config config_;
   intent_record rec_;
   std::shared_ptr<const std::string> json_;
 };

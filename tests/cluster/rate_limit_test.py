@@ -25,7 +25,6 @@ import concurrent.futures as futures
 import http.client
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -33,7 +32,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from cluster_test import (NAMES, Daemon, Failures, all_up, free_ports,  # noqa: E402
+from cluster_test import (NAMES, Daemon, Failures, all_up, clean_up,  # noqa: E402
+                          free_ports, stop_nodes, print_log_tails,
                           ids_owned_by, make_intent, node_config, owner_of,
                           scrape, states, wait_for)
 
@@ -216,25 +216,12 @@ def main():
         per_address(f, ports)
         per_account(f, ports)
         lost_home(f, ports, daemons)
-        for n in NAMES:
-            code = daemons[n].terminate(10)
-            f.check(code == 0, f"{n} exited with {code}")
+        stop_nodes(f, daemons)
     except RuntimeError as e:
         f.check(False, str(e))
-        for n, d in daemons.items():
-            print(f"--- {n} log tail\n{d.tail(30)}")
+        print_log_tails(daemons)
     finally:
-        for d in daemons.values():
-            if d.proc and d.proc.poll() is None:
-                try:
-                    d.proc.send_signal(signal.SIGCONT)
-                except OSError:
-                    pass
-            d.cleanup()
-        if args.keep or os.environ.get("KEEP"):
-            print("kept", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        clean_up(daemons, work, args.keep)
     if f.items:
         print(f"cluster rate-limit test: {len(f.items)} checks failed")
         return 1

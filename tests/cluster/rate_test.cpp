@@ -15,6 +15,7 @@
 #include "actors/rate_limit_table.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/rate_homes.hpp"
+#include "tests/cluster/idle_engine.hpp"
 
 using namespace intentd;
 
@@ -39,7 +40,7 @@ bool has(const std::vector<rate_share>& shares, std::size_t node,
 }
 
 /// An engine that only counts rate limits, on a clock the test sets.
-class counting_engine final : public engine_core {
+class counting_engine final : public test::idle_engine {
 public:
   explicit counting_engine(rate_limit_settings s)
       : limiter_(std::make_shared<rate_limiter>(std::move(s))) {}
@@ -55,45 +56,8 @@ public:
   }
   std::shared_ptr<rate_limiter> rate_limits() override { return limiter_; }
 
-  const token_registry& tokens() const override { return tokens_; }
-  const cfg::config& config() const override { return config_; }
-  void submit(intent, std::string, reply<submit_result> done) override {
-    done(refused());
-  }
-  void get(const std::string&, reply<intent_record> done) override {
-    done(refused());
-  }
-  void list(const list_query&, reply<record_page> done) override {
-    done(refused());
-  }
-  void find_by_tx(const std::string&, reply<intent_record> done) override {
-    done(refused());
-  }
-  void cancel(const std::string&, reply<intent_record> done) override {
-    done(refused());
-  }
-  void dead_letters(uint32_t, reply<std::vector<intent_record>> done) override {
-    done(refused());
-  }
-  void retry_dead_letter(const std::string&,
-                         reply<intent_record> done) override {
-    done(refused());
-  }
-  void purge_dead_letter(const std::string&,
-                         reply<intent_record> done) override {
-    done(refused());
-  }
-  void solvers(reply<std::vector<solver_view>> done) override {
-    done(refused());
-  }
-  bool ready() const override { return true; }
-  void stop() override {}
-
 private:
-  static problem refused() { return problem{errc::internal, "idle", {}}; }
   std::shared_ptr<rate_limiter> limiter_;
-  token_registry tokens_;
-  cfg::config config_;
 };
 
 rate_limit_settings three_rules() {

@@ -14,60 +14,18 @@
 #include <caf/send.hpp>
 
 #include "runtime/cluster/endpoint.hpp"
+#include "tests/cluster/idle_engine.hpp"
 
 using namespace intentd;
 using namespace std::chrono_literals;
 
 namespace {
 
-/// An engine that answers nothing: the reservations never reach it.
-class idle_engine final : public engine_core {
-public:
-  const token_registry& tokens() const override { return tokens_; }
-  const cfg::config& config() const override { return config_; }
-  void submit(intent, std::string, reply<submit_result> done) override {
-    done(refused());
-  }
-  void get(const std::string&, reply<intent_record> done) override {
-    done(refused());
-  }
-  void list(const list_query&, reply<record_page> done) override {
-    done(refused());
-  }
-  void find_by_tx(const std::string&, reply<intent_record> done) override {
-    done(refused());
-  }
-  void cancel(const std::string&, reply<intent_record> done) override {
-    done(refused());
-  }
-  void dead_letters(uint32_t, reply<std::vector<intent_record>> done) override {
-    done(refused());
-  }
-  void retry_dead_letter(const std::string&,
-                         reply<intent_record> done) override {
-    done(refused());
-  }
-  void purge_dead_letter(const std::string&,
-                         reply<intent_record> done) override {
-    done(refused());
-  }
-  void solvers(reply<std::vector<solver_view>> done) override {
-    done(refused());
-  }
-  bool ready() const override { return true; }
-  void stop() override {}
-
-private:
-  static problem refused() { return problem{errc::internal, "idle", {}}; }
-  token_registry tokens_;
-  cfg::config config_;
-};
-
 struct fixture {
   caf::actor_system_config sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
-  idle_engine engine;
+  test::idle_engine engine;
   /// Cluster-wide lookups the endpoint asked for and awaits.
   std::deque<std::function<void(nonce_owner_outcome)>> lookups;
   cluster_endpoint_actor endpoint;
