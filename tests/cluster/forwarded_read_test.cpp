@@ -55,7 +55,7 @@ public:
                            rec_.request.user_account});
     };
     if (deferred)
-      later.push_back(answer);
+      later.emplace_back(answer);
     else
       answer();
   }
