@@ -21,6 +21,7 @@
 
 #include "actors/message_data.hpp"
 #include "runtime/model/chain_adapter.hpp"
+#include "runtime/model/chain_call.hpp"
 #include "runtime/model/client_op.hpp"
 #include "runtime/model/notice.hpp"
 
@@ -178,6 +179,18 @@ typename Inspector::result_type inspect(Inspector& f, chain_execution& x) {
            units_field{x.total_cost}, units_field{x.credited});
 }
 
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chain_call& x) {
+  return f(caf::meta::type_name("chain_call"), x.kind, x.request, x.solver,
+           x.key);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chain_reply& x) {
+  return f(caf::meta::type_name("chain_reply"), x.verified, x.executed, x.state,
+           x.tx, x.execution, x.record);
+}
+
 /// The details travel as JSON text.
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, intent_update& x) {
@@ -290,5 +303,8 @@ CAF_ADD_TYPE_ID(intentd_messages, (intentd::nonce_owner))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::nonce_owner_outcome))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::live_page))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::live_page_outcome))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::chain_call))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::chain_reply))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::chain_outcome))
 
 CAF_END_TYPE_ID_BLOCK(intentd_messages)

@@ -40,6 +40,7 @@ using dead_atom = caf::atom_constant<caf::atom("dead")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
+using chain_atom = caf::atom_constant<caf::atom("chain")>;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
@@ -111,7 +112,8 @@ using cluster_endpoint_actor_fwd = caf::actor;
 /// nonce checks of signed submissions (`nonce`: this node's nonces index;
 /// `reserve`: at the account's home node, see endpoint.hpp), and
 /// subscriptions of subscribers on other nodes (their notices go to the
-/// relay each names, until it unsubscribes or its node goes away).
+/// relay each names, until it unsubscribes or its node goes away), and
+/// the other nodes' chain calls when this node hosts the chain.
 using cluster_endpoint_actor = caf::typed_actor<
     caf::replies_to<hello_atom, cluster_hello,
                     cluster_endpoint_actor_fwd>::with<hello_outcome>,
@@ -133,7 +135,8 @@ using cluster_endpoint_actor = caf::typed_actor<
     caf::reacts_to<subscribe_atom, subscription_target, std::string,
                    caf::actor>,
     caf::reacts_to<unsubscribe_atom, subscription_target, std::string,
-                   caf::actor>>;
+                   caf::actor>,
+    caf::replies_to<chain_atom, chain_call>::with<chain_outcome>>;
 
 /// Keeps the membership: connects to every other node (again, with
 /// backoff, whenever a link drops), sends heartbeats, marks nodes up and
