@@ -46,6 +46,9 @@ struct endpoint_options {
 /// `nonce_anywhere`) and no other intent holds a reservation for it, else
 /// nonce_reused; a node that cannot answer makes it a problem, never a
 /// yes. A reservation whose intent was never stored ends with its ttl.
+///
+/// On the node that hosts the chain (cluster.chain_node) it runs the other
+/// nodes' chain calls on the local engine's chain (engine_core::chain).
 cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
                                       engine_core& local,
                                       membership_actor membership,
