@@ -94,6 +94,8 @@ public:
   void nonce_owner(const std::string& account, uint64_t nonce,
                    reply<std::optional<std::string>> done) override;
 
+  void chain(chain_call call, reply<chain_reply> done) override;
+
   std::unique_ptr<subscriber> subscribe(notice_handler on_notice) override {
     return link_->attach(std::move(on_notice));
   }
