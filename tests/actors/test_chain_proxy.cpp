@@ -30,12 +30,15 @@ struct held_link {
     });
   }
 
-  /// Serves the n-th call through `chain`, as the chain's node does.
+  /// Serves the n-th call through `chain`, as the chain's node does, and
+  /// runs what is due: the call reaches the chain at the current time, so
+  /// its answer comes the chain's latency later.
   void serve(engine_fixture& f, std::size_t n) {
     auto h = calls.at(n);
     f.sys->spawn([=, chain = f.chain](caf::event_based_actor* self) {
       ask_chain(self, chain, h.call, 60s, h.done);
     });
+    f.run();
   }
 
   void fail(std::size_t n, errc code) {
@@ -73,10 +76,17 @@ chain_actor proxy_on(engine_fixture& f, std::shared_ptr<chain_link_slot> slot,
   return spawn_chain_proxy(*f.sys, opts);
 }
 
-void stop(engine_fixture& f, const chain_actor& a) {
-  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  f.run();
-}
+/// Stops a proxy when the test case ends, also when a REQUIRE ends it
+/// early: a proxy with calls waiting holds their promises, which hold it,
+/// and the actor system would wait for it forever.
+struct stop_at_end {
+  engine_fixture& f;
+  chain_actor proxy;
+  ~stop_at_end() {
+    caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
+    f.run();
+  }
+};
 
 } // namespace
 
@@ -84,6 +94,7 @@ TEST_CASE("a chain proxy answers what the chain's node answers") {
   engine_fixture f; // the chain answers after 20 ms
   held_link link;
   auto proxy = proxy_on(f, link.slot);
+  stop_at_end stopper{f, proxy};
   auto in = f.make_intent("p1");
   auto verified = ask_async<verify_result>(f, proxy, verify_atom::value, in);
   REQUIRE(link.calls.size() == 1);
@@ -144,13 +155,47 @@ TEST_CASE("a chain proxy answers what the chain's node answers") {
   link.serve(f, 7);
   f.run();
   CHECK(f.chain_impl->released == std::vector<std::string>{"p2"});
-  stop(f, proxy);
+}
+
+TEST_CASE("a chain proxy settles on the chain's node") {
+  engine_fixture f; // the scripted chain cannot settle: it answers reverted
+  held_link link;
+  auto proxy = proxy_on(f, link.slot);
+  stop_at_end stopper{f, proxy};
+  auto in = f.make_intent("s1");
+  settlement terms{"acme", "acme.near", 990, 3};
+  auto settled =
+      ask_async<execute_result>(f, proxy, settle_atom::value, in, terms);
+  REQUIRE(link.calls.size() == 1);
+  const auto& call = link.calls[0].call;
+  CHECK(call.kind == chain_call_kind::settle);
+  CHECK(call.request.id == "s1");
+  CHECK(call.terms.solver_id == "acme");
+  CHECK(call.terms.solver_account == "acme.near");
+  CHECK(call.terms.output_amount == 990);
+  CHECK(call.terms.fee == 3);
+  link.serve(f, 0);
+  f.advance(19ms);
+  CHECK_FALSE(settled->value); // the chain's block latency
+  f.advance(1ms);
+  REQUIRE(settled->value);
+  CHECK(settled->value->fault == chain_fault::reverted);
+  CHECK(f.chain_impl->executions["s1"] == 0);
+  SUBCASE("the chain's node lost meanwhile: unreachable") {
+    auto again =
+        ask_async<execute_result>(f, proxy, settle_atom::value, in, terms);
+    link.fail(1, errc::node_unavailable);
+    f.run();
+    REQUIRE(again->value);
+    CHECK(again->value->fault == chain_fault::unreachable);
+  }
 }
 
 TEST_CASE("a call the chain's node does not answer in time is a timeout") {
   engine_fixture f;
   held_link link;
   auto proxy = proxy_on(f, link.slot); // 500 ms
+  stop_at_end stopper{f, proxy};
   auto in = f.make_intent("t1");
   auto verified = ask_async<verify_result>(f, proxy, verify_atom::value, in);
   f.advance(100ms);
@@ -175,7 +220,6 @@ TEST_CASE("a call the chain's node does not answer in time is a timeout") {
   link.serve(f, 0);
   f.advance(20ms);
   CHECK(verified->value->fault == chain_fault::timeout);
-  stop(f, proxy);
 }
 
 TEST_CASE("the chain's node down or lost: unreachable, a wait") {
@@ -183,6 +227,7 @@ TEST_CASE("the chain's node down or lost: unreachable, a wait") {
   SUBCASE("no link bound yet: answered at once") {
     auto slot = std::make_shared<chain_link_slot>();
     auto proxy = proxy_on(f, slot);
+    stop_at_end stopper{f, proxy};
     auto verified = ask_async<verify_result>(f, proxy, verify_atom::value,
                                              f.make_intent("d1"));
     REQUIRE(verified->value);
@@ -197,11 +242,11 @@ TEST_CASE("the chain's node down or lost: unreachable, a wait") {
     REQUIRE(seen->value);
     REQUIRE_FALSE(*seen->value);
     CHECK(seen->value->error().code == errc::node_unavailable);
-    stop(f, proxy);
   }
   SUBCASE("the node goes down while the call waits") {
     held_link link;
     auto proxy = proxy_on(f, link.slot);
+    stop_at_end stopper{f, proxy};
     auto executed =
         ask_async<execute_result>(f, proxy, execute_atom::value,
                                   f.make_intent("d2"), std::string{"solver-1"});
@@ -209,11 +254,11 @@ TEST_CASE("the chain's node down or lost: unreachable, a wait") {
     f.run();
     REQUIRE(executed->value);
     CHECK(executed->value->fault == chain_fault::unreachable);
-    stop(f, proxy);
   }
   SUBCASE("a bounded number of calls wait") {
     held_link link;
     auto proxy = proxy_on(f, link.slot, 2);
+    stop_at_end stopper{f, proxy};
     for (auto id : {"b1", "b2"})
       ask_async<verify_result>(f, proxy, verify_atom::value, f.make_intent(id));
     auto third = ask_async<verify_result>(f, proxy, verify_atom::value,
@@ -221,7 +266,6 @@ TEST_CASE("the chain's node down or lost: unreachable, a wait") {
     REQUIRE(third->value);
     CHECK(third->value->fault == chain_fault::network_error);
     CHECK(link.calls.size() == 2);
-    stop(f, proxy);
   }
 }
 
@@ -229,6 +273,7 @@ TEST_CASE("a release that does not reach the chain's node is sent again") {
   engine_fixture f;
   held_link link;
   auto proxy = proxy_on(f, link.slot);
+  stop_at_end stopper{f, proxy};
   caf::anon_send(proxy, release_atom::value, std::string{"r1"});
   f.run();
   REQUIRE(link.calls.size() == 1);
@@ -239,14 +284,16 @@ TEST_CASE("a release that does not reach the chain's node is sent again") {
   f.advance(1ms);
   REQUIRE(link.calls.size() == 2);
   link.fail(1, errc::node_unavailable);
-  f.advance(200ms);
+  f.run(); // failed at 100 ms: sent again 200 ms later
+  f.advance(199ms);
+  CHECK(link.calls.size() == 2);
+  f.advance(1ms);
   REQUIRE(link.calls.size() == 3);
   link.serve(f, 2);
   f.run();
   CHECK(f.chain_impl->released == std::vector<std::string>{"r1"});
   f.advance(10'000ms);
   CHECK(link.calls.size() == 3);
-  stop(f, proxy);
 }
 
 TEST_CASE("the chain's node unreachable at verification and execution "
