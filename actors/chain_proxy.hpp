@@ -55,6 +55,10 @@ struct chain_proxy_options {
   /// Releases waiting to be sent again at once; past it a release that
   /// did not reach the chain is dropped with an error log.
   std::size_t max_releases = 10'000;
+  /// What chain_adapter::settles() says of the chain on that node, which
+  /// this node cannot ask: a cluster's chain is the simulated chain of the
+  /// same config, and it settles.
+  bool settles = true;
 };
 
 /// Spawns a chain actor (the chain_actor interface, see spawn_chain) for a

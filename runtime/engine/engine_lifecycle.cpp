@@ -112,10 +112,13 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
   chain_opts.on_commit = [health = commit_health_](bool ok) {
     health->chain_ok = ok;
   };
-  if (chain)
+  if (chain) {
+    chain_settles_ = chain->settles();
     chain_ = spawn_chain(*sys_, std::move(chain), std::move(chain_opts));
-  else
+  } else {
+    chain_settles_ = s.chain_proxy->settles;
     chain_ = spawn_chain_proxy(*sys_, *s.chain_proxy);
+  }
   auto pool_opts = s.solver_pool;
   auto stats = store_->load_solver_stats();
   if (!stats)
