@@ -26,14 +26,16 @@ uint32_t backoff(intent_self self, uint32_t attempt) {
                           uniform01(self->state.rng));
 }
 
-/// Runs `next` after a pause that grows while the chain's storage keeps
-/// refusing (0.1 s doubling to 5 s, as for the intent's own writes).
-void wait_for_storage(intent_self self, then_fn next) {
+/// Runs `next` after a pause that grows while the chain keeps answering
+/// with a wait (`fault`: its storage is full, or its node cannot be
+/// reached): 0.1 s doubling to 5 s, as for the intent's own writes.
+void wait_for_chain(intent_self self, chain_fault fault, then_fn next) {
   auto& st = self->state;
   auto pause = std::chrono::milliseconds{
       std::min<uint32_t>(100u << std::min(st.storage_waits, 6u), 5'000)};
   ++st.storage_waits;
-  if (const auto& hook = self->state.deps->on_storage_wait)
+  if (const auto& hook = self->state.deps->on_storage_wait;
+      hook && is_storage_wait(fault))
     hook();
   self->delayed_send(self, pause, deliver_atom::value, std::move(next));
   hibernate(self);
@@ -45,12 +47,12 @@ void on_executed(intent_self self, execute_result r,
   if (rec.status != intent_status::executing)
     return;
   auto& ex = rec.execution;
-  if (is_storage_wait(r.fault)) {
-    // A wait for the chain's storage, not an attempt: nothing is
-    // confirmed, and the call may still land once its block is stored.
+  if (is_wait(r.fault)) {
+    // A wait for the chain's storage or its node, not an attempt: nothing
+    // is confirmed, and the call may still land (or have landed).
     if (ex.attempts > 0)
       ex.attempts -= 1;
-    wait_for_storage(self, [=] { ask_landed(self); });
+    wait_for_chain(self, r.fault, [=] { ask_landed(self); });
     return;
   }
   self->state.storage_waits = 0;
@@ -118,12 +120,11 @@ void dispatch(intent_self self) {
 
 void on_verified(intent_self self, verify_result r) {
   auto& st = self->state;
-  if (is_storage_wait(r.fault) &&
-      rec_of(self).status == intent_status::pending) {
-    // A wait for the chain's storage, not an attempt.
+  if (is_wait(r.fault) && rec_of(self).status == intent_status::pending) {
+    // A wait for the chain's storage or its node, not an attempt.
     if (st.verify_attempts > 0)
       st.verify_attempts -= 1;
-    wait_for_storage(self, [=] { verify(self); });
+    wait_for_chain(self, r.fault, [=] { verify(self); });
     return;
   }
   st.storage_waits = 0;

@@ -38,7 +38,8 @@ struct intent_state {
   std::shared_ptr<const intent_deps> deps; // shared by every intent
   bool durable = false;
   uint32_t verify_attempts = 0;
-  /// Chain answers of storage_unavailable in a row: they pace the waits.
+  /// Chain answers that are waits (storage_unavailable, unreachable) in a
+  /// row: they pace the waits.
   uint32_t storage_waits = 0;
   std::vector<caf::response_promise> waiting; // resubmissions before durable
   caf::response_promise starter;              // the submission, until durable

@@ -21,6 +21,7 @@
 
 #include "actors/message_data.hpp"
 #include "runtime/model/chain_adapter.hpp"
+#include "runtime/model/chain_call.hpp"
 #include "runtime/model/client_op.hpp"
 #include "runtime/model/notice.hpp"
 
@@ -192,6 +193,18 @@ typename Inspector::result_type inspect(Inspector& f, settlement& x) {
            units_field{x.output_amount}, units_field{x.fee});
 }
 
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chain_call& x) {
+  return f(caf::meta::type_name("chain_call"), x.kind, x.request, x.solver,
+           x.key, x.terms);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chain_reply& x) {
+  return f(caf::meta::type_name("chain_reply"), x.verified, x.executed, x.state,
+           x.tx, x.execution, x.record);
+}
+
 /// The details travel as JSON text.
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, intent_update& x) {
@@ -341,5 +354,8 @@ CAF_ADD_TYPE_ID(intentd_messages, (intentd::external_solver_report))
 CAF_ADD_TYPE_ID(intentd_messages,
                 (std::vector<intentd::external_solver_report>))
 CAF_ADD_TYPE_ID(intentd_messages, (intentd::settlement))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::chain_call))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::chain_reply))
+CAF_ADD_TYPE_ID(intentd_messages, (intentd::chain_outcome))
 
 CAF_END_TYPE_ID_BLOCK(intentd_messages)

@@ -52,8 +52,9 @@ solver_impl(solver_actor::stateful_pointer<solver_state> self, std::string id,
         auto rp = self->make_response_promise<execute_result, std::string>();
         auto started = self->clock().now();
         auto finish = [=](execute_result r) mutable {
-          // The chain's storage is full: says nothing about the solver.
-          if (is_storage_wait(r.fault)) {
+          // The chain's storage is full, or its node cannot be reached:
+          // says nothing about the solver.
+          if (is_wait(r.fault)) {
             rp.deliver(std::move(r), id);
             return;
           }

@@ -15,6 +15,7 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/chain_proxy.hpp"
 #include "config/cluster.hpp"
 #include "config/host_port.hpp"
 #include "runtime/cluster/cluster_metrics.hpp"
@@ -448,6 +449,10 @@ private:
     return std::nullopt;
   }
 
+  /// Where the local engine's chain proxy sends its calls, when another
+  /// node hosts the chain; bound once this node's endpoint runs.
+  std::shared_ptr<chain_link_slot> chain_link_ =
+      std::make_shared<chain_link_slot>();
   std::unique_ptr<engine_core> local_;
   std::shared_ptr<cluster_table> table_;
   cluster_metrics cluster_metrics_;
@@ -471,9 +476,34 @@ cluster_hello hello_of(const cfg::cluster& c) {
   return cluster_hello{c.node, cfg::membership_digest(c), c.nodes};
 }
 
+/// The node that hosts the simulated chain: cluster.chain_node, or the
+/// first of the list.
+std::string chain_node_of(const cfg::cluster& c) {
+  if (!c.chain_node.empty() || c.nodes.empty())
+    return c.chain_node;
+  return c.nodes.front().name;
+}
+
+/// `settings`, with a proxy on `link` instead of a chain of its own when
+/// another node hosts the chain.
+component_settings with_chain(const cfg::config& c,
+                              const component_settings& settings,
+                              std::shared_ptr<chain_link_slot> link) {
+  auto out = settings;
+  auto host = chain_node_of(c.cluster);
+  if (host == c.cluster.node)
+    return out;
+  chain_proxy_options proxy;
+  proxy.link = std::move(link);
+  proxy.timeout = std::chrono::milliseconds{c.cluster.forward_timeout_ms};
+  proxy.node = host;
+  out.chain_proxy = std::move(proxy);
+  return out;
+}
+
 cluster_engine::cluster_engine(const cfg::config& c,
                                const component_settings& settings)
-    : local_(engine_core::start(c, settings)),
+    : local_(engine_core::start(c, with_chain(c, settings, chain_link_))),
       table_(std::make_shared<cluster_table>(c.cluster)),
       cluster_metrics_(local_->metrics(), table_),
       forward_timeout_(c.cluster.forward_timeout_ms),
@@ -539,6 +569,16 @@ cluster_engine::cluster_engine(const cfg::config& c,
                              ": " + why);
   }
   caf::anon_send(membership_, publish_atom::value, endpoint_);
+  if (auto host = chain_node_of(cc); host != cc.node) {
+    const auto& names = table_->names();
+    auto node = static_cast<std::size_t>(
+        std::find(names.begin(), names.end(), host) - names.begin());
+    chain_link_->bind(
+        [this, node](chain_call call, std::function<void(chain_outcome)> done) {
+          forward<chain_reply>(node, std::move(done), chain_atom::value,
+                               std::move(call));
+        });
+  }
   spdlog::info("cluster: node {} of {} takes other nodes' calls at {}:{}",
                cc.node, cc.nodes.size(), listen.value.host, *port);
 }
@@ -546,6 +586,8 @@ cluster_engine::cluster_engine(const cfg::config& c,
 void cluster_engine::stop() {
   if (stopped_.exchange(true))
     return;
+  // The local engine's chain calls find the chain's node unreachable now.
+  chain_link_->bind(nullptr);
   if (sys_) {
     subs_->stop();
     {

@@ -308,6 +308,10 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
         if (auto i = subs.find(relay.address()); i != subs.end())
           i->second->unsubscribe(target, key);
       },
+      [=](chain_atom, chain_call& call) {
+        return serve<chain_outcome>(
+            self, [=](auto deliver) { local->chain(call, deliver); });
+      },
       [=](answer_atom, uint64_t token, caf::message& msg) {
         auto& waiting = self->state.waiting;
         auto i = waiting.find(token);

@@ -51,6 +51,9 @@ struct endpoint_options {
 /// rate limits: `(rate, route, subject, keys)` is counted on `local`
 /// (engine_core::count_rate of this node's own engine) and answered with
 /// its decision.
+///
+/// On the node that hosts the chain (cluster.chain_node) it runs the other
+/// nodes' chain calls on the local engine's chain (engine_core::chain).
 cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
                                       engine_core& local,
                                       membership_actor membership,

@@ -42,6 +42,7 @@ using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using rendered_atom = caf::atom_constant<caf::atom("rendered")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
+using chain_atom = caf::atom_constant<caf::atom("chain")>;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
@@ -142,7 +143,8 @@ using cluster_endpoint_actor_fwd = caf::actor;
 /// counts of the keys whose home this node is (`rate`: route, subject,
 /// keys), and
 /// subscriptions of subscribers on other nodes (their notices go to the
-/// relay each names, until it unsubscribes or its node goes away).
+/// relay each names, until it unsubscribes or its node goes away), and
+/// the other nodes' chain calls when this node hosts the chain.
 using cluster_endpoint_actor = caf::typed_actor<
     caf::replies_to<hello_atom, cluster_hello,
                     cluster_endpoint_actor_fwd>::with<hello_outcome>,
@@ -168,7 +170,8 @@ using cluster_endpoint_actor = caf::typed_actor<
     caf::reacts_to<subscribe_atom, subscription_target, std::string,
                    caf::actor>,
     caf::reacts_to<unsubscribe_atom, subscription_target, std::string,
-                   caf::actor>>;
+                   caf::actor>,
+    caf::replies_to<chain_atom, chain_call>::with<chain_outcome>>;
 
 /// Keeps the membership: connects to every other node (again, with
 /// backoff, whenever a link drops), sends heartbeats, marks nodes up and

@@ -9,6 +9,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/chain.hpp"
+#include "actors/chain_proxy.hpp"
 #include "actors/directory.hpp"
 #include "actors/notifier.hpp"
 #include "actors/rate_limit_table.hpp"
@@ -47,6 +48,10 @@ struct component_settings {
   store_options store;
   writer_options writer;
   chain_options chain_actor;
+  /// On a cluster node that does not host the simulated chain: the proxy
+  /// to the node that does, which the engine runs instead of a chain of
+  /// its own (and then opens no chain journal). Set by the cluster.
+  std::optional<chain_proxy_options> chain_proxy;
   solver_pool_options solver_pool;
   retry_policy retry;
   directory_options directory;

@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "runtime/model/chain_adapter.hpp"
+#include "runtime/model/chain_call.hpp"
 #include "runtime/model/client_op.hpp"
 #include "runtime/model/cluster_view.hpp"
 #include "runtime/model/intent.hpp"
@@ -177,6 +178,15 @@ public:
   virtual void nonce_owner(const std::string& account, uint64_t nonce,
                            reply<std::optional<std::string>> done) {
     done(problem{errc::internal, "This engine keeps no nonces.", {}});
+  }
+
+  /// Runs a call of another node's chain proxy on this engine's chain
+  /// (this node hosts the chain of a cluster, cluster.chain_node). The
+  /// default hosts none and says so.
+  virtual void chain(chain_call call, reply<chain_reply> done) {
+    (void)call;
+    done(
+        problem{errc::not_found, "This engine hosts no chain for others.", {}});
   }
 
   /// The cluster as this node sees it (GET /api/v1/cluster); not_found on

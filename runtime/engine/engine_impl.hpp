@@ -50,6 +50,11 @@ public:
   const token_registry& tokens() const override { return settings_.tokens; }
   const cfg::config& config() const override { return config_; }
 
+  /// Whether this engine's chain can settle for external solvers
+  /// (chain_adapter::settles): asked of the chain's adapter, or, when
+  /// another node hosts the chain, taken from chain_proxy_options::settles.
+  bool chain_settles() const { return chain_settles_; }
+
   void submit(intent in, std::string body_digest,
               reply<submit_result> done) override;
 
@@ -93,6 +98,8 @@ public:
 
   void nonce_owner(const std::string& account, uint64_t nonce,
                    reply<std::optional<std::string>> done) override;
+
+  void chain(chain_call call, reply<chain_reply> done) override;
 
   std::unique_ptr<subscriber> subscribe(notice_handler on_notice) override {
     return link_->attach(std::move(on_notice));
@@ -170,6 +177,7 @@ private:
   std::unique_ptr<caf::actor_system> sys_;
   storage_writer_actor writer_;
   chain_actor chain_;
+  bool chain_settles_ = false;
   solver_pool_actor pool_;
   directory_actor directory_;
   sweeper_actor sweeper_;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/chain.hpp"
+#include "actors/chain_proxy.hpp"
 #include "actors/directory.hpp"
 #include "actors/notifier.hpp"
 #include "actors/rate_limiter.hpp"
@@ -74,6 +75,9 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
   if (custom_chain) {
     chain = std::move(custom_chain);
     keys = std::make_shared<account_keys>();
+  } else if (s.chain_proxy) {
+    // The chain is another node's: no ledger and no journal here.
+    keys = std::make_shared<account_keys>();
   } else {
     auto simulated = open_chain(s, store_->read_only());
     keys = simulated->keys();
@@ -108,7 +112,13 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
   chain_opts.on_commit = [health = commit_health_](bool ok) {
     health->chain_ok = ok;
   };
-  chain_ = spawn_chain(*sys_, std::move(chain), std::move(chain_opts));
+  if (chain) {
+    chain_settles_ = chain->settles();
+    chain_ = spawn_chain(*sys_, std::move(chain), std::move(chain_opts));
+  } else {
+    chain_settles_ = s.chain_proxy->settles;
+    chain_ = spawn_chain_proxy(*sys_, *s.chain_proxy);
+  }
   auto pool_opts = s.solver_pool;
   auto stats = store_->load_solver_stats();
   if (!stats)
@@ -233,27 +243,30 @@ void engine_impl::readiness(
                           : "recovering live intents"});
   if (stopped_ || !bridge_)
     return done(std::move(checks));
-  // The chain answers a status query within its latency when reachable.
+  // The chain answers a status query within its latency when reachable;
+  // another node's chain, when that node answers.
   auto chain = chain_;
   auto timeout = std::min(timeout_, milliseconds{2'000});
-  bridge_call call =
-      [=, checks = std::move(checks)](caf::event_based_actor* self) mutable {
-        auto h = self->request(chain, timeout, status_atom::value,
-                               std::string{"readyz-probe"});
-        h.then(
-            [=, mid = h.id()](const chain_intent_state&) mutable {
-              drop_timeout(self, mid);
-              checks.push_back({"chain", true, "the chain answers"});
-              done(std::move(checks));
-            },
-            [=, mid = h.id()](caf::error& err) mutable {
-              drop_timeout(self, mid);
-              checks.push_back(
-                  {"chain", false,
-                   "the chain did not answer: " + caf::to_string(err)});
-              done(std::move(checks));
-            });
-      };
+  std::string which = settings_.chain_proxy
+                          ? "the chain on node " + settings_.chain_proxy->node
+                          : std::string{"the chain"};
+  bridge_call call = [=, checks = std::move(checks)](
+                         caf::event_based_actor* self) mutable {
+    auto h = self->request(chain, timeout, status_atom::value,
+                           std::string{"readyz-probe"});
+    h.then(
+        [=, mid = h.id()](const chain_intent_state&) mutable {
+          drop_timeout(self, mid);
+          checks.push_back({"chain", true, which + " answers"});
+          done(std::move(checks));
+        },
+        [=, mid = h.id()](caf::error& err) mutable {
+          drop_timeout(self, mid);
+          checks.push_back({"chain", false,
+                            which + " did not answer: " + caf::to_string(err)});
+          done(std::move(checks));
+        });
+  };
   caf::anon_send(bridge_, std::move(call));
 }
 

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/chain_proxy.hpp"
 #include "runtime/engine/engine_impl.hpp"
 #include "runtime/model/record_json.hpp"
 #include "runtime/model/signing.hpp"
@@ -164,6 +165,24 @@ void engine_impl::register_key(const std::string& account,
         done(std::move(r));
       },
       write_atom::value, std::move(job));
+}
+
+void engine_impl::chain(chain_call call, reply<chain_reply> done) {
+  if (settings_.chain_proxy)
+    return done(problem{errc::not_found,
+                        "This node does not host the chain; node " +
+                            settings_.chain_proxy->node + " does.",
+                        {}});
+  if (stopped_)
+    return done(problem{errc::overloaded, "This node is stopping.", {}});
+  auto chain = chain_;
+  auto timeout = call_timeout_;
+  bridge_call ask =
+      [chain, timeout, call = std::move(call),
+       done = std::move(done)](caf::event_based_actor* self) mutable {
+        ask_chain(self, chain, std::move(call), timeout, std::move(done));
+      };
+  caf::anon_send(bridge_, std::move(ask));
 }
 
 void engine_impl::dead_letters(uint32_t limit,

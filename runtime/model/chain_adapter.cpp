@@ -8,6 +8,7 @@ bool is_retryable(chain_fault fault) {
   case chain_fault::timeout:
   case chain_fault::nonce_too_low:
   case chain_fault::storage_unavailable:
+  case chain_fault::unreachable:
     return true;
   default:
     return false;
@@ -16,6 +17,11 @@ bool is_retryable(chain_fault fault) {
 
 bool is_storage_wait(chain_fault fault) {
   return fault == chain_fault::storage_unavailable;
+}
+
+bool is_wait(chain_fault fault) {
+  return fault == chain_fault::storage_unavailable ||
+         fault == chain_fault::unreachable;
 }
 
 const char* to_string(chain_fault fault) {
@@ -44,6 +50,8 @@ const char* to_string(chain_fault fault) {
     return "expired";
   case chain_fault::storage_unavailable:
     return "storage_unavailable";
+  case chain_fault::unreachable:
+    return "unreachable";
   }
   return "unknown";
 }
@@ -85,6 +93,9 @@ std::string describe(chain_fault fault) {
   case chain_fault::storage_unavailable:
     return "The chain cannot store its block for now (its disk is full). "
            "The request waits and goes on by itself once there is room.";
+  case chain_fault::unreachable:
+    return "The cluster node that hosts the chain cannot be reached. The "
+           "request waits and goes on by itself once it is back.";
   }
   return "The chain reported an unknown error. Submit the request again.";
 }

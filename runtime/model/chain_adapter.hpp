@@ -28,12 +28,20 @@ enum class chain_fault : uint8_t {
   // full): nothing is confirmed yet. Ask again after a pause; this is a
   // wait, not an attempt, so it spends no retry budget.
   storage_unavailable,
+  // The node that hosts the chain (cluster.chain_node) cannot be reached:
+  // it is down, or went down before it answered. A wait like
+  // storage_unavailable: ask again once it is back (a call that may have
+  // landed is asked about first), with no retry budget spent.
+  unreachable,
 };
 
 bool is_retryable(chain_fault fault);
 /// True for storage_unavailable: a wait for the chain's storage, which no
 /// retry budget pays for.
 bool is_storage_wait(chain_fault fault);
+/// True for the faults that are waits rather than attempts:
+/// storage_unavailable and unreachable.
+bool is_wait(chain_fault fault);
 /// snake_case name ("network_error").
 const char* to_string(chain_fault fault);
 /// A sentence for a person: what happened and what to do next.

@@ -108,6 +108,46 @@ TEST_CASE_FIXTURE(serializer_fixture,
   CHECK_FALSE(same(full_record(), without));
 }
 
+namespace intentd {
+
+inline bool same(const chain_call& a, const chain_call& b) {
+  return a.kind == b.kind && same(a.request, b.request) &&
+         a.solver == b.solver && a.key == b.key && same(a.terms, b.terms);
+}
+
+inline bool same(const chain_reply& a, const chain_reply& b) {
+  return same(a.verified, b.verified) && same(a.executed, b.executed) &&
+         a.state == b.state && same(a.tx, b.tx) &&
+         same(a.execution, b.execution) && same(a.record, b.record);
+}
+
+} // namespace intentd
+
+TEST_CASE_FIXTURE(serializer_fixture,
+                  "chain calls of another node round-trip through the binary "
+                  "serializer") {
+  chain_call exec{chain_call_kind::execute, full_intent(), "solver-1", "", {}};
+  round_trip(exec);
+  round_trip(chain_call{chain_call_kind::tx, {}, "", "0xtx", {}});
+  chain_call settle{chain_call_kind::settle, full_intent(), "", "",
+                    settlement{"acme", "acme.near", big + 7, big}};
+  round_trip(settle);
+  auto other = settle;
+  other.terms.fee = big + 1;
+  CHECK_FALSE(same(settle, other));
+  chain_reply full;
+  full.verified = verify_result{chain_fault::unreachable};
+  full.executed = execute_result{chain_fault::none, "0xtx", 21'000, big, big};
+  full.state = chain_intent_state::executed;
+  full.tx = chain_tx{"0xtx", "intent-1", "success", 77};
+  full.execution = chain_execution{"0xtx", 21'000, big, big + 4};
+  full.record = full_record();
+  round_trip(full);
+  round_trip(chain_reply{});
+  round_trip(chain_outcome{full});
+  round_trip(chain_outcome{full_problem()});
+}
+
 TEST_CASE_FIXTURE(serializer_fixture,
                   "solver reports and notices round-trip through the binary "
                   "serializer") {

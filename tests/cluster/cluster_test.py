@@ -17,6 +17,12 @@
     heartbeat); SIGCONT brings it back.
   * a user's intents on every node list once across pages through any node;
   * GET /api/v1/cluster and /readyz on every node tell the states.
+  * the simulated chain is one ledger, on n1 (cluster.chain_node by
+    default, the first node): only n1's storage holds a chain journal; an
+    account's intents on every node draw on one balance; an intent n2 owns
+    is executed on n1's ledger and found by its transaction through every
+    node; while n1 is stopped, n2's /readyz fails its chain check and n2's
+    new intent waits, and both recover once n1 is back.
   * /metrics on every node has the cluster families (and passes `promtool
     check metrics` when promtool is installed): nodes up, forwards by node
     and outcome, their latency, heartbeat misses.
@@ -319,6 +325,106 @@ def clean_up(daemons, work, keep):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def check_one_ledger(f, ports, work):
+    """The chain lives on n1 alone, and every node's intents use it."""
+    for n in NAMES:
+        journal = os.path.join(work, n, "data", "chain")
+        f.check(os.path.exists(journal) == (n == "n1"),
+                f"{n}: chain journal {'missing' if n == 'n1' else 'present'} "
+                f"at {journal}")
+    # One account, one balance: three intents of 400,000 usdc each, owned
+    # by n1, n2 and n3, while the account starts with 1,000,000. On one
+    # ledger two of them fit and the third finds the funds spent.
+    user = "ledger.near"
+    ids = [ids_owned_by(n, "ledger", 1)[0] for n in NAMES]
+    for i, iid in enumerate(ids):
+        body = make_intent(iid, 1)
+        body.update(user_account=user, input_token="usdc.near",
+                    input_amount="400000")
+        c = Client(ports[NAMES[(i + 1) % 3]], timeout=10)
+        status, js, text = c.request("POST", "/api/v1/intents", body)
+        c.close()
+        f.check(status == 202, f"{iid}: {status} {text[:200]}")
+    for iid in ids:
+        wait_for(f"{iid} to end", lambda: final(ports["n1"], iid), 30)
+    records = [get(ports["n2"], f"/api/v1/intents/{iid}")[1] for iid in ids]
+    ended = sorted(r["status"] for r in records)
+    f.check(ended == ["completed", "completed", "failed"],
+            f"{user}'s three intents of 400,000 usdc on one ledger of "
+            f"1,000,000: {ended}")
+    failed = [r for r in records if r["status"] == "failed"]
+    f.check(len(failed) == 1 and
+            (failed[0].get("error") or {}).get("code") == "insufficient_funds",
+            f"{user}'s refused intent: {failed}")
+    print(f"{user}: {ended} on one ledger", flush=True)
+    # An intent n2 owns, executed on n1's chain, is found by its
+    # transaction through every node.
+    iid = ids_owned_by("n2", "ledger-tx", 1)[0]
+    c = Client(ports["n3"], timeout=10)
+    status, _, text = c.request("POST", "/api/v1/intents", make_intent(iid, 1))
+    c.close()
+    f.check(status == 202, f"{iid}: {status} {text[:200]}")
+    wait_for(f"{iid} to end", lambda: final(ports["n2"], iid), 30)
+    js = get(ports["n2"], f"/api/v1/intents/{iid}")[1]
+    txs = js["execution"]["transactions"]
+    if f.check(js["status"] == "completed" and len(txs) == 1,
+               f"{iid}: {js['status']}, transactions {txs}"):
+        for n in NAMES:
+            status, found, _ = get(ports[n], f"/api/v1/intents/by-tx/{txs[0]['hash']}")
+            f.check(status == 200 and found["id"] == iid and
+                    found["node"] == "n2",
+                    f"by-tx {txs[0]['hash']} via {n}: {status} {found}")
+
+
+def check_chain_node_stopped(f, ports, daemons):
+    """n2's chain is n1's: its /readyz follows n1, and its intents wait for
+    n1 rather than fail."""
+    def chain_check(port):
+        status, js, _ = get(port, "/readyz")
+        return status, ((js or {}).get("checks") or {}).get("chain") or {}
+    status, check = chain_check(ports["n2"])
+    f.check(status == 200 and check.get("ok") is True and
+            "n1" in check.get("detail", ""),
+            f"/readyz of n2 with n1 up: {status} {check}")
+    daemons["n1"].proc.send_signal(signal.SIGSTOP)
+    t_stop = time.time()
+    try:
+        wait_for("n2 to see n1 down", lambda: states(ports["n2"]).get("n1") == "down",
+                 10)
+        status, check = chain_check(ports["n2"])
+        f.check(status == 503 and check.get("ok") is False,
+                f"/readyz of n2 while n1 (the chain's node) is stopped: "
+                f"{status} {check}")
+        print(f"n2 /readyz while n1 is stopped: {status} chain: "
+              f"{check.get('detail')}", flush=True)
+        waiting = ids_owned_by("n2", "chain-down", 2)
+        for i, iid in enumerate(waiting):
+            c = Client(ports["n2"], timeout=10)
+            status, _, text = c.request("POST", "/api/v1/intents",
+                                        make_intent(iid, i))
+            c.close()
+            f.check(status == 202, f"{iid} while n1 is stopped: {status} {text[:200]}")
+        # Longer than the retry budget (10 attempts, 20 ms doubling to
+        # 200 ms): a wait for the chain's node spends none of it.
+        time.sleep(max(0.0, 4.0 - (time.time() - t_stop)))
+        for iid in waiting:
+            status, js, _ = get(ports["n2"], f"/api/v1/intents/{iid}")
+            f.check(status == 200 and js["status"] == "pending",
+                    f"{iid} while n1 is stopped: {status} {js and js['status']}")
+    finally:
+        daemons["n1"].proc.send_signal(signal.SIGCONT)
+    wait_for("n2's chain check to pass again",
+             lambda: chain_check(ports["n2"])[0] == 200, 20)
+    print(f"n2 ready again {time.time() - t_stop:.2f} s after n1's SIGSTOP",
+          flush=True)
+    for iid in waiting:
+        wait_for(f"{iid} to end", lambda: final(ports["n2"], iid), 30)
+        status, js, _ = get(ports["n2"], f"/api/v1/intents/{iid}")
+        f.check(js["status"] == "completed" and
+                len(js["execution"]["transactions"]) == 1,
+                f"{iid} after n1's SIGCONT: {js['status']} {js['execution']}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=os.path.join(
@@ -480,6 +586,8 @@ def main():
         print(f"nonce 77 of {SIGNER}: accepted on n2, refused on n3 "
               f"({answers})", flush=True)
 
+        check_one_ledger(f, ports, work)
+
         status, js, _ = get(ports["n1"], "/api/v1/solvers")
         f.check(status == 200 and {s.get("node") for s in js["solvers"]} == set(NAMES),
                 f"solvers do not cover every node: {js}")
@@ -589,6 +697,8 @@ def main():
         wait_for("n3 to answer again", lambda: all_up(ports), 20)
         f.check(get(ports["n2"], f"/api/v1/intents/{n3_ids[0]}")[0] == 200,
                 "n3's intent after SIGCONT")
+
+        check_chain_node_stopped(f, ports, daemons)
 
         stop_nodes(f, daemons)
     except RuntimeError as e:
