@@ -118,6 +118,10 @@ private:
   static problem overloaded();
   static problem no_such_intent(const std::string& id);
 
+  /// Spawns the external solvers' auction and routes the registry's quotes
+  /// and departures to it.
+  void spawn_external_auction(const cfg::config& c);
+
   /// Hands an admitted submission to the directory.
   void store_submission(intent in, std::string body_digest,
                         reply<submit_result> done);
@@ -171,6 +175,9 @@ private:
   storage_writer_actor writer_;
   chain_actor chain_;
   solver_pool_actor pool_;
+  /// The external solvers' auction; null without solvers.external or a
+  /// chain that settles.
+  auction_actor auction_;
   directory_actor directory_;
   sweeper_actor sweeper_;
   caf::actor bridge_;
