@@ -118,6 +118,189 @@ void dispatch(intent_self self) {
     persist(self, [=] { attempt(self); });
 }
 
+// External solvers (docs/solvers.md, "How the engine runs an auction").
+
+void settle(intent_self self);
+
+/// Hands the intent to the built-in solvers: from verified through the
+/// dispatch transition, from executing (after failed settlements) with the
+/// quote it no longer settles with forgotten first.
+void to_builtins(intent_self self) {
+  auto& rec = rec_of(self);
+  self->state.ranked.clear();
+  if (rec.status == intent_status::verified) {
+    dispatch(self);
+    return;
+  }
+  if (rec.status != intent_status::executing)
+    return;
+  // The built-in solvers get their own attempts, as the next quote does.
+  rec.execution.quote.reset();
+  rec.execution.output_amount.reset();
+  rec.execution.attempts = 0;
+  persist(self, [=] { attempt(self); });
+}
+
+/// Settles with the next ranked quote still within its valid_until, the
+/// winning quote persisted with the executing transition first; the
+/// built-in solvers when none is left.
+void next_quote(intent_self self) {
+  auto& st = self->state;
+  auto now = st.deps->now();
+  while (st.next_quote < st.ranked.size() &&
+         st.ranked[st.next_quote].valid_until <= now)
+    ++st.next_quote;
+  if (st.next_quote >= st.ranked.size()) {
+    to_builtins(self);
+    return;
+  }
+  const auto& q = st.ranked[st.next_quote];
+  auto& rec = rec_of(self);
+  if (rec.status == intent_status::verified &&
+      !apply(self, intent_event::dispatch))
+    return;
+  if (rec.status != intent_status::executing)
+    return;
+  auto& ex = rec.execution;
+  ex.solver_id = q.solver_id;
+  ex.attempts = 0;
+  ex.quotes = st.valid_quotes;
+  ex.quote = winning_quote{q.quote.request_id, q.solver_id, q.account,
+                           q.output_amount,    q.fee,       q.valid_until,
+                           q.quote.signature};
+  if (rec.request.action == action_kind::swap)
+    ex.output_amount = q.output_amount;
+  else
+    ex.output_amount.reset();
+  persist(self, [=] {
+    auto& state = self->state;
+    if (state.next_quote < state.ranked.size()) {
+      const auto& won = state.ranked[state.next_quote];
+      caf::anon_send(state.deps->auction, assigned_atom::value, won.solver_id,
+                     rec_of(self).request.id, won.quote.request_id);
+    }
+    settle(self);
+  });
+}
+
+void on_settled(intent_self self, execute_result r) {
+  auto& st = self->state;
+  auto& rec = rec_of(self);
+  if (rec.status != intent_status::executing || !rec.execution.quote)
+    return;
+  auto& ex = rec.execution;
+  if (is_storage_wait(r.fault)) {
+    if (ex.attempts > 0)
+      ex.attempts -= 1;
+    wait_for_storage(self, [=] { ask_landed(self); });
+    return;
+  }
+  st.storage_waits = 0;
+  if (r.fault == chain_fault::already_executed) {
+    // Settled (or executed) before: the chain's record says how.
+    ask_landed(self);
+    return;
+  }
+  if (!r.tx_hash.empty())
+    ex.transactions.push_back(transaction_info{
+        r.tx_hash, "simulated",
+        r.fault == chain_fault::none ? "success" : "reverted"});
+  ex.gas_used += r.gas_used;
+  ex.total_cost += r.total_cost;
+  if (r.fault == chain_fault::none) {
+    ex.solver_id = ex.quote->solver_id;
+    if (rec.request.action == action_kind::swap)
+      ex.output_amount = ex.quote->output_amount;
+    if (st.next_quote < st.ranked.size() && st.deps->auction) {
+      const auto& q = st.ranked[st.next_quote];
+      caf::anon_send(st.deps->auction, settled_atom::value, q.solver_id,
+                     rec.request.id, r.tx_hash,
+                     rec.request.action == action_kind::swap
+                         ? q.quote.output_amount
+                         : std::string{});
+    }
+    st.ranked.clear();
+    apply(self, intent_event::execute_ok);
+    persist(self, [=] { finish(self); });
+    return;
+  }
+  if (is_retryable(r.fault) && may_retry(st.deps->retry, ex.attempts) &&
+      ex.quote->valid_until > st.deps->now()) {
+    // The same settlement again: the chain never settles one id twice.
+    auto delay = std::chrono::milliseconds{backoff(self, ex.attempts)};
+    persist(self, [=] {
+      self->delayed_send(self, delay, deliver_atom::value,
+                         then_fn{[=] { settle(self); }});
+      hibernate(self);
+    });
+    return;
+  }
+  spdlog::info("intent {}: settlement with solver {} failed ({})",
+               rec.request.id, ex.quote->solver_id, to_string(r.fault));
+  if (st.next_quote < st.ranked.size() && st.deps->auction) {
+    const auto& q = st.ranked[st.next_quote];
+    caf::anon_send(st.deps->auction, failed_atom::value, q.solver_id,
+                   rec.request.id, std::string{to_string(r.fault)});
+  }
+  ++st.next_quote;
+  next_quote(self);
+}
+
+/// One settlement with the persisted winning quote.
+void settle(intent_self self) {
+  auto& st = self->state;
+  auto& rec = rec_of(self);
+  if (rec.status != intent_status::executing || !rec.execution.quote)
+    return;
+  rec.execution.attempts += 1;
+  const auto& q = *rec.execution.quote;
+  settlement s{q.solver_id, q.solver_account, q.output_amount, q.fee};
+  auto h = self->request(st.deps->chain, st.deps->call_timeout,
+                         settle_atom::value, rec.request, s);
+  h.then(
+      [=, mid = h.id()](execute_result& r) {
+        drop_timeout(self, mid);
+        on_settled(self, std::move(r));
+      },
+      [=, mid = h.id()](caf::error&) {
+        drop_timeout(self, mid);
+        execute_result r;
+        r.fault = chain_fault::timeout;
+        on_settled(self, std::move(r));
+      });
+  hibernate(self);
+}
+
+void auction(intent_self self) {
+  auto& st = self->state;
+  if (rec_of(self).status != intent_status::verified)
+    return;
+  if (!st.deps->auction) {
+    dispatch(self);
+    return;
+  }
+  auto h = self->request(st.deps->auction, st.deps->auction_timeout,
+                         auction_atom::value, rec_of(self).request);
+  h.then(
+      [=, mid = h.id()](auction_outcome& out) {
+        drop_timeout(self, mid);
+        if (!out || out->ranked.empty()) {
+          dispatch(self);
+          return;
+        }
+        auto& state = self->state;
+        state.ranked = std::move(out->ranked);
+        state.valid_quotes = out->valid;
+        state.next_quote = 0;
+        next_quote(self);
+      },
+      [=, mid = h.id()](caf::error&) {
+        drop_timeout(self, mid);
+        dispatch(self);
+      });
+  hibernate(self);
+}
+
 void on_verified(intent_self self, verify_result r) {
   auto& st = self->state;
   if (is_wait(r.fault) && rec_of(self).status == intent_status::pending) {
@@ -132,6 +315,13 @@ void on_verified(intent_self self, verify_result r) {
     // Cancelled or expired while the chain was busy: give funds back.
     if (r.fault == chain_fault::none && is_terminal(rec_of(self).status))
       release_on_chain(self);
+    return;
+  }
+  if (r.fault == chain_fault::none && st.deps->auction) {
+    // Verified first: the auction's quote window runs before the intent is
+    // assigned to anyone.
+    if (apply(self, intent_event::verify_ok))
+      persist(self, [=] { auction(self); });
     return;
   }
   if (r.fault == chain_fault::none) {
@@ -180,6 +370,22 @@ void verify(intent_self self) {
   hibernate(self);
 }
 
+/// Nothing landed for an executing intent: settle again with its stored
+/// winning quote while that is valid, else the built-in solvers.
+void unlanded(intent_self self) {
+  auto& rec = rec_of(self);
+  if (rec.execution.quote &&
+      rec.execution.quote->valid_until > self->state.deps->now()) {
+    settle(self);
+    return;
+  }
+  if (rec.execution.quote) {
+    to_builtins(self);
+    return;
+  }
+  attempt(self);
+}
+
 void ask_landed(intent_self self) {
   auto& rec = rec_of(self);
   if (rec.status != intent_status::executing)
@@ -191,7 +397,7 @@ void ask_landed(intent_self self) {
       [=, mid = h.id()](std::optional<chain_execution>& landed) {
         drop_timeout(self, mid);
         if (!landed)
-          return attempt(self);
+          return unlanded(self);
         execute_result r;
         r.tx_hash = landed->tx_hash;
         r.gas_used = landed->gas_used;
@@ -205,7 +411,7 @@ void ask_landed(intent_self self) {
       },
       [=, mid = h.id()](caf::error&) {
         drop_timeout(self, mid);
-        attempt(self);
+        unlanded(self);
       });
   hibernate(self);
 }
@@ -218,7 +424,8 @@ void resume(intent_self self) {
     verify(self);
     break;
   case intent_status::verified:
-    dispatch(self);
+    // Quotes asked before a restart are simply asked again.
+    auction(self);
     break;
   case intent_status::executing:
     // Ask the chain first: the last attempt may have landed before a crash.

@@ -45,6 +45,11 @@ struct intent_state {
   caf::response_promise starter;              // the submission, until durable
   uint64_t rng = 0;       // splitmix64 state, for backoff jitter
   uint64_t published = 0; // the last seq handed to on_transition
+  /// The valid quotes of this run's auction, winner first, and the next
+  /// one to settle with after a failed settlement; empty after recovery.
+  std::vector<auction_quote> ranked;
+  size_t next_quote = 0;
+  uint32_t valid_quotes = 0;
   static inline const char* name = "intent";
 };
 
@@ -84,5 +89,8 @@ void resume(intent_self self);
 /// Asks the chain whether the last execution landed; completes the intent
 /// if it did, makes another attempt otherwise.
 void ask_landed(intent_self self);
+/// Offers a verified intent to the external solvers' auction; the built-in
+/// solvers take it when no quote wins.
+void auction(intent_self self);
 
 } // namespace intentd::intent_detail

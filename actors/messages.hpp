@@ -42,6 +42,12 @@ struct intent_deps {
   /// executed the id already (its record purged by retention): then the
   /// chain's record answers it and it is not run again.
   bool ask_chain_first = false;
+  /// The auction of external solvers; null when none is configured or the
+  /// chain cannot settle. A verified intent is offered to it first.
+  auction_actor auction;
+  /// How long an intent waits for its auction's answer: the quote window
+  /// plus a margin. Past it, or on any error, the built-in solvers take it.
+  std::chrono::milliseconds auction_timeout{1'500};
 };
 
 } // namespace intentd

@@ -125,6 +125,10 @@ private:
   static problem overloaded();
   static problem no_such_intent(const std::string& id);
 
+  /// Spawns the external solvers' auction and routes the registry's quotes
+  /// and departures to it.
+  void spawn_external_auction(const cfg::config& c);
+
   /// Hands an admitted submission to the directory.
   void store_submission(intent in, std::string body_digest,
                         reply<submit_result> done);
@@ -179,6 +183,9 @@ private:
   chain_actor chain_;
   bool chain_settles_ = false;
   solver_pool_actor pool_;
+  /// The external solvers' auction; null without solvers.external or a
+  /// chain that settles.
+  auction_actor auction_;
   directory_actor directory_;
   sweeper_actor sweeper_;
   caf::actor bridge_;

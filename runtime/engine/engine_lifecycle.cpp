@@ -5,6 +5,7 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/auction.hpp"
 #include "actors/chain.hpp"
 #include "actors/chain_proxy.hpp"
 #include "actors/directory.hpp"
@@ -16,6 +17,7 @@
 #include "actors/sweeper.hpp"
 #include "persistence/chain_journal_lmdb.hpp"
 #include "runtime/engine/engine_impl.hpp"
+#include "runtime/model/signing.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/time.hpp"
 
@@ -50,6 +52,44 @@ std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
 }
 
 } // namespace
+
+/// How long past its quote window an intent waits for the auction's answer
+/// before the built-in solvers take it.
+constexpr std::chrono::milliseconds auction_margin{1'000};
+
+void engine_impl::spawn_external_auction(const cfg::config& c) {
+  auction_options opts;
+  for (const auto& x : c.solvers.external) {
+    auto key = from_hex(x.public_key);
+    if (!key || key->size() != 32) {
+      // The configuration's checks refuse such a key before this point.
+      spdlog::error("solver {} is not asked: its public_key is not 64 hex "
+                    "digits",
+                    x.solver_id);
+      continue;
+    }
+    opts.solvers.push_back({x.solver_id, std::move(*key), x.account});
+  }
+  opts.tokens = settings_.tokens;
+  opts.quote_window_ms = c.solvers.quote_window_ms;
+  opts.failover_after = c.solvers.failover_after;
+  opts.cooldown_ms = c.solvers.cooldown_ms;
+  opts.now = wall_clock_now;
+  auto links = solver_links_;
+  opts.channel.connected = [links] { return links->connected(); };
+  opts.channel.send = [links](const std::string& id, std::string text) {
+    return links->send(id, std::move(text));
+  };
+  auction_ = spawn_auction(*sys_, std::move(opts));
+  // From the connections' threads: a send to the auction never blocks.
+  links->on_quote([a = auction_](received_quote q) {
+    caf::anon_send(a, quote_atom::value, std::move(q.solver_id),
+                   std::move(q.text), q.received_at);
+  });
+  links->on_gone([a = auction_](const std::string& id) {
+    caf::anon_send(a, gone_atom::value, id);
+  });
+}
 
 engine_impl::engine_impl(const cfg::config& c, component_settings settings,
                          std::unique_ptr<chain_adapter> custom_chain)
@@ -119,6 +159,11 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
     chain_settles_ = s.chain_proxy->settles;
     chain_ = spawn_chain_proxy(*sys_, *s.chain_proxy);
   }
+  if (!c.solvers.external.empty() && !chain_settles_)
+    spdlog::warn("solvers.external is ignored: the chain cannot settle for "
+                 "external solvers");
+  if (!c.solvers.external.empty() && chain_settles_)
+    spawn_external_auction(c);
   auto pool_opts = s.solver_pool;
   auto stats = store_->load_solver_stats();
   if (!stats)
@@ -162,6 +207,9 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
   deps.now = wall_clock_now;
   deps.call_timeout = call_timeout_;
   deps.ask_chain_first = s.ask_chain_first;
+  deps.auction = auction_;
+  deps.auction_timeout =
+      std::chrono::milliseconds{c.solvers.quote_window_ms} + auction_margin;
   cache_ = std::make_shared<status_cache>(s.cache);
   // The cache first: whoever a notice reaches reads what it announces.
   deps.on_transition = [cache = cache_, next = deps.on_transition](
@@ -304,6 +352,12 @@ void engine_impl::stop() {
       self->send_exit(sweeper_, reason);
       self->wait_for(sweeper_);
     }
+    if (auction_) {
+      solver_links_->on_quote({});
+      solver_links_->on_gone({});
+      self->send_exit(auction_, reason);
+      self->wait_for(auction_);
+    }
     self->send_exit(pool_, reason);
     self->send_exit(chain_, reason);
     self->send_exit(writer_, reason);
@@ -311,6 +365,7 @@ void engine_impl::stop() {
   }
   directory_ = nullptr;
   sweeper_ = nullptr;
+  auction_ = nullptr;
   bridge_ = caf::actor{};
   notifier_ = nullptr;
   reader_ = nullptr;

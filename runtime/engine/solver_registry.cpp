@@ -59,27 +59,52 @@ void solver_registry::on_quote(quote_handler handler) {
   handler_ = std::move(next);
 }
 
+void solver_registry::on_gone(gone_handler handler) {
+  auto next = handler ? std::make_shared<const gone_handler>(std::move(handler))
+                      : nullptr;
+  std::lock_guard<std::mutex> lock(mu_);
+  gone_ = std::move(next);
+}
+
+void solver_registry::tell_gone(const std::string& id) {
+  std::shared_ptr<const gone_handler> handler;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    handler = gone_;
+  }
+  if (handler)
+    (*handler)(id);
+}
+
 std::shared_ptr<solver_link>
 solver_registry::attach(const std::string& id,
                         std::shared_ptr<solver_link> link) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& slot = links_[id];
-  auto replaced = std::exchange(slot, std::move(link));
-  if (metrics_)
-    metrics_->external_solvers_connected().set(
-        static_cast<double>(links_.size()));
+  std::shared_ptr<solver_link> replaced;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& slot = links_[id];
+    replaced = std::exchange(slot, std::move(link));
+    if (metrics_)
+      metrics_->external_solvers_connected().set(
+          static_cast<double>(links_.size()));
+  }
+  if (replaced)
+    tell_gone(id);
   return replaced;
 }
 
 void solver_registry::detach(const std::string& id, const solver_link* link) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = links_.find(id);
-  if (it == links_.end() || it->second.get() != link)
-    return;
-  links_.erase(it);
-  if (metrics_)
-    metrics_->external_solvers_connected().set(
-        static_cast<double>(links_.size()));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = links_.find(id);
+    if (it == links_.end() || it->second.get() != link)
+      return;
+    links_.erase(it);
+    if (metrics_)
+      metrics_->external_solvers_connected().set(
+          static_cast<double>(links_.size()));
+  }
+  tell_gone(id);
 }
 
 void solver_registry::deliver_quote(const std::string& id, std::string text) {

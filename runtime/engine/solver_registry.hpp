@@ -45,6 +45,9 @@ struct received_quote {
 class solver_registry {
 public:
   using quote_handler = std::function<void(received_quote)>;
+  /// Called with a solver id whose connection went away: closed, or
+  /// replaced by a newer one (its open quotes no longer count).
+  using gone_handler = std::function<void(const std::string& solver_id)>;
   using clock = std::function<time_us()>;
 
   /// `metrics` (may be null) gets the gauge of connected solvers.
@@ -66,6 +69,10 @@ public:
   /// The handler for received quotes (empty: quotes are dropped). Replaces
   /// the previous one; a call already running finishes with it.
   void on_quote(quote_handler handler);
+  /// The handler for connections that went away (empty: none). Called on
+  /// the thread of the connection that attached or detached; must not
+  /// block.
+  void on_gone(gone_handler handler);
 
   // For the connections.
 
@@ -87,6 +94,9 @@ private:
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<solver_link>> links_;
   std::shared_ptr<const quote_handler> handler_;
+  std::shared_ptr<const gone_handler> gone_;
+
+  void tell_gone(const std::string& id);
 };
 
 } // namespace intentd

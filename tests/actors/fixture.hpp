@@ -136,6 +136,38 @@ struct scripted_chain final : chain_adapter {
   std::optional<chain_tx> tx_status(const std::string&) override {
     return std::nullopt;
   }
+
+  /// Settlements: each pops `settle_faults` (succeeds once it is empty);
+  /// `on_settle` sees every call first.
+  std::deque<chain_fault> settle_faults;
+  std::vector<settlement> settled_with;
+  std::function<void(const intent&, const settlement&)> on_settle;
+
+  bool settles() const override { return true; }
+
+  execute_result settle(const intent& in, const settlement& s) override {
+    if (on_settle)
+      on_settle(in, s);
+    settled_with.push_back(s);
+    execute_result r;
+    if (executions[in.id] > 0) {
+      r.fault = chain_fault::already_executed;
+      return r;
+    }
+    if (!settle_faults.empty()) {
+      r.fault = settle_faults.front();
+      settle_faults.pop_front();
+      return r;
+    }
+    ++executions[in.id];
+    states[in.id] = chain_intent_state::executed;
+    describe(in);
+    r.tx_hash = "0xsettle" + std::to_string(++tx_counter);
+    r.gas_used = 21'000;
+    r.total_cost = 21'000;
+    r.output_amount = s.output_amount;
+    return r;
+  }
 };
 
 /// An actor system on CAF's test coordinator with the engine's actors wired
@@ -192,7 +224,8 @@ struct engine_fixture {
   explicit engine_fixture(
       std::chrono::milliseconds latency = std::chrono::milliseconds{20},
       uint32_t max_attempts = 3, uint32_t restart_limit = 3,
-      uint32_t max_live = 1000, bool ask_chain_first = false) {
+      uint32_t max_live = 1000, bool ask_chain_first = false,
+      std::function<void(engine_fixture&, intent_deps&)> more_deps = {}) {
     auto store_opts = fast_options(dir);
     store_opts.read_fault = [this] { return read_fault ? read_fault() : 0; };
     auto opened = intent_store::open(store_opts);
@@ -244,6 +277,8 @@ struct engine_fixture {
       if (after_transition)
         after_transition(rec);
     };
+    if (more_deps)
+      more_deps(*this, deps);
     reader = spawn_record_reader(
         *sys,
         [this](const std::string& id) -> record_outcome {
