@@ -189,10 +189,10 @@ void on_settled(intent_self self, execute_result r) {
   if (rec.status != intent_status::executing || !rec.execution.quote)
     return;
   auto& ex = rec.execution;
-  if (is_storage_wait(r.fault)) {
+  if (is_wait(r.fault)) {
     if (ex.attempts > 0)
       ex.attempts -= 1;
-    wait_for_storage(self, [=] { ask_landed(self); });
+    wait_for_chain(self, r.fault, [=] { ask_landed(self); });
     return;
   }
   st.storage_waits = 0;

@@ -80,6 +80,7 @@ fake_endpoint(cluster_endpoint_actor::pointer self,
       },
       [=](subscribe_atom, subscription_target, std::string&, caf::actor&) {},
       [=](unsubscribe_atom, subscription_target, std::string&, caf::actor&) {},
+      [=](chain_atom, chain_call&) { return chain_outcome{not_here()}; },
   };
 }
 
