@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -15,7 +16,7 @@
 #include <caf/typed_response_promise.hpp>
 #include <spdlog/spdlog.h>
 
-#include "runtime/model/fade_breaker.hpp"
+#include "actors/auction_solver.hpp"
 #include "runtime/model/lru_table.hpp"
 #include "runtime/model/quote_selection.hpp"
 #include "runtime/model/solver_frames.hpp"
@@ -28,20 +29,6 @@ namespace {
 /// Recently closed requests remembered, so that a quote for one is refused
 /// as late rather than as naming an unknown request.
 constexpr size_t closed_memory = 4096;
-
-/// One configured solver and its counters.
-struct solver_entry {
-  auction_solver config;
-  fade_breaker breaker;
-  uint64_t asked = 0;
-  uint64_t answered = 0;
-  uint64_t valid = 0;
-  uint64_t won = 0;
-  uint64_t settled = 0;
-  uint64_t failed = 0;
-  uint64_t total_response_us = 0;
-  std::map<std::string, uint64_t> rejected;
-};
 
 /// One open quote window.
 struct open_auction {
@@ -61,9 +48,10 @@ struct auction_state {
   /// Open request ids in the order their windows close (they all have the
   /// same length); ids closed early are skipped when they come up.
   std::deque<std::string> closing;
-  lru_table<bool> closed{closed_memory};
+  /// Closed request id -> the action it was for.
+  lru_table<action_kind> closed{closed_memory};
   /// Intent id -> the solver assigned to settle it, until its outcome.
-  lru_table<std::string> assigned{1};
+  lru_table<assignment> assigned{1};
   std::unique_ptr<quote_replay_guard> replays;
   uint64_t next_request = 0;
   bool timer_pending = false;
@@ -88,6 +76,8 @@ void send_frame(auction_state& st, const std::string& id, std::string text) {
 void refuse(auction_state& st, solver_entry& s, const std::string& code,
             const std::string& message) {
   ++s.rejected[code];
+  if (st.opts.observer.rejected)
+    st.opts.observer.rejected(s.config.solver_id, code);
   send_frame(st, s.config.solver_id, render_error(code, message));
 }
 
@@ -119,7 +109,7 @@ void close_auction(auction_self self, const std::string& request_id) {
     result.ranked.push_back(std::move(out));
   }
   a.promise.deliver(auction_outcome{std::move(result)});
-  st.closed.put(request_id, true);
+  st.closed.put(request_id, a.request.action);
   st.open.erase(i);
 }
 
@@ -207,6 +197,8 @@ caf::typed_response_promise<auction_outcome> start_auction(auction_self self,
       if (!st.opts.channel.send(sid, frame))
         continue;
       ++s->asked;
+      if (st.opts.observer.asked)
+        st.opts.observer.asked(sid);
       asked.push_back(sid);
     }
   }
@@ -263,9 +255,11 @@ void take_quote(auction_self self, const std::string& solver_id,
     return;
   auto& r = a.request;
   if (arrived_at < r.closes_at() && a.answered.insert(solver_id).second) {
+    auto took = std::max<time_us>(arrived_at - r.sent_at, 0);
     ++s->answered;
-    s->total_response_us +=
-        static_cast<uint64_t>(std::max<time_us>(arrived_at - r.sent_at, 0));
+    s->total_response_us += static_cast<uint64_t>(took);
+    if (st.opts.observer.answered)
+      st.opts.observer.answered(solver_id, static_cast<double>(took) / 1e6);
   }
   if (a.quotes.size() >= st.opts.max_quotes) {
     refuse(st, *s, "too_many_quotes",
@@ -277,6 +271,8 @@ void take_quote(auction_self self, const std::string& solver_id,
       refuse(st, *s, to_string(no->reason), no->message);
     } else {
       ++s->valid;
+      if (st.opts.observer.valid)
+        st.opts.observer.valid(solver_id);
       a.quotes.push_back(std::move(std::get<accepted_quote>(verdict)));
     }
   }
@@ -301,46 +297,22 @@ void solver_gone(auction_self self, const std::string& solver_id) {
     close_if_complete(self, id);
 }
 
-/// The solver assigned to settle `intent_id`, when it is `solver_id`;
-/// forgets the assignment. Null (and a warning) otherwise.
+/// The solver assigned to settle `intent_id`, when it is `solver_id`,
+/// with its assignment moved into `out`; forgets the assignment. Null (and
+/// a warning) otherwise.
 solver_entry* take_assignment(auction_state& st, const std::string& solver_id,
-                              const std::string& intent_id, const char* what) {
+                              const std::string& intent_id, const char* what,
+                              assignment& out) {
   auto* assigned = st.assigned.find(intent_id);
   auto* s = find_solver(st, solver_id);
-  if (assigned == nullptr || *assigned != solver_id || s == nullptr) {
+  if (assigned == nullptr || assigned->solver_id != solver_id || s == nullptr) {
     spdlog::warn("{} of intent {} by {} ignored: not assigned to it", what,
                  intent_id, solver_id);
     return nullptr;
   }
+  out = std::move(*assigned);
   st.assigned.erase(intent_id);
   return s;
-}
-
-external_solver_report report_of(const solver_entry& s,
-                                 const std::set<std::string>& connected,
-                                 time_us now) {
-  external_solver_report r;
-  r.solver_id = s.config.solver_id;
-  r.account = s.config.account;
-  r.connected = connected.count(s.config.solver_id) != 0;
-  r.resting = s.breaker.resting(now);
-  r.resting_until = s.breaker.resting_until();
-  r.asked = s.asked;
-  r.answered = s.answered;
-  r.valid = s.valid;
-  r.won = s.won;
-  r.settled = s.settled;
-  r.failed = s.failed;
-  r.consecutive_failures = s.breaker.failures();
-  if (s.answered > 0)
-    r.mean_response_ms = static_cast<double>(s.total_response_us) /
-                         static_cast<double>(s.answered) / 1000.0;
-  if (s.settled + s.failed > 0)
-    r.success_rate = static_cast<double>(s.settled) /
-                     static_cast<double>(s.settled + s.failed);
-  for (auto& [reason, n] : s.rejected)
-    r.rejected.emplace_back(reason, n);
-  return r;
 }
 
 auction_self_actor::behavior_type auction_impl(auction_self self,
@@ -348,7 +320,7 @@ auction_self_actor::behavior_type auction_impl(auction_self self,
   auto& st = self->state;
   opts.request_prefix = request_prefix(opts);
   st.replays = std::make_unique<quote_replay_guard>(opts.replay_capacity);
-  st.assigned = lru_table<std::string>{opts.max_assigned};
+  st.assigned = lru_table<assignment>{opts.max_assigned};
   auto schedule = fade_schedule(opts.failover_after, opts.cooldown_ms);
   for (auto& config : opts.solvers) {
     if (st.index.count(config.solver_id) != 0)
@@ -390,31 +362,38 @@ auction_self_actor::behavior_type auction_impl(auction_self self,
           return;
         }
         ++s->won;
-        st.assigned.put(intent_id, solver_id);
+        if (st.opts.observer.won)
+          st.opts.observer.won(solver_id);
+        // The window closed before the engine assigned its quote.
+        auto* action = st.closed.find(request_id);
+        st.assigned.put(intent_id, assignment{solver_id,
+                                              action ? std::optional{*action}
+                                                     : std::nullopt,
+                                              st.opts.now()});
         send_frame(st, solver_id, render_assigned(intent_id, request_id));
       },
       [=](settled_atom, const std::string& solver_id,
           const std::string& intent_id, const std::string& tx_hash,
           const std::string& output_amount) {
         auto& st = self->state;
-        auto* s = take_assignment(st, solver_id, intent_id, "settlement");
+        assignment done;
+        auto* s = take_assignment(st, solver_id, intent_id, "settlement", done);
         if (s == nullptr)
           return;
-        ++s->settled;
-        s->breaker.report(true, st.opts.now());
+        count_settlement(*s, done, true, st.opts.now(), st.opts.observer);
         send_frame(st, solver_id,
                    render_settled(intent_id, tx_hash, output_amount));
       },
       [=](failed_atom, const std::string& solver_id,
           const std::string& intent_id, const std::string& reason) {
         auto& st = self->state;
-        auto* s =
-            take_assignment(st, solver_id, intent_id, "failed settlement");
+        assignment done;
+        auto* s = take_assignment(st, solver_id, intent_id, "failed settlement",
+                                  done);
         if (s == nullptr)
           return;
-        ++s->failed;
         auto now = st.opts.now();
-        s->breaker.report(false, now);
+        count_settlement(*s, done, false, now, st.opts.observer);
         if (s->breaker.resting(now))
           spdlog::warn("solver {} rests until {} after {} failed settlements",
                        solver_id, format_rfc3339(s->breaker.resting_until()),

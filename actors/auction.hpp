@@ -25,6 +25,11 @@
 // solver's fade breaker: failover_after in a row and it rests (is not asked)
 // for cooldown_ms, doubling for each rest in a row up to 64 times.
 //
+// Each solver's counters (quotes asked, answered, valid, won, settlements
+// settled and failed, refusals by reason, response and settlement times)
+// live here, in memory; (stats_atom) reports them, and the observer hooks
+// of auction_options hear each count as it happens (the metrics).
+//
 // Bounded: at most max_open windows (an auction past it is refused as
 // overloaded), max_quotes valid quotes per window, max_assigned settlements
 // awaiting their outcome (the oldest forgotten first). The window runs on
@@ -34,6 +39,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +59,32 @@ struct solver_channel {
   /// Queues a text frame to a solver; false when it is not connected or
   /// its connection refused the frame.
   std::function<bool(const std::string& solver_id, std::string text)> send;
+};
+
+/// Told of each count as the auction makes it, on the auction's thread;
+/// every hook is optional and must not block.
+struct auction_observer {
+  /// A quote_request was sent to `solver`.
+  std::function<void(const std::string& solver)> asked;
+  /// The first in-time quote of `solver` for a request, `seconds` after
+  /// the request was sent.
+  std::function<void(const std::string& solver, double seconds)> answered;
+  /// A quote of `solver` passed the checks.
+  std::function<void(const std::string& solver)> valid;
+  /// A quote or frame of `solver` was refused for `reason` (a quote_reject
+  /// name or a frame error code).
+  std::function<void(const std::string& solver, const std::string& reason)>
+      rejected;
+  /// `solver` was assigned to settle an intent.
+  std::function<void(const std::string& solver)> won;
+  /// A settlement of `solver` for an intent of `action` (nullopt when the
+  /// auction no longer knew it) ended, `ok` or failed, `seconds` after its
+  /// assignment; `after` is the solver's report with it counted (connected
+  /// is not filled in).
+  std::function<void(const external_solver_report& after,
+                     std::optional<action_kind> action, bool ok,
+                     double seconds)>
+      settlement;
 };
 
 /// One configured external solver (solvers.external).
@@ -81,6 +113,7 @@ struct auction_options {
   /// are on it.
   std::function<time_us()> now;
   solver_channel channel;
+  auction_observer observer;
   /// Request ids are "<prefix>-<n>"; empty: "rq" and the hex of the clock
   /// at spawn, so that ids differ across restarts.
   std::string request_prefix;

@@ -83,7 +83,9 @@ struct external_solver_report {
   uint64_t failed = 0; // settlements that failed
   uint32_t consecutive_failures = 0;
   double mean_response_ms = 0; // from request to quote, over answered ones
-  double success_rate = 0;     // settled / (settled + failed); 0 when none
+  /// From assigned to the settlement's outcome, over settled and failed.
+  double mean_settlement_ms = 0;
+  double success_rate = 0; // settled / (settled + failed); 0 when none
   /// Quotes and frames refused, by reason: a quote_reject name or a frame
   /// error code; only reasons that occurred.
   std::vector<std::pair<std::string, uint64_t>> rejected;

@@ -302,8 +302,8 @@ typename Inspector::result_type inspect(Inspector& f,
   return f(caf::meta::type_name("external_solver_report"), x.solver_id,
            x.account, x.kind, x.connected, x.resting, x.resting_until, x.asked,
            x.answered, x.valid, x.won, x.settled, x.failed,
-           x.consecutive_failures, x.mean_response_ms, x.success_rate,
-           x.rejected);
+           x.consecutive_failures, x.mean_response_ms, x.mean_settlement_ms,
+           x.success_rate, x.rejected);
 }
 
 /// Adds every type of the intentd type id block to `cfg`, so that messages

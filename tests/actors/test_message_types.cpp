@@ -32,11 +32,13 @@ inline bool same(const external_solver_report& a,
   return std::tie(a.solver_id, a.account, a.kind, a.connected, a.resting,
                   a.resting_until, a.asked, a.answered, a.valid, a.won,
                   a.settled, a.failed, a.consecutive_failures,
-                  a.mean_response_ms, a.success_rate, a.rejected) ==
+                  a.mean_response_ms, a.mean_settlement_ms, a.success_rate,
+                  a.rejected) ==
          std::tie(b.solver_id, b.account, b.kind, b.connected, b.resting,
                   b.resting_until, b.asked, b.answered, b.valid, b.won,
                   b.settled, b.failed, b.consecutive_failures,
-                  b.mean_response_ms, b.success_rate, b.rejected);
+                  b.mean_response_ms, b.mean_settlement_ms, b.success_rate,
+                  b.rejected);
 }
 
 } // namespace intentd
@@ -220,6 +222,7 @@ TEST_CASE_FIXTURE(serializer_fixture,
   r.failed = 2;
   r.consecutive_failures = 2;
   r.mean_response_ms = 12.5;
+  r.mean_settlement_ms = 40.25;
   r.success_rate = 0.6;
   r.rejected = {{"late", 1}, {"bad_json", 2}};
   round_trip(std::vector<external_solver_report>{r, external_solver_report{}});
