@@ -75,6 +75,7 @@ void engine_impl::spawn_external_auction(const cfg::config& c) {
   opts.failover_after = c.solvers.failover_after;
   opts.cooldown_ms = c.solvers.cooldown_ms;
   opts.now = wall_clock_now;
+  observe_auction(opts, metrics_);
   auto links = solver_links_;
   opts.channel.connected = [links] { return links->connected(); };
   opts.channel.send = [links](const std::string& id, std::string text) {

@@ -39,6 +39,32 @@ void observe_solvers(solver_pool_options& opts,
   };
 }
 
+void observe_auction(auction_options& opts, std::shared_ptr<engine_metrics> m) {
+  for (const auto& s : opts.solvers)
+    m->external_solver(s.solver_id);
+  auto& o = opts.observer;
+  o.asked = [m](const std::string& id) { m->quote_asked(id); };
+  o.answered = [m](const std::string& id, double seconds) {
+    m->quote_answered(id, seconds);
+  };
+  o.valid = [m](const std::string& id) { m->quote_valid(id); };
+  o.rejected = [m](const std::string& id, const std::string& reason) {
+    m->quote_rejected(id, reason);
+  };
+  o.won = [m](const std::string& id) { m->quote_won(id); };
+  o.settlement = [m](const external_solver_report& after,
+                     std::optional<action_kind> action, bool ok,
+                     double seconds) {
+    const auto& id = after.solver_id;
+    m->settlement(id, ok);
+    if (action)
+      m->execution(id, *action, seconds);
+    m->solver_figures(id, after.success_rate, after.mean_settlement_ms / 1e3);
+    if (after.resting_until > 0)
+      m->resting_until(id, static_cast<double>(after.resting_until) / 1e6);
+  };
+}
+
 void observe_directory(directory_options& opts, const engine_metrics& m) {
   opts.on_live_count = [gauge = m.live_intents()](size_t live) mutable {
     gauge.set(static_cast<double>(live));

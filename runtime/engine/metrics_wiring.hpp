@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/auction.hpp"
 #include "actors/directory.hpp"
 #include "actors/messages.hpp"
 #include "actors/rate_limit_table.hpp"
@@ -36,6 +37,12 @@ void observe_commits(writer_options& opts, std::shared_ptr<engine_metrics> m,
 void observe_solvers(solver_pool_options& opts,
                      std::shared_ptr<engine_metrics> m);
 void observe_directory(directory_options& opts, const engine_metrics& m);
+/// Creates the series of every external solver of `opts` at zero and
+/// feeds them from the auction's counts: the solver_quotes_* families, the
+/// settlements, the cooldown, and solver_success_rate,
+/// solver_execution_time_seconds and solver_execution_duration_seconds with
+/// a settlement as an external solver's execution.
+void observe_auction(auction_options& opts, std::shared_ptr<engine_metrics> m);
 
 /// Chains the metrics after `next` (which may be empty).
 transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,

@@ -84,9 +84,11 @@ solver_registry::attach(const std::string& id,
     std::lock_guard<std::mutex> lock(mu_);
     auto& slot = links_[id];
     replaced = std::exchange(slot, std::move(link));
-    if (metrics_)
+    if (metrics_) {
       metrics_->external_solvers_connected().set(
           static_cast<double>(links_.size()));
+      metrics_->solver_connected(id).set(1);
+    }
   }
   if (replaced)
     tell_gone(id);
@@ -100,9 +102,11 @@ void solver_registry::detach(const std::string& id, const solver_link* link) {
     if (it == links_.end() || it->second.get() != link)
       return;
     links_.erase(it);
-    if (metrics_)
+    if (metrics_) {
       metrics_->external_solvers_connected().set(
           static_cast<double>(links_.size()));
+      metrics_->solver_connected(id).set(0);
+    }
   }
   tell_gone(id);
 }

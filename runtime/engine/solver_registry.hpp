@@ -50,7 +50,8 @@ public:
   using gone_handler = std::function<void(const std::string& solver_id)>;
   using clock = std::function<time_us()>;
 
-  /// `metrics` (may be null) gets the gauge of connected solvers.
+  /// `metrics` (may be null) gets the gauges of connected solvers
+  /// (external_solvers_connected, solver_connected).
   explicit solver_registry(std::vector<cfg::external_solver> solvers,
                            std::shared_ptr<engine_metrics> metrics = nullptr,
                            clock now = wall_clock);

@@ -76,6 +76,44 @@ engine_metrics::engine_metrics() {
       "solver_execution_duration_seconds",
       "Seconds per execution attempt, by solver and action type.",
       {"solver_id", "action_type"}, latency_buckets());
+  quotes_asked_ = r.add_counter("solver_quotes_asked_total",
+                                "Quote requests sent to an external solver.",
+                                {"solver_id"});
+  quotes_answered_ = r.add_counter(
+      "solver_quotes_answered_total",
+      "Quote requests an external solver answered within the window.",
+      {"solver_id"});
+  quotes_valid_ = r.add_counter(
+      "solver_quotes_valid_total",
+      "Quotes of an external solver that passed every check.", {"solver_id"});
+  quotes_won_ = r.add_counter(
+      "solver_quotes_won_total",
+      "Auctions an external solver won (it was assigned to settle).",
+      {"solver_id"});
+  quotes_rejected_ = r.add_counter(
+      "solver_quotes_rejected_total",
+      "Quotes and frames of an external solver refused, by reason (a quote "
+      "reason code such as late or bad_signature, or a frame error code).",
+      {"solver_id", "reason"});
+  quote_response_ = r.add_histogram(
+      "solver_quote_response_seconds",
+      "Seconds from a quote request to the external solver's first in-time "
+      "quote for it.",
+      {"solver_id"}, latency_buckets());
+  settlements_ = r.add_counter(
+      "solver_settlements_total",
+      "Settlements with an external solver's quote, by result (settled, "
+      "failed).",
+      {"solver_id", "result"});
+  solver_connected_ = r.add_gauge(
+      "solver_connected",
+      "1 while an external solver is connected and authenticated, else 0.",
+      {"solver_id"});
+  solver_resting_ = r.add_gauge(
+      "solver_resting_until_seconds",
+      "Unix time at which an external solver's current or last cooldown "
+      "ends (0 before its first); it rests while this is in the future.",
+      {"solver_id"});
   http_requests_ = r.add_counter(
       "http_requests_total",
       "HTTP requests answered, by method, route template and status code.",
@@ -189,8 +227,63 @@ void engine_metrics::solver_totals(const std::string& solver_id,
   double rate = attempts ? double(successes) / double(attempts) : 0.0;
   double mean =
       attempts ? double(total_execution_us) / 1e6 / double(attempts) : 0.0;
-  solver_rate_.with({solver_id}).set(rate);
-  solver_mean_.with({solver_id}).set(mean);
+  solver_figures(solver_id, rate, mean);
+}
+
+void engine_metrics::solver_figures(const std::string& solver_id,
+                                    double success_rate, double mean_seconds) {
+  solver_rate_.with({solver_id}).set(success_rate);
+  solver_mean_.with({solver_id}).set(mean_seconds);
+}
+
+void engine_metrics::external_solver(const std::string& solver_id) {
+  solver_figures(solver_id, 0, 0);
+  quotes_asked_.with({solver_id});
+  quotes_answered_.with({solver_id});
+  quotes_valid_.with({solver_id});
+  quotes_won_.with({solver_id});
+  quote_response_.with({solver_id});
+  settlements_.with({solver_id, "settled"});
+  settlements_.with({solver_id, "failed"});
+  solver_connected_.with({solver_id});
+  solver_resting_.with({solver_id});
+}
+
+void engine_metrics::quote_asked(const std::string& solver_id) {
+  quotes_asked_.with({solver_id}).inc();
+}
+
+void engine_metrics::quote_answered(const std::string& solver_id,
+                                    double seconds) {
+  quotes_answered_.with({solver_id}).inc();
+  quote_response_.with({solver_id}).observe(seconds);
+}
+
+void engine_metrics::quote_valid(const std::string& solver_id) {
+  quotes_valid_.with({solver_id}).inc();
+}
+
+void engine_metrics::quote_rejected(const std::string& solver_id,
+                                    const std::string& reason) {
+  quotes_rejected_.with({solver_id, reason}).inc();
+}
+
+void engine_metrics::quote_won(const std::string& solver_id) {
+  quotes_won_.with({solver_id}).inc();
+}
+
+void engine_metrics::settlement(const std::string& solver_id, bool ok) {
+  settlements_.with({solver_id, ok ? "settled" : "failed"}).inc();
+}
+
+void engine_metrics::resting_until(const std::string& solver_id,
+                                   double unix_seconds) {
+  solver_resting_.with({solver_id}).set(unix_seconds);
+}
+
+metrics::gauge
+engine_metrics::solver_connected(const std::string& solver_id) const {
+  return solver_connected_.with({solver_id});
 }
 
 void engine_metrics::http_request(std::string_view method,

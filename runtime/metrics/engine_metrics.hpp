@@ -54,6 +54,33 @@ public:
   /// A solver's lifetime counters (restored from storage at boot).
   void solver_totals(const std::string& solver_id, uint64_t attempts,
                      uint64_t successes, uint64_t total_execution_us);
+  /// A solver's success rate and mean seconds per execution (for an
+  /// external solver: per settlement), as solver_totals sets them.
+  void solver_figures(const std::string& solver_id, double success_rate,
+                      double mean_seconds);
+
+  // External solvers (the auction's counts, docs/operations.md).
+
+  /// Creates the series of external solver `solver_id` at zero.
+  void external_solver(const std::string& solver_id);
+  /// solver_quotes_asked_total: a quote_request sent.
+  void quote_asked(const std::string& solver_id);
+  /// solver_quotes_answered_total and solver_quote_response_seconds: the
+  /// first in-time quote for a request, `seconds` after it was sent.
+  void quote_answered(const std::string& solver_id, double seconds);
+  /// solver_quotes_valid_total: a quote that passed the checks.
+  void quote_valid(const std::string& solver_id);
+  /// solver_quotes_rejected_total: a quote or frame refused for `reason`.
+  void quote_rejected(const std::string& solver_id, const std::string& reason);
+  /// solver_quotes_won_total: an auction won (the solver was assigned).
+  void quote_won(const std::string& solver_id);
+  /// solver_settlements_total: a settlement that ended `ok` or failed.
+  void settlement(const std::string& solver_id, bool ok);
+  /// solver_resting_until_seconds: when the solver's current or last rest
+  /// ends, in Unix seconds.
+  void resting_until(const std::string& solver_id, double unix_seconds);
+  /// solver_connected: 1 while the solver is connected, else 0.
+  metrics::gauge solver_connected(const std::string& solver_id) const;
 
   /// An answered HTTP request; `route` is a template such as
   /// "/api/v1/intents/{id}", never a raw path.
@@ -105,6 +132,15 @@ private:
   metrics::gauge_family solver_rate_;
   metrics::gauge_family solver_mean_;
   metrics::histogram_family solver_duration_;
+  metrics::counter_family quotes_asked_;
+  metrics::counter_family quotes_answered_;
+  metrics::counter_family quotes_valid_;
+  metrics::counter_family quotes_won_;
+  metrics::counter_family quotes_rejected_;
+  metrics::histogram_family quote_response_;
+  metrics::counter_family settlements_;
+  metrics::gauge_family solver_connected_;
+  metrics::gauge_family solver_resting_;
   metrics::counter_family http_requests_;
   metrics::histogram_family http_latency_;
   metrics::histogram_family commit_latency_;

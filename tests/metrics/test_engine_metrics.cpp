@@ -57,7 +57,16 @@ TEST_CASE("every family is exposed before anything happens") {
       {"external_solvers_connected", "gauge"},
       {"solver_ws_connections_total", "counter"},
       {"solver_ws_auth_failures_total", "counter"},
-      {"solver_ws_frames_total", "counter"}};
+      {"solver_ws_frames_total", "counter"},
+      {"solver_quotes_asked_total", "counter"},
+      {"solver_quotes_answered_total", "counter"},
+      {"solver_quotes_valid_total", "counter"},
+      {"solver_quotes_won_total", "counter"},
+      {"solver_quotes_rejected_total", "counter"},
+      {"solver_quote_response_seconds", "histogram"},
+      {"solver_settlements_total", "counter"},
+      {"solver_connected", "gauge"},
+      {"solver_resting_until_seconds", "gauge"}};
   // Not a structured binding: clang refuses to capture one in the lambda
   // CHECK_MESSAGE expands to.
   for (const auto& family : families)
@@ -136,4 +145,52 @@ TEST_CASE("submissions, solvers, HTTP, storage and gauges") {
   CHECK(has(text, "http_rate_limited_total{rule=\"per_user\"} 1"));
   CHECK(has(text, "cache_requests_total{level=\"memory\",result=\"hit\"} 1"));
   CHECK(has(text, "websocket_connections 1"));
+}
+
+TEST_CASE("an external solver's series start at zero and count its quotes") {
+  engine_metrics m;
+  m.external_solver("acme");
+  auto text = m.expose();
+  for (const char* line :
+       {"solver_success_rate{solver_id=\"acme\"} 0",
+        "solver_execution_time_seconds{solver_id=\"acme\"} 0",
+        "solver_quotes_asked_total{solver_id=\"acme\"} 0",
+        "solver_quotes_answered_total{solver_id=\"acme\"} 0",
+        "solver_quotes_valid_total{solver_id=\"acme\"} 0",
+        "solver_quotes_won_total{solver_id=\"acme\"} 0",
+        "solver_quote_response_seconds_count{solver_id=\"acme\"} 0",
+        "solver_settlements_total{solver_id=\"acme\",result=\"settled\"} 0",
+        "solver_settlements_total{solver_id=\"acme\",result=\"failed\"} 0",
+        "solver_connected{solver_id=\"acme\"} 0",
+        "solver_resting_until_seconds{solver_id=\"acme\"} 0"})
+    CHECK_MESSAGE(has(text, line), line);
+
+  m.quote_asked("acme");
+  m.quote_asked("acme");
+  m.quote_answered("acme", 0.04);
+  m.quote_valid("acme");
+  m.quote_rejected("acme", "late");
+  m.quote_won("acme");
+  m.settlement("acme", true);
+  m.settlement("acme", false);
+  m.solver_figures("acme", 0.5, 0.25);
+  m.resting_until("acme", 1795341605);
+  m.solver_connected("acme").set(1);
+  text = m.expose();
+  for (const char* line :
+       {"solver_quotes_asked_total{solver_id=\"acme\"} 2",
+        "solver_quotes_answered_total{solver_id=\"acme\"} 1",
+        "solver_quote_response_seconds_sum{solver_id=\"acme\"} 0.04",
+        "solver_quote_response_seconds_bucket{solver_id=\"acme\",le=\"0.05\"} "
+        "1",
+        "solver_quotes_valid_total{solver_id=\"acme\"} 1",
+        "solver_quotes_rejected_total{solver_id=\"acme\",reason=\"late\"} 1",
+        "solver_quotes_won_total{solver_id=\"acme\"} 1",
+        "solver_settlements_total{solver_id=\"acme\",result=\"settled\"} 1",
+        "solver_settlements_total{solver_id=\"acme\",result=\"failed\"} 1",
+        "solver_success_rate{solver_id=\"acme\"} 0.5",
+        "solver_execution_time_seconds{solver_id=\"acme\"} 0.25",
+        "solver_resting_until_seconds{solver_id=\"acme\"} 1795341605",
+        "solver_connected{solver_id=\"acme\"} 1"})
+    CHECK_MESSAGE(has(text, line), line);
 }
