@@ -108,7 +108,9 @@ template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, solver_view& x) {
   return f(caf::meta::type_name("solver_view"), x.solver_id, x.attempts,
            x.successes, x.failures, x.success_rate, x.mean_execution_ms,
-           x.healthy, x.node);
+           x.healthy, x.node, x.kind, x.connected, x.asked, x.answered, x.valid,
+           x.won, x.settled, x.failed, x.mean_response_ms,
+           x.consecutive_failures, x.resting_until, x.rejected);
 }
 
 template<class Inspector>

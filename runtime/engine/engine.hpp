@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -41,7 +42,9 @@ struct submit_result {
   bool created = false; // false: an idempotent resubmission
 };
 
-/// Per-solver figures for GET /api/v1/solvers.
+/// Per-solver figures for GET /api/v1/solvers. A built-in solver's
+/// executions are its attempts; an external solver's are its settlements
+/// (attempts = settled + failed), and its quote counters are the auction's.
 struct solver_view {
   std::string solver_id;
   uint64_t attempts = 0;
@@ -51,6 +54,21 @@ struct solver_view {
   double mean_execution_ms = 0;
   bool healthy = true; // false while skipped after failures
   std::string node;    // the cluster node it runs on; empty on a single node
+  std::string kind = "builtin"; // "builtin" or "external"
+  bool connected = true;        // built-in solvers always are
+  uint64_t asked = 0;           // quote requests sent
+  uint64_t answered = 0;        // requests answered within the window
+  uint64_t valid = 0;           // quotes that passed the checks
+  uint64_t won = 0;             // auctions won (assigned to settle)
+  uint64_t settled = 0;         // built-in: successes
+  uint64_t failed = 0;          // built-in: failures
+  double mean_response_ms = 0;  // from request to quote; 0 for built-ins
+  uint32_t consecutive_failures = 0;
+  /// While an external solver rests after failed settlements, when its rest
+  /// ends (microseconds since the epoch); 0 otherwise.
+  time_us resting_until = 0;
+  /// Refused quotes and frames by reason, only reasons that occurred.
+  std::vector<std::pair<std::string, uint64_t>> rejected;
 };
 
 template<class T>

@@ -5,6 +5,7 @@
 
 #include "actors/chain_proxy.hpp"
 #include "runtime/engine/engine_impl.hpp"
+#include "runtime/engine/solver_views.hpp"
 #include "runtime/model/record_json.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
@@ -210,25 +211,18 @@ void engine_impl::purge_dead_letter(const std::string& id,
 }
 
 void engine_impl::solvers(reply<std::vector<solver_view>> done) {
+  // The pool, then the auction, each asked with the request timeout.
   ask<std::vector<solver_report>>(
       pool_,
-      [done](std::vector<solver_report> reports) {
-        std::vector<solver_view> out;
-        for (auto& r : reports) {
-          solver_view v;
-          v.solver_id = r.stats.solver_id;
-          v.attempts = r.stats.attempts;
-          v.successes = r.stats.successes;
-          v.failures = r.stats.failures;
-          if (r.stats.attempts > 0) {
-            v.success_rate = double(r.stats.successes) / r.stats.attempts;
-            v.mean_execution_ms =
-                double(r.stats.total_execution_us) / 1000.0 / r.stats.attempts;
-          }
-          v.healthy = r.healthy;
-          out.push_back(std::move(v));
-        }
-        done(std::move(out));
+      [this, done, auction = auction_](std::vector<solver_report> builtin) {
+        if (!auction)
+          return done(solver_views(builtin, {}));
+        ask<std::vector<external_solver_report>>(
+            auction,
+            [done, builtin](std::vector<external_solver_report> external) {
+              done(solver_views(builtin, external));
+            },
+            done, stats_atom::value);
       },
       done, stats_atom::value);
 }

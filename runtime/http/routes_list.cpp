@@ -7,6 +7,7 @@
 #include "runtime/http/route_helpers.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/model/record_json.hpp"
+#include "runtime/model/time.hpp"
 
 namespace intentd {
 
@@ -64,6 +65,37 @@ void list_admitted(engine_core& engine, const list_query& q,
                               ",\"next_cursor\":" + dump_json(next) + "}",
                           {}};
       }));
+}
+
+/// One solver of GET /api/v1/solvers: the same fields for both kinds.
+json solver_json(const solver_view& s) {
+  json rejected = json::object();
+  for (const auto& [reason, n] : s.rejected)
+    rejected[reason] = n;
+  json item = {{"solver_id", s.solver_id},
+               {"kind", s.kind},
+               {"connected", s.connected},
+               {"attempts", s.attempts},
+               {"successes", s.successes},
+               {"failures", s.failures},
+               {"success_rate", s.success_rate},
+               {"mean_execution_ms", s.mean_execution_ms},
+               {"healthy", s.healthy},
+               {"asked", s.asked},
+               {"answered", s.answered},
+               {"valid", s.valid},
+               {"won", s.won},
+               {"settled", s.settled},
+               {"failed", s.failed},
+               {"mean_response_ms", s.mean_response_ms},
+               {"consecutive_failures", s.consecutive_failures},
+               {"resting_until", nullptr},
+               {"rejected", std::move(rejected)}};
+  if (s.resting_until > 0)
+    item["resting_until"] = format_rfc3339(s.resting_until);
+  if (!s.node.empty())
+    item["node"] = s.node;
+  return item;
 }
 
 } // namespace
@@ -171,18 +203,8 @@ void http_router::solvers(reply_fn done) {
   engine_.solvers(respond<std::vector<solver_view>>(
       std::move(done), [](const std::vector<solver_view>& v) {
         json items = json::array();
-        for (const auto& s : v) {
-          json item = {{"solver_id", s.solver_id},
-                       {"attempts", s.attempts},
-                       {"successes", s.successes},
-                       {"failures", s.failures},
-                       {"success_rate", s.success_rate},
-                       {"mean_execution_ms", s.mean_execution_ms},
-                       {"healthy", s.healthy}};
-          if (!s.node.empty())
-            item["node"] = s.node;
-          items.push_back(std::move(item));
-        }
+        for (const auto& s : v)
+          items.push_back(solver_json(s));
         return json_reply(200, {{"solvers", std::move(items)}});
       }));
 }

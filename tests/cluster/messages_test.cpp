@@ -48,9 +48,15 @@ inline bool same(const rendered_reply& a, const rendered_reply& b) {
 
 inline bool same(const solver_view& a, const solver_view& b) {
   return std::tie(a.solver_id, a.attempts, a.successes, a.failures,
-                  a.success_rate, a.mean_execution_ms, a.healthy, a.node) ==
+                  a.success_rate, a.mean_execution_ms, a.healthy, a.node,
+                  a.kind, a.connected, a.asked, a.answered, a.valid, a.won,
+                  a.settled, a.failed, a.mean_response_ms,
+                  a.consecutive_failures, a.resting_until, a.rejected) ==
          std::tie(b.solver_id, b.attempts, b.successes, b.failures,
-                  b.success_rate, b.mean_execution_ms, b.healthy, b.node);
+                  b.success_rate, b.mean_execution_ms, b.healthy, b.node,
+                  b.kind, b.connected, b.asked, b.answered, b.valid, b.won,
+                  b.settled, b.failed, b.mean_response_ms,
+                  b.consecutive_failures, b.resting_until, b.rejected);
 }
 
 inline bool same(const rate_subject& a, const rate_subject& b) {
@@ -96,6 +102,18 @@ solver_view full_solver() {
   v.mean_execution_ms = 12.5;
   v.healthy = false;
   v.node = "n3";
+  v.kind = "external";
+  v.connected = false;
+  v.asked = 12;
+  v.answered = 11;
+  v.valid = 10;
+  v.won = 9;
+  v.settled = 7;
+  v.failed = 3;
+  v.mean_response_ms = 48.5;
+  v.consecutive_failures = 2;
+  v.resting_until = 1'795'341'605'000'000;
+  v.rejected = {{"late", 1}, {"bad_signature", 4}};
   return v;
 }
 

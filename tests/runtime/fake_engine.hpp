@@ -141,9 +141,11 @@ public:
   }
 
   void solvers(reply<std::vector<solver_view>> done) override {
-    defer([done = std::move(done)] {
-      done(std::vector<solver_view>{
-          {"solver-1", 4, 3, 1, 0.75, 12.5, true, ""}});
+    defer([this, done = std::move(done)] {
+      std::unique_lock<std::mutex> lock(mu_);
+      auto list = solvers_;
+      lock.unlock();
+      done(std::move(list));
     });
   }
 
@@ -183,6 +185,10 @@ public:
       held_.clear();
     }
     cv_.notify_all();
+  }
+  void set_solvers(std::vector<solver_view> list) {
+    std::lock_guard<std::mutex> lock(mu_);
+    solvers_ = std::move(list);
   }
   void with_record(const std::string& id,
                    const std::function<void(intent_record&)>& fn) {
@@ -305,7 +311,22 @@ private:
   std::map<std::string, intent_record> records_;
   std::map<std::string, std::string> keys_; // public key -> account
   std::vector<std::string> order_;
+  std::vector<solver_view> solvers_{builtin_solver()};
   std::thread worker_;
+
+  /// solver-1 with 4 attempts, 3 of them successes, 12.5 ms on average.
+  static solver_view builtin_solver() {
+    solver_view v;
+    v.solver_id = "solver-1";
+    v.attempts = 4;
+    v.successes = 3;
+    v.failures = 1;
+    v.success_rate = 0.75;
+    v.mean_execution_ms = 12.5;
+    v.settled = 3;
+    v.failed = 1;
+    return v;
+  }
 };
 
 } // namespace intentd::test

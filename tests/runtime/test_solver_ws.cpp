@@ -11,6 +11,7 @@
 #include "runtime/engine/solver_registry.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/signing.hpp"
+#include "runtime/model/solver_quote.hpp"
 #include "runtime/model/time.hpp"
 #include "ws_client.hpp"
 
@@ -274,4 +275,79 @@ TEST_CASE("GET /api/v1/solver-ws without an upgrade is 426; stop closes "
   stopper.join();
   CHECK(c->close_code() == 1001);
   CHECK(d.registry().connected().empty());
+}
+
+TEST_CASE("GET /api/v1/solvers and /metrics show the external solvers, "
+          "connected or not, with their quotes") {
+  temp_dir dir;
+  solver_daemon d{dir};
+  auto acme = d.sign_in("acme", d.acme);
+  auto listed = [&] {
+    return request(d.port, verb::get, "/api/v1/solvers").json()["solvers"];
+  };
+  auto row = [&](const std::string& id) {
+    for (auto& s : listed())
+      if (s["solver_id"] == id)
+        return s;
+    FAIL("no row for " << id);
+    return json{};
+  };
+  auto all = listed();
+  REQUIRE(all.size() >= 3);
+  CHECK(all[0]["kind"] == "builtin");
+  CHECK(all[0]["connected"] == true);
+  CHECK(all[all.size() - 2]["solver_id"] == "acme");
+  CHECK(all[all.size() - 1]["solver_id"] == "beta");
+  auto a = row("acme");
+  CHECK(a["kind"] == "external");
+  CHECK(a["connected"] == true);
+  CHECK(a["healthy"] == true);
+  CHECK(a["asked"] == 0);
+  CHECK(a["resting_until"].is_null());
+  CHECK(row("beta")["connected"] == false);
+  CHECK(d.has_metric("solver_connected{solver_id=\"acme\"} 1"));
+  CHECK(d.has_metric("solver_connected{solver_id=\"beta\"} 0"));
+  CHECK(d.has_metric("solver_quotes_asked_total{solver_id=\"beta\"} 0"));
+
+  // An intent: acme is asked and answers with a quote beta's key signed.
+  json body = {{"id", "sw-1"},
+               {"user_account", "alice.near"},
+               {"action", "swap"},
+               {"input_token", "usdc.near"},
+               {"input_amount", "100"},
+               {"output_token", "wrap.near"},
+               {"min_output_amount", "0.05"},
+               {"expires_at", format_rfc3339(wall_clock_now() + 600'000'000)}};
+  REQUIRE(request(d.port, verb::post, "/api/v1/intents", body.dump()).status ==
+          202);
+  auto asked = acme->read();
+  REQUIRE(asked);
+  REQUIRE((*asked)["type"] == "quote_request");
+  solver_quote q{(*asked)["request_id"],
+                 "sw-1",
+                 "20",
+                 "0",
+                 format_rfc3339(wall_clock_now() + 60'000'000),
+                 {}};
+  q.signature = sign_quote(q, d.beta);
+  acme->send(json{{"type", "quote"},
+                  {"request_id", q.request_id},
+                  {"intent_id", q.intent_id},
+                  {"output_amount", q.output_amount},
+                  {"fee", q.fee},
+                  {"valid_until", q.valid_until},
+                  {"signature", q.signature}});
+  auto refused = acme->read();
+  REQUIRE(refused);
+  CHECK((*refused)["code"] == "bad_signature");
+  a = row("acme");
+  CHECK(a["asked"] == 1);
+  CHECK(a["answered"] == 1);
+  CHECK(a["valid"] == 0);
+  CHECK(a["won"] == 0);
+  CHECK(a["rejected"] == json{{"bad_signature", 1}});
+  CHECK(d.has_metric("solver_quotes_asked_total{solver_id=\"acme\"} 1"));
+  CHECK(d.has_metric("solver_quotes_answered_total{solver_id=\"acme\"} 1"));
+  CHECK(d.has_metric("solver_quotes_rejected_total{solver_id=\"acme\","
+                     "reason=\"bad_signature\"} 1"));
 }
