@@ -32,7 +32,15 @@ FAMILIES = [
     "websocket_slow_consumers_dropped_total", "storage_corrupt_values_total",
     "external_solvers_connected", "solver_ws_connections_total",
     "solver_ws_auth_failures_total", "solver_ws_frames_total",
+    "solver_connected", "solver_quotes_asked_total",
+    "solver_quotes_answered_total", "solver_quotes_valid_total",
+    "solver_quotes_won_total", "solver_quotes_rejected_total",
+    "solver_quote_response_seconds", "solver_settlements_total",
+    "solver_resting_until_seconds",
 ]
+# An external solver in the daemon's config (RFC 8032 7.1 test 2's key); it
+# never connects, so the built-in solvers execute every intent.
+EXTERNAL_KEY = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
 # Exposed by cluster nodes only (tests/cluster/cluster_test.py scrapes
 # them); the dashboard and the alerts cover them too.
 CLUSTER_FAMILIES = [
@@ -95,6 +103,9 @@ chain:
   kind: simulated
   simulated:
     latency_ms: 5
+solvers:
+  external:
+    - {{solver_id: acme, public_key: {EXTERNAL_KEY}, account: acme.near}}
 logging:
   level: debug
   format: json
@@ -173,6 +184,12 @@ def check_metrics(port, promtool_bin):
     check(limited == 2, f"2 rate-limited submissions counted ({limited})")
     hits = samples.get('cache_requests_total{level="memory",result="hit"}', 0)
     check(hits > 0, f"status reads hit the in-process cache ({hits})")
+    for series in ('solver_connected{solver_id="acme"}',
+                   'solver_quotes_asked_total{solver_id="acme"}',
+                   'solver_settlements_total{solver_id="acme",result="settled"}',
+                   'solver_success_rate{solver_id="acme"}'):
+        check(samples.get(series) == 0,
+              f"the external solver's {series} is exposed at 0")
 
 
 def check_logs(log_path):
