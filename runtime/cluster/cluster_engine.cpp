@@ -117,10 +117,20 @@ public:
   }
   void cancel(const std::string& id, std::optional<cancel_auth> auth,
               reply<intent_record> done) override;
+  /// Kept at the account's home node, where every node's signature
+  /// checks look for the keys their own do not prove.
   void register_key(const std::string& account,
                     const std::string& public_key_hex,
                     reply<bool> done) override {
-    local_->register_key(account, public_key_hex, std::move(done));
+    auto home = table_->owner_of(account);
+    if (home == table_->self_index())
+      return local_->register_key(account, public_key_hex, std::move(done));
+    forward<bool>(home, std::move(done), keys_atom::value, account,
+                  public_key_hex);
+  }
+  void account_keys_of(const std::string& account,
+                       reply<std::vector<std::string>> done) override {
+    local_->account_keys_of(account, std::move(done));
   }
   void dead_letters(uint32_t limit,
                     reply<std::vector<intent_record>> done) override;
@@ -453,6 +463,10 @@ private:
   /// node hosts the chain; bound once this node's endpoint runs.
   std::shared_ptr<chain_link_slot> chain_link_ =
       std::make_shared<chain_link_slot>();
+  /// Where the local engine looks up keys it does not hold: bound to the
+  /// accounts' home nodes once this node's endpoint runs.
+  std::shared_ptr<key_lookup_slot> key_lookup_ =
+      std::make_shared<key_lookup_slot>();
   std::unique_ptr<engine_core> local_;
   std::shared_ptr<cluster_table> table_;
   cluster_metrics cluster_metrics_;
@@ -503,7 +517,8 @@ component_settings with_chain(const cfg::config& c,
 
 cluster_engine::cluster_engine(const cfg::config& c,
                                const component_settings& settings)
-    : local_(engine_core::start(c, with_chain(c, settings, chain_link_))),
+    : local_(engine_core::start(
+          c, with_chain(c, settings, chain_link_, key_lookup_))),
       table_(std::make_shared<cluster_table>(c.cluster)),
       cluster_metrics_(local_->metrics(), table_),
       forward_timeout_(c.cluster.forward_timeout_ms),
@@ -569,6 +584,17 @@ cluster_engine::cluster_engine(const cfg::config& c,
                              ": " + why);
   }
   caf::anon_send(membership_, publish_atom::value, endpoint_);
+  key_lookup_->bind(
+      [this](const std::string& account, key_lookup_slot::keys_reply done) {
+        forward<account_key_set>(
+            table_->owner_of(account),
+            [done = std::move(done)](key_set_outcome r) {
+              if (!r)
+                return done(r.error());
+              done(std::move(r->keys));
+            },
+            keys_atom::value, account);
+      });
   if (auto host = chain_node_of(cc); host != cc.node) {
     const auto& names = table_->names();
     auto node = static_cast<std::size_t>(
@@ -588,6 +614,7 @@ void cluster_engine::stop() {
     return;
   // The local engine's chain calls find the chain's node unreachable now.
   chain_link_->bind(nullptr);
+  key_lookup_->bind(nullptr);
   if (sys_) {
     subs_->stop();
     {

@@ -285,6 +285,22 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
                   [deliver](rate_decision d) { deliver(rate_outcome{d}); });
             });
       },
+      [=](keys_atom, const std::string& account, const std::string& key) {
+        // This node is the account's home: the key is kept here.
+        return serve<key_added_outcome>(self, [=](auto deliver) {
+          local->register_key(account, key, deliver);
+        });
+      },
+      [=](keys_atom, const std::string& account) {
+        return serve<key_set_outcome>(self, [=](auto deliver) {
+          local->account_keys_of(
+              account, [deliver](outcome<std::vector<std::string>> r) {
+                if (!r)
+                  return deliver(key_set_outcome{r.error()});
+                deliver(key_set_outcome{account_key_set{std::move(*r)}});
+              });
+        });
+      },
       [=](subscribe_atom, subscription_target target, const std::string& key,
           relay_handle& relay) {
         auto& subs = self->state.remote_subscribers;

@@ -52,6 +52,11 @@ struct endpoint_options {
 /// (engine_core::count_rate of this node's own engine) and answered with
 /// its decision.
 ///
+/// As an account's home node it keeps the keys registered to the account
+/// over the API: `(keys, account, public_key)` registers one on `local`
+/// (engine_core::register_key), `(keys, account)` answers the keys the
+/// account holds here (engine_core::account_keys_of).
+///
 /// On the node that hosts the chain (cluster.chain_node) it runs the other
 /// nodes' chain calls on the local engine's chain (engine_core::chain).
 cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,

@@ -163,6 +163,13 @@ public:
                             reply<bool> done) {
     done(problem{errc::not_found, "This engine keeps no account keys.", {}});
   }
+  /// Every raw key registered to `account` here (seeded by the config or
+  /// over the API); the default keeps no keys and says so.
+  virtual void account_keys_of(const std::string& account,
+                               reply<std::vector<std::string>> done) {
+    (void)account;
+    done(problem{errc::not_found, "This engine keeps no account keys.", {}});
+  }
   virtual void dead_letters(uint32_t limit,
                             reply<std::vector<intent_record>> done) = 0;
   virtual void retry_dead_letter(const std::string& id,

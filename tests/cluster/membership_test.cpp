@@ -78,6 +78,10 @@ fake_endpoint(cluster_endpoint_actor::pointer self,
       [=](rate_atom, uint8_t, rate_subject&, uint8_t) {
         return rate_outcome{not_here()};
       },
+      [=](keys_atom, std::string&, std::string&) {
+        return key_added_outcome{not_here()};
+      },
+      [=](keys_atom, std::string&) { return key_set_outcome{not_here()}; },
       [=](subscribe_atom, subscription_target, std::string&, caf::actor&) {},
       [=](unsubscribe_atom, subscription_target, std::string&, caf::actor&) {},
       [=](chain_atom, chain_call&) { return chain_outcome{not_here()}; },
