@@ -22,6 +22,7 @@
 #include "runtime/cluster/cluster_table.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/membership.hpp"
+#include "runtime/cluster/owner_fallback.hpp"
 #include "runtime/cluster/rate_homes.hpp"
 #include "runtime/cluster/subscriptions.hpp"
 #include "runtime/cluster/tcp_probe.hpp"
@@ -228,6 +229,16 @@ private:
         r->node = node;
       done(std::move(r));
     };
+  }
+
+  /// A request by id: to the owner of `id`, and to every other node when
+  /// the owner does not know it (ask_owner_first: an intent stored before
+  /// a node was added stays on its old owner). `ask` sends it to one node.
+  template<class T>
+  void by_id(const std::string& id,
+             std::function<void(std::size_t, reply<T>)> ask, reply<T> done) {
+    ask_owner_first<T>(table_->owner_of(id), table_->names().size(),
+                       std::move(ask), std::move(done));
   }
 
   /// Sends `xs...` to node `node`'s endpoint and hands its answer (an
@@ -761,27 +772,35 @@ void cluster_engine::count_shares(
 }
 
 void cluster_engine::get(const std::string& id, reply<intent_record> done) {
-  auto owner = table_->owner_of(id);
-  auto stamp = stamped(name_of(owner), std::move(done));
-  if (owner == table_->self_index())
-    return local_->get(id, std::move(stamp));
-  forward<intent_record>(owner, std::move(stamp), get_atom::value, id);
+  by_id<intent_record>(
+      id,
+      [this, id](std::size_t node, reply<intent_record> one) {
+        auto stamp = stamped(name_of(node), std::move(one));
+        if (node == table_->self_index())
+          return local_->get(id, std::move(stamp));
+        forward<intent_record>(node, std::move(stamp), get_atom::value, id);
+      },
+      std::move(done));
 }
 
 void cluster_engine::get_rendered(const std::string& id,
                                   reply<rendered_record> done) {
   // The owner's records carry its name from its cache on, so its kept
   // rendering is the answer, here and through any other node.
-  auto owner = table_->owner_of(id);
-  if (owner == table_->self_index())
-    return local_->get_rendered(id, std::move(done));
-  forward_read(owner, id, [done = std::move(done)](rendered_outcome r) {
-    if (!r)
-      return done(r.error());
-    done(rendered_record{
-        nullptr, std::make_shared<const std::string>(std::move(r->json)),
-        std::move(r->user_account)});
-  });
+  by_id<rendered_record>(
+      id,
+      [this, id](std::size_t node, reply<rendered_record> one) {
+        if (node == table_->self_index())
+          return local_->get_rendered(id, std::move(one));
+        forward_read(node, id, [one = std::move(one)](rendered_outcome r) {
+          if (!r)
+            return one(r.error());
+          one(rendered_record{
+              nullptr, std::make_shared<const std::string>(std::move(r->json)),
+              std::move(r->user_account)});
+        });
+      },
+      std::move(done));
 }
 
 void cluster_engine::forward_read(std::size_t node, const std::string& id,
@@ -841,30 +860,42 @@ void cluster_engine::read_answered(caf::mailbox_element_ptr reply) {
 void cluster_engine::cancel(const std::string& id,
                             std::optional<cancel_auth> auth,
                             reply<intent_record> done) {
-  auto owner = table_->owner_of(id);
-  auto stamp = stamped(name_of(owner), std::move(done));
-  if (owner == table_->self_index())
-    return local_->cancel(id, std::move(auth), std::move(stamp));
-  forward<intent_record>(owner, std::move(stamp), cancel_atom::value, id,
-                         std::move(auth));
+  by_id<intent_record>(
+      id,
+      [this, id, auth](std::size_t node, reply<intent_record> one) {
+        auto stamp = stamped(name_of(node), std::move(one));
+        if (node == table_->self_index())
+          return local_->cancel(id, auth, std::move(stamp));
+        forward<intent_record>(node, std::move(stamp), cancel_atom::value, id,
+                               auth);
+      },
+      std::move(done));
 }
 
 void cluster_engine::retry_dead_letter(const std::string& id,
                                        reply<intent_record> done) {
-  auto owner = table_->owner_of(id);
-  auto stamp = stamped(name_of(owner), std::move(done));
-  if (owner == table_->self_index())
-    return local_->retry_dead_letter(id, std::move(stamp));
-  forward<intent_record>(owner, std::move(stamp), retry_atom::value, id);
+  by_id<intent_record>(
+      id,
+      [this, id](std::size_t node, reply<intent_record> one) {
+        auto stamp = stamped(name_of(node), std::move(one));
+        if (node == table_->self_index())
+          return local_->retry_dead_letter(id, std::move(stamp));
+        forward<intent_record>(node, std::move(stamp), retry_atom::value, id);
+      },
+      std::move(done));
 }
 
 void cluster_engine::purge_dead_letter(const std::string& id,
                                        reply<intent_record> done) {
-  auto owner = table_->owner_of(id);
-  auto stamp = stamped(name_of(owner), std::move(done));
-  if (owner == table_->self_index())
-    return local_->purge_dead_letter(id, std::move(stamp));
-  forward<intent_record>(owner, std::move(stamp), purge_atom::value, id);
+  by_id<intent_record>(
+      id,
+      [this, id](std::size_t node, reply<intent_record> one) {
+        auto stamp = stamped(name_of(node), std::move(one));
+        if (node == table_->self_index())
+          return local_->purge_dead_letter(id, std::move(stamp));
+        forward<intent_record>(node, std::move(stamp), purge_atom::value, id);
+      },
+      std::move(done));
 }
 
 void cluster_engine::list(const list_query& query, reply<record_page> done) {
