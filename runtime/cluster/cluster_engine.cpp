@@ -498,23 +498,22 @@ private:
 };
 
 cluster_hello hello_of(const cfg::cluster& c) {
-  return cluster_hello{c.node, cfg::membership_digest(c), c.nodes};
+  return cluster_hello{c.node, cfg::membership_digest(c), c.nodes,
+                       cfg::resolved_chain_node(c)};
 }
 
-/// The node that hosts the simulated chain: cluster.chain_node, or the
-/// first of the list.
 std::string chain_node_of(const cfg::cluster& c) {
-  if (!c.chain_node.empty() || c.nodes.empty())
-    return c.chain_node;
-  return c.nodes.front().name;
+  return cfg::resolved_chain_node(c);
 }
 
 /// `settings`, with a proxy on `link` instead of a chain of its own when
-/// another node hosts the chain.
+/// another node hosts the chain, and keys looked up through `keys`.
 component_settings with_chain(const cfg::config& c,
                               const component_settings& settings,
-                              std::shared_ptr<chain_link_slot> link) {
+                              std::shared_ptr<chain_link_slot> link,
+                              std::shared_ptr<key_lookup_slot> keys) {
   auto out = settings;
+  out.key_lookup = std::move(keys);
   auto host = chain_node_of(c.cluster);
   if (host == c.cluster.node)
     return out;

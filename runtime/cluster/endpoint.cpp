@@ -185,11 +185,8 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
           cluster_endpoint_actor_fwd& caller) -> hello_outcome {
         const auto& ours = self->state.opts.hello;
         if (theirs.digest != ours.digest) {
-          auto diff = cfg::membership_difference(ours.nodes, theirs.nodes);
-          auto why = "node " + theirs.node + " has another cluster list" +
-                     (diff.empty() ? std::string{" (heartbeat or timeout "
-                                                 "settings differ)"}
-                                   : ": " + diff);
+          auto why = "node " + theirs.node + " has another cluster list: " +
+                     hello_difference(ours, theirs);
           spdlog::error("cluster: refusing {}", why);
           return problem{
               errc::conflict, "node " + ours.node + " refuses " + why, {}};

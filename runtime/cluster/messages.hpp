@@ -51,7 +51,13 @@ struct cluster_hello {
   std::string node;
   std::string digest; // cfg::membership_digest of its cluster section
   std::vector<cfg::cluster_node> nodes;
+  std::string chain_node; // cfg::resolved_chain_node, part of the digest
 };
+
+/// One line naming how `theirs` differs from `ours` when their digests
+/// differ: the node lists, else the chain node, else the timings.
+std::string hello_difference(const cluster_hello& ours,
+                             const cluster_hello& theirs);
 
 /// The answer to a heartbeat.
 struct cluster_pong {
@@ -83,7 +89,8 @@ using rate_outcome = outcome<rate_decision>;
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_hello& x) {
-  return f(caf::meta::type_name("cluster_hello"), x.node, x.digest, x.nodes);
+  return f(caf::meta::type_name("cluster_hello"), x.node, x.digest, x.nodes,
+           x.chain_node);
 }
 
 template<class Inspector>
