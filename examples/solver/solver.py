@@ -170,6 +170,7 @@ class WebSocket:
                                              timeout=timeout)
         self.buf = b""
         self.closed = None
+        self.pings = 0  # pings answered
         self._send_lock = threading.Lock()
         key = base64.b64encode(os.urandom(16)).decode()
         host = self.host if ":" not in self.host else f"[{self.host}]"
@@ -292,6 +293,7 @@ class WebSocket:
             fin, opcode, payload = frame
             if opcode == 0x9:
                 self._send(0xA, payload)
+                self.pings += 1
             elif opcode == 0xA:
                 pass
             elif opcode == 0x8:
