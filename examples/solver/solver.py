@@ -44,6 +44,7 @@ import json
 import logging
 import os
 import re
+import signal
 import socket
 import struct
 import sys
@@ -579,6 +580,12 @@ def main(argv=None):
     if args.prices:
         tokens = parse_prices(args.prices)
     pricer = Pricer(tokens, args.spread_bps, args.fee_units, args.max_output)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    # SIGTERM stops it like Ctrl-C: the connection is closed (1000) and the
+    # counters logged.
+    signal.signal(signal.SIGTERM, stop)
     delay = 0.5
     while True:
         client = SolverClient(args.url, key, args.id)
