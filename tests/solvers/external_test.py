@@ -10,14 +10,15 @@ maker's client (examples/solver/solver.py).
   * no quote in the window: the built-in solvers execute it (quotes = 0).
   * a quote below min_output_amount is refused (error below_minimum) and
     not chosen.
-  * a mis-signed, a wrong-intent, a replayed and a late quote are each
-    refused with an error frame naming the reason, and ignored: the record
-    counts only the valid quotes.
+  * a mis-signed, a wrong-intent, a malformed, an expired, a replayed and a
+    late quote are each refused with an error frame naming the reason, and
+    ignored: the record counts only the valid quotes.
   * frames that are not JSON, not a message, of an unknown type, missing
     fields or naming no open request get an error frame; the connection
     stays.
   * a wrong key, or an unknown solver id, is closed with 1008 and counted
-    in solver_ws_auth_failures_total.
+    in solver_ws_auth_failures_total; a second connection of a solver
+    replaces the first (4000).
   * a solver that disconnects during the window loses it, with the better
     quote.
   * the winner's account is short: its settlement fails (the solver gets
@@ -328,6 +329,14 @@ def bad_quotes(f, port, a, b):
     b.c.send(frame)
     err = b.next("error")
     f.check(err["code"] == "wrong_intent", f"wrong intent: {err}")
+    # More decimals than wrap.near's 24.
+    b.quote(rb, "1.9700000000000000000000001")
+    err = b.next("error")
+    f.check(err["code"] == "malformed", f"too many decimals: {err}")
+    # Signed, but no longer standing.
+    b.quote(rb, "1.97", valid_until=mm.rfc3339(time.time() - 5))
+    err = b.next("error")
+    f.check(err["code"] == "expired", f"expired: {err}")
     # Valid, taken.
     taken = b.quote(rb, "1.97")
     # The same frame again.
@@ -411,12 +420,13 @@ def counted_rejections(f, port):
     if counts is not None:
         want = {"bad_signature": 2, "wrong_intent": 1, "replayed": 1,
                 "late": 1, "below_minimum": 1}
+        want.update(malformed=1, expired=1)
         f.check(all(counts.get(k, 0) >= n for k, n in want.items()),
                 f"GET /api/v1/solvers counts mm-b's refusals {counts}, "
                 f"expected at least {want}")
     if counts is None and not in_metrics:
-        print("  NOTE: refused quotes (bad_signature, wrong_intent, replayed, "
-              "late, below_minimum) are answered with error frames but "
+        print("  NOTE: refused quotes (bad_signature, wrong_intent, malformed, "
+              "expired, replayed, late, below_minimum) are answered with error frames but "
               "counted neither in GET /api/v1/solvers nor in /metrics",
               flush=True)
 
@@ -442,6 +452,20 @@ def wrong_key(f, port):
             == before_unknown + 1, "the unknown id is not counted")
     f.check(metric(port, "external_solvers_connected") == 2,
             "a refused connection replaced a connected solver")
+
+
+def replaced(f, port, a):
+    """A second connection of mm-a replaces the first (closed with 4000)
+    and gets the quote requests from then on."""
+    a2 = Solver(port, "mm-a", a.key).connect()
+    try:
+        a.next("never", timeout=5)
+        f.check(False, "the replaced connection stayed open")
+    except mm.WsClosed as e:
+        f.check(e.code == 4000, f"the replaced connection closed with {e.code}")
+    f.check(metric(port, "external_solvers_connected") == 2,
+            "a replacement changed the number of connected solvers")
+    return a2
 
 
 def disconnect_mid_window(f, port, a, b):
@@ -624,6 +648,9 @@ def main():
         counted_rejections(f, port)
         print("- wrong key", flush=True)
         wrong_key(f, port)
+        print("- a second connection replaces the first", flush=True)
+        a = replaced(f, port, a)
+        solvers = [a, b]
         print("- disconnect mid-window", flush=True)
         b = disconnect_mid_window(f, port, a, b)
         solvers = [a, b]
