@@ -23,6 +23,8 @@ maker's client (examples/solver/solver.py).
     quote.
   * the winner's account is short: its settlement fails (the solver gets
     settlement_failed insufficient_funds) and the next quote settles.
+  * failover_after failed settlements in a row: the solver rests for
+    cooldown_ms (not asked), then is asked again.
   * kill -9 while quotes are in flight (some windows open, some
     settlements sent): after a restart on the same storage every intent
     completes once, with one successful transaction in its record and, in
@@ -62,6 +64,9 @@ WINDOW_MS = 800
 # The server pings a connection silent for this long, and closes it after
 # twice as long.
 PING_MS = 1000
+# Failed settlements in a row that send a solver to rest, and its first rest.
+FAILOVER_AFTER = 2
+COOLDOWN_MS = 1500
 # Every account starts with this many whole tokens of each token: a solver
 # quoting more than that of one token cannot pay it.
 BALANCE = 1000
@@ -84,7 +89,8 @@ chain:
     initial_balance: "{BALANCE}"
 solvers:
   quote_window_ms: {WINDOW_MS}
-  failover_after: 100
+  failover_after: {FAILOVER_AFTER}
+  cooldown_ms: {COOLDOWN_MS}
   retry:
     max_attempts: 5
     base_delay_ms: 20
@@ -513,6 +519,38 @@ def short_balance(f, port, a, b):
             f"{iid}: transactions {ex['transactions']}")
 
 
+def cooldown(f, port, a, b):
+    """mm-a's second failed settlement in a row (the first was the short
+    balance): it rests for cooldown_ms, is not asked meanwhile, and is asked
+    again after."""
+    iid = "ext-short-2"
+    # mm-b paid 900 of its 1000 usdc.near for ext-short.
+    submit(port, swap(iid, amount="600", src="wrap.near", dst="usdc.near",
+                      minimum="40"))
+    a.quote(a.next("quote_request", intent_id=iid), "2990")
+    b.quote(b.next("quote_request", intent_id=iid), "50")
+    a.next("settlement_failed", intent_id=iid)
+    rested_at = time.time()
+    b.next("settled", intent_id=iid)
+    iid = "ext-resting"
+    submit(port, swap(iid))
+    b.quote(b.next("quote_request", intent_id=iid), "1.95")
+    b.next("settled", intent_id=iid)
+    f.check(a.none_of("quote_request", intent_id=iid),
+            "a resting solver was asked")
+    rec = final_record(port, iid)
+    f.check(rec["execution"]["quotes"] == 1 and
+            rec["execution"]["solver_id"] == "mm-b",
+            f"{iid}: only mm-b quoted: {rec['execution']}")
+    # The rest is a fixed time: wait it out.
+    time.sleep(max(0.0, rested_at + COOLDOWN_MS / 1000 + 0.1 - time.time()))
+    iid = "ext-rested"
+    submit(port, swap(iid))
+    a.quote(a.next("quote_request", intent_id=iid), "1.99")
+    b.quote(b.next("quote_request", intent_id=iid), "1.95")
+    a.next("settled", intent_id=iid)
+
+
 def kill_in_flight(f, d, keys, a, b, mdb_dump):
     """kill -9 with three windows open (only mm-a answered) and three
     settlements just sent (assigned; the chain answers after a 30 ms block);
@@ -656,6 +694,8 @@ def main():
         solvers = [a, b]
         print("- short balance", flush=True)
         short_balance(f, port, a, b)
+        print("- cooldown after failed settlements", flush=True)
+        cooldown(f, port, a, b)
         print("- kill -9 with quotes in flight", flush=True)
         kill_in_flight(f, d, keys, a, b, shutil.which("mdb_dump"))
     except (RuntimeError, OSError) as e:
