@@ -63,6 +63,27 @@ bool live_table::apply(intent_record rec, uint64_t log_seq) {
   return true;
 }
 
+void live_table::set_base(const std::string& id,
+                          std::optional<intent_status> base) {
+  auto i = by_id_.find(id);
+  if (i == by_id_.end())
+    return;
+  i->second.base = base;
+  i->second.base_known = true;
+}
+
+void live_table::checkpointed(uint64_t seq,
+                              const std::vector<intent_record>& written) {
+  for (const auto& rec : written) {
+    auto i = by_id_.find(rec.request.id);
+    if (i != by_id_.end() && i->second.log_seq >= seq) {
+      i->second.base = rec.status;
+      i->second.base_known = true;
+    }
+  }
+  drop_before(seq);
+}
+
 void live_table::erase(const std::string& id) {
   auto i = by_id_.find(id);
   if (i == by_id_.end())

@@ -18,6 +18,10 @@ namespace intentd {
 struct live_entry {
   intent_record rec;
   uint64_t log_seq = 0;
+  /// The status LMDB holds for the intent (nullopt: no record), when
+  /// known: what the table's entry replaces in LMDB's counts.
+  std::optional<intent_status> base;
+  bool base_known = false;
 };
 
 /// The in-memory table of a logged_store: id -> newest record, kept in
@@ -33,12 +37,20 @@ public:
   /// wins). False when ignored.
   bool apply(intent_record rec, uint64_t log_seq);
 
+  /// Sets what LMDB holds for the intent of `id` (see live_entry::base).
+  void set_base(const std::string& id, std::optional<intent_status> base);
+
   /// Removes the entry of `id` with its index entries.
   void erase(const std::string& id);
 
   /// Removes the entries whose log sequence is before `seq` (a checkpoint
   /// wrote them); returns how many.
   std::size_t drop_before(uint64_t seq);
+
+  /// A checkpoint before `seq` wrote `written` into LMDB: the entries it
+  /// covers leave the table, those written again since (log sequence at or
+  /// after `seq`) now replace the state it wrote.
+  void checkpointed(uint64_t seq, const std::vector<intent_record>& written);
 
   const live_entry* find(std::string_view id) const;
 

@@ -102,6 +102,7 @@ outcome<logged_store> logged_store::open(const logged_store_options& opts) {
   // (I4): LMDB may hold a later state than the log's records after C when
   // a split checkpoint was cut short.
   std::vector<std::string> older;
+  std::vector<std::pair<std::string, std::optional<intent_status>>> bases;
   std::optional<problem> failed;
   table.for_each([&](const live_entry& e) {
     if (failed)
@@ -115,11 +116,17 @@ outcome<logged_store> logged_store::open(const logged_store_options& opts) {
     }
     if (*stored && (*stored)->seq > e.rec.seq)
       older.push_back(e.rec.request.id);
+    else
+      bases.emplace_back(e.rec.request.id,
+                         *stored ? std::optional{(*stored)->status}
+                                 : std::nullopt);
   });
   if (failed)
     return *failed;
   for (const auto& id : older)
     table.erase(id);
+  for (const auto& [id, base] : bases)
+    table.set_base(id, base);
   ignored += older.size();
 
   auto p = std::make_unique<impl>(opts, std::move(*store), std::move(*log));
@@ -151,9 +158,21 @@ outcome<done> logged_store::put(const std::vector<intent_record>& records) {
   auto first = impl_->log.append(views);
   if (!first)
     return first.error();
+  // What LMDB holds for the intents new to the table (a lookup that misses
+  // for a new intent), for count_by_status; the table changes only on this
+  // thread, so it is read here without the lock.
+  std::vector<std::pair<std::string, std::optional<intent_status>>> bases;
+  for (const auto& rec : records)
+    if (!impl_->table.find(rec.request.id))
+      if (auto stored = impl_->store.find(rec.request.id))
+        bases.emplace_back(rec.request.id,
+                           *stored ? std::optional{(*stored)->status}
+                                   : std::nullopt);
   std::unique_lock lock(impl_->mutex);
   for (std::size_t i = 0; i < records.size(); ++i)
     impl_->table.apply(records[i], *first + i);
+  for (const auto& [id, base] : bases)
+    impl_->table.set_base(id, base);
   return done{};
 }
 
@@ -173,9 +192,7 @@ outcome<checkpoint_report> logged_store::checkpoint() {
   std::size_t at = 0;
   do {
     auto n = std::min(batch, due.size() - at);
-    std::vector<intent_record> part(
-        std::make_move_iterator(due.begin() + at),
-        std::make_move_iterator(due.begin() + at + n));
+    std::vector<intent_record> part(due.begin() + at, due.begin() + at + n);
     at += n;
     auto put =
         at == due.size() ? s.store.put(part, out.seq) : s.store.put(part);
@@ -189,7 +206,7 @@ outcome<checkpoint_report> logged_store::checkpoint() {
     s.opts.on_checkpoint_committed();
   {
     std::unique_lock lock(s.mutex);
-    s.table.drop_before(out.seq);
+    s.table.checkpointed(out.seq, due);
   }
   auto removed = s.log.truncate_before(out.seq);
   if (!removed) {

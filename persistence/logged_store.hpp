@@ -71,9 +71,9 @@ outcome<intent_record> decode_log_payload(std::string_view payload,
 /// thread (the table is guarded by a reader-writer lock).
 ///
 /// Reads that overlay the table on LMDB: find, get, nonce_owner,
-/// find_by_tx, list and live_after. Not overlaid yet (they answer LMDB's
-/// state as of the last checkpoint, through store()): dead_letters,
-/// dead_letter_count, count_by_status, live_by_expiry,
+/// find_by_tx, list, live_after and count_by_status. Not overlaid yet (they
+/// answer LMDB's state as of the last checkpoint, through store()):
+/// dead_letters, dead_letter_count, live_by_expiry,
 /// oldest_terminal_update, the solver counters and account keys; the purges
 /// and put_solver_stats/put_account_key write LMDB directly and are not
 /// logged.
@@ -117,6 +117,9 @@ public:
   /// record LMDB quarantined may be reported again on a later page).
   outcome<live_page> live_after(const std::string& after,
                                 std::size_t limit) const;
+  /// LMDB's counts with each table entry counted in its status instead of
+  /// the one LMDB holds for it.
+  outcome<std::vector<uint64_t>> count_by_status() const;
 
   /// Entries in the table.
   std::size_t table_size() const;

@@ -130,12 +130,14 @@ void compare(const logged_store& logged, const intent_store& plain) {
     CAPTURE(limit);
     CHECK(live(logged, limit) == live(plain, limit));
   }
+  CHECK(value_of(logged.count_by_status()) ==
+        value_of(plain.count_by_status()));
 }
 
 } // namespace
 
-TEST_CASE("a logged store's listings match a plain store fed the same "
-          "records") {
+TEST_CASE("a logged store's listings, live pages and counts match a plain "
+          "store fed the same records") {
   for (uint64_t seed : {1u, 2u, 3u}) {
     CAPTURE(seed);
     temp_dir a;
