@@ -72,18 +72,6 @@ void live_table::set_base(const std::string& id,
   i->second.base_known = true;
 }
 
-void live_table::checkpointed(uint64_t seq,
-                              const std::vector<intent_record>& written) {
-  for (const auto& rec : written) {
-    auto i = by_id_.find(rec.request.id);
-    if (i != by_id_.end() && i->second.log_seq >= seq) {
-      i->second.base = rec.status;
-      i->second.base_known = true;
-    }
-  }
-  drop_before(seq);
-}
-
 void live_table::erase(const std::string& id) {
   auto i = by_id_.find(id);
   if (i == by_id_.end())

@@ -47,11 +47,6 @@ public:
   /// wrote them); returns how many.
   std::size_t drop_before(uint64_t seq);
 
-  /// A checkpoint before `seq` wrote `written` into LMDB: the entries it
-  /// covers leave the table, those written again since (log sequence at or
-  /// after `seq`) now replace the state it wrote.
-  void checkpointed(uint64_t seq, const std::vector<intent_record>& written);
-
   const live_entry* find(std::string_view id) const;
 
   /// The id of the table's intent that used `nonce` for `user`.

@@ -198,6 +198,12 @@ outcome<checkpoint_report> logged_store::checkpoint() {
         at == due.size() ? s.store.put(part, out.seq) : s.store.put(part);
     if (!put)
       return put.error();
+    {
+      // LMDB holds these states now, also when a later part fails.
+      std::unique_lock lock(s.mutex);
+      for (const auto& rec : part)
+        s.table.set_base(rec.request.id, rec.status);
+    }
     out.records += n;
     ++out.transactions;
   } while (at < due.size());
@@ -206,7 +212,7 @@ outcome<checkpoint_report> logged_store::checkpoint() {
     s.opts.on_checkpoint_committed();
   {
     std::unique_lock lock(s.mutex);
-    s.table.checkpointed(out.seq, due);
+    s.table.drop_before(out.seq);
   }
   auto removed = s.log.truncate_before(out.seq);
   if (!removed) {

@@ -102,6 +102,7 @@ TEST_CASE("a large checkpoint is split, and only its last transaction "
   };
   s = std::make_unique<logged_store>(open_logged(o));
   std::vector<intent_record> recs;
+  recs.reserve(10);
   for (int i = 0; i < 10; ++i)
     recs.push_back(rec_of(i));
   put_ok(*s, recs);
@@ -112,6 +113,53 @@ TEST_CASE("a large checkpoint is split, and only its last transaction "
   CHECK(seen == std::vector<std::uint64_t>{11});
   for (const auto& r : recs)
     CHECK(value_of(s->store().find(r.request.id)));
+}
+
+TEST_CASE("a checkpoint LMDB cannot take keeps the table and the log") {
+  temp_dir dir;
+  auto o = logged_options(dir);
+  o.store.map_size = 256 * 1024;
+  o.store.max_map_size = 512 * 1024;
+  o.log.segment_size = 1 << 20;
+  // Split, so that the first transactions commit before the map is full:
+  // LMDB then holds part of the checkpoint without its sequence.
+  o.checkpoint_batch = 100;
+  std::vector<intent_record> recs;
+  recs.reserve(600);
+  for (int i = 0; i < 600; ++i) {
+    recs.push_back(rec_of(i));
+    recs.back().status_message = std::string(2000, 'x');
+  }
+  std::size_t segments = 0;
+  {
+    auto s = open_logged(o);
+    for (std::size_t i = 0; i < recs.size(); i += 100)
+      put_ok(s, std::vector<intent_record>(recs.begin() + i,
+                                           recs.begin() + i + 100));
+    segments = wal_files(dir.path()).size();
+    auto c = s.checkpoint();
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code == errc::storage_unavailable);
+    CHECK(s.table_size() == 600);
+    CHECK(s.checkpoint_seq() == 1);
+    CHECK_FALSE(value_of(s.store().checkpoint_seq()));
+    CHECK(wal_files(dir.path()).size() == segments);
+    CHECK(value_of(s.get(recs[599].request.id)).status_message.size() == 2000);
+    list_query q;
+    q.limit = 1000;
+    CHECK(value_of(s.list(q)).items.size() == 600);
+    CHECK(value_of(s.count_by_status())[0] == 600);
+  }
+  o.store.max_map_size = 64ull << 20;
+  auto s = open_logged(o);
+  CHECK(s.open_report().log.replayed == 600);
+  CHECK(s.open_report().ignored == 0);
+  auto c = s.checkpoint();
+  REQUIRE_MESSAGE(c, why(c));
+  CHECK(c->records == 600);
+  CHECK(s.table_size() == 0);
+  CHECK(value_of(s.store().count_by_status())[0] == 600);
+  CHECK(value_of(s.get(recs[0].request.id)).request.id == recs[0].request.id);
 }
 
 TEST_CASE("an intent written several times keeps its newest record") {
