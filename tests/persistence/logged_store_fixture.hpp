@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,6 +18,25 @@ inline logged_store_options logged_options(const temp_dir& dir) {
   o.log.sync = false;
   o.log.segment_size = 4096;
   return o;
+}
+
+constexpr time_us t0 = 1'700'000'000'000'000;
+
+/// Intent `i` of alice, created i ms after t0.
+inline intent_record rec_of(int i,
+                            intent_status status = intent_status::pending) {
+  return make_record("int_" + std::to_string(1000 + i), "alice.near", status,
+                     t0 + i * 1000);
+}
+
+/// The log's segment files of a store, oldest first.
+inline std::vector<std::string>
+wal_files(const std::filesystem::path& store_dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(store_dir / "wal"))
+    out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 inline logged_store open_logged(const logged_store_options& o) {

@@ -13,7 +13,6 @@ using namespace intentd::test;
 
 namespace {
 
-constexpr time_us t0 = 1'700'000'000'000'000;
 const char* const users[] = {"ann.near", "bob.near", "cy.near"};
 
 /// Random lifecycles: new intents and transitions of earlier ones, some

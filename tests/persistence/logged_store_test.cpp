@@ -1,8 +1,6 @@
 #include <doctest/doctest.h>
 
-#include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,25 +10,6 @@
 using namespace intentd;
 using namespace intentd::test;
 namespace fs = std::filesystem;
-
-namespace {
-
-constexpr time_us t0 = 1'700'000'000'000'000;
-
-intent_record rec_of(int i, intent_status status = intent_status::pending) {
-  return make_record("int_" + std::to_string(1000 + i), "alice.near", status,
-                     t0 + i * 1000);
-}
-
-std::vector<std::string> wal_files(const fs::path& store_dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(store_dir / "wal"))
-    out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-} // namespace
 
 TEST_CASE("a logged store replays its log after a reopen without a "
           "checkpoint") {
@@ -113,53 +92,6 @@ TEST_CASE("a large checkpoint is split, and only its last transaction "
   CHECK(seen == std::vector<std::uint64_t>{11});
   for (const auto& r : recs)
     CHECK(value_of(s->store().find(r.request.id)));
-}
-
-TEST_CASE("a checkpoint LMDB cannot take keeps the table and the log") {
-  temp_dir dir;
-  auto o = logged_options(dir);
-  o.store.map_size = 256 * 1024;
-  o.store.max_map_size = 512 * 1024;
-  o.log.segment_size = 1 << 20;
-  // Split, so that the first transactions commit before the map is full:
-  // LMDB then holds part of the checkpoint without its sequence.
-  o.checkpoint_batch = 100;
-  std::vector<intent_record> recs;
-  recs.reserve(600);
-  for (int i = 0; i < 600; ++i) {
-    recs.push_back(rec_of(i));
-    recs.back().status_message = std::string(2000, 'x');
-  }
-  std::size_t segments = 0;
-  {
-    auto s = open_logged(o);
-    for (std::size_t i = 0; i < recs.size(); i += 100)
-      put_ok(s, std::vector<intent_record>(recs.begin() + i,
-                                           recs.begin() + i + 100));
-    segments = wal_files(dir.path()).size();
-    auto c = s.checkpoint();
-    REQUIRE_FALSE(c);
-    CHECK(c.error().code == errc::storage_unavailable);
-    CHECK(s.table_size() == 600);
-    CHECK(s.checkpoint_seq() == 1);
-    CHECK_FALSE(value_of(s.store().checkpoint_seq()));
-    CHECK(wal_files(dir.path()).size() == segments);
-    CHECK(value_of(s.get(recs[599].request.id)).status_message.size() == 2000);
-    list_query q;
-    q.limit = 1000;
-    CHECK(value_of(s.list(q)).items.size() == 600);
-    CHECK(value_of(s.count_by_status())[0] == 600);
-  }
-  o.store.max_map_size = 64ull << 20;
-  auto s = open_logged(o);
-  CHECK(s.open_report().log.replayed == 600);
-  CHECK(s.open_report().ignored == 0);
-  auto c = s.checkpoint();
-  REQUIRE_MESSAGE(c, why(c));
-  CHECK(c->records == 600);
-  CHECK(s.table_size() == 0);
-  CHECK(value_of(s.store().count_by_status())[0] == 600);
-  CHECK(value_of(s.get(recs[0].request.id)).request.id == recs[0].request.id);
 }
 
 TEST_CASE("an intent written several times keeps its newest record") {
@@ -339,42 +271,4 @@ TEST_CASE("LMDB and a log that disagree are refused") {
     CHECK(s.error().message.find("sequence 61 has the unknown kind 9") !=
           std::string::npos);
   }
-}
-
-TEST_CASE("a failing append leaves the table as it was") {
-  temp_dir dir;
-  auto o = logged_options(dir);
-  o.log.sync = true;
-  auto fail = std::make_shared<log_op>(log_op::open);
-  auto armed = std::make_shared<bool>(false);
-  // Fails the next operation of kind `*fail` once armed, once.
-  o.log.fault = [fail, armed](log_op op) {
-    if (!*armed || op != *fail)
-      return 0;
-    *armed = false;
-    return EIO;
-  };
-  auto first = rec_of(1);
-  auto next = advanced(first, intent_status::verified, t0 + 1);
-  {
-    auto s = open_logged(o);
-    put_ok(s, {first});
-    for (auto op : {log_op::write, log_op::sync}) {
-      CAPTURE(static_cast<int>(op));
-      *fail = op;
-      *armed = true;
-      auto put = s.put({next, rec_of(2)});
-      REQUIRE_FALSE(put);
-      CHECK(put.error().code == errc::storage_unavailable);
-      CHECK(value_of(s.get(first.request.id)).seq == 1);
-      CHECK_FALSE(value_of(s.find(rec_of(2).request.id)));
-      CHECK(s.table_size() == 1);
-    }
-    put_ok(s, {next});
-    CHECK(value_of(s.get(first.request.id)).seq == 2);
-  }
-  auto s = open_logged(o);
-  CHECK(s.open_report().log.replayed == 2);
-  CHECK(value_of(s.get(first.request.id)).seq == 2);
-  CHECK_FALSE(value_of(s.find(rec_of(2).request.id)));
 }
