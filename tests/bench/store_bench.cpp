@@ -6,6 +6,7 @@
 //   store_bench [--batches N=2000] [--per-commit K=30] [--users U=2000]
 //               [--sync true|false] [--dir DIR]
 //               [--logged true|false] [--checkpoint-ms MS=1000]
+//               [--replay true|false]
 //
 // Prints records and intents per second, and what each commit cost: write
 // system calls, bytes written, bytes the kernel counted as dirtied, and CPU
@@ -14,7 +15,9 @@
 // count too) and the dirtied bytes. With --logged true the commits go
 // through a logged_store (each one a write-log batch and fdatasync) and a
 // checkpoint into LMDB runs every MS milliseconds and once at the end,
-// counted.
+// counted. With --replay true as well there is no checkpoint at the end:
+// the store is closed and opened again, and the time its replay of the log
+// took is printed.
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -157,6 +160,7 @@ int main(int argc, char** argv) {
   bool sync = true;
   bool logged = false;
   int checkpoint_ms = 1000;
+  bool replay = false;
   std::string dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
@@ -175,6 +179,8 @@ int main(int argc, char** argv) {
       logged = value == "true";
     else if (key == "--checkpoint-ms")
       checkpoint_ms = std::stoi(value);
+    else if (key == "--replay")
+      replay = value == "true";
     else {
       std::fprintf(stderr, "unknown option %s\n", key.c_str());
       return 2;
@@ -262,7 +268,7 @@ int main(int argc, char** argv) {
       last_checkpoint = std::chrono::steady_clock::now();
     }
   }
-  if (logged && !checkpoint())
+  if (logged && !replay && !checkpoint())
     return 1;
   double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
@@ -277,9 +283,9 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(completed), elapsed,
               sync ? "true" : "false", per_commit, users);
   if (logged)
-    std::printf("  through the write log, %llu checkpoints (every %d ms and "
-                "one at the end)\n",
-                static_cast<unsigned long long>(checkpoints), checkpoint_ms);
+    std::printf("  through the write log, %llu checkpoints (every %d ms%s)\n",
+                static_cast<unsigned long long>(checkpoints), checkpoint_ms,
+                replay ? "" : " and one at the end");
   std::printf("  %.0f records/s, %.0f intents/s, %.2f ms per commit\n",
               records / elapsed, completed / elapsed, 1e3 * elapsed / commits);
   std::printf("  per commit: %.1f write calls, %.1f KiB written, %.1f KiB "
@@ -295,6 +301,27 @@ int main(int argc, char** argv) {
               completed ? double(dev1 - dev0) / completed : 0.0,
               completed ? double(io1.write_bytes - io0.write_bytes) / completed
                         : 0.0);
+  if (logged && replay) {
+    log_store.reset();
+    auto r0 = std::chrono::steady_clock::now();
+    double rc0 = cpu_seconds();
+    logged_store_options lo;
+    lo.store = opts;
+    auto again = logged_store::open(lo);
+    double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - r0)
+            .count();
+    if (!again) {
+      std::fprintf(stderr, "%s\n", again.error().message.c_str());
+      return 1;
+    }
+    const auto& rep = again->open_report();
+    std::printf("  reopen: %llu log records replayed into %llu table entries "
+                "in %.2f s (%.2f s of CPU), %.0f records/s\n",
+                static_cast<unsigned long long>(rep.log.replayed),
+                static_cast<unsigned long long>(rep.table_size), took,
+                cpu_seconds() - rc0, rep.log.replayed / took);
+  }
   if (own_dir) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
