@@ -94,7 +94,11 @@ public:
 
   /// Appends the records to the log as one batch (durable when this
   /// returns), then puts them into the table. A failed append is a problem
-  /// (storage_unavailable for I/O) and leaves the table as it was.
+  /// (storage_unavailable for I/O) and leaves the table as it was. A record
+  /// whose `seq` is below the table's for its intent is logged but leaves
+  /// the table alone, as replay would (I4); put() does not compare with
+  /// LMDB's state. Each intent new to the table costs one LMDB lookup (for
+  /// count_by_status).
   outcome<done> put(const std::vector<intent_record>& records);
 
   /// Writes every table entry before C = the log's next sequence into
