@@ -149,7 +149,8 @@ public:
   /// `get_rendered` from memory alone: the record and its rendering when
   /// this engine holds the record now, else nullopt (it reads no storage
   /// and waits for nothing). Thread-safe and cheap, so that any thread may
-  /// ask. The default holds nothing.
+  /// ask; a caller that misses is expected to call get_rendered, which
+  /// counts the miss. The default holds nothing.
   virtual std::optional<rendered_record> cached_rendered(const std::string&) {
     return std::nullopt;
   }

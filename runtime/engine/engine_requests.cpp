@@ -110,7 +110,8 @@ std::optional<rendered_record>
 engine_impl::cached_rendered(const std::string& id) {
   if (!cache_->settings().enabled)
     return std::nullopt;
-  auto h = cache_->find_with_body(id, wall_clock_now());
+  // A miss is counted by the read that follows it (get_rendered).
+  auto h = cache_->find_with_body(id, wall_clock_now(), false);
   if (!h.rec)
     return std::nullopt;
   if (!h.body) {
