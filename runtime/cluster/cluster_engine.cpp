@@ -491,6 +491,9 @@ private:
   std::unique_ptr<caf::actor_system> sys_;
   membership_actor membership_;
   cluster_endpoint_actor endpoint_;
+  /// What other nodes call: endpoint_, with reads by id of cached records
+  /// answered on the middleman's thread.
+  std::unique_ptr<endpoint_front> front_;
   caf::actor forwarder_;
   caf::actor reader_; // a read_receiver: see forward_read
   std::unique_ptr<cluster_subscriptions> subs_;
@@ -544,6 +547,10 @@ cluster_engine::cluster_engine(const cfg::config& c,
   // spend the shared cores on wake-ups.
   sys_cfg_.set("scheduler.policy", caf::atom("sharing"));
   sys_cfg_.set("logger.console", caf::atom("none"));
+  // Messages from other nodes are read and delivered on the middleman's
+  // thread: a deserialization worker is one more thread to wake per
+  // message, and a forwarded read's answer is small.
+  sys_cfg_.set("middleman.workers", size_t{0});
   // BASP heartbeats close a link that stays silent; the membership's own
   // pings judge a node down well before that.
   sys_cfg_.set(
@@ -576,6 +583,7 @@ cluster_engine::cluster_engine(const cfg::config& c,
   };
   eo.reservation_ttl = 2 * forward_timeout_;
   endpoint_ = spawn_endpoint(*sys_, *local_, membership_, eo);
+  front_ = std::make_unique<endpoint_front>(*sys_, *local_, endpoint_);
   forwarder_ =
       sys_->spawn(forwarder_impl,
                   std::max(std::chrono::milliseconds{1}, forward_timeout_ / 10),
@@ -585,7 +593,7 @@ cluster_engine::cluster_engine(const cfg::config& c,
     read_answered(std::move(reply));
   });
   auto listen = cfg::parse_host_port(cc.listen);
-  auto port = sys_->middleman().publish(endpoint_, listen.value.port,
+  auto port = sys_->middleman().publish(front_->handle(), listen.value.port,
                                         listen.value.host.c_str(), true);
   if (!port) {
     auto why = sys_->render(port.error());
@@ -593,7 +601,7 @@ cluster_engine::cluster_engine(const cfg::config& c,
     throw std::runtime_error("cannot listen on cluster.listen " + cc.listen +
                              ": " + why);
   }
-  caf::anon_send(membership_, publish_atom::value, endpoint_);
+  caf::anon_send(membership_, publish_atom::value, front_->handle());
   key_lookup_->bind(
       [this](const std::string& account, key_lookup_slot::keys_reply done) {
         forward<account_key_set>(
@@ -627,6 +635,10 @@ void cluster_engine::stop() {
   key_lookup_->bind(nullptr);
   if (sys_) {
     subs_->stop();
+    // Other nodes' calls reach nothing from now on (they see this node
+    // leave), and none is being answered here once this returns.
+    if (front_)
+      front_->close();
     {
       caf::scoped_actor self{*sys_};
       auto reason = caf::exit_reason::user_shutdown;

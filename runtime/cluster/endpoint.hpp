@@ -64,4 +64,29 @@ cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
                                       membership_actor membership,
                                       endpoint_options opts);
 
+/// What other nodes reach when they call this node's endpoint: a read by
+/// id, `(get, rendered, id)`, of a record `local` holds in memory
+/// (engine_core::cached_rendered) is answered on the thread that delivers
+/// it (the middleman's, for another node's request), without a trip
+/// through an actor's mailbox; every other message, and a read the cache
+/// cannot answer, goes to `endpoint` unchanged, which answers the caller.
+/// `local` must outlive the front until `close`.
+class endpoint_front {
+public:
+  endpoint_front(caf::actor_system& sys, engine_core& local,
+                 cluster_endpoint_actor endpoint);
+  ~endpoint_front();
+  endpoint_front(const endpoint_front&) = delete;
+  endpoint_front& operator=(const endpoint_front&) = delete;
+
+  /// Published and given to other nodes instead of the endpoint.
+  cluster_endpoint_actor handle() const;
+  /// Ends the front: answers nothing from now on, and is answering nothing
+  /// once this returns.
+  void close();
+
+private:
+  caf::actor self_;
+};
+
 } // namespace intentd

@@ -146,6 +146,14 @@ public:
   /// `get`, rendered; an engine may keep the rendering beside its cached
   /// record. The default renders every time.
   virtual void get_rendered(const std::string& id, reply<rendered_record> done);
+  /// `get_rendered` from memory alone: the record and its rendering when
+  /// this engine holds the record now, else nullopt (it reads no storage
+  /// and waits for nothing). Thread-safe and cheap, so that any thread may
+  /// ask; a caller that misses is expected to call get_rendered, which
+  /// counts the miss. The default holds nothing.
+  virtual std::optional<rendered_record> cached_rendered(const std::string&) {
+    return std::nullopt;
+  }
   virtual void list(const list_query& query, reply<record_page> done) = 0;
   virtual void find_by_tx(const std::string& hash,
                           reply<intent_record> done) = 0;

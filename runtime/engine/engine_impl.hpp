@@ -67,6 +67,8 @@ public:
 
   void get_rendered(const std::string& id,
                     reply<rendered_record> done) override;
+  std::optional<rendered_record>
+  cached_rendered(const std::string& id) override;
 
   void list(const list_query& query, reply<record_page> done) override {
     done(store_->list(query));

@@ -134,6 +134,24 @@ void engine_impl::get_rendered(const std::string& id,
   });
 }
 
+std::optional<rendered_record>
+engine_impl::cached_rendered(const std::string& id) {
+  if (!cache_->settings().enabled)
+    return std::nullopt;
+  // A miss is counted by the read that follows it (get_rendered).
+  auto h = cache_->find_with_body(id, wall_clock_now(), false);
+  if (!h.rec)
+    return std::nullopt;
+  if (!h.body) {
+    h.body = std::make_shared<const std::string>(
+        render_record(*h.rec, settings_.tokens));
+    cache_->keep_body(id, h.rec, h.body);
+  }
+  auto account = h.rec->request.user_account;
+  return rendered_record{std::move(h.rec), std::move(h.body),
+                         std::move(account)};
+}
+
 void engine_impl::find_by_tx(const std::string& hash,
                              reply<intent_record> done) {
   auto id = store_->find_by_tx(hash);
