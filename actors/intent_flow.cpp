@@ -213,11 +213,10 @@ void on_settled(intent_self self, execute_result r) {
       ex.output_amount = ex.quote->output_amount;
     if (st.next_quote < st.ranked.size() && st.deps->auction) {
       const auto& q = st.ranked[st.next_quote];
+      // What the user or the recipient got, as quoted: the output token's
+      // amount of a swap, the input amount of a transfer or stake.
       caf::anon_send(st.deps->auction, settled_atom::value, q.solver_id,
-                     rec.request.id, r.tx_hash,
-                     rec.request.action == action_kind::swap
-                         ? q.quote.output_amount
-                         : std::string{});
+                     rec.request.id, r.tx_hash, q.quote.output_amount);
     }
     st.ranked.clear();
     apply(self, intent_event::execute_ok);

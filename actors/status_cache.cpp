@@ -37,7 +37,7 @@ status_cache::record_ptr status_cache::find(const std::string& id,
 }
 
 status_cache::hit status_cache::find_with_body(const std::string& id,
-                                               time_us now) {
+                                               time_us now, bool count_miss) {
   hit out;
   {
     auto& s = shard_of(id);
@@ -49,7 +49,8 @@ status_cache::hit status_cache::find_with_body(const std::string& id,
         s.table.erase(id);
     }
   }
-  count(cache_level::memory, out.rec != nullptr);
+  if (out.rec || count_miss)
+    count(cache_level::memory, out.rec != nullptr);
   return out;
 }
 

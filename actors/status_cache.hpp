@@ -65,8 +65,11 @@ public:
 
   /// The cached record, unless absent or expired; counts a memory hit/miss.
   record_ptr find(const std::string& id, time_us now);
-  /// `find`, with the rendering kept for this very record, if any.
-  hit find_with_body(const std::string& id, time_us now);
+  /// `find`, with the rendering kept for this very record, if any. A
+  /// caller that asks a lower level after a miss here, which counts the
+  /// miss again, passes count_miss = false.
+  hit find_with_body(const std::string& id, time_us now,
+                     bool count_miss = true);
   /// Keeps `body` beside `rec` while `rec` is the cached record of `id`; a
   /// transition drops it with the record it rendered.
   void keep_body(const std::string& id, const record_ptr& rec, body_ptr body);

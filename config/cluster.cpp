@@ -146,12 +146,20 @@ void default_cluster_listen(cluster& c) {
     c.listen = self->address;
 }
 
+std::string resolved_chain_node(const cluster& c) {
+  if (!c.chain_node.empty() || c.nodes.empty())
+    return c.chain_node;
+  return c.nodes.front().name;
+}
+
 std::string membership_digest(const cluster& c) {
   std::string text;
   for (const auto& n : sorted(c.nodes))
     text += n.name + "|" + n.address + "|" + n.http + "\n";
   text += "heartbeat_interval_ms=" + std::to_string(c.heartbeat_interval_ms) +
           "\nnode_timeout_ms=" + std::to_string(c.node_timeout_ms) + "\n";
+  // Nodes that put the one chain on different nodes would run two ledgers.
+  text += "chain_node=" + resolved_chain_node(c) + "\n";
   static constexpr char digits[] = "0123456789abcdef";
   const uint64_t hash = fnv1a(text);
   std::string hex(16, '0');

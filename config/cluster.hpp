@@ -34,10 +34,15 @@ std::string check_node_name(const std::string& value);
 /// Accepts "" or a host:port (check_listen).
 std::string check_optional_listen(const std::string& value);
 
+/// The node that hosts the simulated chain: cluster.chain_node, or the
+/// first of `nodes` when it is empty.
+std::string resolved_chain_node(const cluster& c);
+
 /// A stable digest of the membership (lowercase hex, 16 digits): the nodes
-/// sorted by name as "name|address|http" lines, then heartbeat_interval_ms
-/// and node_timeout_ms. Nodes compare it when they connect; the order of
-/// `nodes` in the file does not change it.
+/// sorted by name as "name|address|http" lines, then heartbeat_interval_ms,
+/// node_timeout_ms and the resolved chain node (resolved_chain_node). Nodes
+/// compare it when they connect; the order of `nodes` in the file changes
+/// it only through the chain node it resolves to.
 std::string membership_digest(const cluster& c);
 
 /// One line naming the first differences between two node lists (a node

@@ -18,7 +18,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ccache libcaf-dev libboost-dev liblmdb-dev
           libyaml-cpp-dev libspdlog-dev doctest-dev libssl-dev
-          nlohmann-json3-dev libjemalloc-dev lmdb-utils curl python3)
+          nlohmann-json3-dev libjemalloc-dev lmdb-utils curl python3
+          python3-cryptography)
 JOBS=${JOBS:-2}
 
 as_root() {

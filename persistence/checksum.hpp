@@ -13,7 +13,12 @@ namespace intentd {
 uint32_t crc32c(std::string_view bytes);
 
 /// The CRC-32C of the concatenation of the bytes `crc` covers and `more`.
+/// Uses the CPU's crc32 instruction where there is one (SSE 4.2).
 uint32_t crc32c_extend(uint32_t crc, std::string_view more);
+
+/// crc32c_extend without the CPU instruction (slice-by-8 tables), for
+/// machines without SSE 4.2 and for tests that compare the two.
+uint32_t crc32c_extend_portable(uint32_t crc, std::string_view more);
 
 /// Size of the checksum seal_value appends.
 constexpr std::size_t seal_size = 4;

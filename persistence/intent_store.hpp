@@ -83,6 +83,16 @@ public:
   /// transaction: all or nothing.
   outcome<done> put(const std::vector<intent_record>& records);
 
+  /// put(), and `meta/checkpoint_seq` = `checkpoint_seq` in the same
+  /// transaction: every write-log record before that sequence is in the
+  /// store (docs/durability.md, "Write path").
+  outcome<done> put(const std::vector<intent_record>& records,
+                    uint64_t checkpoint_seq);
+
+  /// The write-log sequence of the last checkpoint; nullopt when none was
+  /// written. A damaged value is storage_corrupt.
+  outcome<std::optional<uint64_t>> checkpoint_seq() const;
+
   /// A write that leaves nothing behind (a key put and deleted in `meta`,
   /// committed and synced like any write): whether the storage takes
   /// writes, e.g. again after its disk was full.

@@ -6,6 +6,12 @@
 
 namespace intentd {
 
+namespace {
+
+constexpr char checkpoint_seq_key[] = "checkpoint_seq";
+
+} // namespace
+
 bool intent_store::impl::resize(uint64_t bytes) {
   if (!gate.try_lock_exclusive())
     return false;
@@ -54,6 +60,43 @@ outcome<done> intent_store::put(const std::vector<intent_record>& records) {
     for (const auto& rec : records)
       impl_->write(t, rec);
     return done{};
+  });
+}
+
+outcome<done> intent_store::put(const std::vector<intent_record>& records,
+                                uint64_t checkpoint_seq) {
+  for (const auto& rec : records)
+    if (rec.request.id.empty())
+      return problem{errc::bad_request, "a record without an id", {}};
+  return impl_->write_txn([&](MDB_txn* t) {
+    for (const auto& rec : records)
+      impl_->write(t, rec);
+    std::string value(8, '\0');
+    for (int i = 0; i < 8; ++i)
+      value[i] = static_cast<char>(checkpoint_seq >> (8 * i));
+    impl_->meta.put(t, checkpoint_seq_key,
+                    impl_->seal(checkpoint_seq_key, value));
+    return done{};
+  });
+}
+
+outcome<std::optional<uint64_t>> intent_store::checkpoint_seq() const {
+  using result = outcome<std::optional<uint64_t>>;
+  return impl_->read_txn("the checkpoint sequence", [&](MDB_txn* t) -> result {
+    std::string_view stored;
+    if (!impl_->meta.get(t, checkpoint_seq_key, stored))
+      return std::optional<uint64_t>{};
+    auto v = impl_->unsealed("meta", checkpoint_seq_key, stored);
+    if (!v)
+      return v.error();
+    if (v->size() != 8)
+      return impl_->damaged("storage is damaged: meta/checkpoint_seq holds " +
+                            std::to_string(v->size()) +
+                            " bytes; restore the store from a backup");
+    uint64_t seq = 0;
+    for (int i = 0; i < 8; ++i)
+      seq |= uint64_t{static_cast<uint8_t>((*v)[i])} << (8 * i);
+    return std::optional<uint64_t>{seq};
   });
 }
 

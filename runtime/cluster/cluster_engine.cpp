@@ -22,6 +22,7 @@
 #include "runtime/cluster/cluster_table.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/membership.hpp"
+#include "runtime/cluster/owner_fallback.hpp"
 #include "runtime/cluster/rate_homes.hpp"
 #include "runtime/cluster/subscriptions.hpp"
 #include "runtime/cluster/tcp_probe.hpp"
@@ -117,10 +118,20 @@ public:
   }
   void cancel(const std::string& id, std::optional<cancel_auth> auth,
               reply<intent_record> done) override;
+  /// Kept at the account's home node, where every node's signature
+  /// checks look for the keys their own do not prove.
   void register_key(const std::string& account,
                     const std::string& public_key_hex,
                     reply<bool> done) override {
-    local_->register_key(account, public_key_hex, std::move(done));
+    auto home = table_->owner_of(account);
+    if (home == table_->self_index())
+      return local_->register_key(account, public_key_hex, std::move(done));
+    forward<bool>(home, std::move(done), keys_atom::value, account,
+                  public_key_hex);
+  }
+  void account_keys_of(const std::string& account,
+                       reply<std::vector<std::string>> done) override {
+    local_->account_keys_of(account, std::move(done));
   }
   void dead_letters(uint32_t limit,
                     reply<std::vector<intent_record>> done) override;
@@ -218,6 +229,16 @@ private:
         r->node = node;
       done(std::move(r));
     };
+  }
+
+  /// A request by id: to the owner of `id`, and to every other node when
+  /// the owner does not know it (ask_owner_first: an intent stored before
+  /// a node was added stays on its old owner). `ask` sends it to one node.
+  template<class T>
+  void by_id(const std::string& id,
+             std::function<void(std::size_t, reply<T>)> ask, reply<T> done) {
+    ask_owner_first<T>(table_->owner_of(id), table_->names().size(),
+                       std::move(ask), std::move(done));
   }
 
   /// Sends `xs...` to node `node`'s endpoint and hands its answer (an
@@ -453,6 +474,10 @@ private:
   /// node hosts the chain; bound once this node's endpoint runs.
   std::shared_ptr<chain_link_slot> chain_link_ =
       std::make_shared<chain_link_slot>();
+  /// Where the local engine looks up keys it does not hold: bound to the
+  /// accounts' home nodes once this node's endpoint runs.
+  std::shared_ptr<key_lookup_slot> key_lookup_ =
+      std::make_shared<key_lookup_slot>();
   std::unique_ptr<engine_core> local_;
   std::shared_ptr<cluster_table> table_;
   cluster_metrics cluster_metrics_;
@@ -466,6 +491,9 @@ private:
   std::unique_ptr<caf::actor_system> sys_;
   membership_actor membership_;
   cluster_endpoint_actor endpoint_;
+  /// What other nodes call: endpoint_, with reads by id of cached records
+  /// answered on the middleman's thread.
+  std::unique_ptr<endpoint_front> front_;
   caf::actor forwarder_;
   caf::actor reader_; // a read_receiver: see forward_read
   std::unique_ptr<cluster_subscriptions> subs_;
@@ -473,23 +501,22 @@ private:
 };
 
 cluster_hello hello_of(const cfg::cluster& c) {
-  return cluster_hello{c.node, cfg::membership_digest(c), c.nodes};
+  return cluster_hello{c.node, cfg::membership_digest(c), c.nodes,
+                       cfg::resolved_chain_node(c)};
 }
 
-/// The node that hosts the simulated chain: cluster.chain_node, or the
-/// first of the list.
 std::string chain_node_of(const cfg::cluster& c) {
-  if (!c.chain_node.empty() || c.nodes.empty())
-    return c.chain_node;
-  return c.nodes.front().name;
+  return cfg::resolved_chain_node(c);
 }
 
 /// `settings`, with a proxy on `link` instead of a chain of its own when
-/// another node hosts the chain.
+/// another node hosts the chain, and keys looked up through `keys`.
 component_settings with_chain(const cfg::config& c,
                               const component_settings& settings,
-                              std::shared_ptr<chain_link_slot> link) {
+                              std::shared_ptr<chain_link_slot> link,
+                              std::shared_ptr<key_lookup_slot> keys) {
   auto out = settings;
+  out.key_lookup = std::move(keys);
   auto host = chain_node_of(c.cluster);
   if (host == c.cluster.node)
     return out;
@@ -503,7 +530,8 @@ component_settings with_chain(const cfg::config& c,
 
 cluster_engine::cluster_engine(const cfg::config& c,
                                const component_settings& settings)
-    : local_(engine_core::start(c, with_chain(c, settings, chain_link_))),
+    : local_(engine_core::start(
+          c, with_chain(c, settings, chain_link_, key_lookup_))),
       table_(std::make_shared<cluster_table>(c.cluster)),
       cluster_metrics_(local_->metrics(), table_),
       forward_timeout_(c.cluster.forward_timeout_ms),
@@ -519,6 +547,10 @@ cluster_engine::cluster_engine(const cfg::config& c,
   // spend the shared cores on wake-ups.
   sys_cfg_.set("scheduler.policy", caf::atom("sharing"));
   sys_cfg_.set("logger.console", caf::atom("none"));
+  // Messages from other nodes are read and delivered on the middleman's
+  // thread: a deserialization worker is one more thread to wake per
+  // message, and a forwarded read's answer is small.
+  sys_cfg_.set("middleman.workers", size_t{0});
   // BASP heartbeats close a link that stays silent; the membership's own
   // pings judge a node down well before that.
   sys_cfg_.set(
@@ -551,6 +583,7 @@ cluster_engine::cluster_engine(const cfg::config& c,
   };
   eo.reservation_ttl = 2 * forward_timeout_;
   endpoint_ = spawn_endpoint(*sys_, *local_, membership_, eo);
+  front_ = std::make_unique<endpoint_front>(*sys_, *local_, endpoint_);
   forwarder_ =
       sys_->spawn(forwarder_impl,
                   std::max(std::chrono::milliseconds{1}, forward_timeout_ / 10),
@@ -560,7 +593,7 @@ cluster_engine::cluster_engine(const cfg::config& c,
     read_answered(std::move(reply));
   });
   auto listen = cfg::parse_host_port(cc.listen);
-  auto port = sys_->middleman().publish(endpoint_, listen.value.port,
+  auto port = sys_->middleman().publish(front_->handle(), listen.value.port,
                                         listen.value.host.c_str(), true);
   if (!port) {
     auto why = sys_->render(port.error());
@@ -568,7 +601,18 @@ cluster_engine::cluster_engine(const cfg::config& c,
     throw std::runtime_error("cannot listen on cluster.listen " + cc.listen +
                              ": " + why);
   }
-  caf::anon_send(membership_, publish_atom::value, endpoint_);
+  caf::anon_send(membership_, publish_atom::value, front_->handle());
+  key_lookup_->bind(
+      [this](const std::string& account, key_lookup_slot::keys_reply done) {
+        forward<account_key_set>(
+            table_->owner_of(account),
+            [done = std::move(done)](key_set_outcome r) {
+              if (!r)
+                return done(r.error());
+              done(std::move(r->keys));
+            },
+            keys_atom::value, account);
+      });
   if (auto host = chain_node_of(cc); host != cc.node) {
     const auto& names = table_->names();
     auto node = static_cast<std::size_t>(
@@ -588,8 +632,13 @@ void cluster_engine::stop() {
     return;
   // The local engine's chain calls find the chain's node unreachable now.
   chain_link_->bind(nullptr);
+  key_lookup_->bind(nullptr);
   if (sys_) {
     subs_->stop();
+    // Other nodes' calls reach nothing from now on (they see this node
+    // leave), and none is being answered here once this returns.
+    if (front_)
+      front_->close();
     {
       caf::scoped_actor self{*sys_};
       auto reason = caf::exit_reason::user_shutdown;
@@ -734,27 +783,35 @@ void cluster_engine::count_shares(
 }
 
 void cluster_engine::get(const std::string& id, reply<intent_record> done) {
-  auto owner = table_->owner_of(id);
-  auto stamp = stamped(name_of(owner), std::move(done));
-  if (owner == table_->self_index())
-    return local_->get(id, std::move(stamp));
-  forward<intent_record>(owner, std::move(stamp), get_atom::value, id);
+  by_id<intent_record>(
+      id,
+      [this, id](std::size_t node, reply<intent_record> one) {
+        auto stamp = stamped(name_of(node), std::move(one));
+        if (node == table_->self_index())
+          return local_->get(id, std::move(stamp));
+        forward<intent_record>(node, std::move(stamp), get_atom::value, id);
+      },
+      std::move(done));
 }
 
 void cluster_engine::get_rendered(const std::string& id,
                                   reply<rendered_record> done) {
   // The owner's records carry its name from its cache on, so its kept
   // rendering is the answer, here and through any other node.
-  auto owner = table_->owner_of(id);
-  if (owner == table_->self_index())
-    return local_->get_rendered(id, std::move(done));
-  forward_read(owner, id, [done = std::move(done)](rendered_outcome r) {
-    if (!r)
-      return done(r.error());
-    done(rendered_record{
-        nullptr, std::make_shared<const std::string>(std::move(r->json)),
-        std::move(r->user_account)});
-  });
+  by_id<rendered_record>(
+      id,
+      [this, id](std::size_t node, reply<rendered_record> one) {
+        if (node == table_->self_index())
+          return local_->get_rendered(id, std::move(one));
+        forward_read(node, id, [one = std::move(one)](rendered_outcome r) {
+          if (!r)
+            return one(r.error());
+          one(rendered_record{
+              nullptr, std::make_shared<const std::string>(std::move(r->json)),
+              std::move(r->user_account)});
+        });
+      },
+      std::move(done));
 }
 
 void cluster_engine::forward_read(std::size_t node, const std::string& id,
@@ -814,30 +871,42 @@ void cluster_engine::read_answered(caf::mailbox_element_ptr reply) {
 void cluster_engine::cancel(const std::string& id,
                             std::optional<cancel_auth> auth,
                             reply<intent_record> done) {
-  auto owner = table_->owner_of(id);
-  auto stamp = stamped(name_of(owner), std::move(done));
-  if (owner == table_->self_index())
-    return local_->cancel(id, std::move(auth), std::move(stamp));
-  forward<intent_record>(owner, std::move(stamp), cancel_atom::value, id,
-                         std::move(auth));
+  by_id<intent_record>(
+      id,
+      [this, id, auth](std::size_t node, reply<intent_record> one) {
+        auto stamp = stamped(name_of(node), std::move(one));
+        if (node == table_->self_index())
+          return local_->cancel(id, auth, std::move(stamp));
+        forward<intent_record>(node, std::move(stamp), cancel_atom::value, id,
+                               auth);
+      },
+      std::move(done));
 }
 
 void cluster_engine::retry_dead_letter(const std::string& id,
                                        reply<intent_record> done) {
-  auto owner = table_->owner_of(id);
-  auto stamp = stamped(name_of(owner), std::move(done));
-  if (owner == table_->self_index())
-    return local_->retry_dead_letter(id, std::move(stamp));
-  forward<intent_record>(owner, std::move(stamp), retry_atom::value, id);
+  by_id<intent_record>(
+      id,
+      [this, id](std::size_t node, reply<intent_record> one) {
+        auto stamp = stamped(name_of(node), std::move(one));
+        if (node == table_->self_index())
+          return local_->retry_dead_letter(id, std::move(stamp));
+        forward<intent_record>(node, std::move(stamp), retry_atom::value, id);
+      },
+      std::move(done));
 }
 
 void cluster_engine::purge_dead_letter(const std::string& id,
                                        reply<intent_record> done) {
-  auto owner = table_->owner_of(id);
-  auto stamp = stamped(name_of(owner), std::move(done));
-  if (owner == table_->self_index())
-    return local_->purge_dead_letter(id, std::move(stamp));
-  forward<intent_record>(owner, std::move(stamp), purge_atom::value, id);
+  by_id<intent_record>(
+      id,
+      [this, id](std::size_t node, reply<intent_record> one) {
+        auto stamp = stamped(name_of(node), std::move(one));
+        if (node == table_->self_index())
+          return local_->purge_dead_letter(id, std::move(stamp));
+        forward<intent_record>(node, std::move(stamp), purge_atom::value, id);
+      },
+      std::move(done));
 }
 
 void cluster_engine::list(const list_query& query, reply<record_page> done) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/message.hpp>
 #include <caf/send.hpp>
@@ -185,11 +186,8 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
           cluster_endpoint_actor_fwd& caller) -> hello_outcome {
         const auto& ours = self->state.opts.hello;
         if (theirs.digest != ours.digest) {
-          auto diff = cfg::membership_difference(ours.nodes, theirs.nodes);
-          auto why = "node " + theirs.node + " has another cluster list" +
-                     (diff.empty() ? std::string{" (heartbeat or timeout "
-                                                 "settings differ)"}
-                                   : ": " + diff);
+          auto why = "node " + theirs.node + " has another cluster list: " +
+                     hello_difference(ours, theirs);
           spdlog::error("cluster: refusing {}", why);
           return problem{
               errc::conflict, "node " + ours.node + " refuses " + why, {}};
@@ -285,6 +283,22 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
                   [deliver](rate_decision d) { deliver(rate_outcome{d}); });
             });
       },
+      [=](keys_atom, const std::string& account, const std::string& key) {
+        // This node is the account's home: the key is kept here.
+        return serve<key_added_outcome>(self, [=](auto deliver) {
+          local->register_key(account, key, deliver);
+        });
+      },
+      [=](keys_atom, const std::string& account) {
+        return serve<key_set_outcome>(self, [=](auto deliver) {
+          local->account_keys_of(
+              account, [deliver](outcome<std::vector<std::string>> r) {
+                if (!r)
+                  return deliver(key_set_outcome{r.error()});
+                deliver(key_set_outcome{account_key_set{std::move(*r)}});
+              });
+        });
+      },
       [=](subscribe_atom, subscription_target target, const std::string& key,
           relay_handle& relay) {
         auto& subs = self->state.remote_subscribers;
@@ -324,7 +338,72 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
   };
 }
 
+/// The endpoint_front's actor: runs its handler on the sender's thread.
+/// Ended by `close`, as actor_companion::disconnect would (declared by CAF
+/// 0.17.6 but not defined in its library).
+class front_actor final : public caf::actor_companion {
+public:
+  using caf::actor_companion::actor_companion;
+
+  void close() {
+    on_enqueue({});
+    cleanup(caf::exit_reason::user_shutdown, nullptr);
+  }
+};
+
+front_actor* front_of(const caf::actor& handle) {
+  return static_cast<front_actor*>(
+      caf::actor_cast<caf::abstract_actor*>(handle));
+}
+
+/// True when `ptr`, a read by id, was answered from `local`'s memory.
+bool answer_from_cache(engine_core& local, caf::strong_actor_ptr self,
+                       const caf::mailbox_element& ptr) {
+  const auto& content = ptr.content();
+  if (!ptr.mid.is_request() || !ptr.sender || !ptr.stages.empty() ||
+      !content.match_elements<get_atom, rendered_atom, std::string>())
+    return false;
+  auto r = local.cached_rendered(content.get_as<std::string>(2));
+  if (!r)
+    return false;
+  ptr.sender->enqueue(std::move(self), ptr.mid.response_id(),
+                      caf::make_message(rendered_outcome{rendered_reply{
+                          *r->json, std::move(r->user_account)}}),
+                      nullptr);
+  return true;
+}
+
 } // namespace
+
+endpoint_front::endpoint_front(caf::actor_system& sys, engine_core& local,
+                               cluster_endpoint_actor endpoint) {
+  self_ = sys.spawn<front_actor, caf::hidden>();
+  auto me = caf::actor_cast<caf::actor_addr>(self_);
+  auto to = caf::actor_cast<caf::strong_actor_ptr>(std::move(endpoint));
+  front_of(self_)->on_enqueue([&local, to, me](caf::mailbox_element_ptr ptr) {
+    if (!ptr)
+      return;
+    if (answer_from_cache(local, caf::actor_cast<caf::strong_actor_ptr>(me),
+                          *ptr))
+      return;
+    to->enqueue(std::move(ptr), nullptr);
+  });
+}
+
+endpoint_front::~endpoint_front() {
+  close();
+}
+
+cluster_endpoint_actor endpoint_front::handle() const {
+  return caf::actor_cast<cluster_endpoint_actor>(self_);
+}
+
+void endpoint_front::close() {
+  if (!self_)
+    return;
+  front_of(self_)->close();
+  self_ = caf::actor{};
+}
 
 cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
                                       engine_core& local,

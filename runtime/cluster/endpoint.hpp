@@ -52,11 +52,41 @@ struct endpoint_options {
 /// (engine_core::count_rate of this node's own engine) and answered with
 /// its decision.
 ///
+/// As an account's home node it keeps the keys registered to the account
+/// over the API: `(keys, account, public_key)` registers one on `local`
+/// (engine_core::register_key), `(keys, account)` answers the keys the
+/// account holds here (engine_core::account_keys_of).
+///
 /// On the node that hosts the chain (cluster.chain_node) it runs the other
 /// nodes' chain calls on the local engine's chain (engine_core::chain).
 cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
                                       engine_core& local,
                                       membership_actor membership,
                                       endpoint_options opts);
+
+/// What other nodes reach when they call this node's endpoint: a read by
+/// id, `(get, rendered, id)`, of a record `local` holds in memory
+/// (engine_core::cached_rendered) is answered on the thread that delivers
+/// it (the middleman's, for another node's request), without a trip
+/// through an actor's mailbox; every other message, and a read the cache
+/// cannot answer, goes to `endpoint` unchanged, which answers the caller.
+/// `local` must outlive the front until `close`.
+class endpoint_front {
+public:
+  endpoint_front(caf::actor_system& sys, engine_core& local,
+                 cluster_endpoint_actor endpoint);
+  ~endpoint_front();
+  endpoint_front(const endpoint_front&) = delete;
+  endpoint_front& operator=(const endpoint_front&) = delete;
+
+  /// Published and given to other nodes instead of the endpoint.
+  cluster_endpoint_actor handle() const;
+  /// Ends the front: answers nothing from now on, and is answering nothing
+  /// once this returns.
+  void close();
+
+private:
+  caf::actor self_;
+};
 
 } // namespace intentd

@@ -108,10 +108,8 @@ std::string refusal(const membership_options& o, const peer& p,
     return "the node at " + p.host + ":" + std::to_string(p.port) +
            " calls itself " + theirs.node + ", not " + p.name;
   if (theirs.digest != o.hello.digest) {
-    auto diff = cfg::membership_difference(o.hello.nodes, theirs.nodes);
-    return "its cluster list differs from ours" +
-           (diff.empty() ? std::string{" (heartbeat or timeout settings)"}
-                         : ": " + diff);
+    return "its cluster list differs from ours: " +
+           hello_difference(o.hello, theirs);
   }
   return {};
 }

@@ -2,7 +2,20 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include "config/cluster.hpp"
+
 namespace intentd {
+
+std::string hello_difference(const cluster_hello& ours,
+                             const cluster_hello& theirs) {
+  auto diff = cfg::membership_difference(ours.nodes, theirs.nodes);
+  if (!diff.empty())
+    return diff;
+  if (ours.chain_node != theirs.chain_node)
+    return "the chain node is " + ours.chain_node + " here but " +
+           theirs.chain_node + " there";
+  return "heartbeat or timeout settings differ";
+}
 
 void add_cluster_message_types(caf::actor_system_config& cfg) {
   add_message_types(cfg);

@@ -43,6 +43,7 @@ using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using rendered_atom = caf::atom_constant<caf::atom("rendered")>;
 using rate_atom = caf::atom_constant<caf::atom("rate")>;
 using chain_atom = caf::atom_constant<caf::atom("chain")>;
+using keys_atom = caf::atom_constant<caf::atom("keys")>;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
@@ -50,7 +51,13 @@ struct cluster_hello {
   std::string node;
   std::string digest; // cfg::membership_digest of its cluster section
   std::vector<cfg::cluster_node> nodes;
+  std::string chain_node; // cfg::resolved_chain_node, part of the digest
 };
+
+/// One line naming how `theirs` differs from `ours` when their digests
+/// differ: the node lists, else the chain node, else the timings.
+std::string hello_difference(const cluster_hello& ours,
+                             const cluster_hello& theirs);
 
 /// The answer to a heartbeat.
 struct cluster_pong {
@@ -66,7 +73,15 @@ struct rendered_reply {
   std::string user_account;
 };
 
+/// The raw keys an account holds at its home node.
+struct account_key_set {
+  std::vector<std::string> keys;
+};
+
 using hello_outcome = outcome<cluster_hello>;
+using key_set_outcome = outcome<account_key_set>;
+/// A key registration's answer: true when the key is new.
+using key_added_outcome = outcome<bool>;
 using rendered_outcome = outcome<rendered_reply>;
 using page_outcome = outcome<record_page>;
 using solvers_outcome = outcome<std::vector<solver_view>>;
@@ -74,7 +89,8 @@ using rate_outcome = outcome<rate_decision>;
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_hello& x) {
-  return f(caf::meta::type_name("cluster_hello"), x.node, x.digest, x.nodes);
+  return f(caf::meta::type_name("cluster_hello"), x.node, x.digest, x.nodes,
+           x.chain_node);
 }
 
 template<class Inspector>
@@ -85,6 +101,11 @@ typename Inspector::result_type inspect(Inspector& f, cluster_pong& x) {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rendered_reply& x) {
   return f(caf::meta::type_name("rendered_reply"), x.json, x.user_account);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_key_set& x) {
+  return f(caf::meta::type_name("account_key_set"), x.keys);
 }
 
 template<class Inspector>
@@ -143,7 +164,9 @@ using cluster_endpoint_actor_fwd = caf::actor;
 /// node, the nonce checks of signed submissions (`nonce`: this node's nonces
 /// index; `reserve`: at the account's home node, see endpoint.hpp), rate-limit
 /// counts of the keys whose home this node is (`rate`: route, subject,
-/// keys), and
+/// keys), the keys of the accounts whose home this node is (`keys,
+/// account, public_key`: registers a key here; `keys, account`: the keys
+/// the account holds here), and
 /// subscriptions of subscribers on other nodes (their notices go to the
 /// relay each names, until it unsubscribes or its node goes away), and
 /// the other nodes' chain calls when this node hosts the chain.
@@ -169,6 +192,9 @@ using cluster_endpoint_actor = caf::typed_actor<
                     std::string>::with<write_outcome>,
     caf::replies_to<rate_atom, uint8_t, rate_subject,
                     uint8_t>::with<rate_outcome>,
+    caf::replies_to<keys_atom, std::string,
+                    std::string>::with<key_added_outcome>,
+    caf::replies_to<keys_atom, std::string>::with<key_set_outcome>,
     caf::reacts_to<subscribe_atom, subscription_target, std::string,
                    caf::actor>,
     caf::reacts_to<unsubscribe_atom, subscription_target, std::string,
@@ -206,5 +232,8 @@ CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rendered_outcome))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_subject))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_decision))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_outcome))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::account_key_set))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::key_set_outcome))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::key_added_outcome))
 
 CAF_END_TYPE_ID_BLOCK(intentd_cluster)

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "config/config.hpp"
 #include "persistence/chain_journal_lmdb.hpp"
 #include "persistence/intent_store.hpp"
+#include "runtime/engine/signature_gate.hpp"
 #include "runtime/model/retry.hpp"
 #include "runtime/model/simulated_chain.hpp"
 #include "runtime/model/tokens.hpp"
@@ -52,6 +54,10 @@ struct component_settings {
   /// to the node that does, which the engine runs instead of a chain of
   /// its own (and then opens no chain journal). Set by the cluster.
   std::optional<chain_proxy_options> chain_proxy;
+  /// On a cluster node: where the keys of an account that the keys here
+  /// do not prove a signature with are looked up (the account's home
+  /// node). Set by the cluster; null on a single node.
+  std::shared_ptr<key_lookup_slot> key_lookup;
   solver_pool_options solver_pool;
   retry_policy retry;
   directory_options directory;

@@ -164,6 +164,14 @@ public:
   /// `get`, rendered; an engine may keep the rendering beside its cached
   /// record. The default renders every time.
   virtual void get_rendered(const std::string& id, reply<rendered_record> done);
+  /// `get_rendered` from memory alone: the record and its rendering when
+  /// this engine holds the record now, else nullopt (it reads no storage
+  /// and waits for nothing). Thread-safe and cheap, so that any thread may
+  /// ask; a caller that misses is expected to call get_rendered, which
+  /// counts the miss. The default holds nothing.
+  virtual std::optional<rendered_record> cached_rendered(const std::string&) {
+    return std::nullopt;
+  }
   virtual void list(const list_query& query, reply<record_page> done) = 0;
   virtual void find_by_tx(const std::string& hash,
                           reply<intent_record> done) = 0;
@@ -179,6 +187,13 @@ public:
   virtual void register_key(const std::string& account,
                             const std::string& public_key_hex,
                             reply<bool> done) {
+    done(problem{errc::not_found, "This engine keeps no account keys.", {}});
+  }
+  /// Every raw key registered to `account` here (seeded by the config or
+  /// over the API); the default keeps no keys and says so.
+  virtual void account_keys_of(const std::string& account,
+                               reply<std::vector<std::string>> done) {
+    (void)account;
     done(problem{errc::not_found, "This engine keeps no account keys.", {}});
   }
   virtual void dead_letters(uint32_t limit,

@@ -67,6 +67,8 @@ public:
 
   void get_rendered(const std::string& id,
                     reply<rendered_record> done) override;
+  std::optional<rendered_record>
+  cached_rendered(const std::string& id) override;
 
   void list(const list_query& query, reply<record_page> done) override {
     done(store_->list(query));
@@ -84,6 +86,10 @@ public:
   void register_key(const std::string& account,
                     const std::string& public_key_hex,
                     reply<bool> done) override;
+  void account_keys_of(const std::string& account,
+                       reply<std::vector<std::string>> done) override {
+    done(gate_->keys_of(account));
+  }
 
   void dead_letters(uint32_t limit,
                     reply<std::vector<intent_record>> done) override;
@@ -128,6 +134,15 @@ private:
   /// Spawns the external solvers' auction and routes the registry's quotes
   /// and departures to it.
   void spawn_external_auction(const cfg::config& c);
+
+  /// A submission whose signature was checked (`refused`: why not
+  /// accepted): admitted, then stored.
+  void submit_checked(std::optional<problem> refused, intent in,
+                      std::string body_digest, submit_admission admit,
+                      reply<submit_result> done);
+
+  /// A cancellation whose signature was checked: to the directory.
+  void cancel_checked(const std::string& id, reply<intent_record> done);
 
   /// Hands an admitted submission to the directory.
   void store_submission(intent in, std::string body_digest,

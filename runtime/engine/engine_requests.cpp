@@ -39,7 +39,35 @@ outcome<std::string> engine_impl::prove_reader(const std::string& token) const {
 
 void engine_impl::submit(intent in, std::string body_digest,
                          submit_admission admit, reply<submit_result> done) {
-  if (auto refused = gate_->check_submit(in)) {
+  auto refused = gate_->check_submit(in);
+  if (refused && settings_.key_lookup &&
+      signature_gate::keys_elsewhere_may_differ(*refused)) {
+    // The keys registered over the API live at the account's home node:
+    // its keys decide, and a home that cannot answer refuses, never
+    // admits.
+    auto account = in.user_account;
+    settings_.key_lookup->ask(
+        account,
+        [this, in = std::move(in), body_digest = std::move(body_digest),
+         admit = std::move(admit), done = std::move(done)](
+            outcome<std::vector<std::string>> held) mutable {
+          auto verdict = held ? gate_->check_submit_with(in, *held)
+                              : std::optional<problem>{held.error()};
+          submit_checked(std::move(verdict), std::move(in),
+                         std::move(body_digest), std::move(admit),
+                         std::move(done));
+        });
+    return;
+  }
+  submit_checked(std::move(refused), std::move(in), std::move(body_digest),
+                 std::move(admit), std::move(done));
+}
+
+void engine_impl::submit_checked(std::optional<problem> refused, intent in,
+                                 std::string body_digest,
+                                 submit_admission admit,
+                                 reply<submit_result> done) {
+  if (refused) {
     outcome<submit_result> out{std::move(*refused)};
     metrics_->submitted(to_string(in.action), submit_status(out));
     return done(std::move(out));
@@ -107,6 +135,24 @@ void engine_impl::get_rendered(const std::string& id,
   });
 }
 
+std::optional<rendered_record>
+engine_impl::cached_rendered(const std::string& id) {
+  if (!cache_->settings().enabled)
+    return std::nullopt;
+  // A miss is counted by the read that follows it (get_rendered).
+  auto h = cache_->find_with_body(id, wall_clock_now(), false);
+  if (!h.rec)
+    return std::nullopt;
+  if (!h.body) {
+    h.body = std::make_shared<const std::string>(
+        render_record(*h.rec, settings_.tokens));
+    cache_->keep_body(id, h.rec, h.body);
+  }
+  auto account = h.rec->request.user_account;
+  return rendered_record{std::move(h.rec), std::move(h.body),
+                         std::move(account)};
+}
+
 void engine_impl::find_by_tx(const std::string& hash,
                              reply<intent_record> done) {
   auto id = store_->find_by_tx(hash);
@@ -126,9 +172,31 @@ void engine_impl::cancel(const std::string& id, std::optional<cancel_auth> auth,
       return done(found.error());
     if (!*found)
       return done(no_such_intent(id));
-    if (auto refused = gate_->check_cancel((*found)->request, auth))
+    auto refused = gate_->check_cancel((*found)->request, auth);
+    if (refused && settings_.key_lookup &&
+        signature_gate::keys_elsewhere_may_differ(*refused)) {
+      auto stored = (*found)->request;
+      auto account = stored.user_account;
+      settings_.key_lookup->ask(
+          account,
+          [this, id, stored = std::move(stored), auth, done = std::move(done)](
+              outcome<std::vector<std::string>> held) mutable {
+            if (!held)
+              return done(held.error());
+            if (auto p = gate_->check_cancel_with(stored, auth, *held))
+              return done(std::move(*p));
+            cancel_checked(id, std::move(done));
+          });
+      return;
+    }
+    if (refused)
       return done(std::move(*refused));
   }
+  cancel_checked(id, std::move(done));
+}
+
+void engine_impl::cancel_checked(const std::string& id,
+                                 reply<intent_record> done) {
   ask<record_outcome>(
       directory_, [done](record_outcome r) { done(std::move(r)); }, done,
       cancel_atom::value, id);

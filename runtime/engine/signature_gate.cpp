@@ -10,6 +10,33 @@
 
 namespace intentd {
 
+void key_lookup_slot::ask(const std::string& account, keys_reply done) const {
+  lookup fn;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    fn = fn_;
+  }
+  if (!fn)
+    return done(problem{errc::node_unavailable,
+                        "This node is not connected to the cluster, where the "
+                        "keys of " +
+                            account + " are kept; retry shortly.",
+                        {}});
+  fn(account, std::move(done));
+}
+
+namespace {
+
+/// `out` with the keys of `account` as its home node holds them.
+const account_keys& held_keys(account_keys& out, const std::string& account,
+                              const std::vector<std::string>& held) {
+  for (const auto& key : held)
+    (void)out.add(account, key);
+  return out;
+}
+
+} // namespace
+
 signature_gate::signature_gate(const cfg::security& cfg,
                                std::shared_ptr<account_keys> keys)
     : required_(cfg.require_signatures),
@@ -28,6 +55,22 @@ std::optional<problem> signature_gate::check_submit(const intent& in) const {
   if (in.signature.empty() && in.public_key.empty() && !required_)
     return std::nullopt;
   return check_intent_signature(in, *keys_);
+}
+
+std::optional<problem>
+signature_gate::check_submit_with(const intent& in,
+                                  const std::vector<std::string>& held) const {
+  account_keys keys;
+  return check_intent_signature(in, held_keys(keys, in.user_account, held));
+}
+
+std::optional<problem>
+signature_gate::check_cancel_with(const intent& stored,
+                                  const std::optional<cancel_auth>& auth,
+                                  const std::vector<std::string>& held) const {
+  account_keys keys;
+  return check_cancel_signature(stored, auth.value_or(cancel_auth{}),
+                                held_keys(keys, stored.user_account, held));
 }
 
 bool signature_gate::checks_cancel(

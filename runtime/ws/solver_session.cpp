@@ -170,8 +170,12 @@ private:
 
   void on_stopped() override {
     auth_timer_.cancel();
-    if (!solver_id_.empty())
-      hub_->registry().detach(solver_id_, this);
+    if (solver_id_.empty() || detached_)
+      return;
+    detached_ = true;
+    hub_->registry().detach(solver_id_, this);
+    spdlog::info("solver {} from {} disconnected", solver_id_,
+                 describe_remote());
   }
 
   std::string describe_remote() const {
@@ -183,6 +187,7 @@ private:
   net::steady_timer auth_timer_;
   std::string nonce_;
   std::string solver_id_; // set once authenticated
+  bool detached_ = false; // on_stopped ran for the authenticated solver
 };
 
 solver_hub::solver_hub(std::shared_ptr<solver_registry> registry,

@@ -106,6 +106,17 @@ TEST_CASE("a kept rendering goes with the record it rendered") {
   CHECK(c.find_with_body("b", sec).rec == nullptr);
 }
 
+TEST_CASE("a look that leaves its miss to the next level counts hits only") {
+  status_cache c{cache_settings{}};
+  CHECK(c.find_with_body("a", sec, false).rec == nullptr);
+  CHECK(count_of(c, "memory", "miss") == 0);
+  CHECK(c.find_with_body("a", sec).rec == nullptr);
+  CHECK(count_of(c, "memory", "miss") == 1);
+  c.fill("a", ptr(rec_at("a", 1, S::pending)), c.ticket("a"), 0);
+  CHECK(c.find_with_body("a", sec, false).rec != nullptr);
+  CHECK(count_of(c, "memory", "hit") == 1);
+}
+
 TEST_CASE("a cluster node's cache keeps its records with the node's name") {
   cache_settings opts;
   opts.node = "n2";

@@ -122,6 +122,24 @@ TEST_CASE("the winning quote settles and the record shows it") {
         std::vector<std::string>{"assigned s1", "settled s1 120"});
 }
 
+TEST_CASE("a settled transfer tells the solver the amount the recipient got") {
+  auction_fixture a;
+  auto q = quote_of("s1", 5'000'000, a.in_a_minute());
+  q.quote.output_amount = "5";
+  q.fee = 10'000;
+  a.script->ranked = {q};
+  REQUIRE(a.f.submit(a.f.make_intent("t1")));
+  a.f.advance(500ms);
+  auto rec = a.f.stored("t1");
+  CHECK(rec.status == S::completed);
+  CHECK(rec.execution.solver_id == "s1");
+  CHECK_FALSE(rec.execution.output_amount);
+  REQUIRE(a.f.chain_impl->settled_with.size() == 1);
+  // The settled frame names the quoted output, as for a swap.
+  CHECK(a.script->told ==
+        std::vector<std::string>{"assigned s1", "settled s1 5"});
+}
+
 TEST_CASE("the winning quote is durable before the chain is asked to settle") {
   auction_fixture a;
   a.script->ranked = {quote_of("s1", 120, a.in_a_minute())};

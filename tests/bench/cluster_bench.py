@@ -12,6 +12,7 @@ and from n2's restart to the first 200.
 
   tests/bench/cluster_bench.py [--count 5000] [--seconds 5] [--rounds 3]
                                [--connections 32] [--binary build/intentd]
+                               [--reads-only]
 
 The machine has two cores shared by the three nodes and the client: the
 figures are ratios measured in one run, not a scaling claim.
@@ -74,6 +75,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--reads-only", action="store_true",
+                    help="stop after the reads (no submissions, no kill -9)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk")
@@ -126,6 +129,8 @@ def main():
               f"extra latency of a forward: p50 "
               f"{med['forwarded'][1] - med['direct'][1]:+.2f} ms, p99 "
               f"{med['forwarded'][2] - med['direct'][2]:+.2f} ms", flush=True)
+        if args.reads_only:
+            return 0
 
         print("submissions through n1 (16 client threads, alternating):",
               flush=True)

@@ -5,11 +5,22 @@
 //
 //   store_bench [--batches N=2000] [--per-commit K=30] [--users U=2000]
 //               [--sync true|false] [--dir DIR]
+//               [--logged true|false] [--checkpoint-ms MS=1000]
+//               [--replay true|false]
 //
 // Prints records and intents per second, and what each commit cost: write
 // system calls, bytes written, bytes the kernel counted as dirtied, and CPU
-// time.
+// time; then per record and per intent the bytes the device received
+// (/proc/diskstats of the disk holding DIR: the whole disk, so other writers
+// count too) and the dirtied bytes. With --logged true the commits go
+// through a logged_store (each one a write-log batch and fdatasync) and a
+// checkpoint into LMDB runs every MS milliseconds and once at the end,
+// counted. With --replay true as well there is no checkpoint at the end:
+// the store is closed and opened again, and the time its replay of the log
+// took is printed.
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,11 +28,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "persistence/intent_store.hpp"
+#include "persistence/logged_store.hpp"
 #include "runtime/model/time.hpp"
 #include "runtime/model/validation.hpp"
 
@@ -59,6 +72,38 @@ double cpu_seconds() {
   getrusage(RUSAGE_SELF, &ru);
   auto s = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
   return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+/// The /proc/diskstats name of the block device holding `path`.
+std::string device_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return {};
+  std::ifstream in("/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" +
+                   std::to_string(minor(st.st_dev)) + "/uevent");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("DEVNAME=", 0) == 0)
+      return line.substr(8);
+  return {};
+}
+
+uint64_t device_bytes(const std::string& dev) {
+  std::ifstream in("/proc/diskstats");
+  std::string line;
+  while (std::getline(in, line)) {
+    unsigned major_no = 0;
+    unsigned minor_no = 0;
+    char name[64] = {};
+    unsigned long long f[7] = {};
+    if (std::sscanf(line.c_str(),
+                    "%u %u %63s %llu %llu %llu %llu %llu %llu %llu", &major_no,
+                    &minor_no, name, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5],
+                    &f[6]) == 10 &&
+        dev == name)
+      return f[6] * 512;
+  }
+  return 0;
 }
 
 std::string random_hex(std::mt19937_64& rng, int digits) {
@@ -113,6 +158,9 @@ int main(int argc, char** argv) {
   int per_commit = 30;
   int users = 2000;
   bool sync = true;
+  bool logged = false;
+  int checkpoint_ms = 1000;
+  bool replay = false;
   std::string dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
@@ -127,6 +175,12 @@ int main(int argc, char** argv) {
       sync = value == "true";
     else if (key == "--dir")
       dir = value;
+    else if (key == "--logged")
+      logged = value == "true";
+    else if (key == "--checkpoint-ms")
+      checkpoint_ms = std::stoi(value);
+    else if (key == "--replay")
+      replay = value == "true";
     else {
       std::fprintf(stderr, "unknown option %s\n", key.c_str());
       return 2;
@@ -140,17 +194,46 @@ int main(int argc, char** argv) {
   store_options opts;
   opts.path = dir;
   opts.sync = sync;
-  auto store = intent_store::open(opts);
-  if (!store) {
-    std::fprintf(stderr, "%s\n", store.error().message.c_str());
-    return 1;
+  std::optional<intent_store> plain;
+  std::optional<logged_store> log_store;
+  if (logged) {
+    logged_store_options lo;
+    lo.store = opts;
+    lo.log.sync = sync;
+    auto s = logged_store::open(lo);
+    if (!s) {
+      std::fprintf(stderr, "%s\n", s.error().message.c_str());
+      return 1;
+    }
+    log_store.emplace(std::move(*s));
+  } else {
+    auto s = intent_store::open(opts);
+    if (!s) {
+      std::fprintf(stderr, "%s\n", s.error().message.c_str());
+      return 1;
+    }
+    plain.emplace(std::move(*s));
   }
+  auto dev = device_of(dir);
+  uint64_t checkpoints = 0;
+  auto checkpoint = [&]() -> bool {
+    auto c = log_store->checkpoint();
+    if (!c) {
+      std::fprintf(stderr, "checkpoint failed: %s\n",
+                   c.error().message.c_str());
+      return false;
+    }
+    ++checkpoints;
+    return true;
+  };
+  auto dev0 = device_bytes(dev);
   std::mt19937_64 rng(7);
   std::vector<intent_record> fresh;
   std::vector<intent_record> executing;
   auto io0 = read_io();
   double cpu0 = cpu_seconds();
   auto t0 = std::chrono::steady_clock::now();
+  auto last_checkpoint = t0;
   uint64_t records = 0;
   uint64_t completed = 0;
   for (int b = 0; b < batches + 2; ++b) {
@@ -173,16 +256,25 @@ int main(int argc, char** argv) {
         fresh.push_back(make_pending(now, static_cast<int>(rng() % users)));
         batch.push_back(fresh.back());
       }
-    if (auto put = store->put(batch); !put) {
+    if (auto put = logged ? log_store->put(batch) : plain->put(batch); !put) {
       std::fprintf(stderr, "commit failed: %s\n", put.error().message.c_str());
       return 1;
     }
     records += batch.size();
+    if (logged && std::chrono::steady_clock::now() - last_checkpoint >=
+                      std::chrono::milliseconds(checkpoint_ms)) {
+      if (!checkpoint())
+        return 1;
+      last_checkpoint = std::chrono::steady_clock::now();
+    }
   }
+  if (logged && !replay && !checkpoint())
+    return 1;
   double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   auto io1 = read_io();
+  auto dev1 = device_bytes(dev);
   double cpu = cpu_seconds() - cpu0;
   int commits = batches + 2;
   std::printf("store_bench: %d commits, %llu records, %llu intents completed "
@@ -190,6 +282,10 @@ int main(int argc, char** argv) {
               commits, static_cast<unsigned long long>(records),
               static_cast<unsigned long long>(completed), elapsed,
               sync ? "true" : "false", per_commit, users);
+  if (logged)
+    std::printf("  through the write log, %llu checkpoints (every %d ms%s)\n",
+                static_cast<unsigned long long>(checkpoints), checkpoint_ms,
+                replay ? "" : " and one at the end");
   std::printf("  %.0f records/s, %.0f intents/s, %.2f ms per commit\n",
               records / elapsed, completed / elapsed, 1e3 * elapsed / commits);
   std::printf("  per commit: %.1f write calls, %.1f KiB written, %.1f KiB "
@@ -198,6 +294,34 @@ int main(int argc, char** argv) {
               double(io1.wchar - io0.wchar) / 1024 / commits,
               double(io1.write_bytes - io0.write_bytes) / 1024 / commits,
               1e3 * cpu / commits, completed ? 1e6 * cpu / completed : 0.0);
+  std::printf("  per record: %.0f B to the device (%s), %.0f B dirtied; per "
+              "intent completed: %.0f B to the device, %.0f B dirtied\n",
+              double(dev1 - dev0) / records, dev.c_str(),
+              double(io1.write_bytes - io0.write_bytes) / records,
+              completed ? double(dev1 - dev0) / completed : 0.0,
+              completed ? double(io1.write_bytes - io0.write_bytes) / completed
+                        : 0.0);
+  if (logged && replay) {
+    log_store.reset();
+    auto r0 = std::chrono::steady_clock::now();
+    double rc0 = cpu_seconds();
+    logged_store_options lo;
+    lo.store = opts;
+    auto again = logged_store::open(lo);
+    double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - r0)
+            .count();
+    if (!again) {
+      std::fprintf(stderr, "%s\n", again.error().message.c_str());
+      return 1;
+    }
+    const auto& rep = again->open_report();
+    std::printf("  reopen: %llu log records replayed into %llu table entries "
+                "in %.2f s (%.2f s of CPU), %.0f records/s\n",
+                static_cast<unsigned long long>(rep.log.replayed),
+                static_cast<unsigned long long>(rep.table_size), took,
+                cpu_seconds() - rc0, rep.log.replayed / took);
+  }
   if (own_dir) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);

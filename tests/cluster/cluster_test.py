@@ -325,6 +325,42 @@ def clean_up(daemons, work, keep):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def check_registered_key(f, ports, signed):
+    """A key registered through n1 is kept at its account's home and lets
+    signed intents through n2 and n3 in, whichever node owns them."""
+    account = "keyed.near"
+    seed = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"
+    home = owner_of(account)
+    iids = [ids_owned_by(n, "keyed", 1)[0] for n in NAMES]
+
+    def post(via, path, body):
+        c = Client(ports[via], timeout=10)
+        try:
+            status, js, text = c.request("POST", path, body)
+        finally:
+            c.close()
+        return status, ((js or {}).get("error") or {}).get("code"), text
+
+    before = post("n2", "/api/v1/intents",
+                  signed(iids[0], 1, account=account, seed=seed))
+    f.check(before[:2] == (403, "unknown_account_key"),
+            f"{account} before its key is registered: {before}")
+    key = signed(iids[0], 1, account=account, seed=seed)["public_key"]
+    registered = [post(via, f"/api/v1/accounts/{account}/keys",
+                       {"public_key": key})[:2] for via in ("n1", "n3")]
+    f.check(registered == [(201, None), (200, None)],
+            f"{account}'s key registered via n1, then via n3: {registered}")
+    got = []
+    for i, iid in enumerate(iids):
+        via = ("n2", "n3")[i % 2]
+        got.append(post(via, "/api/v1/intents",
+                        signed(iid, 10 + i, account=account, seed=seed))[:2])
+    f.check(got == [(202, None)] * len(iids),
+            f"{account}'s signed intents via n2 and n3: {got}")
+    print(f"a key registered via n1 (home {home}) signs for {account} via "
+          f"n2 and n3 on every owner: {got}", flush=True)
+
+
 def check_one_ledger(f, ports, work):
     """The chain lives on n1 alone, and every node's intents use it."""
     for n in NAMES:
@@ -561,11 +597,11 @@ def main():
         ctl = os.path.join(os.path.dirname(args.binary), "intentctl")
         cfg1 = os.path.join(work, "n1", "intentd.yaml")
 
-        def signed(iid, nonce):
+        def signed(iid, nonce, account=SIGNER, seed=SIGNER_SEED):
             body = make_intent(iid, 1)
-            body["user_account"] = SIGNER
+            body["user_account"] = account
             out = subprocess.run(
-                [ctl, "sign", "--seed", SIGNER_SEED, "--nonce", str(nonce),
+                [ctl, "sign", "--seed", seed, "--nonce", str(nonce),
                  "--config", cfg1], input=json.dumps(body), text=True,
                 capture_output=True, check=True).stdout
             return json.loads(out)
@@ -585,6 +621,8 @@ def main():
                 f"signed intents with one nonce on several nodes: {answers}")
         print(f"nonce 77 of {SIGNER}: accepted on n2, refused on n3 "
               f"({answers})", flush=True)
+
+        check_registered_key(f, ports, signed)
 
         check_one_ledger(f, ports, work)
 

@@ -1,7 +1,8 @@
 // A read by id forwarded to the owner's endpoint, on CAF's test
 // coordinator: the answer is the owner's own rendering (the bytes its API
 // shows, naming it) and the intent's account, whether the owner's engine
-// answers at once (from its cache) or later.
+// answers at once (from its cache) or later, and whether the endpoint's
+// front answers it from the cache or hands it to the endpoint.
 
 #include <doctest/doctest.h>
 
@@ -27,8 +28,11 @@ namespace {
 class owner_engine final : public test::idle_engine {
 public:
   bool deferred = false;
+  /// Whether the record is in memory (cached_rendered answers it).
+  bool cached = false;
   std::deque<std::function<void()>> later;
   int renderings = 0;
+  int cache_reads = 0;
 
   owner_engine() {
     rec_.request.id = "i-1";
@@ -60,6 +64,15 @@ public:
       answer();
   }
 
+  std::optional<rendered_record>
+  cached_rendered(const std::string& id) override {
+    ++cache_reads;
+    if (!cached || id != rec_.request.id)
+      return std::nullopt;
+    return rendered_record{std::make_shared<const intent_record>(rec_), json_,
+                           rec_.request.user_account};
+  }
+
 private:
   intent_record rec_;
   std::shared_ptr<const std::string> json_;
@@ -71,6 +84,7 @@ struct fixture {
   caf::scheduler::test_coordinator* sched = nullptr;
   owner_engine engine;
   cluster_endpoint_actor endpoint;
+  std::unique_ptr<endpoint_front> front;
 
   fixture() {
     sys_cfg.set("scheduler.policy", caf::atom("testing"));
@@ -79,10 +93,12 @@ struct fixture {
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     endpoint = spawn_endpoint(*sys, engine, membership_actor{}, {});
+    front = std::make_unique<endpoint_front>(*sys, engine, endpoint);
     sched->run();
   }
 
   ~fixture() {
+    front->close();
     caf::anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
     sched->run();
     sched->clock().cancel_all();
@@ -90,8 +106,19 @@ struct fixture {
 
   /// Asks for `id` as another node does; the answer lands in the slot.
   std::shared_ptr<std::optional<rendered_outcome>> read(const std::string& id) {
+    return read_at(endpoint, id);
+  }
+
+  /// `read`, through the front as other nodes call it.
+  std::shared_ptr<std::optional<rendered_outcome>>
+  read_front(const std::string& id) {
+    return read_at(front->handle(), id);
+  }
+
+  std::shared_ptr<std::optional<rendered_outcome>>
+  read_at(cluster_endpoint_actor ep, const std::string& id) {
     auto slot = std::make_shared<std::optional<rendered_outcome>>();
-    sys->spawn([=, ep = endpoint](caf::event_based_actor* self) {
+    sys->spawn([=](caf::event_based_actor* self) {
       self->request(ep, caf::infinite, get_atom::value, rendered_atom::value,
                     id)
           .then([=](rendered_outcome& r) { *slot = std::move(r); });
@@ -142,4 +169,68 @@ TEST_CASE("a forwarded read of an unknown id answers the owner's problem") {
   REQUIRE(later->has_value());
   REQUIRE_FALSE(**later);
   CHECK((**later).error().code == errc::not_found);
+}
+
+TEST_CASE("the front answers a cached read itself, the owner's bytes") {
+  fixture f;
+  f.engine.cached = true;
+  f.engine.deferred = true; // the endpoint's way would wait: not taken
+  auto r = f.read_front("i-1");
+  REQUIRE(r->has_value());
+  REQUIRE(**r);
+  CHECK((**r)->json == f.engine.json());
+  CHECK((**r)->json.find("\"node\":\"n2\"") != std::string::npos);
+  CHECK((**r)->user_account == "alice.near");
+  CHECK(f.engine.cache_reads == 1);
+  CHECK(f.engine.renderings == 0);
+  CHECK(f.engine.later.empty());
+}
+
+TEST_CASE("the front hands a read the cache cannot answer to the endpoint") {
+  fixture f;
+  auto r = f.read_front("i-1");
+  REQUIRE(r->has_value());
+  REQUIRE(**r);
+  CHECK((**r)->json == f.engine.json());
+  CHECK(f.engine.cache_reads == 1);
+  CHECK(f.engine.renderings == 1);
+
+  f.engine.deferred = true;
+  auto later = f.read_front("i-1");
+  CHECK_FALSE(later->has_value());
+  REQUIRE(f.engine.later.size() == 1);
+  f.engine.later.front()();
+  f.sched->run();
+  REQUIRE(later->has_value());
+  REQUIRE(**later);
+  CHECK((**later)->json == f.engine.json());
+
+  f.engine.cached = true;
+  f.engine.deferred = false;
+  auto unknown = f.read_front("i-404");
+  REQUIRE(unknown->has_value());
+  REQUIRE_FALSE(**unknown);
+  CHECK((**unknown).error().code == errc::not_found);
+}
+
+TEST_CASE("the front hands every other call to the endpoint") {
+  fixture f;
+  auto pong = std::make_shared<std::optional<cluster_pong>>();
+  f.sys->spawn([=, ep = f.front->handle()](caf::event_based_actor* self) {
+    self->request(ep, caf::infinite, ping_atom::value, std::string{"n1"})
+        .then([=](cluster_pong& p) { *pong = std::move(p); });
+  });
+  f.sched->run();
+  REQUIRE(pong->has_value());
+  CHECK(f.engine.cache_reads == 0);
+}
+
+TEST_CASE("a closed front answers nothing and reads nothing") {
+  fixture f;
+  f.engine.cached = true;
+  f.front->close();
+  auto r = f.read_front("i-1");
+  CHECK_FALSE(r->has_value());
+  CHECK(f.engine.cache_reads == 0);
+  CHECK(f.engine.renderings == 0);
 }

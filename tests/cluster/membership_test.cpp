@@ -78,6 +78,10 @@ fake_endpoint(cluster_endpoint_actor::pointer self,
       [=](rate_atom, uint8_t, rate_subject&, uint8_t) {
         return rate_outcome{not_here()};
       },
+      [=](keys_atom, std::string&, std::string&) {
+        return key_added_outcome{not_here()};
+      },
+      [=](keys_atom, std::string&) { return key_set_outcome{not_here()}; },
       [=](subscribe_atom, subscription_target, std::string&, caf::actor&) {},
       [=](unsubscribe_atom, subscription_target, std::string&, caf::actor&) {},
       [=](chain_atom, chain_call&) { return chain_outcome{not_here()}; },
@@ -114,7 +118,8 @@ struct fixture {
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     table = std::make_shared<cluster_table>(cc);
-    cluster_hello ours{cc.node, cfg::membership_digest(cc), cc.nodes};
+    cluster_hello ours{cc.node, cfg::membership_digest(cc), cc.nodes,
+                       cfg::resolved_chain_node(cc)};
     for (uint16_t port : {7102, 7103}) {
       auto n = std::make_shared<fake_node>();
       n->hello = ours;
@@ -253,6 +258,32 @@ TEST_CASE("a node with another member list is refused") {
   // The same list again: joined.
   f.nodes[7103]->hello.digest = cfg::membership_digest(f.cc);
   f.nodes[7103]->hello.nodes = f.cc.nodes;
+  f.advance(2000ms);
+  CHECK(f.n3() == node_state::up);
+}
+
+TEST_CASE("a node that puts the chain on another node is refused") {
+  fixture f;
+  // n3 restarts with the same list but cluster.chain_node: n3, so it would
+  // keep a ledger of its own.
+  caf::anon_send_exit(f.endpoints[7103], caf::exit_reason::kill);
+  f.sched->run();
+  REQUIRE(f.n3() == node_state::down);
+  auto other = f.cc;
+  other.chain_node = "n3";
+  REQUIRE(cfg::membership_difference(other.nodes, f.cc.nodes).empty());
+  f.nodes[7103]->hello.digest = cfg::membership_digest(other);
+  f.nodes[7103]->hello.chain_node = cfg::resolved_chain_node(other);
+  CHECK(hello_difference(f.nodes[7102]->hello, f.nodes[7103]->hello) ==
+        "the chain node is n1 here but n3 there");
+  f.endpoints[7103] = f.sys->spawn(fake_endpoint, f.nodes[7103]);
+  f.advance(2000ms);
+  CHECK(f.n3() == node_state::down);
+  CHECK(f.nodes[7103]->pings == 0);
+  // chain_node: n1 named explicitly resolves as the default does: joined.
+  other.chain_node = "n1";
+  f.nodes[7103]->hello.digest = cfg::membership_digest(other);
+  f.nodes[7103]->hello.chain_node = cfg::resolved_chain_node(other);
   f.advance(2000ms);
   CHECK(f.n3() == node_state::up);
 }

@@ -275,6 +275,9 @@ TEST_CASE("membership_digest is stable and ignores the order of the nodes") {
   cluster b = a;
   b.node = "n2"; // this node's name is not part of the membership
   std::swap(b.nodes[0], b.nodes[1]);
+  // The order matters only through the chain node it resolves to.
+  CHECK(membership_digest(b) != digest);
+  b.chain_node = "n1";
   CHECK(membership_digest(b) == digest);
   b.nodes[0].http = "127.0.0.1:9082";
   CHECK(membership_digest(b) != digest);
@@ -290,6 +293,12 @@ TEST_CASE("membership_digest is stable and ignores the order of the nodes") {
   cluster f = a;
   f.forward_timeout_ms = 1; // local, not compared
   CHECK(membership_digest(f) == digest);
+  cluster g = a;
+  g.chain_node = "n2"; // another ledger
+  CHECK(resolved_chain_node(g) == "n2");
+  CHECK(membership_digest(g) != digest);
+  g.chain_node = "n1"; // the default, named
+  CHECK(membership_digest(g) == digest);
   cluster empty;
   CHECK(membership_digest(empty) == membership_digest(cluster{}));
 }

@@ -1,0 +1,150 @@
+#include "persistence/live_table.hpp"
+
+#include "persistence/store_keys.hpp"
+
+namespace intentd {
+
+const std::map<std::string, std::string>&
+live_table::map_of(index which) const {
+  switch (which) {
+  case index::status:
+    return by_status_;
+  case index::user:
+    return by_user_;
+  case index::time:
+    break;
+  }
+  return by_time_;
+}
+
+void live_table::unindex(const intent_record& rec) {
+  by_time_.erase(keys::by_time(rec));
+  by_status_.erase(keys::by_status(rec));
+  by_user_.erase(keys::by_user(rec));
+  for (const auto& tx : rec.execution.transactions)
+    if (auto i = txs_.find(tx.hash);
+        i != txs_.end() && i->second == rec.request.id)
+      txs_.erase(i);
+  if (!rec.request.signature.empty())
+    if (auto i = nonces_.find(
+            keys::by_nonce(rec.request.user_account, rec.request.nonce));
+        i != nonces_.end() && i->second == rec.request.id)
+      nonces_.erase(i);
+}
+
+void live_table::index_of(const intent_record& rec) {
+  const auto& id = rec.request.id;
+  by_time_[keys::by_time(rec)] = id;
+  by_status_[keys::by_status(rec)] = id;
+  by_user_[keys::by_user(rec)] = id;
+  for (const auto& tx : rec.execution.transactions)
+    if (!tx.hash.empty())
+      txs_[tx.hash] = id;
+  if (!rec.request.signature.empty())
+    nonces_[keys::by_nonce(rec.request.user_account, rec.request.nonce)] = id;
+}
+
+bool live_table::apply(intent_record rec, uint64_t log_seq) {
+  auto i = by_id_.find(rec.request.id);
+  if (i != by_id_.end()) {
+    if (i->second.rec.seq > rec.seq)
+      return false;
+    unindex(i->second.rec);
+    i->second.rec = std::move(rec);
+    i->second.log_seq = log_seq;
+    index_of(i->second.rec);
+    return true;
+  }
+  std::string id = rec.request.id;
+  auto& e = by_id_[id];
+  e.rec = std::move(rec);
+  e.log_seq = log_seq;
+  index_of(e.rec);
+  return true;
+}
+
+void live_table::set_base(const std::string& id,
+                          std::optional<intent_status> base) {
+  auto i = by_id_.find(id);
+  if (i == by_id_.end())
+    return;
+  i->second.base = base;
+  i->second.base_known = true;
+}
+
+void live_table::erase(const std::string& id) {
+  auto i = by_id_.find(id);
+  if (i == by_id_.end())
+    return;
+  unindex(i->second.rec);
+  by_id_.erase(i);
+}
+
+std::size_t live_table::drop_before(uint64_t seq) {
+  std::size_t n = 0;
+  for (auto i = by_id_.begin(); i != by_id_.end();) {
+    if (i->second.log_seq < seq) {
+      unindex(i->second.rec);
+      i = by_id_.erase(i);
+      ++n;
+    } else {
+      ++i;
+    }
+  }
+  return n;
+}
+
+const live_entry* live_table::find(std::string_view id) const {
+  auto i = by_id_.find(std::string(id));
+  return i == by_id_.end() ? nullptr : &i->second;
+}
+
+std::optional<std::string> live_table::nonce_owner(std::string_view user,
+                                                   uint64_t nonce) const {
+  auto i = nonces_.find(keys::by_nonce(user, nonce));
+  if (i == nonces_.end())
+    return std::nullopt;
+  return i->second;
+}
+
+std::optional<std::string> live_table::tx_owner(const std::string& hash) const {
+  auto i = txs_.find(hash);
+  if (i == txs_.end())
+    return std::nullopt;
+  return i->second;
+}
+
+std::vector<const live_entry*> live_table::walk_down(
+    index which, const std::string& prefix,
+    const std::optional<std::string>& tail, std::size_t limit,
+    const std::function<bool(const intent_record&)>& keep) const {
+  const auto& m = map_of(which);
+  std::vector<const live_entry*> out;
+  std::string seek = tail ? prefix + *tail : keys::prefix_end(prefix);
+  auto i = seek.empty() ? m.end() : m.lower_bound(seek);
+  while (out.size() < limit && i != m.begin()) {
+    --i;
+    if (!keys::starts_with(i->first, prefix))
+      break;
+    const auto* e = find(i->second);
+    if (e && (!keep || keep(e->rec)))
+      out.push_back(e);
+  }
+  return out;
+}
+
+std::vector<const live_entry*> live_table::walk_up(const std::string& prefix,
+                                                   const std::string& after,
+                                                   std::size_t limit) const {
+  std::vector<const live_entry*> out;
+  auto i = after < prefix ? by_status_.lower_bound(prefix)
+                          : by_status_.upper_bound(after);
+  for (; out.size() < limit && i != by_status_.end() &&
+         keys::starts_with(i->first, prefix);
+       ++i)
+    if (const auto* e = find(i->second))
+      out.push_back(e);
+  return out;
+}
+
+} // namespace intentd

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/model/intent.hpp"
+
+namespace intentd {
+
+/// One intent written since the last checkpoint: its newest record and the
+/// write-log sequence that wrote it.
+struct live_entry {
+  intent_record rec;
+  uint64_t log_seq = 0;
+  /// The status LMDB holds for the intent (nullopt: no record), when
+  /// known: what the table's entry replaces in LMDB's counts.
+  std::optional<intent_status> base;
+  bool base_known = false;
+};
+
+/// The in-memory table of a logged_store: id -> newest record, kept in
+/// sorted maps under the same keys as LMDB's by_time, by_status and by_user
+/// indexes (store_keys.hpp), with the transaction hashes and nonces its
+/// records hold. Not synchronized: logged_store guards it.
+class live_table {
+public:
+  enum class index { time, status, user };
+
+  /// Takes `rec` unless the table holds the intent at a higher record
+  /// `seq` (I4: an intent never moves back; on a tie the later write
+  /// wins). False when ignored.
+  bool apply(intent_record rec, uint64_t log_seq);
+
+  /// Sets what LMDB holds for the intent of `id` (see live_entry::base).
+  void set_base(const std::string& id, std::optional<intent_status> base);
+
+  /// Removes the entry of `id` with its index entries.
+  void erase(const std::string& id);
+
+  /// Removes the entries whose log sequence is before `seq` (a checkpoint
+  /// wrote them); returns how many.
+  std::size_t drop_before(uint64_t seq);
+
+  const live_entry* find(std::string_view id) const;
+
+  /// The id of the table's intent that used `nonce` for `user`.
+  std::optional<std::string> nonce_owner(std::string_view user,
+                                         uint64_t nonce) const;
+  /// The id of the table's intent holding transaction `hash`.
+  std::optional<std::string> tx_owner(const std::string& hash) const;
+
+  /// Entries of `which` whose key starts with `prefix`, newest first, from
+  /// just below `prefix + *tail` (the whole range without `tail`); at most
+  /// `limit` of those `keep` accepts.
+  std::vector<const live_entry*>
+  walk_down(index which, const std::string& prefix,
+            const std::optional<std::string>& tail, std::size_t limit,
+            const std::function<bool(const intent_record&)>& keep) const;
+
+  /// Entries of by_status whose key starts with `prefix` and is above
+  /// `after`, ascending, at most `limit`.
+  std::vector<const live_entry*> walk_up(const std::string& prefix,
+                                         const std::string& after,
+                                         std::size_t limit) const;
+
+  std::size_t size() const { return by_id_.size(); }
+
+  template<class F>
+  void for_each(F&& f) const {
+    for (const auto& [id, e] : by_id_)
+      f(e);
+  }
+
+private:
+  const std::map<std::string, std::string>& map_of(index which) const;
+  void unindex(const intent_record& rec);
+  void index_of(const intent_record& rec);
+
+  /// Node-based: entries stay where they are while others come and go.
+  std::unordered_map<std::string, live_entry> by_id_;
+  /// Index key -> id.
+  std::map<std::string, std::string> by_time_;
+  std::map<std::string, std::string> by_status_;
+  std::map<std::string, std::string> by_user_;
+  /// Transaction hash -> id; nonce key (keys::by_nonce) -> id.
+  std::map<std::string, std::string> txs_;
+  std::map<std::string, std::string> nonces_;
+};
+
+} // namespace intentd

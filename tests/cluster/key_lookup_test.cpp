@@ -1,0 +1,253 @@
+// The keys of an account kept at its home node: the real engine, with a
+// stand-in for the home (settings.key_lookup), checks a signature its own
+// keys do not prove against the home's keys, and refuses when the home
+// cannot answer; the endpoint registers and answers keys as the home.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <map>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+
+#include "persistence/store_fixture.hpp"
+#include "runtime/cluster/endpoint.hpp"
+#include "runtime/engine/component_settings.hpp"
+#include "runtime/model/signing.hpp"
+#include "runtime/model/time.hpp"
+#include "tests/cluster/idle_engine.hpp"
+
+using namespace intentd;
+
+namespace {
+
+ed25519_keys keys_of(const char* seed_hex) {
+  return *keys_from_seed(*from_hex(seed_hex));
+}
+
+const ed25519_keys alice =
+    keys_of("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+const ed25519_keys bob =
+    keys_of("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
+
+std::string raw_key(const ed25519_keys& k) {
+  return {reinterpret_cast<const char*>(k.public_key.data()),
+          k.public_key.size()};
+}
+
+std::string hex_key(const ed25519_keys& k) {
+  return to_hex(raw_key(k));
+}
+
+intent transfer(const std::string& id, uint64_t nonce,
+                const ed25519_keys& keys) {
+  intent in;
+  in.id = id;
+  in.user_account = "alice.near";
+  in.action = action_kind::transfer;
+  in.input_token = "usdc.near";
+  in.input_amount = 12'500'000;
+  in.recipient = "carol.near";
+  in.expires_at = wall_clock_now() + 3'600'000'000ll;
+  in.nonce = nonce;
+  sign_intent(in, keys);
+  return in;
+}
+
+/// A real engine, signatures required, no key of alice.near here; its
+/// lookups go to `home`, which answers what the test put in `answer`.
+struct keyed_engine {
+  test::temp_dir dir;
+  std::shared_ptr<key_lookup_slot> lookup = std::make_shared<key_lookup_slot>();
+  outcome<std::vector<std::string>> answer{std::vector<std::string>{}};
+  std::vector<std::string> asked;
+  std::unique_ptr<engine_core> eng;
+
+  keyed_engine() {
+    cfg::config c;
+    c.storage.path = dir.path().string();
+    c.storage.sync = false;
+    c.storage.map_size_mb = 64;
+    c.chain.simulated.latency_ms = 1;
+    c.logging.level = "off";
+    c.security.require_signatures = true;
+    c.security.keys = {{"bob.near", hex_key(bob)}};
+    lookup->bind(
+        [this](const std::string& account, key_lookup_slot::keys_reply done) {
+          asked.push_back(account);
+          done(answer);
+        });
+    auto settings = settings_of(c);
+    settings.key_lookup = lookup;
+    eng = engine_core::start(c, settings);
+    for (int i = 0; i < 5000 && !eng->ready(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    REQUIRE(eng->ready());
+  }
+
+  ~keyed_engine() { eng->stop(); }
+
+  outcome<submit_result> submit(intent in) {
+    std::promise<outcome<submit_result>> p;
+    eng->submit(std::move(in), "digest",
+                [&p](outcome<submit_result> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+
+  outcome<intent_record> cancel(const std::string& id, cancel_auth auth) {
+    std::promise<outcome<intent_record>> p;
+    eng->cancel(id, auth,
+                [&p](outcome<intent_record> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+};
+
+errc code_of(const outcome<submit_result>& r) {
+  return r ? errc::internal : r.error().code;
+}
+
+} // namespace
+
+TEST_CASE("a signature the keys here do not prove is checked against the "
+          "account's keys at its home") {
+  keyed_engine e;
+  e.answer = std::vector<std::string>{raw_key(alice)};
+  auto r = e.submit(transfer("k-1", 1, alice));
+  REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+  CHECK(r->created);
+  CHECK(e.asked == std::vector<std::string>{"alice.near"});
+
+  // The home's keys decide the kind of refusal too.
+  r = e.submit(transfer("k-2", 2, bob)); // bob.near's key, held here
+  CHECK(code_of(r) == errc::foreign_key);
+  e.answer = std::vector<std::string>{};
+  r = e.submit(transfer("k-3", 3, alice));
+  CHECK(code_of(r) == errc::unknown_account_key);
+
+  // A signature that does not verify under the home's key is a mismatch.
+  auto altered = transfer("k-4", 4, alice);
+  altered.input_amount += 1;
+  e.answer = std::vector<std::string>{raw_key(alice)};
+  r = e.submit(altered);
+  CHECK(code_of(r) == errc::signature_mismatch);
+}
+
+TEST_CASE("a home that cannot answer refuses the submission with its "
+          "problem, never admits it") {
+  keyed_engine e;
+  e.answer = problem{errc::node_unavailable, "Node n2 is down.", {}};
+  auto r = e.submit(transfer("k-1", 1, alice));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::node_unavailable);
+  // Unbound (the cluster stopped): the same.
+  e.lookup->bind(nullptr);
+  r = e.submit(transfer("k-1", 1, alice));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::node_unavailable);
+}
+
+TEST_CASE("keys held here are checked here") {
+  keyed_engine e;
+  auto in = transfer("k-1", 1, bob);
+  in.user_account = "bob.near";
+  sign_intent(in, bob);
+  auto r = e.submit(in);
+  REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+  CHECK(e.asked.empty());
+}
+
+TEST_CASE("a cancellation signed with a key kept at the home is checked "
+          "there") {
+  keyed_engine e;
+  e.answer = std::vector<std::string>{raw_key(alice)};
+  auto submitted = e.submit(transfer("k-1", 1, alice));
+  REQUIRE_MESSAGE(submitted, (submitted ? "" : submitted.error().message));
+  cancel_auth auth{
+      hex_key(alice),
+      sign_message(alice, *cancel_message("k-1", 1, hex_key(alice)))};
+  e.answer = problem{errc::node_unavailable, "Node n2 is down.", {}};
+  auto c = e.cancel("k-1", auth);
+  REQUIRE_FALSE(c);
+  CHECK(c.error().code == errc::node_unavailable);
+  e.answer = std::vector<std::string>{raw_key(alice)};
+  c = e.cancel("k-1", auth);
+  // Cancelled, or already past cancelling on the fast chain: either way the
+  // signature passed.
+  if (!c)
+    CHECK(c.error().code == errc::conflict);
+}
+
+namespace {
+
+/// A home whose engine keeps keys in memory.
+class home_engine final : public test::idle_engine {
+public:
+  std::map<std::string, std::vector<std::string>> keys;
+  void register_key(const std::string& account, const std::string& hex,
+                    reply<bool> done) override {
+    auto& held = keys[account];
+    auto raw = from_hex(hex).value_or("");
+    bool added = std::find(held.begin(), held.end(), raw) == held.end();
+    if (added)
+      held.push_back(raw);
+    done(added);
+  }
+  void account_keys_of(const std::string& account,
+                       reply<std::vector<std::string>> done) override {
+    done(keys[account]);
+  }
+};
+
+} // namespace
+
+TEST_CASE("the endpoint registers keys and answers them as the account's "
+          "home") {
+  caf::actor_system_config sys_cfg;
+  sys_cfg.set("scheduler.policy", caf::atom("testing"));
+  sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  add_cluster_message_types(sys_cfg);
+  caf::actor_system sys{sys_cfg};
+  auto& sched =
+      dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  home_engine engine;
+  auto endpoint = spawn_endpoint(sys, engine, membership_actor{}, {});
+  sched.run();
+
+  std::optional<key_added_outcome> added;
+  std::optional<key_set_outcome> held;
+  auto add = [&](const std::string& account, const std::string& key) {
+    sys.spawn([&, account, key, ep = endpoint](caf::event_based_actor* self) {
+      self->request(ep, caf::infinite, keys_atom::value, account, key)
+          .then([&](key_added_outcome& r) { added = std::move(r); });
+    });
+    sched.run();
+  };
+  auto keys_of = [&](const std::string& account) {
+    sys.spawn([&, account, ep = endpoint](caf::event_based_actor* self) {
+      self->request(ep, caf::infinite, keys_atom::value, account)
+          .then([&](key_set_outcome& r) { held = std::move(r); });
+    });
+    sched.run();
+  };
+  add("alice.near", hex_key(alice));
+  REQUIRE(added);
+  REQUIRE(*added);
+  CHECK(**added);
+  add("alice.near", hex_key(alice));
+  CHECK_FALSE(**added); // known
+  keys_of("alice.near");
+  REQUIRE(held);
+  REQUIRE(*held);
+  CHECK((*held)->keys == std::vector<std::string>{raw_key(alice)});
+
+  caf::anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  sched.run();
+  sched.clock().cancel_all();
+}
