@@ -99,7 +99,15 @@ logged_store::~logged_store() {
     stop_checkpointer();
 }
 logged_store::logged_store(logged_store&&) noexcept = default;
-logged_store& logged_store::operator=(logged_store&&) noexcept = default;
+logged_store& logged_store::operator=(logged_store&& other) noexcept {
+  if (this != &other) {
+    // The thread of the store replaced works on its impl: stopped first.
+    if (impl_)
+      stop_checkpointer();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
 
 outcome<logged_store> logged_store::open(const logged_store_options& opts) {
   auto store = intent_store::open(opts.store);

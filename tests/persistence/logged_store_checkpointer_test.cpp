@@ -247,3 +247,20 @@ TEST_CASE("the checkpointer reports a failed checkpoint and tries again") {
   s.stop_checkpointer();
   CHECK(wal_files(dir.path()).size() == 1);
 }
+
+TEST_CASE("a logged store whose checkpointer runs can be assigned another") {
+  temp_dir a;
+  temp_dir b;
+  auto oa = logged_options(a);
+  oa.checkpointer = true;
+  auto s = open_logged(oa);
+  put_ok(s, {rec_of(1)});
+  s = open_logged(logged_options(b));
+  put_ok(s, {rec_of(2)});
+  CHECK_FALSE(value_of(s.find(rec_of(1).request.id)));
+  CHECK(value_of(s.find(rec_of(2).request.id)));
+  s.start_checkpointer();
+  logged_store moved = std::move(s);
+  REQUIRE(moved.checkpoint());
+  CHECK(moved.table_size() == 0);
+}
