@@ -30,6 +30,17 @@ struct live_page {
 /// purge, updated_at + id), dead (dead letters, created_at + id).
 enum class store_index { expiry, updated, dead };
 
+/// What a logged store's checkpoint writes in one transaction
+/// (intent_store::write).
+struct store_write {
+  std::vector<intent_record> records;
+  std::vector<std::string> erased;
+  std::vector<solver_stats> stats;
+  /// (account, raw key), as put_account_key.
+  std::vector<std::pair<std::string, std::string>> account_keys;
+  std::optional<uint64_t> checkpoint_seq;
+};
+
 /// Where and how to open an intent_store.
 struct store_options {
   std::string path;               // a directory; created when missing
@@ -94,13 +105,11 @@ public:
   outcome<done> put(const std::vector<intent_record>& records,
                     uint64_t checkpoint_seq);
 
-  /// put() of `records`, then deletes the records of `erased` (an id
-  /// without a record is skipped) with their index entries (their nonces
-  /// stay used), and with a `checkpoint_seq` records it as put() does; one
-  /// transaction.
-  outcome<done> put(const std::vector<intent_record>& records,
-                    const std::vector<std::string>& erased,
-                    std::optional<uint64_t> checkpoint_seq);
+  /// One transaction: put() of `w.records`, then the records of `w.erased`
+  /// deleted (an id without a record is skipped) with their index entries
+  /// (their nonces stay used), the solver counters and account keys
+  /// written, and with a `checkpoint_seq` that recorded as put() does.
+  outcome<done> write(const store_write& w);
 
   /// The write-log sequence of the last checkpoint; nullopt when none was
   /// written. A damaged value is storage_corrupt.

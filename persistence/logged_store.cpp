@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <unordered_map>
 
 #include "persistence/logged_store_impl.hpp"
@@ -39,6 +40,57 @@ std::string encode_purge_payload(const std::string& id, uint64_t rec_seq) {
   return out;
 }
 
+namespace {
+
+void put_u32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint32_t get_u32(std::string_view in) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= uint32_t{static_cast<uint8_t>(in[i])} << (8 * i);
+  return v;
+}
+
+/// Splits `rest` (a u32 length, that many bytes, the remainder); false
+/// when it is too short.
+bool split_sized(std::string_view rest, std::string_view& first,
+                 std::string_view& second) {
+  if (rest.size() < 4)
+    return false;
+  auto n = get_u32(rest);
+  if (rest.size() - 4 < n)
+    return false;
+  first = rest.substr(4, n);
+  second = rest.substr(4 + n);
+  return true;
+}
+
+} // namespace
+
+std::string encode_solver_payload(const solver_stats& stats) {
+  std::string out;
+  out.push_back(static_cast<char>(log_payload_version));
+  out.push_back(static_cast<char>(log_kind::solver_stats));
+  put_u32(out, static_cast<uint32_t>(stats.solver_id.size()));
+  out += stats.solver_id;
+  out += encode_solver_stats(stats);
+  return out;
+}
+
+std::string encode_account_key_payload(const std::string& account,
+                                       const std::string& raw_key) {
+  std::string out;
+  out.push_back(static_cast<char>(log_payload_version));
+  out.push_back(static_cast<char>(log_kind::account_key));
+  put_u32(out, static_cast<uint32_t>(raw_key.size()));
+  out += raw_key;
+  out += account;
+  return out;
+}
+
 outcome<log_entry> decode_log_entry(std::string_view payload, uint64_t seq) {
   auto refuse = [&](const std::string& why) {
     return problem{errc::storage_corrupt,
@@ -69,6 +121,26 @@ outcome<log_entry> decode_log_entry(std::string_view payload, uint64_t seq) {
       out.rec.seq |= uint64_t{static_cast<uint8_t>(payload[2 + i])} << (8 * i);
     out.rec.request.id = std::string(payload.substr(10));
     break;
+  }
+  case static_cast<uint8_t>(log_kind::solver_stats): {
+    std::string_view id;
+    std::string_view value;
+    out.kind = log_kind::solver_stats;
+    if (!split_sized(payload.substr(2), id, value) || id.empty() ||
+        !decode_solver_stats(value, out.stats))
+      return refuse("holds solver counters that do not decode");
+    out.stats.solver_id = std::string(id);
+    return out;
+  }
+  case static_cast<uint8_t>(log_kind::account_key): {
+    std::string_view raw;
+    std::string_view account;
+    out.kind = log_kind::account_key;
+    if (!split_sized(payload.substr(2), raw, account) || raw.empty())
+      return refuse("holds an account key that does not decode");
+    out.raw_key = std::string(raw);
+    out.account = std::string(account);
+    return out;
   }
   default:
     return refuse("has the unknown kind " +
@@ -127,6 +199,8 @@ outcome<logged_store> logged_store::open(const logged_store_options& opts) {
     log_opts.dir =
         (std::filesystem::path(opts.store.path) / "wal").lexically_normal();
   live_table table;
+  std::map<std::string, std::pair<solver_stats, uint64_t>> solvers;
+  std::map<std::string, std::pair<std::string, uint64_t>> keys;
   std::optional<problem> bad;
   uint64_t ignored = 0;
   auto log = write_log::open(
@@ -138,6 +212,10 @@ outcome<logged_store> logged_store::open(const logged_store_options& opts) {
           bad = entry.error();
         else if (entry->kind == log_kind::purge)
           table.purge(entry->rec, seq);
+        else if (entry->kind == log_kind::solver_stats)
+          solvers[entry->stats.solver_id] = {entry->stats, seq};
+        else if (entry->kind == log_kind::account_key)
+          keys[entry->raw_key] = {entry->account, seq};
         else if (!table.apply(std::move(entry->rec), seq))
           ++ignored;
       });
@@ -183,6 +261,8 @@ outcome<logged_store> logged_store::open(const logged_store_options& opts) {
   p->opts.log = log_opts;
   p->checkpoint_seq = from;
   p->table = std::move(table);
+  p->solvers = std::move(solvers);
+  p->keys = std::move(keys);
   p->applied_seq = p->log.next_seq();
   p->last_checkpoint = p->now();
   p->report.log = p->log.report();
@@ -289,6 +369,95 @@ logged_store::append_purges(const std::vector<intent_record>& victims,
   return done{};
 }
 
+outcome<done> logged_store::append_small(
+    std::vector<std::string> payloads, std::vector<solver_stats> stats,
+    std::vector<std::pair<std::string, std::string>> keys) {
+  if (payloads.empty())
+    return done{};
+  auto& s = *impl_;
+  std::vector<std::string_view> views(payloads.begin(), payloads.end());
+  outcome<uint64_t> first = uint64_t{0};
+  {
+    std::lock_guard log_lock(s.log_mutex);
+    first = s.log.append(views);
+  }
+  if (!first)
+    return first.error();
+  bool over = false;
+  {
+    std::unique_lock lock(s.mutex);
+    uint64_t seq = *first;
+    for (auto& st : stats) {
+      auto id = st.solver_id;
+      s.solvers[id] = {std::move(st), seq++};
+    }
+    for (auto& [account, raw] : keys)
+      s.keys[raw] = {std::move(account), seq++};
+    s.applied_seq = *first + payloads.size();
+    s.logged_bytes += write_log::framed_size(views);
+    over = s.over_threshold();
+  }
+  if (over)
+    s.nudge();
+  return done{};
+}
+
+outcome<done>
+logged_store::put_solver_stats(const std::vector<solver_stats>& stats) {
+  std::vector<std::string> payloads;
+  for (const auto& st : stats) {
+    if (st.solver_id.empty())
+      return problem{errc::bad_request, "solver stats without an id", {}};
+    payloads.push_back(encode_solver_payload(st));
+  }
+  return append_small(std::move(payloads), stats, {});
+}
+
+outcome<done> logged_store::put_account_key(const std::string& account,
+                                            const std::string& raw_key) {
+  if (raw_key.empty())
+    return problem{errc::bad_request, "an empty account key", {}};
+  return append_small({encode_account_key_payload(account, raw_key)}, {},
+                      {{account, raw_key}});
+}
+
+outcome<std::vector<solver_stats>> logged_store::load_solver_stats() const {
+  std::shared_lock lock(impl_->mutex);
+  auto stored = impl_->store.load_solver_stats();
+  if (!stored)
+    return stored;
+  std::map<std::string, solver_stats> all;
+  for (auto& st : *stored) {
+    auto id = st.solver_id;
+    all[id] = std::move(st);
+  }
+  for (const auto& [id, v] : impl_->solvers)
+    all[id] = v.first;
+  std::vector<solver_stats> out;
+  out.reserve(all.size());
+  for (auto& [id, st] : all)
+    out.push_back(std::move(st));
+  return out;
+}
+
+outcome<std::vector<std::pair<std::string, std::string>>>
+logged_store::load_account_keys() const {
+  std::shared_lock lock(impl_->mutex);
+  auto stored = impl_->store.load_account_keys();
+  if (!stored)
+    return stored;
+  std::map<std::string, std::string> all; // raw key -> account
+  for (auto& [account, raw] : *stored)
+    all[raw] = std::move(account);
+  for (const auto& [raw, v] : impl_->keys)
+    all[raw] = v.first;
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(all.size());
+  for (auto& [raw, account] : all)
+    out.emplace_back(std::move(account), raw);
+  return out;
+}
+
 outcome<checkpoint_report> logged_store::checkpoint() {
   std::lock_guard lock(impl_->checkpoint_mutex);
   auto done = checkpoint_locked(*impl_);
@@ -306,10 +475,18 @@ outcome<checkpoint_report> logged_store::checkpoint_locked(impl& s) {
   std::vector<intent_record> purged_recs;
   std::vector<std::string> erased;
   uint64_t bytes_mark = 0;
+  std::vector<solver_stats> stats;
+  std::vector<std::pair<std::string, std::string>> account_keys;
   {
     std::shared_lock lock(s.mutex);
     out.seq = s.applied_seq;
     bytes_mark = s.logged_bytes;
+    for (const auto& [id, v] : s.solvers)
+      if (v.second < out.seq)
+        stats.push_back(v.first);
+    for (const auto& [raw, v] : s.keys)
+      if (v.second < out.seq)
+        account_keys.emplace_back(v.first, raw);
     s.table.for_each([&](const live_entry& e) {
       if (e.log_seq >= out.seq)
         return;
@@ -322,7 +499,8 @@ outcome<checkpoint_report> logged_store::checkpoint_locked(impl& s) {
         purged_recs.push_back(e.rec);
     });
   }
-  if (due.empty() && erased.empty() && out.seq == s.checkpoint_seq)
+  if (due.empty() && erased.empty() && stats.empty() && account_keys.empty() &&
+      out.seq == s.checkpoint_seq)
     return out;
   const std::size_t batch = std::max<std::size_t>(s.opts.checkpoint_batch, 1);
   std::size_t at = 0;
@@ -335,7 +513,9 @@ outcome<checkpoint_report> logged_store::checkpoint_locked(impl& s) {
       part.insert(part.end(), purged_recs.begin(), purged_recs.end());
     {
       std::unique_lock commit(s.commit_mutex);
-      auto put = last ? s.store.put(part, erased, out.seq) : s.store.put(part);
+      auto put =
+          last ? s.store.write({part, erased, stats, account_keys, out.seq})
+               : s.store.put(part);
       if (!put)
         return put.error();
       // LMDB holds these states now, also when a later part fails.
@@ -358,6 +538,10 @@ outcome<checkpoint_report> logged_store::checkpoint_locked(impl& s) {
   {
     std::unique_lock lock(s.mutex);
     s.table.drop_before(out.seq);
+    for (auto i = s.solvers.begin(); i != s.solvers.end();)
+      i = i->second.second < out.seq ? s.solvers.erase(i) : std::next(i);
+    for (auto i = s.keys.begin(); i != s.keys.end();)
+      i = i->second.second < out.seq ? s.keys.erase(i) : std::next(i);
   }
   outcome<std::size_t> removed = std::size_t{0};
   {

@@ -73,19 +73,25 @@ struct checkpointer_stats {
 /// encoded value (record_codec for an intent record).
 enum class log_kind : uint8_t {
   intent_record = 1,
-  solver_stats = 2, // not written yet
-  account_key = 3,  // not written yet
+  solver_stats = 2, // a solver's counters
+  account_key = 3,  // an account's public key
   purge = 4,        // an intent deleted: its id and last record seq
 };
 constexpr uint8_t log_payload_version = 1;
 std::string encode_log_payload(const intent_record& rec);
 /// A purge: the intent's id and the `seq` of its last record.
 std::string encode_purge_payload(const std::string& id, uint64_t rec_seq);
+std::string encode_solver_payload(const solver_stats& stats);
+std::string encode_account_key_payload(const std::string& account,
+                                       const std::string& raw_key);
 
 /// A decoded payload: for a purge, `rec` holds only the id and `seq`.
 struct log_entry {
   log_kind kind = log_kind::intent_record;
   intent_record rec;
+  solver_stats stats;  // solver_stats
+  std::string account; // account_key
+  std::string raw_key; // account_key
 };
 /// The entry in a payload; storage_corrupt for an unknown version or kind,
 /// or a value that does not decode.
@@ -110,10 +116,9 @@ outcome<intent_record> decode_log_payload(std::string_view payload,
 /// trim, never during its LMDB transaction. The reads may run on any
 /// thread.
 ///
-/// Every intent read overlays the table on LMDB. Not overlaid yet (through
-/// store(), as of the last checkpoint): the solver counters and account
-/// keys, whose writes (put_solver_stats/put_account_key) go to LMDB
-/// directly and are not logged.
+/// Every read overlays the table on LMDB; solver counters and account keys
+/// go through the log too, kept in small tables of their own until a
+/// checkpoint writes them.
 class logged_store {
 public:
   ~logged_store();
@@ -176,6 +181,16 @@ public:
   /// none or it is not a dead letter.
   outcome<bool> purge_dead_letter(const std::string& id);
 
+  /// intent_store's, through the log (one batch).
+  outcome<done> put_solver_stats(const std::vector<solver_stats>& stats);
+  outcome<done> put_account_key(const std::string& account,
+                                const std::string& raw_key);
+  /// LMDB's with the logged ones since the last checkpoint in their place,
+  /// by solver id / by raw key.
+  outcome<std::vector<solver_stats>> load_solver_stats() const;
+  outcome<std::vector<std::pair<std::string, std::string>>>
+  load_account_keys() const;
+
   outcome<std::optional<intent_record>> find(const std::string& id) const;
   outcome<intent_record> get(const std::string& id) const;
   outcome<std::optional<std::string>> nonce_owner(const std::string& user,
@@ -204,7 +219,7 @@ public:
   /// The checkpoint LMDB holds (1: none yet).
   uint64_t checkpoint_seq() const;
   const write_log& log() const;
-  /// LMDB itself: the reads not overlaid yet.
+  /// LMDB itself, as of the last checkpoint.
   const intent_store& store() const;
   intent_store& store();
 
@@ -214,6 +229,10 @@ private:
   static outcome<checkpoint_report> checkpoint_locked(impl& s);
   static outcome<std::optional<checkpoint_report>>
   maybe_locked(impl& s, std::chrono::steady_clock::time_point now);
+  outcome<done>
+  append_small(std::vector<std::string> payloads,
+               std::vector<solver_stats> stats,
+               std::vector<std::pair<std::string, std::string>> keys);
   outcome<done> append_purges(const std::vector<intent_record>& victims,
                               const std::vector<bool>& from_lmdb);
   std::unique_ptr<impl> impl_;

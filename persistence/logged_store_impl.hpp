@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -27,6 +28,11 @@ struct logged_store::impl {
   /// before LMDB holds it.
   mutable std::shared_mutex mutex;
   live_table table;
+  /// Solver counters and account keys logged since the last checkpoint:
+  /// solver id -> (counters, log sequence); raw key -> (account, log
+  /// sequence).
+  std::map<std::string, std::pair<solver_stats, uint64_t>> solvers;
+  std::map<std::string, std::pair<std::string, uint64_t>> keys;
   /// Every log record before it is in the table (the writer appends, then
   /// applies): a checkpoint's C.
   uint64_t applied_seq = 1;

@@ -226,3 +226,80 @@ TEST_CASE("a purge payload round-trips and a damaged one is refused") {
   REQUIRE_FALSE(as_record);
   CHECK(as_record.error().code == errc::storage_corrupt);
 }
+
+TEST_CASE("solver counters and account keys go through the log and match a "
+          "plain store's, after a replay and after a checkpoint") {
+  temp_dir a;
+  temp_dir b;
+  auto o = logged_options(a);
+  auto plain = open_store(fast_options(b));
+  auto stats_of = [](uint64_t solver, uint64_t round) {
+    solver_stats st;
+    st.solver_id = "solver-" + std::to_string(solver);
+    st.attempts = round + 1;
+    st.successes = round;
+    st.total_execution_us = round * 1000 + solver;
+    return st;
+  };
+  auto same = [&](const logged_store& s) {
+    auto x = value_of(s.load_solver_stats());
+    auto y = value_of(plain.load_solver_stats());
+    REQUIRE(x.size() == y.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      CHECK(x[i].solver_id == y[i].solver_id);
+      CHECK(x[i].attempts == y[i].attempts);
+      CHECK(x[i].successes == y[i].successes);
+      CHECK(x[i].total_execution_us == y[i].total_execution_us);
+    }
+    CHECK(value_of(s.load_account_keys()) ==
+          value_of(plain.load_account_keys()));
+  };
+  {
+    auto s = open_logged(o);
+    for (uint64_t round = 0; round < 12; ++round) {
+      std::vector<solver_stats> stats{stats_of(round % 3, round),
+                                      stats_of(3, round)};
+      REQUIRE(s.put_solver_stats(stats));
+      REQUIRE(plain.put_solver_stats(stats));
+      auto account = "acct" + std::to_string(round % 5) + ".near";
+      auto raw = "key-" + std::to_string(round % 4);
+      REQUIRE(s.put_account_key(account, raw));
+      REQUIRE(plain.put_account_key(account, raw));
+      if (round == 5)
+        REQUIRE(s.checkpoint());
+      same(s);
+    }
+    // LMDB holds the state of the checkpoint, not the later writes.
+    CHECK(value_of(s.store().load_solver_stats()).size() == 4);
+    CHECK(value_of(s.store().load_account_keys()) !=
+          value_of(plain.load_account_keys()));
+  }
+  auto s = open_logged(o);
+  same(s);
+  REQUIRE(s.checkpoint());
+  CHECK(value_of(s.store().load_account_keys()) ==
+        value_of(plain.load_account_keys()));
+  same(s);
+}
+
+TEST_CASE("solver and account-key payloads round-trip; damaged ones are "
+          "refused") {
+  solver_stats st;
+  st.solver_id = "s1";
+  st.attempts = 9;
+  auto e = value_of(decode_log_entry(encode_solver_payload(st), 1));
+  CHECK(e.kind == log_kind::solver_stats);
+  CHECK(e.stats.solver_id == "s1");
+  CHECK(e.stats.attempts == 9);
+  auto k =
+      value_of(decode_log_entry(encode_account_key_payload("a.near", "K"), 2));
+  CHECK(k.kind == log_kind::account_key);
+  CHECK(k.account == "a.near");
+  CHECK(k.raw_key == "K");
+  auto cut = encode_account_key_payload("a.near", "KEY");
+  cut.resize(5);
+  CHECK_FALSE(decode_log_entry(cut, 3));
+  auto bad = encode_solver_payload(st);
+  bad.resize(bad.size() - 1);
+  CHECK_FALSE(decode_log_entry(bad, 4));
+}
