@@ -448,6 +448,28 @@ intent_store::live_by_expiry(std::size_t limit) const {
   });
 }
 
+outcome<std::vector<std::string>>
+intent_store::index_keys(store_index which, const std::string& after,
+                         std::size_t limit) const {
+  using result = outcome<std::vector<std::string>>;
+  const auto& db = which == store_index::expiry    ? impl_->by_expiry
+                   : which == store_index::updated ? impl_->by_updated
+                                                   : impl_->dead;
+  return impl_->read_txn("an index", [&](MDB_txn* t) -> result {
+    std::vector<std::string> out;
+    auto c = lmdb::cursor::open(t, db);
+    std::string_view k = after;
+    std::string_view v;
+    bool found =
+        after.empty() ? c.get(k, v, MDB_FIRST) : c.get(k, v, MDB_SET_RANGE);
+    if (found && !after.empty() && k == after)
+      found = c.get(k, v, MDB_NEXT);
+    for (; found && out.size() < limit; found = c.get(k, v, MDB_NEXT))
+      out.emplace_back(k);
+    return out;
+  });
+}
+
 outcome<std::optional<time_us>> intent_store::oldest_terminal_update() const {
   using result = outcome<std::optional<time_us>>;
   return impl_->read_txn("the terminal intents", [&](MDB_txn* t) -> result {

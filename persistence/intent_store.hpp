@@ -25,6 +25,22 @@ struct live_page {
   bool more = false;
 };
 
+/// The keyed indexes intent_store::index_keys reads: by_expiry (live
+/// records, expires_at + id), by_updated (terminal records retention will
+/// purge, updated_at + id), dead (dead letters, created_at + id).
+enum class store_index { expiry, updated, dead };
+
+/// What a logged store's checkpoint writes in one transaction
+/// (intent_store::write).
+struct store_write {
+  std::vector<intent_record> records;
+  std::vector<std::string> erased;
+  std::vector<solver_stats> stats;
+  /// (account, raw key), as put_account_key.
+  std::vector<std::pair<std::string, std::string>> account_keys;
+  std::optional<uint64_t> checkpoint_seq;
+};
+
 /// Where and how to open an intent_store.
 struct store_options {
   std::string path;               // a directory; created when missing
@@ -88,6 +104,12 @@ public:
   /// store (docs/durability.md, "Write path").
   outcome<done> put(const std::vector<intent_record>& records,
                     uint64_t checkpoint_seq);
+
+  /// One transaction: put() of `w.records`, then the records of `w.erased`
+  /// deleted (an id without a record is skipped) with their index entries
+  /// (their nonces stay used), the solver counters and account keys
+  /// written, and with a `checkpoint_seq` that recorded as put() does.
+  outcome<done> write(const store_write& w);
 
   /// The write-log sequence of the last checkpoint; nullopt when none was
   /// written. A damaged value is storage_corrupt.
@@ -168,6 +190,13 @@ public:
   /// first, at most `limit`.
   outcome<std::vector<std::pair<time_us, std::string>>>
   live_by_expiry(std::size_t limit) const;
+
+  /// Keys of a keyed index (store_index) above `after` (empty: from the
+  /// first), ascending, at most `limit`: a time (keys::time_of(k, 0)) then
+  /// an id (keys::id_of(k, 0)).
+  outcome<std::vector<std::string>> index_keys(store_index which,
+                                               const std::string& after,
+                                               std::size_t limit) const;
 
   /// The oldest updated_at among terminal records that retention will
   /// purge (not dead letters); nullopt when there is none.

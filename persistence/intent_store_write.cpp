@@ -80,6 +80,42 @@ outcome<done> intent_store::put(const std::vector<intent_record>& records,
   });
 }
 
+outcome<done> intent_store::write(const store_write& w) {
+  for (const auto& rec : w.records)
+    if (rec.request.id.empty())
+      return problem{errc::bad_request, "a record without an id", {}};
+  for (const auto& st : w.stats)
+    if (st.solver_id.empty())
+      return problem{errc::bad_request, "solver stats without an id", {}};
+  return impl_->write_txn([&](MDB_txn* t) {
+    for (const auto& rec : w.records)
+      impl_->write(t, rec);
+    for (const auto& id : w.erased) {
+      std::string_view bytes;
+      if (id.empty() || !impl_->records.get(t, id, bytes))
+        continue;
+      // A damaged record cannot be unindexed: it goes, its index entries
+      // are found dangling and skipped by the reads.
+      if (auto rec = impl_->decode(id, bytes))
+        impl_->erase(t, *rec);
+      else
+        impl_->records.del(t, id);
+    }
+    for (const auto& st : w.stats)
+      impl_->solvers.put(t, st.solver_id, encode_solver_stats(st));
+    for (const auto& [account, raw_key] : w.account_keys)
+      impl_->account_keys.put(t, raw_key, impl_->seal(raw_key, account));
+    if (w.checkpoint_seq) {
+      std::string value(8, '\0');
+      for (int i = 0; i < 8; ++i)
+        value[i] = static_cast<char>(*w.checkpoint_seq >> (8 * i));
+      impl_->meta.put(t, checkpoint_seq_key,
+                      impl_->seal(checkpoint_seq_key, value));
+    }
+    return done{};
+  });
+}
+
 outcome<std::optional<uint64_t>> intent_store::checkpoint_seq() const {
   using result = outcome<std::optional<uint64_t>>;
   return impl_->read_txn("the checkpoint sequence", [&](MDB_txn* t) -> result {

@@ -11,60 +11,103 @@ live_table::map_of(index which) const {
     return by_status_;
   case index::user:
     return by_user_;
+  case index::expiry:
+    return by_expiry_;
+  case index::updated:
+    return by_updated_;
+  case index::dead:
+    return dead_;
   case index::time:
     break;
   }
   return by_time_;
 }
 
-void live_table::unindex(const intent_record& rec) {
-  by_time_.erase(keys::by_time(rec));
-  by_status_.erase(keys::by_status(rec));
-  by_user_.erase(keys::by_user(rec));
-  for (const auto& tx : rec.execution.transactions)
-    if (auto i = txs_.find(tx.hash);
-        i != txs_.end() && i->second == rec.request.id)
-      txs_.erase(i);
+void live_table::unindex(const live_entry& e) {
+  const auto& rec = e.rec;
   if (!rec.request.signature.empty())
     if (auto i = nonces_.find(
             keys::by_nonce(rec.request.user_account, rec.request.nonce));
         i != nonces_.end() && i->second == rec.request.id)
       nonces_.erase(i);
+  if (e.purged)
+    return;
+  by_time_.erase(keys::by_time(rec));
+  by_status_.erase(keys::by_status(rec));
+  by_user_.erase(keys::by_user(rec));
+  if (!is_terminal(rec.status))
+    by_expiry_.erase(keys::by_expiry(rec));
+  else if (!rec.dead_letter)
+    by_updated_.erase(keys::by_updated(rec));
+  if (rec.dead_letter)
+    dead_.erase(keys::by_time(rec));
+  for (const auto& tx : rec.execution.transactions)
+    if (auto i = txs_.find(tx.hash);
+        i != txs_.end() && i->second == rec.request.id)
+      txs_.erase(i);
 }
 
-void live_table::index_of(const intent_record& rec) {
+void live_table::index_of(const live_entry& e) {
+  const auto& rec = e.rec;
   const auto& id = rec.request.id;
+  if (!rec.request.signature.empty())
+    nonces_[keys::by_nonce(rec.request.user_account, rec.request.nonce)] = id;
+  if (e.purged)
+    return;
   by_time_[keys::by_time(rec)] = id;
   by_status_[keys::by_status(rec)] = id;
   by_user_[keys::by_user(rec)] = id;
+  if (!is_terminal(rec.status))
+    by_expiry_[keys::by_expiry(rec)] = id;
+  else if (!rec.dead_letter)
+    by_updated_[keys::by_updated(rec)] = id;
+  if (rec.dead_letter)
+    dead_[keys::by_time(rec)] = id;
   for (const auto& tx : rec.execution.transactions)
     if (!tx.hash.empty())
       txs_[tx.hash] = id;
-  if (!rec.request.signature.empty())
-    nonces_[keys::by_nonce(rec.request.user_account, rec.request.nonce)] = id;
 }
 
 bool live_table::apply(intent_record rec, uint64_t log_seq) {
   auto i = by_id_.find(rec.request.id);
   if (i != by_id_.end()) {
-    if (i->second.rec.seq > rec.seq)
+    auto& e = i->second;
+    if (e.rec.seq > rec.seq)
       return false;
-    unindex(i->second.rec);
-    i->second.rec = std::move(rec);
-    i->second.log_seq = log_seq;
-    index_of(i->second.rec);
+    unindex(e);
+    e.rec = std::move(rec);
+    e.log_seq = log_seq;
+    e.purged = false;
+    index_of(e);
     return true;
   }
   std::string id = rec.request.id;
   auto& e = by_id_[id];
   e.rec = std::move(rec);
   e.log_seq = log_seq;
-  index_of(e.rec);
+  index_of(e);
   return true;
 }
 
+void live_table::purge(const intent_record& last, uint64_t log_seq) {
+  auto i = by_id_.find(last.request.id);
+  if (i == by_id_.end())
+    i = by_id_
+            .emplace(last.request.id,
+                     live_entry{last, log_seq, true, {}, false})
+            .first;
+  else
+    unindex(i->second);
+  auto& e = i->second;
+  if (e.rec.seq < last.seq)
+    e.rec = last;
+  e.log_seq = log_seq;
+  e.purged = true;
+  index_of(e);
+}
+
 void live_table::set_base(const std::string& id,
-                          std::optional<intent_status> base) {
+                          std::optional<stored_state> base) {
   auto i = by_id_.find(id);
   if (i == by_id_.end())
     return;
@@ -76,7 +119,7 @@ void live_table::erase(const std::string& id) {
   auto i = by_id_.find(id);
   if (i == by_id_.end())
     return;
-  unindex(i->second.rec);
+  unindex(i->second);
   by_id_.erase(i);
 }
 
@@ -84,7 +127,7 @@ std::size_t live_table::drop_before(uint64_t seq) {
   std::size_t n = 0;
   for (auto i = by_id_.begin(); i != by_id_.end();) {
     if (i->second.log_seq < seq) {
-      unindex(i->second.rec);
+      unindex(i->second);
       i = by_id_.erase(i);
       ++n;
     } else {
@@ -144,6 +187,18 @@ std::vector<const live_entry*> live_table::walk_up(const std::string& prefix,
        ++i)
     if (const auto* e = find(i->second))
       out.push_back(e);
+  return out;
+}
+
+std::vector<std::pair<std::string, const live_entry*>>
+live_table::keys_after(index which, const std::string& after,
+                       std::size_t limit) const {
+  const auto& m = map_of(which);
+  std::vector<std::pair<std::string, const live_entry*>> out;
+  for (auto i = after.empty() ? m.begin() : m.upper_bound(after);
+       out.size() < limit && i != m.end(); ++i)
+    if (const auto* e = find(i->second))
+      out.emplace_back(i->first, e);
   return out;
 }
 

@@ -13,14 +13,27 @@
 
 namespace intentd {
 
+/// What LMDB holds for an intent: what a table entry replaces in LMDB's
+/// counts.
+struct stored_state {
+  intent_status status = intent_status::pending;
+  bool dead_letter = false;
+};
+
 /// One intent written since the last checkpoint: its newest record and the
-/// write-log sequence that wrote it.
+/// write-log sequence that wrote it, or its purge.
 struct live_entry {
+  /// The newest record; for a purged intent the last record known (only
+  /// the id and `seq` when the purge came from LMDB's state through
+  /// replay).
   intent_record rec;
   uint64_t log_seq = 0;
-  /// The status LMDB holds for the intent (nullopt: no record), when
-  /// known: what the table's entry replaces in LMDB's counts.
-  std::optional<intent_status> base;
+  /// Purged: the intent is gone; the entry hides LMDB's record until a
+  /// checkpoint deletes it. Only its nonce stays indexed (a nonce stays
+  /// used after its intent was purged).
+  bool purged = false;
+  /// LMDB's state of the intent (nullopt: no record), when known.
+  std::optional<stored_state> base;
   bool base_known = false;
 };
 
@@ -30,15 +43,20 @@ struct live_entry {
 /// records hold. Not synchronized: logged_store guards it.
 class live_table {
 public:
-  enum class index { time, status, user };
+  enum class index { time, status, user, expiry, updated, dead };
 
   /// Takes `rec` unless the table holds the intent at a higher record
   /// `seq` (I4: an intent never moves back; on a tie the later write
   /// wins). False when ignored.
   bool apply(intent_record rec, uint64_t log_seq);
 
+  /// Marks the intent of `last.request.id` purged by log sequence
+  /// `log_seq`, `last` being its last record known (its entry's when the
+  /// table holds one at a `seq` not below `last`'s).
+  void purge(const intent_record& last, uint64_t log_seq);
+
   /// Sets what LMDB holds for the intent of `id` (see live_entry::base).
-  void set_base(const std::string& id, std::optional<intent_status> base);
+  void set_base(const std::string& id, std::optional<stored_state> base);
 
   /// Removes the entry of `id` with its index entries.
   void erase(const std::string& id);
@@ -69,6 +87,11 @@ public:
                                          const std::string& after,
                                          std::size_t limit) const;
 
+  /// (key, entry) of `which` with keys above `after`, ascending, at most
+  /// `limit`.
+  std::vector<std::pair<std::string, const live_entry*>>
+  keys_after(index which, const std::string& after, std::size_t limit) const;
+
   std::size_t size() const { return by_id_.size(); }
 
   template<class F>
@@ -79,8 +102,8 @@ public:
 
 private:
   const std::map<std::string, std::string>& map_of(index which) const;
-  void unindex(const intent_record& rec);
-  void index_of(const intent_record& rec);
+  void unindex(const live_entry& e);
+  void index_of(const live_entry& e);
 
   /// Node-based: entries stay where they are while others come and go.
   std::unordered_map<std::string, live_entry> by_id_;
@@ -88,6 +111,11 @@ private:
   std::map<std::string, std::string> by_time_;
   std::map<std::string, std::string> by_status_;
   std::map<std::string, std::string> by_user_;
+  /// As LMDB's by_expiry (live), by_updated (terminal, not dead-lettered)
+  /// and dead (dead letters, by created_at).
+  std::map<std::string, std::string> by_expiry_;
+  std::map<std::string, std::string> by_updated_;
+  std::map<std::string, std::string> dead_;
   /// Transaction hash -> id; nonce key (keys::by_nonce) -> id.
   std::map<std::string, std::string> txs_;
   std::map<std::string, std::string> nonces_;

@@ -189,36 +189,4 @@ outcome<live_page> logged_store::live_after(const std::string& after,
   return out;
 }
 
-outcome<std::vector<uint64_t>> logged_store::count_by_status() const {
-  std::shared_lock lock(impl_->mutex);
-  auto counts = impl_->store.count_by_status();
-  if (!counts)
-    return counts;
-  std::vector<int64_t> delta(intent_status_count, 0);
-  std::optional<problem> failed;
-  impl_->table.for_each([&](const live_entry& e) {
-    ++delta[static_cast<int>(e.rec.status)];
-    auto base = e.base;
-    if (!e.base_known) {
-      // Not looked up when the entry was put (a failed read): now.
-      auto stored = impl_->store.find(e.rec.request.id);
-      if (!stored) {
-        if (stored.error().code != errc::storage_corrupt && !failed)
-          failed = stored.error();
-        return;
-      }
-      base = *stored ? std::optional{(*stored)->status} : std::nullopt;
-    }
-    if (base)
-      --delta[static_cast<int>(*base)];
-  });
-  if (failed)
-    return *failed;
-  for (int i = 0; i < intent_status_count; ++i) {
-    auto n = static_cast<int64_t>((*counts)[i]) + delta[i];
-    (*counts)[i] = n > 0 ? static_cast<uint64_t>(n) : 0;
-  }
-  return counts;
-}
-
 } // namespace intentd

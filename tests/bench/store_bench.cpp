@@ -6,7 +6,7 @@
 //   store_bench [--batches N=2000] [--per-commit K=30] [--users U=2000]
 //               [--sync true|false] [--dir DIR]
 //               [--logged true|false] [--checkpoint-ms MS=1000]
-//               [--replay true|false]
+//               [--replay true|false] [--checkpointer true|false]
 //
 // Prints records and intents per second, and what each commit cost: write
 // system calls, bytes written, bytes the kernel counted as dirtied, and CPU
@@ -17,7 +17,9 @@
 // checkpoint into LMDB runs every MS milliseconds and once at the end,
 // counted. With --replay true as well there is no checkpoint at the end:
 // the store is closed and opened again, and the time its replay of the log
-// took is printed.
+// took is printed. With --checkpointer true the logged store's
+// checkpointer thread checkpoints (every MS milliseconds, or sooner at its
+// table and log thresholds) while the commits go on.
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -161,6 +163,7 @@ int main(int argc, char** argv) {
   bool logged = false;
   int checkpoint_ms = 1000;
   bool replay = false;
+  bool threaded = false;
   std::string dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
@@ -181,6 +184,8 @@ int main(int argc, char** argv) {
       checkpoint_ms = std::stoi(value);
     else if (key == "--replay")
       replay = value == "true";
+    else if (key == "--checkpointer")
+      threaded = value == "true";
     else {
       std::fprintf(stderr, "unknown option %s\n", key.c_str());
       return 2;
@@ -200,6 +205,8 @@ int main(int argc, char** argv) {
     logged_store_options lo;
     lo.store = opts;
     lo.log.sync = sync;
+    lo.checkpoint_interval = std::chrono::milliseconds(checkpoint_ms);
+    lo.checkpointer = threaded;
     auto s = logged_store::open(lo);
     if (!s) {
       std::fprintf(stderr, "%s\n", s.error().message.c_str());
@@ -261,11 +268,22 @@ int main(int argc, char** argv) {
       return 1;
     }
     records += batch.size();
-    if (logged && std::chrono::steady_clock::now() - last_checkpoint >=
-                      std::chrono::milliseconds(checkpoint_ms)) {
+    if (logged && !threaded &&
+        std::chrono::steady_clock::now() - last_checkpoint >=
+            std::chrono::milliseconds(checkpoint_ms)) {
       if (!checkpoint())
         return 1;
       last_checkpoint = std::chrono::steady_clock::now();
+    }
+  }
+  if (threaded) {
+    log_store->stop_checkpointer();
+    auto state = log_store->checkpointer_state();
+    checkpoints += state.checkpoints;
+    if (state.last_problem) {
+      std::fprintf(stderr, "checkpoint failed: %s\n",
+                   state.last_problem->message.c_str());
+      return 1;
     }
   }
   if (logged && !replay && !checkpoint())
@@ -283,8 +301,9 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(completed), elapsed,
               sync ? "true" : "false", per_commit, users);
   if (logged)
-    std::printf("  through the write log, %llu checkpoints (every %d ms%s)\n",
+    std::printf("  through the write log, %llu checkpoints (every %d ms%s%s)\n",
                 static_cast<unsigned long long>(checkpoints), checkpoint_ms,
+                threaded ? ", on the checkpointer thread" : "",
                 replay ? "" : " and one at the end");
   std::printf("  %.0f records/s, %.0f intents/s, %.2f ms per commit\n",
               records / elapsed, completed / elapsed, 1e3 * elapsed / commits);
