@@ -403,8 +403,8 @@ def reason_counts(value):
 def counted_rejections(f, port):
     """mm-b's refused quotes above (two bad_signature, wrong_intent,
     replayed, late, and below_minimum before them) are counted where an
-    operator sees them: GET /api/v1/solvers (checked when it lists external
-    solvers with their refusals) or /metrics."""
+    operator sees them: GET /api/v1/solvers (`rejected` by reason) and
+    /metrics (solver_quotes_rejected_total)."""
     c = Client(port)
     try:
         _, listing, _ = c.request("GET", "/api/v1/solvers")
@@ -423,18 +423,15 @@ def counted_rejections(f, port):
     in_metrics = [line for line in metrics_text.splitlines()
                   if not line.startswith("#") and "mm-b" in line and
                   "replayed" in line]
-    if counts is not None:
-        want = {"bad_signature": 2, "wrong_intent": 1, "replayed": 1,
-                "late": 1, "below_minimum": 1}
-        want.update(malformed=1, expired=1)
-        f.check(all(counts.get(k, 0) >= n for k, n in want.items()),
-                f"GET /api/v1/solvers counts mm-b's refusals {counts}, "
-                f"expected at least {want}")
-    if counts is None and not in_metrics:
-        print("  NOTE: refused quotes (bad_signature, wrong_intent, malformed, "
-              "expired, replayed, late, below_minimum) are answered with error frames but "
-              "counted neither in GET /api/v1/solvers nor in /metrics",
-              flush=True)
+    want = {"bad_signature": 2, "wrong_intent": 1, "replayed": 1,
+            "late": 1, "below_minimum": 1, "malformed": 1, "expired": 1}
+    f.check(counts is not None and
+            all(counts.get(k, 0) >= n for k, n in want.items()),
+            f"GET /api/v1/solvers counts mm-b's refusals {counts}, "
+            f"expected at least {want}")
+    f.check(bool(in_metrics),
+            "/metrics counts mm-b's replayed quote "
+            "(solver_quotes_rejected_total{reason=\"replayed\"})")
 
 
 def wrong_key(f, port):
