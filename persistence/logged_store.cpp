@@ -289,13 +289,8 @@ outcome<done> logged_store::put(const std::vector<intent_record>& records) {
       return problem{errc::bad_request, "a record without an id", {}};
     payloads.push_back(encode_log_payload(rec));
   }
-  std::vector<std::string_view> views(payloads.begin(), payloads.end());
   auto& s = *impl_;
-  outcome<uint64_t> first = uint64_t{0};
-  {
-    std::lock_guard log_lock(s.log_mutex);
-    first = s.log.append(views);
-  }
+  auto first = s.append(payloads);
   if (!first)
     return first.error();
   // What LMDB holds for the intents new to the table (a lookup that misses
@@ -313,21 +308,14 @@ outcome<done> logged_store::put(const std::vector<intent_record>& records) {
   for (const auto& id : absent)
     if (auto stored = s.store.find(id))
       bases.emplace(id, stored_state_of(*stored));
-  bool over = false;
-  {
-    std::unique_lock lock(s.mutex);
+  s.apply(payloads, *first, [&] {
     for (std::size_t i = 0; i < records.size(); ++i) {
       bool fresh = !s.table.find(records[i].request.id);
       s.table.apply(records[i], *first + i);
       if (auto b = bases.find(records[i].request.id); fresh && b != bases.end())
         s.table.set_base(b->first, b->second);
     }
-    s.applied_seq = *first + records.size();
-    s.logged_bytes += write_log::framed_size(views);
-    over = s.over_threshold();
-  }
-  if (over)
-    s.nudge();
+  });
   return done{};
 }
 
@@ -341,17 +329,10 @@ logged_store::append_purges(const std::vector<intent_record>& victims,
   payloads.reserve(victims.size());
   for (const auto& rec : victims)
     payloads.push_back(encode_purge_payload(rec.request.id, rec.seq));
-  std::vector<std::string_view> views(payloads.begin(), payloads.end());
-  outcome<uint64_t> first = uint64_t{0};
-  {
-    std::lock_guard log_lock(s.log_mutex);
-    first = s.log.append(views);
-  }
+  auto first = s.append(payloads);
   if (!first)
     return first.error();
-  bool over = false;
-  {
-    std::unique_lock lock(s.mutex);
+  s.apply(payloads, *first, [&] {
     for (std::size_t i = 0; i < victims.size(); ++i) {
       const auto& rec = victims[i];
       bool fresh = !s.table.find(rec.request.id);
@@ -360,12 +341,7 @@ logged_store::append_purges(const std::vector<intent_record>& victims,
         s.table.set_base(rec.request.id,
                          stored_state{rec.status, rec.dead_letter});
     }
-    s.applied_seq = *first + victims.size();
-    s.logged_bytes += write_log::framed_size(views);
-    over = s.over_threshold();
-  }
-  if (over)
-    s.nudge();
+  });
   return done{};
 }
 
@@ -375,17 +351,10 @@ outcome<done> logged_store::append_small(
   if (payloads.empty())
     return done{};
   auto& s = *impl_;
-  std::vector<std::string_view> views(payloads.begin(), payloads.end());
-  outcome<uint64_t> first = uint64_t{0};
-  {
-    std::lock_guard log_lock(s.log_mutex);
-    first = s.log.append(views);
-  }
+  auto first = s.append(payloads);
   if (!first)
     return first.error();
-  bool over = false;
-  {
-    std::unique_lock lock(s.mutex);
+  s.apply(payloads, *first, [&] {
     uint64_t seq = *first;
     for (auto& st : stats) {
       auto id = st.solver_id;
@@ -393,12 +362,7 @@ outcome<done> logged_store::append_small(
     }
     for (auto& [account, raw] : keys)
       s.keys[raw] = {std::move(account), seq++};
-    s.applied_seq = *first + payloads.size();
-    s.logged_bytes += write_log::framed_size(views);
-    over = s.over_threshold();
-  }
-  if (over)
-    s.nudge();
+  });
   return done{};
 }
 

@@ -68,6 +68,33 @@ struct logged_store::impl {
            logged_bytes - bytes_at_checkpoint >= opts.checkpoint_log_bytes;
   }
   void nudge();
+
+  /// Appends `payloads` to the log as one batch (one fdatasync): the
+  /// sequence of the first.
+  outcome<uint64_t> append(const std::vector<std::string>& payloads) {
+    std::vector<std::string_view> views(payloads.begin(), payloads.end());
+    std::lock_guard log_lock(log_mutex);
+    return log.append(views);
+  }
+
+  /// After append: under `mutex`, `fill()` puts the batch into the table,
+  /// then the batch is counted as applied; wakes the checkpointer when a
+  /// threshold is crossed.
+  template<class Fill>
+  void apply(const std::vector<std::string>& payloads, uint64_t first,
+             Fill&& fill) {
+    std::vector<std::string_view> views(payloads.begin(), payloads.end());
+    bool over = false;
+    {
+      std::unique_lock lock(mutex);
+      fill();
+      applied_seq = first + payloads.size();
+      logged_bytes += write_log::framed_size(views);
+      over = over_threshold();
+    }
+    if (over)
+      nudge();
+  }
 };
 
 /// What LMDB holds for an intent, from a find() of it.
