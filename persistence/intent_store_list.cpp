@@ -65,16 +65,10 @@ outcome<record_page> intent_store::list(const list_query& query) const {
   // A cursor is the key of the last record of the page before (each item's
   // own cursor resumes right after it); for a listing by user alone,
   // user + '\0' + created_at + id.
-  std::optional<std::string> tail;
-  if (!query.cursor.empty()) {
-    auto start = keys::from_cursor(query.cursor);
-    if (!start || keys::id_of(*start, prefix.size()).empty() ||
-        !keys::starts_with(*start, prefix))
-      return problem{errc::bad_request,
-                     "cursor does not belong to this listing",
-                     {{"cursor", "must be a next_cursor of the same query"}}};
-    tail = start->substr(prefix.size());
-  }
+  auto resume = keys::cursor_tail(query.cursor, prefix);
+  if (!resume)
+    return resume.error();
+  std::optional<std::string> tail = std::move(*resume);
   const uint32_t limit = list_page_size(query.limit);
   try {
     auto t = impl_->read();

@@ -46,16 +46,10 @@ outcome<record_page> logged_store::list(const list_query& query) const {
   } else {
     buckets.push_back(prefix);
   }
-  std::optional<std::string> tail;
-  if (!query.cursor.empty()) {
-    auto start = keys::from_cursor(query.cursor);
-    if (!start || keys::id_of(*start, prefix.size()).empty() ||
-        !keys::starts_with(*start, prefix))
-      return problem{errc::bad_request,
-                     "cursor does not belong to this listing",
-                     {{"cursor", "must be a next_cursor of the same query"}}};
-    tail = start->substr(prefix.size());
-  }
+  auto resume = keys::cursor_tail(query.cursor, prefix);
+  if (!resume)
+    return resume.error();
+  std::optional<std::string> tail = std::move(*resume);
   const uint32_t limit = list_page_size(query.limit);
 
   std::shared_lock lock(impl_->mutex);

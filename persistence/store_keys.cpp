@@ -125,4 +125,17 @@ std::optional<std::string> from_cursor(std::string_view cursor) {
   return out;
 }
 
+outcome<std::optional<std::string>> cursor_tail(std::string_view cursor,
+                                                std::string_view prefix) {
+  if (cursor.empty())
+    return std::optional<std::string>{};
+  auto start = from_cursor(cursor);
+  if (!start || id_of(*start, prefix.size()).empty() ||
+      !starts_with(*start, prefix))
+    return problem{errc::bad_request,
+                   "cursor does not belong to this listing",
+                   {{"cursor", "must be a next_cursor of the same query"}}};
+  return std::optional<std::string>{start->substr(prefix.size())};
+}
+
 } // namespace intentd::keys

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "runtime/model/intent.hpp"
+#include "runtime/model/problem.hpp"
 
 namespace intentd::keys {
 
@@ -59,5 +60,11 @@ std::string to_cursor(std::string_view key);
 
 /// The index key in a cursor; nullopt when it is not even-length hex.
 std::optional<std::string> from_cursor(std::string_view cursor);
+
+/// Where a listing over the keys starting with `prefix` resumes: the part
+/// of `cursor`'s key after the prefix; nullopt for an empty cursor (from
+/// the first), a bad_request problem for one of another listing.
+outcome<std::optional<std::string>> cursor_tail(std::string_view cursor,
+                                                std::string_view prefix);
 
 } // namespace intentd::keys
