@@ -152,6 +152,9 @@ private:
   // not wait on the writer), then the chain through the cache actor. The
   // hit carries a rendering only when the cache kept one.
   void lookup(const std::string& id, reply<status_cache::hit> done);
+  /// A cache hit as a rendered record: its rendering, made and kept in the
+  /// cache when the hit had none.
+  rendered_record rendered_from(const std::string& id, status_cache::hit h);
 
   /// Sends a request from the bridge actor and hands the answer (or a
   /// timeout problem) to `on_value` / `on_error`. Past server.max_in_flight

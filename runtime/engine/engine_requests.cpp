@@ -124,15 +124,20 @@ void engine_impl::get_rendered(const std::string& id,
   lookup(id, [this, id, done = std::move(done)](outcome<status_cache::hit> h) {
     if (!h)
       return done(h.error());
-    if (!h->body) {
-      h->body = std::make_shared<const std::string>(
-          render_record(*h->rec, settings_.tokens));
-      cache_->keep_body(id, h->rec, h->body);
-    }
-    auto account = h->rec->request.user_account;
-    done(rendered_record{std::move(h->rec), std::move(h->body),
-                         std::move(account)});
+    done(rendered_from(id, std::move(*h)));
   });
+}
+
+rendered_record engine_impl::rendered_from(const std::string& id,
+                                           status_cache::hit h) {
+  if (!h.body) {
+    h.body = std::make_shared<const std::string>(
+        render_record(*h.rec, settings_.tokens));
+    cache_->keep_body(id, h.rec, h.body);
+  }
+  auto account = h.rec->request.user_account;
+  return rendered_record{std::move(h.rec), std::move(h.body),
+                         std::move(account)};
 }
 
 std::optional<rendered_record>
@@ -143,14 +148,7 @@ engine_impl::cached_rendered(const std::string& id) {
   auto h = cache_->find_with_body(id, wall_clock_now(), false);
   if (!h.rec)
     return std::nullopt;
-  if (!h.body) {
-    h.body = std::make_shared<const std::string>(
-        render_record(*h.rec, settings_.tokens));
-    cache_->keep_body(id, h.rec, h.body);
-  }
-  auto account = h.rec->request.user_account;
-  return rendered_record{std::move(h.rec), std::move(h.body),
-                         std::move(account)};
+  return rendered_from(id, std::move(h));
 }
 
 void engine_impl::find_by_tx(const std::string& hash,
