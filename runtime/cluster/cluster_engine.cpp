@@ -241,6 +241,22 @@ private:
                        std::move(ask), std::move(done));
   }
 
+  /// by_id for a record, stamped with the node that answers: `local`
+  /// serves it here, `xs...` is the message to another node's endpoint.
+  template<class Local, class... Ts>
+  void record_by_id(const std::string& id, Local local,
+                    reply<intent_record> done, Ts... xs) {
+    by_id<intent_record>(
+        id,
+        [this, local, xs...](std::size_t node, reply<intent_record> one) {
+          auto stamp = stamped(name_of(node), std::move(one));
+          if (node == table_->self_index())
+            return local(std::move(stamp));
+          forward<intent_record>(node, std::move(stamp), xs...);
+        },
+        std::move(done));
+  }
+
   /// Sends `xs...` to node `node`'s endpoint and hands its answer (an
   /// outcome of T) to `done`, exactly once; a node that is down, goes down
   /// while the request waits, or does not answer in
@@ -505,10 +521,6 @@ cluster_hello hello_of(const cfg::cluster& c) {
                        cfg::resolved_chain_node(c)};
 }
 
-std::string chain_node_of(const cfg::cluster& c) {
-  return cfg::resolved_chain_node(c);
-}
-
 /// `settings`, with a proxy on `link` instead of a chain of its own when
 /// another node hosts the chain, and keys looked up through `keys`.
 component_settings with_chain(const cfg::config& c,
@@ -517,7 +529,7 @@ component_settings with_chain(const cfg::config& c,
                               std::shared_ptr<key_lookup_slot> keys) {
   auto out = settings;
   out.key_lookup = std::move(keys);
-  auto host = chain_node_of(c.cluster);
+  auto host = cfg::resolved_chain_node(c.cluster);
   if (host == c.cluster.node)
     return out;
   chain_proxy_options proxy;
@@ -613,7 +625,7 @@ cluster_engine::cluster_engine(const cfg::config& c,
             },
             keys_atom::value, account);
       });
-  if (auto host = chain_node_of(cc); host != cc.node) {
+  if (auto host = cfg::resolved_chain_node(cc); host != cc.node) {
     const auto& names = table_->names();
     auto node = static_cast<std::size_t>(
         std::find(names.begin(), names.end(), host) - names.begin());
@@ -783,15 +795,12 @@ void cluster_engine::count_shares(
 }
 
 void cluster_engine::get(const std::string& id, reply<intent_record> done) {
-  by_id<intent_record>(
+  record_by_id(
       id,
-      [this, id](std::size_t node, reply<intent_record> one) {
-        auto stamp = stamped(name_of(node), std::move(one));
-        if (node == table_->self_index())
-          return local_->get(id, std::move(stamp));
-        forward<intent_record>(node, std::move(stamp), get_atom::value, id);
+      [this, id](reply<intent_record> stamp) {
+        local_->get(id, std::move(stamp));
       },
-      std::move(done));
+      std::move(done), get_atom::value, id);
 }
 
 void cluster_engine::get_rendered(const std::string& id,
@@ -871,42 +880,32 @@ void cluster_engine::read_answered(caf::mailbox_element_ptr reply) {
 void cluster_engine::cancel(const std::string& id,
                             std::optional<cancel_auth> auth,
                             reply<intent_record> done) {
-  by_id<intent_record>(
+  record_by_id(
       id,
-      [this, id, auth](std::size_t node, reply<intent_record> one) {
-        auto stamp = stamped(name_of(node), std::move(one));
-        if (node == table_->self_index())
-          return local_->cancel(id, auth, std::move(stamp));
-        forward<intent_record>(node, std::move(stamp), cancel_atom::value, id,
-                               auth);
+      [this, id, auth](reply<intent_record> stamp) {
+        local_->cancel(id, auth, std::move(stamp));
       },
-      std::move(done));
+      std::move(done), cancel_atom::value, id, auth);
 }
 
 void cluster_engine::retry_dead_letter(const std::string& id,
                                        reply<intent_record> done) {
-  by_id<intent_record>(
+  record_by_id(
       id,
-      [this, id](std::size_t node, reply<intent_record> one) {
-        auto stamp = stamped(name_of(node), std::move(one));
-        if (node == table_->self_index())
-          return local_->retry_dead_letter(id, std::move(stamp));
-        forward<intent_record>(node, std::move(stamp), retry_atom::value, id);
+      [this, id](reply<intent_record> stamp) {
+        local_->retry_dead_letter(id, std::move(stamp));
       },
-      std::move(done));
+      std::move(done), retry_atom::value, id);
 }
 
 void cluster_engine::purge_dead_letter(const std::string& id,
                                        reply<intent_record> done) {
-  by_id<intent_record>(
+  record_by_id(
       id,
-      [this, id](std::size_t node, reply<intent_record> one) {
-        auto stamp = stamped(name_of(node), std::move(one));
-        if (node == table_->self_index())
-          return local_->purge_dead_letter(id, std::move(stamp));
-        forward<intent_record>(node, std::move(stamp), purge_atom::value, id);
+      [this, id](reply<intent_record> stamp) {
+        local_->purge_dead_letter(id, std::move(stamp));
       },
-      std::move(done));
+      std::move(done), purge_atom::value, id);
 }
 
 void cluster_engine::list(const list_query& query, reply<record_page> done) {
