@@ -22,62 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "io_counters.hpp"
 #include "persistence/write_log.hpp"
 
 using namespace intentd;
-
-namespace {
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
-  return s(ru.ru_utime) + s(ru.ru_stime);
-}
-
-uint64_t dirtied_bytes() {
-  std::ifstream in("/proc/self/io");
-  std::string key;
-  uint64_t value = 0;
-  while (in >> key >> value)
-    if (key == "write_bytes:")
-      return value;
-  return 0;
-}
-
-/// The /proc/diskstats name of the block device holding `path`.
-std::string device_of(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return {};
-  std::ifstream in("/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" +
-                   std::to_string(minor(st.st_dev)) + "/uevent");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("DEVNAME=", 0) == 0)
-      return line.substr(8);
-  return {};
-}
-
-uint64_t device_bytes(const std::string& dev) {
-  std::ifstream in("/proc/diskstats");
-  std::string line;
-  while (std::getline(in, line)) {
-    unsigned major_no = 0;
-    unsigned minor_no = 0;
-    char name[64] = {};
-    unsigned long long f[7] = {};
-    if (std::sscanf(line.c_str(),
-                    "%u %u %63s %llu %llu %llu %llu %llu %llu %llu", &major_no,
-                    &minor_no, name, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5],
-                    &f[6]) == 10 &&
-        dev == name)
-      return f[6] * 512;
-  }
-  return 0;
-}
-
-} // namespace
+using namespace intentd::bench;
 
 int main(int argc, char** argv) {
   double seconds = 3;
@@ -135,7 +84,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     auto d0 = device_bytes(dev);
-    auto w0 = dirtied_bytes();
+    auto w0 = read_io().write_bytes;
     auto c0 = cpu_seconds();
     auto t0 = std::chrono::steady_clock::now();
     uint64_t batches = 0;
@@ -155,7 +104,7 @@ int main(int argc, char** argv) {
     std::printf("%6zu %10.0f %10.0f %9.0f %12.0f %12.0f %10.2f\n", batch,
                 batches / elapsed, n / elapsed,
                 static_cast<double>(framed) / batch,
-                (device_bytes(dev) - d0) / n, (dirtied_bytes() - w0) / n,
+                (device_bytes(dev) - d0) / n, (read_io().write_bytes - w0) / n,
                 (cpu_seconds() - c0) * 1e6 / n);
     if (batch != 1024)
       continue;
