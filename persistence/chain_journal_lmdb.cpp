@@ -10,12 +10,16 @@
 #include "persistence/byte_io.hpp"
 #include "persistence/chain_event_codec.hpp"
 #include "persistence/chain_journal_index.hpp"
+#include "persistence/chain_log_format.hpp"
+#include "persistence/checksum.hpp"
 #include "persistence/lmdb_env.hpp"
 #include "persistence/storage_errors.hpp"
 
 namespace intentd {
 
 namespace {
+
+constexpr char checkpoint_seq_key[] = "checkpoint_seq";
 
 struct journal_env {
   lmdb::env env;
@@ -36,6 +40,13 @@ void open_env(journal_env& j, const std::string& path, uint64_t map_size,
   if ((flags & MDB_RDONLY) != 0) {
     auto t = lmdb::txn::begin(j.env.handle(), MDB_RDONLY);
     j.db.events = lmdb::dbi::open(t.handle(), "events");
+    try {
+      j.db.meta = lmdb::dbi::open(t.handle(), "meta");
+    } catch (const lmdb::error& e) {
+      // A journal written before it had indexes has no meta.
+      if (e.code() != MDB_NOTFOUND)
+        throw;
+    }
     t.commit();
     return;
   }
@@ -47,6 +58,25 @@ void open_env(journal_env& j, const std::string& path, uint64_t map_size,
   j.db.meta = lmdb::dbi::open(t.handle(), "meta", MDB_CREATE);
   j.intents = lmdb::dbi::open(t.handle(), "intents", MDB_CREATE);
   t.commit();
+}
+
+/// The checkpoint sequence in `meta`; empty when there is none. Throws
+/// lmdb::error.
+outcome<std::optional<uint64_t>> read_checkpoint_seq(MDB_txn* t,
+                                                     const lmdb::dbi& meta) {
+  std::string_view stored;
+  if (!meta.get(t, checkpoint_seq_key, stored))
+    return std::optional<uint64_t>{};
+  auto v = unseal_value(checkpoint_seq_key, stored);
+  if (!v || v->size() != 8)
+    return problem{errc::storage_corrupt,
+                   "the chain journal is damaged: meta/checkpoint_seq does not "
+                   "check; restore the chain journal and its log from a backup",
+                   {}};
+  uint64_t seq = 0;
+  for (int i = 0; i < 8; ++i)
+    seq |= uint64_t{static_cast<uint8_t>((*v)[i])} << (8 * i);
+  return std::optional<uint64_t>{seq};
 }
 
 } // namespace
@@ -222,6 +252,28 @@ struct lmdb_chain_journal::impl {
     batch_infos.clear();
   }
 
+  /// write_checkpoint's transaction. Throws lmdb::error.
+  void checkpoint(const std::vector<chain_event>& events,
+                  const std::vector<chain_intent_info>& infos, uint64_t seq) {
+    auto t = lmdb::txn::begin(j.env.handle());
+    uint64_t at = next_seq;
+    for (const auto& e : events) {
+      j.db.events.put(t.handle(), chain_seq_key(at), encode_chain_event(e),
+                      MDB_APPEND);
+      index_chain_event(t.handle(), j.db, at, e);
+      ++at;
+    }
+    for (const auto& info : infos)
+      j.intents.put(t.handle(), info.intent_id, encode_chain_intent_info(info));
+    std::string value(8, '\0');
+    for (int i = 0; i < 8; ++i)
+      value[i] = static_cast<char>(seq >> (8 * i));
+    j.db.meta.put(t.handle(), checkpoint_seq_key,
+                  seal_value(checkpoint_seq_key, value));
+    t.commit();
+    next_seq = at;
+  }
+
   bool grow() {
     uint64_t current = j.env.map_size();
     if (current >= max_map_size)
@@ -238,6 +290,31 @@ lmdb_chain_journal::~lmdb_chain_journal() = default;
 
 outcome<std::unique_ptr<lmdb_chain_journal>>
 lmdb_chain_journal::open(const chain_journal_options& opts) {
+  auto opened = open_beneath_log(opts);
+  if (!opened)
+    return opened;
+  auto from = (*opened)->checkpoint_seq();
+  if (!from)
+    return from.error();
+  auto dir = chain_log_dir(opts.path);
+  auto pending =
+      scan_chain_log(dir, from->value_or(1), [](uint64_t, std::string_view) {});
+  if (!pending)
+    return pending.error();
+  if (*pending > 0)
+    return problem{errc::storage_unavailable,
+                   "the chain journal in " + opts.path + " has " +
+                       std::to_string(*pending) + " records in its log (" +
+                       dir +
+                       ") that are not in LMDB; start once with "
+                       "chain.simulated.journal: log, which checkpoints them "
+                       "when it stops",
+                   {}};
+  return opened;
+}
+
+outcome<std::unique_ptr<lmdb_chain_journal>>
+lmdb_chain_journal::open_beneath_log(const chain_journal_options& opts) {
   if (opts.path.empty())
     return problem{
         errc::storage_unavailable, "chain journal path is empty", {}};
@@ -401,6 +478,34 @@ bool lmdb_chain_journal::replay(
   return false;
 }
 
+outcome<std::optional<uint64_t>> lmdb_chain_journal::checkpoint_seq() {
+  return impl_->read<std::optional<uint64_t>>(
+      [&](MDB_txn* t) { return read_checkpoint_seq(t, impl_->j.db.meta); });
+}
+
+outcome<done> lmdb_chain_journal::write_checkpoint(
+    const std::vector<chain_event>& events,
+    const std::vector<chain_intent_info>& infos, uint64_t seq) {
+  if (!flush())
+    return impl_->last;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      impl_->checkpoint(events, infos, seq);
+      return done{};
+    } catch (const lmdb::error& e) {
+      impl_->last = storage_problem(e.code(), e.what(), impl_->path);
+      // The transaction is gone: the map can grow, and it is written again.
+      if (e.code() != MDB_MAP_FULL || attempt > 16 || !impl_->grow())
+        return impl_->last;
+    } catch (const std::exception& e) {
+      impl_->last = problem{errc::storage_unavailable,
+                            std::string("chain journal: ") + e.what(),
+                            {}};
+      return impl_->last;
+    }
+  }
+}
+
 chain_history* lmdb_chain_journal::history() {
   return this;
 }
@@ -463,8 +568,15 @@ read_chain_executions(const std::string& path) {
   if (code != 0)
     return storage_problem(code, what, path);
   std::map<std::string, uint32_t> out;
+  uint64_t from = 1;
   try {
     auto t = lmdb::txn::begin(j.env.handle(), MDB_RDONLY);
+    if (j.db.meta.handle() != 0) {
+      auto recorded = read_checkpoint_seq(t.handle(), j.db.meta);
+      if (!recorded)
+        return recorded.error();
+      from = recorded->value_or(1);
+    }
     auto c = lmdb::cursor::open(t.handle(), j.db.events);
     std::string_view k;
     std::string_view v;
@@ -479,6 +591,22 @@ read_chain_executions(const std::string& path) {
   } catch (const lmdb::error& e) {
     return storage_problem(e.code(), e.what(), path);
   }
+  std::optional<problem> bad;
+  auto scanned = scan_chain_log(
+      chain_log_dir(path), from, [&](uint64_t seq, std::string_view payload) {
+        if (bad)
+          return;
+        auto entry = decode_chain_log_entry(payload, seq);
+        if (!entry)
+          bad = entry.error();
+        else if (entry->kind == chain_log_kind::event &&
+                 is_execution(entry->event.kind))
+          ++out[entry->event.intent_id];
+      });
+  if (!scanned)
+    return scanned.error();
+  if (bad)
+    return *bad;
   return out;
 }
 

@@ -4,7 +4,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/model/chain_journal.hpp"
 #include "runtime/model/problem.hpp"
@@ -30,12 +32,36 @@ struct chain_journal_options {
 /// events, so the chain's history is read here rather than held in memory;
 /// all are written in the batch transaction of the event, and lookups see
 /// the open batch. Owned and called by one thread (the chain's owner).
+///
+/// Database `meta` also holds `checkpoint_seq` when a logged_chain_journal
+/// checkpoints into this environment: every record of its log before that
+/// sequence is in these databases.
 class lmdb_chain_journal final : public chain_journal, public chain_history {
 public:
   ~lmdb_chain_journal() override;
 
+  /// Opens (or creates) the journal in opts.path. Refuses
+  /// (storage_unavailable) a journal whose log (`<path>/wal`, left by a
+  /// logged_chain_journal) holds records after checkpoint_seq: those
+  /// events are not in LMDB, and opening without them could execute an
+  /// intent again.
   static outcome<std::unique_ptr<lmdb_chain_journal>>
   open(const chain_journal_options& opts);
+  /// open() without looking at the log: for the logged_chain_journal that
+  /// replays it.
+  static outcome<std::unique_ptr<lmdb_chain_journal>>
+  open_beneath_log(const chain_journal_options& opts);
+
+  /// The log sequence recorded by the last write_checkpoint(); empty when
+  /// there was none.
+  outcome<std::optional<uint64_t>> checkpoint_seq();
+  /// Appends `events` (indexed) and keeps `infos`, with checkpoint_seq =
+  /// `seq`, in one transaction committed with the environment's sync,
+  /// growing the map as needed. Commits the open batch first, if any. On a
+  /// failure nothing of it is written.
+  outcome<done> write_checkpoint(const std::vector<chain_event>& events,
+                                 const std::vector<chain_intent_info>& infos,
+                                 uint64_t seq);
 
   /// Appends one event to the open batch; false when it could not (the
   /// problem is in last_problem()).
@@ -72,9 +98,10 @@ private:
 };
 
 /// Successful executions per intent id, counted from the execute events of
-/// the journal in `path` (for example one left by a killed daemon). Opens
-/// it read-only; call it only where no journal on `path` is open in this
-/// process.
+/// the journal in `path` (for example one left by a killed daemon) and
+/// from those of its log after checkpoint_seq (scan_chain_log: the whole
+/// records, a torn tail left alone). Opens it read-only; call it only
+/// where no journal on `path` is open in this process.
 outcome<std::map<std::string, uint32_t>>
 read_chain_executions(const std::string& path);
 

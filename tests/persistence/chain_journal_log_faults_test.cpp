@@ -1,0 +1,303 @@
+// The logged chain journal under failing and interrupted file operations,
+// torn logs, and a log that disagrees with LMDB (docs/durability.md, "The
+// chain journal's log"): nothing flushed is lost, nothing counts twice.
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "tests/persistence/chain_log_fixture.hpp"
+
+using namespace intentd;
+using namespace intentd::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string id_of(int i) {
+  return "x" + std::to_string(i);
+}
+
+} // namespace
+
+TEST_CASE("a crash at any log operation loses no flushed event and counts "
+          "none twice") {
+  // The journal's directory is copied just before the n-th file operation
+  // of the log, as a crash there leaves it, and the copy opened.
+  for (int n = 1; n < 1000; ++n) {
+    CAPTURE(n);
+    temp_dir dir;
+    temp_dir crashed;
+    auto o = chain_log_options(dir);
+    o.log.segment_size = 400;
+    auto count = std::make_shared<int>(0);
+    auto flushed = std::make_shared<int>(0);
+    auto flushed_at_crash = std::make_shared<int>(-1);
+    const fs::path from = o.journal.path;
+    const fs::path to = crashed.path() / "chain";
+    o.log.fault = [=](log_op) {
+      if (++*count == n) {
+        *flushed_at_crash = *flushed;
+        copy_dir(from, to);
+      }
+      return 0;
+    };
+    {
+      auto j = open_chain_log(o);
+      for (int i = 0; i < 12; ++i) {
+        REQUIRE(j->record(reserve_of(id_of(i))));
+        REQUIRE(j->record(execute_of(id_of(i))));
+        REQUIRE(j->flush());
+        ++*flushed;
+        if (i % 4 == 3)
+          REQUIRE(j->checkpoint());
+      }
+    }
+    if (*flushed_at_crash < 0)
+      break;
+    auto c = chain_log_options(crashed);
+    auto j = open_chain_log(c);
+    // The batch being written when the crash came may be there or not.
+    for (int i = 0; i < 12; ++i) {
+      CAPTURE(i);
+      auto executed = executions_in(*j, id_of(i));
+      if (i < *flushed_at_crash)
+        CHECK(executed == 1);
+      else if (i > *flushed_at_crash)
+        CHECK(executed == 0);
+      else
+        CHECK(executed <= 1);
+    }
+    CHECK(replayed(*j).size() == 2 * (execution_map(*j).size()));
+  }
+}
+
+TEST_CASE("whichever log operation fails, the events are kept and logged "
+          "once") {
+  for (int n = 1; n < 1000; ++n) {
+    CAPTURE(n);
+    temp_dir dir;
+    auto o = chain_log_options(dir);
+    o.log.sync = true;
+    o.log.segment_size = 400;
+    auto count = std::make_shared<int>(0);
+    o.log.fault = [count, n](log_op) { return ++*count == n ? EIO : 0; };
+    int failed = 0;
+    {
+      auto opened = logged_chain_journal::open(o);
+      if (!opened)
+        continue; // the fault hit the open; nothing was written
+      auto j = std::move(*opened);
+      for (int i = 0; i < 12; ++i) {
+        REQUIRE(j->record(execute_of(id_of(i))));
+        if (!j->flush()) {
+          ++failed;
+          CHECK(j->last_problem().code == errc::storage_unavailable);
+        }
+        // Flushed or not, the event counts, once.
+        CHECK(executions_in(*j, id_of(i)) == 1);
+        if (i % 4 == 3)
+          (void)j->checkpoint();
+      }
+      REQUIRE(j->flush());
+    }
+    CHECK(failed <= 1);
+    bool hit = *count >= n;
+    o.log.fault = nullptr;
+    auto j = open_chain_log(o);
+    for (int i = 0; i < 12; ++i)
+      CHECK(executions_in(*j, id_of(i)) == 1);
+    CHECK(j->size() == 12);
+    if (!hit)
+      break;
+  }
+}
+
+TEST_CASE("a torn tail of the chain log is cut and the rest replayed") {
+  temp_dir dir;
+  auto o = chain_log_options(dir);
+  o.checkpoint_on_close = false;
+  o.log.segment_size = 1 << 20;
+  {
+    auto j = open_chain_log(o);
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(j->record(execute_of(id_of(i))));
+      REQUIRE(j->flush());
+    }
+  }
+  auto last = chain_wal_files(o).back();
+  auto size = fs::file_size(last);
+  SUBCASE("the last batch cut short") {
+    fs::resize_file(last, size - 5);
+    auto j = open_chain_log(o);
+    CHECK(j->open_report().log.torn_seq == 3);
+    CHECK(j->open_report().log.torn_bytes > 0);
+    CHECK(executions_in(*j, id_of(1)) == 1);
+    CHECK(executions_in(*j, id_of(2)) == 0);
+    // Appends go on from the cut.
+    REQUIRE(j->record(execute_of(id_of(2))));
+    REQUIRE(j->flush());
+    j.reset();
+    j = open_chain_log(o);
+    CHECK(executions_in(*j, id_of(2)) == 1);
+    CHECK(j->size() == 3);
+  }
+  SUBCASE("garbage after the last batch") {
+    std::ofstream(last, std::ios::binary | std::ios::app) << "garbage bytes!";
+    auto j = open_chain_log(o);
+    CHECK(j->open_report().log.torn_bytes == 14);
+    CHECK(j->open_report().events == 3);
+    CHECK(fs::file_size(last) == size);
+  }
+  SUBCASE("a damaged record with a later batch after it is refused") {
+    std::fstream f(last, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(40); // inside the first record's payload
+    f.put('\x7f');
+    f.close();
+    auto j = logged_chain_journal::open(o);
+    REQUIRE_FALSE(j);
+    CHECK(j.error().code == errc::storage_corrupt);
+  }
+}
+
+TEST_CASE("a crash between the checkpoint's commit and the log's truncation "
+          "replays nothing twice") {
+  temp_dir dir;
+  temp_dir crashed;
+  auto o = chain_log_options(dir);
+  const fs::path from = o.journal.path;
+  const fs::path to = crashed.path() / "chain";
+  o.on_checkpoint_committed = [&] { copy_dir(from, to); };
+  uint64_t c = 0;
+  {
+    auto j = open_chain_log(o);
+    for (int i = 0; i < 20; ++i) {
+      REQUIRE(j->record(reserve_of(id_of(i))));
+      REQUIRE(j->record(execute_of(id_of(i))));
+      REQUIRE(j->flush());
+    }
+    auto done = j->checkpoint();
+    REQUIRE(done);
+    c = done->seq;
+    CHECK(done->segments_removed > 0);
+  }
+  auto co = chain_log_options(crashed);
+  auto j = open_chain_log(co);
+  CHECK(j->checkpoint_seq() == c);
+  CHECK(j->open_report().log.first_seq < c); // the segments are still there
+  CHECK(j->open_report().events == 0);
+  for (int i = 0; i < 20; ++i)
+    CHECK(executions_in(*j, id_of(i)) == 1);
+  CHECK(j->size() == 40);
+  // The next checkpoint removes them.
+  auto before = chain_wal_files(co).size();
+  REQUIRE(j->record(execute_of("next")));
+  REQUIRE(j->flush());
+  auto next = j->checkpoint();
+  REQUIRE(next);
+  CHECK(next->segments_removed == before - 1);
+}
+
+TEST_CASE("a chain log that disagrees with LMDB is refused") {
+  temp_dir dir;
+  temp_dir saved;
+  auto o = chain_log_options(dir);
+  o.checkpoint_on_close = false;
+  auto wal = fs::path(o.journal.path) / "wal";
+  auto write = [&](int from, int to) {
+    auto j = open_chain_log(o);
+    for (int i = from; i < to; ++i) {
+      REQUIRE(j->record(execute_of(id_of(i))));
+      REQUIRE(j->flush());
+    }
+    return j;
+  };
+  SUBCASE("its oldest segment starts after the checkpoint") {
+    write(0, 20).reset();
+    REQUIRE(chain_wal_files(o).size() > 1);
+    fs::remove(chain_wal_files(o).front());
+    auto j = logged_chain_journal::open(o);
+    REQUIRE_FALSE(j);
+    CHECK(j.error().code == errc::storage_corrupt);
+  }
+  SUBCASE("it is missing while a checkpoint is recorded") {
+    {
+      auto j = write(0, 5);
+      REQUIRE(j->checkpoint());
+    }
+    fs::remove_all(wal);
+    auto j = logged_chain_journal::open(o);
+    REQUIRE_FALSE(j);
+    CHECK(j.error().code == errc::storage_corrupt);
+    CHECK(j.error().message.find("missing") != std::string::npos);
+  }
+  SUBCASE("it ends before the checkpoint") {
+    write(0, 5).reset();
+    copy_dir(wal, saved.path() / "wal");
+    {
+      auto j = write(5, 10);
+      REQUIRE(j->checkpoint());
+    }
+    // LMDB from after the checkpoint, the log from before it.
+    fs::remove_all(wal);
+    copy_dir(saved.path() / "wal", wal);
+    auto j = logged_chain_journal::open(o);
+    REQUIRE_FALSE(j);
+    CHECK(j.error().code == errc::storage_corrupt);
+  }
+}
+
+TEST_CASE("a checkpoint LMDB cannot take keeps the overlay and the log") {
+  temp_dir dir;
+  auto o = chain_log_options(dir);
+  o.checkpoint_on_close = false;
+  o.journal.map_size = 256 * 1024;
+  o.journal.max_map_size = 256 * 1024;
+  o.log.segment_size = 64 * 1024;
+  auto now = std::make_shared<std::chrono::steady_clock::time_point>();
+  o.clock = [now] { return *now; };
+  o.checkpoint_interval = std::chrono::milliseconds{1000};
+  o.checkpoint_entries = 100;
+  auto big = [](int i) {
+    auto e = execute_of(id_of(i));
+    e.account = std::string(3000, 'b');
+    return e;
+  };
+  {
+    auto j = open_chain_log(o);
+    for (int i = 0; i < 99; ++i)
+      REQUIRE(j->record(big(i)));
+    REQUIRE(j->flush());
+    auto segments = chain_wal_files(o).size();
+    auto c = j->checkpoint();
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code == errc::storage_unavailable);
+    CHECK(j->checkpoint_seq() == 1);
+    CHECK(j->overlay_size() == 99);
+    CHECK(chain_wal_files(o).size() == segments);
+    CHECK(executions_in(*j, id_of(98)) == 1);
+    CHECK(value_of(j->final_event(id_of(0))) == big(0));
+    // Past the threshold, but a failed checkpoint is not tried again
+    // before the interval; the flush itself succeeds.
+    REQUIRE(j->record(big(99)));
+    REQUIRE(j->flush());
+    CHECK(j->overlay_size() == 100);
+    *now += std::chrono::milliseconds{1000};
+    REQUIRE(j->flush()); // tried, fails again, the flush still succeeds
+    CHECK(j->overlay_size() == 100);
+    CHECK(j->last_problem().code == errc::storage_unavailable);
+  }
+  o.journal.max_map_size = 64ull << 20;
+  auto j = open_chain_log(o);
+  CHECK(j->open_report().events == 100);
+  auto c = j->checkpoint();
+  REQUIRE_MESSAGE(c, why(c));
+  CHECK(c->events == 100);
+  CHECK(j->overlay_size() == 0);
+  for (int i = 0; i < 100; ++i)
+    CHECK(executions_in(*j, id_of(i)) == 1);
+  CHECK(j->size() == 100);
+}

@@ -1,0 +1,156 @@
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "persistence/chain_journal_log.hpp"
+#include "store_fixture.hpp"
+
+namespace intentd::test {
+
+/// A logged chain journal in `<dir>/chain` without fsync, with small log
+/// segments (so that checkpoints have whole segments to remove) and
+/// checkpoints only when asked.
+inline logged_chain_journal_options chain_log_options(const temp_dir& dir) {
+  logged_chain_journal_options o;
+  o.journal.path = (dir.path() / "chain").string();
+  o.journal.sync = false;
+  o.log.sync = false;
+  o.log.segment_size = 1024;
+  o.checkpoint_interval = std::chrono::hours{1};
+  return o;
+}
+
+inline std::unique_ptr<logged_chain_journal>
+open_chain_log(const logged_chain_journal_options& o) {
+  auto j = logged_chain_journal::open(o);
+  REQUIRE_MESSAGE(j, why(j));
+  return std::move(*j);
+}
+
+inline std::string tx_of(const std::string& id, int n = 0) {
+  return "0x" + std::string(40, 'c') + id + "-" + std::to_string(n);
+}
+
+inline chain_event reserve_of(const std::string& id) {
+  chain_event e;
+  e.kind = chain_event_kind::reserve;
+  e.intent_id = id;
+  e.account = "alice.near";
+  e.token = "usdc.near";
+  e.amount = 1000;
+  return e;
+}
+
+inline chain_event execute_of(const std::string& id, int n = 0) {
+  return {chain_event_kind::execute,
+          id,
+          "bob.near",
+          "usdc.near",
+          990,
+          tx_of(id, n),
+          static_cast<uint64_t>(n + 1)};
+}
+
+inline chain_event settle_of(const std::string& id, int n = 0) {
+  chain_event e{
+      chain_event_kind::settle,    id, "bob.near", "wrap.near", 5, tx_of(id, n),
+      static_cast<uint64_t>(n + 1)};
+  e.payer = "alice.near";
+  e.payer_token = "usdc.near";
+  e.refund = 3;
+  e.solver_account = "solver.near";
+  e.solver_received = 1002;
+  e.solver_paid = 5;
+  e.fee = 2;
+  return e;
+}
+
+inline chain_event revert_of(const std::string& id, int n = 0) {
+  return {chain_event_kind::revert,
+          id,
+          "alice.near",
+          "usdc.near",
+          1000,
+          n % 2 == 0 ? tx_of(id, n) : std::string{},
+          static_cast<uint64_t>(n + 1)};
+}
+
+inline chain_event release_of(const std::string& id) {
+  chain_event e;
+  e.kind = chain_event_kind::release;
+  e.intent_id = id;
+  return e;
+}
+
+inline chain_intent_info info_of(const std::string& id, time_us at) {
+  chain_intent_info info;
+  info.intent_id = id;
+  info.action = action_kind::transfer;
+  info.user_account = "alice.near";
+  info.input_token = "usdc.near";
+  info.input_amount = 1000;
+  info.recipient = "bob.near";
+  info.first_seen = at;
+  info.last_change = at + 5;
+  return info;
+}
+
+inline uint32_t executions_in(chain_history& h, const std::string& id) {
+  auto n = h.executions(id);
+  REQUIRE_MESSAGE(n, why(n));
+  return *n;
+}
+
+/// Every event replay() hands out, in order.
+inline std::vector<chain_event> replayed(chain_journal& j) {
+  std::vector<chain_event> out;
+  REQUIRE(j.replay([&](const chain_event& e) { out.push_back(e); }));
+  return out;
+}
+
+/// each_execution() as a map.
+inline std::map<std::string, uint32_t> execution_map(chain_history& h) {
+  std::map<std::string, uint32_t> out;
+  REQUIRE(h.each_execution(
+      [&](const std::string& id, uint32_t n) { out[id] += n; }));
+  return out;
+}
+
+/// The log's segment files of a journal, oldest first.
+inline std::vector<std::filesystem::path>
+chain_wal_files(const logged_chain_journal_options& o) {
+  std::vector<std::filesystem::path> out;
+  std::filesystem::path dir = std::filesystem::path(o.journal.path) / "wal";
+  if (!std::filesystem::exists(dir))
+    return out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Copies a directory as a crash would leave it on disk, without LMDB's
+/// lock file.
+inline void copy_dir(const std::filesystem::path& from,
+                     const std::filesystem::path& to) {
+  namespace fs = std::filesystem;
+  fs::create_directories(to);
+  for (const auto& e : fs::recursive_directory_iterator(from)) {
+    if (e.path().filename() == "lock.mdb")
+      continue;
+    auto target = to / fs::relative(e.path(), from);
+    if (e.is_directory())
+      fs::create_directories(target);
+    else
+      fs::copy_file(e.path(), target, fs::copy_options::overwrite_existing);
+  }
+}
+
+} // namespace intentd::test
