@@ -64,6 +64,10 @@ struct simulated_chain {
   /// Off, the journal still survives a crash of intentd, not of the machine:
   /// it stands in for a remote chain, whose durability is not intentd's.
   bool journal_sync = true;
+  /// How the journal reaches the disk: "lmdb" (each block one synced LMDB
+  /// transaction) or "log" (each block one append to a log, checkpointed
+  /// into LMDB in large transactions; docs/durability.md).
+  std::string journal = "lmdb";
 };
 
 struct chain {

@@ -54,6 +54,7 @@ void inspect(Inspector& f, simulated_chain& x) {
   f.field("gas_per_execution", x.gas_per_execution);
   f.field("gas_price", x.gas_price);
   f.field("journal_sync", x.journal_sync);
+  f.field("journal", x.journal, one_of{{"lmdb", "log"}, "journal kind"});
 }
 
 template<class Inspector>

@@ -349,4 +349,21 @@ const problem& logged_chain_journal::last_problem() const {
   return impl_->last;
 }
 
+outcome<std::unique_ptr<chain_journal>>
+open_chain_journal(const chain_journal_options& opts, bool logged) {
+  if (!logged) {
+    auto j = lmdb_chain_journal::open(opts);
+    if (!j)
+      return j.error();
+    return std::unique_ptr<chain_journal>(std::move(*j));
+  }
+  logged_chain_journal_options o;
+  o.journal = opts;
+  o.log.sync = opts.sync;
+  auto j = logged_chain_journal::open(o);
+  if (!j)
+    return j.error();
+  return std::unique_ptr<chain_journal>(std::move(*j));
+}
+
 } // namespace intentd

@@ -134,4 +134,10 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// The chain's journal in opts.path: the LMDB journal, or with `logged`
+/// the logged one over it (default thresholds, the log synced as the
+/// journal is).
+outcome<std::unique_ptr<chain_journal>>
+open_chain_journal(const chain_journal_options& opts, bool logged);
+
 } // namespace intentd

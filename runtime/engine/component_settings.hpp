@@ -42,6 +42,9 @@ struct component_settings {
   simulated_chain_options chain;
   /// The simulated chain's journal, in `<storage.path>/chain`.
   chain_journal_options chain_journal;
+  /// `chain.simulated.journal: log`: the journal behind a write log
+  /// (persistence/chain_journal_log.hpp).
+  bool chain_journal_log = false;
 
   // The engine: actor system, storage and actors.
   /// Worker threads of the actor scheduler, `engine.scheduler_threads`

@@ -15,7 +15,7 @@
 #include "actors/solver.hpp"
 #include "actors/storage_writer.hpp"
 #include "actors/sweeper.hpp"
-#include "persistence/chain_journal_lmdb.hpp"
+#include "persistence/chain_journal_log.hpp"
 #include "runtime/engine/engine_impl.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/simulated_chain.hpp"
@@ -45,7 +45,7 @@ std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
   opts.now = wall_clock_now;
   if (read_only)
     return std::make_unique<simulated_chain>(s.tokens, opts);
-  auto journal = lmdb_chain_journal::open(s.chain_journal);
+  auto journal = open_chain_journal(s.chain_journal, s.chain_journal_log);
   if (!journal)
     throw std::runtime_error(journal.error().message);
   return std::make_unique<simulated_chain>(s.tokens, opts, std::move(*journal));

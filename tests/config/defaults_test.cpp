@@ -20,6 +20,7 @@ TEST_CASE("an empty document yields the defaults") {
     CHECK(c.chain.simulated.failure_rate == 0.0);
     CHECK(c.chain.simulated.revert_rate == 0.0);
     CHECK(c.chain.simulated.journal_sync);
+    CHECK(c.chain.simulated.journal == "lmdb");
     CHECK(c.solvers.retry.max_attempts == 5);
     CHECK(c.solvers.retry.base_delay_ms == 1000);
     REQUIRE(c.tokens.size() == 3);
@@ -86,6 +87,7 @@ chain:
     gas_per_execution: 21000
     gas_price: 3
     journal_sync: false
+    journal: log
 solvers:
   count: 64
   retry:
@@ -139,6 +141,7 @@ logging:
   CHECK(c.chain.simulated.gas_per_execution == 21000);
   CHECK(c.chain.simulated.gas_price == 3);
   CHECK_FALSE(c.chain.simulated.journal_sync);
+  CHECK(c.chain.simulated.journal == "log");
   CHECK(c.solvers.count == 64);
   CHECK(c.solvers.retry.max_attempts == 100);
   CHECK(c.solvers.retry.base_delay_ms == 10);

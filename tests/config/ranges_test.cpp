@@ -102,6 +102,11 @@ TEST_CASE("chain") {
     CHECK(rejected(head + ": 1.01 } }", path));
     CHECK(rejected(head + ": -0.1 } }", path));
   }
+  CHECK(accepted("chain: { simulated: { journal: lmdb } }"));
+  CHECK(accepted("chain: { simulated: { journal: log } }"));
+  CHECK(error_of("chain: { simulated: { journal: wal } }") ==
+        "chain.simulated.journal (line 1): unknown journal kind \"wal\"; "
+        "known journal kinds: lmdb, log");
   CHECK(accepted("chain: { simulated: { initial_balance: 5 } }"));
   for (const char* bad : {"0", "-5", "1.5", "1e6", "", "12a", "+3"}) {
     CAPTURE(bad);

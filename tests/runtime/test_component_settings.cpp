@@ -61,6 +61,9 @@ TEST_CASE("the engine's settings come from their sections") {
   CHECK(s.writer.max_batch == 7);
   CHECK(s.chain_journal.path == "/tmp/x/chain");
   CHECK_FALSE(s.chain_journal.sync);
+  CHECK_FALSE(s.chain_journal_log);
+  CHECK(settings_of(cfg::parse("chain: {simulated: {journal: log}}"))
+            .chain_journal_log);
   CHECK(s.chain_actor.latency == 5ms);
   CHECK(s.call_timeout == 10'010ms);
   CHECK(s.solver_pool.solvers == 4);
