@@ -96,6 +96,9 @@ struct solvers {
   std::vector<external_solver> external;
   /// How long quotes from external solvers are collected for one intent.
   uint32_t quote_window_ms = 1'000;
+  /// For this long after start, quote requests wait for the configured
+  /// external solvers to connect; 0: never.
+  uint32_t reconnect_grace_ms = 5'000;
 };
 
 struct validation {

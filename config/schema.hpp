@@ -91,6 +91,8 @@ void inspect(Inspector& f, solvers& x) {
   const auto problem = check_external_solvers(x.external);
   f.require(problem.empty(), {"external"}, problem);
   f.field("quote_window_ms", x.quote_window_ms, in_range<uint32_t>(10, 60'000));
+  f.field("reconnect_grace_ms", x.reconnect_grace_ms,
+          in_range<uint32_t>(0, 60'000));
 }
 
 template<class Inspector>

@@ -51,6 +51,7 @@ void check_same(const config& a, const config& b) {
   CHECK(a.solvers.cooldown_ms == b.solvers.cooldown_ms);
   CHECK(a.solvers.external.size() == b.solvers.external.size());
   CHECK(a.solvers.quote_window_ms == b.solvers.quote_window_ms);
+  CHECK(a.solvers.reconnect_grace_ms == b.solvers.reconnect_grace_ms);
   REQUIRE(a.tokens.size() == b.tokens.size());
   for (size_t i = 0; i < a.tokens.size(); ++i) {
     CHECK(a.tokens[i].id == b.tokens[i].id);
@@ -160,6 +161,7 @@ TEST_CASE("to_yaml of the defaults parses back to the defaults") {
                           "cooldown_ms",
                           "external",
                           "quote_window_ms",
+                          "reconnect_grace_ms",
                           "tokens",
                           "decimals",
                           "price",
