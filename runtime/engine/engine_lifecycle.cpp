@@ -53,8 +53,9 @@ std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
 
 } // namespace
 
-/// How long past its quote window an intent waits for the auction's answer
-/// before the built-in solvers take it.
+/// How long past its quote window (and the reconnect grace, during which the
+/// auction may hold it) an intent waits for the auction's answer before the
+/// built-in solvers take it.
 constexpr std::chrono::milliseconds auction_margin{1'000};
 
 void engine_impl::spawn_external_auction(const cfg::config& c) {
@@ -72,6 +73,7 @@ void engine_impl::spawn_external_auction(const cfg::config& c) {
   }
   opts.tokens = settings_.tokens;
   opts.quote_window_ms = c.solvers.quote_window_ms;
+  opts.reconnect_grace_ms = c.solvers.reconnect_grace_ms;
   opts.failover_after = c.solvers.failover_after;
   opts.cooldown_ms = c.solvers.cooldown_ms;
   opts.now = wall_clock_now;
@@ -89,6 +91,12 @@ void engine_impl::spawn_external_auction(const cfg::config& c) {
   });
   links->on_gone([a = auction_](const std::string& id) {
     caf::anon_send(a, gone_atom::value, id);
+  });
+  // Told as the session attaches; it queues `ready` in the same handler and
+  // the auction's frames are posted to its thread after, so `ready` is the
+  // solver's first frame.
+  links->on_connected([a = auction_](const std::string& id) {
+    caf::anon_send(a, ready_atom::value, id);
   });
 }
 
@@ -210,7 +218,8 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
   deps.ask_chain_first = s.ask_chain_first;
   deps.auction = auction_;
   deps.auction_timeout =
-      std::chrono::milliseconds{c.solvers.quote_window_ms} + auction_margin;
+      std::chrono::milliseconds{c.solvers.quote_window_ms} +
+      std::chrono::milliseconds{c.solvers.reconnect_grace_ms} + auction_margin;
   cache_ = std::make_shared<status_cache>(s.cache);
   // The cache first: whoever a notice reaches reads what it announces.
   deps.on_transition = [cache = cache_, next = deps.on_transition](
