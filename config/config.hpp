@@ -48,6 +48,16 @@ struct storage {
   /// join before the commit starts; 0 starts it once the writes already
   /// queued joined.
   uint32_t max_wait_us = 0;
+  /// How durable state reaches the disk: "lmdb" (a transaction per group
+  /// commit) or "log" (an append to the write log, checkpointed into
+  /// LMDB).
+  std::string write_path = "lmdb";
+  /// write_path log: a checkpoint is due this long after the last one, or
+  /// at this many intents not yet checkpointed, or this much log since the
+  /// last one, whichever comes first.
+  uint32_t checkpoint_interval_ms = 1000;
+  uint32_t checkpoint_records = 100'000;
+  uint32_t checkpoint_log_mb = 64;
 };
 
 struct simulated_chain {
