@@ -107,6 +107,12 @@ public:
   outcome<std::string> prove_reader(const std::string& token) const override {
     return local_->prove_reader(token);
   }
+  /// The local engine asks the account's home (key_lookup_) for the keys
+  /// its own do not prove the token with.
+  void prove_reader(const std::string& token,
+                    reply<std::string> done) override {
+    local_->prove_reader(token, std::move(done));
+  }
 
   void get(const std::string& id, reply<intent_record> done) override;
   void get_rendered(const std::string& id,
