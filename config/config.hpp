@@ -223,6 +223,10 @@ struct cluster {
   std::string chain_node;
   /// Longest wait for a node's answer to a forwarded request.
   uint32_t forward_timeout_ms = 5'000;
+  /// The names of the nodes before the last node was added, while intents
+  /// stored before that change may still be resubmitted or followed; empty:
+  /// no change to account for.
+  std::vector<std::string> previous_nodes;
 
   bool enabled() const { return !node.empty(); }
 };
