@@ -203,17 +203,20 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
                             o.live_intents ? o.live_intents() : 0};
       },
       [=](submit_atom, intent& in, std::string& digest) {
-        return serve<submit_outcome>(
-            self, [=, in = std::move(in),
-                   digest = std::move(digest)](auto deliver) mutable {
-              local->submit(std::move(in), std::move(digest),
-                            [deliver](outcome<submit_result> r) {
-                              if (!r)
-                                return deliver(submit_outcome{r.error()});
-                              deliver(submit_outcome{submit_reply{
-                                  std::move(r->record), r->created}});
-                            });
-            });
+        return serve<submit_outcome>(self, [=, in = std::move(in),
+                                            digest = std::move(digest)](
+                                               auto deliver) mutable {
+          reply<submit_result> answer = [deliver](outcome<submit_result> r) {
+            if (!r)
+              return deliver(submit_outcome{r.error()});
+            deliver(
+                submit_outcome{submit_reply{std::move(r->record), r->created}});
+          };
+          const auto& owned = self->state.opts.submit_owned;
+          if (owned)
+            return owned(std::move(in), std::move(digest), std::move(answer));
+          local->submit(std::move(in), std::move(digest), std::move(answer));
+        });
       },
       [=](get_atom, const std::string& id) {
         return serve<record_outcome>(

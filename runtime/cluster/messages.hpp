@@ -55,7 +55,8 @@ struct cluster_hello {
 };
 
 /// One line naming how `theirs` differs from `ours` when their digests
-/// differ: the node lists, else the chain node, else the timings.
+/// differ: the node lists, else the chain node, else the timings or the
+/// previous nodes.
 std::string hello_difference(const cluster_hello& ours,
                              const cluster_hello& theirs);
 
