@@ -227,6 +227,11 @@ struct cluster {
   /// stored before that change may still be resubmitted or followed; empty:
   /// no change to account for.
   std::vector<std::string> previous_nodes;
+  /// Renderings of ended records other nodes own kept to answer reads by
+  /// id without a hop (the near cache); 0 keeps none.
+  uint32_t near_cache_entries = 10'000;
+  /// Longest time the near cache keeps one rendering.
+  uint32_t near_cache_ttl_ms = 60'000;
 
   bool enabled() const { return !node.empty(); }
 };

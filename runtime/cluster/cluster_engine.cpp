@@ -22,6 +22,7 @@
 #include "runtime/cluster/cluster_table.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/membership.hpp"
+#include "runtime/cluster/near_cache.hpp"
 #include "runtime/cluster/owner_fallback.hpp"
 #include "runtime/cluster/previous_owner.hpp"
 #include "runtime/cluster/rate_homes.hpp"
@@ -533,6 +534,8 @@ private:
       std::make_shared<key_lookup_slot>();
   std::unique_ptr<engine_core> local_;
   std::shared_ptr<cluster_table> table_;
+  /// Ended records other nodes own, as they answered reads by id.
+  std::shared_ptr<near_cache> near_;
   cluster_metrics cluster_metrics_;
   std::chrono::milliseconds forward_timeout_;
   /// How long a count waits for a key's home before counting here.
@@ -582,7 +585,14 @@ cluster_engine::cluster_engine(const cfg::config& c,
     : local_(engine_core::start(
           c, with_chain(c, settings, chain_link_, key_lookup_))),
       table_(std::make_shared<cluster_table>(c.cluster)),
-      cluster_metrics_(local_->metrics(), table_),
+      near_(std::make_shared<near_cache>(
+          c.cluster.near_cache_entries,
+          std::chrono::milliseconds{c.cluster.near_cache_ttl_ms})),
+      cluster_metrics_(local_->metrics(), table_,
+                       [near = std::weak_ptr<const near_cache>{near_}] {
+                         auto n = near.lock();
+                         return n ? n->size() : std::size_t{0};
+                       }),
       forward_timeout_(c.cluster.forward_timeout_ms),
       rate_timeout_(std::min<std::chrono::milliseconds>(
           forward_timeout_, std::chrono::milliseconds{1000})),
@@ -882,18 +892,41 @@ void cluster_engine::get_rendered(const std::string& id,
                                   reply<rendered_record> done) {
   // The owner's records carry its name from its cache on, so its kept
   // rendering is the answer, here and through any other node.
+  const auto owner = table_->owner_of(id);
+  // Kept renderings are served while their owner is up only: a lost node's
+  // intents read 503 node_unavailable, all alike.
+  if (owner != table_->self_index() && near_->enabled() &&
+      table_->state(owner) != node_state::down) {
+    auto kept = near_->find(id, near_cache::clock::now());
+    cluster_metrics_.near_cache_read(kept.has_value());
+    if (kept)
+      return done(rendered_record{nullptr, std::move(kept->json),
+                                  std::move(kept->user_account)});
+  }
   by_id<rendered_record>(
       id,
-      [this, id](std::size_t node, reply<rendered_record> one) {
+      [this, id, owner](std::size_t node, reply<rendered_record> one) {
         if (node == table_->self_index())
           return local_->get_rendered(id, std::move(one));
-        forward_read(node, id, [one = std::move(one)](rendered_outcome r) {
-          if (!r)
-            return one(r.error());
-          one(rendered_record{
-              nullptr, std::make_shared<const std::string>(std::move(r->json)),
-              std::move(r->user_account)});
-        });
+        auto asked_at = near_cache::clock::now();
+        forward_read(
+            node, id,
+            [this, id, asked_at, kept = node == owner,
+             one = std::move(one)](rendered_outcome r) {
+              if (!r)
+                return one(r.error());
+              auto json =
+                  std::make_shared<const std::string>(std::move(r->json));
+              // Only the owner's own answer: an id another node
+              // holds (stored before a node was added) may be
+              // submitted to its owner anew.
+              if (kept)
+                near_->admit(id, near_cache::entry{json, r->user_account},
+                             std::chrono::microseconds{r->stable_for_us},
+                             asked_at);
+              one(rendered_record{nullptr, std::move(json),
+                                  std::move(r->user_account)});
+            });
       },
       std::move(done));
 }

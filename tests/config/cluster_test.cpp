@@ -47,6 +47,8 @@ TEST_CASE("cluster defaults: no node, a single node, no cluster") {
   CHECK(c.cluster.heartbeat_interval_ms == 500);
   CHECK(c.cluster.node_timeout_ms == 2'000);
   CHECK(c.cluster.forward_timeout_ms == 5'000);
+  CHECK(c.cluster.near_cache_entries == 10'000);
+  CHECK(c.cluster.near_cache_ttl_ms == 60'000);
   CHECK(parse("cluster: {heartbeat_interval_ms: 100}")
             .cluster.heartbeat_interval_ms == 100);
 }
@@ -238,6 +240,24 @@ TEST_CASE("the previous nodes are part of the membership digest when set") {
   CHECK(membership_digest(plain) != membership_digest(added));
   CHECK(membership_digest(added) == membership_digest(reordered));
   CHECK(membership_digest(added) != membership_digest(other));
+}
+
+TEST_CASE("cluster near cache keys") {
+  const config c =
+      parse("cluster: {near_cache_entries: 0, near_cache_ttl_ms: 1500}");
+  CHECK(c.cluster.near_cache_entries == 0);
+  CHECK(c.cluster.near_cache_ttl_ms == 1'500);
+  const config again = parse(to_yaml(c));
+  CHECK(again.cluster.near_cache_entries == 0);
+  CHECK(again.cluster.near_cache_ttl_ms == 1'500);
+  CHECK(error_of("cluster: {near_cache_entries: 1000001}")
+            .rfind("cluster.near_cache_entries (line 1): must be between 0 "
+                   "and 1000000, got 1000001",
+                   0) == 0);
+  CHECK(error_of("cluster: {near_cache_ttl_ms: 0}")
+            .rfind("cluster.near_cache_ttl_ms (line 1): must be between 1 and "
+                   "86400000, got 0",
+                   0) == 0);
 }
 
 TEST_CASE("cluster timing keys") {
