@@ -9,6 +9,8 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -54,6 +56,24 @@ struct keyed_engine : test::keyed_engine {
     eng->submit(std::move(in), "digest",
                 [&p](outcome<submit_result> r) { p.set_value(std::move(r)); });
     return p.get_future().get();
+  }
+
+  /// Waits for the update that ends intent `id` (a subscription, no
+  /// polling); false when none came within a minute.
+  bool wait_final(const std::string& id) {
+    auto ended = std::make_shared<std::promise<void>>();
+    auto once = std::make_shared<std::once_flag>();
+    auto sub = eng->subscribe_to(
+        subscription_target::intent, id, [ended, once](const notice& n) {
+          if (n.kind == notice_kind::update && n.update &&
+              is_terminal(n.update->status))
+            std::call_once(*once, [&] { ended->set_value(); });
+          return true;
+        });
+    if (!sub)
+      return false;
+    return ended->get_future().wait_for(std::chrono::minutes{1}) ==
+           std::future_status::ready;
   }
 
   outcome<intent_record> cancel(const std::string& id, cancel_auth auth) {
@@ -124,19 +144,27 @@ TEST_CASE("a cancellation signed with a key kept at the home is checked "
   e.answer = std::vector<std::string>{raw_key(alice)};
   auto submitted = e.submit(transfer("k-1", 1, alice));
   REQUIRE_MESSAGE(submitted, (submitted ? "" : submitted.error().message));
+  // Cancelled only after it ended: every answer below is the signature
+  // check's, or (not_cancellable) the intent's once the check passed.
+  REQUIRE(e.wait_final("k-1"));
   cancel_auth auth{
       hex_key(alice),
       sign_message(alice, *cancel_message("k-1", 1, hex_key(alice)))};
+  e.asked.clear();
   e.answer = problem{errc::node_unavailable, "Node n2 is down.", {}};
   auto c = e.cancel("k-1", auth);
   REQUIRE_FALSE(c);
   CHECK(c.error().code == errc::node_unavailable);
+  CHECK(e.asked == std::vector<std::string>{"alice.near"});
+  e.answer = std::vector<std::string>{};
+  c = e.cancel("k-1", auth);
+  REQUIRE_FALSE(c);
+  CHECK(c.error().code == errc::unknown_account_key);
   e.answer = std::vector<std::string>{raw_key(alice)};
   c = e.cancel("k-1", auth);
-  // Cancelled, or already past cancelling on the fast chain: either way the
-  // signature passed.
-  if (!c)
-    CHECK(c.error().code == errc::not_cancellable);
+  REQUIRE_FALSE(c);
+  CHECK(c.error().code == errc::not_cancellable);
+  CHECK(e.asked.size() == 3);
 }
 
 namespace {
