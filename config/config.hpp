@@ -233,6 +233,15 @@ struct cluster {
   std::string chain_node;
   /// Longest wait for a node's answer to a forwarded request.
   uint32_t forward_timeout_ms = 5'000;
+  /// The names of the nodes before the last node was added, while intents
+  /// stored before that change may still be resubmitted or followed; empty:
+  /// no change to account for.
+  std::vector<std::string> previous_nodes;
+  /// Renderings of ended records other nodes own kept to answer reads by
+  /// id without a hop (the near cache); 0 keeps none.
+  uint32_t near_cache_entries = 10'000;
+  /// Longest time the near cache keeps one rendering.
+  uint32_t near_cache_ttl_ms = 60'000;
 
   bool enabled() const { return !node.empty(); }
 };

@@ -220,6 +220,11 @@ void inspect(Inspector& f, cluster& x) {
   f.field("node_timeout_ms", x.node_timeout_ms);
   f.field("chain_node", x.chain_node);
   f.field("forward_timeout_ms", x.forward_timeout_ms, at_least<uint32_t>(1));
+  f.field("previous_nodes", x.previous_nodes, check_node_names);
+  f.field("near_cache_entries", x.near_cache_entries,
+          in_range<uint32_t>(0, 1'000'000));
+  f.field("near_cache_ttl_ms", x.near_cache_ttl_ms,
+          in_range<uint32_t>(1, 86'400'000));
   // The whole section, once its keys are read: an empty listen is this
   // node's address.
   default_cluster_listen(x);

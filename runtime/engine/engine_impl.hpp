@@ -62,6 +62,7 @@ public:
               reply<submit_result> done) override;
 
   outcome<std::string> prove_reader(const std::string& token) const override;
+  void prove_reader(const std::string& token, reply<std::string> done) override;
 
   void get(const std::string& id, reply<intent_record> done) override;
 

@@ -88,6 +88,8 @@ void check_same(const config& a, const config& b) {
   CHECK(a.cluster.node_timeout_ms == b.cluster.node_timeout_ms);
   CHECK(a.cluster.chain_node == b.cluster.chain_node);
   CHECK(a.cluster.forward_timeout_ms == b.cluster.forward_timeout_ms);
+  CHECK(a.cluster.near_cache_entries == b.cluster.near_cache_entries);
+  CHECK(a.cluster.near_cache_ttl_ms == b.cluster.near_cache_ttl_ms);
 }
 
 /// A fresh directory under the system temp dir, removed on destruction.
