@@ -112,11 +112,20 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
     m->storage_corrupt().inc();
     spdlog::error("{}", p.message);
   };
-  auto opened = intent_store::open(store_opts);
+  auto opened = open_record_store(store_opts, s.write_path);
   if (!opened)
     throw std::runtime_error("cannot open storage at " + s.store.path + ": " +
                              opened.error().message);
-  store_ = std::make_shared<intent_store>(std::move(*opened));
+  store_ = std::move(opened->store);
+  if (store_->path() == write_path::log)
+    spdlog::info("storage at {}: write log replayed, {} records into {} "
+                 "intents not yet checkpointed, {} ms{}",
+                 s.store.path, opened->replayed, opened->table_size,
+                 opened->took.count(),
+                 opened->torn_bytes > 0
+                     ? " (a torn tail of " +
+                           std::to_string(opened->torn_bytes) + " bytes cut)"
+                     : std::string{});
   observe_store(*metrics_, store_);
   // Before the actor system: a bad seeded key throws with nothing to stop.
   std::unique_ptr<chain_adapter> chain;
@@ -390,6 +399,10 @@ void engine_impl::stop() {
   if (!final_stats.empty())
     if (auto saved = store_->put_solver_stats(final_stats); !saved)
       spdlog::error("solver counters not saved: {}", saved.error().message);
+  if (auto closed = store_->close(); !closed)
+    spdlog::error("the last checkpoint of the write log failed ({}); the log "
+                  "keeps every write and the next start replays it",
+                  closed.error().message);
   store_.reset();
 }
 
