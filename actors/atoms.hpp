@@ -34,6 +34,7 @@ using nonce_atom = caf::atom_constant<caf::atom("nonce")>;
 using auction_atom = caf::atom_constant<caf::atom("auction")>;
 using quote_atom = caf::atom_constant<caf::atom("quote")>;
 using gone_atom = caf::atom_constant<caf::atom("gone")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using assigned_atom = caf::atom_constant<caf::atom("assigned")>;
 using settled_atom = caf::atom_constant<caf::atom("settled")>;
 using failed_atom = caf::atom_constant<caf::atom("failed")>;

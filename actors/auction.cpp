@@ -16,6 +16,7 @@
 #include <caf/typed_response_promise.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/auction_grace.hpp"
 #include "actors/auction_solver.hpp"
 #include "runtime/model/lru_table.hpp"
 #include "runtime/model/quote_selection.hpp"
@@ -53,13 +54,16 @@ struct auction_state {
   /// Intent id -> the solver assigned to settle it, until its outcome.
   lru_table<assignment> assigned{1};
   std::unique_ptr<quote_replay_guard> replays;
+  /// Intents waiting for the solvers to connect after the start.
+  reconnect_grace grace;
   uint64_t next_request = 0;
   bool timer_pending = false;
   static inline const char* name = "auction";
 };
 
-/// The auction with its window timer.
-using auction_self_actor = auction_actor::extend<caf::reacts_to<close_atom>>;
+/// The auction with its window timer and the end of its reconnect grace.
+using auction_self_actor = auction_actor::extend<caf::reacts_to<close_atom>,
+                                                 caf::reacts_to<release_atom>>;
 using auction_self = auction_self_actor::stateful_pointer<auction_state>;
 
 solver_entry* find_solver(auction_state& st, const std::string& id) {
@@ -164,16 +168,17 @@ std::string request_prefix(const auction_options& opts) {
   return buf.data();
 }
 
-caf::typed_response_promise<auction_outcome> start_auction(auction_self self,
-                                                           const intent& in) {
+/// Sends the quote request of `in` to the solvers connected now and opens
+/// its window, or answers `rp` at once when there is nobody to ask.
+void open_window(auction_self self, const intent& in,
+                 caf::typed_response_promise<auction_outcome> rp) {
   auto& st = self->state;
-  auto rp = self->make_response_promise<auction_outcome>();
   if (st.open.size() >= st.opts.max_open) {
     rp.deliver(auction_outcome{
         problem{errc::overloaded,
                 "too many intents are waiting for quotes; try again later",
                 {}}});
-    return rp;
+    return;
   }
   auto now = st.opts.now();
   auto id = st.opts.request_prefix + "-" + std::to_string(++st.next_request);
@@ -184,7 +189,7 @@ caf::typed_response_promise<auction_outcome> start_auction(auction_self self,
         auction_outcome{problem{errc::invalid_intent,
                                 "intent " + in.id + " names an unknown token",
                                 {}}});
-    return rp;
+    return;
   }
   std::vector<std::string> asked;
   if (st.opts.channel.connected && st.opts.channel.send) {
@@ -204,15 +209,86 @@ caf::typed_response_promise<auction_outcome> start_auction(auction_self self,
   }
   if (asked.empty()) {
     rp.deliver(auction_outcome{auction_result{}});
-    return rp;
+    return;
   }
   open_auction a;
   a.request = std::move(*request);
-  a.promise = rp;
+  a.promise = std::move(rp);
   a.asked = std::move(asked);
   st.open.emplace(id, std::move(a));
   st.closing.push_back(id);
   arm_timer(self);
+}
+
+/// The configured solvers that are neither connected nor resting at `now`.
+std::vector<std::string> missing_solvers(auction_state& st, time_us now) {
+  std::vector<std::string> missing;
+  if (!st.opts.channel.connected || !st.opts.channel.send)
+    return missing;
+  std::set<std::string> connected;
+  for (auto& id : st.opts.channel.connected())
+    connected.insert(id);
+  for (auto& s : st.solvers)
+    if (connected.count(s.config.solver_id) == 0 && !s.breaker.resting(now))
+      missing.push_back(s.config.solver_id);
+  return missing;
+}
+
+std::string joined(const std::vector<std::string>& ids) {
+  std::string out;
+  for (auto& id : ids)
+    out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+/// Opens the windows of the held intents, oldest first.
+void release_held(auction_self self, const char* why) {
+  auto held = self->state.grace.release();
+  if (held.empty())
+    return;
+  spdlog::info("{} intents waiting for the external solvers go on: {}",
+               held.size(), why);
+  for (auto& h : held)
+    open_window(self, h.in, std::move(h.promise));
+}
+
+/// In the reconnect grace, while a configured solver is missing, holds `in`
+/// (true) unless too many are held. Otherwise the held intents go first.
+bool wait_for_solvers(auction_self self, const intent& in,
+                      caf::typed_response_promise<auction_outcome>& rp) {
+  auto& st = self->state;
+  auto now = st.opts.now();
+  auto missing = st.grace.running(now) ? missing_solvers(st, now)
+                                       : std::vector<std::string>{};
+  if (missing.empty()) {
+    release_held(self, st.grace.running(now)
+                           ? "every external solver is connected"
+                           : "the reconnect grace ended");
+    return false;
+  }
+  held_auction h{in, rp};
+  if (st.grace.hold(h)) {
+    if (st.grace.held() == 1)
+      spdlog::info("intent {} waits up to {} ms for external solvers to "
+                   "connect: {}",
+                   in.id, (st.grace.ends_at() - now) / 1000, joined(missing));
+    return true;
+  }
+  if (st.grace.overflowed() == 1)
+    spdlog::warn("{} intents wait for external solvers to connect; more go "
+                 "on at once with the solvers connected",
+                 st.grace.held());
+  return false;
+}
+
+caf::typed_response_promise<auction_outcome> start_auction(auction_self self,
+                                                           const intent& in) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<auction_outcome>();
+  if ((st.grace.running(st.opts.now()) || st.grace.held() > 0) &&
+      wait_for_solvers(self, in, rp))
+    return rp;
+  open_window(self, in, rp);
   return rp;
 }
 
@@ -332,13 +408,25 @@ auction_self_actor::behavior_type auction_impl(auction_self self,
     st.solvers.push_back(std::move(s));
   }
   st.opts = std::move(opts);
-  // Open windows are answered before the actor goes: nobody waits on a
-  // promise that can no longer be kept.
+  if (st.opts.reconnect_grace_ms > 0 && !st.solvers.empty()) {
+    st.grace = reconnect_grace{st.opts.now(), st.opts.reconnect_grace_ms,
+                               st.opts.max_held};
+    self->delayed_send(self,
+                       std::chrono::milliseconds{st.opts.reconnect_grace_ms},
+                       release_atom::value);
+  }
+  // Open windows and held intents are answered before the actor goes:
+  // nobody waits on a promise that can no longer be kept.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& st = self->state;
+    auto stopped = [] {
+      return auction_outcome{
+          problem{errc::overloaded, "the auction stopped", {}}};
+    };
     for (auto& [id, a] : st.open)
-      a.promise.deliver(auction_outcome{
-          problem{errc::overloaded, "the auction stopped", {}}});
+      a.promise.deliver(stopped());
+    for (auto& h : st.grace.release())
+      h.promise.deliver(stopped());
     st.open.clear();
     st.closing.clear();
     self->quit(msg.reason);
@@ -351,6 +439,16 @@ auction_self_actor::behavior_type auction_impl(auction_self self,
       },
       [=](gone_atom, const std::string& solver_id) {
         solver_gone(self, solver_id);
+      },
+      [=](ready_atom, const std::string&) {
+        auto& st = self->state;
+        if (st.grace.held() == 0)
+          return;
+        auto now = st.opts.now();
+        if (!st.grace.running(now))
+          release_held(self, "the reconnect grace ended");
+        else if (missing_solvers(st, now).empty())
+          release_held(self, "every external solver is connected");
       },
       [=](assigned_atom, const std::string& solver_id,
           const std::string& intent_id, const std::string& request_id) {
@@ -413,6 +511,10 @@ auction_self_actor::behavior_type auction_impl(auction_self self,
         return out;
       },
       [=](close_atom) { on_timer(self); },
+      [=](release_atom) {
+        self->state.grace.end();
+        release_held(self, "the reconnect grace ended");
+      },
   };
 }
 

@@ -30,11 +30,21 @@
 // live here, in memory; (stats_atom) reports them, and the observer hooks
 // of auction_options hear each count as it happens (the metrics).
 //
+// For reconnect_grace_ms after it starts, an intent is held rather than
+// offered while a configured solver that is not resting is not connected:
+// the held intents' windows open, oldest first, once every such solver is
+// connected ((ready_atom, solver_id) from the transport) or when the grace
+// ends, with the solvers connected then. So intents recovered after a
+// restart wait for the solvers to come back instead of going straight to the
+// built-in solvers (actors/auction_grace.hpp).
+//
 // Bounded: at most max_open windows (an auction past it is refused as
-// overloaded), max_quotes valid quotes per window, max_assigned settlements
+// overloaded), max_held intents held in the grace (past it an intent goes
+// on at once), max_quotes valid quotes per window, max_assigned settlements
 // awaiting their outcome (the oldest forgotten first). The window runs on
 // one delayed message at a time, for the oldest open window; a stale one is
-// ignored. On exit the open windows are answered as overloaded.
+// ignored. On exit the open windows and the held intents are answered as
+// overloaded.
 
 #include <cstddef>
 #include <cstdint>
@@ -99,6 +109,11 @@ struct auction_options {
   token_registry tokens;
   /// The quote window (solvers.quote_window_ms).
   uint32_t quote_window_ms = 1000;
+  /// How long after the start intents wait for the configured solvers to
+  /// connect (solvers.reconnect_grace_ms); 0: they never wait.
+  uint32_t reconnect_grace_ms = 0;
+  /// Intents held at once in the grace.
+  size_t max_held = 1024;
   /// Failed settlements in a row that send a solver to rest, and the first
   /// rest (solvers.failover_after, solvers.cooldown_ms).
   uint32_t failover_after = 3;

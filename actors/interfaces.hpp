@@ -69,14 +69,16 @@ using solver_pool_actor = caf::typed_actor<
 
 /// The auction of external solvers (see spawn_auction): an intent's quotes
 /// ranked once its window closes; a quote frame a solver sent (solver id,
-/// text, arrival in wall-clock microseconds); a solver that disconnected;
-/// what became of a ranked quote (assigned to its solver, settled with the
-/// transaction and output amount, or failed with a reason), each told to
-/// the solver; every external solver's counters.
+/// text, arrival in wall-clock microseconds); a solver that disconnected; a
+/// solver that connected and authenticated; what became of a ranked quote
+/// (assigned to its solver, settled with the transaction and output amount,
+/// or failed with a reason), each told to the solver; every external
+/// solver's counters.
 using auction_actor = caf::typed_actor<
     caf::replies_to<auction_atom, intent>::with<auction_outcome>,
     caf::reacts_to<quote_atom, std::string, std::string, time_us>,
     caf::reacts_to<gone_atom, std::string>,
+    caf::reacts_to<ready_atom, std::string>,
     caf::reacts_to<assigned_atom, std::string, std::string, std::string>,
     caf::reacts_to<settled_atom, std::string, std::string, std::string,
                    std::string>,

@@ -57,9 +57,8 @@ record_reader_actor::behavior_type reader_impl(read_fn read, live_list_fn list,
   };
 }
 
-} // namespace
-
-live_list_fn list_live_of(std::shared_ptr<const intent_store> store) {
+template<class Store>
+live_list_fn list_live_over(std::shared_ptr<const Store> store) {
   return [store](const std::string& user, uint32_t limit) -> records_outcome {
     std::vector<intent_record> out;
     if (limit == 0)
@@ -90,7 +89,8 @@ live_list_fn list_live_of(std::shared_ptr<const intent_store> store) {
   };
 }
 
-nonce_owner_fn nonce_owner_of(std::shared_ptr<const intent_store> store) {
+template<class Store>
+nonce_owner_fn nonce_owner_over(std::shared_ptr<const Store> store) {
   return
       [store](const std::string& user, uint64_t nonce) -> nonce_owner_outcome {
         auto owner = store->nonce_owner(user, nonce);
@@ -100,11 +100,38 @@ nonce_owner_fn nonce_owner_of(std::shared_ptr<const intent_store> store) {
       };
 }
 
-live_page_fn live_pages_of(std::shared_ptr<const intent_store> store) {
+template<class Store>
+live_page_fn live_pages_over(std::shared_ptr<const Store> store) {
   return
       [store](const std::string& after, uint32_t limit) -> live_page_outcome {
         return store->live_after(after, limit);
       };
+}
+
+} // namespace
+
+live_list_fn list_live_of(std::shared_ptr<const intent_store> store) {
+  return list_live_over(std::move(store));
+}
+
+live_list_fn list_live_of(std::shared_ptr<const record_store> store) {
+  return list_live_over(std::move(store));
+}
+
+nonce_owner_fn nonce_owner_of(std::shared_ptr<const intent_store> store) {
+  return nonce_owner_over(std::move(store));
+}
+
+nonce_owner_fn nonce_owner_of(std::shared_ptr<const record_store> store) {
+  return nonce_owner_over(std::move(store));
+}
+
+live_page_fn live_pages_of(std::shared_ptr<const intent_store> store) {
+  return live_pages_over(std::move(store));
+}
+
+live_page_fn live_pages_of(std::shared_ptr<const record_store> store) {
+  return live_pages_over(std::move(store));
 }
 
 record_reader_actor spawn_record_reader(caf::actor_system& sys, read_fn read,

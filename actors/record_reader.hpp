@@ -9,6 +9,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/messages.hpp"
+#include "persistence/record_store.hpp"
 
 namespace intentd {
 
@@ -33,12 +34,15 @@ using live_page_fn =
 
 /// A live_list_fn over a store's listing by user and status.
 live_list_fn list_live_of(std::shared_ptr<const intent_store> store);
+live_list_fn list_live_of(std::shared_ptr<const record_store> store);
 
 /// A nonce_owner_fn over a store's nonce index.
 nonce_owner_fn nonce_owner_of(std::shared_ptr<const intent_store> store);
+nonce_owner_fn nonce_owner_of(std::shared_ptr<const record_store> store);
 
 /// A live_page_fn over a store's live records.
 live_page_fn live_pages_of(std::shared_ptr<const intent_store> store);
+live_page_fn live_pages_of(std::shared_ptr<const record_store> store);
 
 /// Spawns an actor that answers `(get_atom, id)` with a record_outcome from
 /// `read`, `(live_atom, user, limit)` with a records_outcome from `list`

@@ -89,16 +89,29 @@ std::string check_node_name(const std::string& value) {
          quoted(value);
 }
 
+std::string check_node_names(const std::vector<std::string>& value) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (auto problem = check_node_name(value[i]); !problem.empty())
+      return "a node's name " + problem;
+    for (std::size_t j = 0; j < i; ++j)
+      if (value[j] == value[i])
+        return "names " + quoted(value[i]) + " twice";
+  }
+  return {};
+}
+
 std::string check_optional_listen(const std::string& value) {
   return value.empty() ? std::string{} : check_listen(value);
 }
 
 cluster_problem check_cluster(const cluster& c) {
   if (c.node.empty()) {
-    const char* given = !c.nodes.empty()    ? "nodes"
-                        : !c.listen.empty() ? "listen"
-                                            : "chain_node";
-    if (!c.nodes.empty() || !c.listen.empty() || !c.chain_node.empty())
+    const char* given = !c.nodes.empty()        ? "nodes"
+                        : !c.listen.empty()     ? "listen"
+                        : !c.chain_node.empty() ? "chain_node"
+                                                : "previous_nodes";
+    if (!c.nodes.empty() || !c.listen.empty() || !c.chain_node.empty() ||
+        !c.previous_nodes.empty())
       return {"node", given,
               "cluster.node must name this node, one of the names "
               "in cluster.nodes; without it intentd runs alone and "
@@ -130,6 +143,16 @@ cluster_problem check_cluster(const cluster& c) {
     if (!c.chain_node.empty())
       if (auto problem = one_of{names, "node"}(c.chain_node); !problem.empty())
         return {"chain_node", "chain_node", problem + " (cluster.nodes)"};
+    for (const auto& name : c.previous_nodes)
+      if (auto problem = one_of{names, "node"}(name); !problem.empty())
+        return {"previous_nodes", "previous_nodes",
+                problem +
+                    " (cluster.nodes); a node that left the cluster cannot be "
+                    "asked for its intents"};
+    if (!c.previous_nodes.empty() && c.previous_nodes.size() == c.nodes.size())
+      return {"previous_nodes", "previous_nodes",
+              "lists every node of cluster.nodes, so no node was added; "
+              "leave it out"};
   }
   if (uint64_t{c.node_timeout_ms} < 2 * uint64_t{c.heartbeat_interval_ms})
     return {"node_timeout_ms", "heartbeat_interval_ms",
@@ -160,6 +183,17 @@ std::string membership_digest(const cluster& c) {
           "\nnode_timeout_ms=" + std::to_string(c.node_timeout_ms) + "\n";
   // Nodes that put the one chain on different nodes would run two ledgers.
   text += "chain_node=" + resolved_chain_node(c) + "\n";
+  // The owner of a moved id asks its previous owner before it stores it:
+  // a node that does not would take a resubmission as new. Left out when
+  // empty, so that a cluster that never had a node added keeps its digest.
+  if (!c.previous_nodes.empty()) {
+    auto previous = c.previous_nodes;
+    std::sort(previous.begin(), previous.end());
+    text += "previous_nodes=";
+    for (const auto& name : previous)
+      text += name + ",";
+    text += "\n";
+  }
   static constexpr char digits[] = "0123456789abcdef";
   const uint64_t hash = fnv1a(text);
   std::string hex(16, '0');

@@ -48,6 +48,16 @@ struct storage {
   /// join before the commit starts; 0 starts it once the writes already
   /// queued joined.
   uint32_t max_wait_us = 0;
+  /// How durable state reaches the disk: "lmdb" (a transaction per group
+  /// commit) or "log" (an append to the write log, checkpointed into
+  /// LMDB).
+  std::string write_path = "lmdb";
+  /// write_path log: a checkpoint is due this long after the last one, or
+  /// at this many intents not yet checkpointed, or this much log since the
+  /// last one, whichever comes first.
+  uint32_t checkpoint_interval_ms = 1000;
+  uint32_t checkpoint_records = 100'000;
+  uint32_t checkpoint_log_mb = 64;
 };
 
 struct simulated_chain {
@@ -100,6 +110,9 @@ struct solvers {
   std::vector<external_solver> external;
   /// How long quotes from external solvers are collected for one intent.
   uint32_t quote_window_ms = 1'000;
+  /// For this long after start, quote requests wait for the configured
+  /// external solvers to connect; 0: never.
+  uint32_t reconnect_grace_ms = 5'000;
 };
 
 struct validation {
@@ -227,6 +240,15 @@ struct cluster {
   std::string chain_node;
   /// Longest wait for a node's answer to a forwarded request.
   uint32_t forward_timeout_ms = 5'000;
+  /// The names of the nodes before the last node was added, while intents
+  /// stored before that change may still be resubmitted or followed; empty:
+  /// no change to account for.
+  std::vector<std::string> previous_nodes;
+  /// Renderings of ended records other nodes own kept to answer reads by
+  /// id without a hop (the near cache); 0 keeps none.
+  uint32_t near_cache_entries = 10'000;
+  /// Longest time the near cache keeps one rendering.
+  uint32_t near_cache_ttl_ms = 60'000;
 
   bool enabled() const { return !node.empty(); }
 };

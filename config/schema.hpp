@@ -42,6 +42,13 @@ void inspect(Inspector& f, storage& x) {
   f.field("purge_batch", x.purge_batch, in_range<uint32_t>(1, 100'000));
   f.field("max_batch", x.max_batch, in_range<uint32_t>(1, 100'000));
   f.field("max_wait_us", x.max_wait_us, in_range<uint32_t>(0, 1'000'000));
+  f.field("write_path", x.write_path, one_of{{"lmdb", "log"}, "write path"});
+  f.field("checkpoint_interval_ms", x.checkpoint_interval_ms,
+          in_range<uint32_t>(10, 600'000));
+  f.field("checkpoint_records", x.checkpoint_records,
+          in_range<uint32_t>(100, 10'000'000));
+  f.field("checkpoint_log_mb", x.checkpoint_log_mb,
+          in_range<uint32_t>(1, 65'536));
 }
 
 template<class Inspector>
@@ -92,6 +99,8 @@ void inspect(Inspector& f, solvers& x) {
   const auto problem = check_external_solvers(x.external);
   f.require(problem.empty(), {"external"}, problem);
   f.field("quote_window_ms", x.quote_window_ms, in_range<uint32_t>(10, 60'000));
+  f.field("reconnect_grace_ms", x.reconnect_grace_ms,
+          in_range<uint32_t>(0, 60'000));
 }
 
 template<class Inspector>
@@ -214,6 +223,11 @@ void inspect(Inspector& f, cluster& x) {
   f.field("node_timeout_ms", x.node_timeout_ms);
   f.field("chain_node", x.chain_node);
   f.field("forward_timeout_ms", x.forward_timeout_ms, at_least<uint32_t>(1));
+  f.field("previous_nodes", x.previous_nodes, check_node_names);
+  f.field("near_cache_entries", x.near_cache_entries,
+          in_range<uint32_t>(0, 1'000'000));
+  f.field("near_cache_ttl_ms", x.near_cache_ttl_ms,
+          in_range<uint32_t>(1, 86'400'000));
   // The whole section, once its keys are read: an empty listen is this
   // node's address.
   default_cluster_listen(x);

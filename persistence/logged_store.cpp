@@ -142,6 +142,9 @@ outcome<log_entry> decode_log_entry(std::string_view payload, uint64_t seq) {
     out.account = std::string(account);
     return out;
   }
+  case static_cast<uint8_t>(log_kind::probe):
+    out.kind = log_kind::probe;
+    return out;
   default:
     return refuse("has the unknown kind " +
                   std::to_string(static_cast<uint8_t>(payload[1])));
@@ -216,6 +219,8 @@ outcome<logged_store> logged_store::open(const logged_store_options& opts) {
           solvers[entry->stats.solver_id] = {entry->stats, seq};
         else if (entry->kind == log_kind::account_key)
           keys[entry->raw_key] = {entry->account, seq};
+        else if (entry->kind == log_kind::probe)
+          return;
         else if (!table.apply(std::move(entry->rec), seq))
           ++ignored;
       });
@@ -383,6 +388,13 @@ outcome<done> logged_store::put_account_key(const std::string& account,
     return problem{errc::bad_request, "an empty account key", {}};
   return append_small({encode_account_key_payload(account, raw_key)}, {},
                       {{account, raw_key}});
+}
+
+outcome<done> logged_store::probe_write() {
+  std::string payload;
+  payload.push_back(static_cast<char>(log_payload_version));
+  payload.push_back(static_cast<char>(log_kind::probe));
+  return append_small({std::move(payload)}, {}, {});
 }
 
 outcome<std::vector<solver_stats>> logged_store::load_solver_stats() const {
@@ -586,6 +598,7 @@ void logged_store::start_checkpointer() {
         failing = false;
         pause =
             std::max(s.opts.checkpoint_interval, std::chrono::milliseconds{1});
+        s.stats.failures_in_row = 0;
         if (*ran) {
           ++s.stats.checkpoints;
           s.stats.last_problem.reset();
@@ -593,6 +606,7 @@ void logged_store::start_checkpointer() {
       } else {
         failing = true;
         ++s.stats.failures;
+        ++s.stats.failures_in_row;
         s.stats.last_problem = ran.error();
         pause = std::min(pause * 2, s.opts.checkpoint_retry_max);
       }
@@ -668,6 +682,11 @@ logged_store::find_by_tx(const std::string& hash) const {
 std::size_t logged_store::table_size() const {
   std::shared_lock lock(impl_->mutex);
   return impl_->table.size();
+}
+
+uint64_t logged_store::logged_bytes() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->logged_bytes;
 }
 
 uint64_t logged_store::checkpoint_seq() const {

@@ -65,6 +65,8 @@ struct checkpoint_report {
 struct checkpointer_stats {
   uint64_t checkpoints = 0; // that wrote something
   uint64_t failures = 0;
+  /// Failures since the last checkpoint that succeeded.
+  uint64_t failures_in_row = 0;
   /// The last failure's problem, cleared by the next success.
   std::optional<problem> last_problem;
 };
@@ -76,6 +78,7 @@ enum class log_kind : uint8_t {
   solver_stats = 2, // a solver's counters
   account_key = 3,  // an account's public key
   purge = 4,        // an intent deleted: its id and last record seq
+  probe = 5,        // nothing: a write that leaves nothing behind
 };
 constexpr uint8_t log_payload_version = 1;
 std::string encode_log_payload(const intent_record& rec);
@@ -185,6 +188,9 @@ public:
   outcome<done> put_solver_stats(const std::vector<solver_stats>& stats);
   outcome<done> put_account_key(const std::string& account,
                                 const std::string& raw_key);
+  /// Appends a `probe` record (one batch, synced), which replay skips:
+  /// whether the log takes writes, e.g. again after its disk was full.
+  outcome<done> probe_write();
   /// LMDB's with the logged ones since the last checkpoint in their place,
   /// by solver id / by raw key.
   outcome<std::vector<solver_stats>> load_solver_stats() const;
@@ -216,6 +222,8 @@ public:
 
   /// Entries in the table.
   std::size_t table_size() const;
+  /// Bytes appended to the log since open.
+  uint64_t logged_bytes() const;
   /// The checkpoint LMDB holds (1: none yet).
   uint64_t checkpoint_seq() const;
   const write_log& log() const;

@@ -612,7 +612,9 @@ def main(argv=None):
             log.info("stopped: %s", client.stats)
             return 2
         time.sleep(delay)
-        delay = min(delay * 2, 10)
+        # At most 2 s between tries: a restarted daemon holds recovered
+        # intents for solvers.reconnect_grace_ms (5 s by default).
+        delay = min(delay * 2, 2)
 
 
 if __name__ == "__main__":

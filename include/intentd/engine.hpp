@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "intentd/chain.hpp"
@@ -104,6 +105,10 @@ struct page {
   std::string next_cursor;   // empty on the last page
 };
 
+/// One solver as GET /api/v1/solvers shows it (docs/api.md, "Solvers"): a
+/// built-in solver's attempts are its executions, an external solver's its
+/// settlements (settled + failed), and the quote counters are an external
+/// solver's only (0 for a built-in one).
 struct solver_info {
   std::string solver_id;
   uint64_t attempts = 0;
@@ -112,6 +117,22 @@ struct solver_info {
   double success_rate = 0;
   double mean_execution_ms = 0;
   bool healthy = true;
+  std::string kind = "builtin"; // "builtin" or "external"
+  bool connected = true;        // an external solver: authenticated now
+  /// While an external solver rests after failed settlements, when its rest
+  /// ends.
+  std::optional<std::chrono::system_clock::time_point> resting_until;
+  uint32_t consecutive_failures = 0;
+  uint64_t asked = 0;    // quote requests sent to it
+  uint64_t answered = 0; // requests it quoted within the window
+  uint64_t valid = 0;    // quotes that passed every check
+  uint64_t won = 0;      // auctions won: settled (or tried) with its quote
+  uint64_t settled = 0;
+  uint64_t failed = 0;
+  double mean_response_ms = 0; // from a request to its first quote
+  /// Refused quotes and frames by reason code, only reasons that occurred.
+  std::vector<std::pair<std::string, uint64_t>> rejected;
+  std::string node; // in a cluster, the node it runs on
 };
 
 /// One message to a subscriber (the WebSocket API's events).

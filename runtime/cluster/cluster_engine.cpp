@@ -22,7 +22,9 @@
 #include "runtime/cluster/cluster_table.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/cluster/membership.hpp"
+#include "runtime/cluster/near_cache.hpp"
 #include "runtime/cluster/owner_fallback.hpp"
+#include "runtime/cluster/previous_owner.hpp"
 #include "runtime/cluster/rate_homes.hpp"
 #include "runtime/cluster/subscriptions.hpp"
 #include "runtime/cluster/tcp_probe.hpp"
@@ -107,6 +109,12 @@ public:
   outcome<std::string> prove_reader(const std::string& token) const override {
     return local_->prove_reader(token);
   }
+  /// The local engine asks the account's home (key_lookup_) for the keys
+  /// its own do not prove the token with.
+  void prove_reader(const std::string& token,
+                    reply<std::string> done) override {
+    local_->prove_reader(token, std::move(done));
+  }
 
   void get(const std::string& id, reply<intent_record> done) override;
   void get_rendered(const std::string& id,
@@ -171,7 +179,7 @@ private:
 
   /// A submission whose nonce (if signed) is reserved: to its owner.
   void route_submit(intent in, std::string body_digest, submit_admission admit,
-                    reply<submit_result> done);
+                    bool client_id, reply<submit_result> done);
 
   /// The stored intent that used `nonce` of `account` on any node: every
   /// node's nonces index; a node that cannot answer makes it a problem.
@@ -231,15 +239,51 @@ private:
     };
   }
 
-  /// A request by id: to the owner of `id`, and to every other node when
-  /// the owner does not know it (ask_owner_first: an intent stored before
-  /// a node was added stays on its old owner). `ask` sends it to one node.
+  /// A request by id: to the owner of `id`, and when the owner does not
+  /// know it to the id's previous owner (cluster.previous_nodes), or to
+  /// every other node without them (ask_owner_first: an intent stored
+  /// before a node was added stays on its old owner). `ask` sends it to
+  /// one node.
   template<class T>
   void by_id(const std::string& id,
              std::function<void(std::size_t, reply<T>)> ask, reply<T> done) {
-    ask_owner_first<T>(table_->owner_of(id), table_->names().size(),
+    ask_owner_first<T>(table_->owner_of(id), table_->holders_besides_owner(id),
                        std::move(ask), std::move(done));
   }
+
+  /// The node among `table_->holders_besides_owner(id)` that holds intent
+  /// `id`, which its owner does not: not_found when none does, a problem
+  /// when one that may hold it cannot be asked. For subscriptions.
+  void holder_of(const std::string& id,
+                 std::function<void(outcome<std::size_t>)> done) {
+    ask_holders<std::size_t>(
+        table_->holders_besides_owner(id),
+        problem{errc::not_found, "No intent with id " + id + ".", {}},
+        [this, id](std::size_t node, reply<std::size_t> one) {
+          reply<intent_record> held = [node, one](outcome<intent_record> r) {
+            if (!r)
+              return one(r.error());
+            if (r->body_digest.empty()) // the chain's word, not a record
+              return one(problem{errc::not_found, "Not held.", {}});
+            one(node);
+          };
+          if (node == table_->self_index())
+            return local_->get(id, std::move(held));
+          forward<intent_record>(node, std::move(held), get_atom::value, id);
+        },
+        std::move(done));
+  }
+
+  /// A submission this node owns, stored here (with `admit`, as
+  /// engine_core::submit) unless its id moved here when a node was added
+  /// and the id's previous owner holds it: then a resubmission of the same
+  /// body is answered with the previous owner's record (200), another body
+  /// with a conflict after the checks a submission here passes (409), as
+  /// one node answers; a previous owner that cannot be asked refuses it
+  /// (node_unavailable), never stores it here. `client_id`: the id is the
+  /// client's (the server's own are new).
+  void submit_owned(intent in, std::string body_digest, submit_admission admit,
+                    bool client_id, reply<submit_result> done);
 
   /// by_id for a record, stamped with the node that answers: `local`
   /// serves it here, `xs...` is the message to another node's endpoint.
@@ -496,6 +540,8 @@ private:
       std::make_shared<key_lookup_slot>();
   std::unique_ptr<engine_core> local_;
   std::shared_ptr<cluster_table> table_;
+  /// Ended records other nodes own, as they answered reads by id.
+  std::shared_ptr<near_cache> near_;
   cluster_metrics cluster_metrics_;
   std::chrono::milliseconds forward_timeout_;
   /// How long a count waits for a key's home before counting here.
@@ -545,7 +591,14 @@ cluster_engine::cluster_engine(const cfg::config& c,
     : local_(engine_core::start(
           c, with_chain(c, settings, chain_link_, key_lookup_))),
       table_(std::make_shared<cluster_table>(c.cluster)),
-      cluster_metrics_(local_->metrics(), table_),
+      near_(std::make_shared<near_cache>(
+          c.cluster.near_cache_entries,
+          std::chrono::milliseconds{c.cluster.near_cache_ttl_ms})),
+      cluster_metrics_(local_->metrics(), table_,
+                       [near = std::weak_ptr<const near_cache>{near_}] {
+                         auto n = near.lock();
+                         return n ? n->size() : std::size_t{0};
+                       }),
       forward_timeout_(c.cluster.forward_timeout_ms),
       rate_timeout_(std::min<std::chrono::milliseconds>(
           forward_timeout_, std::chrono::milliseconds{1000})),
@@ -572,7 +625,12 @@ cluster_engine::cluster_engine(const cfg::config& c,
                caf::timespan{std::chrono::milliseconds{
                    std::max<uint64_t>(4ull * cc.node_timeout_ms, 10'000)}});
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
-  subs_ = std::make_unique<cluster_subscriptions>(*sys_, table_, *local_);
+  subs_ = std::make_unique<cluster_subscriptions>(
+      *sys_, table_, *local_,
+      [this](const std::string& id,
+             std::function<void(outcome<std::size_t>)> done) {
+        holder_of(id, std::move(done));
+      });
   table_->on_down([this](std::size_t node) { node_down(node); });
   auto hello = hello_of(cc);
   membership_options mo;
@@ -594,6 +652,12 @@ cluster_engine::cluster_engine(const cfg::config& c,
     nonce_anywhere(account, nonce, std::move(done));
   };
   eo.reservation_ttl = 2 * forward_timeout_;
+  // Only ids the client chose are forwarded: the server's are made here.
+  eo.submit_owned = [this](intent in, std::string body_digest,
+                           reply<submit_result> done) {
+    submit_owned(std::move(in), std::move(body_digest), nullptr, true,
+                 std::move(done));
+  };
   endpoint_ = spawn_endpoint(*sys_, *local_, membership_, eo);
   front_ = std::make_unique<endpoint_front>(*sys_, *local_, endpoint_);
   forwarder_ =
@@ -688,6 +752,7 @@ void cluster_engine::stop() {
 void cluster_engine::submit(intent in, std::string body_digest,
                             submit_admission admit, reply<submit_result> done) {
   const auto self = table_->self_index();
+  const bool client_id = !in.id.empty();
   if (in.id.empty()) {
     // An id this node owns, so that it is stored here without a hop.
     for (int tries = 0; tries < 256 && in.id.empty(); ++tries) {
@@ -705,7 +770,7 @@ void cluster_engine::submit(intent in, std::string body_digest,
   }
   if (in.signature.empty())
     return route_submit(std::move(in), std::move(body_digest), std::move(admit),
-                        std::move(done));
+                        client_id, std::move(done));
   // A signed intent's nonce is reserved at its account's home node first,
   // so that the account uses it once in the whole cluster.
   auto home = table_->owner_of(in.user_account);
@@ -715,30 +780,31 @@ void cluster_engine::submit(intent in, std::string body_digest,
   forward<done_t>(
       home,
       [this, in = std::move(in), body_digest = std::move(body_digest),
-       admit = std::move(admit),
+       admit = std::move(admit), client_id,
        done = std::move(done)](outcome<done_t> reserved) mutable {
         if (!reserved)
           return done(reserved.error());
         route_submit(std::move(in), std::move(body_digest), std::move(admit),
-                     std::move(done));
+                     client_id, std::move(done));
       },
       reserve_atom::value, std::move(user), nonce, std::move(id));
 }
 
 void cluster_engine::route_submit(intent in, std::string body_digest,
-                                  submit_admission admit,
+                                  submit_admission admit, bool client_id,
                                   reply<submit_result> done) {
   const auto self = table_->self_index();
   auto owner = table_->owner_of(in.id);
   auto node = name_of(owner);
+  // The owner's record, or its previous owner's (which names itself).
   auto stamp = [node, done = std::move(done)](outcome<submit_result> r) {
-    if (r)
+    if (r && r->record.node.empty())
       r->record.node = node;
     done(std::move(r));
   };
   if (owner == self)
-    return local_->submit(std::move(in), std::move(body_digest),
-                          std::move(admit), std::move(stamp));
+    return submit_owned(std::move(in), std::move(body_digest), std::move(admit),
+                        client_id, std::move(stamp));
   after_admission(
       admit, std::move(in), std::move(body_digest),
       [this, owner, stamp](intent in, std::string body_digest) {
@@ -752,6 +818,31 @@ void cluster_engine::route_submit(intent in, std::string body_digest,
             submit_atom::value, std::move(in), std::move(body_digest));
       },
       stamp);
+}
+
+void cluster_engine::submit_owned(intent in, std::string body_digest,
+                                  submit_admission admit, bool client_id,
+                                  reply<submit_result> done) {
+  auto previous = client_id ? table_->previous_owner_of(in.id) : std::nullopt;
+  if (!previous || *previous == table_->self_index())
+    return local_->submit(std::move(in), std::move(body_digest),
+                          std::move(admit), std::move(done));
+  auto held = std::make_shared<intent>(std::move(in));
+  auto digest = body_digest;
+  moved_id_calls calls;
+  calls.read_here = [this, held](reply<intent_record> r) {
+    local_->get(held->id, std::move(r));
+  };
+  calls.read_previous = [this, held, node = *previous](reply<intent_record> r) {
+    forward<intent_record>(node, std::move(r), get_atom::value, held->id);
+  };
+  calls.store_here = [this, held, digest](submit_admission admit,
+                                          reply<submit_result> answer) {
+    local_->submit(std::move(*held), digest, std::move(admit),
+                   std::move(answer));
+  };
+  submit_moved_id(name_of(*previous), std::move(body_digest), std::move(admit),
+                  std::move(calls), std::move(done));
 }
 
 void cluster_engine::count_rate(rate_route route, rate_subject who,
@@ -807,18 +898,41 @@ void cluster_engine::get_rendered(const std::string& id,
                                   reply<rendered_record> done) {
   // The owner's records carry its name from its cache on, so its kept
   // rendering is the answer, here and through any other node.
+  const auto owner = table_->owner_of(id);
+  // Kept renderings are served while their owner is up only: a lost node's
+  // intents read 503 node_unavailable, all alike.
+  if (owner != table_->self_index() && near_->enabled() &&
+      table_->state(owner) != node_state::down) {
+    auto kept = near_->find(id, near_cache::clock::now());
+    cluster_metrics_.near_cache_read(kept.has_value());
+    if (kept)
+      return done(rendered_record{nullptr, std::move(kept->json),
+                                  std::move(kept->user_account)});
+  }
   by_id<rendered_record>(
       id,
-      [this, id](std::size_t node, reply<rendered_record> one) {
+      [this, id, owner](std::size_t node, reply<rendered_record> one) {
         if (node == table_->self_index())
           return local_->get_rendered(id, std::move(one));
-        forward_read(node, id, [one = std::move(one)](rendered_outcome r) {
-          if (!r)
-            return one(r.error());
-          one(rendered_record{
-              nullptr, std::make_shared<const std::string>(std::move(r->json)),
-              std::move(r->user_account)});
-        });
+        auto asked_at = near_cache::clock::now();
+        forward_read(
+            node, id,
+            [this, id, asked_at, kept = node == owner,
+             one = std::move(one)](rendered_outcome r) {
+              if (!r)
+                return one(r.error());
+              auto json =
+                  std::make_shared<const std::string>(std::move(r->json));
+              // Only the owner's own answer: an id another node
+              // holds (stored before a node was added) may be
+              // submitted to its owner anew.
+              if (kept)
+                near_->admit(id, near_cache::entry{json, r->user_account},
+                             std::chrono::microseconds{r->stable_for_us},
+                             asked_at);
+              one(rendered_record{nullptr, std::move(json),
+                                  std::move(r->user_account)});
+            });
       },
       std::move(done));
 }

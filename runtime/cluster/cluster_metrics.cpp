@@ -36,7 +36,8 @@ forward_result forward_result_of(const caf::error& err) {
 }
 
 cluster_metrics::cluster_metrics(std::shared_ptr<engine_metrics> m,
-                                 std::shared_ptr<const cluster_table> table)
+                                 std::shared_ptr<const cluster_table> table,
+                                 std::function<std::size_t()> near_entries)
     : keep_(std::move(m)) {
   if (!keep_ || !table)
     return;
@@ -71,6 +72,18 @@ cluster_metrics::cluster_metrics(std::shared_ptr<engine_metrics> m,
       "is the node, made on this node instead because the node was down, "
       "overloaded, or did not answer in time.",
       {"node"});
+  auto near_reads = r.add_counter(
+      "cluster_near_cache_reads_total",
+      "Reads by id of records other nodes own, by whether the near cache "
+      "answered them (hit) or they went to the owner (miss).",
+      {"result"});
+  near_hits_ = near_reads.with({"hit"});
+  near_misses_ = near_reads.with({"miss"});
+  auto near_size =
+      r.add_gauge("cluster_near_cache_entries",
+                  "Renderings of other nodes' ended records this node keeps "
+                  "to answer reads by id without a hop.")
+          .get();
 
   const auto& names = table->names();
   std::vector<metrics::gauge> up_handles;
@@ -88,7 +101,9 @@ cluster_metrics::cluster_metrics(std::shared_ptr<engine_metrics> m,
     n.rate_here = rate_here.with({names[i]});
   }
   std::weak_ptr<const cluster_table> weak = table;
-  r.on_collect([weak, nodes_up, up_handles]() mutable {
+  r.on_collect([weak, nodes_up, up_handles, near_size,
+                near_entries = std::move(near_entries)]() mutable {
+    near_size.set(near_entries ? static_cast<double>(near_entries()) : 0);
     auto t = weak.lock();
     if (!t)
       return;
@@ -120,6 +135,10 @@ void cluster_metrics::heartbeat_miss(std::size_t node) {
 void cluster_metrics::rate_counted_here(std::size_t node) {
   if (node < nodes_.size())
     nodes_[node].rate_here.inc();
+}
+
+void cluster_metrics::near_cache_read(bool hit) {
+  (hit ? near_hits_ : near_misses_).inc();
 }
 
 } // namespace intentd

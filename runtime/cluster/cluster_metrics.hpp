@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,14 +36,18 @@ forward_result forward_result_of(const caf::error& err);
 ///   cluster_forward_duration_seconds{node}    histogram
 ///   cluster_heartbeat_misses_total{node}      counter
 ///   cluster_rate_local_counts_total{node}     counter
-/// The two gauges are read from `table` at each scrape; the rest are fed
+///   cluster_near_cache_reads_total{result}    counter, hit or miss
+///   cluster_near_cache_entries                gauge
+/// The node gauges are read from `table` at each scrape, the entries from
+/// `near_entries` (0 without it); the rest are fed
 /// by the calls below (thread-safe, atomics only). A default-constructed
 /// or metrics-less instance ignores every call.
 class cluster_metrics {
 public:
   cluster_metrics() = default;
   cluster_metrics(std::shared_ptr<engine_metrics> m,
-                  std::shared_ptr<const cluster_table> table);
+                  std::shared_ptr<const cluster_table> table,
+                  std::function<std::size_t()> near_entries = {});
 
   /// A forward to node `node` (an index in the configured list) ended;
   /// `seconds` is observed when the owner answered.
@@ -53,6 +58,8 @@ public:
   /// Rate limits whose home is node `node` were counted on this node
   /// instead: `node` was down, overloaded, or did not answer in time.
   void rate_counted_here(std::size_t node);
+  /// A read by id of a record another node owns looked in the near cache.
+  void near_cache_read(bool hit);
 
 private:
   struct per_node {
@@ -63,6 +70,8 @@ private:
   };
   std::shared_ptr<engine_metrics> keep_; // the registry the handles live in
   std::vector<per_node> nodes_;
+  metrics::counter near_hits_;
+  metrics::counter near_misses_;
 };
 
 } // namespace intentd

@@ -1,5 +1,7 @@
 #include "runtime/cluster/cluster_table.hpp"
 
+#include <algorithm>
+
 #include "runtime/model/rendezvous.hpp"
 
 namespace intentd {
@@ -15,10 +17,39 @@ cluster_table::cluster_table(const cfg::cluster& c) : self_(c.node) {
     }
     members_.push_back(std::move(m));
   }
+  for (const auto& name : c.previous_nodes) {
+    auto i = std::find(names_.begin(), names_.end(), name);
+    if (i == names_.end())
+      continue; // refused by the config's checks
+    previous_.push_back(name);
+    previous_index_.push_back(static_cast<std::size_t>(i - names_.begin()));
+  }
 }
 
 std::size_t cluster_table::owner_of(const std::string& key) const {
   return rendezvous_owner(key, names_);
+}
+
+std::optional<std::size_t>
+cluster_table::previous_owner_of(const std::string& key) const {
+  if (previous_.empty())
+    return std::nullopt;
+  return previous_index_[rendezvous_owner(key, previous_)];
+}
+
+std::vector<std::size_t>
+cluster_table::holders_besides_owner(const std::string& key) const {
+  const auto owner = owner_of(key);
+  std::vector<std::size_t> out;
+  if (auto previous = previous_owner_of(key)) {
+    if (*previous != owner)
+      out.push_back(*previous);
+    return out;
+  }
+  for (std::size_t node = 0; node < names_.size(); ++node)
+    if (node != owner)
+      out.push_back(node);
+  return out;
 }
 
 std::optional<cluster_endpoint_actor>

@@ -30,6 +30,16 @@ public:
   /// over the node names.
   std::size_t owner_of(const std::string& key) const;
 
+  /// The owner `key` had before the last node was added (rendezvous over
+  /// cluster.previous_nodes), as an index into names(); none when
+  /// previous_nodes is not set.
+  std::optional<std::size_t> previous_owner_of(const std::string& key) const;
+
+  /// The nodes that may hold an intent `key` whose owner does not: its
+  /// previous owner when previous_nodes is set (none when that is its
+  /// owner), else every node but its owner.
+  std::vector<std::size_t> holders_besides_owner(const std::string& key) const;
+
   /// The endpoint of node `index` while it is up; none while it is down
   /// (or for this node itself).
   std::optional<cluster_endpoint_actor> endpoint(std::size_t index) const;
@@ -58,6 +68,9 @@ private:
   };
   std::string self_;
   std::vector<std::string> names_;
+  std::vector<std::string> previous_;
+  /// Index into names_ of each of previous_.
+  std::vector<std::size_t> previous_index_;
   std::size_t self_index_ = 0;
   mutable std::mutex mtx_;
   std::vector<member> members_;

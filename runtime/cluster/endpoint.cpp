@@ -15,10 +15,23 @@
 #include <spdlog/spdlog.h>
 
 #include "config/cluster.hpp"
+#include "runtime/cluster/near_cache.hpp"
+#include "runtime/model/time.hpp"
 
 namespace intentd {
 
 namespace {
+
+/// A read by id as this node, the owner, answers it: its rendering, the
+/// account, and how long the answer cannot change (for the asking node's
+/// near cache; unknown without the record: zero).
+rendered_reply answered_read(const engine_core& local, rendered_record r) {
+  auto stable = r.record
+                    ? stable_for(*r.record, local.config().storage.retention_s,
+                                 wall_clock_now())
+                    : std::chrono::microseconds::zero();
+  return rendered_reply{*r.json, std::move(r.user_account), stable.count()};
+}
 
 /// The local engine's answer to a forwarded request, back on the actor.
 using answer_atom = caf::atom_constant<caf::atom("answer")>;
@@ -203,17 +216,20 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
                             o.live_intents ? o.live_intents() : 0};
       },
       [=](submit_atom, intent& in, std::string& digest) {
-        return serve<submit_outcome>(
-            self, [=, in = std::move(in),
-                   digest = std::move(digest)](auto deliver) mutable {
-              local->submit(std::move(in), std::move(digest),
-                            [deliver](outcome<submit_result> r) {
-                              if (!r)
-                                return deliver(submit_outcome{r.error()});
-                              deliver(submit_outcome{submit_reply{
-                                  std::move(r->record), r->created}});
-                            });
-            });
+        return serve<submit_outcome>(self, [=, in = std::move(in),
+                                            digest = std::move(digest)](
+                                               auto deliver) mutable {
+          reply<submit_result> answer = [deliver](outcome<submit_result> r) {
+            if (!r)
+              return deliver(submit_outcome{r.error()});
+            deliver(
+                submit_outcome{submit_reply{std::move(r->record), r->created}});
+          };
+          const auto& owned = self->state.opts.submit_owned;
+          if (owned)
+            return owned(std::move(in), std::move(digest), std::move(answer));
+          local->submit(std::move(in), std::move(digest), std::move(answer));
+        });
       },
       [=](get_atom, const std::string& id) {
         return serve<record_outcome>(
@@ -221,11 +237,10 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
       },
       [=](get_atom, rendered_atom, const std::string& id) {
         return serve<rendered_outcome>(self, [=](auto deliver) {
-          local->get_rendered(id, [deliver](outcome<rendered_record> r) {
+          local->get_rendered(id, [local, deliver](outcome<rendered_record> r) {
             if (!r)
               return deliver(rendered_outcome{r.error()});
-            deliver(rendered_outcome{
-                rendered_reply{*r->json, std::move(r->user_account)}});
+            deliver(rendered_outcome{answered_read(*local, std::move(*r))});
           });
         });
       },
@@ -366,10 +381,10 @@ bool answer_from_cache(engine_core& local, caf::strong_actor_ptr self,
   auto r = local.cached_rendered(content.get_as<std::string>(2));
   if (!r)
     return false;
-  ptr.sender->enqueue(std::move(self), ptr.mid.response_id(),
-                      caf::make_message(rendered_outcome{rendered_reply{
-                          *r->json, std::move(r->user_account)}}),
-                      nullptr);
+  ptr.sender->enqueue(
+      std::move(self), ptr.mid.response_id(),
+      caf::make_message(rendered_outcome{answered_read(local, std::move(*r))}),
+      nullptr);
   return true;
 }
 

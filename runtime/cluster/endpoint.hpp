@@ -31,13 +31,19 @@ struct endpoint_options {
   std::chrono::milliseconds reservation_ttl{10'000};
   /// Reservations kept at once (expired ones make room first).
   std::size_t max_reservations = 100'000;
+  /// Stores a submission forwarded to this node as its owner (an id the
+  /// client chose); unset: `local`'s submit. The cluster's asks the id's
+  /// previous owner first (cluster.previous_nodes).
+  std::function<void(intent, std::string body_digest, reply<submit_result>)>
+      submit_owned;
 };
 
 /// The actor other nodes talk to (published on cluster.listen). It answers
 /// a hello (refusing another member list, naming the difference) and hands
 /// the caller to `membership`; answers heartbeats; and serves forwarded
 /// requests through `local`, the engine of this node, exactly as its own
-/// API would. `local` must outlive the actor.
+/// API would (submissions through `submit_owned` when set). `local` must
+/// outlive the actor.
 ///
 /// As an account's home node it reserves the nonces of its signed
 /// submissions, one at a time per nonce, before the intent's owner stores

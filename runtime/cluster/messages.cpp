@@ -14,7 +14,7 @@ std::string hello_difference(const cluster_hello& ours,
   if (ours.chain_node != theirs.chain_node)
     return "the chain node is " + ours.chain_node + " here but " +
            theirs.chain_node + " there";
-  return "heartbeat or timeout settings differ";
+  return "heartbeat, timeout or previous_nodes settings differ";
 }
 
 void add_cluster_message_types(caf::actor_system_config& cfg) {

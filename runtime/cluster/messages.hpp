@@ -55,7 +55,8 @@ struct cluster_hello {
 };
 
 /// One line naming how `theirs` differs from `ours` when their digests
-/// differ: the node lists, else the chain node, else the timings.
+/// differ: the node lists, else the chain node, else the timings or the
+/// previous nodes.
 std::string hello_difference(const cluster_hello& ours,
                              const cluster_hello& theirs);
 
@@ -67,10 +68,13 @@ struct cluster_pong {
 
 /// A read by id as the owner answers it: the JSON its API shows (kept
 /// beside its cached record, naming the owner) and the intent's account,
-/// whose read limit a read by anyone else spends.
+/// whose read limit a read by anyone else spends; `stable_for_us`, how
+/// long the owner is sure to answer the same (stable_for: 0 while the
+/// record can change, INT64_MAX without end), for the near cache.
 struct rendered_reply {
   std::string json;
   std::string user_account;
+  int64_t stable_for_us = 0;
 };
 
 /// The raw keys an account holds at its home node.
@@ -100,7 +104,8 @@ typename Inspector::result_type inspect(Inspector& f, cluster_pong& x) {
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rendered_reply& x) {
-  return f(caf::meta::type_name("rendered_reply"), x.json, x.user_account);
+  return f(caf::meta::type_name("rendered_reply"), x.json, x.user_account,
+           x.stable_for_us);
 }
 
 template<class Inspector>

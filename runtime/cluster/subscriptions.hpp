@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,11 +23,24 @@ namespace intentd {
 /// subscriptions ends with an error notice `node_unavailable` naming the
 /// intent (or the account and the node); subscribing again after it is back
 /// works as before.
+///
+/// An intent its owner does not know (its `unknown_intent` notice) may be
+/// held by another node, stored there before a node was added: `locate`
+/// finds that node among cluster_table::holders_besides_owner, and the
+/// subscription goes there instead; the owner's notice is delivered only
+/// when no node holds it, and a node that may hold it but cannot be asked
+/// ends the subscription with `node_unavailable`.
 class cluster_subscriptions {
 public:
+  /// Answers the node that holds intent `id`, which its owner does not
+  /// know; not_found when none does, a problem when one that may hold it
+  /// cannot be asked. Called on any thread; answers once, on any thread.
+  using locate_fn = std::function<void(
+      const std::string& id, std::function<void(outcome<std::size_t>)>)>;
+
   cluster_subscriptions(caf::actor_system& sys,
                         std::shared_ptr<cluster_table> table,
-                        engine_core& local);
+                        engine_core& local, locate_fn locate = {});
 
   std::unique_ptr<subscriber> attach(notice_handler on_notice);
 
@@ -49,6 +63,7 @@ private:
   caf::actor_system& sys_;
   std::shared_ptr<cluster_table> table_;
   engine_core& local_;
+  locate_fn locate_;
   std::shared_ptr<registry> registry_ = std::make_shared<registry>();
 };
 

@@ -82,8 +82,29 @@ record to_public(const intent_record& rec, std::string json,
 }
 
 solver_info to_public(const solver_view& s) {
-  return {s.solver_id,    s.attempts,          s.successes, s.failures,
-          s.success_rate, s.mean_execution_ms, s.healthy};
+  solver_info out;
+  out.solver_id = s.solver_id;
+  out.attempts = s.attempts;
+  out.successes = s.successes;
+  out.failures = s.failures;
+  out.success_rate = s.success_rate;
+  out.mean_execution_ms = s.mean_execution_ms;
+  out.healthy = s.healthy;
+  out.kind = s.kind;
+  out.connected = s.connected;
+  if (s.resting_until > 0)
+    out.resting_until = to_time_point(s.resting_until);
+  out.consecutive_failures = s.consecutive_failures;
+  out.asked = s.asked;
+  out.answered = s.answered;
+  out.valid = s.valid;
+  out.won = s.won;
+  out.settled = s.settled;
+  out.failed = s.failed;
+  out.mean_response_ms = s.mean_response_ms;
+  out.rejected = s.rejected;
+  out.node = s.node;
+  return out;
 }
 
 notification to_public(const notice& n) {

@@ -129,6 +129,13 @@ component_settings build(const cfg::config& c, settings_scope scope,
   s.store.sync = c.storage.sync;
   s.store.map_size = c.storage.map_size_mb << 20;
   s.store.max_map_size = c.storage.max_map_size_mb << 20;
+  s.write_path.path =
+      c.storage.write_path == "log" ? write_path::log : write_path::lmdb;
+  s.write_path.checkpoint_interval =
+      std::chrono::milliseconds{c.storage.checkpoint_interval_ms};
+  s.write_path.checkpoint_records = c.storage.checkpoint_records;
+  s.write_path.checkpoint_log_bytes = uint64_t{c.storage.checkpoint_log_mb}
+                                      << 20;
 
   s.writer.max_batch = c.storage.max_batch;
   s.writer.max_wait = std::chrono::microseconds{c.storage.max_wait_us};

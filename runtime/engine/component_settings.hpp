@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "persistence/chain_journal_lmdb.hpp"
 #include "persistence/intent_store.hpp"
+#include "persistence/record_store.hpp"
 #include "runtime/engine/signature_gate.hpp"
 #include "runtime/model/retry.hpp"
 #include "runtime/model/simulated_chain.hpp"
@@ -51,6 +52,8 @@ struct component_settings {
   /// with 0 resolved (scheduler_threads_for).
   uint32_t scheduler_threads = 2;
   store_options store;
+  /// storage.write_path and its checkpoint keys.
+  write_path_options write_path;
   writer_options writer;
   chain_options chain_actor;
   /// On a cluster node that does not host the simulated chain: the proxy

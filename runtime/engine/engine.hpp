@@ -160,6 +160,14 @@ public:
                    "token with.",
                    {}};
   }
+  /// prove_reader, answered through `done` exactly once, perhaps later
+  /// and on another thread: a cluster node asks the account's home for
+  /// the keys its own do not prove the token with (docs/cluster.md, "Keys
+  /// across nodes"), and answers node_unavailable when the home cannot
+  /// answer. The default answers prove_reader before it returns.
+  virtual void prove_reader(const std::string& token, reply<std::string> done) {
+    done(prove_reader(token));
+  }
   virtual void get(const std::string& id, reply<intent_record> done) = 0;
   /// `get`, rendered; an engine may keep the rendering beside its cached
   /// record. The default renders every time.

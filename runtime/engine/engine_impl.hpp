@@ -62,6 +62,7 @@ public:
               reply<submit_result> done) override;
 
   outcome<std::string> prove_reader(const std::string& token) const override;
+  void prove_reader(const std::string& token, reply<std::string> done) override;
 
   void get(const std::string& id, reply<intent_record> done) override;
 
@@ -193,7 +194,7 @@ private:
       std::make_shared<commit_health>();
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds call_timeout_;
-  std::shared_ptr<intent_store> store_;
+  std::shared_ptr<record_store> store_;
   std::unique_ptr<signature_gate> gate_;
   caf::actor_system_config sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;

@@ -53,8 +53,9 @@ std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
 
 } // namespace
 
-/// How long past its quote window an intent waits for the auction's answer
-/// before the built-in solvers take it.
+/// How long past its quote window (and the reconnect grace, during which the
+/// auction may hold it) an intent waits for the auction's answer before the
+/// built-in solvers take it.
 constexpr std::chrono::milliseconds auction_margin{1'000};
 
 void engine_impl::spawn_external_auction(const cfg::config& c) {
@@ -72,6 +73,7 @@ void engine_impl::spawn_external_auction(const cfg::config& c) {
   }
   opts.tokens = settings_.tokens;
   opts.quote_window_ms = c.solvers.quote_window_ms;
+  opts.reconnect_grace_ms = c.solvers.reconnect_grace_ms;
   opts.failover_after = c.solvers.failover_after;
   opts.cooldown_ms = c.solvers.cooldown_ms;
   opts.now = wall_clock_now;
@@ -90,6 +92,12 @@ void engine_impl::spawn_external_auction(const cfg::config& c) {
   links->on_gone([a = auction_](const std::string& id) {
     caf::anon_send(a, gone_atom::value, id);
   });
+  // Told as the session attaches; it queues `ready` in the same handler and
+  // the auction's frames are posted to its thread after, so `ready` is the
+  // solver's first frame.
+  links->on_connected([a = auction_](const std::string& id) {
+    caf::anon_send(a, ready_atom::value, id);
+  });
 }
 
 engine_impl::engine_impl(const cfg::config& c, component_settings settings,
@@ -104,11 +112,20 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
     m->storage_corrupt().inc();
     spdlog::error("{}", p.message);
   };
-  auto opened = intent_store::open(store_opts);
+  auto opened = open_record_store(store_opts, s.write_path);
   if (!opened)
     throw std::runtime_error("cannot open storage at " + s.store.path + ": " +
                              opened.error().message);
-  store_ = std::make_shared<intent_store>(std::move(*opened));
+  store_ = std::move(opened->store);
+  if (store_->path() == write_path::log)
+    spdlog::info("storage at {}: write log replayed, {} records into {} "
+                 "intents not yet checkpointed, {} ms{}",
+                 s.store.path, opened->replayed, opened->table_size,
+                 opened->took.count(),
+                 opened->torn_bytes > 0
+                     ? " (a torn tail of " +
+                           std::to_string(opened->torn_bytes) + " bytes cut)"
+                     : std::string{});
   observe_store(*metrics_, store_);
   // Before the actor system: a bad seeded key throws with nothing to stop.
   std::unique_ptr<chain_adapter> chain;
@@ -210,7 +227,8 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
   deps.ask_chain_first = s.ask_chain_first;
   deps.auction = auction_;
   deps.auction_timeout =
-      std::chrono::milliseconds{c.solvers.quote_window_ms} + auction_margin;
+      std::chrono::milliseconds{c.solvers.quote_window_ms} +
+      std::chrono::milliseconds{c.solvers.reconnect_grace_ms} + auction_margin;
   cache_ = std::make_shared<status_cache>(s.cache);
   // The cache first: whoever a notice reaches reads what it announces.
   deps.on_transition = [cache = cache_, next = deps.on_transition](
@@ -381,6 +399,10 @@ void engine_impl::stop() {
   if (!final_stats.empty())
     if (auto saved = store_->put_solver_stats(final_stats); !saved)
       spdlog::error("solver counters not saved: {}", saved.error().message);
+  if (auto closed = store_->close(); !closed)
+    spdlog::error("the last checkpoint of the write log failed ({}); the log "
+                  "keeps every write and the next start replays it",
+                  closed.error().message);
   store_.reset();
 }
 

@@ -37,6 +37,24 @@ outcome<std::string> engine_impl::prove_reader(const std::string& token) const {
   return gate_->check_read_token(token, wall_clock_now());
 }
 
+void engine_impl::prove_reader(const std::string& token,
+                               reply<std::string> done) {
+  auto verdict = gate_->judge_read_token(token, wall_clock_now());
+  if (verdict.account || !verdict.key_unknown_to || !settings_.key_lookup)
+    return done(std::move(verdict.account));
+  // The keys registered over the API live at the account's home node: its
+  // keys decide, and a home that cannot answer refuses, never admits.
+  auto account = std::move(*verdict.key_unknown_to);
+  settings_.key_lookup->ask(account,
+                            [this, token, account, done = std::move(done)](
+                                outcome<std::vector<std::string>> held) {
+                              if (!held)
+                                return done(held.error());
+                              done(gate_->check_read_token_with(
+                                  token, wall_clock_now(), account, *held));
+                            });
+}
+
 void engine_impl::submit(intent in, std::string body_digest,
                          submit_admission admit, reply<submit_result> done) {
   auto refused = gate_->check_submit(in);

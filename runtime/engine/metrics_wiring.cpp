@@ -81,18 +81,6 @@ transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,
   };
 }
 
-void observe_store(engine_metrics& m, std::weak_ptr<const intent_store> store) {
-  m.registry().on_collect([&m, store] {
-    // A count that cannot be read leaves its gauge at its last value.
-    if (auto s = store.lock()) {
-      if (auto counts = s->count_by_status())
-        m.set_by_status(*counts);
-      if (auto dead = s->dead_letter_count())
-        m.set_dead_letters(*dead);
-    }
-  });
-}
-
 namespace {
 
 /// Moves a counter up to `total`, a count kept elsewhere that only grows.
@@ -103,6 +91,49 @@ void catch_up(metrics::counter c, uint64_t total) {
 }
 
 } // namespace
+
+void observe_store(engine_metrics& m, std::weak_ptr<const record_store> store) {
+  m.registry().on_collect([&m, store] {
+    // A count that cannot be read leaves its gauge at its last value.
+    if (auto s = store.lock()) {
+      if (auto counts = s->count_by_status())
+        m.set_by_status(*counts);
+      if (auto dead = s->dead_letter_count())
+        m.set_dead_letters(*dead);
+    }
+  });
+  if (auto opened = store.lock(); !opened || opened->path() != write_path::log)
+    return;
+  auto& r = m.registry();
+  auto checkpoints =
+      r.add_counter("storage_checkpoints_total",
+                    "Checkpoints of the write log into LMDB that wrote "
+                    "something.")
+          .get();
+  auto failures = r.add_counter("storage_checkpoint_failures_total",
+                                "Checkpoints of the write log that failed.")
+                      .get();
+  auto bytes = r.add_counter("storage_log_bytes_total",
+                             "Bytes appended to the write log.")
+                   .get();
+  auto entries =
+      r.add_gauge("storage_log_table_entries",
+                  "Intents written since the last checkpoint (the live "
+                  "table over LMDB).")
+          .get();
+  r.on_collect([=]() mutable {
+    auto live = store.lock();
+    if (!live)
+      return;
+    auto f = live->log_figures();
+    if (!f)
+      return;
+    catch_up(checkpoints, f->checkpoints);
+    catch_up(failures, f->checkpoint_failures);
+    catch_up(bytes, f->log_bytes);
+    entries.set(static_cast<double>(f->table_entries));
+  });
+}
 
 void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
                   std::weak_ptr<const status_cache> cache) {
@@ -119,7 +150,7 @@ void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
 }
 
 std::function<write_outcome()>
-storage_probe(std::shared_ptr<intent_store> store, std::string path,
+storage_probe(std::shared_ptr<record_store> store, std::string path,
               uint64_t min_free_bytes) {
   return [store = std::move(store), path = std::move(path),
           min_free_bytes]() -> write_outcome {
@@ -138,7 +169,7 @@ storage_probe(std::shared_ptr<intent_store> store, std::string path,
   };
 }
 
-health_check storage_check(const intent_store* store, const commit_health& h,
+health_check storage_check(const record_store* store, const commit_health& h,
                            const std::string& path) {
   if (!store)
     return {"storage", false, "storage is closed"};
@@ -152,6 +183,14 @@ health_check storage_check(const intent_store* store, const commit_health& h,
             std::to_string(h.failures.load()) +
                 " storage commits failed in a row; writes are retried and "
                 "new intents refused until one succeeds"};
+  if (auto f = store->log_figures(); f && f->failures_in_row > 0)
+    return {"storage", false,
+            std::to_string(f->failures_in_row) +
+                " checkpoints of the write log into LMDB failed in a row" +
+                (f->last_problem ? " (" + f->last_problem->message + ")"
+                                 : std::string{}) +
+                "; they are retried, and the log keeps every write and "
+                "grows until one succeeds"};
   if (!h.chain_ok)
     return {"storage", false,
             "the chain cannot store its block under " + path +

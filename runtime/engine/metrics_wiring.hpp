@@ -12,6 +12,7 @@
 #include "actors/solver.hpp"
 #include "actors/status_cache.hpp"
 #include "actors/storage_writer.hpp"
+#include "persistence/record_store.hpp"
 #include "runtime/engine/engine.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 
@@ -49,8 +50,10 @@ transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,
                                     transition_hook next = {});
 
 /// Refreshes intents_by_status and dead_letters from storage at every
-/// scrape, while the store lives.
-void observe_store(engine_metrics& m, std::weak_ptr<const intent_store> store);
+/// scrape, while the store lives; on the log write path also
+/// storage_checkpoints_total, storage_checkpoint_failures_total,
+/// storage_log_bytes_total and storage_log_table_entries.
+void observe_store(engine_metrics& m, std::weak_ptr<const record_store> store);
 
 /// Copies the rate limiter's and the status cache's own counters into
 /// http_rate_limited_total and cache_requests_total at each scrape.
@@ -60,11 +63,12 @@ void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
 /// The storage writer's probe: a write into the store, and at least
 /// `min_free_bytes` free on the filesystem of `path`.
 std::function<write_outcome()>
-storage_probe(std::shared_ptr<intent_store> store, std::string path,
+storage_probe(std::shared_ptr<record_store> store, std::string path,
               uint64_t min_free_bytes = 1u << 20);
 
-/// The "storage" readiness check.
-health_check storage_check(const intent_store* store, const commit_health& h,
+/// The "storage" readiness check: failing while commits fail, and on the
+/// log write path while checkpoints fail.
+health_check storage_check(const record_store* store, const commit_health& h,
                            const std::string& path);
 
 /// The status label of a submission's outcome.

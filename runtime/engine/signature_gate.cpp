@@ -111,6 +111,19 @@ outcome<std::string> signature_gate::check_read_token(const std::string& token,
   return intentd::check_read_token(token, *keys_, now, max_token_ttl_s_);
 }
 
+read_token_verdict signature_gate::judge_read_token(const std::string& token,
+                                                    time_us now) const {
+  return intentd::judge_read_token(token, *keys_, now, max_token_ttl_s_);
+}
+
+outcome<std::string> signature_gate::check_read_token_with(
+    const std::string& token, time_us now, const std::string& account,
+    const std::vector<std::string>& held) const {
+  account_keys keys;
+  return intentd::check_read_token(token, held_keys(keys, account, held), now,
+                                   max_token_ttl_s_);
+}
+
 void log_security_warnings(const cfg::security& cfg) {
   if (!cfg.require_signatures)
     spdlog::warn("!!! security.require_signatures is false: unsigned intents "

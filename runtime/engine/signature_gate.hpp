@@ -11,6 +11,7 @@
 #include "runtime/model/account_keys.hpp"
 #include "runtime/model/intent.hpp"
 #include "runtime/model/problem.hpp"
+#include "runtime/model/read_token.hpp"
 #include "runtime/model/signature_check.hpp"
 
 namespace intentd {
@@ -94,6 +95,18 @@ public:
   /// The account a read token proves at `now` (check_read_token).
   outcome<std::string> check_read_token(const std::string& token,
                                         time_us now) const;
+
+  /// check_read_token, saying whether only the keys here refused it
+  /// (judge_read_token).
+  read_token_verdict judge_read_token(const std::string& token,
+                                      time_us now) const;
+
+  /// check_read_token against `held`, the raw keys `account` holds where
+  /// it is kept (its home node), instead of the keys here.
+  outcome<std::string>
+  check_read_token_with(const std::string& token, time_us now,
+                        const std::string& account,
+                        const std::vector<std::string>& held) const;
 
 private:
   bool required_ = false;

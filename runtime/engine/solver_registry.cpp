@@ -66,6 +66,24 @@ void solver_registry::on_gone(gone_handler handler) {
   gone_ = std::move(next);
 }
 
+void solver_registry::on_connected(connected_handler handler) {
+  auto next =
+      handler ? std::make_shared<const connected_handler>(std::move(handler))
+              : nullptr;
+  std::lock_guard<std::mutex> lock(mu_);
+  connected_ = std::move(next);
+}
+
+void solver_registry::tell_connected(const std::string& id) {
+  std::shared_ptr<const connected_handler> handler;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    handler = connected_;
+  }
+  if (handler)
+    (*handler)(id);
+}
+
 void solver_registry::tell_gone(const std::string& id) {
   std::shared_ptr<const gone_handler> handler;
   {
@@ -92,6 +110,7 @@ solver_registry::attach(const std::string& id,
   }
   if (replaced)
     tell_gone(id);
+  tell_connected(id);
   return replaced;
 }
 

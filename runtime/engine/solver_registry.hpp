@@ -48,6 +48,9 @@ public:
   /// Called with a solver id whose connection went away: closed, or
   /// replaced by a newer one (its open quotes no longer count).
   using gone_handler = std::function<void(const std::string& solver_id)>;
+  /// Called with a solver id whose connection was just authenticated and
+  /// attached (after the gone handler of the connection it replaced).
+  using connected_handler = std::function<void(const std::string& solver_id)>;
   using clock = std::function<time_us()>;
 
   /// `metrics` (may be null) gets the gauges of connected solvers
@@ -74,6 +77,9 @@ public:
   /// the thread of the connection that attached or detached; must not
   /// block.
   void on_gone(gone_handler handler);
+  /// The handler for connections that were attached (empty: none). Called
+  /// on the thread of the connection that attached; must not block.
+  void on_connected(connected_handler handler);
 
   // For the connections.
 
@@ -96,8 +102,10 @@ private:
   std::map<std::string, std::shared_ptr<solver_link>> links_;
   std::shared_ptr<const quote_handler> handler_;
   std::shared_ptr<const gone_handler> gone_;
+  std::shared_ptr<const connected_handler> connected_;
 
   void tell_gone(const std::string& id);
+  void tell_connected(const std::string& id);
 };
 
 } // namespace intentd

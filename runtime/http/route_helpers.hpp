@@ -41,7 +41,8 @@ reply<T> respond(reply_fn done, F make) {
   };
 }
 
-/// A 401 or 403 for `p`, with WWW-Authenticate: Bearer on a 401.
+/// A 401 or 403 for `p`, with WWW-Authenticate: Bearer on a 401 (a 503
+/// when the keys to check a read token with could not be asked for).
 http_reply unauthorized_reply(const problem& p);
 
 /// Decodes `a=1&b=2` into `out`; false on a malformed %-escape.

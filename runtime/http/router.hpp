@@ -161,15 +161,31 @@ private:
   void register_key(const http_request& req, const std::string& account,
                     reply_fn done);
   // Read access (routes_read_access.cpp).
-  /// The account the request's read token (Authorization: Bearer) proves:
-  /// nullopt when it carries none, the problem when it proves nobody.
-  outcome<std::optional<std::string>> reader_of(const http_request& req) const;
-  /// Under security.read_access owner, the reply refusing a listing of
-  /// `account`'s intents (everyone's when empty) to a caller who proved
-  /// `reader`; nullopt when it may go on.
-  std::optional<http_reply>
-  deny_listing(const http_request& req, const std::string& account,
-               const std::optional<std::string>& reader) const;
+  /// The read token the request carries (Authorization: Bearer); empty
+  /// when it carries none (another bearer value is an admin key, for
+  /// deny_admin to judge).
+  static std::string read_token_of(const http_request& req);
+  /// The account `token` (read_token_of) proves, answered through `done`
+  /// exactly once, perhaps later on another thread (a cluster node may ask
+  /// the account's home for its keys): nullopt when `token` is empty, the
+  /// problem when it proves nobody or the keys could not be asked for.
+  static void
+  prove_reader(engine_core& engine, std::string token,
+               std::function<void(outcome<std::optional<std::string>>)> done);
+  /// What decides whether a listing may go on besides its reader, taken
+  /// from the request as it arrives: its reader may be proven later.
+  struct listing_access {
+    bool owner_reads = false;               // security.read_access owner
+    std::optional<http_reply> admin_denied; // deny_admin's answer
+    bool presented_nothing = false; // neither Authorization nor an API key
+    /// Under security.read_access owner, the reply refusing a listing of
+    /// `account`'s intents (everyone's when empty) to a caller who proved
+    /// `reader`; nullopt when it may go on.
+    std::optional<http_reply>
+    deny(const std::string& account,
+         const std::optional<std::string>& reader) const;
+  };
+  listing_access listing_access_of(const http_request& req) const;
   /// True under security.read_access owner.
   bool owner_reads() const;
 

@@ -132,20 +132,13 @@ void http_router::list(const http_request& req, std::string_view query,
   }
   if (auto it = params.find("cursor"); it != params.end())
     q.cursor = it->second;
-  // Decided now, answered in this order once the address is admitted.
-  auto reader = reader_of(req);
-  std::optional<http_reply> refused;
-  if (!reader)
-    refused = unauthorized_reply(reader.error());
-  else if (auto denied = deny_listing(req, q.user, *reader))
-    refused = std::move(*denied);
-  // A proven reader pays for its reads, anyone else the account listed.
-  auto payer = reader ? reader->value_or(q.user) : std::string{};
+  // Answered in this order once the address is admitted: the reader is
+  // proven (perhaps by asking the account's home node) only then.
   limits_gate_.check(
       req, route_read, {}, anonymous_keys,
       [&engine = engine_, gate = limits_gate_, who = rate_client_of(req), q,
-       bad = std::move(bad), refused = std::move(refused),
-       payer = std::move(payer),
+       bad = std::move(bad), token = read_token_of(req),
+       access = listing_access_of(req),
        done = std::move(done)](rate_decision decision) mutable {
         if (!decision.allowed)
           return done(http_limits::too_many(decision));
@@ -154,18 +147,31 @@ void http_router::list(const http_request& req, std::string_view query,
                                            decision)(problem_reply(
               problem{errc::bad_request, "The query has invalid parameters.",
                       std::move(bad)}));
-        if (refused)
-          return done(std::move(*refused));
-        gate.check(who, route_read, payer, key_bit(rate_key::user),
-                   [&engine, q, decision,
-                    done = std::move(done)](rate_decision own) mutable {
-                     if (!own.allowed)
-                       return done(http_limits::too_many(own));
-                     list_admitted(engine, q,
-                                   http_limits::with_headers(
-                                       std::move(done),
-                                       http_limits::closest(decision, own)));
-                   });
+        prove_reader(engine, std::move(token),
+                     [&engine, gate = std::move(gate), who = std::move(who),
+                      q = std::move(q), access = std::move(access), decision,
+                      done = std::move(done)](
+                         outcome<std::optional<std::string>> reader) mutable {
+                       if (!reader)
+                         return done(unauthorized_reply(reader.error()));
+                       if (auto denied = access.deny(q.user, *reader))
+                         return done(std::move(*denied));
+                       // A proven reader pays for its reads, anyone else the
+                       // account listed.
+                       auto payer = reader->value_or(q.user);
+                       gate.check(
+                           who, route_read, payer, key_bit(rate_key::user),
+                           [&engine, q, decision,
+                            done = std::move(done)](rate_decision own) mutable {
+                             if (!own.allowed)
+                               return done(http_limits::too_many(own));
+                             list_admitted(
+                                 engine, q,
+                                 http_limits::with_headers(
+                                     std::move(done),
+                                     http_limits::closest(decision, own)));
+                           });
+                     });
       });
 }
 

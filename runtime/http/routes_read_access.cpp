@@ -43,25 +43,42 @@ bool http_router::owner_reads() const {
   return engine_.config().security.read_access != "open";
 }
 
-outcome<std::optional<std::string>>
-http_router::reader_of(const http_request& req) const {
+std::string http_router::read_token_of(const http_request& req) {
   auto value = bearer_value(req.authorization);
-  // Another bearer value is an admin key, for deny_admin to judge.
   if (!looks_like_read_token(value))
-    return std::optional<std::string>{};
-  auto account = engine_.prove_reader(std::string{value});
-  if (!account)
-    return account.error();
-  return std::optional<std::string>{std::move(*account)};
+    return {};
+  return std::string{value};
 }
 
-std::optional<http_reply>
-http_router::deny_listing(const http_request& req, const std::string& account,
-                          const std::optional<std::string>& reader) const {
-  if (!owner_reads() || (reader && !account.empty() && *reader == account))
+void http_router::prove_reader(
+    engine_core& engine, std::string token,
+    std::function<void(outcome<std::optional<std::string>>)> done) {
+  if (token.empty())
+    return done(std::optional<std::string>{});
+  engine.prove_reader(token,
+                      [done = std::move(done)](outcome<std::string> account) {
+                        if (!account)
+                          return done(account.error());
+                        done(std::optional<std::string>{std::move(*account)});
+                      });
+}
+
+http_router::listing_access
+http_router::listing_access_of(const http_request& req) const {
+  listing_access out;
+  out.owner_reads = owner_reads();
+  if (out.owner_reads)
+    out.admin_denied = deny_admin(req);
+  out.presented_nothing = req.authorization.empty() && req.api_key.empty();
+  return out;
+}
+
+std::optional<http_reply> http_router::listing_access::deny(
+    const std::string& account,
+    const std::optional<std::string>& reader) const {
+  if (!owner_reads || (reader && !account.empty() && *reader == account))
     return std::nullopt;
-  auto denied = deny_admin(req);
-  if (!denied)
+  if (!admin_denied)
     return std::nullopt;
   if (reader)
     return problem_reply(problem{
@@ -72,7 +89,7 @@ http_router::deny_listing(const http_request& req, const std::string& account,
             : "The read token proves " + *reader + ", not " + account + ".",
         {}});
   // A caller who presented nothing is told what would do.
-  if (req.authorization.empty() && req.api_key.empty())
+  if (presented_nothing)
     return unauthorized_reply(problem{
         errc::unauthorized,
         account.empty()
@@ -84,7 +101,7 @@ http_router::deny_listing(const http_request& req, const std::string& account,
                   "(intentctl read-token) as 'Authorization: Bearer "
                   "<token>', or an admin key.",
         {}});
-  return denied;
+  return admin_denied;
 }
 
 } // namespace intentd

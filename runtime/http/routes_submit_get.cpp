@@ -331,19 +331,25 @@ void http_router::get(const http_request& req, const std::string& id,
                 "GET /api/v1/intents/{id} takes no query parameters.",
                 std::move(bad)}));
   }
-  auto reader = reader_of(req);
-  if (!reader)
-    return done(unauthorized_reply(reader.error()));
-  limits_gate_.check(
-      req, route_read, {}, anonymous_keys,
-      [&engine = engine_, gate = limits_gate_, who = rate_client_of(req), id,
-       reader = std::move(*reader),
-       done = std::move(done)](rate_decision decision) mutable {
-        if (!decision.allowed)
-          return done(http_limits::too_many(decision));
-        read_admitted(engine, std::move(gate), std::move(who), id,
-                      std::move(reader), decision, std::move(done));
-      });
+  // A token that proves nobody is refused before the address pays.
+  prove_reader(engine_, read_token_of(req),
+               [&engine = engine_, gate = limits_gate_,
+                who = rate_client_of(req), id, done = std::move(done)](
+                   outcome<std::optional<std::string>> reader) mutable {
+                 if (!reader)
+                   return done(unauthorized_reply(reader.error()));
+                 gate.check(
+                     who, route_read, {}, anonymous_keys,
+                     [&engine, gate, who, id = std::move(id),
+                      reader = std::move(*reader),
+                      done = std::move(done)](rate_decision decision) mutable {
+                       if (!decision.allowed)
+                         return done(http_limits::too_many(decision));
+                       read_admitted(engine, std::move(gate), std::move(who),
+                                     std::move(id), std::move(reader), decision,
+                                     std::move(done));
+                     });
+               });
 }
 
 } // namespace intentd

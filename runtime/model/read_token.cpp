@@ -168,32 +168,47 @@ std::optional<read_token> decode_read_token(std::string_view text) {
                     std::string{*key}, std::string{in}};
 }
 
+read_token_verdict judge_read_token(std::string_view text,
+                                    const account_keys& keys, time_us now,
+                                    uint32_t max_ttl_s) {
+  auto token = decode_read_token(text);
+  if (!token)
+    return {refused("is malformed: make one with intentctl read-token."), {}};
+  if (!valid_account(token->account))
+    return {refused("names no valid account."), {}};
+  auto now_s = now / 1'000'000;
+  if (token->expires_at <= now_s)
+    return {refused("has expired."), {}};
+  if (token->issued_at > now_s + read_token_skew_s)
+    return {refused("is issued in the future."), {}};
+  if (token->expires_at - token->issued_at > int64_t{max_ttl_s} ||
+      token->expires_at < token->issued_at)
+    return {refused("lives longer than this server allows (" +
+                    std::to_string(max_ttl_s) + " s from issue to expiry)."),
+            {}};
+  auto message = read_token_message(token->account, token->issued_at,
+                                    token->expires_at, token->public_key);
+  bool verifies =
+      canonical_signature(token->signature) &&
+      verify_signature(token->public_key, message, token->signature);
+  // The key is judged before the signature, so that a refusal names the
+  // key whether or not the signature verifies.
+  if (keys.owner(token->public_key) != token->account) {
+    auto why = refused("is signed with a key that is not registered to " +
+                       token->account + ".");
+    if (!verifies)
+      return {std::move(why), {}};
+    return {std::move(why), token->account};
+  }
+  if (!verifies)
+    return {refused("has a signature that does not verify."), {}};
+  return {std::move(token->account), {}};
+}
+
 outcome<std::string> check_read_token(std::string_view text,
                                       const account_keys& keys, time_us now,
                                       uint32_t max_ttl_s) {
-  auto token = decode_read_token(text);
-  if (!token)
-    return refused("is malformed: make one with intentctl read-token.");
-  if (!valid_account(token->account))
-    return refused("names no valid account.");
-  auto now_s = now / 1'000'000;
-  if (token->expires_at <= now_s)
-    return refused("has expired.");
-  if (token->issued_at > now_s + read_token_skew_s)
-    return refused("is issued in the future.");
-  if (token->expires_at - token->issued_at > int64_t{max_ttl_s} ||
-      token->expires_at < token->issued_at)
-    return refused("lives longer than this server allows (" +
-                   std::to_string(max_ttl_s) + " s from issue to expiry).");
-  if (keys.owner(token->public_key) != token->account)
-    return refused("is signed with a key that is not registered to " +
-                   token->account + ".");
-  auto message = read_token_message(token->account, token->issued_at,
-                                    token->expires_at, token->public_key);
-  if (!canonical_signature(token->signature) ||
-      !verify_signature(token->public_key, message, token->signature))
-    return refused("has a signature that does not verify.");
-  return std::move(token->account);
+  return judge_read_token(text, keys, now, max_ttl_s).account;
 }
 
 } // namespace intentd

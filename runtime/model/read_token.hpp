@@ -53,6 +53,23 @@ outcome<std::string> check_read_token(std::string_view text,
                                       const account_keys& keys, time_us now,
                                       uint32_t max_ttl_s);
 
+/// What check_read_token decides, and whether other keys of the account
+/// could decide otherwise.
+struct read_token_verdict {
+  /// check_read_token's answer.
+  outcome<std::string> account;
+  /// The account the token names, when the one thing it lacks is that
+  /// `keys` do not register its key to that account: well formed, in
+  /// time, and its signature verifies under its own key. Keys of the
+  /// account kept elsewhere (its home node) may prove it.
+  std::optional<std::string> key_unknown_to;
+};
+
+/// check_read_token, saying whether the keys alone refused the token.
+read_token_verdict judge_read_token(std::string_view text,
+                                    const account_keys& keys, time_us now,
+                                    uint32_t max_ttl_s);
+
 /// base64url without padding, and back (nullopt on any other character,
 /// padding or a length no encoding has).
 std::string base64url_encode(std::string_view bytes);

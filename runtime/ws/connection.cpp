@@ -94,6 +94,14 @@ void connection::on_read(beast::error_code ec, std::size_t) {
   auto payload = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   on_message(std::move(payload), ws_.got_text());
+  if (!closing_ && !held_)
+    do_read();
+}
+
+void connection::resume_reading() {
+  if (!held_)
+    return;
+  held_ = false;
   if (!closing_)
     do_read();
 }

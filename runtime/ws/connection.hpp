@@ -81,6 +81,12 @@ protected:
   /// does not answer is cut off after the handshake timeout.
   void start_close(websocket::close_code code, std::string reason = {});
   void hard_close();
+  /// Called from on_message: the next message is not read until
+  /// resume_reading, so that a message answered later (on another thread)
+  /// is still answered before the ones after it.
+  void hold_reading() { held_ = true; }
+  /// On this connection's executor: reads the next message again.
+  void resume_reading();
 
 private:
   void do_accept();
@@ -118,6 +124,7 @@ private:
   bool writing_ = false;
   bool closing_ = false;
   bool close_sent_ = false;
+  bool held_ = false; // see hold_reading
 };
 
 } // namespace intentd::ws_detail

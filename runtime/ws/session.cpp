@@ -4,6 +4,8 @@
 #include <string>
 #include <variant>
 
+#include <boost/asio/post.hpp>
+
 #include "runtime/engine/engine.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
 #include "runtime/model/client_op.hpp"
@@ -59,39 +61,62 @@ private:
       return send_local(make_error_notice(err->code, err->message).frame);
     auto& op = std::get<client_op>(parsed);
     if (!op.subscribe)
-      sub_->unsubscribe(op.target, op.key);
-    else if (auto refused = deny_subscription(op))
-      send_local(refused->frame);
-    else
-      sub_->subscribe(op.target, op.key);
+      return sub_->unsubscribe(op.target, op.key);
+    if (auto refused = deny_subscription(op))
+      return send_local(refused->frame);
+    if (op.target != subscription_target::user || op.token.empty())
+      return sub_->subscribe(op.target, op.key);
+    // The token is proven perhaps later, by the account's home node: the
+    // next op waits, so that ops are still answered in order.
+    hold_reading();
+    // No read is pending meanwhile: the proof keeps the session alive (it
+    // answers exactly once, within the cluster's forward timeout).
+    hub_->eng().prove_reader(
+        op.token, [self = self(), key = op.key](outcome<std::string> proven) {
+          auto ex = self->executor();
+          boost::asio::post(ex, [self, key, proven = std::move(proven)] {
+            self->follow(key, proven);
+            self->resume_reading();
+          });
+        });
   }
 
-  /// Following an account needs its read token under read_access owner
-  /// (or an admin connection); a token that is present is always checked.
+  /// Following an account without a token needs read_access open (or an
+  /// admin connection); with one, the refusal is decided once the token
+  /// is proven (follow).
   std::optional<notice> deny_subscription(const client_op& op) {
-    if (op.target != subscription_target::user)
+    if (op.target != subscription_target::user || !op.token.empty())
       return std::nullopt;
     auto& eng = hub_->eng();
     bool owner = eng.config().security.read_access != "open";
-    if (op.token.empty()) {
-      if (!owner || admin_)
-        return std::nullopt;
-      return make_error_notice(
-          "unauthorized",
-          "Following " + op.key +
-              " needs its read token (intentctl read-token) as \"token\".",
-          "user", op.key);
+    if (!owner || admin_)
+      return std::nullopt;
+    return make_error_notice(
+        "unauthorized",
+        "Following " + op.key +
+            " needs its read token (intentctl read-token) as \"token\".",
+        "user", op.key);
+  }
+
+  /// Subscribes to account `key` once its read token proved `proven`; a
+  /// token that is present is always checked.
+  void follow(const std::string& key, const outcome<std::string>& proven) {
+    if (closing() || !sub_)
+      return;
+    if (!proven) {
+      // A home node that could not be asked says so, as the HTTP API does.
+      const auto& p = proven.error();
+      return send_local(
+          make_error_notice(to_string(p.code), p.message, "user", key).frame);
     }
-    auto proven = eng.prove_reader(op.token);
-    if (!proven)
-      return make_error_notice("unauthorized", proven.error().message, "user",
-                               op.key);
-    if (*proven != op.key && (owner && !admin_))
-      return make_error_notice("forbidden",
-                               "The read token proves " + *proven + ", not " +
-                                   op.key + ".",
-                               "user", op.key);
-    return std::nullopt;
+    bool owner = hub_->eng().config().security.read_access != "open";
+    if (*proven != key && (owner && !admin_))
+      return send_local(make_error_notice("forbidden",
+                                          "The read token proves " + *proven +
+                                              ", not " + key + ".",
+                                          "user", key)
+                            .frame);
+    sub_->subscribe(subscription_target::user, key);
   }
 
   void on_stopped() override { sub_.reset(); }

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,7 +109,8 @@ inline auction_observer recorder(std::shared_ptr<observed> o) {
 }
 
 /// An auction on CAF's test coordinator with three solvers (acme, beta,
-/// gamma), a 1000 ms window and a wall clock that is the test clock.
+/// gamma), a 1000 ms window and a wall clock that is the test clock;
+/// `tweak` may change its options before it is spawned.
 struct auction_fixture {
   static constexpr time_us epoch = 1'800'000'000'000'000; // 2027-01-15
 
@@ -122,8 +124,9 @@ struct auction_fixture {
                                            {"beta", quote_test::other_keys()},
                                            {"gamma", gamma_keys()}};
 
-  explicit auction_fixture(uint32_t failover_after = 2, size_t max_open = 16,
-                           size_t max_quotes = 64) {
+  explicit auction_fixture(
+      uint32_t failover_after = 2, size_t max_open = 16, size_t max_quotes = 64,
+      const std::function<void(auction_options&)>& tweak = {}) {
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
     add_message_types(cfg);
@@ -152,6 +155,8 @@ struct auction_fixture {
       return false;
     };
     opts.observer = recorder(seen);
+    if (tweak)
+      tweak(opts);
     auction = spawn_auction(*sys, std::move(opts));
     run();
   }
@@ -258,6 +263,13 @@ struct auction_fixture {
 
   void gone(const std::string& solver) {
     caf::anon_send(auction, gone_atom::value, solver);
+    run();
+  }
+
+  /// `solver` connects, and the transport tells the auction.
+  void connect(const std::string& solver) {
+    channel->connected.push_back(solver);
+    caf::anon_send(auction, ready_atom::value, solver);
     run();
   }
 

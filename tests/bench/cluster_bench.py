@@ -5,14 +5,19 @@ Starts three intentd nodes on 127.0.0.1 (tests/cluster/cluster_test.py's
 configs, chain latency 0), stores COUNT intents owned by n1 and COUNT owned
 by n2, then with wrk against n1 alternates reads of n1's intents (direct)
 and of n2's (forwarded over CAF to n2), ROUNDS times each, and reports the
-ratio of forwarded to direct reads per second and both latencies. Then the
+ratio of forwarded to direct reads per second and both latencies. The
+intents have ended by then, so n1 answers forwarded reads from its near
+cache after the first (cluster.near_cache_entries); --near-cache off turns
+it off on every node, and --near-cache compare turns it off on n3 only and
+measures the same pair through n3 too (n3's intents direct, n2's
+forwarded over the network), in the same rounds. Then the
 same for submissions (a Python client with 16 threads: ids n1 owns, ids n2
 owns). Last, the time from kill -9 of n2 to n1's first 503 for its intents,
 and from n2's restart to the first 200.
 
   tests/bench/cluster_bench.py [--count 5000] [--seconds 5] [--rounds 3]
                                [--connections 32] [--binary build/intentd]
-                               [--reads-only]
+                               [--reads-only] [--near-cache on|off|compare]
 
 The machine has two cores shared by the three nodes and the client: the
 figures are ratios measured in one run, not a scaling claim.
@@ -77,6 +82,10 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--reads-only", action="store_true",
                     help="stop after the reads (no submissions, no kill -9)")
+    ap.add_argument("--near-cache", choices=("on", "off", "compare"),
+                    default="on",
+                    help="near cache on every node, on none, or on n1 and "
+                         "not n3 with reads measured through both")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk")
@@ -92,6 +101,10 @@ def main():
             cfg = os.path.join(d, "intentd.yaml")
             text = ct.node_config(n, os.path.join(d, "data"), mm, http_ports)
             text = text.replace("latency_ms: 5", "latency_ms: 0")
+            if args.near_cache == "off" or (args.near_cache == "compare"
+                                            and n == "n3"):
+                text = text.replace("cluster:\n",
+                                    "cluster:\n  near_cache_entries: 0\n", 1)
             with open(cfg, "w") as out:
                 out.write(text)
             daemons[n] = Daemon(args.binary, d, cfg)
@@ -102,7 +115,8 @@ def main():
               f"{os.cpu_count()} cores; {args.count} intents per owner",
               flush=True)
         files = {}
-        for owner in ("n1", "n2"):
+        owners = ("n1", "n2", "n3") if args.near_cache == "compare" else ("n1", "n2")
+        for owner in owners:
             ids = ct.ids_owned_by(owner, f"bench-{owner}", args.count)
             bodies = [make_intent(iid, i) for i, iid in enumerate(ids)]
             ct.submit_all(ports, bodies, lambda i: "n1")
@@ -112,23 +126,41 @@ def main():
             with open(files[owner], "w") as out:
                 out.write("\n".join(ids) + "\n")
 
-        print(f"reads through n1 (wrk -t2 -c{args.connections} "
-              f"-d{args.seconds}s, alternating):", flush=True)
-        got = {"direct": [], "forwarded": []}
+        near = {"on": "near cache on", "off": "near cache off"}
+        pairs = [("n1", near["off" if args.near_cache == "off" else "on"])]
+        if args.near_cache == "compare":
+            pairs.append(("n3", near["off"]))
+        print(f"reads of ended intents (wrk -t2 -c{args.connections} "
+              f"-d{args.seconds}s, alternating): " +
+              "; ".join(f"through {via}, {how}" for via, how in pairs),
+              flush=True)
+        got = {(via, kind): [] for via, _ in pairs
+               for kind in ("direct", "forwarded")}
         for r in range(args.rounds):
-            for kind, owner in (("direct", "n1"), ("forwarded", "n2")):
-                rps, p50, p99, bad = wrk_reads(ports["n1"], files[owner],
-                                               args.seconds, args.connections)
-                got[kind].append((rps, p50, p99))
-                print(f"  round {r + 1} {kind:9}: {rps:9.0f} reads/s  p50 "
-                      f"{p50:6.2f} ms  p99 {p99:6.2f} ms  non-2xx {bad}",
-                      flush=True)
+            for via, _ in pairs:
+                for kind, owner in (("direct", via), ("forwarded", "n2")):
+                    rps, p50, p99, bad = wrk_reads(ports[via], files[owner],
+                                                   args.seconds,
+                                                   args.connections)
+                    got[(via, kind)].append((rps, p50, p99))
+                    print(f"  round {r + 1} via {via} {kind:9}: {rps:9.0f} "
+                          f"reads/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+                          f"non-2xx {bad}", flush=True)
         med = {k: sorted(v)[len(v) // 2] for k, v in got.items()}
-        print(f"  forwarded/direct reads per second: "
-              f"{med['forwarded'][0] / med['direct'][0]:.2f} (medians); "
-              f"extra latency of a forward: p50 "
-              f"{med['forwarded'][1] - med['direct'][1]:+.2f} ms, p99 "
-              f"{med['forwarded'][2] - med['direct'][2]:+.2f} ms", flush=True)
+        for via, how in pairs:
+            fw, di = med[(via, "forwarded")], med[(via, "direct")]
+            print(f"  via {via} ({how}): forwarded/direct reads per second: "
+                  f"{fw[0] / di[0]:.2f} (medians); extra latency of a "
+                  f"forward: p50 {fw[1] - di[1]:+.2f} ms, p99 "
+                  f"{fw[2] - di[2]:+.2f} ms", flush=True)
+        for via, _ in pairs:
+            samples, _ = ct.scrape(ports[via])
+            reads = "cluster_near_cache_reads_total{result=\"%s\"}"
+            print(f"  {via}'s near cache: "
+                  f"{samples.get(reads % 'hit', 0):.0f} hits, "
+                  f"{samples.get(reads % 'miss', 0):.0f} misses, "
+                  f"{samples.get('cluster_near_cache_entries', 0):.0f} entries",
+                  flush=True)
         if args.reads_only:
             return 0
 

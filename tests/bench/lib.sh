@@ -76,6 +76,8 @@ intentd_start() {
     # More server keys, indented by two spaces: SERVER_YAML="  max_connections: 20000"
     [[ -n ${SERVER_YAML:-} ]] && printf '%s\n' "$SERVER_YAML"
     printf 'storage:\n  path: "%s/data"\n  sync: %s\n' "$WORK" "${SYNC:-true}"
+    # storage.write_path: WRITE_PATH=log (default lmdb)
+    printf '  write_path: %s\n' "${WRITE_PATH:-lmdb}"
     # More storage keys the same way: STORAGE_YAML="  max_wait_us: 1000"
     [[ -n ${STORAGE_YAML:-} ]] && printf '%s\n' "$STORAGE_YAML"
     # Every request comes from 127.0.0.1: no rate limits in benchmarks.

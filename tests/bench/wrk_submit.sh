@@ -5,6 +5,7 @@
 #
 #   tests/bench/wrk_submit.sh [DURATION_S=20] [CONNECTIONS=32]
 #   SYNC=false tests/bench/wrk_submit.sh 30   # storage.sync false
+#   WRITE_PATH=log ...                        # storage.write_path log
 #   CHAIN_SYNC=false ...                      # chain.simulated.journal_sync false
 #   LATENCY_MS=600000 ...                     # chain block time: above 0 the
 #                                             # intents stay live (submission
@@ -34,7 +35,7 @@ intents:
 logging:
   level: warn"
 
-echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}, chain journal_sync ${CHAIN_SYNC:-true}"
+echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}, write_path ${WRITE_PATH:-lmdb}, chain journal_sync ${CHAIN_SYNC:-true}"
 echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s; $(bench_load)"
 device=$(storage_device)
 bg0=$(device_bytes "$device")

@@ -147,3 +147,22 @@ TEST_CASE("without engine metrics every call is ignored") {
   no_registry.forwarded(1, forward_result::ok, 0.1);
   no_registry.heartbeat_miss(1);
 }
+
+TEST_CASE("the near cache's reads and entries are exposed") {
+  auto m = std::make_shared<engine_metrics>();
+  auto table = std::make_shared<cluster_table>(three_nodes());
+  std::size_t entries = 0;
+  cluster_metrics cm{m, table, [&entries] { return entries; }};
+  auto s = samples(m->expose());
+  CHECK(s["cluster_near_cache_reads_total{result=\"hit\"}"] == 0);
+  CHECK(s["cluster_near_cache_reads_total{result=\"miss\"}"] == 0);
+  CHECK(s["cluster_near_cache_entries"] == 0);
+  cm.near_cache_read(true);
+  cm.near_cache_read(true);
+  cm.near_cache_read(false);
+  entries = 7;
+  s = samples(m->expose());
+  CHECK(s["cluster_near_cache_reads_total{result=\"hit\"}"] == 2);
+  CHECK(s["cluster_near_cache_reads_total{result=\"miss\"}"] == 1);
+  CHECK(s["cluster_near_cache_entries"] == 7);
+}

@@ -16,6 +16,11 @@
   * SIGSTOP of n3 is detected the same way (within node_timeout_ms plus a
     heartbeat); SIGCONT brings it back.
   * a user's intents on every node list once across pages through any node;
+  * a key registered through n1 is kept at its account's home: intents
+    signed with it are accepted through every node, and so is a read token
+    signed with it (HTTP through every node, a WebSocket subscribe-user on a
+    node that is not the home); while the home is down (n2 killed), such a
+    token is a 503 node_unavailable, and accepted again after its restart;
   * GET /api/v1/cluster and /readyz on every node tell the states.
   * the simulated chain is one ledger, on n1 (cluster.chain_node by
     default, the first node): only n1's storage holds a chain journal; an
@@ -62,6 +67,11 @@ HEARTBEAT_MS = 200
 NODE_TIMEOUT_MS = 1000
 LOOPBACK = ["127.0.0.1"] * len(NAMES)
 MASK = (1 << 64) - 1
+ARGS = None
+# A key kept at n2 for an account of its own, to read with while n2 is down
+# (RFC 8032's third test key).
+READER_SEED = "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7"
+READER_KEY = "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025"
 
 
 def fnv1a64(data):
@@ -189,6 +199,33 @@ def get(port, path):
         return (None, None, "")
     finally:
         c.close()
+
+
+def get_bearer(port, path, token):
+    """(status, error code, Retry-After) of a GET with `token` as its
+    Authorization: Bearer."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        resp = conn.getresponse()
+        text = resp.read().decode()
+    except OSError:
+        return (None, None, None)
+    finally:
+        conn.close()
+    try:
+        code = (json.loads(text).get("error") or {}).get("code")
+    except ValueError:
+        code = None
+    return (resp.status, code, resp.getheader("Retry-After"))
+
+
+def account_homed_at(name, prefix):
+    """An account id whose home (rendezvous owner) is node `name`."""
+    i = 0
+    while owner_of(f"{prefix}{i}.near") != name:
+        i += 1
+    return f"{prefix}{i}.near"
 
 
 def states(port):
@@ -359,6 +396,44 @@ def check_registered_key(f, ports, signed):
             f"{account}'s signed intents via n2 and n3: {got}")
     print(f"a key registered via n1 (home {home}) signs for {account} via "
           f"n2 and n3 on every owner: {got}", flush=True)
+    check_read_tokens(f, ports, account, seed)
+
+
+def read_token(account, seed):
+    ctl = os.path.join(os.path.dirname(ARGS.binary), "intentctl")
+    return subprocess.run([ctl, "read-token", account, "--seed", seed],
+                          text=True, capture_output=True,
+                          check=True).stdout.strip()
+
+
+def check_read_tokens(f, ports, account, seed):
+    """A read token signed with `account`'s key, registered at its home, is
+    accepted by every node, over HTTP and over a WebSocket elsewhere; a key
+    its home does not hold is refused everywhere."""
+    home = owner_of(account)
+    token = read_token(account, seed)
+    path = f"/api/v1/intents?user={account}&limit=2"
+    got = {n: get_bearer(ports[n], path, token)[0] for n in NAMES}
+    f.check(got == {n: 200 for n in NAMES},
+            f"{account}'s read token (home {home}) through every node: {got}")
+    # Signed with a key nobody registered: refused by the home's keys.
+    stranger = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+    elsewhere = next(n for n in NAMES if n != home)
+    refused = get_bearer(ports[elsewhere], path, read_token(account, stranger))
+    f.check(refused[:2] == (401, "unauthorized"),
+            f"a read token of {account} with an unregistered key via "
+            f"{elsewhere}: {refused}")
+    ws = WsClient("127.0.0.1", ports[elsewhere])
+    try:
+        ws.send_json({"op": "subscribe-user", "user_account": account,
+                      "token": token})
+        ev = ws.recv_json()
+    finally:
+        ws.close()
+    f.check(ev.get("event") == "subscribed",
+            f"subscribe-user {account} with its read token on {elsewhere}: {ev}")
+    print(f"{account}'s read token (key kept at {home}) accepted via every "
+          f"node and over a WebSocket on {elsewhere}", flush=True)
 
 
 def check_one_ledger(f, ports, work):
@@ -468,6 +543,8 @@ def main():
     ap.add_argument("--count", type=int, default=3000)
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
+    global ARGS
+    ARGS = args
     if not os.access(args.binary, os.X_OK):
         print(f"no intentd binary at {args.binary}")
         return 2
@@ -631,6 +708,15 @@ def main():
                 f"solvers do not cover every node: {js}")
         check_cluster_metrics(f, ports)
 
+        # An account kept at n2, for its read token while n2 is down.
+        n2_account = account_homed_at("n2", "reader-")
+        n2_token = read_token(n2_account, READER_SEED)
+        c = Client(ports["n1"], timeout=10)
+        status, _, text = c.request("POST", f"/api/v1/accounts/{n2_account}/keys",
+                                    {"public_key": READER_KEY})
+        c.close()
+        f.check(status == 201, f"{n2_account}'s key via n1: {status} {text[:200]}")
+
         # -- 2. kill -9 of n2 under load ----------------------------------
         slow = [make_intent(f"k-{i}", i) for i in range(300)]
         submit_all(ports, slow, lambda i: NAMES[i % 3])
@@ -674,6 +760,22 @@ def main():
         for iid in n1_ids:
             f.check(get(ports["n3"], f"/api/v1/intents/{iid}")[0] == 200,
                     f"{iid} (n1's) via n3 while n2 is down")
+        # A read token whose key is kept at n2 cannot be checked now.
+        listing = f"/api/v1/intents?user={n2_account}"
+        got = get_bearer(ports["n1"], listing, n2_token)
+        f.check(got[:2] == (503, "node_unavailable") and got[2],
+                f"{n2_account}'s read token via n1 while n2 is down: {got}")
+        ws = WsClient("127.0.0.1", ports["n1"])
+        try:
+            ws.send_json({"op": "subscribe-user", "user_account": n2_account,
+                          "token": n2_token})
+            ev = ws.recv_json()
+        finally:
+            ws.close()
+        f.check(ev.get("event") == "error" and
+                ev.get("code") == "node_unavailable" and
+                ev.get("user_account") == n2_account,
+                f"subscribe-user {n2_account} on n1 while n2 is down: {ev}")
         new_n2 = ids_owned_by("n2", "after-kill", 5)
         new_n3 = ids_owned_by("n3", "after-kill", 5)
         for i, iid in enumerate(new_n2 + new_n3):
@@ -699,6 +801,9 @@ def main():
                  lambda: get(ports["n1"], f"/api/v1/intents/{n2_ids[0]}")[0] == 200, 20)
         print(f"first 200 for n2's intents {time.time() - t_back:.2f} s after "
               f"its restart", flush=True)
+        got = get_bearer(ports["n1"], listing, n2_token)
+        f.check(got[0] == 200,
+                f"{n2_account}'s read token via n1 after n2's restart: {got}")
         for b in slow:
             wait_for(f"{b['id']} to end", lambda: final(ports["n1"], b["id"]), 120)
         again = WsClient("127.0.0.1", ports["n1"])

@@ -6,8 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <deque>
 #include <optional>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -17,6 +19,7 @@
 
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/model/record_json.hpp"
+#include "runtime/model/time.hpp"
 #include "tests/cluster/idle_engine.hpp"
 
 using namespace intentd;
@@ -44,6 +47,17 @@ public:
   }
 
   const intent_record& record() const { return rec_; }
+
+  /// The record as it is now: its status, whether it is a dead letter,
+  /// when it last changed; with the owner's retention.
+  void change(intent_status status, bool dead_letter, time_us updated_at,
+              uint32_t retention_s) {
+    rec_.status = status;
+    rec_.dead_letter = dead_letter;
+    rec_.updated_at = updated_at;
+    config_.storage.retention_s = retention_s;
+    json_ = std::make_shared<const std::string>(render_record(rec_, tokens_));
+  }
   const std::string& json() const { return *json_; }
 
   void get(const std::string&, reply<intent_record> done) override {
@@ -233,4 +247,38 @@ TEST_CASE("a closed front answers nothing and reads nothing") {
   CHECK_FALSE(r->has_value());
   CHECK(f.engine.cache_reads == 0);
   CHECK(f.engine.renderings == 0);
+}
+
+TEST_CASE("the owner says how long an ended record reads the same") {
+  fixture f;
+  // How long both ways of answering (the endpoint, the front from the
+  // cache) say the answer holds.
+  auto stable = [&f] {
+    std::vector<int64_t> out;
+    for (bool cached : {false, true}) {
+      f.engine.cached = cached;
+      auto r = cached ? f.read_front("i-1") : f.read("i-1");
+      REQUIRE(r->has_value());
+      REQUIRE(**r);
+      CHECK((**r)->json == f.engine.json());
+      out.push_back((**r)->stable_for_us);
+    }
+    return out;
+  };
+  const auto now = wall_clock_now();
+  // Live: not at all.
+  CHECK(stable() == std::vector<int64_t>{0, 0});
+  // Ended: until retention may purge it, counted from its last change.
+  f.engine.change(intent_status::completed, false, now - 10'000'000, 3600);
+  for (auto s : stable()) {
+    CHECK(s > 3'580'000'000);
+    CHECK(s <= 3'590'000'000);
+  }
+  f.engine.change(intent_status::cancelled, false, now - 10'000'000, 0);
+  CHECK(stable() == std::vector<int64_t>{INT64_MAX, INT64_MAX});
+  // Past its retention, or a dead letter: not at all.
+  f.engine.change(intent_status::expired, false, now - 3'601'000'000, 3600);
+  CHECK(stable() == std::vector<int64_t>{0, 0});
+  f.engine.change(intent_status::failed, true, now, 0);
+  CHECK(stable() == std::vector<int64_t>{0, 0});
 }

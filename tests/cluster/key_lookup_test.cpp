@@ -9,6 +9,8 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -17,34 +19,20 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/send.hpp>
 
-#include "persistence/store_fixture.hpp"
 #include "runtime/cluster/endpoint.hpp"
 #include "runtime/engine/component_settings.hpp"
 #include "runtime/model/signing.hpp"
 #include "runtime/model/time.hpp"
 #include "tests/cluster/idle_engine.hpp"
+#include "tests/cluster/keyed_engine.hpp"
 
 using namespace intentd;
+using test::alice;
+using test::bob;
+using test::hex_key;
+using test::raw_key;
 
 namespace {
-
-ed25519_keys keys_of(const char* seed_hex) {
-  return *keys_from_seed(*from_hex(seed_hex));
-}
-
-const ed25519_keys alice =
-    keys_of("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
-const ed25519_keys bob =
-    keys_of("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
-
-std::string raw_key(const ed25519_keys& k) {
-  return {reinterpret_cast<const char*>(k.public_key.data()),
-          k.public_key.size()};
-}
-
-std::string hex_key(const ed25519_keys& k) {
-  return to_hex(raw_key(k));
-}
 
 intent transfer(const std::string& id, uint64_t nonce,
                 const ed25519_keys& keys) {
@@ -61,44 +49,31 @@ intent transfer(const std::string& id, uint64_t nonce,
   return in;
 }
 
-/// A real engine, signatures required, no key of alice.near here; its
-/// lookups go to `home`, which answers what the test put in `answer`.
-struct keyed_engine {
-  test::temp_dir dir;
-  std::shared_ptr<key_lookup_slot> lookup = std::make_shared<key_lookup_slot>();
-  outcome<std::vector<std::string>> answer{std::vector<std::string>{}};
-  std::vector<std::string> asked;
-  std::unique_ptr<engine_core> eng;
-
-  keyed_engine() {
-    cfg::config c;
-    c.storage.path = dir.path().string();
-    c.storage.sync = false;
-    c.storage.map_size_mb = 64;
-    c.chain.simulated.latency_ms = 1;
-    c.logging.level = "off";
-    c.security.require_signatures = true;
-    c.security.keys = {{"bob.near", hex_key(bob)}};
-    lookup->bind(
-        [this](const std::string& account, key_lookup_slot::keys_reply done) {
-          asked.push_back(account);
-          done(answer);
-        });
-    auto settings = settings_of(c);
-    settings.key_lookup = lookup;
-    eng = engine_core::start(c, settings);
-    for (int i = 0; i < 5000 && !eng->ready(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds{1});
-    REQUIRE(eng->ready());
-  }
-
-  ~keyed_engine() { eng->stop(); }
-
+/// keyed_engine, submitting and cancelling.
+struct keyed_engine : test::keyed_engine {
   outcome<submit_result> submit(intent in) {
     std::promise<outcome<submit_result>> p;
     eng->submit(std::move(in), "digest",
                 [&p](outcome<submit_result> r) { p.set_value(std::move(r)); });
     return p.get_future().get();
+  }
+
+  /// Waits for the update that ends intent `id` (a subscription, no
+  /// polling); false when none came within a minute.
+  bool wait_final(const std::string& id) {
+    auto ended = std::make_shared<std::promise<void>>();
+    auto once = std::make_shared<std::once_flag>();
+    auto sub = eng->subscribe_to(
+        subscription_target::intent, id, [ended, once](const notice& n) {
+          if (n.kind == notice_kind::update && n.update &&
+              is_terminal(n.update->status))
+            std::call_once(*once, [&] { ended->set_value(); });
+          return true;
+        });
+    if (!sub)
+      return false;
+    return ended->get_future().wait_for(std::chrono::minutes{1}) ==
+           std::future_status::ready;
   }
 
   outcome<intent_record> cancel(const std::string& id, cancel_auth auth) {
@@ -169,19 +144,27 @@ TEST_CASE("a cancellation signed with a key kept at the home is checked "
   e.answer = std::vector<std::string>{raw_key(alice)};
   auto submitted = e.submit(transfer("k-1", 1, alice));
   REQUIRE_MESSAGE(submitted, (submitted ? "" : submitted.error().message));
+  // Cancelled only after it ended: every answer below is the signature
+  // check's, or (not_cancellable) the intent's once the check passed.
+  REQUIRE(e.wait_final("k-1"));
   cancel_auth auth{
       hex_key(alice),
       sign_message(alice, *cancel_message("k-1", 1, hex_key(alice)))};
+  e.asked.clear();
   e.answer = problem{errc::node_unavailable, "Node n2 is down.", {}};
   auto c = e.cancel("k-1", auth);
   REQUIRE_FALSE(c);
   CHECK(c.error().code == errc::node_unavailable);
+  CHECK(e.asked == std::vector<std::string>{"alice.near"});
+  e.answer = std::vector<std::string>{};
+  c = e.cancel("k-1", auth);
+  REQUIRE_FALSE(c);
+  CHECK(c.error().code == errc::unknown_account_key);
   e.answer = std::vector<std::string>{raw_key(alice)};
   c = e.cancel("k-1", auth);
-  // Cancelled, or already past cancelling on the fast chain: either way the
-  // signature passed.
-  if (!c)
-    CHECK(c.error().code == errc::not_cancellable);
+  REQUIRE_FALSE(c);
+  CHECK(c.error().code == errc::not_cancellable);
+  CHECK(e.asked.size() == 3);
 }
 
 namespace {

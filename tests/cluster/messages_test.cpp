@@ -44,7 +44,8 @@ inline bool same(const std::optional<cancel_auth>& a,
 }
 
 inline bool same(const rendered_reply& a, const rendered_reply& b) {
-  return a.json == b.json && a.user_account == b.user_account;
+  return a.json == b.json && a.user_account == b.user_account &&
+         a.stable_for_us == b.stable_for_us;
 }
 
 inline bool same(const solver_view& a, const solver_view& b) {
@@ -150,6 +151,8 @@ TEST_CASE_FIXTURE(cluster_serializer,
   round_trip(solvers_outcome{full_problem()});
   round_trip(rendered_reply{R"({"id":"i-1","node":"n2"})", "alice.near"});
   round_trip(rendered_outcome{rendered_reply{"{}", "bob.near"}});
+  round_trip(rendered_reply{"{}", "carol.near", 86'400'000'000});
+  round_trip(rendered_reply{"{}", "carol.near", INT64_MAX});
   round_trip(rendered_outcome{full_problem()});
   // The engine's own messages travel too (a record names its node).
   round_trip(record_outcome{full_record()});

@@ -47,6 +47,8 @@ TEST_CASE("cluster defaults: no node, a single node, no cluster") {
   CHECK(c.cluster.heartbeat_interval_ms == 500);
   CHECK(c.cluster.node_timeout_ms == 2'000);
   CHECK(c.cluster.forward_timeout_ms == 5'000);
+  CHECK(c.cluster.near_cache_entries == 10'000);
+  CHECK(c.cluster.near_cache_ttl_ms == 60'000);
   CHECK(parse("cluster: {heartbeat_interval_ms: 100}")
             .cluster.heartbeat_interval_ms == 100);
 }
@@ -203,6 +205,59 @@ TEST_CASE("cluster.chain_node is one of the names") {
   CHECK(parse(three("n1")).cluster.chain_node.empty());
   CHECK(error_of(three("n1", "  chain_node: n9\n"))
             .rfind("cluster.chain_node (line 7): unknown node \"n9\"", 0) == 0);
+}
+
+TEST_CASE("cluster.previous_nodes names nodes of the list, not all of them") {
+  const auto c = parse(three("n1", "  previous_nodes: [n1, n2]\n")).cluster;
+  CHECK(c.previous_nodes == std::vector<std::string>{"n1", "n2"});
+  CHECK(parse(three("n1")).cluster.previous_nodes.empty());
+  const config again =
+      parse(to_yaml(parse(three("n1", "  previous_nodes: [n1, n2]\n"))));
+  CHECK(again.cluster.previous_nodes == c.previous_nodes);
+  CHECK(error_of(three("n1", "  previous_nodes: [n1, n9]\n"))
+            .rfind("cluster.previous_nodes (line 7): unknown node \"n9\"", 0) ==
+        0);
+  CHECK(error_of(three("n1", "  previous_nodes: [n1, n1]\n"))
+            .rfind("cluster.previous_nodes (line 7): names \"n1\" twice", 0) ==
+        0);
+  CHECK(error_of(three("n1", "  previous_nodes: [\"127.0.0.1:7101\"]\n"))
+            .rfind("cluster.previous_nodes (line 7): a node's name expected",
+                   0) == 0);
+  CHECK(error_of(three("n1", "  previous_nodes: [n3, n2, n1]\n"))
+            .rfind("cluster.previous_nodes (line 7): lists every node", 0) ==
+        0);
+  CHECK(error_of("cluster:\n  previous_nodes: [n1]\n")
+            .rfind("cluster.previous_nodes (line 2): cluster.node must name",
+                   0) == 0);
+}
+
+TEST_CASE("the previous nodes are part of the membership digest when set") {
+  const auto plain = parse(three("n1")).cluster;
+  const auto added = parse(three("n1", "  previous_nodes: [n1, n2]\n")).cluster;
+  const auto reordered =
+      parse(three("n2", "  previous_nodes: [n2, n1]\n")).cluster;
+  const auto other = parse(three("n1", "  previous_nodes: [n1, n3]\n")).cluster;
+  CHECK(membership_digest(plain) != membership_digest(added));
+  CHECK(membership_digest(added) == membership_digest(reordered));
+  CHECK(membership_digest(added) != membership_digest(other));
+}
+
+TEST_CASE("cluster near cache keys") {
+  const config c =
+      parse("cluster: {near_cache_entries: 0, near_cache_ttl_ms: 1500}");
+  CHECK(c.cluster.near_cache_entries == 0);
+  CHECK(c.cluster.near_cache_ttl_ms == 1'500);
+  const config again = parse(to_yaml(c));
+  CHECK(again.cluster.near_cache_entries == 0);
+  CHECK(again.cluster.near_cache_ttl_ms == 1'500);
+  CHECK(error_of("cluster: {near_cache_entries: 1000001}")
+            .rfind("cluster.near_cache_entries (line 1): must be between 0 "
+                   "and 1000000, got 1000001",
+                   0) == 0);
+  CHECK(error_of("cluster: {near_cache_ttl_ms: 0}")
+            .rfind("cluster.near_cache_ttl_ms (line 1): must be between 1 and "
+                   "86400000, got 0",
+                   0) == 0);
 }
 
 TEST_CASE("cluster timing keys") {

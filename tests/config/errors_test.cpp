@@ -56,7 +56,8 @@ TEST_CASE("an unknown key far from every valid one gets no suggestion") {
   const auto e = error_of("storage:\n  compression: zstd\n");
   CHECK(e == "storage.compression (line 2): unknown key; valid keys: path, "
              "sync, map_size_mb, max_map_size_mb, retention_s, purge_batch, "
-             "max_batch, max_wait_us");
+             "max_batch, max_wait_us, write_path, checkpoint_interval_ms, "
+             "checkpoint_records, checkpoint_log_mb");
 }
 
 TEST_CASE("a duplicate key fails") {

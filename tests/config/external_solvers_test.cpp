@@ -21,10 +21,12 @@ std::string with_external(const std::string& items) {
 
 } // namespace
 
-TEST_CASE("external solvers: none by default, a one-second quote window") {
+TEST_CASE("external solvers: none by default, a one-second quote window, "
+          "five seconds of reconnect grace") {
   config c = parse("{}");
   CHECK(c.solvers.external.empty());
   CHECK(c.solvers.quote_window_ms == 1000);
+  CHECK(c.solvers.reconnect_grace_ms == 5000);
 }
 
 TEST_CASE("solvers.external reads id, key and account, and round-trips") {
@@ -33,18 +35,20 @@ TEST_CASE("solvers.external reads id, key and account, and round-trips") {
                           ", account: acme.near }\n" +
                           "    - { solver_id: Beta_2.x, public_key: " + key_b +
                           ", account: beta.near }\n") +
-            "  quote_window_ms: 250\n");
+            "  quote_window_ms: 250\n  reconnect_grace_ms: 0\n");
   REQUIRE(c.solvers.external.size() == 2);
   CHECK(c.solvers.external[0].solver_id == "acme");
   CHECK(c.solvers.external[0].public_key == key_a);
   CHECK(c.solvers.external[0].account == "acme.near");
   CHECK(c.solvers.external[1].solver_id == "Beta_2.x");
   CHECK(c.solvers.quote_window_ms == 250);
+  CHECK(c.solvers.reconnect_grace_ms == 0);
   config again = parse(to_yaml(c));
   REQUIRE(again.solvers.external.size() == 2);
   CHECK(again.solvers.external[1].public_key == key_b);
   CHECK(again.solvers.external[1].account == "beta.near");
   CHECK(again.solvers.quote_window_ms == 250);
+  CHECK(again.solvers.reconnect_grace_ms == 0);
   CHECK(to_yaml(again) == to_yaml(c));
 }
 
@@ -102,4 +106,18 @@ TEST_CASE("solvers.quote_window_ms has a sane range") {
             .rfind("solvers.quote_window_ms (line 2):", 0) == 0);
   CHECK(parse("solvers:\n  quote_window_ms: 60000\n").solvers.quote_window_ms ==
         60000);
+}
+
+TEST_CASE("solvers.reconnect_grace_ms is 0 (off) to a minute") {
+  CHECK(
+      parse("solvers:\n  reconnect_grace_ms: 0\n").solvers.reconnect_grace_ms ==
+      0);
+  CHECK(parse("solvers:\n  reconnect_grace_ms: 60000\n")
+            .solvers.reconnect_grace_ms == 60000);
+  CHECK(error_of("solvers:\n  reconnect_grace_ms: 60001\n")
+            .rfind("solvers.reconnect_grace_ms (line 2): must be between 0 "
+                   "and 60000",
+                   0) == 0);
+  CHECK(error_of("solvers:\n  reconect_grace_ms: 100\n")
+            .find("did you mean `reconnect_grace_ms`") != std::string::npos);
 }

@@ -81,6 +81,31 @@ TEST_CASE("storage") {
   CHECK(accepted("storage: { max_batch: 64 }"));
 }
 
+TEST_CASE("storage.write_path and its checkpoint keys") {
+  CHECK(parse("").storage.write_path == "lmdb");
+  CHECK(parse("storage: { write_path: log }").storage.write_path == "log");
+  CHECK(accepted("storage: { write_path: lmdb }"));
+  CHECK(error_of("storage: { write_path: wal }") ==
+        "storage.write_path (line 1): unknown write path \"wal\"; known "
+        "write paths: lmdb, log");
+  CHECK(rejected("storage: { checkpoint_interval_ms: 9 }",
+                 "storage.checkpoint_interval_ms"));
+  CHECK(accepted("storage: { checkpoint_interval_ms: 10 }"));
+  CHECK(accepted("storage: { checkpoint_interval_ms: 600000 }"));
+  CHECK(rejected("storage: { checkpoint_interval_ms: 600001 }",
+                 "storage.checkpoint_interval_ms"));
+  CHECK(rejected("storage: { checkpoint_records: 99 }",
+                 "storage.checkpoint_records"));
+  CHECK(accepted("storage: { checkpoint_records: 10000000 }"));
+  CHECK(rejected("storage: { checkpoint_records: 10000001 }",
+                 "storage.checkpoint_records"));
+  CHECK(rejected("storage: { checkpoint_log_mb: 0 }",
+                 "storage.checkpoint_log_mb"));
+  CHECK(accepted("storage: { checkpoint_log_mb: 65536 }"));
+  CHECK(rejected("storage: { checkpoint_log_mb: 65537 }",
+                 "storage.checkpoint_log_mb"));
+}
+
 TEST_CASE("chain") {
   CHECK(error_of("chain: { kind: near }") ==
         "chain.kind (line 1): unknown chain kind \"near\"; known chain "

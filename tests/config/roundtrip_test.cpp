@@ -32,6 +32,10 @@ void check_same(const config& a, const config& b) {
   CHECK(a.storage.purge_batch == b.storage.purge_batch);
   CHECK(a.storage.max_batch == b.storage.max_batch);
   CHECK(a.storage.max_wait_us == b.storage.max_wait_us);
+  CHECK(a.storage.write_path == b.storage.write_path);
+  CHECK(a.storage.checkpoint_interval_ms == b.storage.checkpoint_interval_ms);
+  CHECK(a.storage.checkpoint_records == b.storage.checkpoint_records);
+  CHECK(a.storage.checkpoint_log_mb == b.storage.checkpoint_log_mb);
   CHECK(a.chain.kind == b.chain.kind);
   const auto& sa = a.chain.simulated;
   const auto& sb = b.chain.simulated;
@@ -51,6 +55,7 @@ void check_same(const config& a, const config& b) {
   CHECK(a.solvers.cooldown_ms == b.solvers.cooldown_ms);
   CHECK(a.solvers.external.size() == b.solvers.external.size());
   CHECK(a.solvers.quote_window_ms == b.solvers.quote_window_ms);
+  CHECK(a.solvers.reconnect_grace_ms == b.solvers.reconnect_grace_ms);
   REQUIRE(a.tokens.size() == b.tokens.size());
   for (size_t i = 0; i < a.tokens.size(); ++i) {
     CHECK(a.tokens[i].id == b.tokens[i].id);
@@ -84,6 +89,8 @@ void check_same(const config& a, const config& b) {
   CHECK(a.cluster.node_timeout_ms == b.cluster.node_timeout_ms);
   CHECK(a.cluster.chain_node == b.cluster.chain_node);
   CHECK(a.cluster.forward_timeout_ms == b.cluster.forward_timeout_ms);
+  CHECK(a.cluster.near_cache_entries == b.cluster.near_cache_entries);
+  CHECK(a.cluster.near_cache_ttl_ms == b.cluster.near_cache_ttl_ms);
 }
 
 /// A fresh directory under the system temp dir, removed on destruction.
@@ -143,6 +150,10 @@ TEST_CASE("to_yaml of the defaults parses back to the defaults") {
                           "purge_batch",
                           "max_batch",
                           "max_wait_us",
+                          "write_path",
+                          "checkpoint_interval_ms",
+                          "checkpoint_records",
+                          "checkpoint_log_mb",
                           "kind",
                           "latency_ms",
                           "failure_rate",
@@ -160,6 +171,7 @@ TEST_CASE("to_yaml of the defaults parses back to the defaults") {
                           "cooldown_ms",
                           "external",
                           "quote_window_ms",
+                          "reconnect_grace_ms",
                           "tokens",
                           "decimals",
                           "price",
@@ -184,6 +196,8 @@ TEST_CASE("to_yaml round-trips a config with unusual values") {
   c.storage.path = "null";
   c.storage.sync = false;
   c.storage.max_wait_us = 1'000'000;
+  c.storage.write_path = "log";
+  c.storage.checkpoint_log_mb = 65'536;
   c.chain.simulated.failure_rate = 0.1;
   c.chain.simulated.revert_rate = 1.0 / 3.0;
   c.chain.simulated.seed = 18446744073709551615ull;

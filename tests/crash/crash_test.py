@@ -25,7 +25,10 @@ exit 0 within 5 s) and checks:
     unfiltered listing, and every acknowledged id is in exactly one of them.
 
   tests/crash/crash_test.py [--binary PATH] [--seed N] [--kills 5]
-                            [--clients 8] [--keep]
+                            [--clients 8] [--write-path lmdb|log] [--keep]
+
+--write-path sets storage.write_path (the LMDB store, or the write log
+checkpointed into it).
 
 The seed (printed) fixes the kill delays, the chain latency and the chain's
 fault seed, so a failing run can be repeated with --seed. Exit status: 0 all
@@ -145,12 +148,13 @@ def pooled_get(port, path):
 
 # ------------------------------------------------------------------- daemon
 
-def config_text(storage, latency_ms, chain_seed):
+def config_text(storage, latency_ms, chain_seed, write_path="lmdb"):
     return f"""server:
   listen: "127.0.0.1:0"
 storage:
   path: "{storage}"
   sync: true
+  write_path: {write_path}
 chain:
   kind: simulated
   simulated:
@@ -558,6 +562,8 @@ def main():
     ap.add_argument("--kills", type=int, default=5)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--final-load-s", type=float, default=1.0)
+    ap.add_argument("--write-path", choices=["lmdb", "log"], default="lmdb",
+                    help="storage.write_path")
     ap.add_argument("--settle-timeout", type=float, default=60)
     ap.add_argument("--strict-records", action="store_true",
                     help="fail when a completed record has no successful transaction")
@@ -581,6 +587,7 @@ def main():
     chain_seed = rng.randrange(1 << 31)
     delays = [round(rng.uniform(0.3, 2.0), 3) for _ in range(args.kills)]
     log(f"crash_test: seed {seed} (repeat with --seed {seed}); binary {binary}")
+    log(f"  storage.write_path {args.write_path}")
     log(f"  chain latency {latency} ms, failure_rate 0.1, chain seed {chain_seed};"
         f" {args.clients} clients; kill -9 after {delays} s of load")
 
@@ -588,7 +595,7 @@ def main():
     storage = os.path.join(work, "data")
     cfg = os.path.join(work, "intentd.yaml")
     with open(cfg, "w") as f:
-        f.write(config_text(storage, latency, chain_seed))
+        f.write(config_text(storage, latency, chain_seed, args.write_path))
     violations = Violations()
     ledger = Ledger()
     d = Daemon(binary, work, cfg)

@@ -406,3 +406,51 @@ TEST_CASE("a failed intent is a dead letter that can be retried and purged") {
   CHECK(eng.dead_letters_wait(10)->empty());
   CHECK(eng.retry_dead_letter_wait("doomed").err().code == "not_found");
 }
+
+TEST_CASE("solvers() lists the built-in and the external solvers with the "
+          "fields of GET /api/v1/solvers") {
+  temp_dir dir("solvers");
+  auto c = config_on(dir);
+  REQUIRE(c.set("solvers.count", 2));
+  REQUIRE(c.set("solvers.reconnect_grace_ms", 0));
+  REQUIRE(c.set("solvers.external",
+                "[{solver_id: acme, public_key: "
+                "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af466"
+                "0c, account: acme.near}]"));
+  auto e = intentd::engine::start(c);
+  REQUIRE_MESSAGE(e, (e ? "" : e.err().message));
+  auto& eng = **e;
+  // No solver connected: the built-ins execute it.
+  REQUIRE(eng.submit_wait(swap("by-builtin")));
+  auto done = wait_final(eng, "by-builtin");
+  REQUIRE(done);
+  CHECK(done->status == "completed");
+
+  auto listed = eng.solvers_wait();
+  REQUIRE_MESSAGE(listed, (listed ? "" : listed.err().message));
+  REQUIRE(listed->size() == 3);
+  uint64_t attempts = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    auto& s = (*listed)[i];
+    CHECK(s.kind == "builtin");
+    CHECK(s.connected);
+    CHECK(s.asked == 0);
+    CHECK(s.settled == s.successes);
+    CHECK_FALSE(s.resting_until);
+    attempts += s.attempts;
+  }
+  CHECK(attempts >= 1);
+  auto& acme = (*listed)[2];
+  CHECK(acme.solver_id == "acme");
+  CHECK(acme.kind == "external");
+  CHECK_FALSE(acme.connected);
+  CHECK(acme.healthy);
+  CHECK(acme.asked == 0);
+  CHECK(acme.won == 0);
+  CHECK(acme.consecutive_failures == 0);
+  CHECK(acme.mean_response_ms == 0);
+  CHECK(acme.rejected.empty());
+  CHECK_FALSE(acme.resting_until);
+  CHECK(acme.node.empty());
+  eng.stop();
+}

@@ -39,7 +39,8 @@ FAMILIES = [
     "solver_resting_until_seconds",
 ]
 # An external solver in the daemon's config (RFC 8032 7.1 test 2's key); it
-# never connects, so the built-in solvers execute every intent.
+# never connects, so the built-in solvers execute every intent (without a
+# reconnect grace, at once).
 EXTERNAL_KEY = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
 # Exposed by cluster nodes only (tests/cluster/cluster_test.py scrapes
 # them); the dashboard and the alerts cover them too.
@@ -104,6 +105,7 @@ chain:
   simulated:
     latency_ms: 5
 solvers:
+  reconnect_grace_ms: 0
   external:
     - {{solver_id: acme, public_key: {EXTERNAL_KEY}, account: acme.near}}
 logging:

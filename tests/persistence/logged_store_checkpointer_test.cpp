@@ -237,12 +237,15 @@ TEST_CASE("the checkpointer reports a failed checkpoint and tries again") {
   auto state = s.checkpointer_state();
   REQUIRE(state.last_problem);
   CHECK(state.last_problem->message.find("not truncated") != std::string::npos);
+  CHECK(state.failures_in_row > 0);
+  CHECK(state.failures_in_row <= state.failures);
   fail_removal = false;
   put_ok(s, {rec_of(40)});
   REQUIRE(eventually([&] {
     auto st = s.checkpointer_state();
     return st.checkpoints > 0 && !st.last_problem;
   }));
+  CHECK(s.checkpointer_state().failures_in_row == 0);
   REQUIRE(eventually([&] { return s.table_size() == 0; }));
   s.stop_checkpointer();
   CHECK(wal_files(dir.path()).size() == 1);

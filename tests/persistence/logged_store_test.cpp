@@ -34,6 +34,28 @@ TEST_CASE("a logged store replays its log after a reopen without a "
   CHECK_FALSE(value_of(s.find("")));
 }
 
+TEST_CASE("a probe write is logged and synced, and replay skips it") {
+  temp_dir dir;
+  auto o = logged_options(dir);
+  {
+    auto s = open_logged(o);
+    put_ok(s, {rec_of(1)});
+    auto before = s.log().next_seq();
+    auto probed = s.probe_write();
+    REQUIRE_MESSAGE(probed, why(probed));
+    CHECK(s.log().next_seq() == before + 1);
+    CHECK(s.logged_bytes() > 0);
+    CHECK(s.table_size() == 1);
+  }
+  auto s = open_logged(o);
+  CHECK(s.open_report().log.replayed == 2);
+  CHECK(s.table_size() == 1);
+  CHECK(value_of(s.get(rec_of(1).request.id)).seq == rec_of(1).seq);
+  auto done = s.checkpoint();
+  REQUIRE_MESSAGE(done, why(done));
+  CHECK(s.table_size() == 0);
+}
+
 TEST_CASE("a checkpoint moves the table into LMDB and truncates the log") {
   temp_dir dir;
   auto o = logged_options(dir);

@@ -80,6 +80,18 @@ public:
     });
   }
 
+  /// What read tokens prove, answered on the engine's thread (as a
+  /// cluster node answers once the account's home has); unset, the
+  /// default: nobody.
+  std::function<outcome<std::string>(const std::string& token)> reader_proof;
+
+  void prove_reader(const std::string& token,
+                    reply<std::string> done) override {
+    if (!reader_proof)
+      return engine_core::prove_reader(token, std::move(done));
+    defer([this, token, done = std::move(done)] { done(reader_proof(token)); });
+  }
+
   void dead_letters(uint32_t limit,
                     reply<std::vector<intent_record>> done) override {
     defer([this, limit, done = std::move(done)] {

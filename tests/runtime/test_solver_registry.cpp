@@ -77,6 +77,26 @@ TEST_CASE("a new link of a solver replaces the old; the old one's detach "
   CHECK(first->sent.empty());
 }
 
+TEST_CASE("an attached link is told to the connected handler, after the "
+          "gone of the link it replaced") {
+  solver_registry r{two_solvers()};
+  strings told;
+  r.attach("beta", std::make_shared<fake_link>()); // no handler yet
+  r.on_connected([&](const std::string& id) {
+    CHECK(r.is_connected(id));
+    told.push_back("connected " + id);
+  });
+  r.on_gone([&](const std::string& id) { told.push_back("gone " + id); });
+  auto first = std::make_shared<fake_link>();
+  r.attach("acme", first);
+  r.attach("acme", std::make_shared<fake_link>());
+  r.detach("acme", first.get()); // no longer its link: nothing told
+  CHECK(told == strings{"connected acme", "gone acme", "connected acme"});
+  r.on_connected({});
+  r.attach("beta", std::make_shared<fake_link>());
+  CHECK(told.back() == "gone beta");
+}
+
 TEST_CASE("quote frames go to the handler with the solver id and the time") {
   time_us now = 1'700'000'000'000'000;
   solver_registry r{two_solvers(), nullptr, [&] { return now; }};

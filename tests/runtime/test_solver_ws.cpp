@@ -41,16 +41,19 @@ json auth_for(const std::string& solver_id, const ed25519_keys& k,
           {"signature", sign_message(k, "intentd-solver-auth:" + nonce)}};
 }
 
-/// The real engine and gateway with two external solvers, acme and beta.
+/// The real engine and gateway with two external solvers, acme and beta;
+/// no reconnect grace unless `grace_ms` is given.
 struct solver_daemon : loopback_daemon {
   ed25519_keys acme = keys_of('\x01');
   ed25519_keys beta = keys_of('\x02');
 
   explicit solver_daemon(const temp_dir& dir,
-                         std::chrono::milliseconds auth_timeout = 5s) {
+                         std::chrono::milliseconds auth_timeout = 5s,
+                         uint32_t grace_ms = 0) {
     config = loopback_config(dir, 5);
     config.solvers.external = {{"acme", public_hex(acme), "acme.near"},
                                {"beta", public_hex(beta), "beta.near"}};
+    config.solvers.reconnect_grace_ms = grace_ms;
     eng = engine_core::start(config);
     auto settings = settings_of(config);
     settings.solver_ws.auth_timeout = auth_timeout;
@@ -86,6 +89,18 @@ struct solver_daemon : loopback_daemon {
 };
 
 using strings = std::vector<std::string>;
+
+std::string swap_body(const std::string& id) {
+  return json{{"id", id},
+              {"user_account", "alice.near"},
+              {"action", "swap"},
+              {"input_token", "usdc.near"},
+              {"input_amount", "100"},
+              {"output_token", "wrap.near"},
+              {"min_output_amount", "0.05"},
+              {"expires_at", format_rfc3339(wall_clock_now() + 600'000'000)}}
+      .dump();
+}
 
 } // namespace
 
@@ -310,16 +325,8 @@ TEST_CASE("GET /api/v1/solvers and /metrics show the external solvers, "
   CHECK(d.has_metric("solver_quotes_asked_total{solver_id=\"beta\"} 0"));
 
   // An intent: acme is asked and answers with a quote beta's key signed.
-  json body = {{"id", "sw-1"},
-               {"user_account", "alice.near"},
-               {"action", "swap"},
-               {"input_token", "usdc.near"},
-               {"input_amount", "100"},
-               {"output_token", "wrap.near"},
-               {"min_output_amount", "0.05"},
-               {"expires_at", format_rfc3339(wall_clock_now() + 600'000'000)}};
-  REQUIRE(request(d.port, verb::post, "/api/v1/intents", body.dump()).status ==
-          202);
+  REQUIRE(request(d.port, verb::post, "/api/v1/intents", swap_body("sw-1"))
+              .status == 202);
   auto asked = acme->read();
   REQUIRE(asked);
   REQUIRE((*asked)["type"] == "quote_request");
@@ -350,4 +357,24 @@ TEST_CASE("GET /api/v1/solvers and /metrics show the external solvers, "
   CHECK(d.has_metric("solver_quotes_answered_total{solver_id=\"acme\"} 1"));
   CHECK(d.has_metric("solver_quotes_rejected_total{solver_id=\"acme\","
                      "reason=\"bad_signature\"} 1"));
+}
+
+TEST_CASE("after the start a quote request waits until every configured "
+          "solver is connected, then goes to all of them") {
+  temp_dir dir;
+  // A grace far longer than the test: only the connections release it.
+  solver_daemon d{dir, 5s, 60'000};
+  auto acme = d.sign_in("acme", d.acme);
+  REQUIRE(request(d.port, verb::post, "/api/v1/intents", swap_body("sw-1"))
+              .status == 202);
+  // beta's first frame after the challenge is still `ready`, then the
+  // request that waited for it.
+  auto beta = d.sign_in("beta", d.beta);
+  auto to_beta = beta->read();
+  auto to_acme = acme->read();
+  REQUIRE(to_beta);
+  REQUIRE(to_acme);
+  CHECK((*to_beta)["type"] == "quote_request");
+  CHECK((*to_beta)["intent_id"] == "sw-1");
+  CHECK((*to_acme)["request_id"] == (*to_beta)["request_id"]);
 }

@@ -29,6 +29,9 @@ maker's client (examples/solver/solver.py).
     settlements sent): after a restart on the same storage every intent
     completes once, with one successful transaction in its record and, in
     the simulated chain's journal (mdb_dump), one execution or settlement.
+    The intents recovered in verified wait (solvers.reconnect_grace_ms)
+    for both solvers to reconnect and are won by the better one, well
+    before the grace ends.
 
   tests/solvers/external_test.py --binary build/intentd [--keep]
 
@@ -67,6 +70,9 @@ PING_MS = 1000
 # Failed settlements in a row that send a solver to rest, and its first rest.
 FAILOVER_AFTER = 2
 COOLDOWN_MS = 1500
+# After a start, quote requests wait this long at most for every configured
+# solver to connect.
+GRACE_MS = 5000
 # Every account starts with this many whole tokens of each token: a solver
 # quoting more than that of one token cannot pay it.
 BALANCE = 1000
@@ -89,6 +95,7 @@ chain:
     initial_balance: "{BALANCE}"
 solvers:
   quote_window_ms: {WINDOW_MS}
+  reconnect_grace_ms: {GRACE_MS}
   failover_after: {FAILOVER_AFTER}
   cooldown_ms: {COOLDOWN_MS}
   retry:
@@ -552,7 +559,9 @@ def kill_in_flight(f, d, keys, a, b, mdb_dump):
     """kill -9 with three windows open (only mm-a answered) and three
     settlements just sent (assigned; the chain answers after a 30 ms block);
     restart, let market makers quote, check that each intent completes
-    once."""
+    once: the three assigned with mm-a's stored quote, the three recovered
+    in verified quoted again once both market makers are back, and won by
+    the better one (mm-b)."""
     port = d.port
     ids = [f"ext-kill-{i}" for i in range(6)]
     for iid in ids:
@@ -574,6 +583,7 @@ def kill_in_flight(f, d, keys, a, b, mdb_dump):
         s.close()
     print("  killed -9 with quotes in flight; restarting", flush=True)
     d.start()
+    started = time.time()
     port = d.port
     stop = threading.Event()
     makers = []
@@ -586,6 +596,7 @@ def kill_in_flight(f, d, keys, a, b, mdb_dump):
         makers.append((c, t))
     try:
         recs = {iid: final_record(port, iid, 15) for iid in ids}
+        recovered_in = time.time() - started
         # One more intent after the restart: the market makers quote it.
         submit(port, swap("ext-after"))
         after = final_record(port, "ext-after")
@@ -608,6 +619,16 @@ def kill_in_flight(f, d, keys, a, b, mdb_dump):
         f.check(ex["solver_id"] == "mm-a" and ex["output_amount"] == "1.99"
                 and ex["quotes"] == 2, f"{iid}: assigned to mm-a before the "
                 f"kill, after the restart {ex}")
+    for iid in ids[3:]:
+        ex = recs[iid]["execution"]
+        # Verified at the kill: held in the reconnect grace until both
+        # market makers were back, then quoted by both.
+        f.check(ex["solver_id"] == "mm-b" and ex["output_amount"] == "1.998"
+                and ex["quotes"] == 2, f"{iid}: verified at the kill, won "
+                f"after the restart by {ex}")
+    f.check(recovered_in < GRACE_MS / 1000,
+            f"the recovered intents took {recovered_in:.1f} s: they waited "
+            f"for the end of the grace, not for the solvers")
     for iid, rec in recs.items():
         f.check(rec["status"] == "completed",
                 f"{iid}: {rec['status']} after the restart")
