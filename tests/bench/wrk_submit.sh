@@ -7,6 +7,7 @@
 #   SYNC=false tests/bench/wrk_submit.sh 30   # storage.sync false
 #   WRITE_PATH=log ...                        # storage.write_path log
 #   CHAIN_SYNC=false ...                      # chain.simulated.journal_sync false
+#   CHAIN_JOURNAL=log ...                     # chain.simulated.journal log
 #   LATENCY_MS=600000 ...                     # chain block time: above 0 the
 #                                             # intents stay live (submission
 #                                             # alone), no final-state check
@@ -30,12 +31,13 @@ intentd_start "chain:
   simulated:
     latency_ms: ${LATENCY_MS:-0}
     journal_sync: ${CHAIN_SYNC:-true}
+    journal: ${CHAIN_JOURNAL:-lmdb}
 intents:
   max_live: 1000000
 logging:
   level: warn"
 
-echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}, write_path ${WRITE_PATH:-lmdb}, chain journal_sync ${CHAIN_SYNC:-true}"
+echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL, storage.sync ${SYNC:-true}, write_path ${WRITE_PATH:-lmdb}, chain journal ${CHAIN_JOURNAL:-lmdb}, journal_sync ${CHAIN_SYNC:-true}"
 echo "wrk -t${WRK_THREADS:-2} -c$CONNS -d${DURATION}s; $(bench_load)"
 device=$(storage_device)
 bg0=$(device_bytes "$device")
