@@ -228,6 +228,12 @@ directory_impl(directory_self self, intent_deps deps, directory_options opts) {
       restart(self, id, msg.reason);
     else
       st.restarts.erase(id);
+    if (auto w = st.after_exit.find(id); w != st.after_exit.end()) {
+      auto waiting = std::move(w->second);
+      st.after_exit.erase(w);
+      for (auto& again : waiting)
+        again();
+    }
   });
   return {
       [=](submit_atom, intent& in,

@@ -34,11 +34,31 @@ void read_dead_letter(directory_self self, const std::string& id,
   });
 }
 
+/// Whether `old`, the stored record of an id whose actor is still live, is
+/// an ended dead letter: its actor wrote it and is exiting. A retry or purge
+/// then waits for the exit (once) instead of refusing.
+bool exiting_dead_letter(directory_self self, const std::string& id,
+                         const std::optional<intent_record>& old, bool waited) {
+  auto& st = self->state;
+  return !waited && old && old->dead_letter && is_terminal(old->status) &&
+         st.live.count(id) != 0 &&
+         st.after_exit[id].size() < directory_state::max_parked;
+}
+
+void retry_dead_letter(directory_self self, const std::string& id,
+                       caf::response_promise rp, bool waited);
+void purge_dead_letter(directory_self self, const std::string& id,
+                       caf::response_promise rp, bool waited);
+
 void retry_read(directory_self self, const std::string& id,
-                std::optional<intent_record> old, caf::response_promise rp) {
+                std::optional<intent_record> old, caf::response_promise rp,
+                bool waited) {
   auto& st = self->state;
   st.dead_letter_ops.erase(id);
-  if (!old) {
+  if (exiting_dead_letter(self, id, old, waited)) {
+    st.after_exit[id].emplace_back(
+        [=] { retry_dead_letter(self, id, rp, true); });
+  } else if (!old) {
     rp.deliver(record_outcome{no_such_intent(id)});
   } else if (st.live.count(id) || !old->dead_letter) {
     rp.deliver(record_outcome{no_dead_letter()});
@@ -49,8 +69,15 @@ void retry_read(directory_self self, const std::string& id,
 }
 
 void purge_read(directory_self self, const std::string& id,
-                std::optional<intent_record> old, caf::response_promise rp) {
+                std::optional<intent_record> old, caf::response_promise rp,
+                bool waited) {
   auto& st = self->state;
+  if (exiting_dead_letter(self, id, old, waited)) {
+    st.dead_letter_ops.erase(id);
+    st.after_exit[id].emplace_back(
+        [=] { purge_dead_letter(self, id, rp, true); });
+    return;
+  }
   if (!old || st.live.count(id) || !old->dead_letter ||
       !st.opts.purge_dead_letter) {
     st.dead_letter_ops.erase(id);
@@ -88,20 +115,30 @@ void purge_read(directory_self self, const std::string& id,
       });
 }
 
-} // namespace
-
 void retry_dead_letter(directory_self self, const std::string& id,
-                       caf::response_promise rp) {
+                       caf::response_promise rp, bool waited) {
   read_dead_letter(self, id, rp, [=](std::optional<intent_record> old) {
-    retry_read(self, id, std::move(old), rp);
+    retry_read(self, id, std::move(old), rp, waited);
   });
 }
 
 void purge_dead_letter(directory_self self, const std::string& id,
-                       caf::response_promise rp) {
+                       caf::response_promise rp, bool waited) {
   read_dead_letter(self, id, rp, [=](std::optional<intent_record> old) {
-    purge_read(self, id, std::move(old), rp);
+    purge_read(self, id, std::move(old), rp, waited);
   });
+}
+
+} // namespace
+
+void retry_dead_letter(directory_self self, const std::string& id,
+                       caf::response_promise rp) {
+  retry_dead_letter(self, id, std::move(rp), false);
+}
+
+void purge_dead_letter(directory_self self, const std::string& id,
+                       caf::response_promise rp) {
+  purge_dead_letter(self, id, std::move(rp), false);
 }
 
 } // namespace intentd::directory_detail

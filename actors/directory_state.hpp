@@ -51,6 +51,12 @@ struct directory_state {
   /// or purged): another one for the same id is refused at once, as for a
   /// live intent, so that none acts on a record read before the first.
   std::set<std::string> dead_letter_ops;
+  /// Dead-letter retries and purges that found the intent's stored record
+  /// ended and in the dead letters while its actor had not exited yet (its
+  /// down message still on the way): run again once it is forgotten. At
+  /// most `max_parked` per id.
+  std::unordered_map<std::string, std::vector<std::function<void()>>>
+      after_exit;
   /// Ids whose stored record is being read before an actor may be activated
   /// for them (a submission, a restart), each with the requests for the id
   /// that came meanwhile, parked (at most `max_parked`) to run once the read

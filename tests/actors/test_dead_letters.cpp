@@ -105,3 +105,45 @@ TEST_CASE("a failed read answers the retry with its problem") {
   REQUIRE(retried);
   CHECK(retried->status == S::pending);
 }
+
+TEST_CASE("a retry or purge that finds the dead letter's actor still exiting "
+          "waits for its exit") {
+  for (bool purge : {false, true}) {
+    engine_fixture f;
+    f.chain_impl->execute_faults = {chain_fault::reverted};
+    REQUIRE(f.submit(f.make_intent("dl")));
+    // Run until the failed record is stored, before its actor exits.
+    auto ended = [&] {
+      auto s = f.store->find("dl");
+      return s && *s && (*s)->dead_letter;
+    };
+    for (int ms = 0; ms < 200 && !ended(); ++ms) {
+      f.sched->advance_time(std::chrono::milliseconds{1});
+      while (!ended() && f.sched->try_run_once()) {
+      }
+    }
+    REQUIRE(ended());
+    auto out = std::make_shared<std::optional<record_outcome>>();
+    f.sys->spawn([=, dir = f.directory](caf::event_based_actor* self) {
+      auto h = purge ? self->request(dir, caf::infinite, purge_atom::value,
+                                     std::string{"dl"})
+                     : self->request(dir, caf::infinite, retry_atom::value,
+                                     std::string{"dl"});
+      h.then([=](record_outcome& r) { *out = std::move(r); });
+    });
+    // The request, the directory and the reader run first; the actor's
+    // exit comes after.
+    while (!*out && f.sched->try_run_once_lifo()) {
+    }
+    f.run();
+    REQUIRE(*out);
+    REQUIRE_MESSAGE(**out, (**out ? "" : (**out).error().message));
+    if (purge) {
+      CHECK(missing(f.store->get("dl")));
+    } else {
+      CHECK((**out)->status == S::pending);
+      f.advance(200ms);
+      CHECK(is_terminal(f.stored("dl").status));
+    }
+  }
+}
