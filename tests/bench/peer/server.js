@@ -62,6 +62,11 @@ const MESSAGES = {
   },
 };
 
+const ENDED = {
+  failed: 'The intent could not be completed.',
+  expired: 'The intent expired before it could be executed.',
+};
+
 const ACCOUNT = /^(?=.{2,64}$)[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const INTENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
@@ -334,7 +339,7 @@ async function main() {
     const history = JSON.parse(h.history);
     history.push({ status: to, at });
     const from = h.status;
-    Object.assign(h, { status: to, status_message: MESSAGES[h.action][to] || `The intent is ${to}.`,
+    Object.assign(h, { status: to, status_message: MESSAGES[h.action][to] || ENDED[to],
       updated_at: at, seq: String(Number(h.seq) + 1), history: JSON.stringify(history) }, extra);
     await redis.multi()
       .hSet(intentKey(h.id), { status: h.status, status_message: h.status_message, updated_at: at,
