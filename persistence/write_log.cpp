@@ -33,6 +33,12 @@ problem corrupt(const std::string& what) {
                  {}};
 }
 
+problem read_only_refusal(const std::string& dir) {
+  return problem{errc::storage_unavailable,
+                 "write log: " + dir + " was opened read-only",
+                 {}};
+}
+
 std::string segment_name(uint64_t first_seq) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%020llu.wal",
@@ -216,14 +222,26 @@ outcome<done> write_log::impl::scan(std::size_t index, const std::string& bytes,
   report.torn_offset = pos;
   report.torn_seq = expected;
   report.torn_segment = seg.path;
+  if (opts.read_only)
+    return done{};
   return cut(seg.path, pos);
 }
 
 outcome<done> write_log::impl::recover(uint64_t from, const record_fn& fn) {
   std::error_code ec;
-  fs::create_directories(opts.dir, ec);
-  if (ec)
-    return io_problem(ec.value(), "creating " + opts.dir);
+  if (opts.read_only) {
+    if (!fs::exists(opts.dir, ec)) {
+      if (ec)
+        return io_problem(ec.value(), "looking for " + opts.dir);
+      next_seq = std::max<uint64_t>(from, 1);
+      report.next_seq = next_seq;
+      return done{};
+    }
+  } else {
+    fs::create_directories(opts.dir, ec);
+    if (ec)
+      return io_problem(ec.value(), "creating " + opts.dir);
+  }
   for (const auto& entry : fs::directory_iterator(opts.dir, ec))
     if (auto seq = seq_of_name(entry.path().filename().string()))
       segments.push_back({seq, entry.path().string()});
@@ -250,9 +268,11 @@ outcome<done> write_log::impl::recover(uint64_t from, const record_fn& fn) {
       report.torn_bytes = bytes->size();
       report.torn_seq = segments[i].first_seq;
       report.torn_segment = segments[i].path;
-      auto removed = remove(segments[i].path);
-      if (!removed)
-        return removed;
+      if (!opts.read_only) {
+        auto removed = remove(segments[i].path);
+        if (!removed)
+          return removed;
+      }
       segments.pop_back();
       break;
     }
@@ -266,7 +286,7 @@ outcome<done> write_log::impl::recover(uint64_t from, const record_fn& fn) {
                    " were expected");
   report.segments = segments.size();
   report.next_seq = next_seq;
-  if (!segments.empty()) {
+  if (!segments.empty() && !opts.read_only) {
     if (int e = open_file(segments.back().path, O_RDWR, fd))
       return io_problem(e, "opening " + segments.back().path);
   }
@@ -331,6 +351,8 @@ uint64_t write_log::framed_size(const std::vector<std::string_view>& records) {
 outcome<uint64_t>
 write_log::append(const std::vector<std::string_view>& records) {
   auto& s = *impl_;
+  if (s.opts.read_only)
+    return read_only_refusal(s.opts.dir);
   if (s.broken)
     return *s.broken;
   if (records.empty())
@@ -414,6 +436,8 @@ write_log::append(const std::vector<std::string_view>& records) {
 
 outcome<std::size_t> write_log::truncate_before(uint64_t seq) {
   auto& s = *impl_;
+  if (s.opts.read_only)
+    return read_only_refusal(s.opts.dir);
   std::size_t n = 0;
   // Oldest first, so a crash in between leaves a contiguous log.
   while (s.segments.size() > 1 && s.segments[1].first_seq <= seq) {

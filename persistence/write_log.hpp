@@ -29,6 +29,11 @@ struct write_log_options {
   /// record, so that later appends overwrite allocated blocks instead of
   /// growing the file.
   bool preallocate = false;
+  /// open() reads, checks and reports, and changes nothing: a torn tail
+  /// is reported but not cut, a missing directory is an empty log; append
+  /// and truncate_before refuse. For offline checks beside a store nobody
+  /// has open.
+  bool read_only = false;
   /// Fault injection for tests: asked before every file operation; a
   /// nonzero return fails that operation with it as errno.
   std::function<int(log_op)> fault;

@@ -388,3 +388,60 @@ TEST_CASE("a preallocated segment ends cleanly at its zeros") {
   CHECK(log.report().torn_bytes == 0);
   CHECK(*log.append({"d"}) == 4);
 }
+
+TEST_CASE("a read-only open reports a torn tail and changes nothing") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.segment_size = 64;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    log.append({std::string(40, 'a')});
+    log.append({std::string(40, 'b')});
+    log.append({"c", "d"});
+  }
+  auto files = segment_files(dir.path());
+  REQUIRE(files.size() == 3); // a, b, then c and d
+  auto last = read_all(files[2]);
+  write_all(files[2], last.substr(0, last.size() - 3));
+  auto ro = o;
+  ro.read_only = true;
+  replayed r;
+  auto log = open_log(ro, r);
+  CHECK(r.bytes == std::vector<std::string>{std::string(40, 'a'),
+                                            std::string(40, 'b'), "c"});
+  CHECK(log.report().torn_seq == 4);
+  CHECK(log.report().torn_bytes > 0);
+  CHECK(fs::file_size(files[2]) == last.size() - 3);
+  auto refused = log.append({"e"});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::storage_unavailable);
+  CHECK_FALSE(log.truncate_before(4));
+  // A segment begun by a batch that never completed stays where it is.
+  write_all(files[2], last.substr(0, 5));
+  replayed again;
+  auto log2 = open_log(ro, again);
+  CHECK(again.seqs == std::vector<uint64_t>{1, 2});
+  CHECK(log2.report().torn_seq == 3);
+  CHECK(segment_files(dir.path()).size() == 3);
+  // Damage that open() refuses is refused read-only too.
+  auto first = read_all(files[0]);
+  first[first.size() - 1] ^= 0x01;
+  write_all(files[0], first);
+  write_all(files[2], last);
+  auto damaged = write_log::open(ro, 1, into(again));
+  REQUIRE_FALSE(damaged);
+  CHECK(damaged.error().code == errc::storage_corrupt);
+}
+
+TEST_CASE("a read-only open of a missing directory is an empty log") {
+  temp_dir dir;
+  write_log_options o;
+  o.dir = (dir.path() / "absent").string();
+  o.read_only = true;
+  replayed r;
+  auto log = open_log(o, r, 7);
+  CHECK(r.seqs.empty());
+  CHECK(log.next_seq() == 7);
+  CHECK_FALSE(fs::exists(o.dir));
+}
