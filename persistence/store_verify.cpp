@@ -7,8 +7,10 @@
 #include <optional>
 #include <string_view>
 
+#include "persistence/chain_log_format.hpp"
 #include "persistence/checksum.hpp"
 #include "persistence/lmdb_env.hpp"
+#include "persistence/logged_store.hpp"
 #include "persistence/record_codec.hpp"
 #include "persistence/store_keys.hpp"
 #include "persistence/store_verify_walk.hpp"
@@ -337,14 +339,31 @@ outcome<storage_report> verify_storage(const std::string& path) {
       return w.error();
     store_check check(**w);
     check.run();
+    verify_detail::check_write_log(
+        **w, (fs::path(path) / "wal").string(), "wal",
+        [](std::string_view b, uint64_t seq) -> std::optional<std::string> {
+          auto e = decode_log_entry(b, seq);
+          if (!e)
+            return e.error().message;
+          return std::nullopt;
+        });
   }
   auto chain = (fs::path(path) / "chain").string();
   if (fs::exists(fs::path(chain) / "data.mdb", ec)) {
     auto w = walker::open(chain, "chain ", report);
-    if (!w)
+    if (!w) {
       report.damage.push_back("chain: " + w.error().message);
-    else
+    } else {
       verify_detail::check_chain_journal(**w);
+      verify_detail::check_write_log(
+          **w, chain_log_dir(chain), "chain wal",
+          [](std::string_view b, uint64_t seq) -> std::optional<std::string> {
+            auto e = decode_chain_log_entry(b, seq);
+            if (!e)
+              return e.error().message;
+            return std::nullopt;
+          });
+    }
   }
   return report;
 }

@@ -60,6 +60,20 @@ private:
 /// Checks the chain journal `w` has open.
 void check_chain_journal(walker& w);
 
+/// Why a log record's payload does not decode; nullopt when it does.
+using log_decoder =
+    std::function<std::optional<std::string>(std::string_view, uint64_t)>;
+
+/// Checks the write log in `dir` (none: nothing to check) beside the
+/// environment `w` has open, read-only: its segments and records as
+/// write_log::open() would find them, from LMDB's `meta/checkpoint_seq`,
+/// each record after it decoded with `decode`. Damage that open() would
+/// refuse, and records that do not decode, are damage; what it holds and
+/// a torn tail (cut at the next start, never acknowledged) are notes
+/// headed `name`.
+void check_write_log(walker& w, const std::string& dir, const std::string& name,
+                     const log_decoder& decode);
+
 /// The table being walked, for a fault handler.
 const char* current_table();
 
