@@ -243,12 +243,22 @@ private:
   /// know it to the id's previous owner (cluster.previous_nodes), or to
   /// every other node without them (ask_owner_first: an intent stored
   /// before a node was added stays on its old owner). `ask` sends it to
-  /// one node.
+  /// one node. A read passes `from_chain`, which tells the chain's word
+  /// about the id (cache.chain_fallback) from a stored record: when the id
+  /// moved (it has a previous owner other than its owner), the owner's
+  /// chain word is passed over like its not_found, since the previous
+  /// owner may hold the record, and stands when that holds none; without
+  /// previous_nodes it stands at once (every node would ask the chain).
   template<class T>
   void by_id(const std::string& id,
-             std::function<void(std::size_t, reply<T>)> ask, reply<T> done) {
-    ask_owner_first<T>(table_->owner_of(id), table_->holders_besides_owner(id),
-                       std::move(ask), std::move(done));
+             std::function<void(std::size_t, reply<T>)> ask, reply<T> done,
+             no_intent_fn<T> from_chain = nullptr) {
+    const auto owner = table_->owner_of(id);
+    const auto previous = table_->previous_owner_of(id);
+    if (!previous || *previous == owner)
+      from_chain = nullptr;
+    ask_owner_first<T>(owner, table_->holders_besides_owner(id), std::move(ask),
+                       std::move(done), std::move(from_chain));
   }
 
   /// The node among `table_->holders_besides_owner(id)` that holds intent
@@ -263,7 +273,7 @@ private:
           reply<intent_record> held = [node, one](outcome<intent_record> r) {
             if (!r)
               return one(r.error());
-            if (r->body_digest.empty()) // the chain's word, not a record
+            if (chain_word(*r)) // not a record held there
               return one(problem{errc::not_found, "Not held.", {}});
             one(node);
           };
@@ -286,10 +296,12 @@ private:
                     bool client_id, reply<submit_result> done);
 
   /// by_id for a record, stamped with the node that answers: `local`
-  /// serves it here, `xs...` is the message to another node's endpoint.
+  /// serves it here, `xs...` is the message to another node's endpoint;
+  /// `from_chain` as by_id's (reads).
   template<class Local, class... Ts>
   void record_by_id(const std::string& id, Local local,
-                    reply<intent_record> done, Ts... xs) {
+                    reply<intent_record> done,
+                    no_intent_fn<intent_record> from_chain, Ts... xs) {
     by_id<intent_record>(
         id,
         [this, local, xs...](std::size_t node, reply<intent_record> one) {
@@ -298,7 +310,7 @@ private:
             return local(std::move(stamp));
           forward<intent_record>(node, std::move(stamp), xs...);
         },
-        std::move(done));
+        std::move(done), std::move(from_chain));
   }
 
   /// Sends `xs...` to node `node`'s endpoint and hands its answer (an
@@ -891,7 +903,7 @@ void cluster_engine::get(const std::string& id, reply<intent_record> done) {
       [this, id](reply<intent_record> stamp) {
         local_->get(id, std::move(stamp));
       },
-      std::move(done), get_atom::value, id);
+      std::move(done), chain_word, get_atom::value, id);
 }
 
 void cluster_engine::get_rendered(const std::string& id,
@@ -909,11 +921,23 @@ void cluster_engine::get_rendered(const std::string& id,
       return done(rendered_record{nullptr, std::move(kept->json),
                                   std::move(kept->user_account)});
   }
-  by_id<rendered_record>(
+  // A node's answer, and whether it is the chain's word rather than a
+  // record that node holds.
+  struct read_answer {
+    rendered_record read;
+    bool from_chain = false;
+  };
+  by_id<read_answer>(
       id,
-      [this, id, owner](std::size_t node, reply<rendered_record> one) {
+      [this, id, owner](std::size_t node, reply<read_answer> one) {
         if (node == table_->self_index())
-          return local_->get_rendered(id, std::move(one));
+          return local_->get_rendered(
+              id, [one = std::move(one)](outcome<rendered_record> r) {
+                if (!r)
+                  return one(r.error());
+                const bool from_chain = r->record && chain_word(*r->record);
+                one(read_answer{std::move(*r), from_chain});
+              });
         auto asked_at = near_cache::clock::now();
         forward_read(
             node, id,
@@ -923,18 +947,26 @@ void cluster_engine::get_rendered(const std::string& id,
                 return one(r.error());
               auto json =
                   std::make_shared<const std::string>(std::move(r->json));
-              // Only the owner's own answer: an id another node
-              // holds (stored before a node was added) may be
-              // submitted to its owner anew.
-              if (kept)
+              // Only the owner's own answer from its record: an id
+              // another node holds (stored before a node was added)
+              // may be submitted to its owner anew, and the chain's
+              // word stands only until a node that holds the record
+              // answers.
+              if (kept && !r->from_chain)
                 near_->admit(id, near_cache::entry{json, r->user_account},
                              std::chrono::microseconds{r->stable_for_us},
                              asked_at);
-              one(rendered_record{nullptr, std::move(json),
-                                  std::move(r->user_account)});
+              one(read_answer{rendered_record{nullptr, std::move(json),
+                                              std::move(r->user_account)},
+                              r->from_chain});
             });
       },
-      std::move(done));
+      [done = std::move(done)](outcome<read_answer> r) {
+        if (!r)
+          return done(r.error());
+        done(std::move(r->read));
+      },
+      [](const read_answer& a) { return a.from_chain; });
 }
 
 void cluster_engine::forward_read(std::size_t node, const std::string& id,
@@ -999,7 +1031,7 @@ void cluster_engine::cancel(const std::string& id,
       [this, id, auth](reply<intent_record> stamp) {
         local_->cancel(id, auth, std::move(stamp));
       },
-      std::move(done), cancel_atom::value, id, auth);
+      std::move(done), nullptr, cancel_atom::value, id, auth);
 }
 
 void cluster_engine::retry_dead_letter(const std::string& id,
@@ -1009,7 +1041,7 @@ void cluster_engine::retry_dead_letter(const std::string& id,
       [this, id](reply<intent_record> stamp) {
         local_->retry_dead_letter(id, std::move(stamp));
       },
-      std::move(done), retry_atom::value, id);
+      std::move(done), nullptr, retry_atom::value, id);
 }
 
 void cluster_engine::purge_dead_letter(const std::string& id,
@@ -1019,7 +1051,7 @@ void cluster_engine::purge_dead_letter(const std::string& id,
       [this, id](reply<intent_record> stamp) {
         local_->purge_dead_letter(id, std::move(stamp));
       },
-      std::move(done), purge_atom::value, id);
+      std::move(done), nullptr, purge_atom::value, id);
 }
 
 void cluster_engine::list(const list_query& query, reply<record_page> done) {
@@ -1087,16 +1119,28 @@ void cluster_engine::find_by_tx(const std::string& hash,
       },
       [this, hash, done = std::move(done)](answers<intent_record> all) {
         std::optional<problem> other;
+        // A record a node holds before the chain's word of another (one
+        // that lost the record since its index named it).
+        std::optional<intent_record> word;
         for (auto& [node, r] : all) {
-          if (r) {
+          if (r && !chain_word(*r)) {
             r->node = name_of(node);
             return done(std::move(r));
+          }
+          if (r) {
+            if (!word) {
+              word = std::move(*r);
+              word->node = name_of(node);
+            }
+            continue;
           }
           if (r.error().code != errc::not_found && !other)
             other = r.error();
         }
         if (other)
           return done(std::move(*other));
+        if (word)
+          return done(std::move(*word));
         done(problem{
             errc::not_found, "No intent with transaction " + hash + ".", {}});
       },

@@ -16,6 +16,7 @@
 
 #include "config/cluster.hpp"
 #include "runtime/cluster/near_cache.hpp"
+#include "runtime/cluster/owner_fallback.hpp"
 #include "runtime/model/time.hpp"
 
 namespace intentd {
@@ -23,14 +24,17 @@ namespace intentd {
 namespace {
 
 /// A read by id as this node, the owner, answers it: its rendering, the
-/// account, and how long the answer cannot change (for the asking node's
-/// near cache; unknown without the record: zero).
+/// account, how long the answer cannot change (for the asking node's
+/// near cache; unknown without the record: zero), and whether it is the
+/// chain's word rather than a record held here.
 rendered_reply answered_read(const engine_core& local, rendered_record r) {
   auto stable = r.record
                     ? stable_for(*r.record, local.config().storage.retention_s,
                                  wall_clock_now())
                     : std::chrono::microseconds::zero();
-  return rendered_reply{*r.json, std::move(r.user_account), stable.count()};
+  const bool from_chain = r.record && chain_word(*r.record);
+  return rendered_reply{*r.json, std::move(r.user_account), stable.count(),
+                        from_chain};
 }
 
 /// The local engine's answer to a forwarded request, back on the actor.

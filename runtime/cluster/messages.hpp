@@ -83,11 +83,15 @@ struct cluster_pong {
 /// beside its cached record, naming the owner) and the intent's account,
 /// whose read limit a read by anyone else spends; `stable_for_us`, how
 /// long the owner is sure to answer the same (stable_for: 0 while the
-/// record can change, INT64_MAX without end), for the near cache.
+/// record can change, INT64_MAX without end), for the near cache;
+/// `from_chain`, whether the owner holds no record of the id and answered
+/// the chain's word about it (cache.chain_fallback) instead: the asking
+/// node then asks the id's previous owner, which may hold the record.
 struct rendered_reply {
   std::string json;
   std::string user_account;
   int64_t stable_for_us = 0;
+  bool from_chain = false;
 };
 
 /// The raw keys an account holds at its home node.
@@ -118,7 +122,7 @@ typename Inspector::result_type inspect(Inspector& f, cluster_pong& x) {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rendered_reply& x) {
   return f(caf::meta::type_name("rendered_reply"), x.json, x.user_account,
-           x.stable_for_us);
+           x.stable_for_us, x.from_chain);
 }
 
 template<class Inspector>

@@ -6,12 +6,14 @@
     `cluster.previous_nodes: [n1, n2, n3]`, n4 starts empty;
   * a resubmission of such an intent through any node is answered 200 with
     its previous owner's record (same body) or 409 (another body), a read
-    by id through n4 finds it, and a WebSocket subscriber on n4 (its new
-    owner) follows it from the node that holds it;
+    by id or by transaction through any node answers the previous owner's
+    full record (not the chain's word that n4, its new owner, has of it:
+    cache.chain_fallback is on), and a WebSocket subscriber on n4 follows
+    it from the node that holds it;
   * a new intent n4 owns is stored on n4;
-  * with the previous owner of a moved id stopped, a resubmission of that
-    id is refused with 503 node_unavailable and a subscription to it gets
-    an error event node_unavailable.
+  * with the previous owner of a moved id stopped, a resubmission or a read
+    of that id is refused with 503 node_unavailable and a subscription to
+    it gets an error event node_unavailable.
 
   tests/cluster/add_node_test.py [--binary PATH] [--keep]
 
@@ -50,10 +52,6 @@ def config(name, names, storage, mm, http_ports, previous=None):
         cluster_test.NAMES = saved
     if previous:
         text += f"  previous_nodes: [{', '.join(previous)}]\n"
-    # With the chain's word about ids it does not hold, the new owner would
-    # answer a read of a moved intent that reached the chain itself (from
-    # the chain, not the previous owner's record): see docs/cluster.md.
-    text += "cache:\n  chain_fallback: false\n"
     return text
 
 
@@ -147,9 +145,25 @@ def main():
             status, js, text = post(ports[via], "/api/v1/intents", other)
             f.check(status == 409,
                     f"{a} with another body via {via}: {status} {text[:200]}")
-        status, js, text = get(ports["n4"], f"/api/v1/intents/{a}")
-        f.check(status == 200 and js.get("node") == held[a],
-                f"{a} read via n4: {status} {text[:200]}")
+        # n4 knows a from the chain (cache.chain_fallback); the record is
+        # its previous owner's, read the same through every node.
+        status, direct, text = get(ports[held[a]], f"/api/v1/intents/{a}")
+        f.check(status == 200 and direct.get("node") == held[a] and
+                len(direct.get("history", [])) > 2 and
+                "holds no record" not in direct.get("status_message", ""),
+                f"{a} read via {held[a]}: {status} {text[:300]}")
+        for via in AFTER:
+            status, js, text = get(ports[via], f"/api/v1/intents/{a}")
+            f.check(status == 200 and js == direct,
+                    f"{a} read via {via}: {status} {text[:300]}")
+        txs = (direct.get("execution") or {}).get("transactions") or []
+        if f.check(len(txs) == 1, f"{a}: transactions {txs}"):
+            for via in AFTER:
+                status, js, text = get(
+                    ports[via], f"/api/v1/intents/by-tx/{txs[0]['hash']}")
+                f.check(status == 200 and js.get("node") == held[a] and
+                        js.get("history") == direct.get("history"),
+                        f"{a} by-tx via {via}: {status} {text[:300]}")
 
         ws = WsClient("127.0.0.1", ports["n4"])
         ws.send_json({"op": "subscribe-intent", "intent_id": a})
@@ -178,6 +192,11 @@ def main():
         status, js, text = post(ports["n4"], "/api/v1/intents", bodies[down])
         f.check(status == 503 and "node_unavailable" in text,
                 f"{down} resubmitted with {gone} down: {status} {text[:200]}")
+        for via in [n for n in AFTER if n != gone]:
+            status, js, text = get(ports[via], f"/api/v1/intents/{down}")
+            f.check(status == 503 and "node_unavailable" in text,
+                    f"{down} read via {via} with {gone} down: {status} "
+                    f"{text[:200]}")
         ws = WsClient("127.0.0.1", ports["n1"])
         ws.send_json({"op": "subscribe-intent", "intent_id": down})
         ev = ws.recv_json()

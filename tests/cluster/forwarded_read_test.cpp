@@ -48,6 +48,15 @@ public:
 
   const intent_record& record() const { return rec_; }
 
+  /// The record as the chain reports an id this owner holds no record of
+  /// (cache.chain_fallback: seq 0, no history of its own).
+  void only_on_chain() {
+    rec_.seq = 0;
+    rec_.status = intent_status::completed;
+    rec_.status_message = "This node holds no record of the intent.";
+    json_ = std::make_shared<const std::string>(render_record(rec_, tokens_));
+  }
+
   /// The record as it is now: its status, whether it is a dead letter,
   /// when it last changed; with the owner's retention.
   void change(intent_status status, bool dead_letter, time_us updated_at,
@@ -281,4 +290,32 @@ TEST_CASE("the owner says how long an ended record reads the same") {
   CHECK(stable() == std::vector<int64_t>{0, 0});
   f.engine.change(intent_status::failed, true, now, 0);
   CHECK(stable() == std::vector<int64_t>{0, 0});
+}
+
+TEST_CASE("the owner says whether a read is the chain's word or its record") {
+  fixture f;
+  // Both ways of answering: the endpoint, and the front from the cache.
+  auto from_chain = [&f] {
+    std::vector<bool> out;
+    for (bool cached : {false, true}) {
+      f.engine.cached = cached;
+      auto r = cached ? f.read_front("i-1") : f.read("i-1");
+      REQUIRE(r->has_value());
+      REQUIRE(**r);
+      CHECK((**r)->json == f.engine.json());
+      out.push_back((**r)->from_chain);
+    }
+    return out;
+  };
+  CHECK(from_chain() == std::vector<bool>{false, false});
+  f.engine.change(intent_status::completed, false, wall_clock_now(), 0);
+  CHECK(from_chain() == std::vector<bool>{false, false});
+  f.engine.only_on_chain();
+  CHECK(from_chain() == std::vector<bool>{true, true});
+  // Never kept by the asking node's near cache as an ended record.
+  f.engine.cached = false;
+  auto r = f.read("i-1");
+  REQUIRE(r->has_value());
+  REQUIRE(**r);
+  CHECK((**r)->stable_for_us == 0);
 }

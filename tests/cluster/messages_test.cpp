@@ -45,7 +45,7 @@ inline bool same(const std::optional<cancel_auth>& a,
 
 inline bool same(const rendered_reply& a, const rendered_reply& b) {
   return a.json == b.json && a.user_account == b.user_account &&
-         a.stable_for_us == b.stable_for_us;
+         a.stable_for_us == b.stable_for_us && a.from_chain == b.from_chain;
 }
 
 inline bool same(const solver_view& a, const solver_view& b) {
@@ -154,6 +154,7 @@ TEST_CASE_FIXTURE(cluster_serializer,
   round_trip(rendered_outcome{rendered_reply{"{}", "bob.near"}});
   round_trip(rendered_reply{"{}", "carol.near", 86'400'000'000});
   round_trip(rendered_reply{"{}", "carol.near", INT64_MAX});
+  round_trip(rendered_outcome{rendered_reply{"{}", "dave.near", 0, true}});
   round_trip(rendered_outcome{full_problem()});
   // The engine's own messages travel too (a record names its node).
   round_trip(record_outcome{full_record()});

@@ -132,3 +132,65 @@ TEST_CASE("no node holds the id: not found when every node answered, "
   CHECK(t.result->error().code == errc::node_unavailable);
   CHECK(t.result->error().message == "Node n2 is down.");
 }
+
+TEST_CASE("an owner's answer that stands for no intent is passed over like "
+          "its not_found, and stands when no other node holds the id") {
+  // "word:..." stands for no intent (as the chain's word about an id).
+  no_intent_fn<std::string> word = [](const std::string& a) {
+    return a.rfind("word:", 0) == 0;
+  };
+  struct run_with {
+    stand_ins s;
+    void operator()(std::size_t owner, no_intent_fn<std::string> word) {
+      ask_owner_first<std::string>(
+          owner, 4,
+          [this](std::size_t node, reply<std::string> done) {
+            s.asked.push_back(node);
+            s.queued.emplace_back(node, std::move(done));
+          },
+          [this](outcome<std::string> r) {
+            ++s.results;
+            s.result = std::move(r);
+          },
+          std::move(word));
+    }
+  };
+  run_with held;
+  held.s.answers.emplace(3, std::string{"word:completed"});
+  held.s.answers.emplace(1, std::string{"word:completed"});
+  held.s.answers.emplace(0, std::string{"record on n1"});
+  held(3, word);
+  held.s.release_all();
+  CHECK(held.s.asked == std::vector<std::size_t>{3, 0, 1, 2});
+  REQUIRE(held.s.result);
+  CHECK(**held.s.result == "record on n1");
+  CHECK(held.s.results == 1);
+
+  run_with none;
+  none.s.answers.emplace(3, std::string{"word:failed"});
+  none.s.answers.emplace(2, std::string{"word:completed"});
+  none(3, word);
+  none.s.release_all();
+  REQUIRE(none.s.result);
+  CHECK(**none.s.result == "word:failed"); // the owner's
+  CHECK(none.s.results == 1);
+
+  run_with unasked;
+  unasked.s.answers.emplace(3, std::string{"word:failed"});
+  unasked.s.answers.emplace(1, outcome<std::string>{down("n2")});
+  unasked(3, word);
+  unasked.s.release_all();
+  REQUIRE(unasked.s.result);
+  CHECK(unasked.s.result->error().code == errc::node_unavailable);
+
+  // Without the predicate, every answer is the intent's: the owner's
+  // stands at once.
+  run_with plain;
+  plain.s.answers.emplace(3, std::string{"word:failed"});
+  plain.s.answers.emplace(0, std::string{"record on n1"});
+  plain(3, nullptr);
+  plain.s.release_all();
+  CHECK(plain.s.asked == std::vector<std::size_t>{3});
+  REQUIRE(plain.s.result);
+  CHECK(**plain.s.result == "word:failed");
+}

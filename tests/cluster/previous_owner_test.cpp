@@ -1,7 +1,8 @@
 // After a node is added (cluster.previous_nodes): the previous owner of an
-// id that moved, and a submission of such an id answered as one node
-// answers it (submit_moved_id), with stand-ins for this node's engine and
-// the previous owner that answer when the test says.
+// id that moved, a submission of such an id answered as one node answers
+// it (submit_moved_id), and a read of it that its new owner knows from the
+// chain alone (ask_owner_first with chain_word), with stand-ins for this
+// node's engine and the previous owner that answer when the test says.
 
 #include <doctest/doctest.h>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "runtime/cluster/cluster_table.hpp"
+#include "runtime/cluster/owner_fallback.hpp"
 #include "runtime/cluster/previous_owner.hpp"
 #include "runtime/model/rendezvous.hpp"
 
@@ -110,7 +112,144 @@ struct moved_submission {
   }
 };
 
+/// The chain's word about "moved-1" as a node that holds no record of it
+/// reads it (cache.chain_fallback): seq 0, no body digest.
+intent_record chain_says(intent_status status) {
+  intent_record rec;
+  rec.request.id = "moved-1";
+  rec.status = status;
+  rec.status_message = "This node holds no record of the intent.";
+  return rec;
+}
+
+/// A read by id of "moved-1" as the cluster asks it: its owner n4 (index
+/// 3) first, then its previous owner n1 (index 0), the chain's word of
+/// either standing for no record (chain_word). Answers are queued until
+/// the test releases them.
+struct moved_read {
+  outcome<intent_record> owner{error_of(errc::not_found)};
+  outcome<intent_record> previous{error_of(errc::not_found)};
+  std::deque<std::function<void()>> queued;
+  std::vector<std::size_t> asked;
+  std::optional<outcome<intent_record>> result;
+  int results = 0;
+
+  void run() {
+    ask_owner_first<intent_record>(
+        3, std::vector<std::size_t>{0},
+        [this](std::size_t node, reply<intent_record> done) {
+          asked.push_back(node);
+          auto r = node == 3 ? owner : previous;
+          if (r)
+            r->node = node == 3 ? "n4" : "n1";
+          queued.push_back([done, r] { done(r); });
+        },
+        [this](outcome<intent_record> r) {
+          ++results;
+          result = std::move(r);
+        },
+        chain_word);
+  }
+
+  void release_all() {
+    while (!queued.empty()) {
+      auto next = std::move(queued.front());
+      queued.pop_front();
+      next();
+    }
+  }
+};
+
 } // namespace
+
+TEST_CASE("the chain's word is not a stored record") {
+  CHECK(chain_word(chain_says(intent_status::completed)));
+  auto rec = stored("moved-1", "body-a");
+  rec.seq = 1;
+  CHECK_FALSE(chain_word(rec));
+  rec.body_digest.clear(); // stored without a digest: still a record
+  CHECK_FALSE(chain_word(rec));
+}
+
+TEST_CASE("a read of a moved id that its new owner knows from the chain "
+          "alone is answered with the previous owner's record") {
+  moved_read r;
+  r.owner = chain_says(intent_status::completed);
+  auto full = stored("moved-1", "body-a");
+  full.seq = 7;
+  full.history.push_back(history_entry{intent_status::verified, 1});
+  r.previous = full;
+  r.run();
+  r.release_all();
+  CHECK(r.asked == std::vector<std::size_t>{3, 0});
+  REQUIRE(r.result);
+  REQUIRE(*r.result);
+  CHECK((*r.result)->node == "n1");
+  CHECK((*r.result)->seq == 7);
+  CHECK((*r.result)->body_digest == "body-a");
+  CHECK(r.results == 1);
+
+  // A 404 of the new owner too, as before.
+  moved_read unknown;
+  unknown.previous = full;
+  unknown.run();
+  unknown.release_all();
+  REQUIRE(unknown.result);
+  REQUIRE(*unknown.result);
+  CHECK((*unknown.result)->node == "n1");
+}
+
+TEST_CASE("the new owner's record is the answer, the previous owner not "
+          "asked") {
+  moved_read r;
+  auto rec = stored("moved-1", "body-b");
+  rec.seq = 2;
+  r.owner = rec;
+  r.previous = error_of(errc::node_unavailable); // would be 503
+  r.run();
+  r.release_all();
+  CHECK(r.asked == std::vector<std::size_t>{3});
+  REQUIRE(r.result);
+  REQUIRE(*r.result);
+  CHECK((*r.result)->node == "n4");
+  CHECK((*r.result)->body_digest == "body-b");
+}
+
+TEST_CASE("the chain's word stands when the previous owner holds no record "
+          "either") {
+  for (auto there :
+       {outcome<intent_record>{error_of(errc::not_found)},
+        outcome<intent_record>{chain_says(intent_status::completed)}}) {
+    moved_read r;
+    r.owner = chain_says(intent_status::failed);
+    r.previous = there;
+    r.run();
+    r.release_all();
+    CHECK(r.asked == std::vector<std::size_t>{3, 0});
+    REQUIRE(r.result);
+    REQUIRE(*r.result);
+    CHECK((*r.result)->node == "n4");
+    CHECK((*r.result)->status == intent_status::failed);
+    CHECK(chain_word(**r.result));
+  }
+}
+
+TEST_CASE("a previous owner that cannot be asked makes a read of a moved id "
+          "known from the chain 503 node_unavailable, not the chain's word") {
+  for (auto code : {errc::node_unavailable, errc::timeout, errc::overloaded}) {
+    moved_read r;
+    r.owner = chain_says(intent_status::completed);
+    r.previous = error_of(code, "Node n1 is down.");
+    r.run();
+    CHECK_FALSE(r.result); // waits for the answers
+    r.release_all();
+    REQUIRE(r.result);
+    REQUIRE_FALSE(*r.result);
+    CHECK(r.result->error().code == code);
+    CHECK(r.result->error().message == "Node n1 is down.");
+    CHECK(r.results == 1);
+  }
+}
 
 TEST_CASE("the previous owner of an id is its owner among previous_nodes") {
   cluster_table none{four_nodes({})};
