@@ -49,7 +49,7 @@ using keys_atom = caf::atom_constant<caf::atom("keys")>;
 /// that crosses nodes changes its fields or their meaning: nodes of
 /// different versions refuse each other at hello instead of misreading
 /// each other's messages.
-inline constexpr uint32_t cluster_protocol = 2;
+inline constexpr uint32_t cluster_protocol = 3;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
