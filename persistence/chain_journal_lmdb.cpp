@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <new>
 #include <optional>
+#include <shared_mutex>
 #include <system_error>
 #include <vector>
 
@@ -97,6 +99,12 @@ struct lmdb_chain_journal::impl {
   /// batch_events hold events that no open transaction holds (a write or
   /// commit failed): they are written again before anything else.
   bool unsaved = false;
+  /// The read transaction of snapshot(), which the lookups use meanwhile.
+  MDB_txn* reading = nullptr;
+  /// Held shared by every read transaction and unique by grow(): the map
+  /// is remapped only while no transaction of this process reads it
+  /// (write_checkpoint() may run on another thread than the lookups).
+  std::shared_mutex remap;
 
   ~impl() {
     if (!batch && unsaved) {
@@ -194,6 +202,9 @@ struct lmdb_chain_journal::impl {
     try {
       if (batch)
         return fn(batch->handle());
+      if (reading != nullptr)
+        return fn(reading);
+      std::shared_lock lock(remap);
       auto t = lmdb::txn::begin(j.env.handle(), MDB_RDONLY);
       return fn(t.handle());
     } catch (const lmdb::error& e) {
@@ -279,6 +290,7 @@ struct lmdb_chain_journal::impl {
     if (current >= max_map_size)
       return false;
     uint64_t next = current > max_map_size / 2 ? max_map_size : current * 2;
+    std::unique_lock lock(remap);
     return mdb_env_set_mapsize(j.env.handle(), next) == MDB_SUCCESS;
   }
 };
@@ -454,6 +466,7 @@ bool lmdb_chain_journal::replay(
   if (!flush())
     return false;
   try {
+    std::shared_lock lock(impl_->remap);
     auto t = lmdb::txn::begin(impl_->j.env.handle(), MDB_RDONLY);
     auto c = lmdb::cursor::open(t.handle(), impl_->j.db.events);
     std::string_view k;
@@ -486,23 +499,48 @@ outcome<std::optional<uint64_t>> lmdb_chain_journal::checkpoint_seq() {
 outcome<done> lmdb_chain_journal::write_checkpoint(
     const std::vector<chain_event>& events,
     const std::vector<chain_intent_info>& infos, uint64_t seq) {
-  if (!flush())
+  // Its problems are returned, not kept in last_problem(): it may run on
+  // another thread than the lookups that set it.
+  if ((impl_->batch || impl_->unsaved) && !flush())
     return impl_->last;
   for (int attempt = 0;; ++attempt) {
     try {
       impl_->checkpoint(events, infos, seq);
       return done{};
     } catch (const lmdb::error& e) {
-      impl_->last = storage_problem(e.code(), e.what(), impl_->path);
+      auto why = storage_problem(e.code(), e.what(), impl_->path);
       // The transaction is gone: the map can grow, and it is written again.
       if (e.code() != MDB_MAP_FULL || attempt > 16 || !impl_->grow())
-        return impl_->last;
+        return why;
     } catch (const std::exception& e) {
-      impl_->last = problem{errc::storage_unavailable,
-                            std::string("chain journal: ") + e.what(),
-                            {}};
-      return impl_->last;
+      return problem{errc::storage_unavailable,
+                     std::string("chain journal: ") + e.what(),
+                     {}};
     }
+  }
+}
+
+outcome<done> lmdb_chain_journal::snapshot(
+    const std::function<void(uint64_t checkpoint_seq)>& fn) {
+  auto& s = *impl_;
+  try {
+    std::shared_lock lock(s.remap);
+    auto t = lmdb::txn::begin(s.j.env.handle(), MDB_RDONLY);
+    auto seq = read_checkpoint_seq(t.handle(), s.j.db.meta);
+    if (!seq) {
+      s.last = seq.error();
+      return s.last;
+    }
+    struct reset {
+      MDB_txn*& at;
+      ~reset() { at = nullptr; }
+    } guard{s.reading};
+    s.reading = t.handle();
+    fn(seq->value_or(1));
+    return done{};
+  } catch (const lmdb::error& e) {
+    s.last = storage_problem(e.code(), e.what(), s.path);
+    return s.last;
   }
 }
 

@@ -58,10 +58,18 @@ public:
   /// Appends `events` (indexed) and keeps `infos`, with checkpoint_seq =
   /// `seq`, in one transaction committed with the environment's sync,
   /// growing the map as needed. Commits the open batch first, if any. On a
-  /// failure nothing of it is written.
+  /// failure nothing of it is written. May run on another thread than the
+  /// lookups (a logged_chain_journal's checkpointer) when nothing is
+  /// recorded here: it leaves last_problem() and the open batch alone.
   outcome<done> write_checkpoint(const std::vector<chain_event>& events,
                                  const std::vector<chain_intent_info>& infos,
                                  uint64_t seq);
+  /// Calls `fn` inside one read transaction with the checkpoint_seq it
+  /// sees (none: 1); the lookups `fn` makes answer from that transaction,
+  /// so they and the sequence agree while another thread commits a
+  /// checkpoint. Called by the lookups' thread.
+  outcome<done>
+  snapshot(const std::function<void(uint64_t checkpoint_seq)>& fn);
 
   /// Appends one event to the open batch; false when it could not (the
   /// problem is in last_problem()).
@@ -86,7 +94,8 @@ public:
   outcome<std::optional<chain_intent_info>>
   intent_info(const std::string& intent_id) override;
 
-  /// How many events the journal holds.
+  /// How many events the journal holds (not to be read while another
+  /// thread runs write_checkpoint()).
   uint64_t size() const;
   /// Why the last record() or replay() failed.
   const problem& last_problem() const;

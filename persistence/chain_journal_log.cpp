@@ -1,6 +1,11 @@
 #include "persistence/chain_journal_log.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -49,6 +54,13 @@ problem corrupt_log(const std::string& dir, const std::string& what) {
 
 } // namespace
 
+/// An overlay frozen for a checkpoint: every log record before `seq` is in
+/// it or in LMDB.
+struct frozen_layer {
+  overlay o;
+  uint64_t seq = 0;
+};
+
 struct logged_chain_journal::impl {
   using time_point = std::chrono::steady_clock::time_point;
 
@@ -56,18 +68,45 @@ struct logged_chain_journal::impl {
   std::unique_ptr<lmdb_chain_journal> lmdb;
   write_log log;
   chain_log_open_report report;
-  uint64_t checkpoint_seq = 1;
+
+  // The owner's thread alone.
+  /// What was logged since the last freezing, and the batch.
   overlay o;
   /// The batch is the events from `logged_events` on and `batch_infos`.
   std::size_t logged_events = 0;
   std::vector<chain_intent_info> batch_infos;
-  /// Logged since the last checkpoint (the thresholds).
+  /// Logged since the last freezing (the thresholds).
   uint64_t logged_entries = 0;
   uint64_t logged_bytes = 0;
-  time_point last_checkpoint;
-  /// After a failed checkpoint, none is tried before this.
+  /// The log's next sequence at the last freezing (or at open).
+  uint64_t frozen_upto = 1;
+  time_point last_freeze;
+  /// Without the checkpointer: after a failed checkpoint, it is not tried
+  /// again before this.
   time_point retry_after;
+  /// The checkpointer's failures already copied into `last`.
+  uint64_t failures_seen = 0;
   problem last{errc::internal, "", {}};
+
+  // Shared with the checkpointer.
+  /// Appends and truncations of the log.
+  std::mutex log_mutex;
+  /// One checkpoint at a time: the checkpointer's, or checkpoint()'s.
+  std::mutex checkpoint_mutex;
+  /// The frozen layer (set by the owner, dropped by the checkpoint that
+  /// committed it) and LMDB's event count, changed together.
+  mutable std::mutex layer_mutex;
+  std::shared_ptr<const frozen_layer> frozen;
+  uint64_t lmdb_events = 0;
+  std::atomic<uint64_t> checkpoint_seq{1};
+
+  // The checkpointer's thread.
+  mutable std::mutex run_mutex;
+  std::condition_variable wake_cv;
+  bool stop = false;
+  bool wake = false;
+  chain_checkpointer_stats stats;
+  std::thread thread;
 
   impl(logged_chain_journal_options o_, std::unique_ptr<lmdb_chain_journal> j,
        write_log l)
@@ -75,6 +114,11 @@ struct logged_chain_journal::impl {
 
   time_point now() const {
     return opts.clock ? opts.clock() : std::chrono::steady_clock::now();
+  }
+
+  std::shared_ptr<const frozen_layer> frozen_now() const {
+    std::lock_guard lock(layer_mutex);
+    return frozen;
   }
 
   /// Appends the batch as one log batch (one write, one fdatasync).
@@ -88,7 +132,11 @@ struct logged_chain_journal::impl {
     if (payloads.empty())
       return done{};
     std::vector<std::string_view> views(payloads.begin(), payloads.end());
-    auto first = log.append(views);
+    outcome<uint64_t> first = uint64_t{0};
+    {
+      std::lock_guard lock(log_mutex);
+      first = log.append(views);
+    }
     if (!first) {
       last = first.error();
       return last;
@@ -100,60 +148,211 @@ struct logged_chain_journal::impl {
     return done{};
   }
 
-  bool due(time_point at) const {
-    if (log.next_seq() == checkpoint_seq || at < retry_after)
+  /// Something logged since the last freezing and a threshold reached.
+  bool freeze_due(time_point at) const {
+    if (log.next_seq() == frozen_upto)
       return false;
-    return at - last_checkpoint >= opts.checkpoint_interval ||
+    return at - last_freeze >= opts.checkpoint_interval ||
            logged_entries >= opts.checkpoint_entries ||
            logged_bytes >= opts.checkpoint_log_bytes;
   }
 
-  /// Writes what was logged into LMDB; the batch must be empty.
-  outcome<chain_checkpoint_report> checkpoint_logged() {
-    chain_checkpoint_report out;
-    out.seq = log.next_seq();
-    if (out.seq == checkpoint_seq)
-      return out;
-    std::vector<chain_intent_info> infos;
-    infos.reserve(o.infos.size());
-    for (const auto& [id, info] : o.infos)
-      infos.push_back(info);
-    auto written = lmdb->write_checkpoint(o.events, infos, out.seq);
-    if (!written) {
-      last = written.error();
-      return last;
-    }
-    checkpoint_seq = out.seq;
-    out.events = o.events.size();
-    out.infos = infos.size();
-    if (opts.on_checkpoint_committed)
-      opts.on_checkpoint_committed();
+  /// Hands the overlay over as the frozen layer; the batch must be empty
+  /// and no layer frozen.
+  void freeze(time_point at) {
+    auto layer = std::make_shared<frozen_layer>();
+    layer->o = std::move(o);
+    layer->seq = log.next_seq();
     o = overlay{};
     logged_events = 0;
     logged_entries = 0;
     logged_bytes = 0;
-    auto removed = log.truncate_before(out.seq);
+    frozen_upto = layer->seq;
+    last_freeze = at;
+    std::lock_guard lock(layer_mutex);
+    frozen = std::move(layer);
+  }
+
+  /// Writes the frozen layer into LMDB, drops it and truncates the log
+  /// before it. Any thread, checkpoint_mutex held.
+  outcome<chain_checkpoint_report> commit_frozen() {
+    chain_checkpoint_report out;
+    auto layer = frozen_now();
+    if (!layer) {
+      out.seq = checkpoint_seq.load();
+      return out;
+    }
+    out.seq = layer->seq;
+    if (opts.on_checkpoint_start)
+      opts.on_checkpoint_start();
+    std::vector<chain_intent_info> infos;
+    infos.reserve(layer->o.infos.size());
+    for (const auto& [id, info] : layer->o.infos)
+      infos.push_back(info);
+    auto written = lmdb->write_checkpoint(layer->o.events, infos, out.seq);
+    if (!written)
+      return written.error();
+    checkpoint_seq = out.seq;
+    out.events = layer->o.events.size();
+    out.infos = infos.size();
+    if (opts.on_checkpoint_committed)
+      opts.on_checkpoint_committed();
+    {
+      std::lock_guard lock(layer_mutex);
+      lmdb_events += out.events;
+      frozen.reset();
+    }
+    outcome<std::size_t> removed = std::size_t{0};
+    {
+      std::lock_guard lock(log_mutex);
+      removed = log.truncate_before(out.seq);
+    }
     if (!removed) {
-      last = removed.error();
-      last.message =
-          "the chain journal's checkpoint at sequence " +
-          std::to_string(out.seq) +
-          " committed, but its log was not truncated: " + last.message;
-      return last;
+      auto p = removed.error();
+      p.message = "the chain journal's checkpoint at sequence " +
+                  std::to_string(out.seq) +
+                  " committed, but its log was not truncated: " + p.message;
+      return p;
     }
     out.segments_removed = *removed;
     return out;
   }
 
+  /// commit_frozen(), counted in the stats.
+  outcome<chain_checkpoint_report> commit_reported() {
+    auto done_ = commit_frozen();
+    {
+      std::lock_guard lock(run_mutex);
+      if (done_) {
+        ++stats.checkpoints;
+        stats.failures_in_row = 0;
+        stats.last_problem.reset();
+      } else {
+        ++stats.failures;
+        ++stats.failures_in_row;
+        stats.last_problem = done_.error();
+      }
+    }
+    if (opts.on_checkpoint_done)
+      opts.on_checkpoint_done(done_);
+    return done_;
+  }
+
+  /// checkpoint(): the frozen layer, then the overlay, on this thread.
   outcome<chain_checkpoint_report> checkpoint(time_point at) {
-    last_checkpoint = at;
+    std::lock_guard lock(checkpoint_mutex);
     auto appended = append_batch();
     if (!appended)
       return appended.error();
-    auto done_ = checkpoint_logged();
-    if (!done_)
+    chain_checkpoint_report total;
+    total.seq = checkpoint_seq.load();
+    for (int layer = 0; layer < 2; ++layer) {
+      if (!frozen_now()) {
+        if (log.next_seq() == frozen_upto)
+          break;
+        freeze(at);
+      }
+      auto done_ = commit_reported();
+      if (!done_) {
+        last = done_.error();
+        retry_after = at + opts.checkpoint_interval;
+        return last;
+      }
+      total.seq = done_->seq;
+      total.events += done_->events;
+      total.infos += done_->infos;
+      total.segments_removed += done_->segments_removed;
+    }
+    return total;
+  }
+
+  /// flush() without the checkpointer: commits a due checkpoint here.
+  void checkpoint_here(time_point at) {
+    std::lock_guard lock(checkpoint_mutex);
+    if (frozen_now() && at < retry_after)
+      return;
+    if (!frozen_now()) {
+      if (!freeze_due(at))
+        return;
+      freeze(at);
+    }
+    auto done_ = commit_reported();
+    if (!done_) {
+      last = done_.error();
       retry_after = at + opts.checkpoint_interval;
-    return done_;
+    }
+  }
+
+  /// The checkpointer's failures since the last look, into `last`.
+  void take_checkpointer_problem() {
+    std::lock_guard lock(run_mutex);
+    if (stats.failures != failures_seen && stats.last_problem)
+      last = *stats.last_problem;
+    failures_seen = stats.failures;
+  }
+
+  void nudge() {
+    std::lock_guard lock(run_mutex);
+    wake = true;
+    wake_cv.notify_one();
+  }
+
+  void start_checkpointer() {
+    thread = std::thread([this] {
+      const auto pause =
+          std::max(opts.checkpoint_interval, std::chrono::milliseconds{1});
+      bool failing = false;
+      std::unique_lock lock(run_mutex);
+      while (!stop) {
+        // A frozen layer at once, unless pausing after a failure; a failed
+        // one again after the pause.
+        bool woken = wake_cv.wait_for(
+            lock, pause, [&] { return stop || (wake && !failing); });
+        if (stop)
+          break;
+        if (!woken && !failing)
+          continue;
+        wake = false;
+        lock.unlock();
+        std::optional<outcome<chain_checkpoint_report>> ran;
+        {
+          std::lock_guard run(checkpoint_mutex);
+          if (frozen_now())
+            ran = commit_reported();
+        }
+        lock.lock();
+        // Nothing frozen (checkpoint() took it meanwhile): not failing.
+        failing = ran && !*ran;
+      }
+    });
+  }
+
+  void stop_checkpointer() {
+    {
+      std::lock_guard lock(run_mutex);
+      stop = true;
+      wake_cv.notify_one();
+    }
+    if (thread.joinable())
+      thread.join();
+  }
+
+  /// Calls `fn` with the frozen layer when LMDB's view does not hold it
+  /// (else null); the LMDB lookups `fn` makes answer from that view.
+  outcome<done>
+  with_layers(const std::function<void(const overlay* layer)>& fn) {
+    auto layer = frozen_now();
+    // Only the owner freezes: none now, none until the owner's next flush,
+    // and everything before the overlay is in LMDB.
+    if (!layer) {
+      fn(nullptr);
+      return done{};
+    }
+    auto read = lmdb->snapshot(
+        [&](uint64_t seq) { fn(seq < layer->seq ? &layer->o : nullptr); });
+    if (!read)
+      last = read.error();
+    return read;
   }
 };
 
@@ -161,6 +360,7 @@ logged_chain_journal::logged_chain_journal(std::unique_ptr<impl> p)
     : impl_(std::move(p)) {}
 
 logged_chain_journal::~logged_chain_journal() {
+  impl_->stop_checkpointer();
   if (impl_->opts.checkpoint_on_close)
     (void)impl_->checkpoint(impl_->now());
 }
@@ -209,11 +409,15 @@ logged_chain_journal::open(const logged_chain_journal_options& opts) {
   auto p = std::make_unique<impl>(opts, std::move(*lmdb), std::move(*log));
   p->opts.log = log_opts;
   p->checkpoint_seq = from;
+  p->frozen_upto = from;
+  p->lmdb_events = p->lmdb->size();
   p->o = std::move(o);
   p->logged_events = p->o.events.size();
   p->logged_entries = report.events + report.infos;
   p->report = report;
-  p->last_checkpoint = p->now();
+  p->last_freeze = p->now();
+  if (p->opts.checkpointer)
+    p->start_checkpointer();
   return std::unique_ptr<logged_chain_journal>(
       new logged_chain_journal(std::move(p)));
 }
@@ -238,18 +442,31 @@ bool logged_chain_journal::flush() {
   if (!s.append_batch())
     return false;
   auto at = s.now();
-  if (s.due(at))
-    (void)s.checkpoint(at);
+  if (!s.opts.checkpointer) {
+    s.checkpoint_here(at);
+    return true;
+  }
+  s.take_checkpointer_problem();
+  if (!s.frozen_now() && s.freeze_due(at)) {
+    s.freeze(at);
+    s.nudge();
+  }
   return true;
 }
 
 bool logged_chain_journal::replay(
     const std::function<void(const chain_event&)>& fn) {
-  if (!impl_->lmdb->replay(fn)) {
-    impl_->last = impl_->lmdb->last_problem();
+  auto& s = *impl_;
+  // No checkpoint commits meanwhile: LMDB and the frozen layer agree.
+  std::lock_guard lock(s.checkpoint_mutex);
+  if (!s.lmdb->replay(fn)) {
+    s.last = s.lmdb->last_problem();
     return false;
   }
-  for (const auto& e : impl_->o.events)
+  if (auto layer = s.frozen_now())
+    for (const auto& e : layer->o.events)
+      fn(e);
+  for (const auto& e : s.o.events)
     fn(e);
   return true;
 }
@@ -258,66 +475,126 @@ chain_history* logged_chain_journal::history() {
   return this;
 }
 
+namespace {
+
+uint32_t executions_in(const overlay& o, const std::string& intent_id) {
+  auto i = o.executions.find(intent_id);
+  return i == o.executions.end() ? 0 : i->second;
+}
+
+/// The newest event `index` points to under `key`: the overlay's, the
+/// frozen layer's, else LMDB's.
+template<class Read>
+outcome<std::optional<chain_event>>
+newest_event(const overlay& o,
+             std::unordered_map<std::string, std::size_t> overlay::*index,
+             const std::string& key, Read&& lmdb_read,
+             const std::function<outcome<done>(
+                 const std::function<void(const overlay*)>&)>& layers) {
+  if (auto i = (o.*index).find(key); i != (o.*index).end())
+    return std::optional<chain_event>{o.events[i->second]};
+  outcome<std::optional<chain_event>> out = std::optional<chain_event>{};
+  auto read = layers([&](const overlay* layer) {
+    if (layer != nullptr)
+      if (auto i = (layer->*index).find(key); i != (layer->*index).end()) {
+        out = std::optional<chain_event>{layer->events[i->second]};
+        return;
+      }
+    out = lmdb_read();
+  });
+  if (!read)
+    return read.error();
+  return out;
+}
+
+} // namespace
+
 outcome<uint32_t>
 logged_chain_journal::executions(const std::string& intent_id) {
-  auto stored = impl_->lmdb->executions(intent_id);
-  if (!stored) {
-    impl_->last = stored.error();
-    return stored;
+  auto& s = *impl_;
+  outcome<uint32_t> out = uint32_t{0};
+  auto read = s.with_layers([&](const overlay* layer) {
+    out = s.lmdb->executions(intent_id);
+    if (out && layer != nullptr)
+      out = *out + executions_in(*layer, intent_id);
+  });
+  if (!read)
+    return read.error();
+  if (!out) {
+    s.last = out.error();
+    return out;
   }
-  auto i = impl_->o.executions.find(intent_id);
-  return *stored + (i == impl_->o.executions.end() ? 0 : i->second);
+  return *out + executions_in(s.o, intent_id);
 }
 
 outcome<std::optional<chain_event>>
 logged_chain_journal::final_event(const std::string& intent_id) {
-  const auto& o = impl_->o;
-  if (auto i = o.finals.find(intent_id); i != o.finals.end())
-    return std::optional<chain_event>{o.events[i->second]};
-  auto stored = impl_->lmdb->final_event(intent_id);
-  if (!stored)
-    impl_->last = stored.error();
-  return stored;
+  auto& s = *impl_;
+  auto out = newest_event(
+      s.o, &overlay::finals, intent_id,
+      [&] { return s.lmdb->final_event(intent_id); },
+      [&](const auto& fn) { return s.with_layers(fn); });
+  if (!out)
+    s.last = out.error();
+  return out;
 }
 
 outcome<std::optional<chain_event>>
 logged_chain_journal::tx_event(const std::string& hash) {
-  const auto& o = impl_->o;
-  if (auto i = o.txs.find(hash); i != o.txs.end())
-    return std::optional<chain_event>{o.events[i->second]};
-  auto stored = impl_->lmdb->tx_event(hash);
-  if (!stored)
-    impl_->last = stored.error();
-  return stored;
+  auto& s = *impl_;
+  auto out = newest_event(
+      s.o, &overlay::txs, hash, [&] { return s.lmdb->tx_event(hash); },
+      [&](const auto& fn) { return s.with_layers(fn); });
+  if (!out)
+    s.last = out.error();
+  return out;
 }
 
 bool logged_chain_journal::each_execution(
     const std::function<void(const std::string&, uint32_t)>& fn) {
-  auto rest = impl_->o.executions;
-  bool read =
-      impl_->lmdb->each_execution([&](const std::string& id, uint32_t n) {
-        if (auto i = rest.find(id); i != rest.end()) {
-          n += i->second;
-          rest.erase(i);
-        }
+  auto& s = *impl_;
+  bool listed = false;
+  auto read = s.with_layers([&](const overlay* layer) {
+    auto rest = s.o.executions;
+    if (layer != nullptr)
+      for (const auto& [id, n] : layer->executions)
+        rest[id] += n;
+    listed = s.lmdb->each_execution([&](const std::string& id, uint32_t n) {
+      if (auto i = rest.find(id); i != rest.end()) {
+        n += i->second;
+        rest.erase(i);
+      }
+      fn(id, n);
+    });
+    if (listed)
+      for (const auto& [id, n] : rest)
         fn(id, n);
-      });
-  if (!read)
-    return false;
-  for (const auto& [id, n] : rest)
-    fn(id, n);
-  return true;
+  });
+  if (read && !listed)
+    s.last = s.lmdb->last_problem();
+  return read && listed;
 }
 
 outcome<std::optional<chain_intent_info>>
 logged_chain_journal::intent_info(const std::string& intent_id) {
-  const auto& o = impl_->o;
-  if (auto i = o.infos.find(intent_id); i != o.infos.end())
+  auto& s = *impl_;
+  if (auto i = s.o.infos.find(intent_id); i != s.o.infos.end())
     return std::optional<chain_intent_info>{i->second};
-  auto stored = impl_->lmdb->intent_info(intent_id);
-  if (!stored)
-    impl_->last = stored.error();
-  return stored;
+  outcome<std::optional<chain_intent_info>> out =
+      std::optional<chain_intent_info>{};
+  auto read = s.with_layers([&](const overlay* layer) {
+    if (layer != nullptr)
+      if (auto i = layer->infos.find(intent_id); i != layer->infos.end()) {
+        out = std::optional<chain_intent_info>{i->second};
+        return;
+      }
+    out = s.lmdb->intent_info(intent_id);
+  });
+  if (!read)
+    return read.error();
+  if (!out)
+    s.last = out.error();
+  return out;
 }
 
 outcome<chain_checkpoint_report> logged_chain_journal::checkpoint() {
@@ -326,19 +603,28 @@ outcome<chain_checkpoint_report> logged_chain_journal::checkpoint() {
 
 bool logged_chain_journal::checkpoint_due(
     std::chrono::steady_clock::time_point now) const {
-  return impl_->due(now);
+  return !impl_->frozen_now() && impl_->freeze_due(now);
+}
+
+chain_checkpointer_stats logged_chain_journal::checkpointer_state() const {
+  std::lock_guard lock(impl_->run_mutex);
+  return impl_->stats;
 }
 
 uint64_t logged_chain_journal::size() const {
-  return impl_->lmdb->size() + impl_->o.events.size();
+  std::lock_guard lock(impl_->layer_mutex);
+  const auto& f = impl_->frozen;
+  return impl_->lmdb_events + (f ? f->o.events.size() : 0) +
+         impl_->o.events.size();
 }
 
 std::size_t logged_chain_journal::overlay_size() const {
-  return impl_->o.size();
+  auto layer = impl_->frozen_now();
+  return impl_->o.size() + (layer ? layer->o.size() : 0);
 }
 
 uint64_t logged_chain_journal::checkpoint_seq() const {
-  return impl_->checkpoint_seq;
+  return impl_->checkpoint_seq.load();
 }
 
 const write_log& logged_chain_journal::log() const {

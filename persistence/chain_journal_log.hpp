@@ -14,6 +14,14 @@
 
 namespace intentd {
 
+/// What a checkpoint did.
+struct chain_checkpoint_report {
+  uint64_t seq = 0; // C: every log record before it is in LMDB
+  uint64_t events = 0;
+  uint64_t infos = 0;
+  std::size_t segments_removed = 0;
+};
+
 /// Where and how to keep a logged chain journal.
 struct logged_chain_journal_options {
   /// The LMDB journal checkpointed into (its path, map sizes, and `sync`
@@ -32,11 +40,21 @@ struct logged_chain_journal_options {
   /// The destructor flushes and checkpoints (a clean stop leaves nothing
   /// to replay); tests turn it off to leave the files as a crash would.
   bool checkpoint_on_close = true;
+  /// A due checkpoint is committed by a thread of its own (the
+  /// checkpointer), so that flush() never waits for LMDB; a failed one is
+  /// tried again every checkpoint_interval. Off, flush() commits it itself
+  /// (tests that want every step on their own thread).
+  bool checkpointer = true;
   /// The clock of the thresholds; tests inject one.
   std::function<std::chrono::steady_clock::time_point()> clock;
-  /// Tests: called after a checkpoint's LMDB commit, before the overlay is
-  /// dropped and the log truncated.
+  /// Tests, called where the checkpoint runs (the checkpointer's thread,
+  /// or the caller's): before the frozen layer's LMDB transaction; after
+  /// its commit, before the layer is dropped and the log truncated; and
+  /// when the checkpoint is over, with its outcome.
+  std::function<void()> on_checkpoint_start;
   std::function<void()> on_checkpoint_committed;
+  std::function<void(const outcome<chain_checkpoint_report>&)>
+      on_checkpoint_done;
 };
 
 /// What open() found.
@@ -48,30 +66,39 @@ struct chain_log_open_report {
   uint64_t infos = 0;  // replayed descriptions
 };
 
-/// What a checkpoint did.
-struct chain_checkpoint_report {
-  uint64_t seq = 0; // C: every log record before it is in LMDB
-  uint64_t events = 0;
-  uint64_t infos = 0;
-  std::size_t segments_removed = 0;
+/// What the checkpoints did (the checkpointer's and checkpoint()'s).
+struct chain_checkpointer_stats {
+  uint64_t checkpoints = 0; // committed
+  uint64_t failures = 0;
+  /// Failures since the last checkpoint that succeeded.
+  uint64_t failures_in_row = 0;
+  /// The last failure's problem, cleared by the next success.
+  std::optional<problem> last_problem;
 };
 
 /// The simulated chain's journal behind an append-only log
 /// (docs/durability.md, "The chain journal's log"): record() and
 /// describe() collect a batch in memory, flush() appends it to the log as
-/// one batch (one write, one fdatasync) and keeps it in an overlay, which
-/// every history lookup lays over the LMDB journal (executions add up; the
-/// overlay's final event, transaction and description win). A checkpoint
-/// writes the overlay into the LMDB journal in one transaction with its
-/// `checkpoint_seq`, drops the overlay and truncates the log before it.
-/// open() replays the log from checkpoint_seq into the overlay.
+/// one batch (one write, one fdatasync) and keeps it in an overlay. When a
+/// checkpoint is due, flush() freezes the overlay into an immutable layer
+/// and starts a fresh overlay; the checkpointer writes the frozen layer
+/// into the LMDB journal in one transaction with its `checkpoint_seq`,
+/// then drops it and truncates the log before it. Every history lookup
+/// reads the fresh overlay, the frozen layer and LMDB (executions add up;
+/// the newest final event, transaction and description win), the frozen
+/// layer only when LMDB's snapshot does not hold it yet, so the answers
+/// are exact while a checkpoint commits. At most one layer is frozen: a
+/// checkpoint that falls behind or fails keeps it, and the fresh overlay
+/// grows until it is in LMDB. open() replays the log from checkpoint_seq
+/// into the overlay.
 ///
-/// Owned and called by one thread (the chain's owner), checkpoints
-/// included: flush() runs one after its append when one is due, so the
-/// chain's answer for that block waits for it. No locks.
+/// Owned and called by one thread (the chain's owner); the checkpointer's
+/// thread touches the frozen layer, LMDB's write transaction and the log's
+/// truncation only.
 class logged_chain_journal final : public chain_journal, public chain_history {
 public:
-  /// Flushes and checkpoints when checkpoint_on_close (best effort).
+  /// Stops the checkpointer, then flushes and checkpoints when
+  /// checkpoint_on_close (best effort).
   ~logged_chain_journal() override;
 
   /// Opens the LMDB journal, reads its checkpoint_seq C (none: 1), opens
@@ -87,15 +114,17 @@ public:
   bool record(const chain_event& event) override;
   /// Adds the description to the batch and the overlay; never fails.
   bool describe(const chain_intent_info& info) override;
-  /// Appends the batch to the log (durable when it returns true), then
-  /// checkpoints when one is due; a failed checkpoint does not fail the
-  /// flush (the overlay and the log keep everything; it is tried again
-  /// after checkpoint_interval, its problem in last_problem()). When the
-  /// append fails the batch is kept, still counts for the lookups, and the
-  /// next flush() appends it again.
+  /// Appends the batch to the log (durable when it returns true), then,
+  /// when a checkpoint is due and no layer is frozen, freezes the overlay
+  /// and hands it to the checkpointer (without it, commits it here). A
+  /// failed checkpoint does not fail the flush (the frozen layer and the
+  /// log keep everything; it is tried again after checkpoint_interval, its
+  /// problem in last_problem() from the next flush on). When the append
+  /// fails the batch is kept, still counts for the lookups, and the next
+  /// flush() appends it again.
   bool flush() override;
-  /// The LMDB journal's events, then the overlay's (the log's since C, and
-  /// the batch).
+  /// The LMDB journal's events, then the frozen layer's and the overlay's
+  /// (the log's since C, and the batch).
   bool replay(const std::function<void(const chain_event&)>& fn) override;
   chain_history* history() override;
 
@@ -109,18 +138,25 @@ public:
   outcome<std::optional<chain_intent_info>>
   intent_info(const std::string& intent_id) override;
 
-  /// Appends the batch, then writes the overlay into LMDB with
-  /// checkpoint_seq = the log's next sequence, drops the overlay and
-  /// removes the log segments before it. On a failed LMDB write nothing
-  /// changes; a failed truncation is a problem after the checkpoint
-  /// committed (the next one removes the segments).
+  /// Appends the batch, then, on this thread, writes the frozen layer (if
+  /// any) and the overlay into LMDB, each in one transaction with
+  /// checkpoint_seq = the log's next sequence at its freezing, drops them
+  /// and removes the log segments before it. On a failed LMDB write
+  /// nothing of that layer changes (it stays frozen); a failed truncation
+  /// is a problem after the checkpoint committed (the next one removes the
+  /// segments). Waits for a checkpoint the checkpointer is running.
   outcome<chain_checkpoint_report> checkpoint();
-  /// Whether a checkpoint is due at `now` (see the options).
+  /// Whether flush() at `now` would freeze the overlay for a checkpoint
+  /// (see the options): something logged since the last freezing, a
+  /// threshold reached and no layer frozen.
   bool checkpoint_due(std::chrono::steady_clock::time_point now) const;
+  /// What the checkpoints did; any thread.
+  chain_checkpointer_stats checkpointer_state() const;
 
-  /// Events held: LMDB's and the overlay's.
+  /// Events held: LMDB's, the frozen layer's and the overlay's.
   uint64_t size() const;
-  /// Events and descriptions in the overlay (the batch included).
+  /// Events and descriptions in the overlay and the frozen layer (the
+  /// batch included).
   std::size_t overlay_size() const;
   /// The checkpoint LMDB holds (1: none yet).
   uint64_t checkpoint_seq() const;

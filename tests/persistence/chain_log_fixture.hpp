@@ -16,8 +16,8 @@
 namespace intentd::test {
 
 /// A logged chain journal in `<dir>/chain` without fsync, with small log
-/// segments (so that checkpoints have whole segments to remove) and
-/// checkpoints only when asked.
+/// segments (so that checkpoints have whole segments to remove),
+/// checkpoints only when asked and run on the caller's thread.
 inline logged_chain_journal_options chain_log_options(const temp_dir& dir) {
   logged_chain_journal_options o;
   o.journal.path = (dir.path() / "chain").string();
@@ -25,6 +25,7 @@ inline logged_chain_journal_options chain_log_options(const temp_dir& dir) {
   o.log.sync = false;
   o.log.segment_size = 1024;
   o.checkpoint_interval = std::chrono::hours{1};
+  o.checkpointer = false;
   return o;
 }
 
