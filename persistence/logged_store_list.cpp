@@ -162,6 +162,12 @@ outcome<live_page> logged_store::live_after(const std::string& after,
   out.next = after;
   std::size_t at = 0;
   for (;;) {
+    // A full page reads no further page of LMDB: `more` may then announce
+    // a page that turns out empty (LMDB's next records all in the table).
+    if (out.records.size() == limit) {
+      out.more = at < mine.size() || !theirs.empty() || !exhausted;
+      break;
+    }
     if (auto failed = refill())
       return *failed;
     bool from_table = at < mine.size();
@@ -170,10 +176,6 @@ outcome<live_page> logged_store::live_after(const std::string& after,
       break;
     if (from_table && from_lmdb)
       from_table = mine[at].key < theirs.front().key;
-    if (out.records.size() == limit) {
-      out.more = true;
-      break;
-    }
     auto& it = from_table ? mine[at++] : theirs.front();
     out.next = it.key;
     out.records.push_back(std::move(it.rec));
