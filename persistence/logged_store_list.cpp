@@ -143,8 +143,14 @@ outcome<live_page> logged_store::live_after(const std::string& after,
   std::deque<item> theirs;
   std::string next = after;
   bool exhausted = false;
+  // With `limit` table entries at hand, the page ends at the last of them
+  // at the latest: LMDB is read no further than that key, so that LMDB
+  // records the table hides (under the same keys between a checkpoint's
+  // commit and its trim) are skipped once, not again on every page.
+  const std::string* bound =
+      mine.size() >= limit ? &mine[limit - 1].key : nullptr;
   auto refill = [&]() -> std::optional<problem> {
-    while (theirs.empty() && !exhausted) {
+    while (theirs.empty() && !exhausted && !(bound && next >= *bound)) {
       auto page = impl_->store.live_after(next, limit);
       if (!page)
         return page.error();

@@ -212,3 +212,36 @@ TEST_CASE("a logged store's live page reads no more of LMDB than the page "
     CHECK(logged.next == plain.next);
   }
 }
+
+TEST_CASE("a logged store's live pages read LMDB's records once when the "
+          "table holds them too") {
+  temp_dir dir;
+  auto o = logged_options(dir);
+  auto reads = std::make_shared<int>(0);
+  o.store.read_fault = [reads] {
+    ++*reads;
+    return 0;
+  };
+  // Between a checkpoint's commit and the table's trim, LMDB and the table
+  // hold the same records under the same keys.
+  const logged_store* store = nullptr;
+  std::vector<std::string> ids;
+  int walk_reads = 0;
+  o.on_checkpoint_committed = [&] {
+    *reads = 0;
+    ids = live(*store, 4);
+    walk_reads = *reads;
+  };
+  auto s = open_logged(o);
+  store = &s;
+  constexpr int n = 200;
+  std::vector<intent_record> recs;
+  for (int i = 0; i < n; ++i)
+    recs.push_back(rec_of(i));
+  put_ok(s, recs);
+  REQUIRE(s.checkpoint());
+  CHECK(ids.size() == n);
+  // A walk that read LMDB's remaining live records again on every page
+  // would make about n * n / (2 * 4) reads.
+  CHECK(walk_reads < 10 * n);
+}
