@@ -143,8 +143,14 @@ outcome<live_page> logged_store::live_after(const std::string& after,
   std::deque<item> theirs;
   std::string next = after;
   bool exhausted = false;
+  // With `limit` table entries at hand, the page ends at the last of them
+  // at the latest: LMDB is read no further than that key, so that LMDB
+  // records the table hides (under the same keys between a checkpoint's
+  // commit and its trim) are skipped once, not again on every page.
+  const std::string* bound =
+      mine.size() >= limit ? &mine[limit - 1].key : nullptr;
   auto refill = [&]() -> std::optional<problem> {
-    while (theirs.empty() && !exhausted) {
+    while (theirs.empty() && !exhausted && !(bound && next >= *bound)) {
       auto page = impl_->store.live_after(next, limit);
       if (!page)
         return page.error();
@@ -162,6 +168,12 @@ outcome<live_page> logged_store::live_after(const std::string& after,
   out.next = after;
   std::size_t at = 0;
   for (;;) {
+    // A full page reads no further page of LMDB: `more` may then announce
+    // a page that turns out empty (LMDB's next records all in the table).
+    if (out.records.size() == limit) {
+      out.more = at < mine.size() || !theirs.empty() || !exhausted;
+      break;
+    }
     if (auto failed = refill())
       return *failed;
     bool from_table = at < mine.size();
@@ -170,10 +182,6 @@ outcome<live_page> logged_store::live_after(const std::string& after,
       break;
     if (from_table && from_lmdb)
       from_table = mine[at].key < theirs.front().key;
-    if (out.records.size() == limit) {
-      out.more = true;
-      break;
-    }
     auto& it = from_table ? mine[at++] : theirs.front();
     out.next = it.key;
     out.records.push_back(std::move(it.rec));

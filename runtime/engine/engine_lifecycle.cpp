@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <stdexcept>
 
 #include <caf/exit_reason.hpp>
@@ -137,7 +139,15 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
     // The chain is another node's: no ledger and no journal here.
     keys = std::make_shared<account_keys>();
   } else {
+    auto began = std::chrono::steady_clock::now();
+    auto cpu = std::clock();
     auto simulated = open_chain(s, store_->read_only());
+    spdlog::info("the simulated chain's journal replayed in {} ms ({} ms of "
+                 "CPU)",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - began)
+                     .count(),
+                 (std::clock() - cpu) * 1000 / CLOCKS_PER_SEC);
     keys = simulated->keys();
     chain = std::move(simulated);
   }
@@ -271,19 +281,28 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
   }
   // Recovery runs in the background; /readyz answers 503 until it is done.
   bridge_call recover = [this](caf::event_based_actor* self) {
+    auto began = std::chrono::steady_clock::now();
     self->request(directory_, caf::infinite, recover_atom::value)
-        .then([this](uint64_t) { ready_ = true; },
-              [this](caf::error& err) {
-                if (stopped_)
-                  return; // stop() came first: nothing failed
-                // Not partial in silence: the daemon stops, naming why.
-                std::string why = caf::to_string(err);
-                if (err.context().match_elements<std::string>())
-                  why = err.context().get_as<std::string>(0);
-                failure_ = "recovery failed: " + why;
-                failed_ = true;
-                spdlog::critical("{}", failure_);
-              });
+        .then(
+            [this, began](uint64_t count) {
+              spdlog::info(
+                  "ready: {} live intents recovered in {} ms", count,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - began)
+                      .count());
+              ready_ = true;
+            },
+            [this](caf::error& err) {
+              if (stopped_)
+                return; // stop() came first: nothing failed
+              // Not partial in silence: the daemon stops, naming why.
+              std::string why = caf::to_string(err);
+              if (err.context().match_elements<std::string>())
+                why = err.context().get_as<std::string>(0);
+              failure_ = "recovery failed: " + why;
+              failed_ = true;
+              spdlog::critical("{}", failure_);
+            });
   };
   caf::anon_send(bridge_, std::move(recover));
 }

@@ -239,3 +239,53 @@ mdb_pages_split() {
     {if (n > 0) printf "  %s: %d commits, %d pages in use more (%.0f bytes per intent)\n",
        $1, $3 - t[$1], $2 - p[$1], ($2 - p[$1]) * 4096 / n}' "$1" "$2"
 }
+
+# Intent records LMDB holds (mdb_stat; the write log's tail not yet
+# checkpointed is not counted).
+stored() {
+  if [[ -f $WORK/data/data.mdb ]]; then
+    mdb_stat -s records "$WORK/data" | awk '$1 == "Entries:" {print $2}'
+  else
+    echo 0
+  fi
+}
+
+# Loads intents that complete into the running intentd (whose chain should
+# have zero latency) with wrk and submit.lua, in chunks, until LMDB holds
+# TARGET records or LIMIT_S seconds passed, then waits for none to be live:
+#   load_completed TARGET [LIMIT_S=900]
+load_completed() {
+  local target=$1 limit=${2:-900} have t0 rate left secs before
+  command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; return 1; }
+  command -v mdb_stat > /dev/null || { echo "mdb_stat is missing: apt-get install lmdb-utils" >&2; return 1; }
+  have=$(stored)
+  echo "loading $target completed intents; $have stored already; $(bench_load)"
+  t0=$(date +%s)
+  rate=2000
+  while (( have < target )); do
+    left=$(( limit - ($(date +%s) - t0) ))
+    if (( left <= 0 )); then echo "load time limit ${limit} s reached" >&2; break; fi
+    secs=$(( (target - have) / rate + 1 ))
+    (( secs > 120 )) && secs=120
+    (( secs > left )) && secs=$left
+    before=$have
+    timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" --timeout 10s -s "$BENCH/submit.lua" \
+      "$INTENTD_URL/api/v1/intents" > "$WORK/wrk.out"
+    # The write log's tail reaches LMDB at the next checkpoint.
+    sleep 2
+    have=$(stored)
+    rate=$(( (have - before) / secs ))
+    (( rate < 100 )) && rate=100
+    echo "  $have stored after $(( $(date +%s) - t0 )) s ($rate/s in the last ${secs} s; $(grep 'status codes' "$WORK/wrk.out"))"
+  done
+  count_status --live-wait 300 failed expired cancelled > "$WORK/final.out" || true
+  cat "$WORK/final.out"
+}
+
+# The durable counts of /metrics (intents_by_status), one "status N" line
+# each, sorted.
+status_gauges() {
+  curl -s "$INTENTD_URL/metrics" |
+    sed -n 's/^intents_by_status{status="\([a-z]*\)"} \([0-9.e+]*\)$/\1 \2/p' |
+    awk '{printf "%s %d\n", $1, $2}' | sort
+}

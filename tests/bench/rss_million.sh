@@ -20,14 +20,6 @@ LIMIT=${LOAD_LIMIT_S:-900}
 command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 command -v mdb_stat > /dev/null || { echo "mdb_stat is missing: apt-get install lmdb-utils" >&2; exit 1; }
 
-stored() {
-  if [[ -f $WORK/data/data.mdb ]]; then
-    mdb_stat -s records "$WORK/data" | awk '$1 == "Entries:" {print $2}'
-  else
-    echo 0
-  fi
-}
-
 SYNC=${LOAD_SYNC:-false} intentd_start "chain:
   kind: simulated
   simulated:
@@ -35,26 +27,10 @@ SYNC=${LOAD_SYNC:-false} intentd_start "chain:
 logging:
   level: warn"
 echo "intentd $(find_intentd) pid $INTENTD_PID on $INTENTD_URL; storage $WORK/data"
-have=$(stored)
-echo "loading $TERMINAL completed intents (storage.sync ${LOAD_SYNC:-false}); $have stored already; $(bench_load)"
 t0=$(date +%s)
-rate=2000
-while (( have < TERMINAL )); do
-  left=$(( LIMIT - ($(date +%s) - t0) ))
-  if (( left <= 0 )); then echo "load time limit ${LIMIT} s reached" >&2; break; fi
-  secs=$(( (TERMINAL - have) / rate + 1 ))
-  (( secs > 120 )) && secs=120
-  (( secs > left )) && secs=$left
-  before=$have
-  timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" --timeout 10s -s submit.lua \
-    "$INTENTD_URL/api/v1/intents" > "$WORK/wrk.out"
-  have=$(stored)
-  rate=$(( (have - before) / secs ))
-  (( rate < 100 )) && rate=100
-  echo "  $have stored after $(( $(date +%s) - t0 )) s ($rate/s in the last ${secs} s; $(grep 'status codes' "$WORK/wrk.out"))"
-done
-count_status --live-wait 300 failed expired cancelled > "$WORK/final.out" || true
-cat "$WORK/final.out"
+echo "storage.sync ${LOAD_SYNC:-false} while loading"
+load_completed "$TERMINAL" "$LIMIT"
+have=$(stored)
 load_s=$(( $(date +%s) - t0 ))
 echo "loaded: $have records in $load_s s; VmRSS $(mem VmRSS) MB after loading; $(bench_load)"
 

@@ -2,6 +2,7 @@
 // fed the same records answers, whatever the table holds.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -179,4 +180,68 @@ TEST_CASE("a logged store's listing refuses a cursor of another listing") {
   auto page = s.list(q);
   REQUIRE_FALSE(page);
   CHECK(page.error().code == errc::bad_request);
+}
+
+TEST_CASE("a logged store's live page reads no more of LMDB than the page "
+          "needs") {
+  temp_dir dir;
+  auto o = logged_options(dir);
+  auto reads = std::make_shared<int>(0);
+  o.store.read_fault = [reads] {
+    ++*reads;
+    return 0;
+  };
+  auto s = open_logged(o);
+  std::vector<intent_record> recs;
+  for (int i = 0; i < 30; ++i)
+    recs.push_back(rec_of(i));
+  put_ok(s, recs);
+  REQUIRE(s.checkpoint());
+  REQUIRE(s.table_size() == 0);
+  // With nothing in the table, a page costs what LMDB's own page costs.
+  for (std::size_t limit : {1u, 10u}) {
+    CAPTURE(limit);
+    *reads = 0;
+    auto plain = value_of(s.store().live_after("", limit));
+    auto plain_reads = *reads;
+    *reads = 0;
+    auto logged = value_of(s.live_after("", limit));
+    CHECK(*reads == plain_reads);
+    CHECK(logged.records.size() == limit);
+    CHECK(logged.more);
+    CHECK(logged.next == plain.next);
+  }
+}
+
+TEST_CASE("a logged store's live pages read LMDB's records once when the "
+          "table holds them too") {
+  temp_dir dir;
+  auto o = logged_options(dir);
+  auto reads = std::make_shared<int>(0);
+  o.store.read_fault = [reads] {
+    ++*reads;
+    return 0;
+  };
+  // Between a checkpoint's commit and the table's trim, LMDB and the table
+  // hold the same records under the same keys.
+  const logged_store* store = nullptr;
+  std::vector<std::string> ids;
+  int walk_reads = 0;
+  o.on_checkpoint_committed = [&] {
+    *reads = 0;
+    ids = live(*store, 4);
+    walk_reads = *reads;
+  };
+  auto s = open_logged(o);
+  store = &s;
+  constexpr int n = 200;
+  std::vector<intent_record> recs;
+  for (int i = 0; i < n; ++i)
+    recs.push_back(rec_of(i));
+  put_ok(s, recs);
+  REQUIRE(s.checkpoint());
+  CHECK(ids.size() == n);
+  // A walk that read LMDB's remaining live records again on every page
+  // would make about n * n / (2 * 4) reads.
+  CHECK(walk_reads < 10 * n);
 }
