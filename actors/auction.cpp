@@ -220,75 +220,27 @@ void open_window(auction_self self, const intent& in,
   arm_timer(self);
 }
 
-/// The configured solvers that are neither connected nor resting at `now`.
-std::vector<std::string> missing_solvers(auction_state& st, time_us now) {
-  std::vector<std::string> missing;
-  if (!st.opts.channel.connected || !st.opts.channel.send)
-    return missing;
-  std::set<std::string> connected;
-  for (auto& id : st.opts.channel.connected())
-    connected.insert(id);
-  for (auto& s : st.solvers)
-    if (connected.count(s.config.solver_id) == 0 && !s.breaker.resting(now))
-      missing.push_back(s.config.solver_id);
-  return missing;
+/// The configured solvers missing at `now`, for the reconnect grace.
+reconnect_grace::missing_fn missing_at(const auction_state& st, time_us now) {
+  return
+      [&st, now] { return missing_solvers(st.solvers, st.opts.channel, now); };
 }
 
-std::string joined(const std::vector<std::string>& ids) {
-  std::string out;
-  for (auto& id : ids)
-    out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
-/// Opens the windows of the held intents, oldest first.
-void release_held(auction_self self, const char* why) {
-  auto held = self->state.grace.release();
-  if (held.empty())
-    return;
-  spdlog::info("{} intents waiting for the external solvers go on: {}",
-               held.size(), why);
-  for (auto& h : held)
+/// Opens a held intent's window, for the reconnect grace.
+reconnect_grace::offer_fn offer_held(auction_self self) {
+  return [self](held_auction& h) {
     open_window(self, h.in, std::move(h.promise));
+  };
 }
 
-/// In the reconnect grace, while a configured solver is missing, holds `in`
-/// (true) unless too many are held. Otherwise the held intents go first.
-bool wait_for_solvers(auction_self self, const intent& in,
-                      caf::typed_response_promise<auction_outcome>& rp) {
-  auto& st = self->state;
-  auto now = st.opts.now();
-  auto missing = st.grace.running(now) ? missing_solvers(st, now)
-                                       : std::vector<std::string>{};
-  if (missing.empty()) {
-    release_held(self, st.grace.running(now)
-                           ? "every external solver is connected"
-                           : "the reconnect grace ended");
-    return false;
-  }
-  held_auction h{in, rp};
-  if (st.grace.hold(h)) {
-    if (st.grace.held() == 1)
-      spdlog::info("intent {} waits up to {} ms for external solvers to "
-                   "connect: {}",
-                   in.id, (st.grace.ends_at() - now) / 1000, joined(missing));
-    return true;
-  }
-  if (st.grace.overflowed() == 1)
-    spdlog::warn("{} intents wait for external solvers to connect; more go "
-                 "on at once with the solvers connected",
-                 st.grace.held());
-  return false;
-}
-
+/// Opens the window of `in` unless the reconnect grace holds it.
 caf::typed_response_promise<auction_outcome> start_auction(auction_self self,
                                                            const intent& in) {
   auto& st = self->state;
   auto rp = self->make_response_promise<auction_outcome>();
-  if ((st.grace.running(st.opts.now()) || st.grace.held() > 0) &&
-      wait_for_solvers(self, in, rp))
-    return rp;
-  open_window(self, in, rp);
+  auto now = st.opts.now();
+  if (!st.grace.hold(in, rp, now, missing_at(st, now), offer_held(self)))
+    open_window(self, in, rp);
   return rp;
 }
 
@@ -442,13 +394,8 @@ auction_self_actor::behavior_type auction_impl(auction_self self,
       },
       [=](ready_atom, const std::string&) {
         auto& st = self->state;
-        if (st.grace.held() == 0)
-          return;
         auto now = st.opts.now();
-        if (!st.grace.running(now))
-          release_held(self, "the reconnect grace ended");
-        else if (missing_solvers(st, now).empty())
-          release_held(self, "every external solver is connected");
+        st.grace.solver_ready(now, missing_at(st, now), offer_held(self));
       },
       [=](assigned_atom, const std::string& solver_id,
           const std::string& intent_id, const std::string& request_id) {
@@ -511,10 +458,7 @@ auction_self_actor::behavior_type auction_impl(auction_self self,
         return out;
       },
       [=](close_atom) { on_timer(self); },
-      [=](release_atom) {
-        self->state.grace.end();
-        release_held(self, "the reconnect grace ended");
-      },
+      [=](release_atom) { self->state.grace.end(offer_held(self)); },
   };
 }
 

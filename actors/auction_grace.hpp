@@ -11,9 +11,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/auction_solver.hpp"
 #include "actors/message_data.hpp"
 #include "runtime/model/intent.hpp"
 
@@ -25,8 +29,19 @@ struct held_auction {
   caf::typed_response_promise<auction_outcome> promise;
 };
 
+/// The configured solvers that are neither connected on `channel` nor
+/// resting at `now`; none when the channel cannot tell.
+std::vector<std::string>
+missing_solvers(const std::vector<solver_entry>& solvers,
+                const solver_channel& channel, time_us now);
+
 class reconnect_grace {
 public:
+  /// The configured solvers missing now (missing_solvers).
+  using missing_fn = std::function<std::vector<std::string>()>;
+  /// Opens the quote window of a held intent.
+  using offer_fn = std::function<void(held_auction&)>;
+
   /// No grace: nothing is ever held.
   reconnect_grace() = default;
   /// A grace of `grace_ms` from `start`; none when `grace_ms` is 0.
@@ -34,20 +49,32 @@ public:
 
   /// Whether the grace still runs at `now`.
   bool running(time_us now) const { return !ended_ && now < ends_at_; }
-  time_us ends_at() const { return ends_at_; }
-
-  /// Holds `a` unless the queue is full; false (and `a` untouched) then.
-  bool hold(held_auction& a);
   size_t held() const { return held_.size(); }
-  /// How many intents found the queue full.
-  uint64_t overflowed() const { return overflowed_; }
 
-  /// Takes the held intents, oldest first.
+  /// An intent arriving at `now`: held with `rp` (true) while the grace
+  /// runs and a solver is missing, unless `max_held` are held already.
+  /// Otherwise false, after the held intents went first through `offer`
+  /// once none is missing or the grace ended.
+  bool hold(const intent& in,
+            const caf::typed_response_promise<auction_outcome>& rp, time_us now,
+            const missing_fn& missing, const offer_fn& offer);
+
+  /// A solver connected at `now`: the held intents go through `offer` once
+  /// none is missing or the grace ended.
+  void solver_ready(time_us now, const missing_fn& missing,
+                    const offer_fn& offer);
+
+  /// Ends the grace (its time is up): nothing is held from now on, and the
+  /// held intents go through `offer`.
+  void end(const offer_fn& offer);
+
+  /// Takes the held intents, oldest first, without offering them.
   std::deque<held_auction> release();
-  /// Ends the grace before its time: nothing is held from now on.
-  void end() { ended_ = true; }
 
 private:
+  /// Offers the held intents, oldest first; `why` for the log.
+  void offer_held(const char* why, const offer_fn& offer);
+
   time_us ends_at_ = 0;
   size_t max_held_ = 0;
   bool ended_ = true;

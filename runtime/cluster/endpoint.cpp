@@ -198,9 +198,8 @@ endpoint_impl_actor::behavior_type endpoint_impl(self_ptr self,
       [=](hello_atom, cluster_hello& theirs,
           cluster_endpoint_actor_fwd& caller) -> hello_outcome {
         const auto& ours = self->state.opts.hello;
-        if (theirs.digest != ours.digest) {
-          auto why = "node " + theirs.node + " has another cluster list: " +
-                     hello_difference(ours, theirs);
+        if (auto refused = hello_refusal(ours, theirs); !refused.empty()) {
+          auto why = "node " + theirs.node + ": " + refused;
           spdlog::error("cluster: refusing {}", why);
           return problem{
               errc::conflict, "node " + ours.node + " refuses " + why, {}};

@@ -107,11 +107,7 @@ std::string refusal(const membership_options& o, const peer& p,
   if (theirs.node != p.name)
     return "the node at " + p.host + ":" + std::to_string(p.port) +
            " calls itself " + theirs.node + ", not " + p.name;
-  if (theirs.digest != o.hello.digest) {
-    return "its cluster list differs from ours: " +
-           hello_difference(o.hello, theirs);
-  }
-  return {};
+  return hello_refusal(o.hello, theirs);
 }
 
 void dial(self_ptr self, peer& p) {

@@ -17,6 +17,18 @@ std::string hello_difference(const cluster_hello& ours,
   return "heartbeat, timeout or previous_nodes settings differ";
 }
 
+std::string hello_refusal(const cluster_hello& ours,
+                          const cluster_hello& theirs) {
+  if (theirs.protocol != ours.protocol)
+    return "it speaks cluster protocol " + std::to_string(theirs.protocol) +
+           " and this node " + std::to_string(ours.protocol) +
+           ": every node must run the same intentd version";
+  if (theirs.digest != ours.digest)
+    return "its cluster list differs from ours: " +
+           hello_difference(ours, theirs);
+  return {};
+}
+
 void add_cluster_message_types(caf::actor_system_config& cfg) {
   add_message_types(cfg);
   cfg.add_message_types<caf::id_block::intentd_cluster>();

@@ -45,6 +45,12 @@ using rate_atom = caf::atom_constant<caf::atom("rate")>;
 using chain_atom = caf::atom_constant<caf::atom("chain")>;
 using keys_atom = caf::atom_constant<caf::atom("keys")>;
 
+/// The version of the messages nodes exchange. Raised whenever a message
+/// that crosses nodes changes its fields or their meaning: nodes of
+/// different versions refuse each other at hello instead of misreading
+/// each other's messages.
+inline constexpr uint32_t cluster_protocol = 2;
+
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
 struct cluster_hello {
@@ -52,7 +58,14 @@ struct cluster_hello {
   std::string digest; // cfg::membership_digest of its cluster section
   std::vector<cfg::cluster_node> nodes;
   std::string chain_node; // cfg::resolved_chain_node, part of the digest
+  uint32_t protocol = cluster_protocol;
 };
+
+/// Why a node saying `theirs` cannot join one saying `ours` (another
+/// protocol version, or another cluster list: see hello_difference);
+/// empty when it can.
+std::string hello_refusal(const cluster_hello& ours,
+                          const cluster_hello& theirs);
 
 /// One line naming how `theirs` differs from `ours` when their digests
 /// differ: the node lists, else the chain node, else the timings or the
@@ -94,7 +107,7 @@ using rate_outcome = outcome<rate_decision>;
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_hello& x) {
   return f(caf::meta::type_name("cluster_hello"), x.node, x.digest, x.nodes,
-           x.chain_node);
+           x.chain_node, x.protocol);
 }
 
 template<class Inspector>

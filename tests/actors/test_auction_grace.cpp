@@ -1,10 +1,12 @@
 // The auction's reconnect grace on the test coordinator: intents wait for
 // the configured solvers after the start, go on once all of them are
-// connected or when the grace ends, and the waiting queue is bounded.
+// connected or when the grace ends, and the waiting queue is bounded; and
+// reconnect_grace alone.
 
 #include <doctest/doctest.h>
 
 #include "actors/auction_fixture.hpp"
+#include "actors/auction_grace.hpp"
 
 using namespace auction_test;
 
@@ -164,4 +166,70 @@ TEST_CASE_FIXTURE(grace_fixture,
   REQUIRE(slot->has_value());
   REQUIRE_FALSE(static_cast<bool>(slot->value()));
   CHECK(slot->value().error().code == errc::overloaded);
+}
+
+namespace {
+
+/// reconnect_grace alone: the solvers it finds missing, and the ids of the
+/// intents it offers.
+struct bare_grace {
+  std::vector<std::string> missing{"gamma"};
+  ids offered;
+  reconnect_grace::missing_fn missing_now = [this] { return missing; };
+  reconnect_grace::offer_fn offer = [this](held_auction& h) {
+    offered.push_back(h.in.id);
+  };
+  caf::typed_response_promise<auction_outcome> rp;
+
+  bool hold(reconnect_grace& g, const std::string& id, time_us now) {
+    intent in;
+    in.id = id;
+    return g.hold(in, rp, now, missing_now, offer);
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(bare_grace,
+                  "reconnect_grace holds while a solver is missing, at most "
+                  "max_held, and offers the held oldest first") {
+  reconnect_grace g{0, 3000, 2};
+  CHECK(hold(g, "a", 1000 * ms));
+  CHECK(hold(g, "b", 1500 * ms));
+  CHECK_FALSE(hold(g, "c", 1600 * ms)); // full: goes on at once
+  CHECK(g.held() == 2);
+  g.solver_ready(2000 * ms, missing_now, offer);
+  CHECK(offered.empty());
+  missing.clear();
+  g.solver_ready(2100 * ms, missing_now, offer);
+  CHECK(offered == ids{"a", "b"});
+  CHECK(g.held() == 0);
+  // Nobody missing: nothing is held.
+  CHECK_FALSE(hold(g, "d", 2200 * ms));
+  CHECK(offered == ids{"a", "b"});
+}
+
+TEST_CASE_FIXTURE(bare_grace,
+                  "reconnect_grace offers the held once its time is up") {
+  SUBCASE("its timer ends it") {
+    reconnect_grace g{0, 3000, 4};
+    CHECK(hold(g, "a", 1000 * ms));
+    g.end(offer);
+    CHECK(offered == ids{"a"});
+    CHECK_FALSE(g.running(1000 * ms));
+    CHECK_FALSE(hold(g, "b", 1100 * ms));
+  }
+  SUBCASE("an intent arriving after it goes after the held") {
+    reconnect_grace g{0, 3000, 4};
+    CHECK(hold(g, "a", 1000 * ms));
+    CHECK_FALSE(hold(g, "b", 3000 * ms));
+    CHECK(offered == ids{"a"});
+  }
+  SUBCASE("no grace holds nothing") {
+    reconnect_grace g;
+    CHECK_FALSE(hold(g, "a", 0));
+    reconnect_grace none{0, 0, 4};
+    CHECK_FALSE(hold(none, "a", 0));
+    CHECK(offered.empty());
+  }
 }

@@ -288,6 +288,28 @@ TEST_CASE("a node that puts the chain on another node is refused") {
   CHECK(f.n3() == node_state::up);
 }
 
+TEST_CASE("a node of another protocol version is refused") {
+  fixture f;
+  // n3 restarts as another intentd version with the same list.
+  caf::anon_send_exit(f.endpoints[7103], caf::exit_reason::kill);
+  f.sched->run();
+  REQUIRE(f.n3() == node_state::down);
+  f.nodes[7103]->hello.protocol = cluster_protocol + 1;
+  CHECK(hello_refusal(f.nodes[7102]->hello, f.nodes[7103]->hello) ==
+        "it speaks cluster protocol " + std::to_string(cluster_protocol + 1) +
+            " and this node " + std::to_string(cluster_protocol) +
+            ": every node must run the same intentd version");
+  f.endpoints[7103] = f.sys->spawn(fake_endpoint, f.nodes[7103]);
+  f.advance(2000ms);
+  CHECK(f.n3() == node_state::down);
+  CHECK(f.nodes[7103]->pings == 0);
+  // Back on this version: joined.
+  f.nodes[7103]->hello.protocol = cluster_protocol;
+  CHECK(hello_refusal(f.nodes[7102]->hello, f.nodes[7103]->hello).empty());
+  f.advance(2000ms);
+  CHECK(f.n3() == node_state::up);
+}
+
 TEST_CASE("a node answering at an address under another name is refused") {
   fixture f;
   caf::anon_send_exit(f.endpoints[7103], caf::exit_reason::kill);

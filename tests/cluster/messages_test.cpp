@@ -15,9 +15,9 @@ inline bool same(const cfg::cluster_node& a, const cfg::cluster_node& b) {
 
 inline bool same(const cluster_hello& a, const cluster_hello& b) {
   return a.node == b.node && a.digest == b.digest &&
-         a.chain_node == b.chain_node && a.nodes.size() == 2 &&
-         b.nodes.size() == 2 && same(a.nodes[0], b.nodes[0]) &&
-         same(a.nodes[1], b.nodes[1]);
+         a.chain_node == b.chain_node && a.protocol == b.protocol &&
+         a.nodes.size() == 2 && b.nodes.size() == 2 &&
+         same(a.nodes[0], b.nodes[0]) && same(a.nodes[1], b.nodes[1]);
 }
 
 inline bool same(const cluster_pong& a, const cluster_pong& b) {
@@ -85,7 +85,8 @@ cluster_hello full_hello() {
                        "0123456789abcdef",
                        {{"n1", "127.0.0.1:7101", "127.0.0.1:8081"},
                         {"n2", "10.0.0.2:7102", "10.0.0.2:8082"}},
-                       "n2"};
+                       "n2",
+                       cluster_protocol + 7};
 }
 
 record_page full_page() {

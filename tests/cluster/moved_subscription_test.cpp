@@ -141,6 +141,15 @@ struct fixture {
     sched->run();
   }
 
+  /// Subscribes to an id owned by node `owner` and held by node `holder`;
+  /// the search for its holder waits for answer_search.
+  std::string subscribe_held(std::size_t owner, std::size_t holder) {
+    auto id = id_owned_by(owner);
+    engines[holder].held.insert(id);
+    subscribe(id);
+    return id;
+  }
+
   /// Answers the oldest search with `r`.
   void answer_search(outcome<std::size_t> r) {
     REQUIRE_FALSE(searches.empty());
@@ -170,9 +179,7 @@ struct fixture {
 TEST_CASE("an intent its owner does not know is followed on the node that "
           "holds it") {
   fixture f;
-  auto id = f.id_owned_by(1); // owned by n2 now, held by n3
-  f.engines[2].held.insert(id);
-  f.subscribe(id);
+  auto id = f.subscribe_held(1, 2); // owned by n2 now, held by n3
   CHECK(f.engines[1].asked == std::vector<std::string>{id});
   // The owner's unknown_intent is not the answer yet: the search is.
   CHECK(f.got.empty());
@@ -202,9 +209,7 @@ TEST_CASE("an intent its owner does not know is followed on the node that "
 TEST_CASE("unsubscribing reaches the holder; subscribing again looks for "
           "it again") {
   fixture f;
-  auto id = f.id_owned_by(1);
-  f.engines[2].held.insert(id);
-  f.subscribe(id);
+  auto id = f.subscribe_held(1, 2);
   f.answer_search(std::size_t{2});
   f.sub->unsubscribe(subscription_target::intent, id);
   f.sched->run();
@@ -227,9 +232,7 @@ TEST_CASE("unsubscribing reaches the holder; subscribing again looks for "
 TEST_CASE("an intent held on this node while another owns it is followed "
           "here") {
   fixture f;
-  auto id = f.id_owned_by(2);
-  f.engines[0].held.insert(id);
-  f.subscribe(id);
+  auto id = f.subscribe_held(2, 0);
   f.answer_search(std::size_t{0});
   CHECK(f.engines[0].asked == std::vector<std::string>{id});
   CHECK(f.events() == std::vector<std::string>{"subscribed " + id});
@@ -266,9 +269,7 @@ TEST_CASE("no node holds the intent: the owner's unknown_intent; a holder "
 TEST_CASE("an unsubscription while the holder is looked for drops the "
           "search's answer") {
   fixture f;
-  auto id = f.id_owned_by(1);
-  f.engines[2].held.insert(id);
-  f.subscribe(id);
+  auto id = f.subscribe_held(1, 2);
   f.sub->unsubscribe(subscription_target::intent, id);
   f.sched->run();
   f.answer_search(std::size_t{2});

@@ -33,18 +33,10 @@ TEST_CASE("a crash at any log operation loses no flushed event and counts "
     temp_dir crashed;
     auto o = chain_log_options(dir);
     o.log.segment_size = 400;
-    auto count = std::make_shared<int>(0);
     auto flushed = std::make_shared<int>(0);
     auto flushed_at_crash = std::make_shared<int>(-1);
-    const fs::path from = o.journal.path;
-    const fs::path to = crashed.path() / "chain";
-    o.log.fault = [=](log_op) {
-      if (++*count == n) {
-        *flushed_at_crash = *flushed;
-        copy_dir(from, to);
-      }
-      return 0;
-    };
+    o.log.fault = copy_before_op(n, o.journal.path, crashed.path() / "chain",
+                                 flushed, flushed_at_crash);
     {
       auto j = open_chain_log(o);
       for (int i = 0; i < 12; ++i) {

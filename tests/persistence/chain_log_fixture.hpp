@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "crash_copy.hpp"
 #include "persistence/chain_journal_log.hpp"
 #include "store_fixture.hpp"
 
@@ -134,23 +135,6 @@ chain_wal_files(const logged_chain_journal_options& o) {
     out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
-}
-
-/// Copies a directory as a crash would leave it on disk, without LMDB's
-/// lock file.
-inline void copy_dir(const std::filesystem::path& from,
-                     const std::filesystem::path& to) {
-  namespace fs = std::filesystem;
-  fs::create_directories(to);
-  for (const auto& e : fs::recursive_directory_iterator(from)) {
-    if (e.path().filename() == "lock.mdb")
-      continue;
-    auto target = to / fs::relative(e.path(), from);
-    if (e.is_directory())
-      fs::create_directories(target);
-    else
-      fs::copy_file(e.path(), target, fs::copy_options::overwrite_existing);
-  }
 }
 
 } // namespace intentd::test

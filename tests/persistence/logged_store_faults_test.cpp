@@ -2,7 +2,6 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,7 +10,6 @@
 
 using namespace intentd;
 using namespace intentd::test;
-namespace fs = std::filesystem;
 
 TEST_CASE("a checkpoint LMDB cannot take keeps the table and the log") {
   temp_dir dir;
@@ -145,18 +143,10 @@ TEST_CASE("a crash before any log operation loses nothing acknowledged") {
     temp_dir crashed;
     auto o = logged_options(dir);
     o.log.segment_size = 1024;
-    auto count = std::make_shared<int>(0);
     auto acked = std::make_shared<int>(0);
     auto acked_at_crash = std::make_shared<int>(-1);
-    const fs::path& from = dir.path();
-    const fs::path& to = crashed.path();
-    o.log.fault = [=](log_op) {
-      if (++*count == n) {
-        *acked_at_crash = *acked;
-        copy_store(from, to);
-      }
-      return 0;
-    };
+    o.log.fault =
+        copy_before_op(n, dir.path(), crashed.path(), acked, acked_at_crash);
     {
       auto s = open_logged(o);
       for (int i = 0; i < 12; ++i) {

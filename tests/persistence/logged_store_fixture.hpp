@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "crash_copy.hpp"
 #include "persistence/logged_store.hpp"
 #include "store_fixture.hpp"
 
@@ -58,24 +59,6 @@ inline intent_record advanced(intent_record rec, intent_status status,
   rec.history.push_back({status, at});
   ++rec.seq;
   return rec;
-}
-
-/// Copies a store's directory (its log included) as a crash would leave it
-/// on disk, without the files that only hold runtime state.
-inline void copy_store(const std::filesystem::path& from,
-                       const std::filesystem::path& to) {
-  namespace fs = std::filesystem;
-  fs::create_directories(to);
-  for (const auto& e : fs::recursive_directory_iterator(from)) {
-    auto name = e.path().filename().string();
-    if (name == "lock.mdb" || name == "intentd.lock")
-      continue;
-    auto target = to / fs::relative(e.path(), from);
-    if (e.is_directory())
-      fs::create_directories(target);
-    else
-      fs::copy_file(e.path(), target, fs::copy_options::overwrite_existing);
-  }
 }
 
 } // namespace intentd::test

@@ -202,7 +202,7 @@ TEST_CASE("a crash between a checkpoint's commit and the log's truncation "
   temp_dir dir;
   temp_dir crashed;
   auto o = logged_options(dir);
-  o.on_checkpoint_committed = [&] { copy_store(dir.path(), crashed.path()); };
+  o.on_checkpoint_committed = [&] { copy_dir(dir.path(), crashed.path()); };
   uint64_t segments_before = 0;
   {
     auto s = open_logged(o);

@@ -1,54 +1,26 @@
 #include <doctest/doctest.h>
 
 #include <set>
-#include <thread>
 
+#include "e2e_daemon.hpp"
 #include "http_client.hpp"
-#include "loopback_daemon.hpp"
 #include "runtime/model/time.hpp"
 
 using namespace intentd;
 using namespace intentd::test;
-using namespace std::chrono_literals;
 using json = nlohmann::json;
 
 namespace {
 
 /// intentd as a user runs it: the real engine and gateway on loopback port 0
 /// with storage in a temp directory.
-struct live_daemon : loopback_daemon {
+struct live_daemon : e2e_daemon {
   explicit live_daemon(const temp_dir& dir, uint32_t latency_ms = 5,
                        double revert_rate = 0.0, double failure_rate = 0.0) {
-    config = loopback_config(dir, latency_ms);
+    config = e2e_config(dir, latency_ms);
     config.chain.simulated.revert_rate = revert_rate;
     config.chain.simulated.failure_rate = failure_rate;
-    config.solvers.retry.base_delay_ms = 10;
-    config.solvers.retry.max_delay_ms = 50;
-    config.solvers.retry.max_attempts = 10;
-    // Every request comes from 127.0.0.1.
-    config.rate_limits.enabled = false;
     start();
-  }
-
-  http_response post(const std::string& target, const json& body) {
-    return request(port, verb::post, target, body.dump());
-  }
-
-  http_response get(const std::string& target) {
-    return request(port, verb::get, target);
-  }
-
-  /// Polls an intent until it reaches `status` or 20 s pass.
-  json wait_for(const std::string& id, const std::string& status) {
-    json rec;
-    for (int i = 0; i < 1000; ++i) {
-      rec = get("/api/v1/intents/" + id).json();
-      if (rec.value("status", "") == status)
-        return rec;
-      std::this_thread::sleep_for(20ms);
-    }
-    FAIL("intent " << id << " stuck in " << rec.value("status", "?"));
-    return rec;
   }
 };
 

@@ -2,10 +2,9 @@
 
 #include <filesystem>
 #include <set>
-#include <thread>
 
+#include "e2e_daemon.hpp"
 #include "http_client.hpp"
-#include "loopback_daemon.hpp"
 #include "persistence/intent_store.hpp"
 #include "persistence/logged_store_fixture.hpp"
 #include "runtime/engine/metrics_wiring.hpp"
@@ -23,37 +22,16 @@ namespace {
 /// checkpointer waits 10 minutes between checkpoints unless `eager`, so
 /// that what a test reads after a restart came from the log's replay or
 /// from the last checkpoint of a clean stop.
-struct log_daemon : loopback_daemon {
+struct log_daemon : e2e_daemon {
   explicit log_daemon(const std::filesystem::path& path, double revert_rate,
                       bool eager = false) {
     temp_dir unused;
-    config = loopback_config(unused, 5);
+    config = e2e_config(unused, 5);
     config.storage.path = path.string();
     config.storage.write_path = "log";
     config.storage.checkpoint_interval_ms = eager ? 10 : 600'000;
     config.chain.simulated.revert_rate = revert_rate;
-    config.solvers.retry.base_delay_ms = 10;
-    config.solvers.retry.max_delay_ms = 50;
-    config.solvers.retry.max_attempts = 10;
-    config.rate_limits.enabled = false;
     start();
-  }
-
-  http_response post(const std::string& target, const json& body) {
-    return request(port, verb::post, target, body.dump());
-  }
-  http_response get(const std::string& target) {
-    return request(port, verb::get, target);
-  }
-
-  json wait_for(const std::string& id, const std::string& status) {
-    json rec;
-    bool reached = eventually([&] {
-      rec = get("/api/v1/intents/" + id).json();
-      return rec.value("status", "") == status;
-    });
-    CHECK_MESSAGE(reached, id << " stuck in " << rec.value("status", "?"));
-    return rec;
   }
 
   /// The value of an unlabelled series in /metrics; -1 when absent.
