@@ -586,8 +586,8 @@ const problem& lmdb_chain_journal::last_problem() const {
   return impl_->last;
 }
 
-outcome<std::map<std::string, uint32_t>>
-read_chain_executions(const std::string& path) {
+outcome<std::map<std::string, std::vector<journal_execution>>>
+read_chain_execution_events(const std::string& path) {
   journal_env j;
   int code = 0;
   std::string what;
@@ -605,7 +605,7 @@ read_chain_executions(const std::string& path) {
   }
   if (code != 0)
     return storage_problem(code, what, path);
-  std::map<std::string, uint32_t> out;
+  std::map<std::string, std::vector<journal_execution>> out;
   uint64_t from = 1;
   try {
     auto t = lmdb::txn::begin(j.env.handle(), MDB_RDONLY);
@@ -624,27 +624,51 @@ read_chain_executions(const std::string& path) {
       if (!e)
         return e.error();
       if (is_execution(e->kind))
-        ++out[e->intent_id];
+        out[e->intent_id].push_back({*e, false});
     }
   } catch (const lmdb::error& e) {
     return storage_problem(e.code(), e.what(), path);
   }
   std::optional<problem> bad;
+  uint64_t first_seq = 0;
   auto scanned = scan_chain_log(
       chain_log_dir(path), from, [&](uint64_t seq, std::string_view payload) {
         if (bad)
           return;
+        if (first_seq == 0) {
+          first_seq = seq;
+          if (seq != from) {
+            bad = problem{errc::storage_corrupt,
+                          "the chain journal's log in " + chain_log_dir(path) +
+                              " starts at record " + std::to_string(seq) +
+                              ", after the checkpoint's " +
+                              std::to_string(from) + ": records are missing",
+                          {}};
+            return;
+          }
+        }
         auto entry = decode_chain_log_entry(payload, seq);
         if (!entry)
           bad = entry.error();
         else if (entry->kind == chain_log_kind::event &&
                  is_execution(entry->event.kind))
-          ++out[entry->event.intent_id];
+          out[entry->event.intent_id].push_back({entry->event, true});
       });
   if (!scanned)
     return scanned.error();
   if (bad)
     return *bad;
+  return out;
+}
+
+outcome<std::map<std::string, uint32_t>>
+read_chain_executions(const std::string& path) {
+  auto events = read_chain_execution_events(path);
+  if (!events)
+    return events.error();
+  std::map<std::string, uint32_t> out;
+  for (const auto& [id, list] : *events)
+    out[id] = static_cast<uint32_t>(list.size());
   return out;
 }
 

@@ -106,11 +106,25 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-/// Successful executions per intent id, counted from the execute events of
-/// the journal in `path` (for example one left by a killed daemon) and
-/// from those of its log after checkpoint_seq (scan_chain_log: the whole
-/// records, a torn tail left alone). Opens it read-only; call it only
-/// where no journal on `path` is open in this process.
+/// One successful execution (an execute or settle event) found by
+/// read_chain_execution_events, and where: LMDB or the log.
+struct journal_execution {
+  chain_event event;
+  bool in_log = false;
+};
+
+/// The successful executions of the journal in `path` (for example one
+/// left by a killed daemon) per intent id, in journal order: the execute
+/// and settle events of LMDB, then those of its log from checkpoint_seq
+/// on (scan_chain_log: the whole records, a torn tail left alone). Opens
+/// it read-only; call it only where no journal on `path` is open in this
+/// process. A journal that cannot be read (none in `path`, a damaged
+/// event or log record) is a problem, never an empty answer.
+outcome<std::map<std::string, std::vector<journal_execution>>>
+read_chain_execution_events(const std::string& path);
+
+/// Successful executions per intent id: read_chain_execution_events
+/// counted.
 outcome<std::map<std::string, uint32_t>>
 read_chain_executions(const std::string& path);
 

@@ -10,6 +10,7 @@
 
 #include "config/load.hpp"
 #include "runtime/cluster/cluster_engine.hpp"
+#include "runtime/daemon/chain_executions.hpp"
 #include "runtime/daemon/logging.hpp"
 #include "runtime/daemon/startup_checks.hpp"
 #include "runtime/daemon/verify_storage.hpp"
@@ -22,6 +23,7 @@ namespace {
 constexpr const char* usage = R"(usage: intentd [--config FILE]
        intentd --check-config FILE
        intentd --verify-storage PATH
+       intentd --chain-executions PATH
        intentd --help | --version
 
 Runs the intentd engine: an HTTP API for intents backed by actors and LMDB.
@@ -32,6 +34,12 @@ Runs the intentd engine: an HTTP API for intents backed by actors and LMDB.
                        check the store in directory PATH (storage.path)
                        offline and read-only: every checksum, record and
                        index entry; exit 0 when clean, 1 when damaged
+  --chain-executions PATH
+                       print the simulated chain's executions per intent
+                       from the store in PATH (its journal and the
+                       journal's log), one JSON line each, read-only; exit
+                       0, 1 when an intent executed more than once, 2 when
+                       the journal cannot be read
   --help               show this help
   --version            show the version
 )";
@@ -115,6 +123,11 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc)
         return fail_usage(arg + " needs a directory");
       return intentd::run_verify_storage(argv[i + 1]);
+    }
+    if (arg == "--chain-executions") {
+      if (i + 1 >= argc)
+        return fail_usage(arg + " needs a directory");
+      return intentd::run_chain_executions(argv[i + 1], std::cout, std::cerr);
     }
     if (arg == "--config" || arg == "--check-config") {
       if (i + 1 >= argc)

@@ -13,11 +13,12 @@ exit 0 within 5 s) and checks:
   * every intent answered 202/200 exists (GET 200) and is final;
   * a resubmission of an intent of unknown outcome after a restart gets
     202 (it was not stored) or 200 (it was), never 409;
-  * the simulated chain's journal (`<storage>/chain`, database `executions`,
-    read with `mdb_dump` after the daemon exited) holds exactly one
-    successful execution per intent, and exactly for the completed intents;
-    its `events` database agrees (one execute event per intent, with the
-    transaction hash the record shows);
+  * after each kill -9, the simulated chain's journal (`<storage>/chain`,
+    its LMDB databases and its log, read with `intentd --chain-executions`)
+    holds at most one successful execution per intent; after the daemon
+    exited at the end, exactly one per intent and exactly for the completed
+    intents, with the transaction hash the record shows, and every
+    execution seen after a kill still there with the same hash;
   * no record shows two successful transactions (a completed record with
     none, completed on the chain's word after a crash, is a warning, or a
     violation with --strict-records);
@@ -25,15 +26,20 @@ exit 0 within 5 s) and checks:
     unfiltered listing, and every acknowledged id is in exactly one of them.
 
   tests/crash/crash_test.py [--binary PATH] [--seed N] [--kills 5]
-                            [--clients 8] [--write-path lmdb|log] [--keep]
+                            [--clients 8] [--write-path lmdb|log]
+                            [--chain-journal lmdb|log] [--kill-after 0.3,2.0]
+                            [--summary-json FILE] [--keep]
 
 --write-path sets storage.write_path (the LMDB store, or the write log
-checkpointed into it).
+checkpointed into it), --chain-journal chain.simulated.journal (the chain's
+LMDB journal, or its log checkpointed into it). --kill-after MIN,MAX is the
+range of the random load time before each kill -9. --summary-json writes the
+figures (acknowledged, lost, double executions, seconds to ready after each
+restart, ...) to FILE; tests/bench/kill9_rounds.sh reads it.
 
 The seed (printed) fixes the kill delays, the chain latency and the chain's
 fault seed, so a failing run can be repeated with --seed. Exit status: 0 all
-checks passed, 1 a check failed, 2 the test could not run, 77 mdb_dump (from
-lmdb-utils) is missing (ctest reports the test as skipped, not passed).
+checks passed, 1 a check failed, 2 the test could not run.
 KEEP=1 or --keep keeps the temp directory (logs, storage). Standard library
 only; everything runs on 127.0.0.1.
 """
@@ -148,7 +154,8 @@ def pooled_get(port, path):
 
 # ------------------------------------------------------------------- daemon
 
-def config_text(storage, latency_ms, chain_seed, write_path="lmdb"):
+def config_text(storage, latency_ms, chain_seed, write_path="lmdb",
+                chain_journal="lmdb"):
     return f"""server:
   listen: "127.0.0.1:0"
 storage:
@@ -162,6 +169,7 @@ chain:
     failure_rate: 0.1
     revert_rate: 0.0
     seed: {chain_seed}
+    journal: {chain_journal}
 solvers:
   retry:
     max_attempts: 10
@@ -458,7 +466,47 @@ def unescape_mdb(s):
     return bytes(out)
 
 
+def chain_executions(binary, storage):
+    """intent id -> [tx hash of each successful execution] in the simulated
+    chain's journal of the store in `storage` (LMDB and its log), read with
+    `intentd --chain-executions`, and how many of those executions are in
+    the log. Raises RuntimeError when it cannot be read: an unreadable
+    journal is never taken for one without executions."""
+    r = subprocess.run([binary, "--chain-executions", storage],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode not in (0, 1):
+        raise RuntimeError(f"intentd --chain-executions {storage} exited"
+                           f" {r.returncode}: {r.stderr.strip()}")
+    out, in_log = {}, 0
+    for line in r.stdout.splitlines():
+        js = json.loads(line)
+        hashes = [t["tx_hash"] for t in js["transactions"]]
+        if js["executions"] != len(hashes) or js["id"] in out:
+            raise RuntimeError(f"intentd --chain-executions: inconsistent line {line}")
+        out[js["id"]] = hashes
+        in_log += sum(1 for t in js["transactions"] if t["in"] == "log")
+    twice = any(len(h) > 1 for h in out.values())
+    if (r.returncode == 1) != twice:
+        raise RuntimeError(f"intentd --chain-executions exited {r.returncode}"
+                           f" with {'some' if twice else 'no'} intent executed"
+                           " more than once")
+    return out, in_log
+
+
+def check_refusal(binary, path, violations):
+    """--chain-executions on a directory without a journal must refuse
+    (exit 2, nothing on stdout), not report no executions."""
+    r = subprocess.run([binary, "--chain-executions", path],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 2 or r.stdout or not r.stderr.strip():
+        violations.add(f"--chain-executions {path} (no journal): exit"
+                       f" {r.returncode}, stdout {r.stdout[:200]!r},"
+                       f" stderr {r.stderr[:200]!r}; expected a refusal")
+
+
 def read_executions(mdb_dump, chain_dir):
+    """Executions per intent from the LMDB journal's `executions` database
+    alone (mdb_dump): it does not see the journal's log."""
     r = subprocess.run([mdb_dump, "-p", "-s", "executions", chain_dir],
                        capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
@@ -481,69 +529,6 @@ def read_executions(mdb_dump, chain_dir):
     return counts
 
 
-def mdb_dump_values(mdb_dump, env_dir, db):
-    """The values of database `db` (hex dump format), in key order."""
-    r = subprocess.run([mdb_dump, "-s", db, env_dir],
-                       capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        raise RuntimeError(f"mdb_dump -s {db} {env_dir} failed"
-                           f" ({r.returncode}): {r.stderr.strip()}")
-    lines = r.stdout.split("\n")
-    i = lines.index("HEADER=END") + 1
-    while lines[i] != "DATA=END":
-        yield bytes.fromhex(lines[i + 1].strip())
-        i += 2
-
-
-def decode_chain_event(v):
-    """(kind, intent id, tx hash) of a chain event (persistence/
-    chain_event_codec.cpp, format 1: "ce", version, kind, then varint
-    length-prefixed strings and little-endian integers; format 2 has a
-    4-byte checksum before the kind); None when the format is another
-    one."""
-    if len(v) < 4 or v[:2] != b"ce" or v[2] not in (1, 2):
-        return None
-    kind_at = 3 if v[2] == 1 else 7
-    pos = kind_at + 1
-
-    def string():
-        nonlocal pos
-        n, shift = 0, 0
-        while True:
-            b = v[pos]
-            pos += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                break
-        out = v[pos:pos + n]
-        pos += n
-        return out.decode()
-
-    intent_id = string()
-    string()            # account
-    string()            # token
-    pos += 16           # amount, u128
-    tx_hash = string()
-    return v[kind_at], intent_id, tx_hash
-
-
-EXECUTE = 2
-
-
-def read_execute_events(mdb_dump, chain_dir):
-    """intent id -> [tx hash of each execute event], or None when the
-    journal's event format is not one this test knows."""
-    out = collections.defaultdict(list)
-    for v in mdb_dump_values(mdb_dump, chain_dir, "events"):
-        e = decode_chain_event(v)
-        if e is None:
-            return None
-        if e[0] == EXECUTE:
-            out[e[1]].append(e[2])
-    return out
-
-
 # ------------------------------------------------------------------- main
 
 def find_binary(arg):
@@ -564,6 +549,11 @@ def main():
     ap.add_argument("--final-load-s", type=float, default=1.0)
     ap.add_argument("--write-path", choices=["lmdb", "log"], default="lmdb",
                     help="storage.write_path")
+    ap.add_argument("--chain-journal", choices=["lmdb", "log"], default="lmdb",
+                    help="chain.simulated.journal")
+    ap.add_argument("--kill-after", default="0.3,2.0",
+                    help="MIN,MAX seconds of load before each kill -9")
+    ap.add_argument("--summary-json", help="write the figures to this file")
     ap.add_argument("--settle-timeout", type=float, default=60)
     ap.add_argument("--strict-records", action="store_true",
                     help="fail when a completed record has no successful transaction")
@@ -575,19 +565,22 @@ def main():
     if not binary:
         log("crash_test: intentd binary not found: pass --binary or set INTENTD_BIN")
         return 2
-    mdb_dump = shutil.which("mdb_dump")
-    if not mdb_dump:
-        log("crash_test: SKIPPED: mdb_dump not found (apt-get install lmdb-utils);"
-            " it reads the simulated chain's journal after the daemon exited")
-        return SKIP
+    try:
+        kill_min, kill_max = (float(x) for x in args.kill_after.split(","))
+    except ValueError:
+        kill_min = kill_max = -1
+    if not 0 < kill_min <= kill_max:
+        log(f"crash_test: --kill-after {args.kill_after}: expected MIN,MAX seconds")
+        return 2
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     rng = random.Random(seed)
     latency = rng.randint(10, 30)
     chain_seed = rng.randrange(1 << 31)
-    delays = [round(rng.uniform(0.3, 2.0), 3) for _ in range(args.kills)]
+    delays = [round(rng.uniform(kill_min, kill_max), 3) for _ in range(args.kills)]
     log(f"crash_test: seed {seed} (repeat with --seed {seed}); binary {binary}")
-    log(f"  storage.write_path {args.write_path}")
+    log(f"  storage.write_path {args.write_path}, chain.simulated.journal"
+        f" {args.chain_journal}")
     log(f"  chain latency {latency} ms, failure_rate 0.1, chain seed {chain_seed};"
         f" {args.clients} clients; kill -9 after {delays} s of load")
 
@@ -595,7 +588,8 @@ def main():
     storage = os.path.join(work, "data")
     cfg = os.path.join(work, "intentd.yaml")
     with open(cfg, "w") as f:
-        f.write(config_text(storage, latency, chain_seed, args.write_path))
+        f.write(config_text(storage, latency, chain_seed, args.write_path,
+                            args.chain_journal))
     violations = Violations()
     ledger = Ledger()
     d = Daemon(binary, work, cfg)
@@ -610,7 +604,10 @@ def main():
     t_start = time.time()
     rounds = []
     exit_code = None
+    # Executions seen in the journal after each kill: id -> (round, hashes).
+    seen_after_kill = {}
     try:
+        check_refusal(binary, storage, violations)
         for rnd in range(1, args.kills + 2):
             ready_s = d.start()
             info = {"round": rnd, "port": d.port, "ready_s": ready_s}
@@ -641,6 +638,26 @@ def main():
             with ledger.lock:
                 info["acked"] = ledger.per_round[rnd]
                 info["unknown"] = len(ledger.unknown)
+            if not last:
+                # The killed daemon's journal, torn state and log included:
+                # at most one execution per intent, and none forgotten since
+                # the previous kill.
+                now, in_log = chain_executions(binary, storage)
+                dup = {i: h for i, h in now.items() if len(h) > 1}
+                if dup:
+                    violations.add(f"after kill {rnd}: {len(dup)} intents executed"
+                                   f" more than once, e.g. {sorted(dup.items())[:5]}")
+                gone = [(i, r, h) for i, (r, h) in seen_after_kill.items()
+                        if now.get(i) != h]
+                if gone:
+                    violations.add(f"after kill {rnd}: {len(gone)} executions seen"
+                                   f" after an earlier kill changed or are gone,"
+                                   f" e.g. {gone[:5]}")
+                for i, h in now.items():
+                    seen_after_kill.setdefault(i, (rnd, h))
+                info["executed"] = len(now)
+                info["double"] = len(dup)
+                info["executions_in_log"] = in_log
             info["load_s"] = load_s
             rounds.append(info)
             what = "then stopped submitting" if last else "then kill -9"
@@ -648,7 +665,10 @@ def main():
             log(f"  round {rnd}: port {d.port}, ready in {ready_s:.2f} s"
                 + (f", resubmitted {resub[0]} unknown -> {resub[1]}" if resub else "")
                 + f"; load {load_s:.3f} s, {info['acked']} acknowledged,"
-                f" {info['unknown']} unknown, {what}")
+                f" {info['unknown']} unknown, {what}"
+                + (f"; chain journal: {info['executed']} intents executed,"
+                   f" {info['executions_in_log']} executions in its log"
+                   if "executed" in info else ""))
 
         # Settle: every stored intent final.
         settle_s = settle(d.port, args.settle_timeout)
@@ -743,7 +763,8 @@ def main():
         stop_s = time.time() - t0
 
         # The chain's journal, read after the daemon exited.
-        executions = read_executions(mdb_dump, os.path.join(storage, "chain"))
+        events, final_in_log = chain_executions(binary, storage)
+        executions = {i: len(h) for i, h in events.items()}
         dup = {i: n for i, n in executions.items() if n != 1}
         if dup:
             violations.add(f"{len(dup)} intents with a successful-execution count"
@@ -755,29 +776,20 @@ def main():
                            f" ({len(executed - completed)}); completed but not"
                            f" executed: {sorted(completed - executed)[:10]}"
                            f" ({len(completed - executed)})")
-
-        # The same from the journal's events: one execute event per
-        # intent, with the hash the record shows.
-        events = read_execute_events(mdb_dump, os.path.join(storage, "chain"))
-        if events is None:
-            log("  WARNING: unknown chain event format; execute events not counted")
-        else:
-            ev_counts = {i: len(h) for i, h in events.items()}
-            if ev_counts != executions:
-                diff = sorted(i for i in set(ev_counts) | set(executions)
-                              if ev_counts.get(i) != executions.get(i))
-                violations.add(f"{len(diff)} intents whose execute events differ from"
-                               f" the executions db, e.g. "
-                               f"{[(i, ev_counts.get(i), executions.get(i)) for i in diff[:5]]}")
-            wrong_hash = []
-            for r in by_status["completed"]:
-                for t in (r.get("execution") or {}).get("transactions") or []:
-                    if t.get("status") == "success" and t.get("hash") not in events.get(r["id"], []):
-                        wrong_hash.append((r["id"], t.get("hash"), events.get(r["id"])))
-            if wrong_hash:
-                violations.add(f"{len(wrong_hash)} successful transactions in records"
-                               f" that the chain did not mine for that intent, e.g."
-                               f" {wrong_hash[:3]}")
+        gone = [(i, r, h) for i, (r, h) in seen_after_kill.items()
+                if events.get(i) != h]
+        if gone:
+            violations.add(f"{len(gone)} executions seen after a kill changed or"
+                           f" are gone at the end, e.g. {gone[:5]}")
+        wrong_hash = []
+        for r in by_status["completed"]:
+            for t in (r.get("execution") or {}).get("transactions") or []:
+                if t.get("status") == "success" and t.get("hash") not in events.get(r["id"], []):
+                    wrong_hash.append((r["id"], t.get("hash"), events.get(r["id"])))
+        if wrong_hash:
+            violations.add(f"{len(wrong_hash)} successful transactions in records"
+                           f" that the chain did not mine for that intent, e.g."
+                           f" {wrong_hash[:3]}")
 
         # Summary.
         log("crash_test summary (seed %d):" % seed)
@@ -789,15 +801,36 @@ def main():
             + ", ".join(f"{r['ready_s']:.2f}" for r in rounds[1:]) + " s")
         log(f"  stored {len(set(all_ids))}; by status {counts}; acknowledged lost {lost}")
         log(f"  chain journal: {len(executions)} intents executed; counts"
-            f" {dict(collections.Counter(executions.values()))} in the executions db"
-            + ("" if events is None else
-               f", {dict(collections.Counter(len(h) for h in events.values()))}"
-               " by execute events")
-            + f"; completed {len(completed)}, {len(no_tx)} of them without a"
+            f" {dict(collections.Counter(executions.values()))}"
+            f" ({final_in_log} executions still in its log after the stop);"
+            f" completed {len(completed)}, {len(no_tx)} of them without a"
             " successful transaction in the record")
         log(f"  completed by execution.attempts {dict(sorted(attempts.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))};"
             f" failed {failed[:10]}")
         log(f"  SIGTERM exit {rc} in {stop_s:.2f} s; total {time.time() - t_start:.1f} s")
+        ready = [r["ready_s"] for r in rounds[1:]]
+        summary = {
+            "seed": seed, "write_path": args.write_path,
+            "chain_journal": args.chain_journal, "clients": args.clients,
+            "kills": args.kills, "kill_after_s": delays,
+            "acknowledged": len(acked), "lost": lost,
+            "unknown_never_resubmitted": len(ledger.unknown),
+            "stored": len(set(all_ids)), "by_status": counts,
+            "executed": len(executions),
+            "double_executions": sum(1 for n in executions.values() if n > 1),
+            "double_executions_after_kills": sum(r.get("double", 0)
+                                                 for r in rounds),
+            "executions_in_log_after_kills": [r.get("executions_in_log")
+                                              for r in rounds[:-1]],
+            "ready_after_restart_s": [round(x, 3) for x in ready],
+            "ready_min_s": round(min(ready), 3) if ready else None,
+            "ready_max_s": round(max(ready), 3) if ready else None,
+            "sigterm_exit": rc, "total_s": round(time.time() - t_start, 1),
+            "violations": violations.items,
+        }
+        if args.summary_json:
+            with open(args.summary_json, "w") as f:
+                json.dump(summary, f, indent=1)
         if violations.items:
             log(f"crash_test: FAILED, {len(violations.items)} violations"
                 f" (seed {seed}; logs and storage kept in {work})")

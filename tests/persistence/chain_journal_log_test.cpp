@@ -170,6 +170,71 @@ TEST_CASE("read_chain_executions counts the log's executions too") {
   CHECK(fs::file_size(last) > 0);
 }
 
+TEST_CASE("read_chain_execution_events lists each execution's "
+          "transaction and where it is") {
+  temp_dir dir;
+  auto o = chain_log_options(dir);
+  o.checkpoint_on_close = false;
+  {
+    auto j = open_chain_log(o);
+    REQUIRE(j->record(reserve_of("a")));
+    REQUIRE(j->record(execute_of("a")));
+    REQUIRE(j->record(settle_of("b")));
+    REQUIRE(j->flush());
+    REQUIRE(j->checkpoint());
+    REQUIRE(j->record(execute_of("a", 1)));
+    REQUIRE(j->record(revert_of("c")));
+    REQUIRE(j->flush());
+  }
+  auto found = read_chain_execution_events(o.journal.path);
+  REQUIRE_MESSAGE(found, why(found));
+  REQUIRE(found->size() == 2);
+  const auto& a = found->at("a");
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].event == execute_of("a"));
+  CHECK_FALSE(a[0].in_log);
+  CHECK(a[1].event == execute_of("a", 1));
+  CHECK(a[1].in_log);
+  const auto& b = found->at("b");
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].event == settle_of("b"));
+  CHECK_FALSE(b[0].in_log);
+  CHECK(found->count("c") == 0);
+}
+
+TEST_CASE("read_chain_execution_events refuses a log that starts after its "
+          "checkpoint and a directory without a journal") {
+  temp_dir dir;
+  auto o = chain_log_options(dir);
+  o.checkpoint_on_close = false;
+  {
+    auto j = open_chain_log(o);
+    REQUIRE(j->record(execute_of("a")));
+    REQUIRE(j->flush());
+    REQUIRE(j->checkpoint());
+    // Past the checkpoint, over several segments.
+    for (int i = 0; i < 40; ++i) {
+      REQUIRE(j->record(execute_of("s" + std::to_string(i))));
+      REQUIRE(j->flush());
+    }
+  }
+  auto files = chain_wal_files(o);
+  REQUIRE(files.size() > 2);
+  auto whole = read_chain_executions(o.journal.path);
+  REQUIRE_MESSAGE(whole, why(whole));
+  CHECK(whole->size() == 41);
+  // The segment holding the checkpoint's record gone: the executions in it
+  // cannot be counted, so nothing is.
+  fs::remove(files.front());
+  auto gap = read_chain_execution_events(o.journal.path);
+  REQUIRE_FALSE(gap);
+  CHECK(gap.error().code == errc::storage_corrupt);
+  CHECK_FALSE(read_chain_executions(o.journal.path));
+  // An empty directory holds no journal: a problem, not zero executions.
+  fs::create_directories(dir.path() / "empty");
+  CHECK_FALSE(read_chain_execution_events((dir.path() / "empty").string()));
+}
+
 TEST_CASE("the LMDB journal refuses a journal whose log was not "
           "checkpointed") {
   temp_dir dir;
