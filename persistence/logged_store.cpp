@@ -477,7 +477,7 @@ outcome<checkpoint_report> logged_store::checkpoint_locked(impl& s) {
   }
   if (due.empty() && erased.empty() && stats.empty() && account_keys.empty() &&
       out.seq == s.checkpoint_seq)
-    return out;
+    return s.truncation_pending ? truncate_log(s, out) : out;
   const std::size_t batch = std::max<std::size_t>(s.opts.checkpoint_batch, 1);
   std::size_t at = 0;
   do {
@@ -519,11 +519,17 @@ outcome<checkpoint_report> logged_store::checkpoint_locked(impl& s) {
     for (auto i = s.keys.begin(); i != s.keys.end();)
       i = i->second.second < out.seq ? s.keys.erase(i) : std::next(i);
   }
+  return truncate_log(s, out);
+}
+
+outcome<checkpoint_report> logged_store::truncate_log(impl& s,
+                                                      checkpoint_report out) {
   outcome<std::size_t> removed = std::size_t{0};
   {
     std::lock_guard log_lock(s.log_mutex);
     removed = s.log.truncate_before(out.seq);
   }
+  s.truncation_pending = !removed;
   if (!removed) {
     auto p = removed.error();
     p.message = "the checkpoint at sequence " + std::to_string(out.seq) +
@@ -539,6 +545,8 @@ bool logged_store::checkpoint_due(
   auto& s = *impl_;
   std::lock_guard lock(s.checkpoint_mutex);
   std::shared_lock table_lock(s.mutex);
+  if (s.truncation_pending)
+    return true;
   if (s.applied_seq == s.checkpoint_seq)
     return false;
   return now - s.last_checkpoint >= s.opts.checkpoint_interval ||
@@ -555,9 +563,9 @@ logged_store::maybe_locked(impl& s, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(s.checkpoint_mutex);
   {
     std::shared_lock table_lock(s.mutex);
-    if (s.applied_seq == s.checkpoint_seq ||
+    if ((s.applied_seq == s.checkpoint_seq && !s.truncation_pending) ||
         (now - s.last_checkpoint < s.opts.checkpoint_interval &&
-         !s.over_threshold()))
+         !s.over_threshold() && !s.truncation_pending))
       return std::optional<checkpoint_report>{};
   }
   auto done = checkpoint_locked(s);

@@ -235,6 +235,10 @@ private:
   struct impl;
   explicit logged_store(std::unique_ptr<impl> p);
   static outcome<checkpoint_report> checkpoint_locked(impl& s);
+  /// Removes the log's segments before `out.seq`; remembers a failure so
+  /// that the next checkpoint retries it.
+  static outcome<checkpoint_report> truncate_log(impl& s,
+                                                 checkpoint_report out);
   static outcome<std::optional<checkpoint_report>>
   maybe_locked(impl& s, std::chrono::steady_clock::time_point now);
   outcome<done>

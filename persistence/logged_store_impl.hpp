@@ -47,6 +47,9 @@ struct logged_store::impl {
   mutable std::mutex checkpoint_mutex;
   time_point last_checkpoint;
   std::atomic<uint64_t> bytes_at_checkpoint{0};
+  /// A checkpoint committed but could not truncate the log: the next one
+  /// is due even with nothing new, to truncate it.
+  bool truncation_pending = false;
 
   /// The checkpointer thread.
   mutable std::mutex run_mutex;

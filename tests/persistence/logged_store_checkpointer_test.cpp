@@ -251,6 +251,37 @@ TEST_CASE("the checkpointer reports a failed checkpoint and tries again") {
   CHECK(wal_files(dir.path()).size() == 1);
 }
 
+TEST_CASE("a checkpoint whose truncation failed is due until the log is "
+          "truncated") {
+  temp_dir dir;
+  auto o = logged_options(dir);
+  bool fail_removal = true;
+  o.log.fault = [&](log_op op) {
+    return op == log_op::remove && fail_removal ? EIO : 0;
+  };
+  auto s = open_logged(o);
+  for (int i = 0; i < 40; ++i)
+    put_ok(s, {rec_of(i)});
+  const auto files = wal_files(dir.path()).size();
+  REQUIRE(files > 2);
+  auto failed = s.checkpoint();
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message.find("not truncated") != std::string::npos);
+  // LMDB holds everything, nothing new was written: still due, and still
+  // failing while the removal fails.
+  const auto now = std::chrono::steady_clock::now();
+  CHECK(s.checkpoint_due(now));
+  CHECK_FALSE(s.maybe_checkpoint(now));
+  CHECK(wal_files(dir.path()).size() == files);
+  fail_removal = false;
+  auto healed = s.maybe_checkpoint(now);
+  REQUIRE_MESSAGE(healed, why(healed));
+  REQUIRE(*healed);
+  CHECK((*healed)->segments_removed == files - 1);
+  CHECK(wal_files(dir.path()).size() == 1);
+  CHECK_FALSE(s.checkpoint_due(now));
+}
+
 TEST_CASE("a logged store whose checkpointer runs can be assigned another") {
   temp_dir a;
   temp_dir b;
