@@ -1,15 +1,11 @@
 #include "persistence/chain_log_format.hpp"
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 #include <vector>
 
 #include "persistence/chain_event_codec.hpp"
 #include "persistence/write_log.hpp"
-#include "persistence/write_log_format.hpp"
 
 namespace intentd {
 
@@ -23,14 +19,6 @@ problem refuse(uint64_t seq, const std::string& why) {
                      std::to_string(seq) + " " + why +
                      "; restore the chain journal and its log from a backup",
                  {}};
-}
-
-/// The first sequence a segment's file name gives; 0 for other files.
-uint64_t seq_of_name(const std::string& name) {
-  if (name.size() != 24 || name.compare(20, 4, ".wal") != 0 ||
-      name.find_first_not_of("0123456789") != 20)
-    return 0;
-  return std::stoull(name.substr(0, 20));
 }
 
 } // namespace
@@ -100,51 +88,13 @@ std::string chain_log_dir(const std::string& journal_path) {
 outcome<uint64_t>
 scan_chain_log(const std::string& dir, uint64_t from,
                const std::function<void(uint64_t, std::string_view)>& fn) {
-  std::error_code ec;
-  if (!fs::exists(dir, ec))
-    return uint64_t{0};
-  std::vector<std::pair<uint64_t, std::string>> segments;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (auto seq = seq_of_name(entry.path().filename().string()))
-      segments.emplace_back(seq, entry.path().string());
-  if (ec)
-    return problem{errc::storage_unavailable,
-                   "cannot list the chain journal's log in " + dir + ": " +
-                       ec.message(),
-                   {}};
-  std::sort(segments.begin(), segments.end());
-  uint64_t found = 0;
-  uint64_t expected = 0;
-  for (const auto& [first, path] : segments) {
-    // Segments follow on from each other; past a gap nothing is whole.
-    if (expected != 0 && first != expected)
-      return found;
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)),
-                      std::istreambuf_iterator<char>());
-    if (in.bad())
-      return problem{errc::storage_unavailable,
-                     "cannot read the chain journal's log segment " + path,
-                     {}};
-    if (wal::read_segment_header(bytes) != first)
-      return found;
-    expected = first;
-    std::size_t pos = wal::segment_header_size;
-    for (;;) {
-      auto r = wal::read_record(bytes, pos, write_log_options{}.max_record);
-      if (!r.valid || r.seq != expected)
-        break;
-      if (r.seq >= from) {
-        fn(r.seq, r.payload);
-        ++found;
-      }
-      ++expected;
-      pos += r.size;
-    }
-    if (!wal::clean_end(bytes, pos))
-      return found;
-  }
-  return found;
+  write_log_options o;
+  o.dir = dir;
+  o.read_only = true;
+  auto log = write_log::open(o, from, fn);
+  if (!log)
+    return log.error();
+  return log->report().replayed;
 }
 
 } // namespace intentd

@@ -37,10 +37,12 @@ std::string chain_log_dir(const std::string& journal_path);
 
 /// Reads the log in `dir` without changing it, for a reader beside a
 /// journal nobody has open (a killed daemon's): calls `fn` with every
-/// whole record of sequence >= `from`, in order, and stops at the first
-/// record that is damaged or out of sequence (the torn tail open() would
-/// cut). No directory or no segment reads as an empty log; a read error is
-/// storage_unavailable.
+/// whole record of sequence >= `from`, in order, as open() would replay
+/// them (write_log_options::read_only): a torn tail is left out, and
+/// damage open() refuses (a damaged record with a later batch after it, a
+/// gap between segments, a log starting after `from`) is storage_corrupt,
+/// never a shorter log. No directory or no segment reads as an empty log;
+/// a read error is storage_unavailable. Returns the records handed to `fn`.
 outcome<uint64_t>
 scan_chain_log(const std::string& dir, uint64_t from,
                const std::function<void(uint64_t, std::string_view)>& fn);

@@ -3,6 +3,9 @@
 // any sequence of events.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <filesystem>
 #include <random>
 
@@ -233,6 +236,35 @@ TEST_CASE("read_chain_execution_events refuses a log that starts after its "
   // An empty directory holds no journal: a problem, not zero executions.
   fs::create_directories(dir.path() / "empty");
   CHECK_FALSE(read_chain_execution_events((dir.path() / "empty").string()));
+}
+
+TEST_CASE("read_chain_execution_events refuses a damaged log instead of "
+          "counting short") {
+  temp_dir dir;
+  auto o = chain_log_options(dir);
+  o.checkpoint_on_close = false;
+  {
+    auto j = open_chain_log(o);
+    for (int i = 0; i < 40; ++i) {
+      REQUIRE(j->record(execute_of("d" + std::to_string(i))));
+      REQUIRE(j->flush());
+    }
+  }
+  auto files = chain_wal_files(o);
+  REQUIRE(files.size() > 2);
+  // A flipped byte in a segment before the last: the executions after it
+  // are on disk but cannot be read back, so nothing is counted.
+  std::string bytes;
+  {
+    std::ifstream in(files[1], std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  bytes[bytes.size() - 2] ^= 0x20;
+  std::ofstream(files[1], std::ios::binary | std::ios::trunc) << bytes;
+  auto damaged = read_chain_execution_events(o.journal.path);
+  REQUIRE_FALSE(damaged);
+  CHECK(damaged.error().code == errc::storage_corrupt);
+  CHECK_FALSE(read_chain_executions(o.journal.path));
 }
 
 TEST_CASE("the LMDB journal refuses a journal whose log was not "
