@@ -20,9 +20,20 @@ struct recorded_checkpoint {
 recorded_checkpoint checkpoint_of(walker& w) {
   constexpr char key[] = "checkpoint_seq";
   recorded_checkpoint out;
+  const auto before = w.damage_count();
   auto meta = w.open_db("meta", true);
+  if (!meta) {
+    // Absent is no checkpoint; a meta LMDB refused was reported.
+    out.readable = w.damage_count() == before;
+    return out;
+  }
   std::string_view stored;
-  if (!meta || !w.get(*meta, key, stored))
+  auto found = w.find(*meta, key, stored);
+  if (!found) {
+    out.readable = false;
+    return out;
+  }
+  if (!*found)
     return out;
   auto v = unseal_value(key, stored);
   if (!v || v->size() != 8) {

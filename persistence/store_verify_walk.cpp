@@ -111,6 +111,27 @@ bool walker::get(const lmdb::dbi& db, std::string_view key,
   }
 }
 
+std::optional<bool> walker::find(const lmdb::dbi& db, std::string_view key,
+                                 std::string_view& value) {
+  if (!txn_)
+    return std::nullopt;
+  try {
+    if (!db.get(txn_->handle(), key, value))
+      return false;
+  } catch (const lmdb::error& e) {
+    damage(std::string(table_now + label_.size()) + ": a lookup of " +
+           show(key) + " failed, the B-tree is damaged (" + e.what() + ")");
+    renew();
+    return std::nullopt;
+  }
+  if (!in_file(value)) {
+    damage(std::string(table_now + label_.size()) + ": the value of " +
+           show(key) + " lies outside the file");
+    return std::nullopt;
+  }
+  return true;
+}
+
 bool walker::in_file(std::string_view bytes) const {
   return bounds_.contains(env_.handle(), bytes);
 }

@@ -34,6 +34,12 @@ public:
   /// fails (reported as damage of the table being walked).
   bool get(const lmdb::dbi& db, std::string_view key, std::string_view& value);
 
+  /// A point lookup that tells absent from failed: true when found, false
+  /// when absent, nullopt when LMDB failed or the value lies outside the
+  /// file (both reported as damage of the table being walked).
+  std::optional<bool> find(const lmdb::dbi& db, std::string_view key,
+                           std::string_view& value);
+
   /// Whether `bytes` lie in the used pages of the file.
   bool in_file(std::string_view bytes) const;
 
@@ -41,6 +47,8 @@ public:
   std::string show(std::string_view bytes) const;
 
   void damage(std::string line);
+  /// Damage lines reported so far.
+  std::size_t damage_count() const { return report_.damage.size(); }
   void note(std::string line);
 
 private:
