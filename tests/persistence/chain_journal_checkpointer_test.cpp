@@ -5,6 +5,7 @@
 // sequence loses nothing flushed and counts nothing twice.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
@@ -231,15 +232,16 @@ TEST_CASE("a crash at any step of a checkpoint on the checkpointer's thread "
     temp_dir crashed;
     auto o = threaded(dir, 8);
     o.log.segment_size = 400;
-    auto count = std::make_shared<int>(0);
-    auto flushed = std::make_shared<int>(0);
-    auto flushed_at_crash = std::make_shared<int>(-1);
+    // Both threads run the fault hook: the counters are atomic.
+    auto count = std::make_shared<std::atomic<int>>(0);
+    auto flushed = std::make_shared<std::atomic<int>>(0);
+    auto flushed_at_crash = std::make_shared<std::atomic<int>>(-1);
     auto ended = std::make_shared<counter>();
     const fs::path from = o.journal.path;
     const fs::path to = crashed.path() / "chain";
     o.log.fault = [=](log_op) {
       if (++*count == n) {
-        *flushed_at_crash = *flushed;
+        flushed_at_crash->store(flushed->load());
         copy_dir(from, to);
       }
       return 0;
