@@ -19,8 +19,10 @@ enum class log_op { open, write, sync, truncate, remove, sync_dir };
 struct write_log_options {
   std::string dir; // a directory of segment files; created when missing
   /// A segment is closed when the next batch would take it past this size
-  /// (a batch larger than a segment gets a segment of its own).
-  uint64_t segment_size = 64ull << 20;
+  /// (a batch larger than a segment gets a segment of its own). A start
+  /// reads the segment holding the checkpoint from its first record, so
+  /// this bounds what is read beyond the records replayed.
+  uint64_t segment_size = 16ull << 20;
   /// Largest record accepted by append and by replay.
   uint32_t max_record = 16u << 20;
   /// fdatasync every batch; off only in tests and benchmarks.
