@@ -89,6 +89,9 @@ struct logged_chain_journal::impl {
   problem last{errc::internal, "", {}};
 
   // Shared with the checkpointer.
+  /// A checkpoint committed but its log's truncation failed: the next
+  /// checkpoint truncates even with nothing frozen. checkpoint_mutex.
+  bool truncation_pending = false;
   /// Appends and truncations of the log.
   std::mutex log_mutex;
   /// One checkpoint at a time: the checkpointer's, or checkpoint()'s.
@@ -180,7 +183,7 @@ struct logged_chain_journal::impl {
     auto layer = frozen_now();
     if (!layer) {
       out.seq = checkpoint_seq.load();
-      return out;
+      return truncation_pending ? truncate_log(out) : out;
     }
     out.seq = layer->seq;
     if (opts.on_checkpoint_start)
@@ -202,11 +205,19 @@ struct logged_chain_journal::impl {
       lmdb_events += out.events;
       frozen.reset();
     }
+    return truncate_log(out);
+  }
+
+  /// Removes the log's segments before `out.seq`; a failure is remembered
+  /// so that the next checkpoint tries again even with nothing frozen.
+  /// checkpoint_mutex held.
+  outcome<chain_checkpoint_report> truncate_log(chain_checkpoint_report out) {
     outcome<std::size_t> removed = std::size_t{0};
     {
       std::lock_guard lock(log_mutex);
       removed = log.truncate_before(out.seq);
     }
+    truncation_pending = !removed;
     if (!removed) {
       auto p = removed.error();
       p.message = "the chain journal's checkpoint at sequence " +
@@ -248,9 +259,10 @@ struct logged_chain_journal::impl {
     total.seq = checkpoint_seq.load();
     for (int layer = 0; layer < 2; ++layer) {
       if (!frozen_now()) {
-        if (log.next_seq() == frozen_upto)
+        if (log.next_seq() == frozen_upto && !truncation_pending)
           break;
-        freeze(at);
+        if (log.next_seq() != frozen_upto)
+          freeze(at);
       }
       auto done_ = commit_reported();
       if (!done_) {
@@ -269,12 +281,13 @@ struct logged_chain_journal::impl {
   /// flush() without the checkpointer: commits a due checkpoint here.
   void checkpoint_here(time_point at) {
     std::lock_guard lock(checkpoint_mutex);
-    if (frozen_now() && at < retry_after)
+    if ((frozen_now() || truncation_pending) && at < retry_after)
       return;
     if (!frozen_now()) {
-      if (!freeze_due(at))
+      if (freeze_due(at))
+        freeze(at);
+      else if (!truncation_pending)
         return;
-      freeze(at);
     }
     auto done_ = commit_reported();
     if (!done_) {
@@ -317,7 +330,7 @@ struct logged_chain_journal::impl {
         std::optional<outcome<chain_checkpoint_report>> ran;
         {
           std::lock_guard run(checkpoint_mutex);
-          if (frozen_now())
+          if (frozen_now() || truncation_pending)
             ran = commit_reported();
         }
         lock.lock();

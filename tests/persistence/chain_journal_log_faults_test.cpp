@@ -293,3 +293,36 @@ TEST_CASE("a checkpoint LMDB cannot take keeps the overlay and the log") {
     CHECK(executions_in(*j, id_of(i)) == 1);
   CHECK(j->size() == 100);
 }
+
+TEST_CASE("a chain checkpoint whose truncation failed truncates at the next "
+          "one, with nothing new to write") {
+  temp_dir dir;
+  auto o = chain_log_options(dir);
+  o.log.segment_size = 400;
+  o.checkpoint_on_close = false;
+  auto fail_removal = std::make_shared<bool>(true);
+  o.log.fault = [fail_removal](log_op op) {
+    return op == log_op::remove && *fail_removal ? EIO : 0;
+  };
+  auto j = open_chain_log(o);
+  for (int i = 0; i < 12; ++i) {
+    REQUIRE(j->record(execute_of(id_of(i))));
+    REQUIRE(j->flush());
+  }
+  const auto files = chain_wal_files(o).size();
+  REQUIRE(files > 2);
+  auto failed = j->checkpoint();
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message.find("not truncated") != std::string::npos);
+  // Nothing new since: still failing while the removal fails, not a
+  // checkpoint with nothing to do.
+  CHECK_FALSE(j->checkpoint());
+  CHECK(chain_wal_files(o).size() == files);
+  *fail_removal = false;
+  auto healed = j->checkpoint();
+  REQUIRE_MESSAGE(healed, why(healed));
+  CHECK(healed->segments_removed == files - 1);
+  CHECK(chain_wal_files(o).size() == 1);
+  for (int i = 0; i < 12; ++i)
+    CHECK(executions_in(*j, id_of(i)) == 1);
+}
