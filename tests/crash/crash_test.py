@@ -493,6 +493,16 @@ def chain_executions(binary, storage):
     return out, in_log
 
 
+def verify_clean(binary, storage, when, violations):
+    """`intentd --verify-storage` on `storage` must find no damage."""
+    r = subprocess.run([binary, "--verify-storage", storage],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        damage = [l for l in r.stdout.splitlines() if l.startswith("DAMAGE")]
+        violations.add(f"{when}: --verify-storage exited {r.returncode}:"
+                       f" {damage[:5] or r.stderr.strip()[:300]}")
+
+
 def check_refusal(binary, path, violations):
     """--chain-executions on a directory without a journal must refuse
     (exit 2, nothing on stdout), not report no executions."""
@@ -655,6 +665,11 @@ def main():
                                    f" e.g. {gone[:5]}")
                 for i, h in now.items():
                     seen_after_kill.setdefault(i, (rnd, h))
+                # Every table as the kill left it: checksums, the indexes
+                # (the chain's `executions` against its events, which is what
+                # refuses a second execution) and the logs after their
+                # checkpoints.
+                verify_clean(binary, storage, f"after kill {rnd}", violations)
                 info["executed"] = len(now)
                 info["double"] = len(dup)
                 info["executions_in_log"] = in_log
