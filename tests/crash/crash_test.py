@@ -448,24 +448,6 @@ def settle(port, timeout):
 
 # ---------------------------------------------------------------- journal
 
-def unescape_mdb(s):
-    """mdb_dump -p escapes non-printable bytes (and backslash) as \\hh."""
-    out = bytearray()
-    i = 0
-    while i < len(s):
-        if s[i] == "\\":
-            if s[i + 1] == "\\":
-                out.append(0x5C)
-                i += 2
-            else:
-                out.append(int(s[i + 1:i + 3], 16))
-                i += 3
-        else:
-            out += s[i].encode()
-            i += 1
-    return bytes(out)
-
-
 def chain_executions(binary, storage):
     """intent id -> [tx hash of each successful execution] in the simulated
     chain's journal of the store in `storage` (LMDB and its log), read with
@@ -512,31 +494,6 @@ def check_refusal(binary, path, violations):
         violations.add(f"--chain-executions {path} (no journal): exit"
                        f" {r.returncode}, stdout {r.stdout[:200]!r},"
                        f" stderr {r.stderr[:200]!r}; expected a refusal")
-
-
-def read_executions(mdb_dump, chain_dir):
-    """Executions per intent from the LMDB journal's `executions` database
-    alone (mdb_dump): it does not see the journal's log."""
-    r = subprocess.run([mdb_dump, "-p", "-s", "executions", chain_dir],
-                       capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        raise RuntimeError(f"mdb_dump -p -s executions {chain_dir} failed"
-                           f" ({r.returncode}): {r.stderr.strip()}")
-    lines = r.stdout.split("\n")
-    try:
-        start = lines.index("HEADER=END") + 1
-    except ValueError:
-        raise RuntimeError("mdb_dump output without HEADER=END")
-    counts = {}
-    i = start
-    while i < len(lines) and lines[i] != "DATA=END":
-        key = unescape_mdb(lines[i][1:]).decode()
-        val = unescape_mdb(lines[i + 1][1:]).decode()
-        counts[key] = int(val)
-        i += 2
-    if i >= len(lines):
-        raise RuntimeError("mdb_dump output without DATA=END")
-    return counts
 
 
 # ------------------------------------------------------------------- main

@@ -28,7 +28,7 @@ maker's client (examples/solver/solver.py).
   * kill -9 while quotes are in flight (some windows open, some
     settlements sent): after a restart on the same storage every intent
     completes once, with one successful transaction in its record and, in
-    the simulated chain's journal (mdb_dump), one execution or settlement.
+    the simulated chain's journal (intentd --chain-executions), one execution or settlement.
     The intents recovered in verified wait (solvers.reconnect_grace_ms)
     for both solvers to reconnect and are won by the better one, well
     before the grace ends.
@@ -60,7 +60,7 @@ except ImportError as e:
     print(f"external_test: cannot import the solver client ({e}); "
           "apt-get install python3-cryptography")
     sys.exit(2)
-from crash_test import Client, Daemon, read_executions  # noqa: E402
+from crash_test import Client, Daemon, chain_executions  # noqa: E402
 from cluster_test import Failures, scrape, wait_for  # noqa: E402
 
 WINDOW_MS = 800
@@ -555,7 +555,7 @@ def cooldown(f, port, a, b):
     a.next("settled", intent_id=iid)
 
 
-def kill_in_flight(f, d, keys, a, b, mdb_dump):
+def kill_in_flight(f, d, keys, a, b):
     """kill -9 with three windows open (only mm-a answered) and three
     settlements just sent (assigned; the chain answers after a 30 ms block);
     restart, let market makers quote, check that each intent completes
@@ -637,13 +637,10 @@ def kill_in_flight(f, d, keys, a, b, mdb_dump):
                 f"{rec['execution']}")
     code = d.terminate(10)
     f.check(code == 0, f"intentd exited with {code}")
-    if mdb_dump:
-        counts = read_executions(mdb_dump, os.path.join(d.storage, "chain"))
-        for iid in ids + ["ext-after"]:
-            f.check(counts.get(iid) == 1,
-                    f"{iid}: {counts.get(iid)} executions on the chain")
-    else:
-        print("  mdb_dump missing: the chain journal is not checked")
+    executions, _ = chain_executions(d.binary, d.storage)
+    for iid in ids + ["ext-after"]:
+        n = len(executions.get(iid, []))
+        f.check(n == 1, f"{iid}: {n} executions on the chain")
 
 
 def serve(client, pricer, stop):
@@ -715,7 +712,7 @@ def main():
         print("- cooldown after failed settlements", flush=True)
         cooldown(f, port, a, b)
         print("- kill -9 with quotes in flight", flush=True)
-        kill_in_flight(f, d, keys, a, b, shutil.which("mdb_dump"))
+        kill_in_flight(f, d, keys, a, b)
     except (RuntimeError, OSError) as e:
         f.check(False, f"{type(e).__name__}: {e}")
         print(f"--- intentd log tail\n{d.tail(30)}")
