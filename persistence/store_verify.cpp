@@ -323,6 +323,17 @@ private:
   uint64_t unreadable_ = 0;
 };
 
+/// A log_decoder from a payload decoder: its problem's message, if any.
+template<auto Decode>
+verify_detail::log_decoder decoder_of() {
+  return [](std::string_view b, uint64_t seq) -> std::optional<std::string> {
+    auto e = Decode(b, seq);
+    if (!e)
+      return e.error().message;
+    return std::nullopt;
+  };
+}
+
 } // namespace
 
 outcome<storage_report> verify_storage(const std::string& path) {
@@ -339,14 +350,8 @@ outcome<storage_report> verify_storage(const std::string& path) {
       return w.error();
     store_check check(**w);
     check.run();
-    verify_detail::check_write_log(
-        **w, (fs::path(path) / "wal").string(), "wal",
-        [](std::string_view b, uint64_t seq) -> std::optional<std::string> {
-          auto e = decode_log_entry(b, seq);
-          if (!e)
-            return e.error().message;
-          return std::nullopt;
-        });
+    verify_detail::check_write_log(**w, (fs::path(path) / "wal").string(),
+                                   "wal", decoder_of<decode_log_entry>());
   }
   auto chain = (fs::path(path) / "chain").string();
   if (fs::exists(fs::path(chain) / "data.mdb", ec)) {
@@ -355,14 +360,8 @@ outcome<storage_report> verify_storage(const std::string& path) {
       report.damage.push_back("chain: " + w.error().message);
     } else {
       verify_detail::check_chain_journal(**w);
-      verify_detail::check_write_log(
-          **w, chain_log_dir(chain), "chain wal",
-          [](std::string_view b, uint64_t seq) -> std::optional<std::string> {
-            auto e = decode_chain_log_entry(b, seq);
-            if (!e)
-              return e.error().message;
-            return std::nullopt;
-          });
+      verify_detail::check_write_log(**w, chain_log_dir(chain), "chain wal",
+                                     decoder_of<decode_chain_log_entry>());
     }
   }
   return report;
