@@ -14,7 +14,8 @@
 #   CLIENTS=8 KILL_AFTER=0.5,3.0 SEED=N ...  # client threads, load before each
 #                                            # kill (s), the crash test's seed
 #   INTENTD_BIN=build/intentd KEEP=1 ...     # the binary; keep the temp dir
-# Exit status: the crash test's (0 passed, 1 a check failed, 2 could not run).
+# Exit status: the crash test's (0 passed, 1 a check failed, 2 could not run),
+# or 124 when the whole run outlasted ROUNDS * 60 + 300 s.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./lib.sh
