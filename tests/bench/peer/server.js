@@ -286,12 +286,18 @@ async function main() {
       for (const k of Object.keys(intent)) {
         if (intent[k] !== undefined && k !== 'id' && k !== 'public_key') h[k] = intent[k];
       }
-      await redis.multi()
-        .hSet(intentKey(id), h)
-        .sAdd(userKey(intent.user_account), id)
-        .sAdd(statusKey('pending'), id)
-        .rPush(QUEUE, id)
-        .exec();
+      try {
+        await redis.multi()
+          .hSet(intentKey(id), h)
+          .sAdd(userKey(intent.user_account), id)
+          .sAdd(statusKey('pending'), id)
+          .rPush(QUEUE, id)
+          .exec();
+      } catch (e) {
+        // Not stored: free the client's id for a retry.
+        if (intent.id) await redis.del(intentKey(id)).catch(() => {});
+        throw e;
+      }
       res.status(202).json(toRecord(h));
     } catch (e) {
       next(e);
