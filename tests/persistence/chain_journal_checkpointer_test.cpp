@@ -21,10 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string id_of(int i) {
-  return "x" + std::to_string(i);
-}
-
 /// Opened once, waited for by another thread.
 class gate {
 public:
@@ -261,19 +257,7 @@ TEST_CASE("a crash at any step of a checkpoint on the checkpointer's thread "
     }
     if (*flushed_at_crash < 0)
       break;
-    auto c = chain_log_options(crashed);
-    auto j = open_chain_log(c);
-    for (int i = 0; i < 12; ++i) {
-      CAPTURE(i);
-      auto executed = executions_in(*j, id_of(i));
-      if (i < *flushed_at_crash)
-        CHECK(executed == 1);
-      else if (i > *flushed_at_crash)
-        CHECK(executed == 0);
-      else
-        CHECK(executed <= 1);
-    }
-    CHECK(replayed(*j).size() == 2 * (execution_map(*j).size()));
+    check_crash_copy(crashed, *flushed_at_crash);
   }
 }
 

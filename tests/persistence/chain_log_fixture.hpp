@@ -138,4 +138,29 @@ chain_wal_files(const logged_chain_journal_options& o) {
   return out;
 }
 
+/// The id of the i-th intent of the crash tests.
+inline std::string id_of(int i) {
+  return "x" + std::to_string(i);
+}
+
+/// Opens the journal a crash left in `crashed` (its `chain` directory)
+/// when `flushed_at_crash` of `flushes` flushes (flush i executing
+/// id_of(i)) had returned: each flushed one executed once, none after the
+/// one in flight, that one at most once, and every event replayed once.
+inline void check_crash_copy(const temp_dir& crashed, int flushed_at_crash,
+                             int flushes = 12) {
+  auto j = open_chain_log(chain_log_options(crashed));
+  for (int i = 0; i < flushes; ++i) {
+    CAPTURE(i);
+    auto executed = executions_in(*j, id_of(i));
+    if (i < flushed_at_crash)
+      CHECK(executed == 1);
+    else if (i > flushed_at_crash)
+      CHECK(executed == 0);
+    else
+      CHECK(executed <= 1);
+  }
+  CHECK(replayed(*j).size() == 2 * (execution_map(*j).size()));
+}
+
 } // namespace intentd::test
