@@ -138,6 +138,21 @@ struct fixture {
     return read_at(front->handle(), id);
   }
 
+  /// The answers to a read of `id` both ways the owner answers: the
+  /// endpoint, then the front from the cache; each the engine's rendering.
+  std::vector<rendered_reply> read_both_ways(const std::string& id) {
+    std::vector<rendered_reply> out;
+    for (bool cached : {false, true}) {
+      engine.cached = cached;
+      auto r = cached ? read_front(id) : read(id);
+      REQUIRE(r->has_value());
+      REQUIRE(**r);
+      CHECK((**r)->json == engine.json());
+      out.push_back(***r);
+    }
+    return out;
+  }
+
   std::shared_ptr<std::optional<rendered_outcome>>
   read_at(cluster_endpoint_actor ep, const std::string& id) {
     auto slot = std::make_shared<std::optional<rendered_outcome>>();
@@ -260,18 +275,11 @@ TEST_CASE("a closed front answers nothing and reads nothing") {
 
 TEST_CASE("the owner says how long an ended record reads the same") {
   fixture f;
-  // How long both ways of answering (the endpoint, the front from the
-  // cache) say the answer holds.
+  // How long both ways of answering say the answer holds.
   auto stable = [&f] {
     std::vector<int64_t> out;
-    for (bool cached : {false, true}) {
-      f.engine.cached = cached;
-      auto r = cached ? f.read_front("i-1") : f.read("i-1");
-      REQUIRE(r->has_value());
-      REQUIRE(**r);
-      CHECK((**r)->json == f.engine.json());
-      out.push_back((**r)->stable_for_us);
-    }
+    for (const auto& r : f.read_both_ways("i-1"))
+      out.push_back(r.stable_for_us);
     return out;
   };
   const auto now = wall_clock_now();
@@ -294,17 +302,10 @@ TEST_CASE("the owner says how long an ended record reads the same") {
 
 TEST_CASE("the owner says whether a read is the chain's word or its record") {
   fixture f;
-  // Both ways of answering: the endpoint, and the front from the cache.
   auto from_chain = [&f] {
     std::vector<bool> out;
-    for (bool cached : {false, true}) {
-      f.engine.cached = cached;
-      auto r = cached ? f.read_front("i-1") : f.read("i-1");
-      REQUIRE(r->has_value());
-      REQUIRE(**r);
-      CHECK((**r)->json == f.engine.json());
-      out.push_back((**r)->from_chain);
-    }
+    for (const auto& r : f.read_both_ways("i-1"))
+      out.push_back(r.from_chain);
     return out;
   };
   CHECK(from_chain() == std::vector<bool>{false, false});
