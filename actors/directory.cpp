@@ -160,11 +160,11 @@ void restart_from(directory_self self, const std::string& id,
         status_message(rec->status, rec->request.action, &*rec->error);
     rec->dead_letter = true;
     auto stored = std::make_shared<intent_record>(std::move(*rec));
-    auto h = self->request(st.deps->writer, st.deps->call_timeout,
-                           write_atom::value, *stored);
+    auto h = timed_request(self, self->state.asked, st.deps->writer,
+                           st.deps->call_timeout, write_atom::value, *stored);
     h.then(
         [=, mid = h.id()](write_outcome& r) {
-          drop_timeout(self, mid);
+          self->state.asked.drop(mid);
           if (!r) {
             log_intent(spdlog::level::err, log_fields(*stored),
                        "intent {} could not be failed: {}", id,
@@ -176,7 +176,7 @@ void restart_from(directory_self self, const std::string& id,
             hook(*stored, stored->seq - 1);
         },
         [=, mid = h.id()](caf::error& err) {
-          drop_timeout(self, mid);
+          self->state.asked.drop(mid);
           log_intent(spdlog::level::err, log_fields(*stored),
                      "intent {} could not be failed: {}", id,
                      caf::to_string(err));

@@ -94,11 +94,12 @@ void purge_read(directory_self self, const std::string& id,
     return done{};
   };
   auto stored = std::make_shared<const intent_record>(std::move(*old));
-  auto h = self->request(st.deps->writer, st.deps->call_timeout,
-                         write_atom::value, std::move(job));
+  auto h =
+      timed_request(self, self->state.asked, st.deps->writer,
+                    st.deps->call_timeout, write_atom::value, std::move(job));
   h.then(
       [=, mid = h.id()](write_outcome& r) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         self->state.dead_letter_ops.erase(id);
         if (!r)
           rp.deliver(record_outcome{r.error()});
@@ -108,7 +109,7 @@ void purge_read(directory_self self, const std::string& id,
           rp.deliver(record_outcome{*stored});
       },
       [=, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         self->state.dead_letter_ops.erase(id);
         rp.deliver(
             record_outcome{problem{errc::timeout, caf::to_string(err), {}}});

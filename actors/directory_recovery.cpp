@@ -47,11 +47,12 @@ uint64_t activate_page(directory_self self, live_page& page) {
 void next_page(directory_self self, std::string after, uint64_t count,
                caf::typed_response_promise<uint64_t> rp) {
   auto& st = self->state;
-  auto h = self->request(st.opts.reader, st.deps->call_timeout,
-                         recover_atom::value, after, st.opts.recovery_page);
+  auto h = timed_request(self, self->state.asked, st.opts.reader,
+                         st.deps->call_timeout, recover_atom::value, after,
+                         st.opts.recovery_page);
   h.then(
       [=, mid = h.id()](live_page_outcome& r) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         if (!r) {
           fail_recovery(self, rp, r.error().message);
           return;
@@ -72,7 +73,7 @@ void next_page(directory_self self, std::string after, uint64_t count,
         rp.deliver(count);
       },
       [=, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         fail_recovery(self, rp,
                       "recovery cannot read the live intents: the record "
                       "reader did not answer: " +

@@ -31,15 +31,16 @@ problem nonce_reused(const std::string& user, uint64_t nonce) {
 template<class Outcome, class Stored, class... Ts>
 void ask_live(directory_self self, const intent_actor& handle,
               caf::response_promise rp, Stored stored, Ts&&... xs) {
-  auto h = self->request(handle, self->state.deps->call_timeout,
-                         std::forward<Ts>(xs)...);
+  auto h =
+      timed_request(self, self->state.asked, handle,
+                    self->state.deps->call_timeout, std::forward<Ts>(xs)...);
   h.then(
       [=, mid = h.id()](Outcome& r) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         rp.deliver(std::move(r));
       },
       [=, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         if (err == caf::sec::request_receiver_down) {
           stored(rp);
           return;
@@ -127,8 +128,9 @@ void claim_nonce(directory_self self, const intent& in, Next next) {
   }
   st.nonces.insert(key);
   st.nonce_of.emplace(in.id, std::move(key));
-  auto h = self->request(st.opts.reader, st.deps->call_timeout,
-                         nonce_atom::value, in.user_account, in.nonce);
+  auto h = timed_request(self, self->state.asked, st.opts.reader,
+                         st.deps->call_timeout, nonce_atom::value,
+                         in.user_account, in.nonce);
   auto unread = [](const std::string& why) {
     return "The nonce check cannot read the storage; retry shortly. (" + why +
            ")";
@@ -136,7 +138,7 @@ void claim_nonce(directory_self self, const intent& in, Next next) {
   h.then(
       [=, id = in.id, user = in.user_account, nonce = in.nonce,
        mid = h.id()](nonce_owner_outcome& owner) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         if (!owner) {
           drop_nonce(self, id);
           auto p = owner.error();
@@ -150,7 +152,7 @@ void claim_nonce(directory_self self, const intent& in, Next next) {
         }
       },
       [=, id = in.id, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         drop_nonce(self, id);
         next(std::optional<problem>{
             problem{errc::timeout, unread(caf::to_string(err)), {}}});

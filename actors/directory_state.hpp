@@ -36,6 +36,8 @@ struct live_entry {
 struct directory_state {
   std::shared_ptr<const intent_deps> deps;
   directory_options opts;
+  /// The timeouts of its requests to intents, the reader and the writer.
+  request_deadlines asked;
   std::unordered_map<std::string, live_entry> live;
   /// The id of each live actor: the key of its `live` entry, which stays
   /// put while the entry lives. One copy of the id per intent, not three.
@@ -97,11 +99,11 @@ using stored_read = outcome<std::optional<intent_record>>;
 template<class Next>
 void read_stored(directory_self self, const std::string& id, Next next) {
   auto& st = self->state;
-  auto h =
-      self->request(st.opts.reader, st.deps->call_timeout, get_atom::value, id);
+  auto h = timed_request(self, self->state.asked, st.opts.reader,
+                         st.deps->call_timeout, get_atom::value, id);
   h.then(
       [=, mid = h.id()](record_outcome& r) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         if (r)
           next(stored_read{std::optional<intent_record>{std::move(*r)}});
         else if (r.error().code == errc::not_found)
@@ -110,7 +112,7 @@ void read_stored(directory_self self, const std::string& id, Next next) {
           next(stored_read{r.error()});
       },
       [=, mid = h.id()](caf::error& err) mutable {
-        drop_timeout(self, mid);
+        self->state.asked.drop(mid);
         next(stored_read{
             problem{errc::timeout,
                     "The record reader did not answer: " + caf::to_string(err),

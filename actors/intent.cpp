@@ -194,11 +194,12 @@ void start_fresh(intent_self self, caf::response_promise rp) {
 /// purged) is answered with the chain's record and never run again.
 void check_chain_then_start(intent_self self, caf::response_promise rp) {
   auto& st = self->state;
-  auto h = self->request(st.deps->chain, st.deps->call_timeout, get_atom::value,
+  auto h = timed_request(self, self->state.deadlines, st.deps->chain,
+                         st.deps->call_timeout, get_atom::value,
                          rec_of(self).request.id);
   h.then(
       [=, mid = h.id()](record_outcome& r) mutable {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         if (!r || r->status != intent_status::completed)
           return start_fresh(self, rp);
         submit_outcome known{submit_reply{std::move(*r), false}};
@@ -209,7 +210,7 @@ void check_chain_then_start(intent_self self, caf::response_promise rp) {
         self->quit();
       },
       [=, mid = h.id()](caf::error&) mutable {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         start_fresh(self, rp);
       });
 }

@@ -97,15 +97,16 @@ void attempt(intent_self self) {
   if (rec_of(self).status != intent_status::executing)
     return;
   rec_of(self).execution.attempts += 1;
-  auto h = self->request(st.deps->solvers, st.deps->call_timeout,
-                         execute_atom::value, rec_of(self).request);
+  auto h = timed_request(self, self->state.deadlines, st.deps->solvers,
+                         st.deps->call_timeout, execute_atom::value,
+                         rec_of(self).request);
   h.then(
       [=, mid = h.id()](execute_result& r, std::string& solver) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         on_executed(self, std::move(r), solver);
       },
       [=, mid = h.id()](caf::error&) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         execute_result r;
         r.fault = chain_fault::timeout;
         on_executed(self, std::move(r), rec_of(self).execution.solver_id);
@@ -254,15 +255,16 @@ void settle(intent_self self) {
   rec.execution.attempts += 1;
   const auto& q = *rec.execution.quote;
   settlement s{q.solver_id, q.solver_account, q.output_amount, q.fee};
-  auto h = self->request(st.deps->chain, st.deps->call_timeout,
-                         settle_atom::value, rec.request, s);
+  auto h =
+      timed_request(self, self->state.deadlines, st.deps->chain,
+                    st.deps->call_timeout, settle_atom::value, rec.request, s);
   h.then(
       [=, mid = h.id()](execute_result& r) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         on_settled(self, std::move(r));
       },
       [=, mid = h.id()](caf::error&) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         execute_result r;
         r.fault = chain_fault::timeout;
         on_settled(self, std::move(r));
@@ -278,11 +280,12 @@ void auction(intent_self self) {
     dispatch(self);
     return;
   }
-  auto h = self->request(st.deps->auction, st.deps->auction_timeout,
-                         auction_atom::value, rec_of(self).request);
+  auto h = timed_request(self, self->state.deadlines, st.deps->auction,
+                         st.deps->auction_timeout, auction_atom::value,
+                         rec_of(self).request);
   h.then(
       [=, mid = h.id()](auction_outcome& out) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         if (!out || out->ranked.empty()) {
           dispatch(self);
           return;
@@ -294,7 +297,7 @@ void auction(intent_self self) {
         next_quote(self);
       },
       [=, mid = h.id()](caf::error&) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         dispatch(self);
       });
   hibernate(self);
@@ -355,15 +358,16 @@ void verify(intent_self self) {
   if (rec_of(self).status != intent_status::pending)
     return;
   st.verify_attempts += 1;
-  auto h = self->request(st.deps->chain, st.deps->call_timeout,
-                         verify_atom::value, rec_of(self).request);
+  auto h = timed_request(self, self->state.deadlines, st.deps->chain,
+                         st.deps->call_timeout, verify_atom::value,
+                         rec_of(self).request);
   h.then(
       [=, mid = h.id()](verify_result& r) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         on_verified(self, r);
       },
       [=, mid = h.id()](caf::error&) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         on_verified(self, verify_result{chain_fault::timeout});
       });
   hibernate(self);
@@ -389,12 +393,12 @@ void ask_landed(intent_self self) {
   auto& rec = rec_of(self);
   if (rec.status != intent_status::executing)
     return;
-  auto h =
-      self->request(self->state.deps->chain, self->state.deps->call_timeout,
-                    status_atom::value, rec.request.id, execute_atom::value);
+  auto h = timed_request(self, self->state.deadlines, self->state.deps->chain,
+                         self->state.deps->call_timeout, status_atom::value,
+                         rec.request.id, execute_atom::value);
   h.then(
       [=, mid = h.id()](std::optional<chain_execution>& landed) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         if (!landed)
           return unlanded(self);
         execute_result r;
@@ -409,7 +413,7 @@ void ask_landed(intent_self self) {
         on_executed(self, std::move(r), rec_of(self).execution.solver_id);
       },
       [=, mid = h.id()](caf::error&) {
-        drop_timeout(self, mid);
+        self->state.deadlines.drop(mid);
         unlanded(self);
       });
   hibernate(self);

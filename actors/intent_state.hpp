@@ -15,6 +15,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/request_timeout.hpp"
 #include "runtime/model/transition.hpp"
 
 namespace intentd::intent_detail {
@@ -50,6 +51,9 @@ struct intent_state {
   std::vector<auction_quote> ranked;
   size_t next_quote = 0;
   uint32_t valid_quotes = 0;
+  /// The timeouts of its requests to the chain, the solvers and the
+  /// auction.
+  request_deadlines deadlines;
   static inline const char* name = "intent";
 };
 

@@ -30,6 +30,9 @@ namespace intentd {
 /// outside the actor system and hands the answers to their callbacks. One
 /// long-lived actor instead of one per request keeps waiting requests cheap.
 using bridge_call = std::function<void(caf::event_based_actor*)>;
+
+/// The request deadlines of the bridge actor `bridge` (engine_lifecycle.cpp).
+request_deadlines& bridge_deadlines(caf::event_based_actor* bridge);
 } // namespace intentd
 
 // Local only: the bridge runs calls from this process's threads (asio
@@ -169,15 +172,16 @@ private:
     auto timeout = timeout_;
     auto* in_flight = &in_flight_;
     bridge_call call = [=](caf::event_based_actor* self) mutable {
-      auto h = self->request(dest, timeout, std::move(xs)...);
+      auto& deadlines = bridge_deadlines(self);
+      auto h = timed_request(self, deadlines, dest, timeout, std::move(xs)...);
       h.then(
-          [=, mid = h.id()](Value& v) mutable {
-            drop_timeout(self, mid);
+          [=, &deadlines, mid = h.id()](Value& v) mutable {
+            deadlines.drop(mid);
             --*in_flight;
             on_value(std::move(v));
           },
-          [=, mid = h.id()](caf::error& err) mutable {
-            drop_timeout(self, mid);
+          [=, &deadlines, mid = h.id()](caf::error& err) mutable {
+            deadlines.drop(mid);
             --*in_flight;
             on_error(unreachable(err));
           });

@@ -31,7 +31,15 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds edge_sweep_interval{10'000};
 
-caf::behavior bridge_impl(caf::event_based_actor* self) {
+struct bridge_state {
+  /// The timeouts of the requests it makes for the API's threads.
+  request_deadlines deadlines;
+  static inline const char* name = "bridge";
+};
+
+using bridge_actor = caf::stateful_actor<bridge_state>;
+
+caf::behavior bridge_impl(bridge_actor* self) {
   return {
       [=](bridge_call& call) { call(self); },
   };
@@ -54,6 +62,10 @@ std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
 }
 
 } // namespace
+
+request_deadlines& bridge_deadlines(caf::event_based_actor* bridge) {
+  return static_cast<bridge_actor*>(bridge)->state.deadlines;
+}
 
 /// How long past its quote window (and the reconnect grace, during which the
 /// auction may hold it) an intent waits for the auction's answer before the
