@@ -162,6 +162,14 @@ class Solver:
         except RuntimeError:
             return True
 
+    def listen(self, seconds):
+        """Reads for `seconds` (keeping what arrives for later), so that the
+        server's pings are answered while the test waits."""
+        try:
+            self.next("listen-only", timeout=seconds)
+        except RuntimeError:
+            pass
+
     def quote(self, request, output_amount, fee="0", **overrides):
         return self.c.quote(request, output_amount, fee, 60, **overrides)
 
@@ -546,8 +554,12 @@ def cooldown(f, port, a, b):
     f.check(rec["execution"]["quotes"] == 1 and
             rec["execution"]["solver_id"] == "mm-b",
             f"{iid}: only mm-b quoted: {rec['execution']}")
-    # The rest is a fixed time: wait it out.
-    time.sleep(max(0.0, rested_at + COOLDOWN_MS / 1000 + 0.1 - time.time()))
+    # The rest is a fixed time: wait it out, answering the server's pings
+    # (a silent connection is closed after 2 * PING_MS).
+    until = rested_at + COOLDOWN_MS / 1000 + 0.1
+    while time.time() < until:
+        for s in (a, b):
+            s.listen(min(0.1, max(0.0, until - time.time())))
     iid = "ext-rested"
     submit(port, swap(iid))
     a.quote(a.next("quote_request", intent_id=iid), "1.99")
