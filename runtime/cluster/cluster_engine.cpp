@@ -507,8 +507,8 @@ private:
 
   /// Sends the reads waiting in `batches_`, each node's in read_batch
   /// messages, on the middleman's thread: the reads that arrived until it
-  /// runs go together.
-  void send_reads();
+  /// runs go together; their answers go to `reader`.
+  void send_reads(const caf::strong_actor_ptr& reader);
 
   /// Answers the forwarded reads whose deadline passed as CAF answers a
   /// request that timed out.
@@ -1060,11 +1060,16 @@ void cluster_engine::forward_read(std::size_t node, const std::string& id,
     batch.ids.push_back(id);
     post = !std::exchange(batches_.posted, true);
   }
+  // The reader as this thread sees it, as a single read took it: stop()
+  // clears reader_ while the middleman's thread may still run.
   if (post)
-    sys_->middleman().backend().post([this] { send_reads(); });
+    sys_->middleman().backend().post(
+        [this, reader = caf::actor_cast<caf::strong_actor_ptr>(reader_)] {
+          send_reads(reader);
+        });
 }
 
-void cluster_engine::send_reads() {
+void cluster_engine::send_reads(const caf::strong_actor_ptr& reader) {
   std::vector<read_batch> taken;
   {
     std::lock_guard<std::mutex> guard{batches_.mtx};
@@ -1072,7 +1077,6 @@ void cluster_engine::send_reads() {
     taken.resize(batches_.by_node.size());
     taken.swap(batches_.by_node);
   }
-  auto reader = caf::actor_cast<caf::strong_actor_ptr>(reader_);
   for (std::size_t node = 0; node < taken.size(); ++node) {
     auto& batch = taken[node];
     if (batch.tokens.empty())
