@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
 
 #include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
@@ -394,8 +396,9 @@ private:
   class waiting_calls {
   public:
     using fail_fn = std::function<void(problem)>;
-    /// Takes the answer of a forwarded read (`forward_read`).
-    using answer_fn = std::function<void(caf::message&)>;
+    /// Takes the answer of a forwarded read (`forward_read`): the owner's
+    /// outcome, or (null) the error CAF answered instead.
+    using answer_fn = std::function<void(rendered_outcome*, const caf::error&)>;
     using clock = std::chrono::steady_clock;
     uint64_t add(std::size_t node, fail_fn fail, answer_fn answer = {},
                  clock::time_point deadline = clock::time_point::max()) {
@@ -420,6 +423,34 @@ private:
       auto answer = std::move(i->second.answer);
       calls_.erase(i);
       return answer;
+    }
+    /// The answer functions of `tokens` for their first takers, in order
+    /// (none for a token taken already), under one lock.
+    std::vector<std::optional<answer_fn>>
+    take_answers(const std::vector<uint64_t>& tokens) {
+      std::vector<std::optional<answer_fn>> out;
+      out.reserve(tokens.size());
+      std::lock_guard<std::mutex> guard{mtx_};
+      for (auto token : tokens) {
+        auto i = calls_.find(token);
+        if (i == calls_.end() || !i->second.answer) {
+          out.emplace_back();
+          continue;
+        }
+        out.emplace_back(std::move(i->second.answer));
+        calls_.erase(i);
+      }
+      return out;
+    }
+    /// The failure function of `token` for its first taker.
+    std::optional<fail_fn> take_fail(uint64_t token) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      auto i = calls_.find(token);
+      if (i == calls_.end())
+        return std::nullopt;
+      auto fail = std::move(i->second.fail);
+      calls_.erase(i);
+      return fail;
     }
     /// Takes every call waiting for `node`.
     std::vector<fail_fn> take_node(std::size_t node) {
@@ -460,17 +491,24 @@ private:
     std::unordered_map<uint64_t, call> calls_;
   };
 
-  /// A read by id at another node, sent by the calling thread itself, its
-  /// answer taken by `reader_` on the middleman's thread: no hop through
-  /// this node's actors or its clock. Answers like `forward`: the owner's
+  /// A read by id at another node, sent on the middleman's thread with
+  /// the other reads of that node waiting to go (send_reads), its answer
+  /// taken by `reader_` on the middleman's thread: no hop through this
+  /// node's actors or its clock. Answers like `forward`: the owner's
   /// answer, or node_unavailable when the node is down, goes down while
   /// the read waits, or does not answer in cluster.forward_timeout_ms (a
   /// tenth more at most: the forwarder sweeps).
   void forward_read(std::size_t node, const std::string& id,
                     reply<rendered_reply> done);
 
-  /// A reply to a forwarded read, on whatever thread brought it.
+  /// A reply to a forwarded read, on whatever thread brought it: one
+  /// read's response, or a read_batch_reply.
   void read_answered(caf::mailbox_element_ptr reply);
+
+  /// Sends the reads waiting in `batches_`, each node's in read_batch
+  /// messages, on the middleman's thread: the reads that arrived until it
+  /// runs go together; their answers go to `reader`.
+  void send_reads(const caf::strong_actor_ptr& reader);
 
   /// Answers the forwarded reads whose deadline passed as CAF answers a
   /// request that timed out.
@@ -478,10 +516,9 @@ private:
     auto expired = waiting_.take_expired(waiting_calls::clock::now());
     if (expired.empty())
       return;
-    auto timed_out =
-        caf::make_message(caf::make_error(caf::sec::request_timeout));
+    auto timed_out = caf::make_error(caf::sec::request_timeout);
     for (auto& answer : expired)
-      answer(timed_out);
+      answer(nullptr, timed_out);
   }
 
   void node_down(std::size_t node) {
@@ -570,6 +607,14 @@ private:
   std::unique_ptr<endpoint_front> front_;
   caf::actor forwarder_;
   caf::actor reader_; // a read_receiver: see forward_read
+  /// Forwarded reads not sent yet, by node (at most max_in_flight_ in all:
+  /// each holds a slot), and whether send_reads is on its way.
+  struct read_batches {
+    std::mutex mtx;
+    std::vector<read_batch> by_node;
+    bool posted = false;
+  };
+  read_batches batches_;
   std::unique_ptr<cluster_subscriptions> subs_;
   std::atomic<bool> stopped_{false};
 };
@@ -616,6 +661,7 @@ cluster_engine::cluster_engine(const cfg::config& c,
           forward_timeout_, std::chrono::milliseconds{1000})),
       max_in_flight_(c.server.max_in_flight) {
   const auto& cc = c.cluster;
+  batches_.by_node.resize(table_->names().size());
   add_cluster_message_types(sys_cfg_);
   sys_cfg_.load<caf::io::middleman>();
   sys_cfg_.set("scheduler.max-threads", 2);
@@ -983,18 +1029,16 @@ void cluster_engine::forward_read(std::size_t node, const std::string& id,
     cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
     done(std::move(p));
   };
-  auto answer = [this, node, done, started,
-                 name = name_of(node)](caf::message& msg) {
+  auto answer = [this, node, done, started, name = name_of(node)](
+                    rendered_outcome* r, const caf::error& err) {
     --in_flight_;
     auto took =
         std::chrono::duration<double>(waiting_calls::clock::now() - started)
             .count();
-    if (msg.match_elements<rendered_outcome>()) {
+    if (r) {
       cluster_metrics_.forwarded(node, forward_result::ok, took);
-      return done(std::move(msg.get_mutable_as<rendered_outcome>(0)));
+      return done(std::move(*r));
     }
-    auto err = msg.match_elements<caf::error>() ? msg.get_as<caf::error>(0)
-                                                : caf::error{};
     cluster_metrics_.forwarded(node, forward_result_of(err), took);
     done(problem{errc::node_unavailable,
                  "Node " + name +
@@ -1005,22 +1049,93 @@ void cluster_engine::forward_read(std::size_t node, const std::string& id,
   };
   auto token = waiting_.add(node, std::move(fail), std::move(answer),
                             started + forward_timeout_);
-  // A request id of the reader's own: the reply comes back with it.
-  auto ep = caf::actor_cast<caf::strong_actor_ptr>(*endpoint);
-  ep->enqueue(caf::actor_cast<caf::strong_actor_ptr>(reader_),
-              caf::make_message_id(token),
-              caf::make_message(get_atom::value, rendered_atom::value, id),
-              nullptr);
+  // The token is the read's request id at the owner: its answer comes
+  // back with it. The read goes with the others that arrive until the
+  // middleman's thread takes them.
+  bool post = false;
+  {
+    std::lock_guard<std::mutex> guard{batches_.mtx};
+    auto& batch = batches_.by_node[node];
+    batch.tokens.push_back(token);
+    batch.ids.push_back(id);
+    post = !std::exchange(batches_.posted, true);
+  }
+  // The reader as this thread sees it, as a single read took it: stop()
+  // clears reader_ while the middleman's thread may still run.
+  if (post)
+    sys_->middleman().backend().post(
+        [this, reader = caf::actor_cast<caf::strong_actor_ptr>(reader_)] {
+          send_reads(reader);
+        });
+}
+
+void cluster_engine::send_reads(const caf::strong_actor_ptr& reader) {
+  std::vector<read_batch> taken;
+  {
+    std::lock_guard<std::mutex> guard{batches_.mtx};
+    batches_.posted = false;
+    taken.resize(batches_.by_node.size());
+    taken.swap(batches_.by_node);
+  }
+  for (std::size_t node = 0; node < taken.size(); ++node) {
+    auto& batch = taken[node];
+    if (batch.tokens.empty())
+      continue;
+    auto endpoint = table_->endpoint(node);
+    if (!endpoint || !reader) {
+      // Gone down since the reads came: answered as when it was down.
+      for (auto token : batch.tokens)
+        if (auto fail = waiting_.take_fail(token)) {
+          --in_flight_;
+          (*fail)(unavailable(node, "down"));
+        }
+      continue;
+    }
+    auto ep = caf::actor_cast<caf::strong_actor_ptr>(*endpoint);
+    const auto n = batch.tokens.size();
+    for (std::size_t from = 0; from < n; from += max_read_batch) {
+      auto to = std::min(n, from + max_read_batch);
+      read_batch part;
+      if (from == 0 && to == n) {
+        part = std::move(batch);
+      } else {
+        part.tokens.assign(batch.tokens.begin() + from,
+                           batch.tokens.begin() + to);
+        part.ids.assign(std::make_move_iterator(batch.ids.begin() + from),
+                        std::make_move_iterator(batch.ids.begin() + to));
+      }
+      ep->enqueue(reader, caf::make_message_id(),
+                  caf::make_message(get_atom::value, rendered_atom::value,
+                                    std::move(part)),
+                  nullptr);
+    }
+  }
 }
 
 void cluster_engine::read_answered(caf::mailbox_element_ptr reply) {
-  if (!reply || !reply->mid.is_response())
+  if (!reply)
     return;
+  if (!reply->mid.is_response()) {
+    if (!reply->content().match_elements<rendered_atom, read_batch_reply>())
+      return;
+    auto msg = reply->move_content_to_message();
+    auto& batch = msg.get_mutable_as<read_batch_reply>(1);
+    auto answers = waiting_.take_answers(batch.tokens);
+    const auto n = std::min(answers.size(), batch.answers.size());
+    for (std::size_t i = 0; i < n; ++i)
+      if (answers[i]) // else failed already: timed out, or its node went down
+        (*answers[i])(&batch.answers[i], caf::error{});
+    return;
+  }
   auto answer = waiting_.take_answer(reply->mid.request_id().integer_value());
   if (!answer)
     return; // failed already: timed out, or its node went down
   auto msg = reply->move_content_to_message();
-  (*answer)(msg);
+  if (msg.match_elements<rendered_outcome>())
+    return (*answer)(&msg.get_mutable_as<rendered_outcome>(0), caf::error{});
+  (*answer)(nullptr, msg.match_elements<caf::error>()
+                         ? msg.get_as<caf::error>(0)
+                         : caf::error{});
 }
 
 void cluster_engine::cancel(const std::string& id,

@@ -1,5 +1,6 @@
 #include "runtime/cluster/endpoint.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -391,6 +392,40 @@ bool answer_from_cache(engine_core& local, caf::strong_actor_ptr self,
   return true;
 }
 
+/// True when `ptr` is a read_batch, answered: the reads `local` holds in
+/// memory in one read_batch_reply to the sender, each other read handed to
+/// `endpoint` as the single read of its token, which the endpoint answers
+/// to the sender as a response to that token.
+bool answer_batch(engine_core& local, const caf::strong_actor_ptr& self,
+                  const caf::strong_actor_ptr& endpoint,
+                  const caf::mailbox_element& ptr) {
+  const auto& content = ptr.content();
+  if (!content.match_elements<get_atom, rendered_atom, read_batch>())
+    return false;
+  if (!ptr.sender)
+    return true;
+  const auto& batch = content.get_as<read_batch>(2);
+  const auto n = std::min(batch.tokens.size(), batch.ids.size());
+  read_batch_reply answered;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto r = local.cached_rendered(batch.ids[i]);
+    if (!r) {
+      endpoint->enqueue(ptr.sender, caf::make_message_id(batch.tokens[i]),
+                        caf::make_message(get_atom::value, rendered_atom::value,
+                                          batch.ids[i]),
+                        nullptr);
+      continue;
+    }
+    answered.tokens.push_back(batch.tokens[i]);
+    answered.answers.emplace_back(answered_read(local, std::move(*r)));
+  }
+  if (!answered.tokens.empty())
+    ptr.sender->enqueue(
+        self, caf::make_message_id(),
+        caf::make_message(rendered_atom::value, std::move(answered)), nullptr);
+  return true;
+}
+
 } // namespace
 
 endpoint_front::endpoint_front(caf::actor_system& sys, engine_core& local,
@@ -401,8 +436,9 @@ endpoint_front::endpoint_front(caf::actor_system& sys, engine_core& local,
   front_of(self_)->on_enqueue([&local, to, me](caf::mailbox_element_ptr ptr) {
     if (!ptr)
       return;
-    if (answer_from_cache(local, caf::actor_cast<caf::strong_actor_ptr>(me),
-                          *ptr))
+    auto self = caf::actor_cast<caf::strong_actor_ptr>(me);
+    if (answer_from_cache(local, self, *ptr) ||
+        answer_batch(local, self, to, *ptr))
       return;
     to->enqueue(std::move(ptr), nullptr);
   });

@@ -74,8 +74,12 @@ cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
 /// id, `(get, rendered, id)`, of a record `local` holds in memory
 /// (engine_core::cached_rendered) is answered on the thread that delivers
 /// it (the middleman's, for another node's request), without a trip
-/// through an actor's mailbox; every other message, and a read the cache
-/// cannot answer, goes to `endpoint` unchanged, which answers the caller.
+/// through an actor's mailbox; so is a batch of them,
+/// `(get, rendered, read_batch)`, in one read_batch_reply to its sender
+/// for the reads the cache answers, each other read of the batch going to
+/// `endpoint` as the single read of its token. Every other message, and a
+/// read the cache cannot answer, goes to `endpoint` unchanged, which
+/// answers the caller.
 /// `local` must outlive the front until `close`.
 class endpoint_front {
 public:

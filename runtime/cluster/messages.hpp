@@ -4,6 +4,7 @@
 // and a type id (a block after the engine's, actors/message_types.hpp), and
 // the typed interfaces of the two cluster actors.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,7 +50,7 @@ using keys_atom = caf::atom_constant<caf::atom("keys")>;
 /// that crosses nodes changes its fields or their meaning: nodes of
 /// different versions refuse each other at hello instead of misreading
 /// each other's messages.
-inline constexpr uint32_t cluster_protocol = 3;
+inline constexpr uint32_t cluster_protocol = 4;
 
 /// What a node says of itself when it connects: its name and its view of
 /// the membership, so that a node with another list is refused by name.
@@ -94,6 +95,27 @@ struct rendered_reply {
   bool from_chain = false;
 };
 
+/// Reads by id sent to one node in one message: `ids[i]` read as the
+/// asking node's request `tokens[i]` (the request id a single read,
+/// `(get, rendered, id)`, would carry), so that reads arriving together
+/// cross the link, and are read off it, as one message.
+struct read_batch {
+  std::vector<uint64_t> tokens;
+  std::vector<std::string> ids;
+};
+
+/// The answers to the reads of a read_batch that the owner could give at
+/// once, in one message: `answers[i]` is the answer to `tokens[i]`. The
+/// other reads of the batch are answered one by one, each as a response
+/// to its token.
+struct read_batch_reply {
+  std::vector<uint64_t> tokens;
+  std::vector<outcome<rendered_reply>> answers;
+};
+
+/// At most this many reads in one read_batch.
+inline constexpr std::size_t max_read_batch = 256;
+
 /// The raw keys an account holds at its home node.
 struct account_key_set {
   std::vector<std::string> keys;
@@ -123,6 +145,16 @@ template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rendered_reply& x) {
   return f(caf::meta::type_name("rendered_reply"), x.json, x.user_account,
            x.stable_for_us, x.from_chain);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_batch& x) {
+  return f(caf::meta::type_name("read_batch"), x.tokens, x.ids);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_batch_reply& x) {
+  return f(caf::meta::type_name("read_batch_reply"), x.tokens, x.answers);
 }
 
 template<class Inspector>
@@ -191,7 +223,9 @@ using cluster_endpoint_actor_fwd = caf::actor;
 /// the account holds here), and
 /// subscriptions of subscribers on other nodes (their notices go to the
 /// relay each names, until it unsubscribes or its node goes away), and
-/// the other nodes' chain calls when this node hosts the chain.
+/// the other nodes' chain calls when this node hosts the chain. Reads by
+/// id also come as `(get, rendered, read_batch)`, a message without a
+/// request id that the endpoint_front answers (see endpoint.hpp).
 using cluster_endpoint_actor = caf::typed_actor<
     caf::replies_to<hello_atom, cluster_hello,
                     cluster_endpoint_actor_fwd>::with<hello_outcome>,
@@ -251,6 +285,8 @@ CAF_ADD_TYPE_ID(intentd_cluster, (std::vector<intentd::solver_view>))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::solvers_outcome))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rendered_reply))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rendered_outcome))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::read_batch))
+CAF_ADD_TYPE_ID(intentd_cluster, (intentd::read_batch_reply))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_subject))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_decision))
 CAF_ADD_TYPE_ID(intentd_cluster, (intentd::rate_outcome))

@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -101,6 +102,18 @@ private:
   std::shared_ptr<const std::string> json_;
 };
 
+/// Another node's receiver of read answers, as cluster_engine's: every
+/// message sent to it, kept as it arrives.
+class inbox_actor final : public caf::actor_companion {
+public:
+  using caf::actor_companion::actor_companion;
+
+  void close() {
+    on_enqueue({});
+    cleanup(caf::exit_reason::user_shutdown, nullptr);
+  }
+};
+
 struct fixture {
   caf::actor_system_config sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
@@ -121,6 +134,9 @@ struct fixture {
   }
 
   ~fixture() {
+    if (inbox)
+      static_cast<inbox_actor*>(caf::actor_cast<caf::abstract_actor*>(inbox))
+          ->close();
     front->close();
     caf::anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
     sched->run();
@@ -150,6 +166,53 @@ struct fixture {
       CHECK((**r)->json == engine.json());
       out.push_back(***r);
     }
+    return out;
+  }
+
+  caf::actor inbox;
+  std::vector<caf::mailbox_element_ptr> got;
+
+  /// Sends `(get, rendered, batch)` to the front as another node's reader
+  /// does, without a request id; what comes back lands in `got`.
+  void read_batch_front(read_batch batch) {
+    read_batch_at(front->handle(), std::move(batch));
+  }
+
+  /// `read_batch_front` through `to`, a front's handle.
+  void read_batch_at(cluster_endpoint_actor to, read_batch batch) {
+    if (!inbox) {
+      inbox = sys->spawn<inbox_actor, caf::hidden>();
+      static_cast<inbox_actor*>(caf::actor_cast<caf::abstract_actor*>(inbox))
+          ->on_enqueue([this](caf::mailbox_element_ptr ptr) {
+            got.push_back(std::move(ptr));
+          });
+    }
+    caf::actor_cast<caf::strong_actor_ptr>(to)->enqueue(
+        caf::actor_cast<caf::strong_actor_ptr>(inbox), caf::make_message_id(),
+        caf::make_message(get_atom::value, rendered_atom::value,
+                          std::move(batch)),
+        nullptr);
+    sched->run();
+  }
+
+  /// The batch answers in `got`, in order.
+  std::vector<read_batch_reply> batch_replies() const {
+    std::vector<read_batch_reply> out;
+    for (const auto& ptr : got)
+      if (!ptr->mid.is_response() &&
+          ptr->content().match_elements<rendered_atom, read_batch_reply>())
+        out.push_back(ptr->content().get_as<read_batch_reply>(1));
+    return out;
+  }
+
+  /// The single answers in `got`: each response's token and outcome.
+  std::vector<std::pair<uint64_t, rendered_outcome>> single_replies() const {
+    std::vector<std::pair<uint64_t, rendered_outcome>> out;
+    for (const auto& ptr : got)
+      if (ptr->mid.is_response() &&
+          ptr->content().match_elements<rendered_outcome>())
+        out.emplace_back(ptr->mid.request_id().integer_value(),
+                         ptr->content().get_as<rendered_outcome>(0));
     return out;
   }
 
@@ -319,4 +382,72 @@ TEST_CASE("the owner says whether a read is the chain's word or its record") {
   REQUIRE(r->has_value());
   REQUIRE(**r);
   CHECK((**r)->stable_for_us == 0);
+}
+
+TEST_CASE("the front answers a batch of cached reads in one message") {
+  fixture f;
+  f.engine.cached = true;
+  f.engine.deferred = true; // the endpoint's way would wait: not taken
+  f.read_batch_front(read_batch{{11, 12}, {"i-1", "i-1"}});
+  REQUIRE(f.got.size() == 1);
+  auto batches = f.batch_replies();
+  REQUIRE(batches.size() == 1);
+  CHECK(batches[0].tokens == std::vector<uint64_t>{11, 12});
+  REQUIRE(batches[0].answers.size() == 2);
+  for (const auto& r : batches[0].answers) {
+    REQUIRE(r);
+    CHECK(r->json == f.engine.json());
+    CHECK(r->json.find("\"node\":\"n2\"") != std::string::npos);
+    CHECK(r->user_account == "alice.near");
+    CHECK(r->stable_for_us == 0);
+    CHECK_FALSE(r->from_chain);
+  }
+  CHECK(f.engine.cache_reads == 2);
+  CHECK(f.engine.renderings == 0);
+  CHECK(f.engine.later.empty());
+}
+
+TEST_CASE("reads of a batch the cache cannot answer are answered one by one") {
+  fixture f;
+  f.engine.cached = true;
+  f.read_batch_front(read_batch{{21, 22, 23}, {"i-1", "i-404", "i-1"}});
+  // The cached ones together, the unknown id as the endpoint answers it,
+  // as the response to its own token.
+  auto batches = f.batch_replies();
+  REQUIRE(batches.size() == 1);
+  CHECK(batches[0].tokens == std::vector<uint64_t>{21, 23});
+  auto singles = f.single_replies();
+  REQUIRE(singles.size() == 1);
+  CHECK(singles[0].first == 22);
+  REQUIRE_FALSE(singles[0].second);
+  CHECK(singles[0].second.error().code == errc::not_found);
+  CHECK(f.got.size() == 2);
+
+  // Not in memory: the endpoint answers when the engine does.
+  f.got.clear();
+  f.engine.cached = false;
+  f.engine.deferred = true;
+  f.read_batch_front(read_batch{{31}, {"i-1"}});
+  CHECK(f.got.empty());
+  REQUIRE(f.engine.later.size() == 1);
+  f.engine.later.front()();
+  f.engine.later.pop_front();
+  f.sched->run();
+  CHECK(f.batch_replies().empty());
+  singles = f.single_replies();
+  REQUIRE(singles.size() == 1);
+  CHECK(singles[0].first == 31);
+  REQUIRE(singles[0].second);
+  CHECK(singles[0].second->json == f.engine.json());
+  CHECK(singles[0].second->user_account == "alice.near");
+}
+
+TEST_CASE("a closed front answers no batch") {
+  fixture f;
+  f.engine.cached = true;
+  auto handle = f.front->handle(); // as other nodes hold it
+  f.front->close();
+  f.read_batch_at(handle, read_batch{{41}, {"i-1"}});
+  CHECK(f.got.empty());
+  CHECK(f.engine.cache_reads == 0);
 }

@@ -48,6 +48,14 @@ inline bool same(const rendered_reply& a, const rendered_reply& b) {
          a.stable_for_us == b.stable_for_us && a.from_chain == b.from_chain;
 }
 
+inline bool same(const read_batch& a, const read_batch& b) {
+  return a.tokens == b.tokens && a.ids == b.ids;
+}
+
+inline bool same(const read_batch_reply& a, const read_batch_reply& b) {
+  return a.tokens == b.tokens && same(a.answers, b.answers);
+}
+
 inline bool same(const solver_view& a, const solver_view& b) {
   return std::tie(a.solver_id, a.attempts, a.successes, a.failures,
                   a.success_rate, a.mean_execution_ms, a.healthy, a.node,
@@ -156,6 +164,13 @@ TEST_CASE_FIXTURE(cluster_serializer,
   round_trip(rendered_reply{"{}", "carol.near", INT64_MAX});
   round_trip(rendered_outcome{rendered_reply{"{}", "dave.near", 0, true}});
   round_trip(rendered_outcome{full_problem()});
+  round_trip(read_batch{{7, 8, 9}, {"i-1", "i-2", "i-3"}});
+  round_trip(read_batch{});
+  round_trip(read_batch_reply{
+      {7, 9},
+      {rendered_outcome{rendered_reply{"{}", "dave.near", 5, false}},
+       rendered_outcome{full_problem()}}});
+  round_trip(read_batch_reply{});
   // The engine's own messages travel too (a record names its node).
   round_trip(record_outcome{full_record()});
   round_trip(submit_outcome{submit_reply{full_record(), true}});
