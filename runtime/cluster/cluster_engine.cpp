@@ -1125,6 +1125,12 @@ void cluster_engine::read_answered(caf::mailbox_element_ptr reply) {
     for (std::size_t i = 0; i < n; ++i)
       if (answers[i]) // else failed already: timed out, or its node went down
         (*answers[i])(&batch.answers[i], caf::error{});
+    // A reply short of answers (another build's bug): the reads it names
+    // and does not answer are answered as a malformed reply, never left
+    // waiting without their in-flight slots back.
+    for (std::size_t i = n; i < answers.size(); ++i)
+      if (answers[i])
+        (*answers[i])(nullptr, caf::make_error(caf::sec::unexpected_response));
     return;
   }
   auto answer = waiting_.take_answer(reply->mid.request_id().integer_value());
