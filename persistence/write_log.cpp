@@ -46,6 +46,22 @@ std::string segment_name(uint64_t first_seq) {
   return buf;
 }
 
+std::string spare_name(uint64_t bound) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%020llu.spare",
+                static_cast<unsigned long long>(bound));
+  return buf;
+}
+
+/// The bound a spare's file name gives (every record in it is below it);
+/// 0 for other files.
+uint64_t bound_of_spare(const std::string& name) {
+  if (name.size() != 26 || name.compare(20, 6, ".spare") != 0 ||
+      name.find_first_not_of("0123456789") != 20)
+    return 0;
+  return std::stoull(name.substr(0, 20));
+}
+
 /// The first sequence a segment's file name gives; 0 for other files.
 uint64_t seq_of_name(const std::string& name) {
   if (name.size() != 24 || name.compare(20, 4, ".wal") != 0 ||
@@ -65,6 +81,7 @@ struct write_log::impl {
   write_log_options opts;
   log_report report;
   std::vector<segment> segments; // oldest first
+  std::vector<segment> spares;   // recycle: retired segments (first_seq: bound)
   int fd = -1;                   // the last segment, appends go there
   uint64_t end = 0;              // where the next batch is written
   uint64_t next_seq = 1;
@@ -120,6 +137,11 @@ struct write_log::impl {
       errno = err;
       return rc;
     });
+  }
+
+  int rename_file(log_op op, const std::string& from,
+                  const std::string& to) const {
+    return call(op, [&] { return ::rename(from.c_str(), to.c_str()); });
   }
 
   int open_file(const std::string& path, int flags, int& out) const {
@@ -242,9 +264,14 @@ outcome<done> write_log::impl::recover(uint64_t from, const record_fn& fn) {
     if (ec)
       return io_problem(ec.value(), "creating " + opts.dir);
   }
-  for (const auto& entry : fs::directory_iterator(opts.dir, ec))
-    if (auto seq = seq_of_name(entry.path().filename().string()))
+  std::vector<segment> found_spares;
+  for (const auto& entry : fs::directory_iterator(opts.dir, ec)) {
+    auto name = entry.path().filename().string();
+    if (auto seq = seq_of_name(name))
       segments.push_back({seq, entry.path().string()});
+    else if (auto bound = bound_of_spare(name))
+      found_spares.push_back({bound, entry.path().string()});
+  }
   if (ec)
     return io_problem(ec.value(), "listing " + opts.dir);
   std::sort(segments.begin(), segments.end(),
@@ -286,10 +313,21 @@ outcome<done> write_log::impl::recover(uint64_t from, const record_fn& fn) {
                    " were expected");
   report.segments = segments.size();
   report.next_seq = next_seq;
-  if (!segments.empty() && !opts.read_only) {
+  if (opts.read_only)
+    return done{};
+  if (!segments.empty()) {
     if (int e = open_file(segments.back().path, O_RDWR, fd))
       return io_problem(e, "opening " + segments.back().path);
   }
+  // A spare is reused only when every record in it is below every
+  // sequence still to be written; the others (and all of them without
+  // recycle) are removed, a failure to remove one left for the next open.
+  for (auto& spare : found_spares)
+    if (opts.recycle && spare.first_seq <= next_seq &&
+        spares.size() < opts.max_spares)
+      spares.push_back(std::move(spare));
+    else
+      (void)remove(spare.path);
   return done{};
 }
 
@@ -297,14 +335,30 @@ outcome<done> write_log::impl::start_segment(std::string& batch,
                                              uint64_t first_seq) {
   auto path = (fs::path(opts.dir) / segment_name(first_seq)).string();
   int f = -1;
-  if (int e = open_file(path, O_RDWR | O_CREAT | O_EXCL, f))
+  bool recycled = false;
+  if (opts.recycle && !spares.empty()) {
+    // Every record in the spare is below first_seq: open() stops at the
+    // first of them, as at zeros (wal::clean_end after each batch's zeros).
+    auto spare = spares.back();
+    spares.pop_back();
+    if (int e = rename_file(log_op::open, spare.path, path)) {
+      (void)remove(spare.path);
+      return io_problem(e, "reusing " + spare.path + " as");
+    }
+    if (int e = open_file(path, O_RDWR, f)) {
+      ::unlink(path.c_str());
+      return io_problem(e, "opening " + path);
+    }
+    recycled = true;
+  } else if (int e = open_file(path, O_RDWR | O_CREAT | O_EXCL, f)) {
     return io_problem(e, "creating " + path);
+  }
   auto undo = [&](int e, const std::string& what) {
     ::close(f);
     ::unlink(path.c_str());
     return io_problem(e, what + " " + path);
   };
-  if (opts.preallocate) {
+  if (opts.preallocate && !recycled) {
     std::string zeros(1 << 20, '\0');
     for (uint64_t at = 0; at < opts.segment_size; at += zeros.size())
       if (int e = write_all(
@@ -372,8 +426,10 @@ write_log::append(const std::vector<std::string_view>& records) {
                     records[i]);
   }
   uint64_t first = s.next_seq;
-  bool fresh = s.fd < 0 || (s.end > wal::segment_header_size &&
-                            s.end + batch.size() > s.opts.segment_size);
+  uint64_t marker = s.opts.recycle ? wal::record_header_size : 0;
+  bool fresh =
+      s.fd < 0 || (s.end > wal::segment_header_size &&
+                   s.end + batch.size() + marker > s.opts.segment_size);
   int prev_fd = s.fd;
   uint64_t prev_end = s.end;
   if (fresh) {
@@ -387,6 +443,10 @@ write_log::append(const std::vector<std::string_view>& records) {
     if (prev_fd >= 0)
       ::close(prev_fd);
   }
+  // With recycle the batch ends in a record header of zeros, so that the
+  // log ends cleanly there and not in a spare's old bytes.
+  auto batch_size = batch.size();
+  batch.append(marker, '\0');
   int e = s.write_all(s.fd, batch, s.end);
   if (e == 0)
     e = s.sync(s.fd);
@@ -425,7 +485,7 @@ write_log::append(const std::vector<std::string_view>& records) {
                          {}};
     return why;
   }
-  s.end += batch.size();
+  s.end += batch_size;
   s.next_seq += records.size();
   s.report.next_seq = s.next_seq;
   if (s.report.first_seq == 0)
@@ -441,9 +501,18 @@ outcome<std::size_t> write_log::truncate_before(uint64_t seq) {
   std::size_t n = 0;
   // Oldest first, so a crash in between leaves a contiguous log.
   while (s.segments.size() > 1 && s.segments[1].first_seq <= seq) {
-    auto removed = s.remove(s.segments.front().path);
-    if (!removed)
+    const auto& old = s.segments.front();
+    if (s.opts.recycle && s.spares.size() < s.opts.max_spares) {
+      // Renamed, not removed: the same step for open(), which reads only
+      // segment names; its records are all below the next one's first.
+      auto bound = s.segments[1].first_seq;
+      auto spare = (fs::path(s.opts.dir) / spare_name(bound)).string();
+      if (int e = s.rename_file(log_op::remove, old.path, spare))
+        return io_problem(e, "retiring " + old.path);
+      s.spares.push_back({bound, spare});
+    } else if (auto removed = s.remove(old.path); !removed) {
       return removed.error();
+    }
     s.segments.erase(s.segments.begin());
     ++n;
   }

@@ -31,6 +31,17 @@ struct write_log_options {
   /// record, so that later appends overwrite allocated blocks instead of
   /// growing the file.
   bool preallocate = false;
+  /// Keep the segments truncate_before retires as spare files
+  /// (`<bound>.spare`, every record in it below `bound`; at most
+  /// `max_spares`) and turn one into the next new segment instead of
+  /// creating a file: appends then overwrite allocated, written blocks,
+  /// and an fdatasync has no size change for the filesystem to journal
+  /// (with no spare, a new segment is a new file, grown by its appends, or
+  /// written full of zeros first with `preallocate`). Each batch is
+  /// followed by a record header of zeros (the next batch overwrites it),
+  /// so a log ends cleanly before a spare's old bytes.
+  bool recycle = false;
+  std::size_t max_spares = 2;
   /// open() reads, checks and reports, and changes nothing: a torn tail
   /// is reported but not cut, a missing directory is an empty log; append
   /// and truncate_before refuse. For offline checks beside a store nobody
@@ -91,7 +102,8 @@ public:
   outcome<uint64_t> append(const std::vector<std::string_view>& records);
 
   /// Removes the segments holding only records before `seq` (never the
-  /// segment appends go to); returns how many.
+  /// segment appends go to), keeping them as spares with `recycle`;
+  /// returns how many.
   outcome<std::size_t> truncate_before(uint64_t seq);
 
   const log_report& report() const;

@@ -153,6 +153,12 @@ storage_figures() {
         commits, records / commits, busy, busy * 1e6 / records}'
 }
 
+# Bytes appended to the store's write log so far (storage_log_bytes_total;
+# empty on the LMDB write path).
+log_bytes() {
+  curl -s "$INTENTD_URL/metrics" | awk '/^storage_log_bytes_total/ {printf "%.0f", $2}'
+}
+
 # The block device holding storage.path, as /proc/diskstats names it (the
 # partition when it is one): from the directory's st_dev through /sys/dev/block.
 storage_device() {

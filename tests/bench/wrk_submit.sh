@@ -17,6 +17,9 @@
 #   STRACE_S=5                                # strace the write and sync calls for
 #                                             # that long in the middle of the run,
 #                                             # summed per file (slows intentd)
+#   JOURNAL_DEVICE=loop0                      # storage.path on an ext4 whose
+#                                             # journal is on that device: its
+#                                             # bytes per intent are printed apart
 #   INTENTD_BIN=build-rel/intentd WRK_THREADS=2 ...
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -50,6 +53,8 @@ if [[ -n ${STRACE_S:-} ]]; then
   strace_pid=$!
 fi
 dev_before=$(device_bytes "$device")
+[[ -n ${JOURNAL_DEVICE:-} ]] && journal_before=$(device_bytes "$JOURNAL_DEVICE")
+log_before=$(log_bytes)
 proc_before=$(proc_write_bytes)
 t_before=$(date +%s.%N)
 cpu_before=$(cpu_s)
@@ -59,6 +64,8 @@ timeout $((DURATION + 30)) wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${DURATION}s"
 echo "after the run: $(bench_load)"
 cpu_after=$(cpu_s)
 dev_after=$(device_bytes "$device")
+[[ -n ${JOURNAL_DEVICE:-} ]] && journal_after=$(device_bytes "$JOURNAL_DEVICE")
+log_after=$(log_bytes)
 proc_after=$(proc_write_bytes)
 t_after=$(date +%s.%N)
 thread_write_bytes > "$WORK/threads.after"
@@ -76,6 +83,10 @@ awk -v a="$cpu_before" -v b="$cpu_after" -v n="${accepted:-0}" 'BEGIN {if (n > 0
 echo "writes during the run, per accepted intent:"
 write_figures "$device" "$dev_before" "$dev_after" "$proc_before" "$proc_after" \
   "$(awk -v a="$t_before" -v b="$t_after" 'BEGIN {print b - a}')" "${accepted:-0}" "$background"
+[[ -n ${JOURNAL_DEVICE:-} ]] && awk -v d="$JOURNAL_DEVICE" -v a="$journal_before" -v b="$journal_after" \
+  -v n="${accepted:-0}" 'BEGIN {if (n > 0) printf "  and the filesystem journal on %s: %.1f MB, %.0f bytes per intent\n", d, (b - a) / 1e6, (b - a) / n}'
+[[ -n $log_after ]] && awk -v a="$log_before" -v b="$log_after" -v n="${accepted:-0}" \
+  'BEGIN {if (n > 0) printf "  appended to the store'"'"'s write log: %.1f MB, %.0f bytes per intent\n", (b - a) / 1e6, (b - a) / n}'
 thread_split "$WORK/threads.before" "$WORK/threads.after" "${accepted:-0}"
 mdb_pages_split "$WORK/pages.before" "$WORK/pages.after" "${accepted:-0}"
 [[ -s $WORK/strace.sum ]] && { echo "strace of ${STRACE_S} s in the middle of the run:"; cat "$WORK/strace.sum"; }

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "persistence/write_log.hpp"
+#include "persistence/write_log_format.hpp"
 #include "store_fixture.hpp"
 
 using namespace intentd;
@@ -387,6 +389,225 @@ TEST_CASE("a preallocated segment ends cleanly at its zeros") {
   CHECK(r.bytes == std::vector<std::string>{"a", "b", "c"});
   CHECK(log.report().torn_bytes == 0);
   CHECK(*log.append({"d"}) == 4);
+}
+
+namespace {
+
+std::vector<std::string> files_ending(const fs::path& dir,
+                                      const std::string& ext) {
+  std::vector<std::string> out;
+  for (const auto& f : segment_files(dir))
+    if (fs::path(f).extension() == ext)
+      out.push_back(f);
+  return out;
+}
+
+// Records of one size, so that a spare's old records sit exactly where a
+// recycled segment's new ones do: the case where old bytes could pass for
+// the next record.
+std::string fixed(int i) {
+  auto s = std::to_string(i);
+  return std::string(40 - s.size(), 'r') + s;
+}
+
+} // namespace
+
+TEST_CASE("recycled segments: retired ones become the next, a reopen "
+          "replays exactly what was appended after the checkpoint") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.recycle = true;
+  // A segment: header, three records of 60 bytes and the zeros, 220 bytes.
+  o.segment_size = 256;
+  std::vector<std::string> all;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    for (int i = 1; i <= 9; ++i) {
+      all.push_back(fixed(i));
+      REQUIRE(*log.append({all.back()}) == static_cast<uint64_t>(i));
+    }
+    // Segments 1, 4, 7: the first two are retired as spares, bound 7.
+    REQUIRE(files_ending(dir.path(), ".wal").size() == 3);
+    CHECK(*log.truncate_before(7) == 2);
+    auto spares = files_ending(dir.path(), ".spare");
+    REQUIRE(spares.size() == 2);
+    CHECK(fs::path(spares[0]).filename() == "00000000000000000004.spare");
+    CHECK(fs::path(spares[1]).filename() == "00000000000000000007.spare");
+    // The next two segments are the spares, overwritten, not new files.
+    auto spare_inode = [](const std::string& f) {
+      struct stat st {};
+      REQUIRE(::stat(f.c_str(), &st) == 0);
+      return st.st_ino;
+    };
+    auto inodes =
+        std::vector<ino_t>{spare_inode(spares[1]), spare_inode(spares[0])};
+    for (int i = 10; i <= 15; ++i) {
+      all.push_back(fixed(i));
+      REQUIRE(*log.append({all.back()}) == static_cast<uint64_t>(i));
+    }
+    CHECK(files_ending(dir.path(), ".spare").empty());
+    auto segs = files_ending(dir.path(), ".wal");
+    REQUIRE(segs.size() == 3); // 7, 10, 13
+    CHECK(spare_inode(segs[1]) == inodes[0]);
+    CHECK(spare_inode(segs[2]) == inodes[1]);
+    for (const auto& f : segs)
+      CHECK(fs::file_size(f) == 220);
+  }
+  replayed r;
+  auto log = open_log(o, r, 7);
+  CHECK(r.bytes == std::vector<std::string>(all.begin() + 6, all.end()));
+  CHECK(r.seqs.front() == 7);
+  CHECK(log.report().torn_bytes == 0);
+  CHECK(*log.append({"after"}) == 16);
+  replayed again;
+  auto reopened = open_log(o, again, 7);
+  CHECK(again.bytes.back() == "after");
+  CHECK(again.bytes.size() == 10);
+}
+
+TEST_CASE("a recycled segment without its batch's zeros, or still with its "
+          "old header, loses nothing acknowledged") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.recycle = true;
+  o.segment_size = 256;
+  std::string spare_bytes;
+  {
+    replayed r;
+    auto log = open_log(o, r);
+    for (int i = 1; i <= 7; ++i)
+      log.append({fixed(i)});
+    REQUIRE(*log.truncate_before(7) == 2);
+    // The spare of bound 7 (records 4-6) is reused first.
+    spare_bytes = read_all(files_ending(dir.path(), ".spare").back());
+    for (int i = 8; i <= 10; ++i)
+      log.append({fixed(i)}); // 8, 9 in segment 7; 10 begins segment 10
+  }
+  auto seg10 = (dir.path() / "00000000000000000010.wal").string();
+  auto now = read_all(seg10);
+  REQUIRE(now.size() == 220);
+  SUBCASE("the zeros after the batch never reached the disk") {
+    // Record 10 is whole; after it, the spare's old bytes as they were.
+    auto torn = now.substr(0, 80) + spare_bytes.substr(80);
+    write_all(seg10, torn);
+    replayed r;
+    auto log = open_log(o, r, 7);
+    CHECK(r.bytes ==
+          std::vector<std::string>{fixed(7), fixed(8), fixed(9), fixed(10)});
+    CHECK(log.report().torn_offset == 80);
+    CHECK(*log.append({"next"}) == 11);
+  }
+  SUBCASE("only the rename reached the disk") {
+    write_all(seg10, spare_bytes);
+    replayed r;
+    auto log = open_log(o, r, 7);
+    CHECK(r.bytes == std::vector<std::string>{fixed(7), fixed(8), fixed(9)});
+    CHECK(log.report().torn_segment == seg10);
+    CHECK_FALSE(fs::exists(seg10));
+    CHECK(*log.append({"next"}) == 10);
+  }
+}
+
+TEST_CASE("a failed append to a recycled log cuts the segment back, never "
+          "grows it") {
+  // On a full disk the cut must free space, not ask for more: the segment
+  // ends where the last acknowledged batch did (a spare's old bytes go too).
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.recycle = true;
+  o.segment_size = 256;
+  int failing_syncs = 0;
+  o.fault = [&](log_op op) {
+    if (op != log_op::sync || failing_syncs == 0)
+      return 0;
+    --failing_syncs;
+    return EIO;
+  };
+  replayed r;
+  auto log = open_log(o, r);
+  REQUIRE(*log.append({fixed(1)}) == 1);
+  auto seg = segment_files(dir.path()).front();
+  CHECK(fs::file_size(seg) == 100); // header, record, zeros
+  failing_syncs = 1; // the batch's fdatasync; the cut's own succeeds
+  CHECK_FALSE(log.append({fixed(2)}));
+  CHECK(fs::file_size(seg) == 80);
+  REQUIRE(*log.append({fixed(2)}) == 2);
+  replayed again;
+  auto reopened = open_log(o, again);
+  CHECK(again.bytes == std::vector<std::string>{fixed(1), fixed(2)});
+}
+
+TEST_CASE("a spare that could hold sequences still to come is removed, "
+          "never reused") {
+  temp_dir dir;
+  auto o = options_in(dir);
+  o.recycle = true;
+  o.segment_size = 256;
+  fs::create_directories(dir.path());
+  auto stray = (dir.path() / "00000000000000000050.spare").string();
+  std::string old;
+  wal::put_segment_header(old, 40);
+  for (int i = 40; i < 50; ++i)
+    wal::put_record(old, static_cast<uint64_t>(i), 0, fixed(i));
+  write_all(stray, old);
+  replayed r;
+  auto log = open_log(o, r);
+  CHECK_FALSE(fs::exists(stray));
+  for (int i = 1; i <= 4; ++i)
+    log.append({fixed(i)});
+  replayed again;
+  auto reopened = open_log(o, again);
+  CHECK(again.seqs == std::vector<uint64_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("recycling: the n-th file operation failing loses nothing "
+          "acknowledged") {
+  for (int n = 1;; ++n) {
+    CAPTURE(n);
+    temp_dir dir;
+    auto o = options_in(dir);
+    o.recycle = true;
+    o.segment_size = 256;
+    int ops = 0;
+    bool hit = false;
+    o.fault = [&](log_op) {
+      if (++ops == n) {
+        hit = true;
+        return EIO;
+      }
+      return 0;
+    };
+    std::vector<std::string> acked;
+    uint64_t from = 1;
+    {
+      replayed r;
+      auto log = write_log::open(o, 1, into(r));
+      if (log) {
+        for (int i = 1; i <= 16; ++i) {
+          auto rec = fixed(i);
+          if (auto s = log->append({rec})) {
+            CHECK(*s == acked.size() + 1);
+            acked.push_back(rec);
+          }
+          if (i % 5 == 0) {
+            // A checkpoint at the next sequence: what is before it may go.
+            from = log->next_seq();
+            (void)log->truncate_before(from);
+          }
+        }
+      }
+    }
+    o.fault = nullptr;
+    replayed r;
+    auto log = open_log(o, r, from);
+    std::vector<std::string> expected(acked.begin() + (from - 1), acked.end());
+    CHECK(r.bytes == expected);
+    CHECK(log.report().torn_bytes == 0);
+    CHECK(*log.append({"after"}) == acked.size() + 1);
+    if (!hit)
+      break;
+  }
 }
 
 TEST_CASE("a read-only open reports a torn tail and changes nothing") {
