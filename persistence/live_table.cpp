@@ -4,8 +4,7 @@
 
 namespace intentd {
 
-const std::map<std::string, std::string>&
-live_table::map_of(index which) const {
+const live_table::index_map& live_table::map_of(index which) const {
   switch (which) {
   case index::status:
     return by_status_;
@@ -54,15 +53,15 @@ void live_table::index_of(const live_entry& e) {
     nonces_[keys::by_nonce(rec.request.user_account, rec.request.nonce)] = id;
   if (e.purged)
     return;
-  by_time_[keys::by_time(rec)] = id;
-  by_status_[keys::by_status(rec)] = id;
-  by_user_[keys::by_user(rec)] = id;
+  by_time_[keys::by_time(rec)] = &e;
+  by_status_[keys::by_status(rec)] = &e;
+  by_user_[keys::by_user(rec)] = &e;
   if (!is_terminal(rec.status))
-    by_expiry_[keys::by_expiry(rec)] = id;
+    by_expiry_[keys::by_expiry(rec)] = &e;
   else if (!rec.dead_letter)
-    by_updated_[keys::by_updated(rec)] = id;
+    by_updated_[keys::by_updated(rec)] = &e;
   if (rec.dead_letter)
-    dead_[keys::by_time(rec)] = id;
+    dead_[keys::by_time(rec)] = &e;
   for (const auto& tx : rec.execution.transactions)
     if (!tx.hash.empty())
       txs_[tx.hash] = id;
@@ -169,8 +168,8 @@ std::vector<const live_entry*> live_table::walk_down(
     --i;
     if (!keys::starts_with(i->first, prefix))
       break;
-    const auto* e = find(i->second);
-    if (e && (!keep || keep(e->rec)))
+    const auto* e = i->second;
+    if (!keep || keep(e->rec))
       out.push_back(e);
   }
   return out;
@@ -185,8 +184,7 @@ std::vector<const live_entry*> live_table::walk_up(const std::string& prefix,
   for (; out.size() < limit && i != by_status_.end() &&
          keys::starts_with(i->first, prefix);
        ++i)
-    if (const auto* e = find(i->second))
-      out.push_back(e);
+    out.push_back(i->second);
   return out;
 }
 
@@ -197,8 +195,7 @@ live_table::keys_after(index which, const std::string& after,
   std::vector<std::pair<std::string, const live_entry*>> out;
   for (auto i = after.empty() ? m.begin() : m.upper_bound(after);
        out.size() < limit && i != m.end(); ++i)
-    if (const auto* e = find(i->second))
-      out.emplace_back(i->first, e);
+    out.emplace_back(i->first, i->second);
   return out;
 }
 

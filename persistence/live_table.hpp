@@ -45,6 +45,14 @@ class live_table {
 public:
   enum class index { time, status, user, expiry, updated, dead };
 
+  live_table() = default;
+  /// Moved, its entries stay where they are; a copy's indexes would point
+  /// into the original.
+  live_table(live_table&&) = default;
+  live_table& operator=(live_table&&) = default;
+  live_table(const live_table&) = delete;
+  live_table& operator=(const live_table&) = delete;
+
   /// Takes `rec` unless the table holds the intent at a higher record
   /// `seq` (I4: an intent never moves back; on a tie the later write
   /// wins). False when ignored.
@@ -101,21 +109,22 @@ public:
   }
 
 private:
-  const std::map<std::string, std::string>& map_of(index which) const;
+  /// Index key -> the entry in by_id_ (whose nodes stay put).
+  using index_map = std::map<std::string, const live_entry*>;
+  const index_map& map_of(index which) const;
   void unindex(const live_entry& e);
   void index_of(const live_entry& e);
 
   /// Node-based: entries stay where they are while others come and go.
   std::unordered_map<std::string, live_entry> by_id_;
-  /// Index key -> id.
-  std::map<std::string, std::string> by_time_;
-  std::map<std::string, std::string> by_status_;
-  std::map<std::string, std::string> by_user_;
+  index_map by_time_;
+  index_map by_status_;
+  index_map by_user_;
   /// As LMDB's by_expiry (live), by_updated (terminal, not dead-lettered)
   /// and dead (dead letters, by created_at).
-  std::map<std::string, std::string> by_expiry_;
-  std::map<std::string, std::string> by_updated_;
-  std::map<std::string, std::string> dead_;
+  index_map by_expiry_;
+  index_map by_updated_;
+  index_map dead_;
   /// Transaction hash -> id; nonce key (keys::by_nonce) -> id.
   std::map<std::string, std::string> txs_;
   std::map<std::string, std::string> nonces_;

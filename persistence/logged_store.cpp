@@ -270,6 +270,7 @@ outcome<logged_store> logged_store::open(const logged_store_options& opts) {
   p->keys = std::move(keys);
   p->applied_seq = p->log.next_seq();
   p->last_checkpoint = p->now();
+  p->held = opts.hold_checkpoints;
   p->report.log = p->log.report();
   p->report.checkpoint_seq = from;
   p->report.ignored = ignored;
@@ -544,6 +545,8 @@ bool logged_store::checkpoint_due(
     std::chrono::steady_clock::time_point now) const {
   auto& s = *impl_;
   std::lock_guard lock(s.checkpoint_mutex);
+  if (s.held)
+    return false;
   std::shared_lock table_lock(s.mutex);
   if (s.truncation_pending)
     return true;
@@ -561,6 +564,8 @@ logged_store::maybe_checkpoint(std::chrono::steady_clock::time_point now) {
 outcome<std::optional<checkpoint_report>>
 logged_store::maybe_locked(impl& s, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(s.checkpoint_mutex);
+  if (s.held)
+    return std::optional<checkpoint_report>{};
   {
     std::shared_lock table_lock(s.mutex);
     if ((s.applied_seq == s.checkpoint_seq && !s.truncation_pending) ||
@@ -633,6 +638,15 @@ void logged_store::stop_checkpointer() {
   }
   if (t.joinable())
     t.join();
+}
+
+void logged_store::release_checkpoints() {
+  if (impl_->held.exchange(false))
+    impl_->nudge();
+}
+
+bool logged_store::checkpoints_held() const {
+  return impl_->held;
 }
 
 checkpointer_stats logged_store::checkpointer_state() const {

@@ -34,6 +34,11 @@ struct logged_store_options {
   std::chrono::milliseconds checkpoint_retry_max{30'000};
   /// Start the checkpointer thread at open (start_checkpointer()).
   bool checkpointer = false;
+  /// Hold the checkpoints that come due (maybe_checkpoint, the
+  /// checkpointer thread) until release_checkpoints(): the engine holds
+  /// them while it recovers, so that the replayed table is not written
+  /// into LMDB meanwhile. An explicit checkpoint() is not held.
+  bool hold_checkpoints = false;
   /// The checkpointer's clock; tests inject one.
   std::function<std::chrono::steady_clock::time_point()> clock;
   /// Tests: called after a checkpoint's last transaction committed, before
@@ -154,10 +159,10 @@ public:
   /// next one removes the segments).
   outcome<checkpoint_report> checkpoint();
 
-  /// Whether a checkpoint is due at `now` (logged_store_options): something
-  /// was logged since the last checkpoint, and the interval has passed
-  /// since it (or since open), or the table holds checkpoint_records
-  /// entries, or checkpoint_log_bytes were logged since.
+  /// Whether a checkpoint is due at `now` (logged_store_options): not
+  /// held, something was logged since the last checkpoint, and the
+  /// interval has passed since it (or since open), or the table holds
+  /// checkpoint_records entries, or checkpoint_log_bytes were logged since.
   bool checkpoint_due(std::chrono::steady_clock::time_point now) const;
   /// checkpoint() when checkpoint_due(now); nullopt when not due.
   outcome<std::optional<checkpoint_report>>
@@ -170,6 +175,11 @@ public:
   /// destructor, neither of which checkpoints.
   void start_checkpointer();
   void stop_checkpointer();
+  /// Ends logged_store_options::hold_checkpoints: a checkpoint due
+  /// meanwhile runs at the checkpointer's next turn, woken now.
+  void release_checkpoints();
+  /// Whether checkpoints are held (hold_checkpoints, not yet released).
+  bool checkpoints_held() const;
   checkpointer_stats checkpointer_state() const;
 
   /// Deletes up to `max_batch` terminal, non-dead-letter intents whose

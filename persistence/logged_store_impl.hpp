@@ -47,6 +47,8 @@ struct logged_store::impl {
   mutable std::mutex checkpoint_mutex;
   time_point last_checkpoint;
   std::atomic<uint64_t> bytes_at_checkpoint{0};
+  /// logged_store_options::hold_checkpoints until release_checkpoints().
+  std::atomic<bool> held{false};
   /// A checkpoint committed but could not truncate the log: the next one
   /// is due even with nothing new, to truncate it.
   bool truncation_pending = false;

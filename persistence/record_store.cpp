@@ -101,8 +101,10 @@ public:
     out.last_problem = std::move(state.last_problem);
     out.log_bytes = store_.logged_bytes();
     out.table_entries = store_.table_size();
+    out.checkpoints_held = store_.checkpoints_held();
     return out;
   }
+  void recovered() override { store_.release_checkpoints(); }
   outcome<done> close() override {
     store_.stop_checkpointer();
     auto ran = store_.checkpoint();
@@ -143,6 +145,7 @@ outcome<record_store_opened> open_record_store(const store_options& opts,
   lo.checkpoint_records = wp.checkpoint_records;
   lo.checkpoint_log_bytes = wp.checkpoint_log_bytes;
   lo.checkpointer = true;
+  lo.hold_checkpoints = true;
   auto opened = logged_store::open(lo);
   if (!opened)
     return opened.error();

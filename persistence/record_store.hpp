@@ -35,6 +35,8 @@ struct write_log_figures {
   std::optional<problem> last_problem;
   uint64_t log_bytes = 0;     // appended since open
   uint64_t table_entries = 0; // intents not yet checkpointed
+  /// Checkpoints held until recovered() (open_record_store).
+  bool checkpoints_held = false;
 };
 
 /// What the engine needs from a store of intent records: intent_store's
@@ -84,6 +86,10 @@ public:
   /// replays nothing; a failed one is a problem (the log still holds
   /// everything). Nothing to do on the LMDB write path.
   virtual outcome<done> close() = 0;
+  /// The engine's recovery is done: on the log write path the checkpoints
+  /// held since open may run (the replayed table is not written into LMDB
+  /// while recovery reads). Nothing to do on the LMDB write path.
+  virtual void recovered() {}
 };
 
 /// What open_record_store found, for its start-up line.
@@ -98,9 +104,9 @@ struct record_store_opened {
 };
 
 /// Opens the store at `opts.path` on the write path `wp`: intent_store, or
-/// logged_store with its checkpointer thread running (the log replayed
-/// before this returns; `opts.sync` is the log's sync too). The log write
-/// path refuses read-only storage.
+/// logged_store with its checkpointer thread running, its checkpoints held
+/// until recovered() (the log replayed before this returns; `opts.sync` is
+/// the log's sync too). The log write path refuses read-only storage.
 outcome<record_store_opened> open_record_store(const store_options& opts,
                                                const write_path_options& wp);
 

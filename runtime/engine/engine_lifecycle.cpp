@@ -302,6 +302,8 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
                   std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - began)
                       .count());
+              // The log's checkpoints, held while recovery read, may run.
+              store_->recovered();
               ready_ = true;
             },
             [this](caf::error& err) {

@@ -90,6 +90,78 @@ TEST_CASE("a checkpoint is due after the interval, at the table's or the "
   }
 }
 
+TEST_CASE("held checkpoints are not due, and none runs, until released; "
+          "an explicit checkpoint still runs") {
+  temp_dir dir;
+  auto o = logged_options(dir);
+  clock_type::time_point now{};
+  const auto t = now + 100s;
+  now = t;
+  o.clock = [&] { return now; };
+  o.checkpoint_interval = 1000ms;
+  o.checkpoint_records = 2;
+  o.checkpoint_log_bytes = 1ull << 40;
+  o.hold_checkpoints = true;
+  // A log to replay: the table holds it after open.
+  {
+    auto first = o;
+    first.hold_checkpoints = false;
+    auto s = open_logged(first);
+    put_ok(s, {rec_of(1), rec_of(2), rec_of(3)});
+  }
+  auto s = open_logged(o);
+  REQUIRE(s.table_size() == 3);
+  CHECK(s.checkpoints_held());
+  const auto c = s.checkpoint_seq();
+  // Past the interval and the table's threshold: held all the same.
+  put_ok(s, {advanced(rec_of(1), intent_status::verified, t0 + 1)});
+  CHECK_FALSE(s.checkpoint_due(t + 10s));
+  CHECK_FALSE(value_of(s.maybe_checkpoint(t + 10s)));
+  CHECK(s.table_size() == 3);
+  CHECK(s.checkpoint_seq() == c);
+  CHECK_FALSE(value_of(s.store().checkpoint_seq()));
+  CHECK_FALSE(value_of(s.store().find(rec_of(1).request.id)));
+
+  SUBCASE("released: due, and it runs") {
+    s.release_checkpoints();
+    CHECK_FALSE(s.checkpoints_held());
+    CHECK(s.checkpoint_due(t + 10s));
+    auto ran = value_of(s.maybe_checkpoint(t + 10s));
+    REQUIRE(ran);
+    CHECK(ran->records == 3);
+    CHECK(s.table_size() == 0);
+    auto stored = value_of(s.store().find(rec_of(1).request.id));
+    REQUIRE(stored);
+    CHECK(stored->status == intent_status::verified);
+  }
+  SUBCASE("an explicit checkpoint (a clean stop's) is not held") {
+    auto ran = s.checkpoint();
+    REQUIRE_MESSAGE(ran, why(ran));
+    CHECK(ran->records == 3);
+    CHECK(s.checkpoints_held());
+  }
+}
+
+TEST_CASE("the checkpointer thread holds its checkpoints until released") {
+  temp_dir dir;
+  auto o = logged_options(dir);
+  o.checkpoint_interval = 1ms;
+  o.checkpoint_records = 1;
+  o.checkpointer = true;
+  o.hold_checkpoints = true;
+  auto s = open_logged(o);
+  for (int i = 0; i < 4; ++i)
+    put_ok(s, {rec_of(i)});
+  // Whatever turns the thread took meanwhile, it checkpointed nothing.
+  CHECK(s.checkpointer_state().checkpoints == 0);
+  CHECK(s.table_size() == 4);
+  s.release_checkpoints();
+  REQUIRE(eventually([&] { return s.checkpointer_state().checkpoints > 0; }));
+  REQUIRE(eventually([&] { return s.table_size() == 0; }));
+  s.stop_checkpointer();
+  CHECK_FALSE(s.checkpointer_state().last_problem);
+}
+
 TEST_CASE("a checkpoint is due when the log grew by its threshold") {
   temp_dir dir;
   auto o = logged_options(dir);

@@ -183,6 +183,28 @@ TEST_CASE("write_path log: a copy taken while running (no last checkpoint) "
   check_reads(d, hashes, false);
 }
 
+TEST_CASE("write_path log: the replayed table is checkpointed once recovery "
+          "is done") {
+  temp_dir dir;
+  temp_dir copy;
+  {
+    log_daemon d{dir.path(), 0.0};
+    run_swaps(d, 4);
+    REQUIRE(d.metric("storage_checkpoints_total") == 0);
+    std::filesystem::copy(
+        dir.path(), copy.path(),
+        std::filesystem::copy_options::recursive |
+            std::filesystem::copy_options::overwrite_existing);
+  }
+  // Checkpoints every 10 ms, held from open until the engine recovered.
+  log_daemon d{copy.path(), 0.0, true};
+  REQUIRE(d.get("/readyz").status == 200);
+  CHECK(d.eventually([&] {
+    return d.metric("storage_checkpoints_total") >= 1 &&
+           d.metric("storage_log_table_entries") == 0;
+  }));
+}
+
 TEST_CASE("write_path log: dead letters, their retry and purge, and solver "
           "counters across restarts") {
   temp_dir dir;
