@@ -501,11 +501,9 @@ bool logged_chain_journal::record(const chain_event& event) {
 }
 
 bool logged_chain_journal::describe(const chain_intent_info& info) {
+  // Never refused: a description follows an event record() took, and the
+  // overlay keeps one per intent.
   auto& s = *impl_;
-  if (s.over_limit()) {
-    s.last = s.refuse();
-    return false;
-  }
   s.o.note(info);
   s.batch_infos.push_back(info);
   s.note_overlay();

@@ -36,8 +36,8 @@ struct chain_journal_monitor {
   /// frozen layer's.
   std::atomic<uint64_t> overlay_entries{0};
   std::atomic<uint64_t> frozen_entries{0};
-  /// Calls of record(), describe() and flush() refused because too much
-  /// waits for a checkpoint (max_pending_entries, max_pending_log_bytes).
+  /// Calls of record() and flush() refused because too much waits for a
+  /// checkpoint (max_pending_entries, max_pending_log_bytes).
   std::atomic<uint64_t> refused{0};
   /// Whether the last such call was refused.
   std::atomic<bool> refusing{false};
@@ -74,8 +74,8 @@ struct logged_chain_journal_options {
   std::chrono::milliseconds checkpoint_retry_max{5'000};
   /// While a frozen layer waits for its checkpoint and the frozen layer and
   /// the overlay hold more than this many events and descriptions, or
-  /// their log more than this many bytes, record(), describe() and flush()
-  /// refuse (return false: the chain changes nothing and reports a
+  /// their log more than this many bytes, record() and flush() refuse
+  /// (return false: the chain changes nothing and reports a
   /// retryable fault) until a checkpoint succeeds. A multiple of the
   /// thresholds, so that a checkpoint that is only slow refuses nothing.
   std::size_t max_pending_entries = 4 * 100'000;
@@ -151,8 +151,8 @@ public:
   /// Adds the event to the batch and the overlay; refused (false, nothing
   /// added) only while too much waits for a checkpoint (see the options).
   bool record(const chain_event& event) override;
-  /// Adds the description to the batch and the overlay; refused like
-  /// record().
+  /// Adds the description to the batch and the overlay; never fails (it
+  /// follows an event record() took, and replaces the intent's last).
   bool describe(const chain_intent_info& info) override;
   /// Appends the batch to the log (durable when it returns true), then,
   /// when a checkpoint is due and no layer is frozen, freezes the overlay
