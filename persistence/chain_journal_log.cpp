@@ -78,11 +78,15 @@ struct logged_chain_journal::impl {
   /// Logged since the last freezing (the thresholds).
   uint64_t logged_entries = 0;
   uint64_t logged_bytes = 0;
+  /// The frozen layer's entries and log bytes at its freezing (stale once
+  /// it is dropped).
+  uint64_t frozen_entries = 0;
+  uint64_t frozen_bytes = 0;
   /// The log's next sequence at the last freezing (or at open).
   uint64_t frozen_upto = 1;
   time_point last_freeze;
   /// Without the checkpointer: after a failed checkpoint, it is not tried
-  /// again before this.
+  /// again before this (the pause grows with the failures in a row).
   time_point retry_after;
   /// The checkpointer's failures already copied into `last`.
   uint64_t failures_seen = 0;
@@ -108,12 +112,16 @@ struct logged_chain_journal::impl {
   std::condition_variable wake_cv;
   bool stop = false;
   bool wake = false;
-  chain_checkpointer_stats stats;
   std::thread thread;
+
+  /// The checkpoints' counters and the figures; any thread.
+  std::shared_ptr<chain_journal_monitor> monitor;
 
   impl(logged_chain_journal_options o_, std::unique_ptr<lmdb_chain_journal> j,
        write_log l)
-      : opts(std::move(o_)), lmdb(std::move(j)), log(std::move(l)) {}
+      : opts(std::move(o_)), lmdb(std::move(j)), log(std::move(l)),
+        monitor(opts.monitor ? opts.monitor
+                             : std::make_shared<chain_journal_monitor>()) {}
 
   time_point now() const {
     return opts.clock ? opts.clock() : std::chrono::steady_clock::now();
@@ -144,7 +152,9 @@ struct logged_chain_journal::impl {
       last = first.error();
       return last;
     }
-    logged_bytes += write_log::framed_size(views);
+    const auto bytes = write_log::framed_size(views);
+    logged_bytes += bytes;
+    monitor->log_bytes += bytes;
     logged_entries += payloads.size();
     logged_events = o.events.size();
     batch_infos.clear();
@@ -160,13 +170,43 @@ struct logged_chain_journal::impl {
            logged_bytes >= opts.checkpoint_log_bytes;
   }
 
+  /// A frozen layer waits for its checkpoint while it and the overlay are
+  /// past max_pending_entries or max_pending_log_bytes. The owner's thread.
+  bool over_limit() const {
+    if (o.size() + frozen_entries <= opts.max_pending_entries &&
+        logged_bytes + frozen_bytes <= opts.max_pending_log_bytes)
+      return false;
+    return frozen_now() != nullptr;
+  }
+
+  /// The refusal of a call over the limit, counted.
+  problem refuse() {
+    ++monitor->refused;
+    monitor->refusing = true;
+    return problem{errc::storage_unavailable,
+                   "the chain journal holds " +
+                       std::to_string(o.size() + frozen_entries) +
+                       " events and descriptions (" +
+                       std::to_string(logged_bytes + frozen_bytes) +
+                       " bytes of log) not yet checkpointed into LMDB; new "
+                       "ones are refused until a checkpoint succeeds",
+                   {}};
+  }
+
+  /// The overlay's size, for the monitor.
+  void note_overlay() { monitor->overlay_entries = o.size(); }
+
   /// Hands the overlay over as the frozen layer; the batch must be empty
   /// and no layer frozen.
   void freeze(time_point at) {
     auto layer = std::make_shared<frozen_layer>();
     layer->o = std::move(o);
     layer->seq = log.next_seq();
+    frozen_entries = layer->o.size();
+    frozen_bytes = logged_bytes;
+    monitor->frozen_entries = frozen_entries;
     o = overlay{};
+    note_overlay();
     logged_events = 0;
     logged_entries = 0;
     logged_bytes = 0;
@@ -188,6 +228,9 @@ struct logged_chain_journal::impl {
     out.seq = layer->seq;
     if (opts.on_checkpoint_start)
       opts.on_checkpoint_start();
+    if (opts.checkpoint_fault)
+      if (auto fault = opts.checkpoint_fault())
+        return *fault;
     std::vector<chain_intent_info> infos;
     infos.reserve(layer->o.infos.size());
     for (const auto& [id, info] : layer->o.infos)
@@ -204,6 +247,7 @@ struct logged_chain_journal::impl {
       std::lock_guard lock(layer_mutex);
       lmdb_events += out.events;
       frozen.reset();
+      monitor->frozen_entries = 0;
     }
     return truncate_log(out);
   }
@@ -232,18 +276,10 @@ struct logged_chain_journal::impl {
   /// commit_frozen(), counted in the stats.
   outcome<chain_checkpoint_report> commit_reported() {
     auto done_ = commit_frozen();
-    {
-      std::lock_guard lock(run_mutex);
-      if (done_) {
-        ++stats.checkpoints;
-        stats.failures_in_row = 0;
-        stats.last_problem.reset();
-      } else {
-        ++stats.failures;
-        ++stats.failures_in_row;
-        stats.last_problem = done_.error();
-      }
-    }
+    if (done_)
+      monitor->checkpoints.succeeded();
+    else
+      monitor->checkpoints.failed(done_.error());
     if (opts.on_checkpoint_done)
       opts.on_checkpoint_done(done_);
     return done_;
@@ -267,7 +303,7 @@ struct logged_chain_journal::impl {
       auto done_ = commit_reported();
       if (!done_) {
         last = done_.error();
-        retry_after = at + opts.checkpoint_interval;
+        retry_after = at + retry_pause();
         return last;
       }
       total.seq = done_->seq;
@@ -292,13 +328,19 @@ struct logged_chain_journal::impl {
     auto done_ = commit_reported();
     if (!done_) {
       last = done_.error();
-      retry_after = at + opts.checkpoint_interval;
+      retry_after = at + retry_pause();
     }
+  }
+
+  /// The pause before the next checkpoint after the failures in a row.
+  std::chrono::milliseconds retry_pause() const {
+    return monitor->checkpoints.pause(opts.checkpoint_interval,
+                                      opts.checkpoint_retry_max);
   }
 
   /// The checkpointer's failures since the last look, into `last`.
   void take_checkpointer_problem() {
-    std::lock_guard lock(run_mutex);
+    auto stats = monitor->checkpoints.stats();
     if (stats.failures != failures_seen && stats.last_problem)
       last = *stats.last_problem;
     failures_seen = stats.failures;
@@ -312,19 +354,26 @@ struct logged_chain_journal::impl {
 
   void start_checkpointer() {
     thread = std::thread([this] {
-      const auto pause =
+      const auto interval =
           std::max(opts.checkpoint_interval, std::chrono::milliseconds{1});
       bool failing = false;
       std::unique_lock lock(run_mutex);
       while (!stop) {
         // A frozen layer at once, unless pausing after a failure; a failed
-        // one again after the pause.
-        bool woken = wake_cv.wait_for(
-            lock, pause, [&] { return stop || (wake && !failing); });
+        // one again after the pause, which doubles at each failure.
+        const auto pause = failing ? retry_pause() : interval;
+        if (failing && opts.retry_wait) {
+          lock.unlock();
+          opts.retry_wait(pause);
+          lock.lock();
+        } else {
+          bool woken = wake_cv.wait_for(
+              lock, pause, [&] { return stop || (wake && !failing); });
+          if (!woken && !failing)
+            continue;
+        }
         if (stop)
           break;
-        if (!woken && !failing)
-          continue;
         wake = false;
         lock.unlock();
         std::optional<outcome<chain_checkpoint_report>> ran;
@@ -427,6 +476,7 @@ logged_chain_journal::open(const logged_chain_journal_options& opts) {
   p->o = std::move(o);
   p->logged_events = p->o.events.size();
   p->logged_entries = report.events + report.infos;
+  p->note_overlay();
   p->report = report;
   p->last_freeze = p->now();
   if (p->opts.checkpointer)
@@ -440,21 +490,43 @@ const chain_log_open_report& logged_chain_journal::open_report() const {
 }
 
 bool logged_chain_journal::record(const chain_event& event) {
-  impl_->o.note(event);
+  auto& s = *impl_;
+  if (s.over_limit()) {
+    s.last = s.refuse();
+    return false;
+  }
+  s.o.note(event);
+  s.note_overlay();
   return true;
 }
 
 bool logged_chain_journal::describe(const chain_intent_info& info) {
-  impl_->o.note(info);
-  impl_->batch_infos.push_back(info);
+  // Never refused: a description follows an event record() took, and the
+  // overlay keeps one per intent.
+  auto& s = *impl_;
+  s.o.note(info);
+  s.batch_infos.push_back(info);
+  s.note_overlay();
   return true;
 }
 
 bool logged_chain_journal::flush() {
   auto& s = *impl_;
+  auto at = s.now();
+  if (s.over_limit()) {
+    // Without the checkpointer only a flush tries the checkpoint again.
+    if (!s.opts.checkpointer)
+      s.checkpoint_here(at);
+    else
+      s.take_checkpointer_problem();
+    if (s.over_limit()) {
+      s.last = s.refuse();
+      return false;
+    }
+  }
   if (!s.append_batch())
     return false;
-  auto at = s.now();
+  s.monitor->refusing = false;
   if (!s.opts.checkpointer) {
     s.checkpoint_here(at);
     return true;
@@ -620,8 +692,12 @@ bool logged_chain_journal::checkpoint_due(
 }
 
 chain_checkpointer_stats logged_chain_journal::checkpointer_state() const {
-  std::lock_guard lock(impl_->run_mutex);
-  return impl_->stats;
+  return impl_->monitor->checkpoints.stats();
+}
+
+std::shared_ptr<const chain_journal_monitor>
+logged_chain_journal::monitor() const {
+  return impl_->monitor;
 }
 
 uint64_t logged_chain_journal::size() const {

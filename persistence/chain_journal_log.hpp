@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "persistence/chain_journal_lmdb.hpp"
+#include "persistence/checkpoint_health.hpp"
 #include "persistence/write_log.hpp"
 #include "runtime/model/chain_journal.hpp"
 #include "runtime/model/problem.hpp"
@@ -20,6 +22,27 @@ struct chain_checkpoint_report {
   uint64_t events = 0;
   uint64_t infos = 0;
   std::size_t segments_removed = 0;
+};
+
+/// What a logged chain journal tells other threads (metrics, readiness);
+/// it may outlive the journal.
+struct chain_journal_monitor {
+  /// The checkpoints (the checkpointer's and checkpoint()'s).
+  checkpoint_tally checkpoints;
+  /// Bytes appended to the log since open.
+  std::atomic<uint64_t> log_bytes{0};
+  /// Events and descriptions not in LMDB yet: the overlay's (the batch
+  /// included, as of the last record(), describe() or flush()) and the
+  /// frozen layer's.
+  std::atomic<uint64_t> overlay_entries{0};
+  std::atomic<uint64_t> frozen_entries{0};
+  /// Calls of record() and flush() refused because too much waits for a
+  /// checkpoint (max_pending_entries, max_pending_log_bytes).
+  std::atomic<uint64_t> refused{0};
+  /// Whether the last such call was refused.
+  std::atomic<bool> refusing{false};
+
+  uint64_t pending_entries() const { return overlay_entries + frozen_entries; }
 };
 
 /// Where and how to keep a logged chain journal.
@@ -41,10 +64,25 @@ struct logged_chain_journal_options {
   /// to replay); tests turn it off to leave the files as a crash would.
   bool checkpoint_on_close = true;
   /// A due checkpoint is committed by a thread of its own (the
-  /// checkpointer), so that flush() never waits for LMDB; a failed one is
-  /// tried again every checkpoint_interval. Off, flush() commits it itself
-  /// (tests that want every step on their own thread).
+  /// checkpointer), so that flush() never waits for LMDB. Off, flush()
+  /// commits it itself (tests that want every step on their own thread).
   bool checkpointer = true;
+  /// After a failed checkpoint the next is tried after checkpoint_interval
+  /// doubled at each failure in a row, at most this long
+  /// (checkpoint_retry_pause); by the checkpointer, or by the first
+  /// flush() after it without one.
+  std::chrono::milliseconds checkpoint_retry_max{5'000};
+  /// While a frozen layer waits for its checkpoint and the frozen layer and
+  /// the overlay hold more than this many events and descriptions, or
+  /// their log more than this many bytes, record() and flush() refuse
+  /// (return false: the chain changes nothing and reports a
+  /// retryable fault) until a checkpoint succeeds. A multiple of the
+  /// thresholds, so that a checkpoint that is only slow refuses nothing.
+  std::size_t max_pending_entries = 4 * 100'000;
+  uint64_t max_pending_log_bytes = 4 * (64ull << 20);
+  /// Where the journal reports its figures; null: a monitor of its own
+  /// (monitor()).
+  std::shared_ptr<chain_journal_monitor> monitor;
   /// The clock of the thresholds; tests inject one.
   std::function<std::chrono::steady_clock::time_point()> clock;
   /// Tests, called where the checkpoint runs (the checkpointer's thread,
@@ -55,6 +93,13 @@ struct logged_chain_journal_options {
   std::function<void()> on_checkpoint_committed;
   std::function<void(const outcome<chain_checkpoint_report>&)>
       on_checkpoint_done;
+  /// Tests: called before a checkpoint's LMDB transaction; a problem it
+  /// returns fails the checkpoint there, nothing written.
+  std::function<std::optional<problem>()> checkpoint_fault;
+  /// Tests: called on the checkpointer's thread, with the pause, instead of
+  /// waiting the pause after a failed checkpoint; the next attempt follows
+  /// when it returns.
+  std::function<void(std::chrono::milliseconds)> retry_wait;
 };
 
 /// What open() found.
@@ -67,14 +112,7 @@ struct chain_log_open_report {
 };
 
 /// What the checkpoints did (the checkpointer's and checkpoint()'s).
-struct chain_checkpointer_stats {
-  uint64_t checkpoints = 0; // committed
-  uint64_t failures = 0;
-  /// Failures since the last checkpoint that succeeded.
-  uint64_t failures_in_row = 0;
-  /// The last failure's problem, cleared by the next success.
-  std::optional<problem> last_problem;
-};
+using chain_checkpointer_stats = checkpointer_stats;
 
 /// The simulated chain's journal behind an append-only log
 /// (docs/durability.md, "The chain journal's log"): record() and
@@ -110,18 +148,21 @@ public:
 
   const chain_log_open_report& open_report() const;
 
-  /// Adds the event to the batch and the overlay; never fails.
+  /// Adds the event to the batch and the overlay; refused (false, nothing
+  /// added) only while too much waits for a checkpoint (see the options).
   bool record(const chain_event& event) override;
-  /// Adds the description to the batch and the overlay; never fails.
+  /// Adds the description to the batch and the overlay; never fails (it
+  /// follows an event record() took, and replaces the intent's last).
   bool describe(const chain_intent_info& info) override;
   /// Appends the batch to the log (durable when it returns true), then,
   /// when a checkpoint is due and no layer is frozen, freezes the overlay
   /// and hands it to the checkpointer (without it, commits it here). A
   /// failed checkpoint does not fail the flush (the frozen layer and the
-  /// log keep everything; it is tried again after checkpoint_interval, its
-  /// problem in last_problem() from the next flush on). When the append
-  /// fails the batch is kept, still counts for the lookups, and the next
-  /// flush() appends it again.
+  /// log keep everything; it is tried again after a pause that grows with
+  /// the failures in a row, its problem in last_problem() from the next
+  /// flush on). When the append fails, or while too much waits for a
+  /// checkpoint (see the options; storage_unavailable), the batch is kept,
+  /// still counts for the lookups, and the next flush() appends it again.
   bool flush() override;
   /// The LMDB journal's events, then the frozen layer's and the overlay's
   /// (the log's since C, and the batch).
@@ -152,6 +193,8 @@ public:
   bool checkpoint_due(std::chrono::steady_clock::time_point now) const;
   /// What the checkpoints did; any thread.
   chain_checkpointer_stats checkpointer_state() const;
+  /// The figures this journal reports; any thread, after the journal too.
+  std::shared_ptr<const chain_journal_monitor> monitor() const;
 
   /// Events held: LMDB's, the frozen layer's and the overlay's.
   uint64_t size() const;

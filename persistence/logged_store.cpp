@@ -593,12 +593,16 @@ void logged_store::start_checkpointer() {
     return;
   s.stop = false;
   s.thread = std::thread([&s] {
-    auto pause =
+    const auto interval =
         std::max(s.opts.checkpoint_interval, std::chrono::milliseconds{1});
     bool failing = false;
     std::unique_lock lock(s.run_mutex);
     while (!s.stop) {
-      // Past a threshold: at once, unless pausing after a failure.
+      // Past a threshold: at once, unless pausing after a failure (the
+      // pause doubles at each failure in a row).
+      const auto pause =
+          failing ? s.tally.pause(interval, s.opts.checkpoint_retry_max)
+                  : interval;
       s.wake_cv.wait_for(lock, pause,
                          [&] { return s.stop || (s.wake && !failing); });
       if (s.stop)
@@ -607,22 +611,11 @@ void logged_store::start_checkpointer() {
       lock.unlock();
       auto ran = maybe_locked(s, s.now());
       lock.lock();
-      if (ran) {
-        failing = false;
-        pause =
-            std::max(s.opts.checkpoint_interval, std::chrono::milliseconds{1});
-        s.stats.failures_in_row = 0;
-        if (*ran) {
-          ++s.stats.checkpoints;
-          s.stats.last_problem.reset();
-        }
-      } else {
-        failing = true;
-        ++s.stats.failures;
-        ++s.stats.failures_in_row;
-        s.stats.last_problem = ran.error();
-        pause = std::min(pause * 2, s.opts.checkpoint_retry_max);
-      }
+      failing = !ran;
+      if (ran)
+        s.tally.succeeded(ran->has_value());
+      else
+        s.tally.failed(ran.error());
     }
   });
 }
@@ -650,8 +643,7 @@ bool logged_store::checkpoints_held() const {
 }
 
 checkpointer_stats logged_store::checkpointer_state() const {
-  std::lock_guard lock(impl_->run_mutex);
-  return impl_->stats;
+  return impl_->tally.stats();
 }
 
 outcome<std::optional<intent_record>>

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "persistence/checkpoint_health.hpp"
 #include "persistence/intent_store.hpp"
 #include "persistence/write_log.hpp"
 
@@ -64,16 +65,6 @@ struct checkpoint_report {
   uint64_t transactions = 0; // LMDB commits
   std::size_t segments_removed = 0;
   uint64_t purged = 0; // records deleted from LMDB
-};
-
-/// The checkpointer thread's counters.
-struct checkpointer_stats {
-  uint64_t checkpoints = 0; // that wrote something
-  uint64_t failures = 0;
-  /// Failures since the last checkpoint that succeeded.
-  uint64_t failures_in_row = 0;
-  /// The last failure's problem, cleared by the next success.
-  std::optional<problem> last_problem;
 };
 
 /// The payload of a write-log record: a format version, a kind, then the

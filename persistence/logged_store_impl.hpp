@@ -58,7 +58,8 @@ struct logged_store::impl {
   std::condition_variable wake_cv;
   bool wake = false;
   bool stop = false;
-  checkpointer_stats stats;
+  /// Its checkpoints' outcomes and the pause after failures.
+  checkpoint_tally tally;
   std::thread thread;
 
   impl(logged_store_options o, intent_store s, write_log l)

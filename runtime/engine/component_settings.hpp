@@ -19,7 +19,7 @@
 #include "actors/storage_writer.hpp"
 #include "actors/sweeper.hpp"
 #include "config/config.hpp"
-#include "persistence/chain_journal_lmdb.hpp"
+#include "persistence/chain_journal_log.hpp"
 #include "persistence/intent_store.hpp"
 #include "persistence/record_store.hpp"
 #include "runtime/engine/signature_gate.hpp"
@@ -46,6 +46,10 @@ struct component_settings {
   /// `chain.simulated.journal: log`: the journal behind a write log
   /// (persistence/chain_journal_log.hpp).
   bool chain_journal_log = false;
+  /// With chain_journal_log: its checkpointer's pauses and its bound on
+  /// what waits for a checkpoint, and for tests a clock and faults; the
+  /// engine sets `journal`, `log.sync` and `monitor`.
+  logged_chain_journal_options chain_journal_checkpoints;
 
   // The engine: actor system, storage and actors.
   /// Worker threads of the actor scheduler, `engine.scheduler_threads`

@@ -194,6 +194,9 @@ private:
   std::shared_ptr<engine_metrics> metrics_ = std::make_shared<engine_metrics>();
   std::shared_ptr<solver_registry> solver_links_ =
       std::make_shared<solver_registry>(config_.solvers.external, metrics_);
+  /// The simulated chain's logged journal (chain.simulated.journal: log),
+  /// for /metrics and /readyz; null without one.
+  std::shared_ptr<chain_journal_monitor> chain_journal_;
   std::shared_ptr<commit_health> commit_health_ =
       std::make_shared<commit_health>();
   std::chrono::milliseconds timeout_;

@@ -48,14 +48,30 @@ caf::behavior bridge_impl(bridge_actor* self) {
 /// The simulated chain with its journal under `<storage.path>/chain`, so
 /// that it remembers executions across restarts as a real chain does.
 /// On read-only storage no intent can move, so the chain goes without its
-/// journal rather than refusing to start: reads are still served.
-std::unique_ptr<simulated_chain> open_chain(const component_settings& s,
-                                            bool read_only) {
+/// journal rather than refusing to start: reads are still served. A
+/// logged journal reports to `monitor`.
+std::unique_ptr<simulated_chain>
+open_chain(const component_settings& s, bool read_only,
+           std::shared_ptr<chain_journal_monitor> monitor) {
   auto opts = s.chain;
   opts.now = wall_clock_now;
   if (read_only)
     return std::make_unique<simulated_chain>(s.tokens, opts);
-  auto journal = open_chain_journal(s.chain_journal, s.chain_journal_log);
+  outcome<std::unique_ptr<chain_journal>> journal =
+      std::unique_ptr<chain_journal>{};
+  if (s.chain_journal_log) {
+    auto o = s.chain_journal_checkpoints;
+    o.journal = s.chain_journal;
+    o.log.sync = s.chain_journal.sync;
+    o.monitor = std::move(monitor);
+    auto logged = logged_chain_journal::open(o);
+    if (logged)
+      journal = std::unique_ptr<chain_journal>(std::move(*logged));
+    else
+      journal = logged.error();
+  } else {
+    journal = open_chain_journal(s.chain_journal, false);
+  }
   if (!journal)
     throw std::runtime_error(journal.error().message);
   return std::make_unique<simulated_chain>(s.tokens, opts, std::move(*journal));
@@ -153,7 +169,11 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
   } else {
     auto began = std::chrono::steady_clock::now();
     auto cpu = std::clock();
-    auto simulated = open_chain(s, store_->read_only());
+    if (s.chain_journal_log && !store_->read_only()) {
+      chain_journal_ = std::make_shared<chain_journal_monitor>();
+      observe_chain_journal(*metrics_, chain_journal_);
+    }
+    auto simulated = open_chain(s, store_->read_only(), chain_journal_);
     spdlog::info("the simulated chain's journal replayed in {} ms ({} ms of "
                  "CPU)",
                  std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -350,6 +370,7 @@ void engine_impl::readiness(
   std::string which = settings_.chain_proxy
                           ? "the chain on node " + settings_.chain_proxy->node
                           : std::string{"the chain"};
+  std::shared_ptr<const chain_journal_monitor> journal = chain_journal_;
   bridge_call call = [=, checks = std::move(checks)](
                          caf::event_based_actor* self) mutable {
     auto h = self->request(chain, timeout, status_atom::value,
@@ -357,7 +378,7 @@ void engine_impl::readiness(
     h.then(
         [=, mid = h.id()](const chain_intent_state&) mutable {
           drop_timeout(self, mid);
-          checks.push_back({"chain", true, which + " answers"});
+          checks.push_back(chain_check(which, journal.get()));
           done(std::move(checks));
         },
         [=, mid = h.id()](caf::error& err) mutable {

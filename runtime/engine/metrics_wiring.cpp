@@ -135,6 +135,39 @@ void observe_store(engine_metrics& m, std::weak_ptr<const record_store> store) {
   });
 }
 
+void observe_chain_journal(
+    engine_metrics& m, std::shared_ptr<const chain_journal_monitor> journal) {
+  auto& r = m.registry();
+  auto checkpoints =
+      r.add_counter("chain_journal_checkpoints_total",
+                    "Checkpoints of the chain journal's log into LMDB that "
+                    "wrote something.")
+          .get();
+  auto failures =
+      r.add_counter("chain_journal_checkpoint_failures_total",
+                    "Checkpoints of the chain journal's log that failed.")
+          .get();
+  auto bytes = r.add_counter("chain_journal_log_bytes_total",
+                             "Bytes appended to the chain journal's log.")
+                   .get();
+  auto entries = r.add_gauge("chain_journal_overlay_entries",
+                             "Chain events and descriptions held in memory "
+                             "until a checkpoint writes them into LMDB.")
+                     .get();
+  auto refused = r.add_counter("chain_journal_refused_total",
+                               "Chain events refused because too many "
+                               "waited for a checkpoint.")
+                     .get();
+  r.on_collect([=]() mutable {
+    auto state = journal->checkpoints.stats();
+    catch_up(checkpoints, state.checkpoints);
+    catch_up(failures, state.failures);
+    catch_up(bytes, journal->log_bytes);
+    catch_up(refused, journal->refused);
+    entries.set(static_cast<double>(journal->pending_entries()));
+  });
+}
+
 void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
                   std::weak_ptr<const status_cache> cache) {
   m.registry().on_collect([&m, limiter, cache] {
@@ -197,6 +230,27 @@ health_check storage_check(const record_store* store, const commit_health& h,
                 "/chain; it retries, and new intents are refused until it "
                 "succeeds"};
   return {"storage", true, "storage at " + path + " is open for writes"};
+}
+
+health_check chain_check(const std::string& which,
+                         const chain_journal_monitor* journal) {
+  if (journal == nullptr)
+    return {"chain", true, which + " answers"};
+  auto state = journal->checkpoints.stats();
+  if (state.failures_in_row == 0)
+    return {"chain", true, which + " answers"};
+  std::string detail =
+      which + " answers, but " + std::to_string(state.failures_in_row) +
+      " checkpoints of its journal's log into LMDB failed in a row" +
+      (state.last_problem ? " (" + state.last_problem->message + ")"
+                          : std::string{}) +
+      "; they are retried with growing pauses, and the log keeps every "
+      "block until one succeeds";
+  if (journal->refusing)
+    detail += "; " + std::to_string(journal->pending_entries()) +
+              " events wait for a checkpoint, past the journal's bound: new "
+              "blocks are refused until one succeeds";
+  return {"chain", false, detail};
 }
 
 std::string submit_status(const outcome<submit_result>& r) {

@@ -12,6 +12,7 @@
 #include "actors/solver.hpp"
 #include "actors/status_cache.hpp"
 #include "actors/storage_writer.hpp"
+#include "persistence/chain_journal_log.hpp"
 #include "persistence/record_store.hpp"
 #include "runtime/engine/engine.hpp"
 #include "runtime/metrics/engine_metrics.hpp"
@@ -55,6 +56,13 @@ transition_hook observe_transitions(std::shared_ptr<engine_metrics> m,
 /// storage_log_bytes_total and storage_log_table_entries.
 void observe_store(engine_metrics& m, std::weak_ptr<const record_store> store);
 
+/// Feeds chain_journal_checkpoints_total,
+/// chain_journal_checkpoint_failures_total, chain_journal_log_bytes_total,
+/// chain_journal_overlay_entries and chain_journal_refused_total from the
+/// simulated chain's logged journal at every scrape (created at zero).
+void observe_chain_journal(
+    engine_metrics& m, std::shared_ptr<const chain_journal_monitor> journal);
+
 /// Copies the rate limiter's and the status cache's own counters into
 /// http_rate_limited_total and cache_requests_total at each scrape.
 void observe_edge(engine_metrics& m, std::weak_ptr<const rate_limiter> limiter,
@@ -70,6 +78,12 @@ storage_probe(std::shared_ptr<record_store> store, std::string path,
 /// log write path while checkpoints fail.
 health_check storage_check(const record_store* store, const commit_health& h,
                            const std::string& path);
+
+/// The "chain" readiness check of `which` chain, which answered: failing
+/// while the checkpoints of its logged journal (null: none) fail in a row,
+/// and saying so when the journal refuses new blocks meanwhile.
+health_check chain_check(const std::string& which,
+                         const chain_journal_monitor* journal);
 
 /// The status label of a submission's outcome.
 std::string submit_status(const outcome<submit_result>& r);
