@@ -1,8 +1,11 @@
 #include "runtime/model/simulated_chain.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <openssl/evp.h>
 
@@ -92,14 +95,26 @@ void simulated_chain::restore(chain_ledger&& ledger) {
 }
 
 chain_ledger simulated_chain::ledger() const {
+  // Sorted first, then appended at the maps' ends: no search per entry.
+  auto sorted = [](const auto& table) {
+    std::vector<const typename std::decay_t<decltype(table)>::value_type*> out;
+    out.reserve(table.size());
+    for (const auto& entry : table)
+      out.push_back(&entry);
+    std::sort(out.begin(), out.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    return out;
+  };
   chain_ledger out;
   out.events = events_;
   out.block = block_;
-  for (const auto& [name, a] : accounts_)
-    out.balances.emplace(name, a.balances);
-  for (const auto& [id, r] : reservations_)
-    out.reservations.emplace(id,
-                             chain_ledger::held{r.account, r.token, r.amount});
+  for (const auto* a : sorted(accounts_))
+    out.balances.emplace_hint(out.balances.end(), a->first, a->second.balances);
+  for (const auto* r : sorted(reservations_))
+    out.reservations.emplace_hint(out.reservations.end(), r->first,
+                                  chain_ledger::held{r->second.account,
+                                                     r->second.token,
+                                                     r->second.amount});
   return out;
 }
 
