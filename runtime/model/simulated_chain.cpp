@@ -49,7 +49,6 @@ simulated_chain::simulated_chain(token_registry tokens,
   }
   if (!journal_)
     return;
-  // Without an index the history is the events themselves: all of them.
   auto load = [&](outcome<chain_ledger> snapshot) {
     if (!snapshot) {
       replay_report_.snapshot_refused = snapshot.error();
@@ -62,6 +61,7 @@ simulated_chain::simulated_chain(token_registry tokens,
     ++events_;
     ++replay_report_.events;
   };
+  // Without an index the history is the events themselves: all of them.
   bool ok = memory_history_ ? journal_->replay(each)
                             : journal_->replay_from(load, each);
   if (!ok)
@@ -76,9 +76,15 @@ simulated_chain::simulated_chain(token_registry tokens,
 }
 
 simulated_chain::~simulated_chain() {
-  if (journal_ && !memory_history_ && opts_.snapshot_events != 0 &&
-      events_ != snapshot_at_)
+  if (!journal_ || memory_history_ || opts_.snapshot_events == 0 ||
+      events_ == snapshot_at_)
+    return;
+  // Best effort: without it the next start replays the events since the
+  // last snapshot.
+  try {
     journal_->keep_snapshot(ledger());
+  } catch (const std::exception&) {
+  }
 }
 
 void simulated_chain::restore(chain_ledger&& ledger) {
