@@ -4,6 +4,8 @@
 // a crash at any step; a snapshot that does not check is never used.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -471,4 +473,26 @@ TEST_CASE("an LMDB flush that fails writes neither the snapshot nor its "
       each));
   CHECK(loaded == 1);
   CHECK(events.empty());
+}
+
+TEST_CASE("with the checkpointer's thread, snapshots go with the layers it "
+          "commits") {
+  temp_dir dir;
+  auto o = log_options(dir);
+  o.checkpointer = true;
+  o.checkpoint_interval = std::chrono::milliseconds{0};
+  auto committed = std::make_shared<std::atomic<int>>(0);
+  o.on_checkpoint_committed = [committed] { ++*committed; };
+  uint64_t events = 0;
+  {
+    auto j = logged_chain_journal::open(o);
+    REQUIRE_MESSAGE(j, why(j));
+    auto c = chain_on(std::move(*j));
+    drive(*c, 0, 200, 21);
+    events = c->events();
+  }
+  CHECK(*committed > 0);
+  auto report = check_restart(kind::log, dir);
+  CHECK(report.snapshot_events == events);
+  CHECK(report.events == 0);
 }
