@@ -312,7 +312,16 @@ struct lmdb_chain_journal::impl {
 lmdb_chain_journal::lmdb_chain_journal(std::unique_ptr<impl> p)
     : impl_(std::move(p)) {}
 
-lmdb_chain_journal::~lmdb_chain_journal() = default;
+lmdb_chain_journal::~lmdb_chain_journal() {
+  // flush() grows a full map (a kept snapshot may need it); what is left
+  // after a failure the impl's destructor tries once more.
+  if (impl_->batch || impl_->unsaved || impl_->kept_snapshot) {
+    try {
+      (void)flush();
+    } catch (const std::exception&) {
+    }
+  }
+}
 
 outcome<std::unique_ptr<lmdb_chain_journal>>
 lmdb_chain_journal::open(const chain_journal_options& opts) {
@@ -460,9 +469,10 @@ bool lmdb_chain_journal::flush() {
     } catch (const lmdb::error& e) {
       impl_->last = storage_problem(e.code(), e.what(), impl_->path);
       // Kept: the next flush() commits the batch again (the chain retries).
-      if (e.code() != MDB_MAP_FULL || attempt > 0)
+      if (e.code() != MDB_MAP_FULL || attempt > 16)
         return false;
-      // A commit can run out of map too: grow and write the batch again.
+      // A commit can run out of map too (a large snapshot: more than one
+      // doubling): grow and write the batch again.
       try {
         if (!impl_->redo_grown())
           return false;
