@@ -284,9 +284,13 @@ struct logged_chain_journal::impl {
     total.seq = checkpoint_seq.load();
     for (int layer = 0; layer < 2; ++layer) {
       if (!frozen_now()) {
-        if (log.next_seq() == frozen_upto && !truncation_pending)
+        // A kept snapshot is frozen too, in a layer of no events if
+        // nothing was logged since the last freezing: every event it
+        // folds is in LMDB or the frozen layer committed just before.
+        bool logged = log.next_seq() != frozen_upto;
+        if (!logged && !truncation_pending && !kept_snapshot)
           break;
-        if (log.next_seq() != frozen_upto)
+        if (logged || kept_snapshot)
           freeze(at);
       }
       auto done_ = commit_reported();

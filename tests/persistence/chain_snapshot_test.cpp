@@ -496,3 +496,34 @@ TEST_CASE("with the checkpointer's thread, snapshots go with the layers it "
   CHECK(report.snapshot_events == events);
   CHECK(report.events == 0);
 }
+
+TEST_CASE("a snapshot kept at the LMDB journal's close is written, the map "
+          "grown for it") {
+  temp_dir dir;
+  chain_journal_options o;
+  o.path = (dir.path() / "chain").string();
+  o.sync = false;
+  o.map_size = 256 * 1024;
+  chain_ledger big;
+  big.events = 1;
+  for (int i = 0; i < 20'000; ++i)
+    big.balances["account-" + std::to_string(i)]["usdc.near"] = 1;
+  {
+    auto j = lmdb_chain_journal::open(o);
+    REQUIRE_MESSAGE(j, why(j));
+    REQUIRE((*j)->record(reserve_of("a")));
+    REQUIRE((*j)->flush());
+    (*j)->keep_snapshot(big);
+  }
+  auto j = lmdb_chain_journal::open(o);
+  REQUIRE_MESSAGE(j, why(j));
+  int loaded = 0;
+  REQUIRE((*j)->replay_from(
+      [&](outcome<chain_ledger> l) {
+        REQUIRE_MESSAGE(l, why(l));
+        CHECK(*l == big);
+        ++loaded;
+      },
+      [](const chain_event&) {}));
+  CHECK(loaded == 1);
+}
