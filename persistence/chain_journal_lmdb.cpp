@@ -13,6 +13,7 @@
 #include "persistence/chain_event_codec.hpp"
 #include "persistence/chain_journal_index.hpp"
 #include "persistence/chain_log_format.hpp"
+#include "persistence/chain_snapshot_codec.hpp"
 #include "persistence/checksum.hpp"
 #include "persistence/lmdb_env.hpp"
 #include "persistence/storage_errors.hpp"
@@ -99,6 +100,8 @@ struct lmdb_chain_journal::impl {
   /// batch_events hold events that no open transaction holds (a write or
   /// commit failed): they are written again before anything else.
   bool unsaved = false;
+  /// The snapshot keep_snapshot() handed over, until a commit writes it.
+  std::optional<chain_snapshot_blob> kept_snapshot;
   /// The read transaction of snapshot(), which the lookups use meanwhile.
   MDB_txn* reading = nullptr;
   /// Held shared by every read transaction and unique by grow(): the map
@@ -107,18 +110,11 @@ struct lmdb_chain_journal::impl {
   std::shared_mutex remap;
 
   ~impl() {
-    if (!batch && unsaved) {
-      try {
-        begin();
-      } catch (const lmdb::error&) {
-        batch.reset();
-      }
-    }
-    if (batch) {
-      try {
-        batch->commit();
-      } catch (const lmdb::error&) {
-      }
+    // The batch and a kept snapshot, best effort.
+    try {
+      commit();
+    } catch (const std::exception&) {
+      batch.reset();
     }
   }
 
@@ -246,10 +242,23 @@ struct lmdb_chain_journal::impl {
   /// Commits the open batch (a failed one is written again first).
   /// Throws lmdb::error; the batch's events are kept for the next try.
   void commit() {
-    if (!batch && unsaved)
+    if (!batch && (unsaved || kept_snapshot))
       begin();
     if (!batch)
       return;
+    // In the transaction of the events it folds (all recorded before it
+    // was kept, so all in this batch or committed before).
+    if (kept_snapshot && kept_snapshot->events <= next_seq) {
+      try {
+        j.db.meta.put(batch->handle(), chain_snapshot_key,
+                      kept_snapshot->bytes);
+      } catch (const lmdb::error&) {
+        keep_failed_batch();
+        reopen_kept();
+        throw;
+      }
+    }
+    bool wrote_snapshot = kept_snapshot && kept_snapshot->events <= next_seq;
     auto t = std::move(*batch);
     batch.reset();
     try {
@@ -261,11 +270,14 @@ struct lmdb_chain_journal::impl {
     }
     batch_events.clear();
     batch_infos.clear();
+    if (wrote_snapshot)
+      kept_snapshot.reset();
   }
 
   /// write_checkpoint's transaction. Throws lmdb::error.
   void checkpoint(const std::vector<chain_event>& events,
-                  const std::vector<chain_intent_info>& infos, uint64_t seq) {
+                  const std::vector<chain_intent_info>& infos, uint64_t seq,
+                  const chain_snapshot_blob* snapshot) {
     auto t = lmdb::txn::begin(j.env.handle());
     uint64_t at = next_seq;
     for (const auto& e : events) {
@@ -281,6 +293,8 @@ struct lmdb_chain_journal::impl {
       value[i] = static_cast<char>(seq >> (8 * i));
     j.db.meta.put(t.handle(), checkpoint_seq_key,
                   seal_value(checkpoint_seq_key, value));
+    if (snapshot != nullptr && snapshot->events <= at)
+      j.db.meta.put(t.handle(), chain_snapshot_key, snapshot->bytes);
     t.commit();
     next_seq = at;
   }
@@ -298,7 +312,16 @@ struct lmdb_chain_journal::impl {
 lmdb_chain_journal::lmdb_chain_journal(std::unique_ptr<impl> p)
     : impl_(std::move(p)) {}
 
-lmdb_chain_journal::~lmdb_chain_journal() = default;
+lmdb_chain_journal::~lmdb_chain_journal() {
+  // flush() grows a full map (a kept snapshot may need it); what is left
+  // after a failure the impl's destructor tries once more.
+  if (impl_->batch || impl_->unsaved || impl_->kept_snapshot) {
+    try {
+      (void)flush();
+    } catch (const std::exception&) {
+    }
+  }
+}
 
 outcome<std::unique_ptr<lmdb_chain_journal>>
 lmdb_chain_journal::open(const chain_journal_options& opts) {
@@ -446,9 +469,10 @@ bool lmdb_chain_journal::flush() {
     } catch (const lmdb::error& e) {
       impl_->last = storage_problem(e.code(), e.what(), impl_->path);
       // Kept: the next flush() commits the batch again (the chain retries).
-      if (e.code() != MDB_MAP_FULL || attempt > 0)
+      if (e.code() != MDB_MAP_FULL || attempt > 16)
         return false;
-      // A commit can run out of map too: grow and write the batch again.
+      // A commit can run out of map too (a large snapshot: more than one
+      // doubling): grow and write the batch again.
       try {
         if (!impl_->redo_grown())
           return false;
@@ -491,6 +515,78 @@ bool lmdb_chain_journal::replay(
   return false;
 }
 
+void lmdb_chain_journal::keep_snapshot(const chain_ledger& ledger) {
+  impl_->kept_snapshot =
+      chain_snapshot_blob{ledger.events, encode_chain_snapshot(ledger)};
+}
+
+bool lmdb_chain_journal::replay_from(
+    const std::function<void(outcome<chain_ledger>)>& load,
+    const std::function<void(const chain_event&)>& fn) {
+  if (!flush())
+    return false;
+  auto& s = *impl_;
+  try {
+    std::shared_lock lock(s.remap);
+    auto t = lmdb::txn::begin(s.j.env.handle(), MDB_RDONLY);
+    auto c = lmdb::cursor::open(t.handle(), s.j.db.events);
+    std::string_view k;
+    std::string_view v;
+    uint64_t held = c.get(k, v, MDB_LAST) ? parse_chain_seq(k) + 1 : 0;
+    uint64_t from = 0;
+    std::string_view stored;
+    if (s.j.db.meta.get(t.handle(), chain_snapshot_key, stored)) {
+      auto ledger = decode_chain_snapshot(stored);
+      if (ledger && ledger->events > held)
+        ledger =
+            problem{errc::storage_corrupt,
+                    "the chain journal's ledger snapshot folds " +
+                        std::to_string(ledger->events) +
+                        " events, the journal holds " + std::to_string(held),
+                    {}};
+      if (ledger)
+        from = ledger->events;
+      else
+        ledger = problem{ledger.error().code,
+                         ledger.error().message + " (in " + s.path +
+                             "): every event is replayed instead",
+                         {}};
+      load(std::move(ledger));
+    }
+    // From a snapshot, the events after it must all be there: a gap is
+    // refused, as a damaged event is.
+    const bool checked = from > 0;
+    const std::string first = chain_seq_key(from);
+    k = first;
+    for (bool found = c.get(k, v, checked ? MDB_SET_RANGE : MDB_FIRST); found;
+         found = c.get(k, v, MDB_NEXT), ++from) {
+      if (checked && parse_chain_seq(k) != from)
+        break;
+      auto e = decode_chain_event(v);
+      if (!e) {
+        s.last = e.error();
+        s.last.message += " (event " + std::to_string(parse_chain_seq(k)) +
+                          " in " + s.path + ")";
+        return false;
+      }
+      fn(*e);
+    }
+    if (checked && from != held) {
+      s.last = problem{errc::storage_corrupt,
+                       "the chain journal in " + s.path + " misses event " +
+                           std::to_string(from) + " after its ledger snapshot",
+                       {}};
+      return false;
+    }
+    return true;
+  } catch (const lmdb::error& e) {
+    s.last = storage_problem(e.code(), e.what(), s.path);
+  } catch (const std::bad_alloc&) {
+    s.last = problem{errc::internal, "chain journal: out of memory", {}};
+  }
+  return false;
+}
+
 outcome<std::optional<uint64_t>> lmdb_chain_journal::checkpoint_seq() {
   return impl_->read<std::optional<uint64_t>>(
       [&](MDB_txn* t) { return read_checkpoint_seq(t, impl_->j.db.meta); });
@@ -498,14 +594,15 @@ outcome<std::optional<uint64_t>> lmdb_chain_journal::checkpoint_seq() {
 
 outcome<done> lmdb_chain_journal::write_checkpoint(
     const std::vector<chain_event>& events,
-    const std::vector<chain_intent_info>& infos, uint64_t seq) {
+    const std::vector<chain_intent_info>& infos, uint64_t seq,
+    const chain_snapshot_blob* snapshot) {
   // Its problems are returned, not kept in last_problem(): it may run on
   // another thread than the lookups that set it.
   if ((impl_->batch || impl_->unsaved) && !flush())
     return impl_->last;
   for (int attempt = 0;; ++attempt) {
     try {
-      impl_->checkpoint(events, infos, seq);
+      impl_->checkpoint(events, infos, seq, snapshot);
       return done{};
     } catch (const lmdb::error& e) {
       auto why = storage_problem(e.code(), e.what(), impl_->path);

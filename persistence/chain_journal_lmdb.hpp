@@ -13,6 +13,13 @@
 
 namespace intentd {
 
+/// An encoded ledger snapshot (chain_snapshot_codec.hpp) and the number of
+/// events it folds.
+struct chain_snapshot_blob {
+  uint64_t events = 0;
+  std::string bytes;
+};
+
 /// Where and how to keep the simulated chain's journal.
 struct chain_journal_options {
   std::string path; // its own directory, e.g. <storage.path>/chain
@@ -56,14 +63,17 @@ public:
   /// there was none.
   outcome<std::optional<uint64_t>> checkpoint_seq();
   /// Appends `events` (indexed) and keeps `infos`, with checkpoint_seq =
-  /// `seq`, in one transaction committed with the environment's sync,
-  /// growing the map as needed. Commits the open batch first, if any. On a
-  /// failure nothing of it is written. May run on another thread than the
-  /// lookups (a logged_chain_journal's checkpointer) when nothing is
-  /// recorded here: it leaves last_problem() and the open batch alone.
+  /// `seq` and `snapshot` (when given and it folds no more events than the
+  /// journal then holds), in one transaction committed with the
+  /// environment's sync, growing the map as needed. Commits the open batch
+  /// first, if any. On a failure nothing of it is written. May run on
+  /// another thread than the lookups (a logged_chain_journal's
+  /// checkpointer) when nothing is recorded here: it leaves last_problem()
+  /// and the open batch alone.
   outcome<done> write_checkpoint(const std::vector<chain_event>& events,
                                  const std::vector<chain_intent_info>& infos,
-                                 uint64_t seq);
+                                 uint64_t seq,
+                                 const chain_snapshot_blob* snapshot = nullptr);
   /// Calls `fn` inside one read transaction with the checkpoint_seq it
   /// sees (none: 1); the lookups `fn` makes answer from that transaction,
   /// so they and the sequence agree while another thread commits a
@@ -79,6 +89,16 @@ public:
   /// again by the next record() or flush(), until one commit takes them.
   bool flush() override;
   bool replay(const std::function<void(const chain_event&)>& fn) override;
+  /// Always: every flush() writes the kept snapshot.
+  bool wants_snapshot() override { return true; }
+  /// Encodes the ledger and keeps it for the next flush(), which writes
+  /// it into `meta` in its batch's transaction.
+  void keep_snapshot(const chain_ledger& ledger) override;
+  /// The snapshot in `meta` (when it checks and folds no more events than
+  /// the journal holds), then the events from its count on, in one read
+  /// transaction; a gap in their keys is refused.
+  bool replay_from(const std::function<void(outcome<chain_ledger>)>& load,
+                   const std::function<void(const chain_event&)>& fn) override;
   /// Writes the description into database `intents`, in the open batch.
   bool describe(const chain_intent_info& info) override;
   /// This journal: it keeps an index of its events.

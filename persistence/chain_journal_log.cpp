@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "persistence/chain_log_format.hpp"
+#include "persistence/chain_snapshot_codec.hpp"
 
 namespace intentd {
 
@@ -59,6 +60,9 @@ problem corrupt_log(const std::string& dir, const std::string& what) {
 struct frozen_layer {
   overlay o;
   uint64_t seq = 0;
+  /// The ledger snapshot kept when it was frozen: it folds no event after
+  /// the layer's last, and is written with the layer.
+  std::optional<chain_snapshot_blob> snapshot;
 };
 
 struct logged_chain_journal::impl {
@@ -88,6 +92,9 @@ struct logged_chain_journal::impl {
   /// Without the checkpointer: after a failed checkpoint, it is not tried
   /// again before this (the pause grows with the failures in a row).
   time_point retry_after;
+  /// The ledger snapshot keep_snapshot() handed over, until a freezing
+  /// takes it.
+  std::optional<chain_snapshot_blob> kept_snapshot;
   /// The checkpointer's failures already copied into `last`.
   uint64_t failures_seen = 0;
   problem last{errc::internal, "", {}};
@@ -196,8 +203,22 @@ struct logged_chain_journal::impl {
   /// The overlay's size, for the monitor.
   void note_overlay() { monitor->overlay_entries = o.size(); }
 
-  /// Hands the overlay over as the frozen layer; the batch must be empty
-  /// and no layer frozen.
+  /// What flush() at `at` would freeze for: freeze_due once the batch is
+  /// appended, with no layer frozen.
+  bool would_freeze(time_point at) const {
+    if (frozen_now())
+      return false;
+    auto batch = o.events.size() - logged_events + batch_infos.size();
+    if (log.next_seq() == frozen_upto && batch == 0)
+      return false;
+    return at - last_freeze >= opts.checkpoint_interval ||
+           logged_entries + batch >= opts.checkpoint_entries ||
+           logged_bytes >= opts.checkpoint_log_bytes;
+  }
+
+  /// Hands the overlay over as the frozen layer, with the kept snapshot
+  /// (every event it folds was recorded, so is in the layer or in LMDB);
+  /// the batch must be empty and no layer frozen.
   void freeze(time_point at) {
     auto layer = std::make_shared<frozen_layer>();
     layer->o = std::move(o);
@@ -205,6 +226,8 @@ struct logged_chain_journal::impl {
     frozen_entries = layer->o.size();
     frozen_bytes = logged_bytes;
     monitor->frozen_entries = frozen_entries;
+    layer->snapshot = std::move(kept_snapshot);
+    kept_snapshot.reset();
     o = overlay{};
     note_overlay();
     logged_events = 0;
@@ -235,7 +258,9 @@ struct logged_chain_journal::impl {
     infos.reserve(layer->o.infos.size());
     for (const auto& [id, info] : layer->o.infos)
       infos.push_back(info);
-    auto written = lmdb->write_checkpoint(layer->o.events, infos, out.seq);
+    auto written =
+        lmdb->write_checkpoint(layer->o.events, infos, out.seq,
+                               layer->snapshot ? &*layer->snapshot : nullptr);
     if (!written)
       return written.error();
     checkpoint_seq = out.seq;
@@ -295,9 +320,13 @@ struct logged_chain_journal::impl {
     total.seq = checkpoint_seq.load();
     for (int layer = 0; layer < 2; ++layer) {
       if (!frozen_now()) {
-        if (log.next_seq() == frozen_upto && !truncation_pending)
+        // A kept snapshot is frozen too, in a layer of no events if
+        // nothing was logged since the last freezing: every event it
+        // folds is in LMDB or the frozen layer committed just before.
+        bool logged = log.next_seq() != frozen_upto;
+        if (!logged && !truncation_pending && !kept_snapshot)
           break;
-        if (log.next_seq() != frozen_upto)
+        if (logged || kept_snapshot)
           freeze(at);
       }
       auto done_ = commit_reported();
@@ -545,6 +574,33 @@ bool logged_chain_journal::replay(
   // No checkpoint commits meanwhile: LMDB and the frozen layer agree.
   std::lock_guard lock(s.checkpoint_mutex);
   if (!s.lmdb->replay(fn)) {
+    s.last = s.lmdb->last_problem();
+    return false;
+  }
+  if (auto layer = s.frozen_now())
+    for (const auto& e : layer->o.events)
+      fn(e);
+  for (const auto& e : s.o.events)
+    fn(e);
+  return true;
+}
+
+bool logged_chain_journal::wants_snapshot() {
+  return impl_->would_freeze(impl_->now());
+}
+
+void logged_chain_journal::keep_snapshot(const chain_ledger& ledger) {
+  impl_->kept_snapshot =
+      chain_snapshot_blob{ledger.events, encode_chain_snapshot(ledger)};
+}
+
+bool logged_chain_journal::replay_from(
+    const std::function<void(outcome<chain_ledger>)>& load,
+    const std::function<void(const chain_event&)>& fn) {
+  auto& s = *impl_;
+  // No checkpoint commits meanwhile: LMDB and the frozen layer agree.
+  std::lock_guard lock(s.checkpoint_mutex);
+  if (!s.lmdb->replay_from(load, fn)) {
     s.last = s.lmdb->last_problem();
     return false;
   }

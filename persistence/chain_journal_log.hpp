@@ -167,6 +167,16 @@ public:
   /// The LMDB journal's events, then the frozen layer's and the overlay's
   /// (the log's since C, and the batch).
   bool replay(const std::function<void(const chain_event&)>& fn) override;
+  /// When the next flush() would freeze a layer for a checkpoint (see
+  /// checkpoint_due), which then carries the kept snapshot into LMDB.
+  bool wants_snapshot() override;
+  /// Encodes the ledger and keeps it for the next freezing (a flush's or
+  /// checkpoint()'s), replacing one kept before.
+  void keep_snapshot(const chain_ledger& ledger) override;
+  /// LMDB's snapshot and events after it (lmdb_chain_journal::replay_from),
+  /// then the frozen layer's and the overlay's events.
+  bool replay_from(const std::function<void(outcome<chain_ledger>)>& load,
+                   const std::function<void(const chain_event&)>& fn) override;
   chain_history* history() override;
 
   outcome<uint32_t> executions(const std::string& intent_id) override;

@@ -3,6 +3,7 @@
 
 #include "persistence/chain_event_codec.hpp"
 #include "persistence/chain_journal_index.hpp"
+#include "persistence/chain_snapshot_codec.hpp"
 #include "persistence/checksum.hpp"
 #include "persistence/store_verify_walk.hpp"
 
@@ -59,6 +60,23 @@ void check_chain_journal(walker& w) {
   auto events = w.open_db("events");
   if (!events)
     return;
+  auto meta = w.open_db("meta", true);
+  // The ledger snapshot, checked against the fold of the events it covers
+  // (the parts that need no configuration: block and reservations).
+  std::optional<chain_ledger> snapshot;
+  std::size_t snapshot_bytes = 0;
+  if (meta) {
+    std::string_view v;
+    if (w.get(*meta, chain_snapshot_key, v)) {
+      snapshot_bytes = v.size();
+      auto decoded = decode_chain_snapshot(v);
+      if (decoded)
+        snapshot = std::move(*decoded);
+      else
+        w.damage("meta: " + decoded.error().message);
+    }
+  }
+  chain_ledger folded;
   std::map<std::string, uint32_t> executed;
   uint64_t unsealed = 0;
   w.walk("events", *events, [&](std::string_view k, std::string_view v) {
@@ -74,12 +92,32 @@ void check_chain_journal(walker& w) {
       ++unsealed;
     if (is_execution(e->kind))
       ++executed[e->intent_id];
+    if (snapshot && parse_chain_seq(k) < snapshot->events)
+      fold_chain_reservations(folded, *e);
   });
+  if (snapshot) {
+    const std::string at = "meta: the ledger snapshot at event " +
+                           std::to_string(snapshot->events);
+    if (folded.events != snapshot->events)
+      w.damage(at + " covers events the journal does not hold (" +
+               std::to_string(folded.events) + " readable before it)");
+    else if (folded.block != snapshot->block)
+      w.damage(at + " says block " + std::to_string(snapshot->block) +
+               ", the events reach block " + std::to_string(folded.block));
+    else if (folded.reservations != snapshot->reservations)
+      w.damage(at + " holds " + std::to_string(snapshot->reservations.size()) +
+               " reservations that differ from the events' " +
+               std::to_string(folded.reservations.size()));
+    else
+      w.note(at + ": " + std::to_string(snapshot->balances.size()) +
+             " accounts, " + std::to_string(snapshot->reservations.size()) +
+             " reservations, " + std::to_string(snapshot_bytes) + " bytes");
+  }
   if (unsealed > 0)
     w.note("events: " + std::to_string(unsealed) +
            " written before checksums (format 1)");
   bool sealed = false;
-  if (auto meta = w.open_db("meta", true)) {
+  if (meta) {
     std::string_view v;
     if (w.get(*meta, "index", v) && v.size() == 1) {
       sealed = static_cast<uint8_t>(v[0]) >= 2;

@@ -174,12 +174,17 @@ engine_impl::engine_impl(const cfg::config& c, component_settings settings,
       observe_chain_journal(*metrics_, chain_journal_);
     }
     auto simulated = open_chain(s, store_->read_only(), chain_journal_);
+    const auto& replay = simulated->replay_report();
+    if (replay.snapshot_refused)
+      spdlog::warn("the simulated chain's ledger snapshot is not used: {}",
+                   replay.snapshot_refused->message);
     spdlog::info("the simulated chain's journal replayed in {} ms ({} ms of "
-                 "CPU)",
+                 "CPU): a ledger snapshot at event {}, then {} events",
                  std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - began)
                      .count(),
-                 (std::clock() - cpu) * 1000 / CLOCKS_PER_SEC);
+                 (std::clock() - cpu) * 1000 / CLOCKS_PER_SEC,
+                 replay.snapshot_events, replay.events);
     keys = simulated->keys();
     chain = std::move(simulated);
   }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -99,6 +100,34 @@ struct chain_intent_info {
   }
 };
 
+/// The simulated chain's live state as of its first `events` events: what
+/// replaying them rebuilds (docs/durability.md, "The chain's ledger
+/// snapshot"). Ordered maps, so that equal ledgers encode alike.
+struct chain_ledger {
+  struct held {
+    std::string account;
+    std::string token;
+    units amount = 0;
+
+    friend bool operator==(const held& a, const held& b) {
+      return a.account == b.account && a.token == b.token &&
+             a.amount == b.amount;
+    }
+  };
+  /// How many events it folds (journal keys 0 to events-1).
+  uint64_t events = 0;
+  uint64_t block = 0;
+  /// Account -> token -> balance, in base units.
+  std::map<std::string, std::map<std::string, units>> balances;
+  /// Intent id -> its reservation.
+  std::map<std::string, held> reservations;
+
+  friend bool operator==(const chain_ledger& a, const chain_ledger& b) {
+    return a.events == b.events && a.block == b.block &&
+           a.balances == b.balances && a.reservations == b.reservations;
+  }
+};
+
 /// What the simulated chain remembers of intents that are no longer live:
 /// it asks here instead of keeping every intent ever seen in memory.
 /// Answers cover every event recorded so far, flushed or not. A problem
@@ -157,6 +186,27 @@ public:
   /// returning a vector, so a long history is never held in memory at once.
   /// False when the history cannot be read in full.
   virtual bool replay(const std::function<void(const chain_event&)>& fn) = 0;
+
+  /// Whether a snapshot handed to keep_snapshot() now would be written by
+  /// the next flush(); the chain builds one only then. False for a journal
+  /// that keeps none.
+  virtual bool wants_snapshot() { return false; }
+  /// Keeps `ledger` (the fold of the first ledger.events events, all of
+  /// them recorded) to write with the flush that makes them durable,
+  /// replacing one kept and not written yet. Encoded at once: the caller
+  /// may change its ledger afterwards.
+  virtual void keep_snapshot(const chain_ledger& ledger) { (void)ledger; }
+  /// replay() from the newest snapshot: calls `load` at most once, before
+  /// any event, with the snapshot (then `fn` with the events after it) or
+  /// with the problem of one that was refused (damaged, an unknown
+  /// version: then `fn` with every event, as replay()). Without a
+  /// snapshot, `load` is not called. False as replay().
+  virtual bool
+  replay_from(const std::function<void(outcome<chain_ledger>)>& load,
+              const std::function<void(const chain_event&)>& fn) {
+    (void)load;
+    return replay(fn);
+  }
 };
 
 } // namespace intentd

@@ -1,8 +1,11 @@
 #include "runtime/model/simulated_chain.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <openssl/evp.h>
 
@@ -46,24 +49,98 @@ simulated_chain::simulated_chain(token_registry tokens,
   }
   if (!journal_)
     return;
-  uint64_t replayed = 0;
-  bool ok = journal_->replay([&](const chain_event& e) {
+  auto load = [&](outcome<chain_ledger> snapshot) {
+    if (!snapshot) {
+      replay_report_.snapshot_refused = snapshot.error();
+      return;
+    }
+    restore(std::move(*snapshot));
+  };
+  auto each = [&](const chain_event& e) {
     apply(e);
-    ++replayed;
-  });
+    ++events_;
+    ++replay_report_.events;
+  };
+  // Without an index the history is the events themselves: all of them.
+  bool ok = memory_history_ ? journal_->replay(each)
+                            : journal_->replay_from(load, each);
   if (!ok)
     throw std::runtime_error("the simulated chain's journal cannot be "
                              "replayed after " +
-                             std::to_string(replayed) + " events");
+                             std::to_string(events_) + " events");
+  snapshot_at_ = replay_report_.snapshot_events;
   // A restarted chain draws new faults rather than repeating the first ones.
+  uint64_t replayed = events_;
   if (replayed > 0)
     rng_.seed(opts.seed ^ (replayed * 0x9e3779b97f4a7c15ull));
+}
+
+simulated_chain::~simulated_chain() {
+  if (!journal_ || memory_history_ || opts_.snapshot_events == 0 ||
+      events_ == snapshot_at_)
+    return;
+  // Best effort: without it the next start replays the events since the
+  // last snapshot.
+  try {
+    journal_->keep_snapshot(ledger());
+  } catch (const std::exception&) {
+  }
+}
+
+void simulated_chain::restore(chain_ledger&& ledger) {
+  accounts_.clear();
+  reservations_.clear();
+  for (auto& [name, balances] : ledger.balances)
+    accounts_[name].balances = std::move(balances);
+  for (auto& [id, held] : ledger.reservations)
+    reservations_[id] = reservation{
+        std::move(held.account), std::move(held.token), held.amount, {}};
+  block_ = ledger.block;
+  events_ = ledger.events;
+  replay_report_.snapshot_events = ledger.events;
+}
+
+chain_ledger simulated_chain::ledger() const {
+  // Sorted first, then appended at the maps' ends: no search per entry.
+  auto sorted = [](const auto& table) {
+    std::vector<const typename std::decay_t<decltype(table)>::value_type*> out;
+    out.reserve(table.size());
+    for (const auto& entry : table)
+      out.push_back(&entry);
+    std::sort(out.begin(), out.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    return out;
+  };
+  chain_ledger out;
+  out.events = events_;
+  out.block = block_;
+  for (const auto* a : sorted(accounts_))
+    out.balances.emplace_hint(out.balances.end(), a->first, a->second.balances);
+  for (const auto* r : sorted(reservations_))
+    out.reservations.emplace_hint(out.reservations.end(), r->first,
+                                  chain_ledger::held{r->second.account,
+                                                     r->second.token,
+                                                     r->second.amount});
+  return out;
+}
+
+void simulated_chain::offer_snapshot() {
+  if (opts_.snapshot_events == 0 || memory_history_)
+    return;
+  uint64_t since = events_ - snapshot_at_;
+  if (since == 0 || since < opts_.snapshot_events ||
+      since < accounts_.size() + reservations_.size() ||
+      !journal_->wants_snapshot())
+    return;
+  journal_->keep_snapshot(ledger());
+  snapshot_at_ = events_;
 }
 
 bool simulated_chain::commit(const chain_event& event) {
   if (journal_ && !journal_->record(event))
     return false;
   apply(event);
+  ++events_;
   return true;
 }
 
@@ -407,7 +484,10 @@ simulated_chain::execution_of(const std::string& intent_id) {
 }
 
 bool simulated_chain::commit() {
-  return !journal_ || journal_->flush();
+  if (!journal_)
+    return true;
+  offer_snapshot();
+  return journal_->flush();
 }
 
 std::optional<chain_tx> simulated_chain::tx_status(const std::string& hash) {

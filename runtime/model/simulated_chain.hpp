@@ -30,9 +30,25 @@ struct simulated_chain_options {
   std::map<std::string, std::map<std::string, units>> account_balances;
   uint64_t gas_per_execution = 30'000;
   uint64_t gas_price = 1; // base units of the input token per gas unit
+  /// A ledger snapshot is handed to the journal when at least this many
+  /// events, and at least as many as the ledger has entries (accounts and
+  /// reservations), were recorded since the last, and the journal would
+  /// write it with its next flush (docs/durability.md, "The chain's ledger
+  /// snapshot"); 0: never.
+  uint64_t snapshot_events = 100'000;
   /// The wall clock that dates what the chain keeps of each intent
   /// (chain_intent_info); empty: dated 0.
   std::function<time_us()> now;
+};
+
+/// How the constructor rebuilt the ledger from its journal.
+struct chain_replay_report {
+  /// The events folded by the snapshot it started from (0: none).
+  uint64_t snapshot_events = 0;
+  /// The events replayed after it (all of them without a snapshot).
+  uint64_t events = 0;
+  /// Why a snapshot in the journal was not used (every event was replayed).
+  std::optional<problem> snapshot_refused;
 };
 
 /// A deterministic in-process ledger: accounts, balances, reservations,
@@ -52,6 +68,10 @@ public:
   /// start-up only). Replay streams the events and keeps only live state.
   simulated_chain(token_registry tokens, simulated_chain_options opts,
                   std::unique_ptr<chain_journal> journal = nullptr);
+  /// Hands the journal a snapshot of the ledger when events were recorded
+  /// since the last one, for the journal's close to write (so that a
+  /// clean stop leaves nothing to replay but what its close flushes).
+  ~simulated_chain() override;
 
   verify_result verify(const intent& in) override;
   execute_result execute(const intent& in,
@@ -95,6 +115,11 @@ public:
   const std::shared_ptr<account_keys>& keys() const { return keys_; }
   /// Intents holding a reservation.
   std::size_t live_intents() const { return reservations_.size(); }
+  /// The ledger now: what a snapshot holds.
+  chain_ledger ledger() const;
+  /// Events recorded, replayed ones included.
+  uint64_t events() const { return events_; }
+  const chain_replay_report& replay_report() const { return replay_report_; }
 
 private:
   struct reservation {
@@ -113,6 +138,10 @@ private:
   /// Journals `event`, then applies it; false when the journal refused it.
   bool commit(const chain_event& event);
   void apply(const chain_event& event);
+  /// Hands the journal a snapshot when one is due (see snapshot_events).
+  void offer_snapshot();
+  /// Takes the ledger of a snapshot as the chain's.
+  void restore(chain_ledger&& ledger);
   time_us now() const { return opts_.now ? opts_.now() : 0; }
   /// Keeps what `in` was, first seen at `first_seen` (0: as kept before),
   /// last changed now. Best effort: a journal that refuses it keeps its
@@ -123,6 +152,10 @@ private:
   simulated_chain_options opts_;
   std::mt19937_64 rng_;
   uint64_t block_ = 0;
+  /// Events recorded and applied, and their count at the last snapshot.
+  uint64_t events_ = 0;
+  uint64_t snapshot_at_ = 0;
+  chain_replay_report replay_report_;
   std::unordered_map<std::string, account_state> accounts_;
   std::unordered_map<std::string, reservation> reservations_;
   std::unique_ptr<chain_journal> journal_;

@@ -9,6 +9,7 @@
 
 #include "persistence/chain_event_codec.hpp"
 #include "persistence/chain_journal_lmdb.hpp"
+#include "persistence/chain_snapshot_codec.hpp"
 #include "persistence/checksum.hpp"
 #include "persistence/lmdb_env.hpp"
 #include "persistence/record_codec.hpp"
@@ -285,6 +286,78 @@ TEST_CASE("verify_storage passes a clean store and names what is damaged") {
   // Its index entries name a record that cannot be read: not matched, not
   // reported twice; the counts cannot be checked without it.
   CHECK(names(damaged->notes, "counts: not recounted, 1 records"));
+}
+
+TEST_CASE("verify_storage checks the chain's ledger snapshot against the "
+          "events it folds") {
+  temp_dir dir;
+  auto opts = filled_store(dir);
+  chain_journal_options j;
+  j.path = (dir.path() / "chain").string();
+  j.sync = false;
+  chain_ledger ledger;
+  ledger.events = 3;
+  ledger.block = 1;
+  ledger.balances["alice.near"]["usdc.near"] = 98;
+  ledger.balances["bob.near"]["usdc.near"] = 5;
+  ledger.reservations["a2"] = {"alice.near", "usdc.near", 1};
+  {
+    auto journal = lmdb_chain_journal::open(j);
+    REQUIRE(journal);
+    chain_event reserve{
+        chain_event_kind::reserve, "a1", "alice.near", "usdc.near", 1, {}, 0};
+    REQUIRE((*journal)->record(reserve));
+    reserve.intent_id = "a2";
+    REQUIRE((*journal)->record(reserve));
+    REQUIRE(
+        (*journal)->record(chain_event{chain_event_kind::execute, "a1",
+                                       "bob.near", "usdc.near", 5, "0xa1", 1}));
+    (*journal)->keep_snapshot(ledger);
+    // One more after it.
+    reserve.intent_id = "a3";
+    REQUIRE((*journal)->record(reserve));
+    REQUIRE((*journal)->flush());
+  }
+  auto clean = verify_storage(opts.path);
+  REQUIRE(clean);
+  CHECK_MESSAGE(clean->clean(), clean->damage.front());
+  CHECK(names(clean->notes, "chain meta: the ledger snapshot at event 3: 2 "
+                            "accounts, 1 reservations"));
+
+  auto store_snapshot = [&](const std::string& bytes) {
+    raw_edit(opts.path + "/chain", [&](MDB_txn* t, auto open) {
+      open(t, "meta").put(t, chain_snapshot_key, bytes);
+    });
+  };
+  auto wrong = ledger;
+  wrong.reservations["a1"] = {"alice.near", "usdc.near", 1};
+  store_snapshot(encode_chain_snapshot(wrong));
+  auto damaged = verify_storage(opts.path);
+  REQUIRE(damaged);
+  CHECK(names(damaged->damage, "chain meta: the ledger snapshot at event 3 "
+                               "holds 2 reservations that differ from the "
+                               "events' 1"));
+  wrong = ledger;
+  wrong.block = 4;
+  store_snapshot(encode_chain_snapshot(wrong));
+  damaged = verify_storage(opts.path);
+  REQUIRE(damaged);
+  CHECK(names(damaged->damage, "says block 4, the events reach block 1"));
+  wrong = ledger;
+  wrong.events = 9;
+  store_snapshot(encode_chain_snapshot(wrong));
+  damaged = verify_storage(opts.path);
+  REQUIRE(damaged);
+  CHECK(names(damaged->damage, "the ledger snapshot at event 9 covers events "
+                               "the journal does not hold (4 readable"));
+  auto bytes = encode_chain_snapshot(ledger);
+  bytes[3] ^= 1;
+  store_snapshot(bytes);
+  damaged = verify_storage(opts.path);
+  REQUIRE(damaged);
+  CHECK(names(damaged->damage,
+              "chain meta: the chain journal's ledger snapshot fails its "
+              "checksum"));
 }
 
 TEST_CASE("verify_storage refuses a path without a store") {
