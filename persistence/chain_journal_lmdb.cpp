@@ -462,6 +462,13 @@ lmdb_chain_journal::intent_info(const std::string& intent_id) {
 }
 
 bool lmdb_chain_journal::flush() {
+  // A failed flush drops the kept snapshot: the chain's next flush writes
+  // its events without it (a snapshot is best effort; one too large for
+  // the map must not keep the events out of the journal).
+  auto failed = [&] {
+    impl_->kept_snapshot.reset();
+    return false;
+  };
   for (int attempt = 0;; ++attempt) {
     try {
       impl_->commit();
@@ -470,16 +477,16 @@ bool lmdb_chain_journal::flush() {
       impl_->last = storage_problem(e.code(), e.what(), impl_->path);
       // Kept: the next flush() commits the batch again (the chain retries).
       if (e.code() != MDB_MAP_FULL || attempt > 16)
-        return false;
+        return failed();
       // A commit can run out of map too (a large snapshot: more than one
       // doubling): grow and write the batch again.
       try {
         if (!impl_->redo_grown())
-          return false;
+          return failed();
       } catch (const lmdb::error& again) {
         impl_->last = storage_problem(again.code(), again.what(), impl_->path);
         impl_->keep_failed_batch();
-        return false;
+        return failed();
       }
     }
   }

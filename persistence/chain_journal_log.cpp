@@ -61,8 +61,10 @@ struct frozen_layer {
   overlay o;
   uint64_t seq = 0;
   /// The ledger snapshot kept when it was frozen: it folds no event after
-  /// the layer's last, and is written with the layer.
-  std::optional<chain_snapshot_blob> snapshot;
+  /// the layer's last, and is written with the layer. Dropped (by the
+  /// checkpoint, under checkpoint_mutex) when a commit with it failed: a
+  /// snapshot is best effort and never holds the events back.
+  mutable std::optional<chain_snapshot_blob> snapshot;
 };
 
 struct logged_chain_journal::impl {
@@ -261,8 +263,12 @@ struct logged_chain_journal::impl {
     auto written =
         lmdb->write_checkpoint(layer->o.events, infos, out.seq,
                                layer->snapshot ? &*layer->snapshot : nullptr);
-    if (!written)
+    if (!written) {
+      // The next try goes without it (a snapshot too large for the map
+      // must not stop the events from reaching LMDB).
+      layer->snapshot.reset();
       return written.error();
+    }
     checkpoint_seq = out.seq;
     out.events = layer->o.events.size();
     out.infos = infos.size();
