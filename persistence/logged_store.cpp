@@ -545,9 +545,9 @@ bool logged_store::checkpoint_due(
     std::chrono::steady_clock::time_point now) const {
   auto& s = *impl_;
   std::lock_guard lock(s.checkpoint_mutex);
-  if (s.held)
-    return false;
   std::shared_lock table_lock(s.mutex);
+  if (s.holding())
+    return false;
   if (s.truncation_pending)
     return true;
   if (s.applied_seq == s.checkpoint_seq)
@@ -564,10 +564,10 @@ logged_store::maybe_checkpoint(std::chrono::steady_clock::time_point now) {
 outcome<std::optional<checkpoint_report>>
 logged_store::maybe_locked(impl& s, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(s.checkpoint_mutex);
-  if (s.held)
-    return std::optional<checkpoint_report>{};
   {
     std::shared_lock table_lock(s.mutex);
+    if (s.holding())
+      return std::optional<checkpoint_report>{};
     if ((s.applied_seq == s.checkpoint_seq && !s.truncation_pending) ||
         (now - s.last_checkpoint < s.opts.checkpoint_interval &&
          !s.over_threshold() && !s.truncation_pending))

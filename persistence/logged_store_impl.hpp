@@ -73,6 +73,13 @@ struct logged_store::impl {
     return table.size() >= opts.checkpoint_records ||
            logged_bytes - bytes_at_checkpoint >= opts.checkpoint_log_bytes;
   }
+  /// Held checkpoints (hold_checkpoints, until the engine's recovery is
+  /// done) run anyway past four times a threshold: what a long recovery
+  /// and the submissions meanwhile write stays bounded in memory and log.
+  bool holding() const {
+    return held && table.size() < 4 * opts.checkpoint_records &&
+           logged_bytes - bytes_at_checkpoint < 4 * opts.checkpoint_log_bytes;
+  }
   void nudge();
 
   /// Appends `payloads` to the log as one batch (one fdatasync): the

@@ -134,6 +134,17 @@ TEST_CASE("held checkpoints are not due, and none runs, until released; "
     REQUIRE(stored);
     CHECK(stored->status == intent_status::verified);
   }
+  SUBCASE("past four times a threshold, held checkpoints run anyway") {
+    put_ok(s, {rec_of(4), rec_of(5), rec_of(6), rec_of(7)});
+    REQUIRE(s.table_size() == 7);
+    CHECK_FALSE(s.checkpoint_due(t + 10s));
+    put_ok(s, {rec_of(8)});
+    CHECK(s.checkpoint_due(t + 10s));
+    auto ran = value_of(s.maybe_checkpoint(t + 10s));
+    REQUIRE(ran);
+    CHECK(ran->records == 8);
+    CHECK(s.checkpoints_held());
+  }
   SUBCASE("an explicit checkpoint (a clean stop's) is not held") {
     auto ran = s.checkpoint();
     REQUIRE_MESSAGE(ran, why(ran));
