@@ -1017,6 +1017,13 @@ void cluster_engine::get_rendered(const std::string& id,
 
 void cluster_engine::forward_read(std::size_t node, const std::string& id,
                                   reply<rendered_reply> done) {
+  // After stop() no read waits: its waiting calls were answered already,
+  // and the actor system is going away.
+  if (stopped_.load()) {
+    cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
+    return done(
+        unavailable(node, "not reachable from this node, which is stopping"));
+  }
   auto endpoint = table_->endpoint(node);
   if (!endpoint) {
     cluster_metrics_.forwarded(node, forward_result::unavailable, 0);
