@@ -205,6 +205,24 @@ struct logged_chain_journal::impl {
   /// The overlay's size, for the monitor.
   void note_overlay() { monitor->overlay_entries = o.size(); }
 
+  /// LMDB's part of a replay through `from_lmdb`, then the events of the
+  /// frozen layer and of the overlay, with no checkpoint committing
+  /// meanwhile (LMDB and the frozen layer agree).
+  bool replay_after(const std::function<bool()>& from_lmdb,
+                    const std::function<void(const chain_event&)>& fn) {
+    std::lock_guard lock(checkpoint_mutex);
+    if (!from_lmdb()) {
+      last = lmdb->last_problem();
+      return false;
+    }
+    if (auto layer = frozen_now())
+      for (const auto& e : layer->o.events)
+        fn(e);
+    for (const auto& e : o.events)
+      fn(e);
+    return true;
+  }
+
   /// What flush() at `at` would freeze for: freeze_due once the batch is
   /// appended, with no layer frozen.
   bool would_freeze(time_point at) const {
@@ -576,19 +594,7 @@ bool logged_chain_journal::flush() {
 
 bool logged_chain_journal::replay(
     const std::function<void(const chain_event&)>& fn) {
-  auto& s = *impl_;
-  // No checkpoint commits meanwhile: LMDB and the frozen layer agree.
-  std::lock_guard lock(s.checkpoint_mutex);
-  if (!s.lmdb->replay(fn)) {
-    s.last = s.lmdb->last_problem();
-    return false;
-  }
-  if (auto layer = s.frozen_now())
-    for (const auto& e : layer->o.events)
-      fn(e);
-  for (const auto& e : s.o.events)
-    fn(e);
-  return true;
+  return impl_->replay_after([&] { return impl_->lmdb->replay(fn); }, fn);
 }
 
 bool logged_chain_journal::wants_snapshot() {
@@ -603,19 +609,8 @@ void logged_chain_journal::keep_snapshot(const chain_ledger& ledger) {
 bool logged_chain_journal::replay_from(
     const std::function<void(outcome<chain_ledger>)>& load,
     const std::function<void(const chain_event&)>& fn) {
-  auto& s = *impl_;
-  // No checkpoint commits meanwhile: LMDB and the frozen layer agree.
-  std::lock_guard lock(s.checkpoint_mutex);
-  if (!s.lmdb->replay_from(load, fn)) {
-    s.last = s.lmdb->last_problem();
-    return false;
-  }
-  if (auto layer = s.frozen_now())
-    for (const auto& e : layer->o.events)
-      fn(e);
-  for (const auto& e : s.o.events)
-    fn(e);
-  return true;
+  return impl_->replay_after([&] { return impl_->lmdb->replay_from(load, fn); },
+                             fn);
 }
 
 chain_history* logged_chain_journal::history() {
