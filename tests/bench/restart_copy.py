@@ -12,6 +12,11 @@ every 10 ms, as /readyz is), the load average, and the start-up log's
 replay and recovery lines; then kills it with SIGKILL, so that every run
 starts from the same state. Alternate two binaries on the
 same DATA_DIR to compare them. Standard library only.
+
+With PERF=FILE in the environment, `perf record -F 999 -g` is attached
+(PERF_FREQ and PERF_CG, e.g. "--call-graph dwarf,16384", change it)
+to intentd from launch to ready and writes FILE (the CPU figures then
+include perf's overhead).
 """
 import http.client
 import os
@@ -28,6 +33,16 @@ def cpu_of(pid):
     with open(f"/proc/{pid}/stat") as f:
         st = f.read().rsplit(")", 1)[1].split()
     return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        kb = {k: (v.split() or [""])[0] for k, v in
+              (line.split(":", 1) for line in f if ":" in line)}
+    with open(f"/proc/{pid}/stat") as f:
+        minflt = int(f.read().rsplit(")", 1)[1].split()[7])
+    return (f"VmRSS {int(kb['VmRSS']) // 1024} MB, VmHWM "
+            f"{int(kb['VmHWM']) // 1024} MB, {minflt} minor faults")
 
 
 def main():
@@ -66,6 +81,13 @@ logging:
             p = subprocess.Popen(
                 [binary, "--config", os.path.join(work, "intentd.yaml")],
                 stdout=log, stderr=log)
+            perf = None
+            if os.environ.get("PERF"):
+                perf = subprocess.Popen(
+                    ["perf", "record", "-F", os.environ.get("PERF_FREQ", "999")]
+                    + os.environ.get("PERF_CG", "-g").split()
+                    + ["-o", os.environ["PERF"], "-p", str(p.pid)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             ready = None
             marks = {"write log replayed": None, "journal replayed": None}
             with open(log_path) as seen:
@@ -85,9 +107,14 @@ logging:
                     except OSError:
                         pass
                     time.sleep(0.01)
+            if perf is not None:
+                perf.send_signal(signal.SIGINT)
+                perf.wait()
             cpu = None
+            mem = ""
             if p.poll() is None:
                 cpu = cpu_of(p.pid)
+                mem = memory_of(p.pid)
                 p.send_signal(signal.SIGKILL)
             p.wait()
         with open("/proc/loadavg") as f:
@@ -98,7 +125,7 @@ logging:
         at = ", ".join(f"{v:.2f} s at '{m}'" for m, v in marks.items()
                        if v is not None)
         print(f"{label}: ready {ready:.2f} s after launch, CPU by ready "
-              f"{cpu:.2f} s ({at}), load average {load}")
+              f"{cpu:.2f} s ({at}), {mem}, load average {load}")
         with open(log_path) as f:
             for line in f:
                 if "replayed" in line or "recovered" in line:

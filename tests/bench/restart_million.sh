@@ -15,6 +15,8 @@
 #   tests/bench/restart_million.sh [TERMINAL=1000000] [LIVE=100000]
 #   WRITE_PATH=log|lmdb (default lmdb)   KEEP=1 WORK=/tmp/dir  # keep the store
 #   COUNT_FINAL=1   # also page through every completed intent (slow)
+#   KILL_COPY=/tmp/dir   # keep a copy of the data directory as kill -9 left it
+#                        # (for tests/bench/restart_copy.py)
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./lib.sh
@@ -88,6 +90,10 @@ for how in SIGKILL SIGTERM; do
   start=$(date +%s%N)
   if [[ $how == SIGTERM ]]; then intentd_stop; else intentd_kill; fi
   echo "$how: exited in $(( ($(date +%s%N) - start) / 1000000 )) ms with code $INTENTD_EXIT"
+  if [[ $how == SIGKILL && -n ${KILL_COPY:-} ]]; then
+    rm -rf "$KILL_COPY" && cp -a "$WORK/data" "$KILL_COPY"
+    echo "  copied the data directory to $KILL_COPY"
+  fi
   if [[ -d $WORK/data/wal ]]; then
     echo "  write log left: $(du -sm "$WORK/data/wal" | cut -f1) MB"
   fi
