@@ -50,6 +50,7 @@ def main():
     label = sys.argv[3] if len(sys.argv) > 3 else os.path.basename(binary)
     write_path = sys.argv[4] if len(sys.argv) > 4 else "log"
     work = tempfile.mkdtemp(prefix="intentd-restart.")
+    p = None
     try:
         shutil.copytree(src, os.path.join(work, "data"))
         s = socket.socket()
@@ -132,6 +133,10 @@ logging:
                     print("   ", line.strip().split(" ", 2)[-1][:200])
         return 0
     finally:
+        # Whatever failed above, intentd does not outlive the run.
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 
