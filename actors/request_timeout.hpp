@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -33,9 +34,14 @@ inline void drop_timeout(caf::local_actor* self, caf::message_id request) {
 /// and a second message to the clock's thread to cancel it when the answer
 /// comes: under load, two wake-ups of that thread per request and a scan of
 /// the actor's timers there, about a seventh of intentd's CPU per intent.
-/// Here a request adds an entry to a vector (answers come mostly in the
-/// order asked, so its front is where they are found), and the clock hears
-/// from the actor only when no timer of its own is due early enough.
+/// Here a request adds an entry to a heap by deadline and its id to a hash
+/// map, and the clock hears from the actor only when no timer of its own is
+/// due early enough. An answer takes the id out of the map alone: its heap
+/// entry is passed over when it reaches the top, and the heap is rebuilt
+/// without the answered ones once they outnumber the waiting ones (plus a
+/// few), so add costs O(log n) and drop O(1) amortized for n waiting
+/// requests (thousands for the engine's bridge: server.max_in_flight),
+/// and the heap holds at most about 2n entries.
 ///
 /// A request not answered by its deadline gets the sec::request_timeout
 /// error CAF would deliver, through the same handler; an answer arriving
@@ -61,7 +67,7 @@ public:
   void drop(caf::message_id response_id);
 
   /// Requests still waiting for their answer.
-  size_t pending() const { return pending_.size(); }
+  size_t pending() const { return waiting_.size(); }
 
   /// Timers in the actor clock (at most a few: one per deadline earlier
   /// than every timer already set).
@@ -70,15 +76,31 @@ public:
 private:
   struct entry {
     time_point due;
+    uint64_t seq; // the order added: one deadline's requests time out so
+    uint64_t id;
+  };
+  struct timer {
+    time_point due;
     uint64_t id;
   };
 
+  /// Whether `e` is the entry of a request still waiting (not dropped).
+  bool waiting(const entry& e) const;
+  /// Pops the entries of answered requests off the top of the heap.
+  void pop_answered();
+  /// Rebuilds the heap without the answered requests' entries once they
+  /// outnumber the waiting ones (and a few more).
+  void compact();
   void arm(time_point due);
   void fire(uint64_t timer_id);
 
   caf::scheduled_actor* self_ = nullptr;
-  std::vector<entry> pending_; // by due, oldest first
-  std::vector<entry> timers_;  // set in the clock, not yet fired
+  /// A min-heap by (due, seq), with entries of answered requests until
+  /// they reach the top or compact() drops them.
+  std::vector<entry> by_due_;
+  std::unordered_map<uint64_t, uint64_t> waiting_; // id -> seq of its entry
+  uint64_t next_seq_ = 0;
+  std::vector<timer> timers_; // set in the clock, not yet fired
 };
 
 /// `self->request(dest, timeout, xs...)` with the timeout kept in `dl`

@@ -260,9 +260,12 @@ struct logged_chain_journal::impl {
   }
 
   /// Writes the frozen layer into LMDB, drops it and truncates the log
-  /// before it. Any thread, checkpoint_mutex held.
-  outcome<chain_checkpoint_report> commit_frozen() {
+  /// before it; `wrote`: the layer reached LMDB (false when there was
+  /// none, only a truncation to try again). Any thread, checkpoint_mutex
+  /// held.
+  outcome<chain_checkpoint_report> commit_frozen(bool& wrote) {
     chain_checkpoint_report out;
+    wrote = false;
     auto layer = frozen_now();
     if (!layer) {
       out.seq = checkpoint_seq.load();
@@ -287,6 +290,7 @@ struct logged_chain_journal::impl {
       layer->snapshot.reset();
       return written.error();
     }
+    wrote = true;
     checkpoint_seq = out.seq;
     out.events = layer->o.events.size();
     out.infos = infos.size();
@@ -322,13 +326,18 @@ struct logged_chain_journal::impl {
     return out;
   }
 
-  /// commit_frozen(), counted in the stats.
+  /// commit_frozen(), counted in the stats: a checkpoint when a layer
+  /// (events, descriptions, a ledger snapshot) reached LMDB, whether or
+  /// not the log's truncation after it failed; a retried truncation alone
+  /// writes nothing into LMDB and is not one (its success ends the
+  /// failures in a row, its failure is one more).
   outcome<chain_checkpoint_report> commit_reported() {
-    auto done_ = commit_frozen();
+    bool wrote = false;
+    auto done_ = commit_frozen(wrote);
     if (done_)
-      monitor->checkpoints.succeeded();
+      monitor->checkpoints.succeeded(wrote);
     else
-      monitor->checkpoints.failed(done_.error());
+      monitor->checkpoints.failed(done_.error(), wrote);
     if (opts.on_checkpoint_done)
       opts.on_checkpoint_done(done_);
     return done_;

@@ -24,8 +24,10 @@ void checkpoint_tally::succeeded(bool wrote) {
   }
 }
 
-void checkpoint_tally::failed(problem p) {
+void checkpoint_tally::failed(problem p, bool wrote) {
   std::lock_guard lock(m_);
+  if (wrote)
+    ++s_.checkpoints;
   ++s_.failures;
   ++s_.failures_in_row;
   s_.last_problem = std::move(p);

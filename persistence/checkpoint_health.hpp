@@ -33,7 +33,10 @@ public:
   /// A checkpoint that succeeded; `wrote`: it wrote something (only then
   /// is it counted, and the last problem cleared).
   void succeeded(bool wrote = true);
-  void failed(problem p);
+  /// A checkpoint that failed; `wrote`: it wrote something before it
+  /// failed (the chain journal's commit into LMDB, then its log's
+  /// truncation failing), counted as a checkpoint as well.
+  void failed(problem p, bool wrote = false);
   checkpointer_stats stats() const;
   /// checkpoint_retry_pause() after the failures in a row so far.
   std::chrono::milliseconds pause(std::chrono::milliseconds interval,

@@ -89,11 +89,22 @@ void check_write_log(walker& w, const std::string& dir, const std::string& name,
   if (undecodable > 0)
     line += ", " + std::to_string(undecodable) + " of them undecodable";
   w.note(line);
+  // In a recycled segment the bytes after the torn batch are a spare's
+  // old records (never read): said apart, not counted as torn.
+  const std::string stale = std::to_string(r.stale_bytes) +
+                            " bytes left from the file's earlier use as an "
+                            "older segment (never read";
   if (r.torn_bytes > 0)
     w.note(name + ": a torn tail of " + std::to_string(r.torn_bytes) +
            " bytes at byte " + std::to_string(r.torn_offset) + " of " +
            r.torn_segment + " (sequence " + std::to_string(r.torn_seq) +
-           ", never acknowledged; cut at the next start)");
+           ", never acknowledged; cut at the next start)" +
+           (r.stale_bytes > 0 ? ", then " + stale + "; cut with it)"
+                              : std::string{}));
+  else if (r.stale_bytes > 0)
+    w.note(name + ": no torn tail, but at byte " +
+           std::to_string(r.torn_offset) + " of " + r.torn_segment + " " +
+           stale + "; dropped at the next start)");
 }
 
 } // namespace intentd::verify_detail

@@ -240,7 +240,12 @@ outcome<done> write_log::impl::scan(std::size_t index, const std::string& bytes,
                    " at byte " + std::to_string(pos) + " of " + seg.path +
                    " is damaged, and a later batch follows it at byte " +
                    std::to_string(at));
-  report.torn_bytes = bytes.size() - pos;
+  // In a recycled segment the old bytes after the torn batch are not
+  // part of it: reported apart, and cut with it.
+  auto earlier =
+      wal::earlier_record_after(view, pos, seg.first_seq, opts.max_record);
+  report.torn_bytes = earlier - pos;
+  report.stale_bytes = bytes.size() - earlier;
   report.torn_offset = pos;
   report.torn_seq = expected;
   report.torn_segment = seg.path;
@@ -287,12 +292,21 @@ outcome<done> write_log::impl::recover(uint64_t from, const record_fn& fn) {
     auto bytes = read_file(segments[i].path);
     if (!bytes)
       return bytes.error();
-    if (wal::read_segment_header(*bytes) != segments[i].first_seq) {
+    auto header = wal::read_segment_header(*bytes);
+    if (header != segments[i].first_seq) {
       if (i + 1 < segments.size())
         return corrupt("the header of " + segments[i].path + " is damaged");
       // A segment begun by a batch that never completed: nothing in it
-      // was acknowledged.
-      report.torn_bytes = bytes->size();
+      // was acknowledged. A recycled spare's old header and records are
+      // not torn bytes but old ones.
+      std::size_t earlier =
+          wal::earlier_record_after(*bytes, wal::segment_header_size,
+                                    segments[i].first_seq, opts.max_record);
+      if (header != 0 && header < segments[i].first_seq &&
+          earlier == wal::segment_header_size)
+        earlier = 0;
+      report.torn_bytes = earlier;
+      report.stale_bytes = bytes->size() - earlier;
       report.torn_seq = segments[i].first_seq;
       report.torn_segment = segments[i].path;
       if (!opts.read_only) {

@@ -58,13 +58,20 @@ struct log_report {
   uint64_t next_seq = 1;  // the sequence the next append gets
   uint64_t replayed = 0;  // records handed to the replay function
   uint64_t segments = 0;
-  /// A torn tail: the bytes cut from the end of the last segment (a batch
-  /// whose write or sync did not complete), where, and the sequence it
-  /// would have had. Zero when the log ended cleanly.
+  /// A torn tail: the bytes of the last segment's last batch whose write
+  /// or sync did not complete (up to the first record of the segment's
+  /// earlier use, with `recycle`), where, and the sequence it would have
+  /// had. Zero when the log ended cleanly.
   uint64_t torn_bytes = 0;
   uint64_t torn_offset = 0;
   uint64_t torn_seq = 0;
   std::string torn_segment;
+  /// With `recycle`: the bytes after the torn tail (or after the last
+  /// whole batch, when its zeros never reached the disk) left from the
+  /// segment's earlier use as another segment, records below its first
+  /// sequence that are never read. Cut with the torn tail: the segment
+  /// ends at torn_offset after open() (unless read_only).
+  uint64_t stale_bytes = 0;
 };
 
 /// An append-only log of opaque records in segment files

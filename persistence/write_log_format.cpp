@@ -89,4 +89,17 @@ std::size_t later_batch_after(std::string_view seg, std::size_t pos,
   return 0;
 }
 
+std::size_t earlier_record_after(std::string_view seg, std::size_t pos,
+                                 uint64_t first_seq, uint32_t max_record) {
+  for (auto at = pos; at + record_header_size <= seg.size(); ++at) {
+    auto seq = get_le(seg, at + 8, 8);
+    if (seq == 0 || seq >= first_seq)
+      continue;
+    auto r = read_record(seg, at, max_record);
+    if (r.valid && r.back < r.seq)
+      return at;
+  }
+  return seg.size();
+}
+
 } // namespace intentd::wal

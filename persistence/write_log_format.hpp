@@ -50,4 +50,12 @@ bool clean_end(std::string_view seg, std::size_t pos);
 std::size_t later_batch_after(std::string_view seg, std::size_t pos,
                               uint64_t expected, uint32_t max_record);
 
+/// In a segment whose records start at `first_seq`, the offset of the first
+/// whole record at or after `pos` with a sequence below `first_seq`: a
+/// record of the file's earlier use as another segment (a recycled spare's
+/// old bytes), never one of this segment's. `seg.size()` when there is
+/// none, as in a segment that was never a spare.
+std::size_t earlier_record_after(std::string_view seg, std::size_t pos,
+                                 uint64_t first_seq, uint32_t max_record);
+
 } // namespace intentd::wal

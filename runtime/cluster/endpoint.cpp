@@ -9,7 +9,9 @@
 
 #include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/error.hpp>
 #include <caf/message.hpp>
+#include <caf/sec.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -423,6 +425,13 @@ bool answer_batch(engine_core& local, const caf::strong_actor_ptr& self,
     ptr.sender->enqueue(
         self, caf::make_message_id(),
         caf::make_message(rendered_atom::value, std::move(answered)), nullptr);
+  // Tokens beyond the ids (another build's bug): each read they stand for
+  // is answered at once as malformed, not left to the sender's timeout.
+  for (std::size_t i = n; i < batch.tokens.size(); ++i)
+    ptr.sender->enqueue(
+        self, caf::make_message_id(batch.tokens[i]).response_id(),
+        caf::make_message(caf::make_error(caf::sec::unexpected_message)),
+        nullptr);
   return true;
 }
 

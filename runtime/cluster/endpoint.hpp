@@ -77,7 +77,9 @@ cluster_endpoint_actor spawn_endpoint(caf::actor_system& sys,
 /// through an actor's mailbox; so is a batch of them,
 /// `(get, rendered, read_batch)`, in one read_batch_reply to its sender
 /// for the reads the cache answers, each other read of the batch going to
-/// `endpoint` as the single read of its token. Every other message, and a
+/// `endpoint` as the single read of its token (a token beyond the batch's
+/// ids is answered at once with sec::unexpected_message, as a malformed
+/// read). Every other message, and a
 /// read the cache cannot answer, goes to `endpoint` unchanged, which
 /// answers the caller.
 /// `local` must outlive the front until `close`.

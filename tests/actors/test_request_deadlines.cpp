@@ -196,3 +196,51 @@ TEST_CASE("an actor that ends takes its timer out of the clock") {
   f.sched->run();
   CHECK(f.clock_entries() == 0);
 }
+
+TEST_CASE("requests answered in an order unlike their deadlines leave the "
+          "others to time out, each at its own deadline") {
+  deadline_fixture f;
+  constexpr int n = 300;
+  // 10 to 106 ms, most deadlines shared by three or four requests.
+  auto timeout_of = [](int i) { return 10 + (i * 37) % 97; };
+  for (int i = 1; i <= n; ++i)
+    f.ask(i, timeout_of(i));
+  // Two in three answered, in an order that jumps about the deadlines:
+  // half at once, the rest 5 ms later.
+  std::vector<int> answered;
+  for (int k = 0; k < n; ++k)
+    if (int i = 1 + (k * 113) % n; i % 3 != 0)
+      answered.push_back(i);
+  REQUIRE(answered.size() == 200);
+  auto answer = [&](size_t from, size_t to) {
+    for (auto k = from; k < to; ++k)
+      f.answer(answered[k]);
+  };
+  answer(0, 100);
+  CHECK(f.deadlines().pending() == n - 100);
+  f.advance(5ms);
+  answer(100, 200);
+  CHECK(f.deadlines().pending() == n - 200);
+  REQUIRE(f.seen->size() == 200);
+  CHECK(f.seen->at(0) ==
+        std::to_string(answered[0]) + ": " + std::to_string(answered[0] * 10));
+
+  // From then on only the unanswered ones, each in the millisecond of its
+  // deadline, those of one deadline in the order asked.
+  size_t seen = f.seen->size();
+  for (int t = 6; t <= 110; ++t) {
+    CAPTURE(t);
+    f.advance(1ms);
+    std::vector<std::string> expected;
+    for (int i = 3; i <= n; i += 3)
+      if (timeout_of(i) == t)
+        expected.push_back(std::to_string(i) + ": timeout");
+    std::vector<std::string> got(f.seen->begin() + seen, f.seen->end());
+    CHECK(got == expected);
+    seen = f.seen->size();
+  }
+  CHECK(seen == 300);
+  CHECK(f.deadlines().pending() == 0);
+  CHECK(f.deadlines().timers() == 0);
+  CHECK(f.clock_entries() == 0);
+}

@@ -216,6 +216,16 @@ struct fixture {
     return out;
   }
 
+  /// The errors in `got` answered as responses: each one's token and error.
+  std::vector<std::pair<uint64_t, caf::error>> error_replies() const {
+    std::vector<std::pair<uint64_t, caf::error>> out;
+    for (const auto& ptr : got)
+      if (ptr->mid.is_response() && ptr->content().match_elements<caf::error>())
+        out.emplace_back(ptr->mid.request_id().integer_value(),
+                         ptr->content().get_as<caf::error>(0));
+    return out;
+  }
+
   std::shared_ptr<std::optional<rendered_outcome>>
   read_at(cluster_endpoint_actor ep, const std::string& id) {
     auto slot = std::make_shared<std::optional<rendered_outcome>>();
@@ -440,6 +450,49 @@ TEST_CASE("reads of a batch the cache cannot answer are answered one by one") {
   REQUIRE(singles[0].second);
   CHECK(singles[0].second->json == f.engine.json());
   CHECK(singles[0].second->user_account == "alice.near");
+}
+
+TEST_CASE("tokens of a batch beyond its ids are answered at once as "
+          "malformed") {
+  using pair = std::pair<uint64_t, caf::error>;
+  const auto malformed = caf::make_error(caf::sec::unexpected_message);
+  fixture f;
+  f.engine.cached = true;
+  f.read_batch_front(read_batch{{51, 52, 53}, {"i-1"}});
+  auto batches = f.batch_replies();
+  REQUIRE(batches.size() == 1);
+  CHECK(batches[0].tokens == std::vector<uint64_t>{51});
+  CHECK(f.error_replies() ==
+        std::vector<pair>{{52, malformed}, {53, malformed}});
+  CHECK(f.engine.cache_reads == 1);
+  CHECK(f.got.size() == 3);
+
+  // Not at the reads' pace: the read the endpoint waits for does not hold
+  // back the answer to the token without an id.
+  f.got.clear();
+  f.engine.cached = false;
+  f.engine.deferred = true;
+  f.read_batch_front(read_batch{{61, 62}, {"i-1"}});
+  CHECK(f.error_replies() == std::vector<pair>{{62, malformed}});
+  CHECK(f.single_replies().empty());
+  REQUIRE(f.engine.later.size() == 1);
+  f.engine.later.front()();
+  f.engine.later.pop_front();
+  f.sched->run();
+  auto singles = f.single_replies();
+  REQUIRE(singles.size() == 1);
+  CHECK(singles[0].first == 61);
+  CHECK(singles[0].second);
+
+  // Ids beyond the tokens have nobody to answer: nothing is read for them.
+  f.got.clear();
+  f.engine.cached = true;
+  f.engine.cache_reads = 0;
+  f.read_batch_front(read_batch{{71}, {"i-1", "i-1"}});
+  CHECK(f.engine.cache_reads == 1);
+  REQUIRE(f.batch_replies().size() == 1);
+  CHECK(f.batch_replies()[0].tokens == std::vector<uint64_t>{71});
+  CHECK(f.error_replies().empty());
 }
 
 TEST_CASE("a closed front answers no batch") {

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -251,4 +252,64 @@ TEST_CASE("the checkpointer pauses twice as long after each failure, and "
   REQUIRE(j->flush());
   for (int i = 0; i < 10; ++i)
     CHECK(executions_in(*j, id_of(i)) == 1);
+}
+
+TEST_CASE("a chain checkpoint is counted when it writes into LMDB, not when "
+          "it only truncates the log again") {
+  temp_dir dir;
+  auto o = chain_log_options(dir);
+  o.log.segment_size = 400;
+  o.checkpoint_on_close = false;
+  auto fail_removal = std::make_shared<bool>(true);
+  o.log.fault = [fail_removal](log_op op) {
+    return op == log_op::remove && *fail_removal ? EIO : 0;
+  };
+  auto j = open_chain_log(o);
+  auto monitor = j->monitor();
+  for (int i = 0; i < 12; ++i)
+    executed(*j, i, i + 1);
+  REQUIRE(chain_wal_files(o).size() > 2);
+
+  // The events reach LMDB, the log's truncation fails: a checkpoint that
+  // wrote, and a failure.
+  REQUIRE_FALSE(j->checkpoint());
+  auto state = monitor->checkpoints.stats();
+  CHECK(state.checkpoints == 1);
+  CHECK(state.failures == 1);
+  CHECK(state.failures_in_row == 1);
+  // The truncation alone, failing again, then done: no checkpoint more.
+  REQUIRE_FALSE(j->checkpoint());
+  state = monitor->checkpoints.stats();
+  CHECK(state.checkpoints == 1);
+  CHECK(state.failures == 2);
+  CHECK(state.failures_in_row == 2);
+  *fail_removal = false;
+  auto healed = j->checkpoint();
+  REQUIRE_MESSAGE(healed, why(healed));
+  CHECK(healed->events == 0);
+  CHECK(healed->segments_removed > 0);
+  state = monitor->checkpoints.stats();
+  CHECK(state.checkpoints == 1);
+  CHECK(state.failures == 2);
+  CHECK(state.failures_in_row == 0);
+
+  // Nothing to write: nothing done, nothing counted.
+  REQUIRE(j->checkpoint());
+  CHECK(monitor->checkpoints.stats().checkpoints == 1);
+  // New events: one more.
+  executed(*j, 20, 22);
+  auto next = j->checkpoint();
+  REQUIRE_MESSAGE(next, why(next));
+  CHECK(next->events == 4);
+  CHECK(monitor->checkpoints.stats().checkpoints == 2);
+  // A ledger snapshot alone, with no event since: written, so counted.
+  chain_ledger ledger;
+  ledger.events = 28;
+  ledger.block = 3;
+  j->keep_snapshot(ledger);
+  auto snapshot = j->checkpoint();
+  REQUIRE_MESSAGE(snapshot, why(snapshot));
+  CHECK(snapshot->events == 0);
+  CHECK(monitor->checkpoints.stats().checkpoints == 3);
+  CHECK(monitor->checkpoints.stats().failures == 2);
 }

@@ -496,6 +496,36 @@ TEST_CASE("a recycled segment without its batch's zeros, or still with its "
     CHECK(r.bytes ==
           std::vector<std::string>{fixed(7), fixed(8), fixed(9), fixed(10)});
     CHECK(log.report().torn_offset == 80);
+    // Nothing torn: the spare's record 5 and what follows it are old bytes.
+    CHECK(log.report().torn_bytes == 0);
+    CHECK(log.report().stale_bytes == 140);
+    CHECK(fs::file_size(seg10) == 80);
+    CHECK(*log.append({"next"}) == 11);
+  }
+  SUBCASE("the next batch torn, the spare's old bytes after it") {
+    // Record 11 half written where the zeros were and over the spare's
+    // record 5; its record 6, from byte 140, as it was.
+    std::string eleven;
+    wal::put_record(eleven, 11, 0, fixed(11));
+    auto torn =
+        now.substr(0, 80) + eleven.substr(0, 30) + spare_bytes.substr(110);
+    write_all(seg10, torn);
+    auto ro = o;
+    ro.read_only = true;
+    replayed seen;
+    auto read = open_log(ro, seen, 7);
+    CHECK(read.report().torn_offset == 80);
+    CHECK(read.report().torn_seq == 11);
+    CHECK(read.report().torn_bytes == 60);
+    CHECK(read.report().stale_bytes == 80);
+    CHECK(fs::file_size(seg10) == 220);
+    replayed r;
+    auto log = open_log(o, r, 7);
+    CHECK(r.bytes ==
+          std::vector<std::string>{fixed(7), fixed(8), fixed(9), fixed(10)});
+    CHECK(log.report().torn_bytes == 60);
+    CHECK(log.report().stale_bytes == 80);
+    CHECK(fs::file_size(seg10) == 80);
     CHECK(*log.append({"next"}) == 11);
   }
   SUBCASE("only the rename reached the disk") {
@@ -504,8 +534,22 @@ TEST_CASE("a recycled segment without its batch's zeros, or still with its "
     auto log = open_log(o, r, 7);
     CHECK(r.bytes == std::vector<std::string>{fixed(7), fixed(8), fixed(9)});
     CHECK(log.report().torn_segment == seg10);
+    // The spare as it was, its header included: nothing torn.
+    CHECK(log.report().torn_bytes == 0);
+    CHECK(log.report().stale_bytes == 220);
     CHECK_FALSE(fs::exists(seg10));
     CHECK(*log.append({"next"}) == 10);
+  }
+  SUBCASE("the new header torn over the spare's") {
+    auto torn = now.substr(0, 10) + spare_bytes.substr(10);
+    write_all(seg10, torn);
+    replayed r;
+    auto log = open_log(o, r, 7);
+    CHECK(r.bytes == std::vector<std::string>{fixed(7), fixed(8), fixed(9)});
+    CHECK(log.report().torn_seq == 10);
+    CHECK(log.report().torn_bytes == 20);
+    CHECK(log.report().stale_bytes == 200);
+    CHECK_FALSE(fs::exists(seg10));
   }
 }
 
