@@ -78,6 +78,11 @@ struct simulated_chain {
   /// transaction) or "log" (each block one append to a log, checkpointed
   /// into LMDB in large transactions; docs/durability.md).
   std::string journal = "lmdb";
+  /// With `journal: log`: while a checkpoint fails and its layer waits,
+  /// new chain events are refused (storage_unavailable) once what waits
+  /// for LMDB is past this many times the checkpoint thresholds (events
+  /// and descriptions, log bytes); the bound of the memory it holds.
+  uint32_t journal_refuse_factor = 4;
 };
 
 struct chain {

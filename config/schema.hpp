@@ -62,6 +62,8 @@ void inspect(Inspector& f, simulated_chain& x) {
   f.field("gas_price", x.gas_price);
   f.field("journal_sync", x.journal_sync);
   f.field("journal", x.journal, one_of{{"lmdb", "log"}, "journal kind"});
+  f.field("journal_refuse_factor", x.journal_refuse_factor,
+          in_range<uint32_t>(2, 64));
 }
 
 template<class Inspector>

@@ -790,18 +790,28 @@ const problem& logged_chain_journal::last_problem() const {
   return impl_->last;
 }
 
+logged_chain_journal_options
+chain_log_options_of(const chain_journal_options& journal,
+                     logged_chain_journal_options base) {
+  base.journal = journal;
+  base.log.dir.clear();
+  base.log.sync = journal.sync;
+  base.log.recycle = true;
+  base.log.segment_size = 4ull << 20;
+  return base;
+}
+
 outcome<std::unique_ptr<chain_journal>>
-open_chain_journal(const chain_journal_options& opts, bool logged) {
+open_chain_journal(const chain_journal_options& opts, bool logged,
+                   logged_chain_journal_options base) {
   if (!logged) {
     auto j = lmdb_chain_journal::open(opts);
     if (!j)
       return j.error();
     return std::unique_ptr<chain_journal>(std::move(*j));
   }
-  logged_chain_journal_options o;
-  o.journal = opts;
-  o.log.sync = opts.sync;
-  auto j = logged_chain_journal::open(o);
+  auto j =
+      logged_chain_journal::open(chain_log_options_of(opts, std::move(base)));
   if (!j)
     return j.error();
   return std::unique_ptr<chain_journal>(std::move(*j));

@@ -77,9 +77,11 @@ struct logged_chain_journal_options {
   /// their log more than this many bytes, record() and flush() refuse
   /// (return false: the chain changes nothing and reports a
   /// retryable fault) until a checkpoint succeeds. A multiple of the
-  /// thresholds, so that a checkpoint that is only slow refuses nothing.
-  std::size_t max_pending_entries = 4 * 100'000;
-  uint64_t max_pending_log_bytes = 4 * (64ull << 20);
+  /// thresholds (refuse_past), so that a checkpoint that is only slow
+  /// refuses nothing.
+  static constexpr uint32_t default_refuse_factor = 4;
+  std::size_t max_pending_entries = default_refuse_factor * 100'000;
+  uint64_t max_pending_log_bytes = default_refuse_factor * (64ull << 20);
   /// Where the journal reports its figures; null: a monitor of its own
   /// (monitor()).
   std::shared_ptr<chain_journal_monitor> monitor;
@@ -100,6 +102,15 @@ struct logged_chain_journal_options {
   /// waiting the pause after a failed checkpoint; the next attempt follows
   /// when it returns.
   std::function<void(std::chrono::milliseconds)> retry_wait;
+
+  /// Sets the bound to `factor` times the thresholds:
+  /// max_pending_entries = factor x checkpoint_entries and
+  /// max_pending_log_bytes = factor x checkpoint_log_bytes
+  /// (`chain.simulated.journal_refuse_factor`).
+  void refuse_past(uint32_t factor) {
+    max_pending_entries = std::size_t{factor} * checkpoint_entries;
+    max_pending_log_bytes = uint64_t{factor} * checkpoint_log_bytes;
+  }
 };
 
 /// What open() found.
@@ -223,10 +234,20 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// The logged journal over `journal` as the daemon keeps it: `base`'s
+/// thresholds, bound, monitor and hooks, `journal` checkpointed into, and
+/// the log in `<journal.path>/wal`, synced as the journal is, in segments
+/// of 4 MB with the retired ones reused (as the store's log: an append's
+/// fdatasync then changes no file size for the filesystem to journal).
+logged_chain_journal_options
+chain_log_options_of(const chain_journal_options& journal,
+                     logged_chain_journal_options base = {});
+
 /// The chain's journal in opts.path: the LMDB journal, or with `logged`
-/// the logged one over it (default thresholds, the log synced as the
-/// journal is).
+/// the logged one over it with chain_log_options_of(opts, base). The
+/// daemon, the tools and the tests open it here.
 outcome<std::unique_ptr<chain_journal>>
-open_chain_journal(const chain_journal_options& opts, bool logged);
+open_chain_journal(const chain_journal_options& opts, bool logged,
+                   logged_chain_journal_options base = {});
 
 } // namespace intentd

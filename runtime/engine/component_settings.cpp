@@ -118,6 +118,8 @@ component_settings build(const cfg::config& c, settings_scope scope,
       (std::filesystem::path{c.storage.path} / "chain").string();
   s.chain_journal.sync = c.storage.sync && c.chain.simulated.journal_sync;
   s.chain_journal_log = c.chain.simulated.journal == "log";
+  s.chain_journal_checkpoints.refuse_past(
+      c.chain.simulated.journal_refuse_factor);
 
   s.scheduler_threads = scheduler_threads_for(
       c.engine.scheduler_threads, std::thread::hardware_concurrency());

@@ -57,25 +57,10 @@ open_chain(const component_settings& s, bool read_only,
   opts.now = wall_clock_now;
   if (read_only)
     return std::make_unique<simulated_chain>(s.tokens, opts);
-  outcome<std::unique_ptr<chain_journal>> journal =
-      std::unique_ptr<chain_journal>{};
-  if (s.chain_journal_log) {
-    auto o = s.chain_journal_checkpoints;
-    o.journal = s.chain_journal;
-    o.log.sync = s.chain_journal.sync;
-    // As the store's log: retired segments reused, 4 MB each (an append's
-    // fdatasync then changes no file size for ext4 to journal).
-    o.log.recycle = true;
-    o.log.segment_size = 4ull << 20;
-    o.monitor = std::move(monitor);
-    auto logged = logged_chain_journal::open(o);
-    if (logged)
-      journal = std::unique_ptr<chain_journal>(std::move(*logged));
-    else
-      journal = logged.error();
-  } else {
-    journal = open_chain_journal(s.chain_journal, false);
-  }
+  auto logged = s.chain_journal_checkpoints;
+  logged.monitor = std::move(monitor);
+  auto journal = open_chain_journal(s.chain_journal, s.chain_journal_log,
+                                    std::move(logged));
   if (!journal)
     throw std::runtime_error(journal.error().message);
   return std::make_unique<simulated_chain>(s.tokens, opts, std::move(*journal));

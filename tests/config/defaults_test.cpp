@@ -21,6 +21,7 @@ TEST_CASE("an empty document yields the defaults") {
     CHECK(c.chain.simulated.revert_rate == 0.0);
     CHECK(c.chain.simulated.journal_sync);
     CHECK(c.chain.simulated.journal == "lmdb");
+    CHECK(c.chain.simulated.journal_refuse_factor == 4);
     CHECK(c.solvers.retry.max_attempts == 5);
     CHECK(c.solvers.retry.base_delay_ms == 1000);
     REQUIRE(c.tokens.size() == 3);
@@ -88,6 +89,7 @@ chain:
     gas_price: 3
     journal_sync: false
     journal: log
+    journal_refuse_factor: 9
 solvers:
   count: 64
   retry:
@@ -142,6 +144,7 @@ logging:
   CHECK(c.chain.simulated.gas_price == 3);
   CHECK_FALSE(c.chain.simulated.journal_sync);
   CHECK(c.chain.simulated.journal == "log");
+  CHECK(c.chain.simulated.journal_refuse_factor == 9);
   CHECK(c.solvers.count == 64);
   CHECK(c.solvers.retry.max_attempts == 100);
   CHECK(c.solvers.retry.base_delay_ms == 10);

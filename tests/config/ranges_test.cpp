@@ -132,6 +132,20 @@ TEST_CASE("chain") {
   CHECK(error_of("chain: { simulated: { journal: wal } }") ==
         "chain.simulated.journal (line 1): unknown journal kind \"wal\"; "
         "known journal kinds: lmdb, log");
+  // The chain log's bound, a multiple of its checkpoint thresholds: at
+  // least twice, so that a checkpoint that is only slow refuses nothing.
+  CHECK(accepted("chain: { simulated: { journal_refuse_factor: 2 } }"));
+  CHECK(accepted("chain: { simulated: { journal_refuse_factor: 64 } }"));
+  CHECK(error_of("chain: { simulated: { journal_refuse_factor: 1 } }") ==
+        "chain.simulated.journal_refuse_factor (line 1): must be between 2 "
+        "and 64, got 1");
+  for (const char* bad : {"0", "65", "-4", "2.5", "four"}) {
+    CAPTURE(bad);
+    CHECK(
+        rejected(std::string{"chain: { simulated: { journal_refuse_factor: "} +
+                     bad + " } }",
+                 "chain.simulated.journal_refuse_factor"));
+  }
   CHECK(accepted("chain: { simulated: { initial_balance: 5 } }"));
   for (const char* bad : {"0", "-5", "1.5", "1e6", "", "12a", "+3"}) {
     CAPTURE(bad);

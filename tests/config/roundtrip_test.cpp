@@ -46,6 +46,9 @@ void check_same(const config& a, const config& b) {
   CHECK(sa.initial_balance == sb.initial_balance);
   CHECK(sa.gas_per_execution == sb.gas_per_execution);
   CHECK(sa.gas_price == sb.gas_price);
+  CHECK(sa.journal_sync == sb.journal_sync);
+  CHECK(sa.journal == sb.journal);
+  CHECK(sa.journal_refuse_factor == sb.journal_refuse_factor);
   CHECK(a.solvers.count == b.solvers.count);
   CHECK(a.solvers.retry.max_attempts == b.solvers.retry.max_attempts);
   CHECK(a.solvers.retry.base_delay_ms == b.solvers.retry.base_delay_ms);

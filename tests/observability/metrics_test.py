@@ -48,6 +48,16 @@ CLUSTER_FAMILIES = [
     "cluster_nodes_up", "cluster_node_up", "cluster_forwarded_total",
     "cluster_forward_duration_seconds", "cluster_heartbeat_misses_total",
 ]
+# Exposed with `storage.write_path: log` and `chain.simulated.journal: log`
+# only (tests/runtime test_engine_log_path and test_chain_journal_health
+# read them); the dashboard and the alerts cover them too.
+LOG_FAMILIES = [
+    "storage_checkpoints_total", "storage_checkpoint_failures_total",
+    "storage_log_bytes_total", "storage_log_table_entries",
+    "chain_journal_checkpoints_total", "chain_journal_checkpoint_failures_total",
+    "chain_journal_log_bytes_total", "chain_journal_overlay_entries",
+    "chain_journal_refused_total",
+]
 failures = []
 
 
@@ -244,8 +254,14 @@ def main():
     with open(os.path.join(EXAMPLES, "grafana", "intentd-dashboard.json")) as f:
         dash = f.read()
     json.loads(dash)
-    for fam in FAMILIES + CLUSTER_FAMILIES:
+    for fam in FAMILIES + CLUSTER_FAMILIES + LOG_FAMILIES:
         check(fam in dash, f"the dashboard shows {fam}")
+    with open(os.path.join(prom, "alerts.yml")) as f:
+        alerts = f.read()
+    for fam in ("storage_checkpoint_failures_total",
+                "chain_journal_checkpoint_failures_total",
+                "chain_journal_refused_total"):
+        check(fam in alerts, f"an alert watches {fam}")
     print(f"{len(failures)} checks failed" if failures else "all checks passed")
     return 1 if failures else 0
 

@@ -174,6 +174,63 @@ TEST_CASE("past its bound the chain journal refuses new events until a "
   CHECK(value_of(j->intent_info(id_of(8))) == info_of(id_of(8), 5));
 }
 
+TEST_CASE("the refusal factor sets the chain journal's bound as a multiple "
+          "of its checkpoint thresholds") {
+  logged_chain_journal_options defaults;
+  CHECK(defaults.max_pending_entries ==
+        logged_chain_journal_options::default_refuse_factor *
+            defaults.checkpoint_entries);
+  CHECK(defaults.max_pending_log_bytes ==
+        logged_chain_journal_options::default_refuse_factor *
+            defaults.checkpoint_log_bytes);
+
+  SUBCASE("in events and descriptions") {
+    failing_journal f;
+    f.o.refuse_past(3); // three times four entries
+    CHECK(f.o.max_pending_entries == 12);
+    auto j = open_chain_log(f.o);
+    auto monitor = j->monitor();
+    executed(*j, 0, 2); // four frozen, their checkpoint failed
+    // Nine more fit (twelve waiting, then the thirteenth), the tenth not.
+    for (int i = 2; i < 11; ++i)
+      REQUIRE(j->record(execute_of(id_of(i))));
+    CHECK(monitor->pending_entries() == 13);
+    CHECK_FALSE(j->record(execute_of(id_of(11))));
+    CHECK(monitor->refused == 1);
+    CHECK(j->overlay_size() == 13);
+  }
+
+  SUBCASE("in log bytes") {
+    failing_journal f;
+    f.o.checkpoint_entries = 1'000'000;
+    f.o.checkpoint_log_bytes = 200;
+    f.o.refuse_past(3);
+    CHECK(f.o.max_pending_log_bytes == 600);
+    CHECK(f.o.max_pending_entries == 3'000'000);
+    auto j = open_chain_log(f.o);
+    auto monitor = j->monitor();
+    uint64_t before = 0; // the log's bytes before the last flush
+    int accepted = 0;
+    for (int i = 0; i < 1000; ++i) {
+      if (!j->record(execute_of(id_of(i))))
+        break;
+      before = monitor->log_bytes;
+      if (!j->flush())
+        break;
+      ++accepted;
+    }
+    // Refused once what waits is past 600 bytes of log, not before.
+    CHECK(monitor->refusing);
+    CHECK(monitor->refused == 1);
+    CHECK(before <= 600);
+    CHECK(monitor->log_bytes > 600);
+    CHECK(j->last_problem().code == errc::storage_unavailable);
+    CHECK(monitor->checkpoints.stats().failures >= 1);
+    CHECK(accepted > 2);
+    CHECK(accepted < 600);
+  }
+}
+
 TEST_CASE("the checkpointer pauses twice as long after each failure, and "
           "the journal refuses past its bound until the retry succeeds") {
   temp_dir dir;

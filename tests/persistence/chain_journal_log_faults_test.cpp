@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "persistence/write_log_format.hpp"
 #include "tests/persistence/chain_log_fixture.hpp"
 
 using namespace intentd;
@@ -18,79 +19,92 @@ namespace fs = std::filesystem;
 TEST_CASE("a crash at any log operation loses no flushed event and counts "
           "none twice") {
   // The journal's directory is copied just before the n-th file operation
-  // of the log, as a crash there leaves it, and the copy opened.
-  for (int n = 1; n < 1000; ++n) {
-    CAPTURE(n);
-    temp_dir dir;
-    temp_dir crashed;
-    auto o = chain_log_options(dir);
-    o.log.segment_size = 400;
-    auto flushed = std::make_shared<int>(0);
-    auto flushed_at_crash = std::make_shared<int>(-1);
-    o.log.fault = copy_before_op(n, o.journal.path, crashed.path() / "chain",
-                                 flushed, flushed_at_crash);
-    {
-      auto j = open_chain_log(o);
-      for (int i = 0; i < 12; ++i) {
-        REQUIRE(j->record(reserve_of(id_of(i))));
-        REQUIRE(j->record(execute_of(id_of(i))));
-        REQUIRE(j->flush());
-        ++*flushed;
-        if (i % 4 == 3)
-          REQUIRE(j->checkpoint());
+  // of the log, as a crash there leaves it, and the copy opened; with the
+  // retired segments reused as the daemon has them, and removed.
+  for (bool recycle : {true, false})
+    for (int n = 1; n < 1000; ++n) {
+      CAPTURE(recycle);
+      CAPTURE(n);
+      temp_dir dir;
+      temp_dir crashed;
+      auto o = chain_log_options(dir, recycle);
+      o.log.segment_size = 400;
+      auto flushed = std::make_shared<int>(0);
+      auto flushed_at_crash = std::make_shared<int>(-1);
+      o.log.fault = copy_before_op(n, o.journal.path, crashed.path() / "chain",
+                                   flushed, flushed_at_crash);
+      {
+        auto j = open_chain_log(o);
+        for (int i = 0; i < 12; ++i) {
+          REQUIRE(j->record(reserve_of(id_of(i))));
+          REQUIRE(j->record(execute_of(id_of(i))));
+          REQUIRE(j->flush());
+          ++*flushed;
+          if (i % 4 == 3)
+            REQUIRE(j->checkpoint());
+        }
       }
+      if (*flushed_at_crash < 0) {
+        // The run no crash reached reused retired segments.
+        if (recycle)
+          CHECK_FALSE(chain_spare_files(o).empty());
+        break;
+      }
+      // The batch being written when the crash came may be there or not.
+      check_crash_copy(crashed, *flushed_at_crash, 12, recycle);
     }
-    if (*flushed_at_crash < 0)
-      break;
-    // The batch being written when the crash came may be there or not.
-    check_crash_copy(crashed, *flushed_at_crash);
-  }
 }
 
 TEST_CASE("whichever log operation fails, the events are kept and logged "
           "once") {
-  for (int n = 1; n < 1000; ++n) {
-    CAPTURE(n);
-    temp_dir dir;
-    auto o = chain_log_options(dir);
-    o.log.sync = true;
-    o.log.segment_size = 400;
-    auto count = std::make_shared<int>(0);
-    o.log.fault = [count, n](log_op) { return ++*count == n ? EIO : 0; };
-    int failed = 0;
-    {
-      auto opened = logged_chain_journal::open(o);
-      if (!opened)
-        continue; // the fault hit the open; nothing was written
-      auto j = std::move(*opened);
-      for (int i = 0; i < 12; ++i) {
-        REQUIRE(j->record(execute_of(id_of(i))));
-        if (!j->flush()) {
-          ++failed;
-          CHECK(j->last_problem().code == errc::storage_unavailable);
+  for (bool recycle : {true, false})
+    for (int n = 1; n < 1000; ++n) {
+      CAPTURE(recycle);
+      CAPTURE(n);
+      temp_dir dir;
+      auto o = chain_log_options(dir, recycle);
+      o.log.sync = true;
+      o.log.segment_size = 400;
+      auto count = std::make_shared<int>(0);
+      o.log.fault = [count, n](log_op) { return ++*count == n ? EIO : 0; };
+      int failed = 0;
+      {
+        auto opened = logged_chain_journal::open(o);
+        if (!opened)
+          continue; // the fault hit the open; nothing was written
+        auto j = std::move(*opened);
+        for (int i = 0; i < 12; ++i) {
+          REQUIRE(j->record(execute_of(id_of(i))));
+          if (!j->flush()) {
+            ++failed;
+            CHECK(j->last_problem().code == errc::storage_unavailable);
+          }
+          // Flushed or not, the event counts, once.
+          CHECK(executions_in(*j, id_of(i)) == 1);
+          if (i % 4 == 3)
+            (void)j->checkpoint();
         }
-        // Flushed or not, the event counts, once.
-        CHECK(executions_in(*j, id_of(i)) == 1);
-        if (i % 4 == 3)
-          (void)j->checkpoint();
+        REQUIRE(j->flush());
       }
-      REQUIRE(j->flush());
+      CHECK(failed <= 1);
+      bool hit = *count >= n;
+      if (recycle && !hit)
+        CHECK_FALSE(chain_spare_files(o).empty());
+      o.log.fault = nullptr;
+      auto j = open_chain_log(o);
+      for (int i = 0; i < 12; ++i)
+        CHECK(executions_in(*j, id_of(i)) == 1);
+      CHECK(j->size() == 12);
+      if (!hit)
+        break;
     }
-    CHECK(failed <= 1);
-    bool hit = *count >= n;
-    o.log.fault = nullptr;
-    auto j = open_chain_log(o);
-    for (int i = 0; i < 12; ++i)
-      CHECK(executions_in(*j, id_of(i)) == 1);
-    CHECK(j->size() == 12);
-    if (!hit)
-      break;
-  }
 }
 
 TEST_CASE("a torn tail of the chain log is cut and the rest replayed") {
+  // The offsets below are of a log whose last batch ends the file: its
+  // segments not recycled (a recycled one's are in the next test case).
   temp_dir dir;
-  auto o = chain_log_options(dir);
+  auto o = chain_log_options(dir, false);
   o.checkpoint_on_close = false;
   o.log.segment_size = 1 << 20;
   {
@@ -132,6 +146,63 @@ TEST_CASE("a torn tail of the chain log is cut and the rest replayed") {
     auto j = logged_chain_journal::open(o);
     REQUIRE_FALSE(j);
     CHECK(j.error().code == errc::storage_corrupt);
+  }
+}
+
+TEST_CASE("a torn tail of a recycled chain log is cut, and the old bytes "
+          "after its end are never read") {
+  // A recycled log's batch is followed by a record header of zeros, which
+  // the next batch overwrites: the log ends there, before whatever a reused
+  // segment held.
+  temp_dir dir;
+  auto o = chain_log_options(dir, true);
+  o.checkpoint_on_close = false;
+  o.log.segment_size = 1 << 20;
+  {
+    auto j = open_chain_log(o);
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(j->record(execute_of(id_of(i))));
+      REQUIRE(j->flush());
+    }
+  }
+  auto last = chain_wal_files(o).back();
+  auto size = fs::file_size(last);
+  SUBCASE("the last batch cut short") {
+    fs::resize_file(last, size - wal::record_header_size - 5);
+    auto j = open_chain_log(o);
+    CHECK(j->open_report().log.torn_seq == 3);
+    CHECK(j->open_report().log.torn_bytes > 0);
+    CHECK(executions_in(*j, id_of(1)) == 1);
+    CHECK(executions_in(*j, id_of(2)) == 0);
+    REQUIRE(j->record(execute_of(id_of(2))));
+    REQUIRE(j->flush());
+    j.reset();
+    j = open_chain_log(o);
+    CHECK(executions_in(*j, id_of(2)) == 1);
+    CHECK(j->size() == 3);
+  }
+  SUBCASE("the end's zeros cut short") {
+    fs::resize_file(last, size - 5);
+    auto j = open_chain_log(o);
+    CHECK(j->open_report().events == 3);
+    CHECK(executions_in(*j, id_of(2)) == 1);
+    REQUIRE(j->record(execute_of(id_of(3))));
+    REQUIRE(j->flush());
+    j.reset();
+    j = open_chain_log(o);
+    CHECK(j->size() == 4);
+  }
+  SUBCASE("old bytes after the end") {
+    std::ofstream(last, std::ios::binary | std::ios::app) << "old bytes here";
+    auto j = open_chain_log(o);
+    CHECK(j->open_report().events == 3);
+    CHECK(j->size() == 3);
+    REQUIRE(j->record(execute_of(id_of(3))));
+    REQUIRE(j->flush());
+    j.reset();
+    j = open_chain_log(o);
+    CHECK(j->size() == 4);
+    CHECK(executions_in(*j, id_of(3)) == 1);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "persistence/chain_journal_lmdb.hpp"
+#include "persistence/write_log_format.hpp"
 #include "tests/persistence/chain_log_fixture.hpp"
 
 using namespace intentd;
@@ -145,32 +146,83 @@ TEST_CASE("a checkpoint removes the log segments before it") {
   CHECK(executions_in(*j, "s0") == 1);
 }
 
-TEST_CASE("read_chain_executions counts the log's executions too") {
+TEST_CASE("the tools and tests open the chain log as the daemon does") {
+  chain_journal_options journal;
+  journal.path = "/x/chain";
+  journal.sync = true;
+  logged_chain_journal_options base;
+  base.checkpoint_entries = 7;
+  base.max_pending_entries = 21;
+  base.log.segment_size = 1;
+  auto o = chain_log_options_of(journal, base);
+  CHECK(o.journal.path == "/x/chain");
+  CHECK(o.log.dir.empty()); // <journal.path>/wal
+  CHECK(o.log.sync);
+  CHECK(o.log.recycle);
+  CHECK(o.log.segment_size == 4ull << 20);
+  CHECK(o.checkpoint_entries == 7);
+  CHECK(o.max_pending_entries == 21);
+  journal.sync = false;
+  CHECK_FALSE(chain_log_options_of(journal).log.sync);
+
+  // open_chain_journal's log is a recycling one: each batch is followed by
+  // a record header of zeros for the next batch to overwrite.
   temp_dir dir;
-  auto o = chain_log_options(dir);
-  o.checkpoint_on_close = false;
+  journal.path = (dir.path() / "chain").string();
   {
-    auto j = open_chain_log(o);
-    REQUIRE(j->record(execute_of("a")));
-    REQUIRE(j->record(settle_of("b")));
-    REQUIRE(j->flush());
-    REQUIRE(j->checkpoint());
-    REQUIRE(j->record(execute_of("a", 1)));
-    REQUIRE(j->record(revert_of("c")));
-    REQUIRE(j->record(execute_of("d")));
-    REQUIRE(j->flush());
+    auto j = open_chain_journal(journal, true);
+    REQUIRE_MESSAGE(j, why(j));
+    REQUIRE((*j)->record(execute_of("a")));
+    REQUIRE((*j)->flush());
   }
-  auto counts = read_chain_executions(o.journal.path);
-  REQUIRE_MESSAGE(counts, why(counts));
-  CHECK(*counts ==
-        std::map<std::string, uint32_t>{{"a", 2}, {"b", 1}, {"d", 1}});
-  // A torn tail is left alone and not counted.
-  auto last = chain_wal_files(o).back();
-  fs::resize_file(last, fs::file_size(last) - 3);
-  counts = read_chain_executions(o.journal.path);
-  REQUIRE(counts);
-  CHECK(*counts == std::map<std::string, uint32_t>{{"a", 2}, {"b", 1}});
-  CHECK(fs::file_size(last) > 0);
+  logged_chain_journal_options at;
+  at.journal = journal;
+  auto files = chain_wal_files(at);
+  REQUIRE(files.size() == 1);
+  std::string bytes;
+  {
+    std::ifstream in(files[0], std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  REQUIRE(bytes.size() > wal::record_header_size);
+  CHECK(bytes.substr(bytes.size() - wal::record_header_size) ==
+        std::string(wal::record_header_size, '\0'));
+  auto j = open_chain_journal(journal, true);
+  REQUIRE_MESSAGE(j, why(j));
+  CHECK(replayed(**j).size() == 1);
+}
+
+TEST_CASE("read_chain_executions counts the log's executions too") {
+  for (bool recycle : {true, false}) {
+    CAPTURE(recycle);
+    temp_dir dir;
+    auto o = chain_log_options(dir, recycle);
+    o.checkpoint_on_close = false;
+    {
+      auto j = open_chain_log(o);
+      REQUIRE(j->record(execute_of("a")));
+      REQUIRE(j->record(settle_of("b")));
+      REQUIRE(j->flush());
+      REQUIRE(j->checkpoint());
+      REQUIRE(j->record(execute_of("a", 1)));
+      REQUIRE(j->record(revert_of("c")));
+      REQUIRE(j->record(execute_of("d")));
+      REQUIRE(j->flush());
+    }
+    auto counts = read_chain_executions(o.journal.path);
+    REQUIRE_MESSAGE(counts, why(counts));
+    CHECK(*counts ==
+          std::map<std::string, uint32_t>{{"a", 2}, {"b", 1}, {"d", 1}});
+    // A torn tail is left alone and not counted (a recycled log's last
+    // batch is followed by a record header of zeros).
+    auto last = chain_wal_files(o).back();
+    const uint64_t end_mark = recycle ? wal::record_header_size : 0;
+    fs::resize_file(last, fs::file_size(last) - end_mark - 3);
+    counts = read_chain_executions(o.journal.path);
+    REQUIRE(counts);
+    CHECK(*counts == std::map<std::string, uint32_t>{{"a", 2}, {"b", 1}});
+    CHECK(fs::file_size(last) > 0);
+  }
 }
 
 TEST_CASE("read_chain_execution_events lists each execution's "
@@ -240,31 +292,37 @@ TEST_CASE("read_chain_execution_events refuses a log that starts after its "
 
 TEST_CASE("read_chain_execution_events refuses a damaged log instead of "
           "counting short") {
-  temp_dir dir;
-  auto o = chain_log_options(dir);
-  o.checkpoint_on_close = false;
-  {
-    auto j = open_chain_log(o);
-    for (int i = 0; i < 40; ++i) {
-      REQUIRE(j->record(execute_of("d" + std::to_string(i))));
-      REQUIRE(j->flush());
+  for (bool recycle : {true, false}) {
+    CAPTURE(recycle);
+    temp_dir dir;
+    auto o = chain_log_options(dir, recycle);
+    o.checkpoint_on_close = false;
+    {
+      auto j = open_chain_log(o);
+      for (int i = 0; i < 40; ++i) {
+        REQUIRE(j->record(execute_of("d" + std::to_string(i))));
+        REQUIRE(j->flush());
+      }
     }
+    auto files = chain_wal_files(o);
+    REQUIRE(files.size() > 2);
+    // A flipped byte in the last record of a segment before the last (a
+    // recycled log's segment ends in a record header of zeros after it):
+    // the executions after it are on disk but cannot be read back, so
+    // nothing is counted.
+    std::string bytes;
+    {
+      std::ifstream in(files[1], std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const std::size_t end_mark = recycle ? wal::record_header_size : 0;
+    bytes[bytes.size() - end_mark - 2] ^= 0x20;
+    std::ofstream(files[1], std::ios::binary | std::ios::trunc) << bytes;
+    auto damaged = read_chain_execution_events(o.journal.path);
+    REQUIRE_FALSE(damaged);
+    CHECK(damaged.error().code == errc::storage_corrupt);
+    CHECK_FALSE(read_chain_executions(o.journal.path));
   }
-  auto files = chain_wal_files(o);
-  REQUIRE(files.size() > 2);
-  // A flipped byte in a segment before the last: the executions after it
-  // are on disk but cannot be read back, so nothing is counted.
-  std::string bytes;
-  {
-    std::ifstream in(files[1], std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  bytes[bytes.size() - 2] ^= 0x20;
-  std::ofstream(files[1], std::ios::binary | std::ios::trunc) << bytes;
-  auto damaged = read_chain_execution_events(o.journal.path);
-  REQUIRE_FALSE(damaged);
-  CHECK(damaged.error().code == errc::storage_corrupt);
-  CHECK_FALSE(read_chain_executions(o.journal.path));
 }
 
 TEST_CASE("the LMDB journal refuses a journal whose log was not "

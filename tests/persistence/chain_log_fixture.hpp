@@ -15,14 +15,18 @@
 
 namespace intentd::test {
 
-/// A logged chain journal in `<dir>/chain` without fsync, with small log
-/// segments (so that checkpoints have whole segments to remove),
-/// checkpoints only when asked and run on the caller's thread.
-inline logged_chain_journal_options chain_log_options(const temp_dir& dir) {
-  logged_chain_journal_options o;
-  o.journal.path = (dir.path() / "chain").string();
-  o.journal.sync = false;
-  o.log.sync = false;
+/// A logged chain journal in `<dir>/chain` as the daemon opens it
+/// (chain_log_options_of: its retired log segments reused), but without
+/// fsync, with small log segments (so that checkpoints have whole segments
+/// to remove), checkpoints only when asked and run on the caller's thread.
+/// `recycle` false: every retired segment removed instead.
+inline logged_chain_journal_options chain_log_options(const temp_dir& dir,
+                                                      bool recycle = true) {
+  chain_journal_options journal;
+  journal.path = (dir.path() / "chain").string();
+  journal.sync = false;
+  auto o = chain_log_options_of(journal);
+  o.log.recycle = recycle;
   o.log.segment_size = 1024;
   o.checkpoint_interval = std::chrono::hours{1};
   o.checkpointer = false;
@@ -125,17 +129,30 @@ inline std::map<std::string, uint32_t> execution_map(chain_history& h) {
   return out;
 }
 
-/// The log's segment files of a journal, oldest first.
+/// The files of a journal's log with the extension `ext`, oldest first.
 inline std::vector<std::filesystem::path>
-chain_wal_files(const logged_chain_journal_options& o) {
+chain_log_files(const logged_chain_journal_options& o, const char* ext) {
   std::vector<std::filesystem::path> out;
   std::filesystem::path dir = std::filesystem::path(o.journal.path) / "wal";
   if (!std::filesystem::exists(dir))
     return out;
   for (const auto& e : std::filesystem::directory_iterator(dir))
-    out.push_back(e.path());
+    if (e.path().extension() == ext)
+      out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+/// The log's segment files of a journal, oldest first (not its spares).
+inline std::vector<std::filesystem::path>
+chain_wal_files(const logged_chain_journal_options& o) {
+  return chain_log_files(o, ".wal");
+}
+
+/// The retired segments a recycling log keeps for reuse.
+inline std::vector<std::filesystem::path>
+chain_spare_files(const logged_chain_journal_options& o) {
+  return chain_log_files(o, ".spare");
 }
 
 /// The id of the i-th intent of the crash tests.
@@ -148,8 +165,8 @@ inline std::string id_of(int i) {
 /// id_of(i)) had returned: each flushed one executed once, none after the
 /// one in flight, that one at most once, and every event replayed once.
 inline void check_crash_copy(const temp_dir& crashed, int flushed_at_crash,
-                             int flushes = 12) {
-  auto j = open_chain_log(chain_log_options(crashed));
+                             int flushes = 12, bool recycle = true) {
+  auto j = open_chain_log(chain_log_options(crashed, recycle));
   for (int i = 0; i < flushes; ++i) {
     CAPTURE(i);
     auto executed = executions_in(*j, id_of(i));

@@ -64,6 +64,20 @@ TEST_CASE("the engine's settings come from their sections") {
   CHECK_FALSE(s.chain_journal_log);
   CHECK(settings_of(cfg::parse("chain: {simulated: {journal: log}}"))
             .chain_journal_log);
+  // The chain log's bound: four times its thresholds by default, as the
+  // journal's own default, else journal_refuse_factor times them.
+  const logged_chain_journal_options defaults;
+  CHECK(s.chain_journal_checkpoints.max_pending_entries ==
+        defaults.max_pending_entries);
+  CHECK(s.chain_journal_checkpoints.max_pending_log_bytes ==
+        defaults.max_pending_log_bytes);
+  CHECK(defaults.max_pending_entries == 4 * defaults.checkpoint_entries);
+  const auto bound = settings_of(cfg::parse("chain: {simulated: {journal: log, "
+                                            "journal_refuse_factor: 7}}"))
+                         .chain_journal_checkpoints;
+  CHECK(bound.max_pending_entries == 7 * bound.checkpoint_entries);
+  CHECK(bound.max_pending_entries == 700'000);
+  CHECK(bound.max_pending_log_bytes == 7 * (64ull << 20));
   CHECK(s.chain_actor.latency == 5ms);
   CHECK(s.call_timeout == 10'010ms);
   CHECK(s.solver_pool.solvers == 4);
