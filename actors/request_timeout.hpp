@@ -76,7 +76,7 @@ public:
 private:
   struct entry {
     time_point due;
-    uint64_t seq; // the order added: one deadline's requests time out so
+    uint64_t seq; // the order added: requests due at once time out in it
     uint64_t id;
   };
   struct timer {
