@@ -47,6 +47,12 @@ void request_deadlines::add(caf::scheduled_actor* self,
 void request_deadlines::drop(caf::message_id response_id) {
   if (waiting_.erase(response_id.integer_value()) == 0)
     return;
+  // Answers come mostly in the order asked: the answered entries at the
+  // top go at once, so an intent's actor keeps none between its requests.
+  if (waiting_.empty())
+    by_due_.clear();
+  else
+    pop_answered();
   compact();
 }
 

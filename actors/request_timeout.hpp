@@ -69,6 +69,9 @@ public:
   /// Requests still waiting for their answer.
   size_t pending() const { return waiting_.size(); }
 
+  /// Deadlines kept, answered ones not yet passed over included.
+  size_t entries() const { return by_due_.size(); }
+
   /// Timers in the actor clock (at most a few: one per deadline earlier
   /// than every timer already set).
   size_t timers() const { return timers_.size(); }

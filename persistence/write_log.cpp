@@ -244,6 +244,10 @@ outcome<done> write_log::impl::scan(std::size_t index, const std::string& bytes,
   // part of it: reported apart, and cut with it.
   auto earlier =
       wal::earlier_record_after(view, pos, seg.first_seq, opts.max_record);
+  // Bytes that do not begin the next record, an old record after them: the
+  // end of an older, longer record the last batch stopped inside of.
+  if (earlier < view.size() && !wal::begins_record(view, pos, expected))
+    earlier = pos;
   report.torn_bytes = earlier - pos;
   report.stale_bytes = bytes.size() - earlier;
   report.torn_offset = pos;

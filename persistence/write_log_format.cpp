@@ -89,6 +89,11 @@ std::size_t later_batch_after(std::string_view seg, std::size_t pos,
   return 0;
 }
 
+bool begins_record(std::string_view seg, std::size_t pos, uint64_t seq) {
+  return pos + record_header_size <= seg.size() &&
+         get_le(seg, pos + 8, 8) == seq;
+}
+
 std::size_t earlier_record_after(std::string_view seg, std::size_t pos,
                                  uint64_t first_seq, uint32_t max_record) {
   for (auto at = pos; at + record_header_size <= seg.size(); ++at) {

@@ -50,6 +50,10 @@ bool clean_end(std::string_view seg, std::size_t pos);
 std::size_t later_batch_after(std::string_view seg, std::size_t pos,
                               uint64_t expected, uint32_t max_record);
 
+/// Whether the record header at `pos` names sequence `seq` (its body may
+/// be torn).
+bool begins_record(std::string_view seg, std::size_t pos, uint64_t seq);
+
 /// In a segment whose records start at `first_seq`, the offset of the first
 /// whole record at or after `pos` with a sequence below `first_seq`: a
 /// record of the file's earlier use as another segment (a recycled spare's

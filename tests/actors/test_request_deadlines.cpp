@@ -244,3 +244,27 @@ TEST_CASE("requests answered in an order unlike their deadlines leave the "
   CHECK(f.deadlines().timers() == 0);
   CHECK(f.clock_entries() == 0);
 }
+
+TEST_CASE("answered requests leave no deadline behind") {
+  deadline_fixture f;
+  // Answered in the order asked, one at a time and in a group.
+  for (int n = 1; n <= 40; ++n) {
+    f.ask(n, 100);
+    f.answer(n);
+    CHECK(f.deadlines().entries() == 0);
+  }
+  for (int n = 41; n <= 60; ++n)
+    f.ask(n, 100);
+  CHECK(f.deadlines().entries() == 20);
+  for (int n = 41; n <= 50; ++n)
+    f.answer(n);
+  CHECK(f.deadlines().pending() == 10);
+  CHECK(f.deadlines().entries() == 10);
+  // Answered out of order: passed over once what is above it is answered.
+  f.answer(60);
+  CHECK(f.deadlines().entries() == 10);
+  for (int n = 51; n <= 59; ++n)
+    f.answer(n);
+  CHECK(f.deadlines().pending() == 0);
+  CHECK(f.deadlines().entries() == 0);
+}

@@ -502,6 +502,21 @@ TEST_CASE("a recycled segment without its batch's zeros, or still with its "
     CHECK(fs::file_size(seg10) == 80);
     CHECK(*log.append({"next"}) == 11);
   }
+  SUBCASE("the batch ends inside one of the spare's old records") {
+    // The spare's bytes from the middle of its record 5 on: its record 6
+    // at byte 120, not where a record of this segment would begin.
+    auto torn = now.substr(0, 80) + spare_bytes.substr(100);
+    write_all(seg10, torn);
+    replayed r;
+    auto log = open_log(o, r, 7);
+    CHECK(r.bytes ==
+          std::vector<std::string>{fixed(7), fixed(8), fixed(9), fixed(10)});
+    CHECK(log.report().torn_offset == 80);
+    CHECK(log.report().torn_bytes == 0);
+    CHECK(log.report().stale_bytes == 120);
+    CHECK(fs::file_size(seg10) == 80);
+    CHECK(*log.append({"next"}) == 11);
+  }
   SUBCASE("the next batch torn, the spare's old bytes after it") {
     // Record 11 half written where the zeros were and over the spare's
     // record 5; its record 6, from byte 140, as it was.
