@@ -239,6 +239,7 @@ private:
 /// the log in `<journal.path>/wal`, synced as the journal is, in segments
 /// of 4 MB with the retired ones reused (as the store's log: an append's
 /// fdatasync then changes no file size for the filesystem to journal).
+/// `base.log`'s dir, sync, recycle and segment_size are replaced by these.
 logged_chain_journal_options
 chain_log_options_of(const chain_journal_options& journal,
                      logged_chain_journal_options base = {});

@@ -70,7 +70,9 @@ struct log_report {
   /// whole batch, when its zeros never reached the disk) left from the
   /// segment's earlier use as another segment, records below its first
   /// sequence that are never read. Cut with the torn tail: the segment
-  /// ends at torn_offset after open() (unless read_only).
+  /// ends at torn_offset after open() (unless read_only); in a segment
+  /// whose header is not its own (its first batch never completed) the
+  /// whole file is removed and torn_offset is not set.
   uint64_t stale_bytes = 0;
 };
 
