@@ -100,20 +100,29 @@ TEST_CASE("whichever log operation fails, the events are kept and logged "
     }
 }
 
+namespace {
+
+/// A chain log in `dir` (recycled or not) of three batches, one execution
+/// each, in one segment, with nothing checkpointed: its options.
+logged_chain_journal_options three_batches(temp_dir& dir, bool recycle) {
+  auto o = chain_log_options(dir, recycle);
+  o.checkpoint_on_close = false;
+  o.log.segment_size = 1 << 20;
+  auto j = open_chain_log(o);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(j->record(execute_of(id_of(i))));
+    REQUIRE(j->flush());
+  }
+  return o;
+}
+
+} // namespace
+
 TEST_CASE("a torn tail of the chain log is cut and the rest replayed") {
   // The offsets below are of a log whose last batch ends the file: its
   // segments not recycled (a recycled one's are in the next test case).
   temp_dir dir;
-  auto o = chain_log_options(dir, false);
-  o.checkpoint_on_close = false;
-  o.log.segment_size = 1 << 20;
-  {
-    auto j = open_chain_log(o);
-    for (int i = 0; i < 3; ++i) {
-      REQUIRE(j->record(execute_of(id_of(i))));
-      REQUIRE(j->flush());
-    }
-  }
+  auto o = three_batches(dir, false);
   auto last = chain_wal_files(o).back();
   auto size = fs::file_size(last);
   SUBCASE("the last batch cut short") {
@@ -155,16 +164,7 @@ TEST_CASE("a torn tail of a recycled chain log is cut, and the old bytes "
   // the next batch overwrites: the log ends there, before whatever a reused
   // segment held.
   temp_dir dir;
-  auto o = chain_log_options(dir, true);
-  o.checkpoint_on_close = false;
-  o.log.segment_size = 1 << 20;
-  {
-    auto j = open_chain_log(o);
-    for (int i = 0; i < 3; ++i) {
-      REQUIRE(j->record(execute_of(id_of(i))));
-      REQUIRE(j->flush());
-    }
-  }
+  auto o = three_batches(dir, true);
   auto last = chain_wal_files(o).back();
   auto size = fs::file_size(last);
   SUBCASE("the last batch cut short") {

@@ -487,35 +487,28 @@ TEST_CASE("a recycled segment without its batch's zeros, or still with its "
   auto seg10 = (dir.path() / "00000000000000000010.wal").string();
   auto now = read_all(seg10);
   REQUIRE(now.size() == 220);
-  SUBCASE("the zeros after the batch never reached the disk") {
-    // Record 10 is whole; after it, the spare's old bytes as they were.
-    auto torn = now.substr(0, 80) + spare_bytes.substr(80);
-    write_all(seg10, torn);
+  // Record 10 whole, then the spare's old bytes from its byte `from` on:
+  // nothing torn, `stale` old bytes cut, appends go on from record 11.
+  auto old_bytes_after_batch = [&](std::size_t from, uint64_t stale) {
+    write_all(seg10, now.substr(0, 80) + spare_bytes.substr(from));
     replayed r;
     auto log = open_log(o, r, 7);
     CHECK(r.bytes ==
           std::vector<std::string>{fixed(7), fixed(8), fixed(9), fixed(10)});
     CHECK(log.report().torn_offset == 80);
-    // Nothing torn: the spare's record 5 and what follows it are old bytes.
     CHECK(log.report().torn_bytes == 0);
-    CHECK(log.report().stale_bytes == 140);
+    CHECK(log.report().stale_bytes == stale);
     CHECK(fs::file_size(seg10) == 80);
     CHECK(*log.append({"next"}) == 11);
+  };
+  SUBCASE("the zeros after the batch never reached the disk") {
+    // The spare's record 5 and what follows it, as they were.
+    old_bytes_after_batch(80, 140);
   }
   SUBCASE("the batch ends inside one of the spare's old records") {
-    // The spare's bytes from the middle of its record 5 on: its record 6
-    // at byte 120, not where a record of this segment would begin.
-    auto torn = now.substr(0, 80) + spare_bytes.substr(100);
-    write_all(seg10, torn);
-    replayed r;
-    auto log = open_log(o, r, 7);
-    CHECK(r.bytes ==
-          std::vector<std::string>{fixed(7), fixed(8), fixed(9), fixed(10)});
-    CHECK(log.report().torn_offset == 80);
-    CHECK(log.report().torn_bytes == 0);
-    CHECK(log.report().stale_bytes == 120);
-    CHECK(fs::file_size(seg10) == 80);
-    CHECK(*log.append({"next"}) == 11);
+    // From the middle of the spare's record 5 on: its record 6 at byte
+    // 120, not where a record of this segment would begin.
+    old_bytes_after_batch(100, 120);
   }
   SUBCASE("the next batch torn, the spare's old bytes after it") {
     // Record 11 half written where the zeros were and over the spare's
